@@ -1,0 +1,45 @@
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/.cache/**', '**/.nx/**', 'libs/proto/src/generated/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      // Apps depend on libs, never on each other; only the storage lib talks to Redis and
+      // AWS, only the stream lib to Kafka; dev tools (type:tool) may use anything, and
+      // nothing may import a tool.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+            { sourceTag: 'type:app', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs'] },
+            { sourceTag: 'scope:proto', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs'] },
+            { sourceTag: 'scope:runtime', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs'] },
+            { sourceTag: 'scope:stream', bannedExternalImports: ['ioredis', '@aws-sdk/*'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
