@@ -1,0 +1,25 @@
+import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import type { ApiKeyStore } from './api-keys';
+import { StrataError } from './errors';
+
+/** The caller presented no `x-api-key`, or one that maps to no tenant. */
+export class UnauthenticatedError extends StrataError {
+  constructor(readonly reason: 'missing' | 'unknown') {
+    super(reason === 'missing' ? 'missing x-api-key metadata' : 'unknown API key');
+  }
+}
+
+/** Resolves the tenant of a call from its `x-api-key` metadata, or throws. */
+export function tenantFromMetadata(metadata: Metadata, keys: ApiKeyStore): string {
+  const values = metadata.get('x-api-key');
+  const key = typeof values[0] === 'string' ? values[0] : undefined;
+  if (key === undefined || key === '') throw new UnauthenticatedError('missing');
+  const tenant = keys.tenantFor(key);
+  if (tenant === undefined) throw new UnauthenticatedError('unknown');
+  return tenant;
+}
+
+/** A grpc-js ServiceError with the given status, for handlers to pass to callbacks. */
+export function grpcError(code: status, details: string): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: undefined as unknown as Metadata });
+}

@@ -1,0 +1,91 @@
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { IngestServiceService, strataPackageDefinition } from '@strata/proto';
+import { GrpcServer } from './grpc-server';
+import { memoryLogger } from './test-logger';
+
+type Constructor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
+
+function clientConstructor(protoFile: string, service: string, includeDirs: string[] = []): Constructor {
+  const loaded = grpc.loadPackageDefinition(loadSync(protoFile, { keepCase: true, enums: String, includeDirs }));
+  return service.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], loaded) as Constructor;
+}
+
+function healthCheck(client: grpc.Client, service: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    (client as unknown as {
+      check(req: { service: string }, cb: (e: grpc.ServiceError | null, r?: { status: string }) => void): void;
+    }).check({ service }, (error, response) => (error ? reject(error) : resolve(response!.status)));
+  });
+}
+
+function listServices(client: grpc.Client): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const call = (client as unknown as { serverReflectionInfo(): grpc.ClientDuplexStream<unknown, unknown> }).serverReflectionInfo();
+    call.on('data', (response: { list_services_response?: { service: Array<{ name: string }> } }) => {
+      resolve((response.list_services_response?.service ?? []).map((s) => s.name).sort());
+      call.end();
+    });
+    call.on('error', reject);
+    call.write({ list_services: '' });
+  });
+}
+
+describe('GrpcServer', () => {
+  const reflectionProto = join(
+    dirname(require.resolve('@grpc/reflection/package.json')),
+    'build/proto/grpc/reflection/v1/reflection.proto',
+  );
+  let server: GrpcServer;
+  let health: grpc.Client;
+  let reflection: grpc.Client;
+
+  beforeEach(async () => {
+    server = new GrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: memoryLogger().logger,
+      reflection: strataPackageDefinition(),
+      services: [
+        {
+          name: 'strata.v1.IngestService',
+          definition: IngestServiceService,
+          implementation: {
+            write: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+              callback({ code: grpc.status.UNIMPLEMENTED, details: 'not yet' }),
+          },
+        },
+      ],
+    });
+    await server.start();
+    const address = `127.0.0.1:${server.port}`;
+    const HealthClient = clientConstructor(healthProtoPath, 'grpc.health.v1.Health');
+    health = new HealthClient(address, grpc.credentials.createInsecure());
+    const ReflectionClient = clientConstructor(reflectionProto, 'grpc.reflection.v1.ServerReflection');
+    reflection = new ReflectionClient(address, grpc.credentials.createInsecure());
+  });
+
+  afterEach(async () => {
+    health.close();
+    reflection.close();
+    await server.stop(100);
+  });
+
+  it('reports SERVING for the server and each service once started', async () => {
+    expect(await healthCheck(health, '')).toBe('SERVING');
+    expect(await healthCheck(health, 'strata.v1.IngestService')).toBe('SERVING');
+  });
+
+  it('reports NOT_SERVING while draining', async () => {
+    server.setServing(false);
+    expect(await healthCheck(health, 'strata.v1.IngestService')).toBe('NOT_SERVING');
+  });
+
+  it('lists the Strata and health services through reflection', async () => {
+    expect(await listServices(reflection)).toEqual(
+      expect.arrayContaining(['grpc.health.v1.Health', 'strata.v1.IngestService', 'strata.v1.QueryService']),
+    );
+  });
+});

@@ -1,0 +1,12 @@
+export { ApiKeyStore, DEVELOPMENT_API_KEY, DEVELOPMENT_TENANT } from './api-keys';
+export { EnvReader, type Env } from './env-reader';
+export { ConfigError, StrataError, isRetriable, isStrataError } from './errors';
+export { GrpcServer, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
+export { UnauthenticatedError, grpcError, tenantFromMetadata } from './grpc-auth';
+export { createLogger, type Logger } from './logger';
+export { createMetricsRegistry } from './metrics';
+export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
+export { runMain } from './run-main';
+export { readServiceConfig, type LogLevel, type ServiceConfig } from './service-config';
+export { ServiceRunner, type Lifecycle, type ServiceRunnerOptions } from './service-runner';
+export { buildStandardService, type StandardService, type StandardServiceOptions } from './standard-service';

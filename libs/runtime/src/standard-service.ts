@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import type { Registry } from 'prom-client';
+import { GrpcServer, type GrpcServiceBinding } from './grpc-server';
+import type { Logger } from './logger';
+import { OpsServer, type ReadinessCheck } from './ops-server';
+import type { ServiceConfig } from './service-config';
+import { ServiceRunner, type Lifecycle } from './service-runner';
+
+export interface StandardServiceOptions {
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Strata gRPC services this process serves (health and reflection are always added). */
+  readonly grpcServices?: readonly GrpcServiceBinding[];
+  readonly reflection?: PackageDefinition;
+  readonly maxReceiveMessageLength?: number;
+  /** Components started after the ops port and before the gRPC port, stopped in reverse. */
+  readonly components?: readonly Lifecycle[];
+  readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
+  readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+}
+
+export interface StandardService {
+  readonly ops: OpsServer;
+  readonly grpc: GrpcServer;
+  readonly runner: ServiceRunner;
+}
+
+/**
+ * The shape every Strata process shares: ops port first (so /healthz answers during
+ * start-up), then the feature components, then the gRPC port (SERVING only once the
+ * components behind it run). Shutdown reverses that after flipping /readyz and gRPC
+ * health to not-ready.
+ */
+export function buildStandardService(options: StandardServiceOptions): StandardService {
+  const { config, logger } = options;
+  const ops = new OpsServer({
+    host: config.host,
+    port: config.opsPort,
+    registry: options.registry,
+    logger,
+    routes: options.routes,
+  });
+  for (const [name, check] of Object.entries(options.readinessChecks ?? {})) ops.addReadinessCheck(name, check);
+  const grpc = new GrpcServer({
+    host: config.host,
+    port: config.grpcPort,
+    logger,
+    services: options.grpcServices ?? [],
+    reflection: options.reflection,
+    maxReceiveMessageLength: options.maxReceiveMessageLength,
+  });
+  const lifecycle: Lifecycle[] = [
+    { name: 'ops-server', start: () => ops.start(), stop: () => ops.stop() },
+    ...(options.components ?? []),
+    { name: 'grpc-server', start: () => grpc.start(), stop: () => grpc.stop(config.shutdownGraceMs) },
+  ];
+  const runner = new ServiceRunner(lifecycle, {
+    logger,
+    shutdownTimeoutMs: config.shutdownGraceMs + 5_000,
+    onDrainStart: () => {
+      ops.markDraining();
+      grpc.setServing(false);
+    },
+  });
+  return { ops, grpc, runner };
+}
