@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the Go command-line tools Strata's tests use into .cache/bin, once per version.
+# usage: go-tools.sh <tool>...   (tools: grpcurl)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin"
+mkdir -p "$bin"
+
+module_for() {
+  case "$1" in
+    # grpcurl: a reflection client, to check what the gRPC ports expose as a user would.
+    grpcurl) echo "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3" ;;
+    *) echo "unknown tool: $1" >&2; return 1 ;;
+  esac
+}
+
+command -v go >/dev/null || { echo "go-tools.sh: the Go toolchain is required to build $*" >&2; exit 1; }
+for tool in "$@"; do
+  module=$(module_for "$tool")
+  stamp="$bin/.$tool.version"
+  if [ -x "$bin/$tool" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module" ]; then continue; fi
+  echo "==> building $module"
+  GOBIN="$bin" GOFLAGS=-trimpath go install "$module"
+  echo "$module" > "$stamp"
+done

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then lint, typecheck, build and unit tests of every
+# project, then the integration tests against the real local stack (started here if it is
+# not already running, and stopped again afterwards if this run started it).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+began=$(date +%s)
+
+bash tools/bin/ensure-deps.sh
+bash tools/bin/go-tools.sh grpcurl
+
+nx() { npx --no-install nx "$@"; }
+export NX_TUI=false NX_DAEMON=false
+
+echo "==> lint, typecheck, build, unit tests (all projects)"
+nx run-many -t lint typecheck build test --outputStyle=stream
+
+echo "==> local stack"
+started_here=0
+if ! bash tools/bin/stack.sh status --quiet >/dev/null 2>&1; then
+  started_here=1
+fi
+cleanup() {
+  if [ "$started_here" = 1 ]; then
+    echo "==> stopping the local stack started for this run"
+    bash "$root/tools/bin/stack.sh" down || true
+  fi
+}
+trap cleanup EXIT
+bash tools/bin/stack.sh up
+
+echo "==> integration tests (all projects, one at a time: they share the stack)"
+nx run-many -t test-int --parallel=1 --outputStyle=stream
+
+echo "==> all tests passed in $(( $(date +%s) - began )) s"
