@@ -30,6 +30,7 @@ export default tseslint.config(
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
             { sourceTag: 'type:app', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs'] },
             { sourceTag: 'scope:proto', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs'] },
+            { sourceTag: 'scope:model', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs', '@grpc/*'] },
             { sourceTag: 'scope:runtime', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs'] },
             { sourceTag: 'scope:stream', bannedExternalImports: ['ioredis', '@aws-sdk/*'] },
           ],

@@ -1,0 +1,18 @@
+export { RejectionCode, type PointRejection } from './rejection';
+export {
+  LABEL_NAME_PATTERN,
+  SERIES_NAME_PATTERN,
+  parseSeriesKey,
+  seriesKey,
+  sortLabels,
+  type Label,
+  type Point,
+} from './series';
+export {
+  DEFAULT_VALIDATION_LIMITS,
+  validateWrite,
+  type SeriesInput,
+  type ValidSeries,
+  type ValidationLimits,
+  type ValidationResult,
+} from './validation';

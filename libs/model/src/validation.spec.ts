@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { RejectionCode } from './rejection';
+import { DEFAULT_VALIDATION_LIMITS, validateWrite, type SeriesInput } from './validation';
+
+const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
+const limits = DEFAULT_VALIDATION_LIMITS;
+const ok = { timestampMs: NOW - 60_000, value: 1.5 };
+
+function rejectionOf(series: SeriesInput) {
+  const result = validateWrite([series], limits, NOW);
+  return result.rejections.map((r) => ({ pointIndex: r.pointIndex, code: r.code }));
+}
+
+describe('validateWrite', () => {
+  it.each([
+    ['empty name', { name: '', labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
+    ['name with a space', { name: 'cpu user', labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
+    ['256-character name', { name: 'a'.repeat(256), labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
+    ['label name starting with a digit', { name: 'm', labels: [{ name: '1x', value: 'v' }], points: [ok] }, RejectionCode.INVALID_LABEL_NAME],
+    ['label name with a dash', { name: 'm', labels: [{ name: 'a-b', value: 'v' }], points: [ok] }, RejectionCode.INVALID_LABEL_NAME],
+    ['empty label value', { name: 'm', labels: [{ name: 'a', value: '' }], points: [ok] }, RejectionCode.INVALID_LABEL_VALUE],
+    ['over-long label value', { name: 'm', labels: [{ name: 'a', value: 'v'.repeat(1025) }], points: [ok] }, RejectionCode.INVALID_LABEL_VALUE],
+    ['duplicate label', { name: 'm', labels: [{ name: 'a', value: '1' }, { name: 'a', value: '2' }], points: [ok] }, RejectionCode.DUPLICATE_LABEL],
+    [
+      'too many labels',
+      { name: 'm', labels: Array.from({ length: 33 }, (_, i) => ({ name: `l${i}`, value: 'v' })), points: [ok] },
+      RejectionCode.TOO_MANY_LABELS,
+    ],
+  ])('refuses the whole series for %s', (_case, series, code) => {
+    expect(rejectionOf(series)).toEqual([{ pointIndex: -1, code }]);
+  });
+
+  it.each([
+    ['NaN', { timestampMs: NOW, value: NaN }, RejectionCode.NON_FINITE_VALUE],
+    ['Infinity', { timestampMs: NOW, value: Infinity }, RejectionCode.NON_FINITE_VALUE],
+    ['fractional timestamp', { timestampMs: NOW + 0.5, value: 1 }, RejectionCode.INVALID_TIMESTAMP],
+    ['negative timestamp', { timestampMs: -1, value: 1 }, RejectionCode.INVALID_TIMESTAMP],
+    ['beyond the future grace', { timestampMs: NOW + limits.futureGraceMs + 1, value: 1 }, RejectionCode.TOO_FAR_IN_FUTURE],
+    ['older than retention', { timestampMs: NOW - limits.retentionMs - 1, value: 1 }, RejectionCode.TOO_OLD],
+  ])('refuses only the point for %s', (_case, point, code) => {
+    const result = validateWrite([{ name: 'm', labels: [], points: [ok, point, ok] }], limits, NOW);
+    expect(result.rejections.map((r) => ({ pointIndex: r.pointIndex, code: r.code }))).toEqual([{ pointIndex: 1, code }]);
+    expect(result.acceptedPoints).toBe(2);
+  });
+
+  it('accepts the edges of the time window', () => {
+    const result = validateWrite(
+      [{ name: 'm', labels: [], points: [{ timestampMs: NOW + limits.futureGraceMs, value: 0 }, { timestampMs: NOW - limits.retentionMs, value: -0 }] }],
+      limits,
+      NOW,
+    );
+    expect(result.rejections).toEqual([]);
+    expect(result.acceptedPoints).toBe(2);
+  });
+
+  it('says which series, timestamp and limit a refusal is about', () => {
+    const [rejection] = validateWrite(
+      [{ name: 'host.a.cpu', labels: [], points: [{ timestampMs: NOW + 3_600_000, value: 1 }] }],
+      limits,
+      NOW,
+    ).rejections;
+    expect(rejection.message).toBe(`host.a.cpu @ ${NOW + 3_600_000}: timestamp is 3600000 ms ahead of the server clock; the grace is 600000 ms`);
+  });
+
+  it('sorts labels of accepted series and keeps series indexes', () => {
+    const result = validateWrite(
+      [
+        { name: 'bad name', labels: [], points: [ok] },
+        { name: 'm', labels: [{ name: 'z', value: '1' }, { name: 'a', value: '2' }], points: [ok] },
+      ],
+      limits,
+      NOW,
+    );
+    expect(result.valid).toEqual([
+      { seriesIndex: 1, name: 'm', labels: [{ name: 'a', value: '2' }, { name: 'z', value: '1' }], points: [ok] },
+    ]);
+  });
+
+  it('accounts for every point exactly once', () => {
+    const value = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity));
+    const timestamp = fc.oneof(
+      fc.integer({ min: NOW - limits.retentionMs - 10, max: NOW + limits.futureGraceMs + 10 }),
+      fc.constantFrom(-5, 0.5, Number.MAX_SAFE_INTEGER + 2),
+    );
+    const series = fc.record({
+      name: fc.oneof(fc.constant('ok.name'), fc.string({ maxLength: 5 })),
+      labels: fc.constant([]),
+      points: fc.array(fc.record({ timestampMs: timestamp, value }), { maxLength: 20 }),
+    });
+    fc.assert(
+      fc.property(fc.array(series, { maxLength: 10 }), (input) => {
+        const result = validateWrite(input, limits, NOW);
+        const refusedSeries = new Set(result.rejections.filter((r) => r.pointIndex === -1).map((r) => r.seriesIndex));
+        const expectedTotal = input.reduce((sum, s, i) => sum + (refusedSeries.has(i) ? 0 : s.points.length), 0);
+        const pointRejections = result.rejections.filter((r) => r.pointIndex >= 0).length;
+        expect(result.acceptedPoints + pointRejections).toBe(expectedTotal);
+        expect(result.valid.reduce((sum, s) => sum + s.points.length, 0)).toBe(result.acceptedPoints);
+      }),
+    );
+  });
+});

@@ -1,0 +1,130 @@
+import { RejectionCode, type PointRejection } from './rejection';
+import { LABEL_NAME_PATTERN, SERIES_NAME_PATTERN, sortLabels, type Label, type Point } from './series';
+
+export interface ValidationLimits {
+  /** @default 32 */
+  readonly maxLabels: number;
+  /** @default 128 */
+  readonly maxLabelNameLength: number;
+  /** @default 1024 */
+  readonly maxLabelValueLength: number;
+  /** How far ahead of the server clock a timestamp may be. @default 600000 (10 min) */
+  readonly futureGraceMs: number;
+  /** Oldest accepted point, as an age. @default 460 days */
+  readonly retentionMs: number;
+}
+
+export interface SeriesInput {
+  readonly name: string;
+  readonly labels: readonly Label[];
+  readonly points: readonly Point[];
+}
+
+export interface ValidSeries {
+  readonly seriesIndex: number;
+  readonly name: string;
+  /** Sorted by name. */
+  readonly labels: readonly Label[];
+  /** Only the points that passed, in request order. */
+  readonly points: readonly Point[];
+}
+
+export interface ValidationResult {
+  readonly valid: ValidSeries[];
+  readonly rejections: PointRejection[];
+  readonly acceptedPoints: number;
+}
+
+/** Checks the identity of one series; returns the series-level refusal, if any. */
+function checkIdentity(series: SeriesInput, seriesIndex: number, limits: ValidationLimits): PointRejection | undefined {
+  const refuse = (code: RejectionCode, message: string): PointRejection => ({ seriesIndex, pointIndex: -1, code, message });
+  if (!SERIES_NAME_PATTERN.test(series.name)) {
+    return refuse(
+      RejectionCode.INVALID_NAME,
+      `series name ${JSON.stringify(series.name.slice(0, 300))} must match [a-zA-Z0-9._-]{1,255}`,
+    );
+  }
+  if (series.labels.length > limits.maxLabels) {
+    return refuse(
+      RejectionCode.TOO_MANY_LABELS,
+      `series ${series.name} has ${series.labels.length} labels; the limit is ${limits.maxLabels}`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const label of series.labels) {
+    if (!LABEL_NAME_PATTERN.test(label.name) || label.name.length > limits.maxLabelNameLength) {
+      return refuse(
+        RejectionCode.INVALID_LABEL_NAME,
+        `label name ${JSON.stringify(label.name.slice(0, 200))} on series ${series.name} must match ` +
+          `[a-zA-Z_][a-zA-Z0-9_]* and be at most ${limits.maxLabelNameLength} characters`,
+      );
+    }
+    if (seen.has(label.name)) {
+      return refuse(RejectionCode.DUPLICATE_LABEL, `label ${label.name} appears twice on series ${series.name}`);
+    }
+    seen.add(label.name);
+    if (label.value.length === 0 || label.value.length > limits.maxLabelValueLength) {
+      return refuse(
+        RejectionCode.INVALID_LABEL_VALUE,
+        `label ${label.name} on series ${series.name} has a value of ${label.value.length} characters; ` +
+          `values must be 1 to ${limits.maxLabelValueLength} characters`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Validates a write. A bad series identity refuses the series (point_index = -1); a bad
+ * point refuses only that point. Every input point ends up either in `valid` or in
+ * `rejections`, never both, never neither.
+ */
+export function validateWrite(series: readonly SeriesInput[], limits: ValidationLimits, nowMs: number): ValidationResult {
+  const valid: ValidSeries[] = [];
+  const rejections: PointRejection[] = [];
+  let acceptedPoints = 0;
+  const newest = nowMs + limits.futureGraceMs;
+  const oldest = nowMs - limits.retentionMs;
+  series.forEach((input, seriesIndex) => {
+    const identityProblem = checkIdentity(input, seriesIndex, limits);
+    if (identityProblem) {
+      rejections.push(identityProblem);
+      return;
+    }
+    const points: Point[] = [];
+    input.points.forEach((point, pointIndex) => {
+      const refuse = (code: RejectionCode, message: string) =>
+        rejections.push({ seriesIndex, pointIndex, code, message: `${input.name} @ ${point.timestampMs}: ${message}` });
+      if (!Number.isSafeInteger(point.timestampMs) || point.timestampMs < 0) {
+        refuse(RejectionCode.INVALID_TIMESTAMP, 'timestamp must be a non-negative integer of milliseconds since the epoch');
+      } else if (!Number.isFinite(point.value)) {
+        refuse(RejectionCode.NON_FINITE_VALUE, `value ${point.value} is not a finite number`);
+      } else if (point.timestampMs > newest) {
+        refuse(
+          RejectionCode.TOO_FAR_IN_FUTURE,
+          `timestamp is ${point.timestampMs - nowMs} ms ahead of the server clock; the grace is ${limits.futureGraceMs} ms`,
+        );
+      } else if (point.timestampMs < oldest) {
+        refuse(
+          RejectionCode.TOO_OLD,
+          `timestamp is older than the retention of ${Math.round(limits.retentionMs / 86_400_000)} days`,
+        );
+      } else {
+        points.push({ timestampMs: point.timestampMs, value: point.value });
+      }
+    });
+    if (points.length > 0) {
+      valid.push({ seriesIndex, name: input.name, labels: sortLabels(input.labels), points });
+      acceptedPoints += points.length;
+    }
+  });
+  return { valid, rejections, acceptedPoints };
+}
+
+export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = {
+  maxLabels: 32,
+  maxLabelNameLength: 128,
+  maxLabelValueLength: 1024,
+  futureGraceMs: 10 * 60_000,
+  retentionMs: 460 * 86_400_000,
+};
