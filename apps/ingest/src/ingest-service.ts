@@ -1,23 +1,50 @@
-import { status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { status as grpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { IngestServiceServer, WriteRequest, WriteResponse } from '@strata/proto';
-import { grpcError, tenantFromMetadata, UnauthenticatedError, type ApiKeyStore, type Logger } from '@strata/runtime';
+import { grpcError, malformedRequestReason, tenantFromMetadata, type ApiKeyStore, type Logger } from '@strata/runtime';
+import { MalformedRequestError } from './errors';
+import { toGrpcStatus } from './grpc-status';
+import type { IngestMetrics } from './ingest-metrics';
+import type { WriteHandler } from './write-handler';
 
-/**
- * strata.v1.IngestService. Authenticates every call; the write path behind it (validate,
- * produce to Kafka, acknowledge) is not built yet, so an authenticated Write is answered
- * UNIMPLEMENTED rather than pretending to store anything.
- */
-export function createIngestService(deps: { keys: ApiKeyStore; logger: Logger }): IngestServiceServer {
+export interface IngestServiceDeps {
+  readonly keys: ApiKeyStore;
+  readonly handler: Pick<WriteHandler, 'write'>;
+  readonly metrics: IngestMetrics;
+  readonly logger: Logger;
+}
+
+/** strata.v1.IngestService over gRPC: authentication, then the write handler. */
+export function createIngestService(deps: IngestServiceDeps): IngestServiceServer {
   return {
     write(call: ServerUnaryCall<WriteRequest, WriteResponse>, callback: sendUnaryData<WriteResponse>) {
-      try {
-        const tenant = tenantFromMetadata(call.metadata, deps.keys);
-        deps.logger.debug({ tenant, series: call.request.series.length }, 'write refused: not implemented');
-        callback(grpcError(status.UNIMPLEMENTED, 'IngestService/Write is not implemented yet; nothing was stored'));
-      } catch (error) {
-        if (error instanceof UnauthenticatedError) return callback(grpcError(status.UNAUTHENTICATED, error.message));
-        throw error;
-      }
+      const stopTimer = deps.metrics.requestSeconds.startTimer();
+      deps.metrics.inFlight.inc();
+      const finish = (code: grpcStatus) => {
+        deps.metrics.inFlight.dec();
+        deps.metrics.requests.inc({ code: grpcStatus[code] });
+        stopTimer();
+      };
+      let tenant: string | undefined;
+      Promise.resolve()
+        .then(() => {
+          tenant = tenantFromMetadata(call.metadata, deps.keys);
+          const malformed = malformedRequestReason(call.request);
+          if (malformed !== undefined) throw new MalformedRequestError(malformed);
+          return deps.handler.write(tenant, call.request);
+        })
+        .then(
+          (response) => {
+            finish(grpcStatus.OK);
+            callback(null, response);
+          },
+          (error: unknown) => {
+            const { code, details } = toGrpcStatus(error);
+            finish(code);
+            const level = code === grpcStatus.INTERNAL || code === grpcStatus.UNAVAILABLE ? 'error' : 'info';
+            deps.logger[level]({ tenant, code: grpcStatus[code], err: error }, 'write refused');
+            callback(grpcError(code, details));
+          },
+        );
     },
   };
 }

@@ -6,6 +6,7 @@ export { UnauthenticatedError, grpcError, tenantFromMetadata } from './grpc-auth
 export { createLogger, type Logger } from './logger';
 export { createMetricsRegistry } from './metrics';
 export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
+export { malformedRequestReason, tolerateMalformedRequests } from './malformed-request';
 export { runMain } from './run-main';
 export { readServiceConfig, type LogLevel, type ServiceConfig } from './service-config';
 export { ServiceRunner, type Lifecycle, type ServiceRunnerOptions } from './service-runner';
