@@ -4,7 +4,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { IngestServiceService, strataPackageDefinition } from '@strata/proto';
 import { GrpcServer } from './grpc-server';
-import { memoryLogger } from './test-logger';
+import { memoryLogger } from './logger.test-support';
 
 type Constructor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
 
