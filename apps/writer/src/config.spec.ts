@@ -1,13 +1,33 @@
+import { ConfigError } from '@strata/runtime';
 import { loadWriterConfig } from './config';
 
 describe('loadWriterConfig', () => {
-  it('listens on its fixed ports on loopback by default', () => {
-    expect(loadWriterConfig({}).service).toMatchObject({ host: '127.0.0.1', grpcPort: 7003, opsPort: 9003 });
+  it('listens on its fixed ports on loopback by default, with 2 h windows', () => {
+    const config = loadWriterConfig({});
+    expect(config.service).toMatchObject({ host: '127.0.0.1', grpcPort: 7003, opsPort: 9003 });
+    expect(config).toMatchObject({ windowMs: 7_200_000, groupId: 'strata-writer', hotRetentionMs: 26 * 3_600_000 });
+    expect(config.replayFromMs).toBeUndefined();
   });
 
-  it('fails fast naming every bad variable', () => {
-    expect(() => loadWriterConfig({ STRATA_OPS_PORT: '-1', STRATA_LOG_LEVEL: 'loud' })).toThrow(
-      /STRATA_OPS_PORT=-1 is below the minimum 0[\s\S]*STRATA_LOG_LEVEL="loud"/,
-    );
+  it.each([
+    ['an ISO time', '2026-11-20T00:00:00Z', Date.UTC(2026, 10, 20)],
+    ['epoch milliseconds', '1763596800000', 1_763_596_800_000],
+  ])('reads --replay-from as %s', (_case, value, expected) => {
+    expect(loadWriterConfig({}, ['--replay-from', value]).replayFromMs).toBe(expected);
+  });
+
+  it('fails fast naming every bad setting', () => {
+    let error: unknown;
+    try {
+      loadWriterConfig({ STRATA_WINDOW_MS: '7000000', STRATA_OPS_PORT: '-1' }, ['--replay-from', 'yesterday']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'STRATA_OPS_PORT=-1 is below the minimum 0',
+      'STRATA_WINDOW_MS=7000000 must divide a day (86400000) evenly',
+      '--replay-from "yesterday" is neither an ISO 8601 time nor epoch milliseconds',
+    ]);
   });
 });

@@ -1,13 +1,69 @@
 import { EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export interface WriterConfig {
   readonly service: ServiceConfig;
+  readonly kafka: KafkaConfig;
+  /** @default strata-writer */
+  readonly groupId: string;
+  readonly redisUrl: string;
+  readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
+  /** Window length; divides a day. @default 2 h */
+  readonly windowMs: number;
+  /** Wait after a window ends before sealing it, for late points. @default 5 min */
+  readonly sealGraceMs: number;
+  /** How long sealed windows stay in Redis after their end. @default 26 h */
+  readonly hotRetentionMs: number;
+  /** @default 1000 */
+  readonly sealIntervalMs: number;
+  /** Windows sealed per partition per round. @default 500 */
+  readonly sealBatch: number;
+  /** Series whose index entry is remembered; older ones are passivated. @default 100000 */
+  readonly seriesCacheSize: number;
+  /** Rebuild mode: replay the log from this time in a separate consumer group, then exit. */
+  readonly replayFromMs?: number;
+}
+
+/** `--replay-from <ISO time | epoch ms>` from the command line, or undefined. */
+export function parseReplayFrom(argv: readonly string[], reader: EnvReader): number | undefined {
+  const index = argv.indexOf('--replay-from');
+  if (index < 0) return undefined;
+  const raw = argv[index + 1];
+  const parsed = raw === undefined ? NaN : /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(parsed)) {
+    reader.problem(`--replay-from ${JSON.stringify(raw ?? '')} is neither an ISO 8601 time nor epoch milliseconds`);
+    return undefined;
+  }
+  return parsed;
 }
 
 /** Parses and validates the writer settings once; throws ConfigError naming every bad variable. */
-export function loadWriterConfig(env: Env): WriterConfig {
+export function loadWriterConfig(env: Env, argv: readonly string[] = []): WriterConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7003, opsPort: 9003 });
+  const windowMs = reader.int('STRATA_WINDOW_MS', 2 * HOUR, { min: 60_000, max: DAY });
+  if (DAY % windowMs !== 0) reader.problem(`STRATA_WINDOW_MS=${windowMs} must divide a day (86400000) evenly`);
+  const config: WriterConfig = {
+    service,
+    kafka: readKafkaEnv(reader, 'strata-writer'),
+    groupId: reader.string('STRATA_WRITER_GROUP_ID', 'strata-writer'),
+    redisUrl: reader.url('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')!,
+    dynamodb: {
+      endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
+      region: reader.string('AWS_REGION', 'us-east-1'),
+      table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
+    },
+    windowMs,
+    sealGraceMs: reader.int('STRATA_SEAL_GRACE_MS', 5 * 60_000, { min: 0, max: DAY }),
+    hotRetentionMs: reader.int('STRATA_HOT_RETENTION_MS', 26 * HOUR, { min: HOUR, max: 30 * DAY }),
+    sealIntervalMs: reader.int('STRATA_SEAL_INTERVAL_MS', 1_000, { min: 10, max: 600_000 }),
+    sealBatch: reader.int('STRATA_SEAL_BATCH', 500, { min: 1, max: 100_000 }),
+    seriesCacheSize: reader.int('STRATA_WRITER_SERIES_CACHE', 100_000, { min: 0 }),
+    replayFromMs: parseReplayFrom(argv, reader),
+  };
   reader.finish();
-  return { service };
+  return config;
 }

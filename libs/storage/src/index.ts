@@ -1,1 +1,24 @@
-export {};
+export * from './codec';
+export { StorageError, StorageConfigError, TableSchemaMismatchError, TableNotActiveError, BucketNotOwnedError } from './errors';
+export {
+  LOCAL_DUMMY_CREDENTIALS,
+  credentialsForEndpoint,
+  isLoopbackEndpoint,
+  resolveAwsClientConfig,
+} from './aws/aws-client-config';
+export type { AwsClientConfig, AwsCredentials, ResolvedAwsClientConfig } from './aws/aws-client-config';
+export { createRedis, checkRedis } from './redis/redis-client';
+export type { RedisConfig } from './redis/redis-client';
+export { createDynamoDb, checkDynamoDb } from './dynamodb/dynamodb-client';
+export type { DynamoDbConfig } from './dynamodb/dynamodb-client';
+export { WARM_TABLE_KEY, warmTableDefinition, describeKeySchema, dropWarmTable, ensureWarmTable } from './dynamodb/warm-table';
+export type { EnsureTableOptions } from './dynamodb/warm-table';
+export { createS3, checkS3, ensureBucket } from './s3/s3-client';
+export type { S3Config } from './s3/s3-client';
+// Types only, so callers can hold clients without importing the SDKs or ioredis themselves.
+export type { default as Redis } from 'ioredis';
+export type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+export type { S3Client } from '@aws-sdk/client-s3';
+export { RedisHotStore, type HotPoint, type HotSeriesWrite, type HotStoreOptions, type SealInput } from './hot/hot-store';
+export { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot/hot-keys';
+export { DynamoWarmStore, warmPartitionKey, type WarmChunk, type WarmStoreOptions, type WarmWriteEvents } from './dynamodb/warm-store';

@@ -1,0 +1,57 @@
+import { seriesKey } from '@strata/model';
+import type { Logger } from '@strata/runtime';
+import type { HotSeriesWrite, RedisHotStore } from '@strata/storage';
+import type { ConsumedBatch } from '@strata/stream';
+import type { SeriesCache } from './series-cache';
+import type { UtilisationTracker } from './utilisation';
+import type { WriterMetrics } from './writer-metrics';
+
+export interface ProjectorDeps {
+  readonly hot: Pick<RedisHotStore, 'append'>;
+  readonly cache: SeriesCache;
+  readonly metrics: WriterMetrics;
+  readonly utilisation: UtilisationTracker;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/**
+ * Projects a batch of log records into the hot tier. Resolves once Redis has every point;
+ * the consumer commits the batch's offsets only then. Throwing leaves the offsets where
+ * they were, and Kafka re-delivers the batch (rewriting the same values is harmless).
+ */
+export class Projector {
+  constructor(private readonly deps: ProjectorDeps) {}
+
+  async project(batch: ConsumedBatch): Promise<void> {
+    const { metrics, cache } = this.deps;
+    const began = this.deps.now();
+    const writes: HotSeriesWrite[] = [];
+    let points = 0;
+    for (const event of batch.events) {
+      const series = event.series;
+      if (!series || series.points.length === 0) continue;
+      const key = seriesKey(series.name, series.labels);
+      writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index: cache.touch(`${event.tenant}/${key}`) });
+      points += series.points.length;
+    }
+    try {
+      await this.deps.hot.append(batch.partition, writes);
+    } catch (error) {
+      metrics.errors.inc({ tier: 'redis' });
+      this.deps.logger.error(
+        { partition: batch.partition, lastOffset: batch.lastOffset, err: error },
+        'hot tier write failed; the batch will be re-delivered',
+      );
+      throw error;
+    }
+    const done = this.deps.now();
+    for (const event of batch.events) metrics.endToEndSeconds.observe(Math.max(0, done - event.acceptedAtMs) / 1_000);
+    metrics.points.inc(points);
+    metrics.records.inc(batch.events.length);
+    metrics.batchSeconds.observe((done - began) / 1_000);
+    metrics.consumerLag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset) - 1));
+    metrics.cachedSeries.set(cache.size);
+    this.deps.utilisation.record(done, done - began);
+  }
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { createLogger } from '@strata/runtime';
+import {
+  createDynamoDb,
+  createRedis,
+  decodeChunk,
+  dropWarmTable,
+  DynamoWarmStore,
+  ensureWarmTable,
+  hotKeys,
+  RedisHotStore,
+  seriesId,
+} from '@strata/storage';
+import type { ConsumedBatch } from '@strata/stream';
+import { Projector } from './projector';
+import { Sealer } from './sealer';
+import { SeriesCache } from './series-cache';
+import { UtilisationTracker } from './utilisation';
+import { WriterMetrics } from './writer-metrics';
+
+const HOUR = 3_600_000;
+const W = 2 * HOUR;
+
+describe('projector and sealer against real Redis and DynamoDB Local', () => {
+  const redis = createRedis({ url: process.env['STRATA_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+  const dynamo = createDynamoDb({ endpoint: process.env['STRATA_DYNAMODB_ENDPOINT'] ?? 'http://127.0.0.1:8000', region: 'us-east-1' });
+  const table = `strata_spec_${randomUUID().slice(0, 8)}`;
+  const tenant = `t${randomUUID().slice(0, 8)}`;
+  const partition = 2_000_000 + Math.floor(Math.random() * 1_000_000);
+  const hot = new RedisHotStore(redis, { windowMs: W, sealGraceMs: 60_000, retentionMs: 26 * HOUR });
+  const warm = new DynamoWarmStore(dynamo, { tableName: table });
+  const metrics = new WriterMetrics(new Registry());
+  const logger = createLogger({ service: 'spec', level: 'silent' });
+  let now = Date.UTC(2026, 10, 23, 12, 0, 0);
+  const projector = new Projector({ hot, cache: new SeriesCache(100, 60_000), metrics, utilisation: new UtilisationTracker(), logger, now: () => now });
+  const sealer = new Sealer({ hot, warm, partitions: () => [partition], owner: 'spec', metrics, logger, now: () => now, intervalMs: 1_000, batchSize: 100 });
+  const start = Date.UTC(2026, 10, 23, 8, 0, 0);
+  let offset = 0;
+
+  const batch = (points: Array<[number, number]>, name = 'cpu'): ConsumedBatch => ({
+    partition,
+    lastOffset: String(offset++),
+    highWatermark: String(offset),
+    firstTimestampMs: now,
+    events: [{ tenant, acceptedAtMs: now, series: { name, labels: [{ name: 'host', value: 'a' }], points: points.map(([t, v]) => ({ timestampMs: t, value: v })) } }],
+  });
+
+  const stored = async (name = 'cpu') => {
+    const chunk = await warm.getChunk(tenant, `${name}{host="a"}`, start);
+    if (!chunk) return undefined;
+    const decoded = decodeChunk(chunk);
+    return Array.from(decoded.timestamps, (t, i) => [t - start, decoded.values[i]]);
+  };
+
+  beforeAll(() => ensureWarmTable(dynamo, table));
+  afterAll(async () => {
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.seriesIndex(tenant));
+    for (const name of ['cpu', 'mem']) {
+      const sid = seriesId(tenant, `${name}{host="a"}`);
+      await redis.del(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start));
+    }
+    await dropWarmTable(dynamo, table);
+    redis.disconnect();
+    dynamo.destroy();
+  });
+
+  it('seals a window only once it is due, with the last written value of each timestamp', async () => {
+    await projector.project(batch([[start, 1], [start + 60_000, 2], [start + 120_000, 3]]));
+    await projector.project(batch([[start + 60_000, 2.5]])); // overwrite
+    now = start + W + 59_999;
+    expect(await sealer.sealRound()).toBe(0);
+    now = start + W + 60_000;
+    expect(await sealer.sealRound()).toBe(1);
+    expect(await stored()).toEqual([[0, 1], [60_000, 2.5], [120_000, 3]]);
+    expect(await hot.backlog(partition)).toBe(0);
+  });
+
+  it('re-seals a window when a late point arrives, merging with the first seal', async () => {
+    await projector.project(batch([[start + 180_000, 4], [start, 0.5]]));
+    expect(await sealer.sealRound()).toBe(1);
+    expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4]]);
+  });
+
+  it('merges a point older than the hot retention with the chunk in DynamoDB (read-modify-write)', async () => {
+    now = start + W + 27 * HOUR;
+    await redis.del(hotKeys.packed(seriesId(tenant, 'cpu{host="a"}'), start)); // as if it expired
+    await projector.project(batch([[start + 240_000, 5]]));
+    expect(await sealer.sealRound()).toBe(1);
+    expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4], [240_000, 5]]);
+  });
+
+  it('leaves everything due when DynamoDB refuses, and seals on the next round', async () => {
+    await projector.project(batch([[start, 7]], 'mem'));
+    const broken = new Sealer({
+      hot,
+      warm: { getChunk: warm.getChunk.bind(warm), putChunks: async () => Promise.reject(new Error('table is gone')) },
+      partitions: () => [partition],
+      owner: 'spec',
+      metrics,
+      logger,
+      now: () => now,
+      intervalMs: 1_000,
+      batchSize: 100,
+    });
+    await expect(broken.sealRound()).rejects.toThrow('table is gone');
+    expect(await hot.backlog(partition)).toBe(1);
+    expect(await sealer.sealRound()).toBe(1);
+    expect(await stored('mem')).toEqual([[0, 7]]);
+  });
+});

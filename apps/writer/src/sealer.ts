@@ -1,0 +1,147 @@
+import { decodeChunk, encodeChunk, type DynamoWarmStore, type RedisHotStore, type SealInput, type WarmChunk, type WindowRef } from '@strata/storage';
+import type { Logger } from '@strata/runtime';
+import type { WriterMetrics } from './writer-metrics';
+
+export interface SealerDeps {
+  readonly hot: Pick<RedisHotStore, 'dueWindows' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
+  readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getChunk'>;
+  /** Partitions whose windows this instance seals (its consumer assignment). */
+  readonly partitions: () => readonly number[];
+  /** Unique per process; names the lease holder. */
+  readonly owner: string;
+  readonly metrics: WriterMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly intervalMs: number;
+  readonly batchSize: number;
+  /** @default 30000 */
+  readonly leaseMs?: number;
+}
+
+interface Prepared {
+  readonly partition: number;
+  readonly window: WindowRef;
+  readonly chunk?: WarmChunk;
+  readonly reseal: boolean;
+}
+
+/**
+ * Seals due windows: moves their points out of the open hash, merges them with the
+ * previous seal (from Redis, or from DynamoDB for windows already gone from Redis),
+ * writes the chunk to DynamoDB, and only then lets Redis drop the raw points. A round
+ * that fails leaves everything due; the next round repeats it.
+ */
+export class Sealer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private stopped = false;
+
+  constructor(private readonly deps: SealerDeps) {}
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.sealRound()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.deps.logger.error({ err: error }, 'sealing round failed; due windows stay in Redis and are retried');
+        })
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.timer = setTimeout(tick, this.deps.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.deps.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    await this.running;
+    for (const partition of this.deps.partitions()) {
+      await this.deps.hot.releaseLease(partition, this.deps.owner).catch(() => undefined);
+    }
+  }
+
+  /** One pass over the owned partitions; returns the number of windows sealed. */
+  async sealRound(): Promise<number> {
+    const { hot, metrics } = this.deps;
+    const began = this.deps.now();
+    let sealed = 0;
+    let backlog = 0;
+    for (const partition of this.deps.partitions()) {
+      if (this.abort.signal.aborted) break;
+      if (!(await hot.acquireLease(partition, this.deps.owner, this.deps.leaseMs ?? 30_000))) continue;
+      const due = await hot.dueWindows(partition, this.deps.now(), this.deps.batchSize);
+      if (due.length > 0) sealed += await this.sealWindows(partition, due);
+      backlog += await hot.backlog(partition);
+    }
+    metrics.sealBacklog.set(backlog);
+    metrics.sealSeconds.observe((this.deps.now() - began) / 1_000);
+    return sealed;
+  }
+
+  private async sealWindows(partition: number, windows: readonly WindowRef[]): Promise<number> {
+    const { hot, warm, metrics } = this.deps;
+    const prepared: Prepared[] = [];
+    for (const window of windows) prepared.push(await this.prepare(partition, await hot.beginSeal(window)));
+    const chunks = prepared.flatMap((p) => (p.chunk ? [p.chunk] : []));
+    try {
+      await warm.putChunks(
+        chunks,
+        {
+          onRetry: ({ reason, items, delayMs, error }) => {
+            metrics.dynamoRetries.inc({ reason });
+            if (reason !== 'unprocessed') metrics.errors.inc({ tier: 'dynamodb' });
+            this.deps.logger.warn({ reason, items, delayMs, err: error }, 'DynamoDB write retried; sealing slows down');
+          },
+          onConsumedCapacity: (units) => metrics.dynamoWriteUnits.inc(units),
+        },
+        this.abort.signal,
+      );
+    } catch (error) {
+      metrics.errors.inc({ tier: 'dynamodb' });
+      throw error;
+    }
+    const now = this.deps.now();
+    for (const p of prepared) {
+      if (p.chunk) {
+        await hot.finishSeal(p.window, partition, p.chunk.chunk, now);
+        metrics.windowsSealed.inc({ kind: p.reseal ? 'reseal' : 'first' });
+      } else {
+        await hot.settleDue(p.window, partition);
+      }
+    }
+    return chunks.length;
+  }
+
+  /** Merges new points over the previous seal of the window; newer points win. */
+  private async prepare(partition: number, input: SealInput): Promise<Prepared> {
+    const { window } = input;
+    let previous: Uint8Array | undefined = input.packed ?? undefined;
+    const { windowMs, retentionMs } = this.deps.hot.options;
+    // Without a packed copy in Redis, the window was either never sealed (recent) or its
+    // packed copy expired: then the warm tier may hold earlier points to merge with.
+    if (!previous && window.start + windowMs + retentionMs <= this.deps.now() + 60_000) {
+      previous = await this.deps.warm.getChunk(window.tenant, window.seriesKey, window.start);
+    }
+    const merged = new Map<number, number>();
+    if (previous) {
+      const decoded = decodeChunk(previous);
+      for (let i = 0; i < decoded.timestamps.length; i++) merged.set(decoded.timestamps[i], decoded.values[i]);
+    }
+    for (const point of input.points) merged.set(point.timestampMs, point.value);
+    if (merged.size === 0) return { partition, window, reseal: false };
+    const timestamps = [...merged.keys()].sort((a, b) => a - b);
+    const values = Float64Array.from(timestamps, (t) => merged.get(t)!);
+    const chunk = encodeChunk({ timestamps, values });
+    return {
+      partition,
+      window,
+      reseal: previous !== undefined,
+      chunk: { tenant: window.tenant, seriesKey: window.seriesKey, start: window.start, chunk, count: timestamps.length },
+    };
+  }
+}

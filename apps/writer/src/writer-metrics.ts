@@ -1,0 +1,86 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What an operator asks of the writer (MISSION.md, "Every component is watched"). */
+export class WriterMetrics {
+  readonly consumerLag: Gauge<'partition'>;
+  readonly points: Counter;
+  readonly records: Counter;
+  readonly batchSeconds: Histogram;
+  readonly utilisation: Gauge;
+  readonly endToEndSeconds: Histogram;
+  readonly windowsSealed: Counter<'kind'>;
+  readonly sealSeconds: Histogram;
+  readonly sealBacklog: Gauge;
+  readonly errors: Counter<'tier'>;
+  readonly dynamoRetries: Counter<'reason'>;
+  readonly dynamoWriteUnits: Counter;
+  readonly cachedSeries: Gauge;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.consumerLag = new Gauge({
+      name: 'strata_writer_consumer_lag_records',
+      help: 'Records in the partition not yet processed (high watermark - last processed offset - 1)',
+      labelNames: ['partition'],
+      registers,
+    });
+    this.points = new Counter({ name: 'strata_writer_points_total', help: 'Points written to the hot tier', registers });
+    this.records = new Counter({ name: 'strata_writer_records_total', help: 'Log records processed', registers });
+    this.batchSeconds = new Histogram({
+      name: 'strata_writer_batch_duration_seconds',
+      help: 'Time to project one fetched batch into Redis and commit its offsets',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.utilisation = new Gauge({
+      name: 'strata_writer_utilisation_ratio',
+      help: 'Busy time over the last 60 s divided by 60 s times assigned partitions (keep below 0.7)',
+      registers,
+    });
+    this.endToEndSeconds = new Histogram({
+      name: 'strata_writer_end_to_end_delay_seconds',
+      help: 'From ingest accepting a record to the writer projecting it into Redis',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.windowsSealed = new Counter({
+      name: 'strata_writer_windows_sealed_total',
+      help: 'Windows written to DynamoDB; kind=reseal when the window had been sealed before',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.sealSeconds = new Histogram({
+      name: 'strata_writer_seal_round_duration_seconds',
+      help: 'Duration of one sealing round over the owned partitions',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.sealBacklog = new Gauge({
+      name: 'strata_writer_seal_backlog_windows',
+      help: 'Windows waiting in Redis to be sealed into DynamoDB, over owned partitions',
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'strata_writer_errors_total',
+      help: 'Failed operations by tier (redis, dynamodb, kafka)',
+      labelNames: ['tier'],
+      registers,
+    });
+    this.dynamoRetries = new Counter({
+      name: 'strata_writer_dynamodb_retries_total',
+      help: 'BatchWriteItem retries: unprocessed items, throttling, transient errors',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.dynamoWriteUnits = new Counter({
+      name: 'strata_writer_dynamodb_consumed_write_units_total',
+      help: 'Write capacity units consumed by sealing',
+      registers,
+    });
+    this.cachedSeries = new Gauge({
+      name: 'strata_writer_cached_series',
+      help: 'Series held in memory (indexed recently); idle ones are passivated',
+      registers,
+    });
+  }
+}

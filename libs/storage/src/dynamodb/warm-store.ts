@@ -1,0 +1,181 @@
+import {
+  BatchWriteItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { StorageError } from '../errors';
+import { WARM_TABLE_KEY } from './warm-table';
+
+export interface WarmChunk {
+  readonly tenant: string;
+  readonly seriesKey: string;
+  /** Window start, ms since the epoch. */
+  readonly start: number;
+  /** Chunk-codec bytes of every point of the window. */
+  readonly chunk: Uint8Array;
+  readonly count: number;
+}
+
+export interface WarmWriteEvents {
+  /** Unprocessed items or a throttling error made a call retry after `delayMs`. */
+  onRetry?(info: { reason: 'unprocessed' | 'throttled' | 'error'; items: number; delayMs: number; error?: unknown }): void;
+  onConsumedCapacity?(units: number): void;
+}
+
+export interface WarmStoreOptions {
+  readonly tableName: string;
+  /** @default 50 */
+  readonly baseDelayMs?: number;
+  /** @default 5000 */
+  readonly maxDelayMs?: number;
+  /** Injected in tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+const BATCH_LIMIT = 25;
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+
+/** `tenant#seriesKey`: tenants contain no `#`, so the split is unambiguous. */
+export function warmPartitionKey(tenant: string, seriesKey: string): string {
+  return `${tenant}#${seriesKey}`;
+}
+
+/**
+ * The DynamoDB warm tier: one item per series per window (partition key
+ * `tenant#seriesKey`, sort key window start, attribute `c` the chunk).
+ */
+export class DynamoWarmStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly options: WarmStoreOptions,
+  ) {}
+
+  /**
+   * Puts chunks with BatchWriteItem, 25 a call. Unprocessed items and throttling are
+   * retried with full-jitter exponential backoff until `signal` aborts; throttling slows
+   * the caller down but never drops an item. Resolves only when every item is written.
+   */
+  async putChunks(chunks: readonly WarmChunk[], events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<void> {
+    for (let i = 0; i < chunks.length; i += BATCH_LIMIT) {
+      await this.writeBatch(chunks.slice(i, i + BATCH_LIMIT).map(toPutRequest), events, signal);
+    }
+  }
+
+  async getChunk(tenant: string, seriesKey: string, start: number): Promise<Uint8Array | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: {
+          [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(tenant, seriesKey) },
+          [WARM_TABLE_KEY.sortKey]: { N: String(start) },
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item?.['c']?.B;
+  }
+
+  /** Chunks of a series whose window starts in [fromStart, toStart], in time order. */
+  async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number): Promise<WarmChunk[]> {
+    const chunks: WarmChunk[] = [];
+    let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': WARM_TABLE_KEY.partitionKey, '#sk': WARM_TABLE_KEY.sortKey },
+          ExpressionAttributeValues: {
+            ':pk': { S: warmPartitionKey(tenant, seriesKey) },
+            ':from': { N: String(fromStart) },
+            ':to': { N: String(toStart) },
+          },
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        chunks.push({
+          tenant,
+          seriesKey,
+          start: Number(item[WARM_TABLE_KEY.sortKey].N),
+          chunk: item['c'].B!,
+          count: Number(item['n']?.N ?? 0),
+        });
+      }
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return chunks;
+  }
+
+  private async writeBatch(requests: WriteRequest[], events: WarmWriteEvents, signal?: AbortSignal): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) {
+        const delayMs = this.backoff(attempt);
+        await (this.options.sleep ?? abortableSleep)(delayMs, signal);
+      }
+      if (signal?.aborted) throw new StorageError(`warm write of ${pending.length} item(s) aborted`, true);
+      try {
+        const out = await this.client.send(
+          new BatchWriteItemCommand({
+            RequestItems: { [this.options.tableName]: pending },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        const units = (out.ConsumedCapacity ?? []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+        if (units > 0) events.onConsumedCapacity?.(units);
+        pending = out.UnprocessedItems?.[this.options.tableName] ?? [];
+        if (pending.length > 0) events.onRetry?.({ reason: 'unprocessed', items: pending.length, delayMs: this.backoff(attempt + 1) });
+      } catch (error) {
+        const name = (error as { name?: string }).name ?? '';
+        const retriable = THROTTLING.has(name) || (error as { $retryable?: unknown }).$retryable !== undefined || isNetworkError(error);
+        if (!retriable) throw error;
+        events.onRetry?.({ reason: THROTTLING.has(name) ? 'throttled' : 'error', items: pending.length, delayMs: this.backoff(attempt + 1), error });
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.baseDelayMs ?? 50;
+    const cap = this.options.maxDelayMs ?? 5_000;
+    return Math.round((this.options.random ?? Math.random)() * Math.min(cap, base * 2 ** Math.min(attempt, 20)));
+  }
+}
+
+function toPutRequest(chunk: WarmChunk): WriteRequest {
+  return {
+    PutRequest: {
+      Item: {
+        [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(chunk.tenant, chunk.seriesKey) },
+        [WARM_TABLE_KEY.sortKey]: { N: String(chunk.start) },
+        c: { B: chunk.chunk },
+        n: { N: String(chunk.count) },
+      },
+    },
+  };
+}
+
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE' || code === 'ENOTFOUND';
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The hot tier's key schema, in one place (docs/write-path.md has the table).
+ *
+ * Every key of a series carries the Redis Cluster hash tag `{sid}`, where `sid` is a
+ * 96-bit digest of `tenant/seriesKey`: series keys contain braces of their own, so they
+ * cannot be the tag, and a digest keeps keys short. All keys of one series share a slot,
+ * which lets one Lua script touch several of them.
+ */
+export function seriesId(tenant: string, seriesKey: string): string {
+  return createHash('sha256').update(tenant).update('/').update(seriesKey).digest('base64url').slice(0, 16);
+}
+
+export interface WindowRef {
+  readonly tenant: string;
+  readonly seriesKey: string;
+  /** ms since the epoch, a multiple of the window length. */
+  readonly start: number;
+}
+
+export const hotKeys = {
+  /** Hash: open window; field = ms offset from the window start, value = float64 BE. */
+  open: (sid: string, start: number) => `s:{${sid}}:o:${start}`,
+  /** Hash: points taken from `open` by a seal in progress. */
+  sealing: (sid: string, start: number) => `s:{${sid}}:f:${start}`,
+  /** String: the sealed window as chunk-codec bytes; expires after the hot retention. */
+  packed: (sid: string, start: number) => `s:{${sid}}:c:${start}`,
+  /** Sorted set: windows of one Kafka partition waiting to be sealed, scored by due time. */
+  due: (partition: number) => `p:{${partition}}:due`,
+  /** String: the writer instance currently sealing this partition's windows. */
+  lease: (partition: number) => `p:{${partition}}:lease`,
+  /** Set: series keys a tenant has written (for ListSeries). */
+  seriesIndex: (tenant: string) => `t:{${tenant}}:series`,
+};
+
+/** The due-set member of a window: `<start>/<tenant>/<seriesKey>` (tenants have no `/`). */
+export function dueMember(window: WindowRef): string {
+  return `${window.start}/${window.tenant}/${window.seriesKey}`;
+}
+
+export function parseDueMember(member: string): WindowRef {
+  const first = member.indexOf('/');
+  const second = member.indexOf('/', first + 1);
+  if (first <= 0 || second <= first + 1) throw new Error(`malformed due member ${JSON.stringify(member)}`);
+  return {
+    start: Number(member.slice(0, first)),
+    tenant: member.slice(first + 1, second),
+    seriesKey: member.slice(second + 1),
+  };
+}
+
+export function windowStart(timestampMs: number, windowMs: number): number {
+  return timestampMs - (((timestampMs % windowMs) + windowMs) % windowMs);
+}

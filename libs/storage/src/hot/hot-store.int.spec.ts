@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { createRedis } from '../redis/redis-client';
+import { hotKeys, seriesId } from './hot-keys';
+import { RedisHotStore } from './hot-store';
+
+const HOUR = 3_600_000;
+
+describe('RedisHotStore against a real Redis', () => {
+  const redis = createRedis({ url: process.env['STRATA_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+  const store = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR });
+  const tenant = `t${randomUUID().slice(0, 8)}`;
+  const partition = 1000 + Math.floor(Math.random() * 1_000_000);
+  const start = 1_763_856_000_000; // a multiple of 2 h
+  const seriesKey = 'cpu{host="a"}';
+  const sid = seriesId(tenant, seriesKey);
+
+  afterAll(async () => {
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start));
+    redis.disconnect();
+  });
+
+  it('writes idempotently per timestamp, marks the window due and indexes the series', async () => {
+    const write = { tenant, seriesKey, index: true, points: [{ timestampMs: start + 60_000, value: 1.25 }, { timestampMs: start, value: -0 }] };
+    await store.append(partition, [write]);
+    await store.append(partition, [write]);
+    await store.append(partition, [{ ...write, points: [{ timestampMs: start + 60_000, value: 2.5 }] }]);
+    expect(await redis.hlen(hotKeys.open(sid, start))).toBe(2);
+    expect(await store.dueWindows(partition, start + 2 * HOUR + 60_000, 10)).toEqual([{ tenant, seriesKey, start }]);
+    expect(await store.dueWindows(partition, start + 2 * HOUR + 59_999, 10)).toEqual([]);
+    expect(await redis.smembers(hotKeys.seriesIndex(tenant))).toEqual([seriesKey]);
+  });
+
+  it('seals: hands over the latest points bit-exactly, then keeps the window packed and not due', async () => {
+    const window = { tenant, seriesKey, start };
+    const input = await store.beginSeal(window);
+    expect(input.packed).toBeNull();
+    expect(input.points).toEqual([{ timestampMs: start, value: -0 }, { timestampMs: start + 60_000, value: 2.5 }]);
+    expect(Object.is(input.points[0].value, -0)).toBe(true);
+    // A point arriving mid-seal goes to a fresh open hash and keeps the window due.
+    await store.append(partition, [{ tenant, seriesKey, index: false, points: [{ timestampMs: start + 120_000, value: 7 }] }]);
+    await store.finishSeal(window, partition, Buffer.from('chunk-bytes'), start + 3 * HOUR);
+    expect((await redis.getBuffer(hotKeys.packed(sid, start)))?.toString()).toBe('chunk-bytes');
+    expect(await redis.exists(hotKeys.sealing(sid, start))).toBe(0);
+    expect(await redis.pttl(hotKeys.packed(sid, start))).toBeGreaterThan(3_600_000 - 5_000);
+    expect(await store.backlog(partition)).toBe(1);
+
+    const second = await store.beginSeal(window);
+    expect(second.points).toEqual([{ timestampMs: start + 120_000, value: 7 }]);
+    expect(second.packed?.toString()).toBe('chunk-bytes');
+    await store.finishSeal(window, partition, Buffer.from('chunk-bytes-2'), start + 3 * HOUR);
+    expect(await store.backlog(partition)).toBe(0);
+  });
+
+  it('repeats an interrupted seal without losing points', async () => {
+    const window = { tenant, seriesKey, start };
+    await store.append(partition, [{ tenant, seriesKey, index: false, points: [{ timestampMs: start + 180_000, value: 9 }] }]);
+    await store.beginSeal(window); // the sealer dies here
+    await store.append(partition, [{ tenant, seriesKey, index: false, points: [{ timestampMs: start + 240_000, value: 10 }] }]);
+    const retry = await store.beginSeal(window);
+    expect(retry.points.map((p) => p.value)).toEqual([9, 10]);
+  });
+
+  it('grants a partition lease to one owner at a time', async () => {
+    expect(await store.acquireLease(partition, 'writer-a', 10_000)).toBe(true);
+    expect(await store.acquireLease(partition, 'writer-b', 10_000)).toBe(false);
+    expect(await store.acquireLease(partition, 'writer-a', 10_000)).toBe(true);
+    await store.releaseLease(partition, 'writer-b');
+    expect(await store.acquireLease(partition, 'writer-b', 10_000)).toBe(false);
+    await store.releaseLease(partition, 'writer-a');
+    expect(await store.acquireLease(partition, 'writer-b', 10_000)).toBe(true);
+  });
+});

@@ -1,0 +1,184 @@
+import type { Cluster, Redis } from 'ioredis';
+import { StorageError } from '../errors';
+import { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
+import { ACQUIRE_LEASE, BEGIN_SEAL, FINISH_SEAL, RELEASE_LEASE } from './lua-scripts';
+
+export interface HotPoint {
+  readonly timestampMs: number;
+  readonly value: number;
+}
+
+export interface HotSeriesWrite {
+  readonly tenant: string;
+  readonly seriesKey: string;
+  readonly points: readonly HotPoint[];
+  /** Add the series to the tenant's series index (skip when recently done). */
+  readonly index: boolean;
+}
+
+export interface HotStoreOptions {
+  /** Window length; a divisor of a day. */
+  readonly windowMs: number;
+  /** How long after a window's end it is sealed, waiting for late points. */
+  readonly sealGraceMs: number;
+  /** How long a sealed window stays in Redis after its end. */
+  readonly retentionMs: number;
+}
+
+/** What a seal starts from: points taken from the open window, and the previous seal. */
+export interface SealInput {
+  readonly window: WindowRef;
+  /** Points written since the last seal, sorted by time; these win over `packed`. */
+  readonly points: HotPoint[];
+  /** The previous seal of this window still in Redis, if any. */
+  readonly packed: Buffer | null;
+}
+
+type Client = Redis | Cluster;
+
+function encodeValue(value: number): Buffer {
+  const buffer = Buffer.allocUnsafe(8);
+  buffer.writeDoubleBE(value, 0);
+  return buffer;
+}
+
+/**
+ * The Redis hot tier (single node or Cluster). Writes are idempotent per timestamp: a
+ * replayed record sets the same field to the same value. Open windows never expire, so
+ * nothing leaves Redis before it is sealed into the warm tier; sealed windows expire
+ * `retentionMs` after their end. See docs/write-path.md.
+ *
+ * Not safe for two sealers of one partition at once: callers hold the partition lease.
+ */
+export class RedisHotStore {
+  constructor(
+    private readonly redis: Client,
+    readonly options: HotStoreOptions,
+  ) {
+    redis.defineCommand('strataBeginSeal', { numberOfKeys: 3, lua: BEGIN_SEAL });
+    redis.defineCommand('strataFinishSeal', { numberOfKeys: 2, lua: FINISH_SEAL });
+    redis.defineCommand('strataAcquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
+    redis.defineCommand('strataReleaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE });
+  }
+
+  /** Due time of a window: its end plus the seal grace. */
+  dueAt(start: number): number {
+    return start + this.options.windowMs + this.options.sealGraceMs;
+  }
+
+  /**
+   * Writes points of one Kafka partition's records. Resolves once Redis acknowledged
+   * every command; rejects (retriable) if any failed, in which case the caller must not
+   * commit the records' offsets.
+   */
+  async append(partition: number, writes: readonly HotSeriesWrite[]): Promise<void> {
+    const commands: Array<[string, ...Array<string | number | Buffer>]> = [];
+    const dueKey = hotKeys.due(partition);
+    for (const write of writes) {
+      const sid = seriesId(write.tenant, write.seriesKey);
+      const byWindow = new Map<number, Array<string | Buffer>>();
+      for (const point of write.points) {
+        const start = windowStart(point.timestampMs, this.options.windowMs);
+        let fields = byWindow.get(start);
+        if (!fields) byWindow.set(start, (fields = []));
+        fields.push(String(point.timestampMs - start), encodeValue(point.value));
+      }
+      for (const [start, fields] of byWindow) {
+        commands.push(['hset', hotKeys.open(sid, start), ...fields]);
+        commands.push(['zadd', dueKey, this.dueAt(start), dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start })]);
+      }
+      if (write.index) commands.push(['sadd', hotKeys.seriesIndex(write.tenant), write.seriesKey]);
+    }
+    await this.run(commands);
+  }
+
+  /** Windows of a partition due for sealing at `now`, oldest first. */
+  async dueWindows(partition: number, now: number, limit: number): Promise<WindowRef[]> {
+    const members = await this.redis.zrangebyscore(hotKeys.due(partition), '-inf', now, 'LIMIT', 0, limit);
+    return members.map(parseDueMember);
+  }
+
+  /** Number of windows waiting to be sealed in a partition (the flush backlog). */
+  backlog(partition: number): Promise<number> {
+    return this.redis.zcard(hotKeys.due(partition));
+  }
+
+  async beginSeal(window: WindowRef): Promise<SealInput> {
+    const sid = seriesId(window.tenant, window.seriesKey);
+    const [fields, packed] = (await (this.redis as unknown as SealCommands).strataBeginSealBuffer(
+      hotKeys.open(sid, window.start),
+      hotKeys.sealing(sid, window.start),
+      hotKeys.packed(sid, window.start),
+    )) as [Buffer[], Buffer | null];
+    const points: HotPoint[] = [];
+    for (let i = 0; i < fields.length; i += 2) {
+      points.push({ timestampMs: window.start + Number(fields[i].toString('latin1')), value: fields[i + 1].readDoubleBE(0) });
+    }
+    points.sort((a, b) => a.timestampMs - b.timestampMs);
+    return { window, points, packed: packed ?? null };
+  }
+
+  /**
+   * Records that `chunk` (the whole window) is durable in the warm tier: keeps it packed
+   * in Redis until the hot retention ends, drops the sealed points, and takes the window
+   * off the due set unless new points arrived meanwhile.
+   */
+  async finishSeal(window: WindowRef, partition: number, chunk: Uint8Array, now: number): Promise<void> {
+    const sid = seriesId(window.tenant, window.seriesKey);
+    const expiresAt = window.start + this.options.windowMs + this.options.retentionMs;
+    // A window sealed after its retention (a very late point) still stays an hour, so a
+    // read right after the write sees it in the hot tier.
+    const ttlMs = Math.max(expiresAt - now, 3_600_000);
+    await (this.redis as unknown as SealCommands).strataFinishSeal(
+      hotKeys.sealing(sid, window.start),
+      hotKeys.packed(sid, window.start),
+      Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+      ttlMs,
+    );
+    await this.settleDue(window, partition);
+  }
+
+  /**
+   * Takes a window off its partition's due set, unless it has unsealed points. ZREM
+   * first, then look for new points: however the projector's HSET + ZADD interleave with
+   * these two steps, a window with unsealed points stays due.
+   */
+  async settleDue(window: WindowRef, partition: number): Promise<void> {
+    const sid = seriesId(window.tenant, window.seriesKey);
+    const member = dueMember(window);
+    await this.redis.zrem(hotKeys.due(partition), member);
+    if ((await this.redis.exists(hotKeys.open(sid, window.start))) === 1) {
+      await this.redis.zadd(hotKeys.due(partition), this.dueAt(window.start), member);
+    }
+  }
+
+  /** Takes or renews the sealing lease of a partition; true when `owner` holds it. */
+  async acquireLease(partition: number, owner: string, ttlMs: number): Promise<boolean> {
+    return (await (this.redis as unknown as SealCommands).strataAcquireLease(hotKeys.lease(partition), owner, ttlMs)) === 1;
+  }
+
+  async releaseLease(partition: number, owner: string): Promise<void> {
+    await (this.redis as unknown as SealCommands).strataReleaseLease(hotKeys.lease(partition), owner);
+  }
+
+  private async run(commands: Array<[string, ...Array<string | number | Buffer>]>): Promise<void> {
+    if (commands.length === 0) return;
+    if ('isCluster' in this.redis && this.redis.isCluster) {
+      // Cluster pipelines must stay within one node; auto-pipelining groups per node.
+      await Promise.all(commands.map(([name, ...args]) => this.redis.call(name, ...args)));
+      return;
+    }
+    const results = await this.redis.pipeline(commands).exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (!results || failed) {
+      throw new StorageError(`redis rejected a write: ${failed?.[0]?.message ?? 'pipeline aborted'}`, true);
+    }
+  }
+}
+
+interface SealCommands {
+  strataBeginSealBuffer(open: string, sealing: string, packed: string): Promise<unknown>;
+  strataFinishSeal(sealing: string, packed: string, chunk: Buffer, ttlMs: number): Promise<unknown>;
+  strataAcquireLease(lease: string, owner: string, ttlMs: number): Promise<number>;
+  strataReleaseLease(lease: string, owner: string): Promise<number>;
+}

@@ -1,0 +1,31 @@
+import type { EnvReader } from '@strata/runtime';
+import { parseBrokerList, type KafkaConfig, type KafkaSaslConfig } from './kafka-config';
+
+const SASL_MECHANISMS = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/**
+ * Reads the Kafka connection settings every Kafka-using process shares. Local defaults
+ * point at the stack on 127.0.0.1:9092; in a cluster the chart sets brokers, TLS and SASL.
+ */
+export function readKafkaEnv(reader: EnvReader, clientId: string): KafkaConfig {
+  const brokers = parseBrokerList(reader.string('STRATA_KAFKA_BROKERS', '127.0.0.1:9092'));
+  const topic = reader.string('STRATA_KAFKA_TOPIC', 'strata.points.v1');
+  const tls = reader.bool('STRATA_KAFKA_TLS', false);
+  const mechanism = reader.oneOf('STRATA_KAFKA_SASL_MECHANISM', SASL_MECHANISMS, 'none');
+  let sasl: KafkaSaslConfig | undefined;
+  if (mechanism !== 'none') {
+    sasl = {
+      mechanism,
+      username: reader.string('STRATA_KAFKA_SASL_USERNAME'),
+      password: reader.string('STRATA_KAFKA_SASL_PASSWORD'),
+    };
+  }
+  return {
+    brokers,
+    topic,
+    clientId: reader.string('STRATA_KAFKA_CLIENT_ID', clientId),
+    tls,
+    sasl,
+    logLevel: 'warn',
+  };
+}

@@ -1,0 +1,12 @@
+export { startStack } from './start-stack';
+export type { StartStackResult, ServiceReport } from './start-stack';
+export { stopStack } from './stop-stack';
+export type { StopStackOptions, StopStackResult } from './stop-stack';
+export { stackStatus } from './stack-status';
+export type { ServiceStatus } from './stack-status';
+export { installStack } from './install-stack';
+export type { StackOptions } from './stack-runtime';
+export type { StackLogger } from './logger';
+export { SERVICE_NAMES, loadStackConfig } from './stack-config';
+export type { ServiceName, StackConfig } from './stack-config';
+export { StackError, PortInUseError, ServiceStartError, CommandFailedError, StackConfigError } from './errors';

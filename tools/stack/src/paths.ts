@@ -1,0 +1,44 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The stack's on-disk layout, all under one git-ignored cache directory. */
+export interface StackPaths {
+  /** `<cache>/stack` */
+  root: string;
+  /** Downloaded jars, one folder per service, plus the generated poms under `.poms/`. */
+  jars: string;
+  /** Python virtualenv holding moto. */
+  venv: string;
+  /** Service data, one folder per service; `down --wipe` deletes it. */
+  data: string;
+  logs: string;
+  /** Pidfiles, launch command lines, and rendered configuration. */
+  run: string;
+}
+
+export function stackPaths(cacheDir: string): StackPaths {
+  const root = path.join(cacheDir, 'stack');
+  return {
+    root,
+    jars: path.join(root, 'jars'),
+    venv: path.join(root, 'venv'),
+    data: path.join(root, 'data'),
+    logs: path.join(root, 'logs'),
+    run: path.join(root, 'run'),
+  };
+}
+
+export function ensureStackDirs(paths: StackPaths): void {
+  for (const dir of [paths.jars, paths.data, paths.logs, paths.run]) fs.mkdirSync(dir, { recursive: true });
+}
+
+/** The repository root: the nearest ancestor holding nx.json. */
+export function findRepoRoot(from: string): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'nx.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json above ${from}`);
+    dir = parent;
+  }
+}
