@@ -16,15 +16,16 @@ export interface StackPaths {
   run: string;
 }
 
-export function stackPaths(cacheDir: string): StackPaths {
+export function stackPaths(cacheDir: string, stateDir?: string): StackPaths {
   const root = path.join(cacheDir, 'stack');
+  const state = stateDir ?? root;
   return {
     root,
     jars: path.join(root, 'jars'),
     venv: path.join(root, 'venv'),
-    data: path.join(root, 'data'),
-    logs: path.join(root, 'logs'),
-    run: path.join(root, 'run'),
+    data: path.join(state, 'data'),
+    logs: path.join(state, 'logs'),
+    run: path.join(state, 'run'),
   };
 }
 

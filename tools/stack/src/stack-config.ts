@@ -10,6 +10,12 @@ export type StackEnv = Readonly<Record<string, string | undefined>>;
 export interface StackConfig {
   /** @default `<repo>/.cache` (STRATA_CACHE_DIR) */
   cacheDir: string;
+  /**
+   * Where data, logs, pidfiles and rendered configs go. Another state dir with other ports
+   * runs a second, independent stack from the same installed artifacts (fault tests do).
+   * @default `<cacheDir>/stack` (STRATA_STACK_STATE_DIR)
+   */
+  stateDir?: string;
   /** Services listen here (DynamoDB Local cannot: it binds every interface). */
   host: string;
   kafka: {
@@ -76,6 +82,7 @@ const port = (env: StackEnv, name: string, fallback: number) => intVar(env, name
 export function loadStackConfig(env: StackEnv, repoRoot: string): StackConfig {
   const config: StackConfig = {
     cacheDir: path.resolve(repoRoot, env['STRATA_CACHE_DIR']?.trim() || '.cache'),
+    ...(env['STRATA_STACK_STATE_DIR']?.trim() ? { stateDir: path.resolve(repoRoot, env['STRATA_STACK_STATE_DIR'].trim()) } : {}),
     host: '127.0.0.1',
     kafka: {
       port: port(env, 'STRATA_STACK_KAFKA_PORT', 9092),

@@ -33,7 +33,7 @@ export interface StackRuntime {
 export function openStack(options: StackOptions): StackRuntime {
   const repoRoot = options.repoRoot ?? findRepoRoot(__dirname);
   const config = loadStackConfig(options.env, repoRoot);
-  const paths = stackPaths(config.cacheDir);
+  const paths = stackPaths(config.cacheDir, config.stateDir);
   ensureStackDirs(paths);
   const logger = options.logger ?? silentLogger;
   const env = { ...options.env } as NodeJS.ProcessEnv;

@@ -106,8 +106,14 @@ export function findOrphans(stackRoot: string, exclude: ReadonlySet<number>, pro
 }
 
 async function stopOrphans(rt: StackRuntime, known: ReadonlySet<number>): Promise<void> {
-  for (const orphan of findOrphans(rt.paths.root, known)) {
-    rt.logger.warn(`orphan pid ${orphan.pid} runs from ${rt.paths.root} without a pidfile (${orphan.cmdline.join(' ').slice(0, 120)}); stopping it`);
+  // Match on this stack's state (data and run dirs), not on the shared install dir: a second
+  // stack with its own state dir runs the same jars and must not be taken for an orphan.
+  const orphans = [...findOrphans(rt.paths.run, known), ...findOrphans(rt.paths.data, known)];
+  const seen = new Set<number>();
+  for (const orphan of orphans) {
+    if (seen.has(orphan.pid)) continue;
+    seen.add(orphan.pid);
+    rt.logger.warn(`orphan pid ${orphan.pid} runs from ${path.dirname(rt.paths.run)} without a pidfile (${orphan.cmdline.join(' ').slice(0, 120)}); stopping it`);
     await stopProcessGroup(orphan.pid, { graceMs: rt.config.stopTimeoutMs, table: rt.table });
   }
 }
