@@ -18,6 +18,23 @@ export interface SealerDeps {
   readonly leaseMs?: number;
 }
 
+/** Windows of one partition moved through Redis at once; each costs a few round trips. */
+const SEAL_CONCURRENCY = 32;
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 interface Prepared {
   readonly partition: number;
   readonly window: WindowRef;
@@ -79,14 +96,16 @@ export class Sealer {
       backlog += await hot.backlog(partition);
     }
     metrics.sealBacklog.set(backlog);
+    metrics.sealRounds.inc();
     metrics.sealSeconds.observe((this.deps.now() - began) / 1_000);
     return sealed;
   }
 
   private async sealWindows(partition: number, windows: readonly WindowRef[]): Promise<number> {
     const { hot, warm, metrics } = this.deps;
-    const prepared: Prepared[] = [];
-    for (const window of windows) prepared.push(await this.prepare(partition, await hot.beginSeal(window)));
+    const prepared = await mapConcurrently(windows, SEAL_CONCURRENCY, async (window) =>
+      this.prepare(partition, await hot.beginSeal(window)),
+    );
     const chunks = prepared.flatMap((p) => (p.chunk ? [p.chunk] : []));
     try {
       await warm.putChunks(
@@ -106,14 +125,14 @@ export class Sealer {
       throw error;
     }
     const now = this.deps.now();
-    for (const p of prepared) {
+    await mapConcurrently(prepared, SEAL_CONCURRENCY, async (p) => {
       if (p.chunk) {
         await hot.finishSeal(p.window, partition, p.chunk.chunk, now);
         metrics.windowsSealed.inc({ kind: p.reseal ? 'reseal' : 'first' });
       } else {
         await hot.settleDue(p.window, partition);
       }
-    }
+    });
     return chunks.length;
   }
 

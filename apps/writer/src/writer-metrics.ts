@@ -10,6 +10,7 @@ export class WriterMetrics {
   readonly endToEndSeconds: Histogram;
   readonly windowsSealed: Counter<'kind'>;
   readonly sealSeconds: Histogram;
+  readonly sealRounds: Counter;
   readonly sealBacklog: Gauge;
   readonly errors: Counter<'tier'>;
   readonly dynamoRetries: Counter<'reason'>;
@@ -53,6 +54,11 @@ export class WriterMetrics {
       name: 'strata_writer_seal_round_duration_seconds',
       help: 'Duration of one sealing round over the owned partitions',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.sealRounds = new Counter({
+      name: 'strata_writer_seal_rounds_total',
+      help: 'Completed sealing rounds over the owned partitions (the backlog gauge is exact after each)',
       registers,
     });
     this.sealBacklog = new Gauge({

@@ -1,0 +1,174 @@
+/* eslint-disable no-console -- a benchmark prints its numbers */
+// Write-path benchmark: client -> ingest -> Kafka -> writer -> Redis -> DynamoDB, on the
+// real local stack, with the services as separate processes. Prints numbers; asserts nothing.
+// Run: npm run bench (or npx tsx tools/bench/src/write-bench.ts)
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { ServiceProcesses, SERVICES, withPortOffset } from '@strata/launcher';
+import { IngestServiceClient, type WriteRequest } from '@strata/proto';
+import { startStack } from '@strata/stack';
+import { createDynamoDb, createRedis, dropWarmTable, ensureWarmTable } from '@strata/storage';
+import { createKafka, ensureTopic } from '@strata/stream';
+import { MonitoringDataset } from './dataset';
+import { scrapeMetric, scanChunkSizes, waitFor } from './probes';
+import { median, percentile } from './stats';
+
+const workspace = resolve(__dirname, '../../..');
+const REPETITIONS = Number(process.env['BENCH_REPETITIONS'] ?? 3);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
+const SERIES = 5_000;
+const WINDOW_MS = 2 * 3_600_000;
+const SERIES_PER_REQUEST = 1_000;
+const POINTS_PER_SERIES = 5;
+const API_KEY = 'bench-key-0001';
+
+async function main(): Promise<void> {
+  const runId = randomUUID().slice(0, 8);
+  const topic = `strata.bench.${runId}`;
+  const table = `strata_bench_${runId}`;
+  const stack = await startStack({ env: process.env, logger: { info: () => undefined, warn: (l) => console.warn(l) }, repoRoot: workspace });
+  const env = stack.clientEnv;
+  const redisUrl = `${env['STRATA_REDIS_URL']}/1`;
+  const kafka = createKafka({ brokers: [env['STRATA_KAFKA_BROKERS']], clientId: 'strata-bench', topic, logLevel: 'error' });
+  await ensureTopic(kafka, { topic, partitions: 8, replicationFactor: 1 });
+  const dynamo = createDynamoDb({ endpoint: env['STRATA_DYNAMODB_ENDPOINT'], region: 'us-east-1' });
+  await ensureWarmTable(dynamo, table);
+  const redis = createRedis({ url: redisUrl });
+  await redis.flushdb();
+
+  const definitions = withPortOffset(SERVICES, 300);
+  const serviceEnv = {
+    ...process.env,
+    ...env,
+    STRATA_KAFKA_TOPIC: topic,
+    STRATA_DYNAMODB_TABLE: table,
+    STRATA_REDIS_URL: redisUrl,
+    STRATA_API_KEYS: `${API_KEY}:bench`,
+    STRATA_TENANT_POINTS_PER_SECOND: '100000000',
+    STRATA_LOG_LEVEL: 'warn',
+  };
+  const logDir = resolve(workspace, '.cache/logs/bench');
+  const ingest = new ServiceProcesses({ workspace, services: definitions.filter((s) => s.name === 'ingest'), env: serviceEnv, logDir });
+  // Sealing is held back during the load and run in one pass afterwards, so each window
+  // is written to DynamoDB once with all its points, as in steady state (a window closes
+  // after its 2 hours), instead of being re-sealed as the backfill adds points to it.
+  const loadWriter = new ServiceProcesses({
+    workspace,
+    services: definitions.filter((s) => s.name === 'writer'),
+    env: { ...serviceEnv, STRATA_SEAL_INTERVAL_MS: '600000' },
+    logDir,
+  });
+  await Promise.all([ingest.start(60_000), loadWriter.start(60_000)]);
+  const ingestAddress = `127.0.0.1:${definitions.find((s) => s.name === 'ingest')!.grpcPort}`;
+  const writerOps = `http://127.0.0.1:${definitions.find((s) => s.name === 'writer')!.opsPort}`;
+  const memoryBefore = await usedMemory(redis);
+
+  const dataset = new MonitoringDataset({ seriesCount: SERIES, firstTimestampMs: Math.floor((Date.now() - 40 * 3_600_000) / WINDOW_MS) * WINDOW_MS, seed: 42 });
+  const client = new IngestServiceClient(ingestAddress, credentials.createInsecure(), {
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+  const metadata = new Metadata();
+  metadata.set('x-api-key', API_KEY);
+  const refusals = new Map<string, number>();
+  const write = (request: WriteRequest) =>
+    new Promise<number>((ok, fail) =>
+      client.write(request, metadata, (error, response) => {
+        if (error) return fail(error);
+        for (const r of response!.rejections) refusals.set(r.code, (refusals.get(r.code) ?? 0) + 1);
+        ok(Number(response!.accepted));
+      }),
+    );
+
+  const throughputs: number[] = [];
+  const ingestRates: number[] = [];
+  const latencies: number[] = [];
+  let totalAccepted = 0;
+  console.log(`write path: ${SERIES} series, requests of ${SERIES_PER_REQUEST} series x ${POINTS_PER_SERIES} points, ${CONCURRENCY} in flight, ${REPETITIONS} x ${SECONDS} s`);
+  for (let rep = 0; rep < REPETITIONS; rep++) {
+    const began = Date.now();
+    const deadline = began + SECONDS * 1_000;
+    let accepted = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (Date.now() < deadline) {
+          const { series } = dataset.nextRequest(SERIES_PER_REQUEST, POINTS_PER_SERIES);
+          const sent = process.hrtime.bigint();
+          const n = await write({ series }); // not `accepted += await ...`: that reads accepted before awaiting
+          accepted += n;
+          latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+        }
+      }),
+    );
+    const acked = Date.now();
+    totalAccepted += accepted;
+    await waitFor(async () => (await scrapeMetric(writerOps, 'strata_writer_points_total')) >= totalAccepted, 300_000);
+    const inRedis = Date.now();
+    ingestRates.push(accepted / ((acked - began) / 1_000));
+    throughputs.push(accepted / ((inRedis - began) / 1_000));
+    console.log(
+      `  run ${rep + 1}: ${accepted} points acknowledged in ${((acked - began) / 1_000).toFixed(1)} s, all in Redis after ${((inRedis - began) / 1_000).toFixed(1)} s`,
+    );
+  }
+  if (refusals.size > 0) console.log(`  refused points by code: ${JSON.stringify(Object.fromEntries(refusals))}`);
+  const memoryOpen = await usedMemory(redis);
+  await loadWriter.stop(15_000);
+
+  const sealWriter = new ServiceProcesses({
+    workspace,
+    services: definitions.filter((s) => s.name === 'writer'),
+    env: { ...serviceEnv, STRATA_SEAL_INTERVAL_MS: '100', STRATA_SEAL_BATCH: '2000' },
+    logDir,
+  });
+  await sealWriter.start(60_000);
+  const sealBegan = Date.now();
+  await waitFor(async () => (await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total')) > 0, 600_000);
+  const roundsAtFirstSeal = await scrapeMetric(writerOps, 'strata_writer_seal_rounds_total');
+  await waitFor(async () => {
+    const rounds = await scrapeMetric(writerOps, 'strata_writer_seal_rounds_total');
+    const backlog = await scrapeMetric(writerOps, 'strata_writer_seal_backlog_windows');
+    return rounds >= roundsAtFirstSeal + 2 && backlog === 0;
+  }, 600_000);
+  const sealSeconds = (Date.now() - sealBegan) / 1_000;
+  const windows = await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total');
+  const writeUnits = await scrapeMetric(writerOps, 'strata_writer_dynamodb_consumed_write_units_total');
+  const memorySealed = await usedMemory(redis);
+  const chunks = await scanChunkSizes(dynamo, table, (pk) => MonitoringDataset.kindOf(pk));
+
+  console.log(`
+write path results (medians over ${REPETITIONS} runs; ${totalAccepted} points in all)
+  sustained client -> Redis         ${Math.round(median(throughputs))} points/s   (runs: ${throughputs.map(Math.round).join(', ')})
+  ingest acknowledged rate          ${Math.round(median(ingestRates))} points/s
+  ingest latency per request        p50 ${median(latencies).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (${SERIES_PER_REQUEST * POINTS_PER_SERIES} points/request, ${latencies.length} requests)
+  DynamoDB chunk bytes per point    ${(chunks.chunkBytes / chunks.points).toFixed(3)} all kinds   (item bytes incl. keys ~${(chunks.itemBytes / chunks.points).toFixed(2)}; ${chunks.items} items, ${(chunks.points / chunks.items).toFixed(1)} points/item)
+${[...chunks.byKind].map(([kind, k]) => `    ${kind.padEnd(30)} ${(k.chunkBytes / k.points).toFixed(3)} bytes/point in ${k.items} chunks of ${(k.points / k.items).toFixed(0)} points`).join('\n')}
+  DynamoDB write units per 1M pts   ${Math.round((writeUnits / totalAccepted) * 1e6)}   (${writeUnits} WCU for ${windows} windows)
+  sealing                           ${windows} windows in ${sealSeconds.toFixed(1)} s = ${Math.round(windows / sealSeconds)} windows/s
+  Redis bytes per point, open       ${((memoryOpen - memoryBefore) / totalAccepted).toFixed(1)}   (hash per window, before sealing)
+  Redis bytes per point, sealed     ${((memorySealed - memoryBefore) / totalAccepted).toFixed(1)}   (packed chunks, after sealing)`);
+
+  client.close();
+  await Promise.all([ingest.stop(15_000), sealWriter.stop(15_000)]);
+  await redis.flushdb();
+  redis.disconnect();
+  await dropWarmTable(dynamo, table);
+  dynamo.destroy();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] });
+  await admin.disconnect();
+}
+
+async function usedMemory(redis: ReturnType<typeof createRedis>): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm run bench`: benchmarks that print numbers (they assert nothing). Starts the local
+# stack if needed and leaves it as it found it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/bin/ensure-deps.sh
+export NX_TUI=false NX_DAEMON=false
+npx --no-install nx run-many -t build -p ingest writer --outputStyle=static >/dev/null
+
+echo "== chunk codec"
+npx --no-install tsx libs/storage/bench/codec.bench.ts
+
+started_here=0
+bash tools/bin/stack.sh status >/dev/null 2>&1 || started_here=1
+if [ "$started_here" = 1 ]; then trap 'bash tools/bin/stack.sh down >/dev/null' EXIT; fi
+
+echo "== write path"
+npx --no-install tsx tools/bench/src/write-bench.ts
