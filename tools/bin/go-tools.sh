@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go command-line tools Strata's tests use into .cache/bin, once per version.
-# usage: go-tools.sh <tool>...   (tools: grpcurl)
+# usage: go-tools.sh <tool>...   (tools: grpcurl, helm, kubeconform)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin"
@@ -10,6 +10,12 @@ module_for() {
   case "$1" in
     # grpcurl: a reflection client, to check what the gRPC ports expose as a user would.
     grpcurl) echo "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3" ;;
+    # helm: renders and lints charts/strata. Helm 3 (not 4): what operators run today; the
+    # chart is apiVersion v2, which both read.
+    helm) echo "helm.sh/helm/v3/cmd/helm@v3.21.4" ;;
+    # kubeconform: validates the rendered manifests against Kubernetes JSON schemas, which
+    # charts/strata/tests/lib.sh generates offline.
+    kubeconform) echo "github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }

@@ -31,3 +31,15 @@ describe('loadWriterConfig', () => {
     ]);
   });
 });
+
+describe('loadWriterConfig hot tier', () => {
+  it('uses a single Redis node unless cluster nodes are given', () => {
+    expect(loadWriterConfig({}).redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' });
+    expect(loadWriterConfig({ STRATA_REDIS_CLUSTER_NODES: 'a:6379, b:6379', STRATA_REDIS_TLS: 'true' }).redis).toEqual({
+      mode: 'cluster',
+      nodes: ['a:6379', 'b:6379'],
+      password: undefined,
+      tls: true,
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import { EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
 
 const HOUR = 3_600_000;
@@ -9,7 +10,7 @@ export interface WriterConfig {
   readonly kafka: KafkaConfig;
   /** @default strata-writer */
   readonly groupId: string;
-  readonly redisUrl: string;
+  readonly redis: HotRedisConfig;
   readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
   /** Window length; divides a day. @default 2 h */
   readonly windowMs: number;
@@ -50,7 +51,7 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
     service,
     kafka: readKafkaEnv(reader, 'strata-writer'),
     groupId: reader.string('STRATA_WRITER_GROUP_ID', 'strata-writer'),
-    redisUrl: reader.url('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')!,
+    redis: readHotRedisEnv(reader),
     dynamodb: {
       endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
       region: reader.string('AWS_REGION', 'us-east-1'),

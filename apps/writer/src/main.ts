@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { buildStandardService, createLogger, createMetricsRegistry, runMain, type Lifecycle } from '@strata/runtime';
-import { checkRedis, createDynamoDb, createRedis, DynamoWarmStore, RedisHotStore } from '@strata/storage';
+import { checkRedis, createDynamoDb, createHotRedis, DynamoWarmStore, RedisHotStore } from '@strata/storage';
 import { createKafka, PointLogConsumer } from '@strata/stream';
 import { loadWriterConfig } from './config';
 import { Projector } from './projector';
@@ -16,7 +16,7 @@ runMain(async () => {
   const logger = createLogger({ service: 'writer', level: config.service.logLevel });
   const registry = createMetricsRegistry('writer');
   const metrics = new WriterMetrics(registry);
-  const redis = createRedis({ url: config.redisUrl, maxRetriesPerRequest: 2 });
+  const redis = createHotRedis(config.redis);
   const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
   const hot = new RedisHotStore(redis, {
     windowMs: config.windowMs,

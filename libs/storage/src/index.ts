@@ -8,6 +8,8 @@ export {
 } from './aws/aws-client-config';
 export type { AwsClientConfig, AwsCredentials, ResolvedAwsClientConfig } from './aws/aws-client-config';
 export { createRedis, checkRedis } from './redis/redis-client';
+export { createRedisCluster, type RedisClusterConfig } from './redis/redis-cluster';
+export { createHotRedis, readHotRedisEnv, type HotRedisConfig } from './redis/redis-env';
 export type { RedisConfig } from './redis/redis-client';
 export { createDynamoDb, checkDynamoDb } from './dynamodb/dynamodb-client';
 export type { DynamoDbConfig } from './dynamodb/dynamodb-client';
@@ -16,7 +18,7 @@ export type { EnsureTableOptions } from './dynamodb/warm-table';
 export { createS3, checkS3, ensureBucket } from './s3/s3-client';
 export type { S3Config } from './s3/s3-client';
 // Types only, so callers can hold clients without importing the SDKs or ioredis themselves.
-export type { default as Redis } from 'ioredis';
+export type { default as Redis, Cluster as RedisCluster } from 'ioredis';
 export type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 export type { S3Client } from '@aws-sdk/client-s3';
 export { RedisHotStore, type HotPoint, type HotSeriesWrite, type HotStoreOptions, type SealInput } from './hot/hot-store';

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import Redis, { type Cluster } from 'ioredis';
 import { StorageConfigError, StorageError } from '../errors';
 
 export interface RedisConfig {
@@ -40,7 +40,7 @@ export function createRedis(config: RedisConfig): Redis {
 }
 
 /** Resolves when the server answers PING; the readiness check of the hot tier. */
-export async function checkRedis(redis: Redis): Promise<void> {
+export async function checkRedis(redis: Redis | Cluster): Promise<void> {
   const reply = await redis.ping();
   if (reply !== 'PONG') throw new StorageError(`redis answered PING with ${reply}`, true);
 }

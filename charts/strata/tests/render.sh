@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# `nx run chart:test`: renders the chart and checks what it renders.
+#   1. Good values (defaults, the production example, tests/values/*.yaml), for each
+#      supported Kubernetes version: every manifest validates with kubeconform -strict
+#      against that version's API schemas (CRDs included: no kind is skipped), and every
+#      pod meets tests/policy/restricted.json (restricted Pod Security profile, probes...).
+#   2. Rendered facts no schema can state: shutdown timing, the API keys Secret.
+#   3. Bad values (tests/bad-values/*.yaml): each must make `helm template` fail with the
+#      message on its first line (`# expect: ...`). Schema violations must fail
+#      `helm lint --strict` too; the chart's own cross-value checks (`fail` in templates)
+#      cannot, because helm lint downgrades `fail` to an INFO line.
+source "$(dirname "$0")/lib.sh"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "  ok    $1"; }
+fail() { failed=$((failed + 1)); echo "  FAIL  $1" >&2; }
+
+good_values=(default "$chart/examples/production-values.yaml" "$tests"/values/*.yaml)
+
+for version in "${kube_versions[@]}"; do
+  schemas=$(schemas_for "$version")
+  echo "==> good values, Kubernetes $version"
+  for values in "${good_values[@]}"; do
+    name=$(basename "$values" .yaml)
+    out="$work/$name-$version.yaml"
+    args=(--kube-version "$version")
+    [ "$values" != default ] && args+=(--values "$values")
+    if ! render "${args[@]}" > "$out" 2> "$work/err"; then
+      cat "$work/err" >&2
+      fail "$name: helm template"
+      continue
+    fi
+    if "$kubeconform" -strict -summary -kubernetes-version "$version" \
+      -schema-location "$schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json" "$out"; then
+      pass "$name: kubeconform -strict"
+    else
+      fail "$name: kubeconform -strict"
+    fi
+    # Only workloads and pods have a policy; any other kind new to the chart must be added
+    # here, or kubeconform reports its policy schema missing.
+    if "$kubeconform" -summary -schema-location "$tests/policy/restricted.json" \
+      -skip ConfigMap,Secret,Service,ServiceAccount,PodDisruptionBudget,HorizontalPodAutoscaler,NetworkPolicy,ServiceMonitor,PrometheusRule,ScaledObject,TriggerAuthentication \
+      "$out"; then
+      pass "$name: pod policy"
+    else
+      fail "$name: pod policy"
+    fi
+  done
+done
+
+echo "==> rendered facts"
+# expect_line <description> <file> <fixed string>
+expect_line() {
+  if grep -qF -- "$3" "$2"; then pass "$1"; else fail "$1 (no line '$3')"; fi
+}
+floor=${kube_versions[0]}
+render --kube-version "$floor" --show-only templates/ingest/ingest-deployment.yaml > "$work/ingest.yaml"
+render --kube-version "$floor" --show-only templates/writer/writer-deployment.yaml > "$work/writer.yaml"
+# grace = preStop 5 + ceil(graceMs / 1000) + margin 10; the writer drains for 20 s.
+expect_line "ingest grace period is preStop 5 + drain 10 + margin 10" "$work/ingest.yaml" "terminationGracePeriodSeconds: 25"
+expect_line "writer grace period is preStop 5 + drain 20 + margin 10" "$work/writer.yaml" "terminationGracePeriodSeconds: 35"
+expect_line "writer drains for its own graceMs" "$work/writer.yaml" 'value: "20000"'
+expect_line "preStop uses the kubelet's sleep action" "$work/ingest.yaml" "seconds: 5"
+render --kube-version "$floor" --show-only templates/ingest/ingest-deployment.yaml \
+  --set shutdown.preStopMethod=exec,shutdown.graceMs=2500 > "$work/exec.yaml"
+expect_line "exec preStop sleeps in node (no /bin/sleep in the image)" "$work/exec.yaml" 'command: ["node", "-e", "setTimeout(() => {}, 5000)"]'
+expect_line "a fractional drain rounds up: 5 + 3 + 10" "$work/exec.yaml" "terminationGracePeriodSeconds: 18"
+render --kube-version "$floor" --show-only templates/strata-secret.yaml \
+  --set 'auth.apiKeys[0].key=key-0123456789abcdef,auth.apiKeys[0].tenant=acme,auth.proberApiKey=prober-0123456789abcdef' \
+  > "$work/secret.yaml"
+api_keys=$(printf '%s' 'key-0123456789abcdef:acme,prober-0123456789abcdef:strata-prober' | base64 -w0)
+expect_line "STRATA_API_KEYS holds the given keys and the prober's" "$work/secret.yaml" "STRATA_API_KEYS: \"$api_keys\""
+render --kube-version "$floor" --show-only templates/strata-secret.yaml > "$work/generated.yaml"
+if grep -qE '^  STRATA_PROBER_API_KEY: "[A-Za-z0-9+/=]{40,}"$' "$work/generated.yaml"; then
+  pass "a prober key is generated when none is given"
+else
+  fail "a prober key is generated when none is given"
+fi
+
+echo "==> bad values must fail"
+for values in "$tests"/bad-values/*.yaml; do
+  name=$(basename "$values" .yaml)
+  expected=$(sed -n '1s/^# expect: //p' "$values")
+  if [ -z "$expected" ]; then
+    fail "$name: first line must be '# expect: <message>'"
+    continue
+  fi
+  if render --kube-version "$floor" --values "$values" > /dev/null 2> "$work/err"; then
+    fail "$name: helm template accepted it"
+    continue
+  fi
+  if ! grep -qF -- "$expected" "$work/err"; then
+    fail "$name: helm template failed, but not with: $expected"
+    sed 's/^/        /' "$work/err" >&2
+    continue
+  fi
+  if [[ $expected == "at '"* ]]; then
+    if "$helm" lint --strict "$chart" --kube-version "$floor" --values "$values" > "$work/lint" 2>&1; then
+      fail "$name: helm lint accepted a schema violation"
+      continue
+    fi
+  fi
+  pass "$name: $expected"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
