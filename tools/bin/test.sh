@@ -18,7 +18,7 @@ nx run-many -t lint typecheck build test --outputStyle=stream
 
 echo "==> local stack"
 started_here=0
-if ! bash tools/bin/stack.sh status --quiet >/dev/null 2>&1; then
+if ! bash tools/bin/stack.sh status >/dev/null 2>&1; then
   started_here=1
 fi
 cleanup() {
@@ -29,6 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 bash tools/bin/stack.sh up
+# Integration specs find the stack through the same settings the services use.
+eval "$(bash tools/bin/stack.sh env 2>/dev/null)"
 
 echo "==> integration tests (all projects, one at a time: they share the stack)"
 nx run-many -t test-int --parallel=1 --outputStyle=stream

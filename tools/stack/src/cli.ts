@@ -1,4 +1,4 @@
-import { installStack, stackStatus, startStack, stopStack, type StackLogger } from './index';
+import { installStack, stackClientEnv, stackStatus, startStack, stopStack, type StackLogger } from './index';
 import { parseServiceNames } from './stack-config';
 
 const USAGE = `usage: stack <command> [service...] [--wipe]
@@ -8,6 +8,7 @@ const USAGE = `usage: stack <command> [service...] [--wipe]
   up        install, start what is not running, wait until ready, create topic/table/bucket
   down      stop what the stack started; --wipe also deletes their data
   status    pid and readiness of each service (exit 3 if any is not ready)
+  env       the client settings for this stack as shell exports (eval "$(stack env)")
 
 services: kafka redis dynamodb s3 (default: all)
 settings: STRATA_CACHE_DIR, STRATA_STACK_{KAFKA,KAFKA_CONTROLLER,REDIS,DYNAMODB,S3}_PORT,
@@ -63,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
         out(`${r.name.padEnd(9)} ${r.state.padEnd(8)} ${pid.padEnd(12)} ${ready.padEnd(10)} ${r.endpoint}${r.detail ? `  (${r.detail})` : ''}`);
       }
       return rows.every((r) => r.ready) ? 0 : 3;
+    }
+    case 'env': {
+      for (const [key, value] of Object.entries(stackClientEnv(options))) out(`export ${key}=${value}`);
+      return 0;
     }
     default:
       process.stderr.write(`unknown command ${command}\n${USAGE}`);

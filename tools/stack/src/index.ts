@@ -10,3 +10,4 @@ export type { StackLogger } from './logger';
 export { SERVICE_NAMES, loadStackConfig } from './stack-config';
 export type { ServiceName, StackConfig } from './stack-config';
 export { StackError, PortInUseError, ServiceStartError, CommandFailedError, StackConfigError } from './errors';
+export { stackClientEnv } from './client-env';
