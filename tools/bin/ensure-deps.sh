@@ -13,6 +13,9 @@ node -e '
   }'
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "==> installing npm packages (from package-lock.json)"
+  # Not `npm ci`: npm 11 records only this platform's optional native packages (esbuild,
+  # swc, buf) in the lockfile and `npm ci` then refuses the lockfile as out of sync.
+  # `npm install` installs the same locked versions.
+  npm install --no-audit --no-fund
 fi
