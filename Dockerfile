@@ -6,9 +6,9 @@
 #
 # APP is one of ingest, reader, writer, archiver, e2e-prober; the chart expects the images
 # as <repository>-<app> (docs/kubernetes.md, "Images"). Three stages:
-#   build    the whole workspace with dev dependencies: npm ci, then `nx build $APP`
+#   build    the whole workspace with dev dependencies: npm install (see tools/bin/ensure-deps.sh for why not npm ci), then `nx build $APP`
 #            (proto generation and the esbuild bundle dist/apps/$APP/main.js)
-#   deps     production dependencies only (npm ci --omit=dev): the bundle keeps npm
+#   deps     production dependencies only (npm install --omit=dev): the bundle keeps npm
 #            packages external, so they ship as node_modules beside it
 #   runtime  distroless Node 20: no shell, no package manager; only node_modules, the
 #            bundle and its source map, run as uid 10001
@@ -28,7 +28,7 @@ WORKDIR /workspace
 ENV CI=true NX_DAEMON=false NX_TUI=false NX_NO_CLOUD=true
 # The lockfile first, so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
 COPY . .
 RUN npx --no-install nx build "$APP" --outputStyle=stream
 
@@ -36,7 +36,7 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: none of the production dependencies needs one to work.
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${RUNTIME_IMAGE}
 ARG APP
