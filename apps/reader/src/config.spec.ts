@@ -5,7 +5,45 @@ describe('loadReaderConfig', () => {
     expect(loadReaderConfig({}).service).toMatchObject({ host: '127.0.0.1', grpcPort: 7002, opsPort: 9002 });
   });
 
-  it('fails fast on a bad key list', () => {
+  it('defaults to the local stack, the writer’s windows and AWS for DynamoDB', () => {
+    const config = loadReaderConfig({}, { cores: 8 });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      dynamodb: { endpoint: undefined, region: 'us-east-1', table: 'strata_chunks' },
+      windowMs: 7_200_000,
+      hotRetentionMs: 26 * 3_600_000,
+      limits: { maxPointsPerMessage: 10_000 },
+      decode: { workers: 4, inlineMaxChunks: 64 },
+    });
+    expect(loadReaderConfig({}, { cores: 2 }).decode.workers).toBe(2);
+  });
+
+  it('reads the shared variable names', () => {
+    const config = loadReaderConfig({
+      STRATA_WINDOW_MS: '3600000',
+      STRATA_HOT_RETENTION_MS: '7200000',
+      STRATA_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+      STRATA_DYNAMODB_TABLE: 'other',
+      STRATA_DECODE_WORKERS: '0',
+    });
+    expect(config).toMatchObject({
+      windowMs: 3_600_000,
+      hotRetentionMs: 7_200_000,
+      dynamodb: { endpoint: 'http://127.0.0.1:8000', table: 'other' },
+      decode: { workers: 0 },
+    });
+  });
+
+  it('fails fast naming every bad variable', () => {
     expect(() => loadReaderConfig({ STRATA_API_KEYS: 'nope' })).toThrow(/STRATA_API_KEYS entry 1/);
+    let message = '';
+    try {
+      loadReaderConfig({ STRATA_WINDOW_MS: '7000000', STRATA_READ_CONCURRENCY: '0', STRATA_REDIS_URL: 'x y' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/STRATA_WINDOW_MS=7000000 must divide a day/);
+    expect(message).toMatch(/STRATA_READ_CONCURRENCY=0 is below the minimum 1/);
+    expect(message).toMatch(/STRATA_REDIS_URL="x y" is not a URL/);
   });
 });

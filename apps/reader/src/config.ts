@@ -1,14 +1,85 @@
 import { ApiKeyStore, EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface ReadLimits {
+  /** Selectors in one Read. @default 1000 */
+  readonly maxSeriesPerRequest: number;
+  /** Widest `to_ms - from_ms` of one Read. @default 500 days (above the 460-day retention) */
+  readonly maxRangeMs: number;
+  /** Raw points one Read may scan, over all its series, before rollup. @default 5000000 */
+  readonly maxPointsPerRequest: number;
+  /** Points in one ReadResponse message; larger results are split. @default 10000 */
+  readonly maxPointsPerMessage: number;
+  /** Series one ListSeries may return. @default 10000 */
+  readonly maxListSeries: number;
+}
+
+export interface DecodeConfig {
+  /** Worker threads that decode chunks; 0 decodes everything inline. @default min(cores, 4) */
+  readonly workers: number;
+  /** Decode tasks waiting for a worker before new ones are refused. @default 256 */
+  readonly maxQueue: number;
+  /** A series read with at most this many chunks decodes inline. @default 64 */
+  readonly inlineMaxChunks: number;
+}
+
 export interface ReaderConfig {
   readonly service: ServiceConfig;
   readonly apiKeys: ApiKeyStore;
+  readonly redisUrl: string;
+  readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
+  /** Window length; must equal the writer's. @default 2 h */
+  readonly windowMs: number;
+  /** How long sealed windows stay in Redis after their end; must equal the writer's. @default 26 h */
+  readonly hotRetentionMs: number;
+  /** How far ahead of the clock ingest accepts timestamps; must equal ingest's. @default 10 min */
+  readonly futureGraceMs: number;
+  /** Series (of one Read) fetched at the same time. @default 32 */
+  readonly concurrency: number;
+  /** Longest wait for one tier's answer for one series. @default 10000 */
+  readonly tierTimeoutMs: number;
+  readonly limits: ReadLimits;
+  readonly decode: DecodeConfig;
 }
 
-/** Parses and validates the reader settings once; throws ConfigError naming every bad variable. */
-export function loadReaderConfig(env: Env): ReaderConfig {
+/**
+ * Parses and validates the reader settings once; throws ConfigError naming every bad
+ * variable. Window, retention and grace settings share their names with the writer and
+ * ingest, so one value in the environment (or the chart) configures all of them.
+ */
+export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 }): ReaderConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7002, opsPort: 9002 });
+  const windowMs = reader.int('STRATA_WINDOW_MS', 2 * HOUR, { min: 60_000, max: DAY });
+  if (DAY % windowMs !== 0) reader.problem(`STRATA_WINDOW_MS=${windowMs} must divide a day (86400000) evenly`);
+  const config: Omit<ReaderConfig, 'apiKeys'> = {
+    service,
+    redisUrl: reader.url('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')!,
+    dynamodb: {
+      endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
+      region: reader.string('AWS_REGION', 'us-east-1'),
+      table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
+    },
+    windowMs,
+    hotRetentionMs: reader.int('STRATA_HOT_RETENTION_MS', 26 * HOUR, { min: HOUR, max: 30 * DAY }),
+    futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', 600_000, { min: 0, max: 30 * DAY }),
+    concurrency: reader.int('STRATA_READ_CONCURRENCY', 32, { min: 1, max: 1_024 }),
+    tierTimeoutMs: reader.int('STRATA_READ_TIER_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    limits: {
+      maxSeriesPerRequest: reader.int('STRATA_READ_MAX_SERIES', 1_000, { min: 1, max: 1_000_000 }),
+      maxRangeMs: reader.int('STRATA_READ_MAX_RANGE_MS', 500 * DAY, { min: HOUR }),
+      maxPointsPerRequest: reader.int('STRATA_READ_MAX_POINTS', 5_000_000, { min: 1 }),
+      maxPointsPerMessage: reader.int('STRATA_READ_MAX_POINTS_PER_MESSAGE', 10_000, { min: 1, max: 100_000 }),
+      maxListSeries: reader.int('STRATA_LIST_MAX_SERIES', 10_000, { min: 1, max: 1_000_000 }),
+    },
+    decode: {
+      workers: reader.int('STRATA_DECODE_WORKERS', Math.min(host.cores, 4), { min: 0, max: 64 }),
+      maxQueue: reader.int('STRATA_DECODE_QUEUE', 256, { min: 1, max: 100_000 }),
+      inlineMaxChunks: reader.int('STRATA_DECODE_INLINE_MAX_CHUNKS', 64, { min: 0 }),
+    },
+  };
   reader.finish();
-  return { service, apiKeys: ApiKeyStore.parse(env['STRATA_API_KEYS']) };
+  return { ...config, apiKeys: ApiKeyStore.parse(env['STRATA_API_KEYS']) };
 }

@@ -1,24 +1,88 @@
+import { availableParallelism } from 'node:os';
 import { QueryServiceService, strataPackageDefinition } from '@strata/proto';
-import { buildStandardService, createLogger, createMetricsRegistry, DEVELOPMENT_API_KEY, runMain } from '@strata/runtime';
+import {
+  buildStandardService,
+  createLogger,
+  createMetricsRegistry,
+  DEVELOPMENT_API_KEY,
+  runMain,
+  tolerateMalformedRequests,
+  type Lifecycle,
+} from '@strata/runtime';
+import { checkRedis, createDynamoDb, createRedis, DynamoWarmStore, RedisHotReader } from '@strata/storage';
+import { ChunkDecoderSwitch } from './chunk-decoder';
 import { loadReaderConfig } from './config';
+import { DecodePool, workerEntry } from './decode-pool';
+import { Fetcher } from './fetcher';
 import { createQueryService } from './query-service';
+import { ReadHandler } from './read-handler';
+import { ReaderMetrics } from './reader-metrics';
+import { SeriesLister } from './series-lister';
+import { HotTierSource, WarmTierSource } from './tier-sources';
 
 runMain(async () => {
-  const config = loadReaderConfig(process.env);
+  const config = loadReaderConfig(process.env, { cores: availableParallelism() });
   const logger = createLogger({ service: 'reader', level: config.service.logLevel });
   if (config.apiKeys.usesDevelopmentKey) {
     logger.warn({ apiKey: DEVELOPMENT_API_KEY, tenant: 'dev' }, 'STRATA_API_KEYS is not set: accepting only the development key');
   }
+  const registry = createMetricsRegistry('reader');
+  const metrics = new ReaderMetrics(registry);
+  // One retry, then fail: a read waiting on a Redis that is down should fail fast.
+  const redis = createRedis({ url: config.redisUrl, maxRetriesPerRequest: 1 });
+  const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
+  const hot = new RedisHotReader(redis, { windowMs: config.windowMs });
+  const warm = new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table });
+  // __dirname is dist/apps/reader in the bundle (decode.worker.js beside main.js) and
+  // apps/reader/src under tsx (decode.worker.ts).
+  const pool =
+    config.decode.workers > 0
+      ? new DecodePool({ entry: workerEntry(__dirname, 'decode'), size: config.decode.workers, maxQueue: config.decode.maxQueue, logger, metrics })
+      : undefined;
+  const fetcher = new Fetcher({
+    sources: [new HotTierSource(hot), new WarmTierSource(warm)],
+    decoder: new ChunkDecoderSwitch(pool, config.decode.inlineMaxChunks, metrics),
+    tierTimeoutMs: config.tierTimeoutMs,
+    metrics,
+  });
+  const reads = new ReadHandler({
+    fetcher,
+    settings: {
+      limits: config.limits,
+      concurrency: config.concurrency,
+      planner: { windowMs: config.windowMs, hotRetentionMs: config.hotRetentionMs, futureGraceMs: config.futureGraceMs },
+    },
+    metrics,
+    logger,
+    now: Date.now,
+  });
+  const lister = new SeriesLister({ hot, maxSeries: config.limits.maxListSeries });
+  const components: Lifecycle[] = [
+    ...(pool ? [{ name: 'decode-pool', start: () => pool.start(), stop: () => pool.stop() }] : []),
+    {
+      name: 'storage-clients',
+      start: async () => undefined,
+      stop: async () => {
+        redis.disconnect();
+        dynamo.destroy();
+      },
+    },
+  ];
   const { runner } = buildStandardService({
     config: config.service,
     logger,
-    registry: createMetricsRegistry('reader'),
+    registry,
     reflection: strataPackageDefinition(),
+    components,
+    // Only Redis gates readiness: without DynamoDB the reader still answers, with warnings.
+    readinessChecks: {
+      redis: () => checkRedis(redis).then(() => true as const, (e: Error) => `redis: ${e.message}`),
+    },
     grpcServices: [
       {
         name: 'strata.v1.QueryService',
-        definition: QueryServiceService,
-        implementation: createQueryService({ keys: config.apiKeys, logger }),
+        definition: tolerateMalformedRequests(QueryServiceService),
+        implementation: createQueryService({ keys: config.apiKeys, reads, lister, metrics, logger }),
       },
     ],
   });

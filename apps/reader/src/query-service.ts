@@ -1,41 +1,104 @@
-import {
-  status,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import type {
-  ListSeriesRequest,
-  ListSeriesResponse,
-  QueryServiceServer,
-  ReadRequest,
-  ReadResponse,
-} from '@strata/proto';
-import { grpcError, tenantFromMetadata, UnauthenticatedError, type ApiKeyStore, type Logger } from '@strata/runtime';
+import { status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import type { ListSeriesRequest, ListSeriesResponse, QueryServiceServer, ReadRequest, ReadResponse } from '@strata/proto';
+import { grpcError, malformedRequestReason, tenantFromMetadata, type ApiKeyStore, type Logger } from '@strata/runtime';
+import { MalformedRequestError, ReadCancelledError } from './errors';
+import { toGrpcStatus } from './grpc-status';
+import type { ReaderMetrics } from './reader-metrics';
+import type { ReadHandler } from './read-handler';
+import type { SeriesLister } from './series-lister';
+
+export interface QueryServiceDeps {
+  readonly keys: ApiKeyStore;
+  readonly reads: Pick<ReadHandler, 'read'>;
+  readonly lister: Pick<SeriesLister, 'list'>;
+  readonly metrics: ReaderMetrics;
+  readonly logger: Logger;
+}
 
 /**
- * strata.v1.QueryService. Authenticates every call; the tier merge behind it is not built
- * yet, so authenticated calls are answered UNIMPLEMENTED rather than with an empty result
- * a client could mistake for "no data".
+ * strata.v1.QueryService over gRPC: authentication (the tenant comes only from the API
+ * key, and every read below is scoped by it), streaming with backpressure, and error
+ * mapping. Read streams messages as series complete; a client that cancels stops the work.
  */
-export function createQueryService(deps: { keys: ApiKeyStore; logger: Logger }): QueryServiceServer {
-  const refuse = (metadata: ServerUnaryCall<unknown, unknown>['metadata'], rpc: string): ServiceError => {
-    try {
-      const tenant = tenantFromMetadata(metadata, deps.keys);
-      deps.logger.debug({ tenant, rpc }, 'query refused: not implemented');
-      return grpcError(status.UNIMPLEMENTED, `QueryService/${rpc} is not implemented yet`);
-    } catch (error) {
-      if (error instanceof UnauthenticatedError) return grpcError(status.UNAUTHENTICATED, error.message);
-      throw error;
-    }
+export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
+  const { metrics, logger } = deps;
+  const record = (rpc: string, stopTimer: () => void, code: grpcStatus) => {
+    metrics.requests.inc({ rpc, code: grpcStatus[code] });
+    stopTimer();
   };
+  const logFailure = (rpc: string, tenant: string | undefined, code: grpcStatus, error: unknown) => {
+    const level = code === grpcStatus.INTERNAL || code === grpcStatus.UNAVAILABLE || code === grpcStatus.DATA_LOSS ? 'error' : 'info';
+    logger[level]({ rpc, tenant, code: grpcStatus[code], err: error }, 'query failed');
+  };
+
   return {
     read(call: ServerWritableStream<ReadRequest, ReadResponse>) {
-      call.destroy(refuse(call.metadata, 'Read'));
+      const stopTimer = metrics.requestSeconds.startTimer({ rpc: 'Read' });
+      metrics.inFlightReads.inc();
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      let tenant: string | undefined;
+      const serve = async () => {
+        tenant = tenantFromMetadata(call.metadata, deps.keys);
+        const malformed = malformedRequestReason(call.request);
+        if (malformed !== undefined) throw new MalformedRequestError('ReadRequest', malformed);
+        for await (const message of deps.reads.read(tenant, call.request, abort.signal)) {
+          if (abort.signal.aborted) throw new ReadCancelledError();
+          if (!call.write(message)) await drained(call, abort.signal);
+        }
+      };
+      serve().then(
+        () => {
+          metrics.inFlightReads.dec();
+          record('Read', stopTimer, grpcStatus.OK);
+          call.end();
+        },
+        (error: unknown) => {
+          metrics.inFlightReads.dec();
+          const { code, details } = toGrpcStatus(abort.signal.aborted ? new ReadCancelledError() : error);
+          record('Read', stopTimer, code);
+          if (code !== grpcStatus.CANCELLED) logFailure('Read', tenant, code, error);
+          // Messages already written are delivered first; the status follows them.
+          call.emit('error', grpcError(code, details));
+        },
+      );
     },
+
     listSeries(call: ServerUnaryCall<ListSeriesRequest, ListSeriesResponse>, callback: sendUnaryData<ListSeriesResponse>) {
-      callback(refuse(call.metadata, 'ListSeries'));
+      const stopTimer = metrics.requestSeconds.startTimer({ rpc: 'ListSeries' });
+      let tenant: string | undefined;
+      Promise.resolve()
+        .then(() => {
+          tenant = tenantFromMetadata(call.metadata, deps.keys);
+          const malformed = malformedRequestReason(call.request);
+          if (malformed !== undefined) throw new MalformedRequestError('ListSeriesRequest', malformed);
+          return deps.lister.list(tenant, call.request);
+        })
+        .then(
+          (response) => {
+            record('ListSeries', stopTimer, grpcStatus.OK);
+            callback(null, response);
+          },
+          (error: unknown) => {
+            const { code, details } = toGrpcStatus(error);
+            record('ListSeries', stopTimer, code);
+            logFailure('ListSeries', tenant, code, error);
+            callback(grpcError(code, details));
+          },
+        );
     },
   };
+}
+
+/** Resolves when the stream can take more, or when the call is cancelled. */
+function drained(call: ServerWritableStream<ReadRequest, ReadResponse>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -16,3 +16,5 @@ export {
   type ValidationLimits,
   type ValidationResult,
 } from './validation';
+export { bucketStart, rollup, ROLLUP_FUNCTIONS, type PointColumns, type RolledColumns, type RollupFunction } from './rollup';
+export { compileNameGlob, MAX_GLOB_LENGTH, nameGlobProblem } from './glob';

@@ -24,3 +24,5 @@ export type { S3Client } from '@aws-sdk/client-s3';
 export { RedisHotStore, type HotPoint, type HotSeriesWrite, type HotStoreOptions, type SealInput } from './hot/hot-store';
 export { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot/hot-keys';
 export { DynamoWarmStore, warmPartitionKey, type WarmChunk, type WarmStoreOptions, type WarmWriteEvents } from './dynamodb/warm-store';
+export { HotChunkCorruptError, HotReadError, mergeHotWindow, RedisHotReader, type HotReaderOptions, type HotWindowParts } from './hot/hot-reader';
+export { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewerOver, mergeNewestFirst, type SortedColumns } from './hot/hot-reader-merge';

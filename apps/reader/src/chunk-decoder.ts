@@ -1,0 +1,39 @@
+import { decodeInline, type DecodeOutcome } from './decode-batch';
+import type { DecodePool } from './decode-pool';
+import type { ReaderMetrics } from './reader-metrics';
+
+/** Decodes the chunks of one series read; one outcome per chunk, in order. */
+export interface ChunkDecoder {
+  decodeAll(chunks: readonly Uint8Array[]): Promise<DecodeOutcome[]>;
+}
+
+/** Fewest chunks worth a trip to a worker: below this, posting costs more than decoding. */
+const MIN_CHUNKS_PER_TASK = 16;
+
+/**
+ * Decodes small reads inline (a few 2-hour chunks take microseconds, less than a
+ * message to a worker) and large ones in the worker pool, split across its workers so
+ * one long series uses every core. `inlineMaxChunks` is the boundary; without a pool
+ * everything decodes inline.
+ */
+export class ChunkDecoderSwitch implements ChunkDecoder {
+  constructor(
+    private readonly pool: Pick<DecodePool, 'decode' | 'size'> | undefined,
+    private readonly inlineMaxChunks: number,
+    private readonly metrics?: ReaderMetrics,
+  ) {}
+
+  async decodeAll(chunks: readonly Uint8Array[]): Promise<DecodeOutcome[]> {
+    if (chunks.length === 0) return [];
+    if (!this.pool || chunks.length <= this.inlineMaxChunks) {
+      this.metrics?.chunksDecoded.inc({ where: 'inline' }, chunks.length);
+      return decodeInline(chunks);
+    }
+    const perTask = Math.max(MIN_CHUNKS_PER_TASK, Math.ceil(chunks.length / this.pool.size));
+    const tasks: Array<Promise<DecodeOutcome[]>> = [];
+    for (let i = 0; i < chunks.length; i += perTask) tasks.push(this.pool.decode(chunks.slice(i, i + perTask)));
+    const outcomes = (await Promise.all(tasks)).flat();
+    this.metrics?.chunksDecoded.inc({ where: 'worker' }, chunks.length);
+    return outcomes;
+  }
+}

@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '@strata/runtime';
+import { packChunks, unpackResult, type DecodeOutcome, type DecodeTaskResult } from './decode-batch';
+import { DecodeQueueFullError } from './errors';
+import type { ReaderMetrics } from './reader-metrics';
+
+/** Where a worker's code is and how to start it. */
+export interface WorkerEntry {
+  readonly file: string;
+  readonly execArgv: readonly string[];
+}
+
+/**
+ * Finds `<name>.worker.js` beside a bundle (tools/build/build-app.mjs emits it next to
+ * main.js), or else `<name>.worker.ts` in the sources, started through tsx's CommonJS
+ * hook (jest and `tsx main.ts` run TypeScript that a bare worker could not load).
+ */
+export function workerEntry(dir: string, name: string): WorkerEntry {
+  const bundled = join(dir, `${name}.worker.js`);
+  if (existsSync(bundled)) return { file: bundled, execArgv: [] };
+  const source = join(dir, `${name}.worker.ts`);
+  if (existsSync(source)) return { file: source, execArgv: ['--require', require.resolve('tsx/cjs')] };
+  throw new Error(`no ${name}.worker.js or ${name}.worker.ts in ${dir}`);
+}
+
+export interface DecodePoolOptions {
+  readonly entry: WorkerEntry;
+  /** Worker threads. */
+  readonly size: number;
+  /** Tasks waiting for a worker before decode() refuses new ones. */
+  readonly maxQueue: number;
+  readonly logger: Logger;
+  readonly metrics?: ReaderMetrics;
+}
+
+interface Task {
+  readonly id: number;
+  readonly bytes: ArrayBuffer;
+  readonly ends: number[];
+  readonly queuedAt: bigint;
+  resolve(outcomes: DecodeOutcome[]): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  task?: Task;
+  lastError?: Error;
+}
+
+/**
+ * A fixed set of worker threads that decode chunks, with a bounded queue in front: the
+ * reader's event loop stays free to serve calls while large reads decode on other cores.
+ * A full queue refuses work (DecodeQueueFullError) rather than growing without bound.
+ * A worker that dies fails only its current task and is replaced.
+ */
+export class DecodePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private stopping = false;
+
+  constructor(private readonly options: DecodePoolOptions) {
+    if (options.size < 1) throw new RangeError('a decode pool needs at least one worker');
+  }
+
+  get size(): number {
+    return this.options.size;
+  }
+
+  /** Starts every worker; rejects, naming the file, if one cannot load its code. */
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()));
+    this.options.logger.info({ workers: this.options.size, file: this.options.entry.file }, 'decode workers started');
+  }
+
+  /** Decodes chunks in one worker; one outcome per chunk, in order. */
+  decode(chunks: readonly Uint8Array[]): Promise<DecodeOutcome[]> {
+    if (this.stopping) return Promise.reject(new Error('the decode pool is stopping'));
+    if (this.queue.length >= this.options.maxQueue && !this.slots.some((s) => s.ready && !s.task)) {
+      this.options.metrics?.decodeRejected.inc();
+      return Promise.reject(new DecodeQueueFullError(this.options.maxQueue));
+    }
+    const { bytes, ends } = packChunks(chunks);
+    return new Promise<DecodeOutcome[]>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, bytes, ends, queuedAt: process.hrtime.bigint(), resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Refuses new work, fails queued tasks, and terminates the workers. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const task of this.queue.splice(0)) task.reject(new Error('the decode pool stopped'));
+    this.options.metrics?.decodeQueueDepth.set(0);
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private spawn(): Promise<void> {
+    const { file, execArgv } = this.options.entry;
+    const worker = new Worker(file, { execArgv: [...execArgv] });
+    const slot: Slot = { worker, ready: false };
+    this.slots.push(slot);
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: DecodeTaskResult | { ready: true }) => {
+        if ('ready' in message) {
+          slot.ready = true;
+          resolve();
+          this.dispatch();
+        } else {
+          this.finish(slot, message);
+        }
+      });
+      worker.on('error', (error) => {
+        slot.lastError = error;
+        this.options.logger.error({ err: error, file }, 'decode worker failed');
+      });
+      worker.on('exit', (code) => {
+        this.slots.splice(this.slots.indexOf(slot), 1);
+        const reason = slot.lastError ?? new Error(`decode worker exited with code ${code}`);
+        slot.task?.reject(new Error(`a decode worker died while decoding: ${reason.message}`));
+        if (!slot.ready) {
+          reject(new Error(`decode worker ${file} failed to start: ${reason.message}`));
+          return;
+        }
+        if (!this.stopping) {
+          this.options.logger.warn({ code }, 'replacing a decode worker that exited');
+          this.spawn().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not replace a decode worker'));
+        }
+      });
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) break;
+      if (!slot.ready || slot.task) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.worker.postMessage({ id: task.id, bytes: task.bytes, ends: task.ends }, [task.bytes]);
+    }
+    this.options.metrics?.decodeQueueDepth.set(this.queue.length);
+  }
+
+  private finish(slot: Slot, result: DecodeTaskResult): void {
+    const task = slot.task;
+    slot.task = undefined;
+    if (task && task.id === result.id) {
+      this.options.metrics?.decodeTaskSeconds.observe(Number(process.hrtime.bigint() - task.queuedAt) / 1e9);
+      task.resolve(unpackResult(result));
+    }
+    this.dispatch();
+  }
+}

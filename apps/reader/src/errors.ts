@@ -1,0 +1,88 @@
+import { StrataError } from '@strata/runtime';
+import { TIER_LABEL, type TierName } from './planner';
+
+/** A ReadRequest or ListSeriesRequest that can never succeed as sent. */
+export class InvalidQueryError extends StrataError {}
+
+/** The request body did not decode as the RPC's request message. */
+export class MalformedRequestError extends StrataError {
+  constructor(
+    readonly requestType: 'ReadRequest' | 'ListSeriesRequest',
+    readonly reason: string,
+  ) {
+    super(`request body is not a valid strata.v1.${requestType} (${reason})`);
+  }
+}
+
+/** The request's shape breaks a limit (series per call, range width): INVALID_ARGUMENT, split it. */
+export class RequestTooLargeError extends InvalidQueryError {
+  constructor(
+    message: string,
+    readonly setting: string,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The data the request would return or scan exceeds a limit: RESOURCE_EXHAUSTED. */
+export class QueryLimitError extends StrataError {
+  constructor(
+    message: string,
+    readonly setting: string,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A tier did not answer within STRATA_READ_TIER_TIMEOUT_MS. */
+export class TierTimeoutError extends StrataError {
+  constructor(
+    readonly tier: TierName,
+    readonly timeoutMs: number,
+  ) {
+    super(`${TIER_LABEL[tier]} gave no answer within ${timeoutMs} ms (STRATA_READ_TIER_TIMEOUT_MS)`, { retriable: true });
+  }
+}
+
+/**
+ * The hot tier failed for a series, so the read as a whole fails: without it the newest
+ * points would be silently missing. `cause` is the tier's error.
+ */
+export class HotTierFailedError extends StrataError {
+  constructor(
+    readonly seriesKey: string,
+    readonly fromMs: number,
+    readonly toMs: number,
+    cause: unknown,
+  ) {
+    super(
+      `${TIER_LABEL.hot} failed reading ${seriesKey} in [${iso(fromMs)}, ${iso(toMs)}): ` +
+        `${cause instanceof Error ? cause.message : String(cause)}; the read was abandoned, retry it`,
+      // Storage errors carry their own `retriable` (a corrupt chunk is not); an unknown
+      // error from a client library is most likely a connection problem.
+      { retriable: typeof (cause as { retriable?: unknown })?.retriable === 'boolean' ? (cause as { retriable: boolean }).retriable : true, cause },
+    );
+  }
+}
+
+/** Every decode worker is busy and the queue is full: the reader is overloaded. */
+export class DecodeQueueFullError extends StrataError {
+  constructor(readonly maxQueue: number) {
+    super(`the chunk decode queue is full (${maxQueue} tasks, STRATA_DECODE_QUEUE); the reader is overloaded, retry later`, {
+      retriable: true,
+    });
+  }
+}
+
+/** The client cancelled the call, or its deadline passed. */
+export class ReadCancelledError extends StrataError {
+  constructor() {
+    super('the call was cancelled by the client');
+  }
+}
+
+export function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}

@@ -1,0 +1,90 @@
+import { exclusiveRange, LATE_SEAL_KEEP_MS, planRead, windowStarts, type PlannerSettings } from './planner';
+
+const HOUR = 3_600_000;
+const W = 2 * HOUR;
+const settings: PlannerSettings = { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 10 * 60_000 };
+// 12:30 on a day: the open window is [12:00, 14:00).
+const DAY0 = Date.UTC(2026, 10, 23);
+const now = DAY0 + 12.5 * HOUR;
+const at = (hours: number) => DAY0 + hours * HOUR;
+
+describe('planRead', () => {
+  it.each([
+    {
+      name: 'the last hour: hot and warm both read the open window',
+      from: at(11.5),
+      to: at(12.5),
+      hot: [at(10), at(12)],
+      warm: [at(10), at(12)],
+    },
+    {
+      // end + 26 h + 1 h > 12:30 today  <=>  start > 07:30 yesterday, so 08:00 yesterday is the oldest.
+      name: 'two days back: hot only from the oldest window still in Redis, warm for all',
+      from: at(-36),
+      to: at(12.5),
+      hot: [at(-16), at(12)],
+      warm: [at(-36), at(12)],
+    },
+    {
+      name: 'a week ago: warm only',
+      from: at(-7 * 24),
+      to: at(-6 * 24),
+      hot: undefined,
+      warm: [at(-7 * 24), at(-6 * 24) - W],
+    },
+    {
+      name: 'a range reaching far into the future stops at now + grace',
+      from: at(11),
+      to: at(24 * 365),
+      hot: [at(10), at(12)],
+      warm: [at(10), at(12)],
+    },
+    {
+      name: 'a range entirely in the future reads nothing',
+      from: at(15),
+      to: at(20),
+      hot: undefined,
+      warm: undefined,
+    },
+    {
+      name: 'an exclusive end on a window boundary does not read the next window',
+      from: at(8),
+      to: at(10),
+      hot: [at(8), at(8)],
+      warm: [at(8), at(8)],
+    },
+  ])('$name', ({ from, to, hot, warm }) => {
+    const plan = planRead(from, to, settings, now);
+    const range = (tier: string) => {
+      const r = plan.tiers.find((t) => t.tier === tier);
+      return r && [r.fromStart, r.toStart];
+    };
+    expect(range('hot')).toEqual(hot);
+    expect(range('warm')).toEqual(warm);
+    expect(plan.tiers.map((t) => t.tier)).toEqual([...(hot ? ['hot'] : []), ...(warm ? ['warm'] : [])]);
+  });
+
+  it('keeps a window in the hot plan exactly while Redis may still hold it', () => {
+    const start = at(0);
+    const lastHotMoment = start + W + settings.hotRetentionMs + LATE_SEAL_KEEP_MS - 1;
+    expect(planRead(start, start + W, settings, lastHotMoment).tiers.map((t) => t.tier)).toEqual(['hot', 'warm']);
+    expect(planRead(start, start + W, settings, lastHotMoment + 1).tiers.map((t) => t.tier)).toEqual(['warm']);
+  });
+
+  it('lists the window starts of a range', () => {
+    expect(windowStarts({ tier: 'hot', fromStart: at(8), toStart: at(12) }, W)).toEqual([at(8), at(10), at(12)]);
+  });
+});
+
+describe('exclusiveRange', () => {
+  it('is the part older than the hot tier’s windows', () => {
+    const plan = planRead(at(-36), at(12.5), settings, now);
+    expect(exclusiveRange(plan, 'warm')).toEqual({ fromMs: at(-36), toMs: at(-16) });
+    expect(exclusiveRange(plan, 'hot')).toEqual({ fromMs: at(-36), toMs: at(12.5) });
+  });
+
+  it('is empty when the hot tier covers the whole range', () => {
+    const plan = planRead(at(11.5), at(12.5), settings, now);
+    expect(exclusiveRange(plan, 'warm')).toEqual({ fromMs: at(11.5), toMs: at(11.5) });
+  });
+});

@@ -1,0 +1,62 @@
+import { rollup } from '@strata/model';
+import type { ReadRequest, ReadResponse } from '@strata/proto';
+import type { Logger } from '@strata/runtime';
+import type { ReadLimits } from './config';
+import { QueryLimitError } from './errors';
+import type { Fetcher } from './fetcher';
+import { planRead, type PlannerSettings } from './planner';
+import type { ReaderMetrics } from './reader-metrics';
+import { parseReadRequest } from './read-request';
+import { ResponsePacker } from './response-packer';
+import { WarningCollector } from './warnings';
+
+export interface ReadHandlerDeps {
+  readonly fetcher: Pick<Fetcher, 'fetchAll'>;
+  readonly settings: { readonly limits: ReadLimits; readonly concurrency: number; readonly planner: PlannerSettings };
+  readonly metrics: ReaderMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/**
+ * Serves one Read: validate, plan the tiers, fetch and merge each series, roll up, and
+ * pack the result into response messages. Warnings (a colder tier failed) come in the
+ * last message. Errors are thrown; mapping them to gRPC is the service's job.
+ */
+export class ReadHandler {
+  constructor(private readonly deps: ReadHandlerDeps) {}
+
+  async *read(tenant: string, request: ReadRequest, signal?: AbortSignal): AsyncGenerator<ReadResponse> {
+    const { limits, concurrency, planner } = this.deps.settings;
+    const parsed = parseReadRequest(request, limits);
+    const plan = planRead(parsed.fromMs, parsed.toMs, planner, this.deps.now());
+    this.deps.metrics.seriesPerRead.observe(parsed.series.length);
+    const packer = new ResponsePacker(limits.maxPointsPerMessage);
+    const warnings = new WarningCollector(parsed.series.length);
+    let scanned = 0;
+    let returned = 0;
+    let index = 0;
+    for await (const result of this.deps.fetcher.fetchAll(tenant, parsed.series, plan, { concurrency, signal })) {
+      index++;
+      warnings.add(result.ref.key, result.failures);
+      scanned += result.columns.timestamps.length;
+      if (scanned > limits.maxPointsPerRequest) {
+        throw new QueryLimitError(
+          `this Read scans more than ${limits.maxPointsPerRequest} raw points (STRATA_READ_MAX_POINTS): ${scanned} in its ` +
+            `first ${index} of ${parsed.series.length} series (up to ${result.ref.key}); narrow the time range or select ` +
+            'fewer series per call. Messages already received hold only part of the answer.',
+          'STRATA_READ_MAX_POINTS',
+          limits.maxPointsPerRequest,
+        );
+      }
+      const points = parsed.rollup ? rollup(result.columns, parsed.stepMs, parsed.rollup) : result.columns;
+      returned += points.timestamps.length;
+      yield* packer.add(result.ref, points);
+    }
+    const rendered = warnings.render();
+    for (const tier of warnings.tiers()) this.deps.metrics.warnings.inc({ tier });
+    if (rendered.length > 0) this.deps.logger.warn({ tenant, warnings: rendered }, 'read answered partially: a colder tier failed');
+    this.deps.metrics.pointsReturned.inc({ tenant }, returned);
+    yield* packer.finish(rendered);
+  }
+}

@@ -1,0 +1,101 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * What an operator asks of the reader: how many reads and how fast (overall and per
+ * tier), how much data they move, when a tier fails and the answer is partial, and
+ * whether decoding keeps up. There is no cache, so there is no hit-rate metric.
+ */
+export class ReaderMetrics {
+  readonly requests: Counter<'rpc' | 'code'>;
+  readonly requestSeconds: Histogram<'rpc'>;
+  readonly inFlightReads: Gauge;
+  readonly seriesPerRead: Histogram;
+  readonly tierSeconds: Histogram<'tier' | 'result'>;
+  readonly tierFailures: Counter<'tier' | 'kind'>;
+  readonly pointsRead: Counter<'tier'>;
+  readonly pointsReturned: Counter<'tenant'>;
+  readonly warnings: Counter<'tier'>;
+  readonly chunksDecoded: Counter<'where'>;
+  readonly decodeQueueDepth: Gauge;
+  readonly decodeTaskSeconds: Histogram;
+  readonly decodeRejected: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: 'strata_reader_requests_total',
+      help: 'QueryService calls by RPC and gRPC status code',
+      labelNames: ['rpc', 'code'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'strata_reader_request_duration_seconds',
+      help: 'QueryService call latency, from receipt to the last message (Read) or the reply (ListSeries)',
+      labelNames: ['rpc'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.inFlightReads = new Gauge({ name: 'strata_reader_in_flight_reads', help: 'Read calls being served', registers });
+    this.seriesPerRead = new Histogram({
+      name: 'strata_reader_read_series',
+      help: 'Series selected per Read call',
+      buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 5000],
+      registers,
+    });
+    this.tierSeconds = new Histogram({
+      name: 'strata_reader_tier_fetch_duration_seconds',
+      help: 'Latency of fetching one series from one tier (before decoding)',
+      labelNames: ['tier', 'result'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.tierFailures = new Counter({
+      name: 'strata_reader_tier_failures_total',
+      help: 'Series fetches that failed, by tier and kind (error, timeout, corrupt chunk)',
+      labelNames: ['tier', 'kind'],
+      registers,
+    });
+    this.pointsRead = new Counter({
+      name: 'strata_reader_points_read_total',
+      help: 'Raw points read from each tier, before merging (points held by two tiers count twice)',
+      labelNames: ['tier'],
+      registers,
+    });
+    this.pointsReturned = new Counter({
+      name: 'strata_reader_points_returned_total',
+      help: 'Points sent to clients (after rollup)',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.warnings = new Counter({
+      name: 'strata_reader_warnings_total',
+      help: 'Warnings sent with Read responses (a partial answer), by the tier that failed',
+      labelNames: ['tier'],
+      registers,
+    });
+    this.chunksDecoded = new Counter({
+      name: 'strata_reader_chunks_decoded_total',
+      help: 'Chunks decoded, inline on the event loop or in a worker thread',
+      labelNames: ['where'],
+      registers,
+    });
+    this.decodeQueueDepth = new Gauge({
+      name: 'strata_reader_decode_queue_depth',
+      help: 'Decode tasks waiting for a worker thread',
+      registers,
+    });
+    this.decodeTaskSeconds = new Histogram({
+      name: 'strata_reader_decode_task_duration_seconds',
+      help: 'Time from queueing a decode task to its result, worker threads only',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.decodeRejected = new Counter({
+      name: 'strata_reader_decode_rejected_total',
+      help: 'Decode tasks refused because the queue was full (the Read failed RESOURCE_EXHAUSTED)',
+      registers,
+    });
+  }
+}

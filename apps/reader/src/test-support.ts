@@ -1,0 +1,110 @@
+import { Registry } from 'prom-client';
+import { createLogger } from '@strata/runtime';
+import { encodeChunk, EMPTY_COLUMNS, HotReadError, type HotWindowParts, type RedisHotReader, type DynamoWarmStore, type WarmChunk, type SortedColumns } from '@strata/storage';
+import { ChunkDecoderSwitch, type ChunkDecoder } from './chunk-decoder';
+import type { ReadLimits } from './config';
+import { Fetcher } from './fetcher';
+import { ReadHandler } from './read-handler';
+import { ReaderMetrics } from './reader-metrics';
+import { SeriesLister } from './series-lister';
+import { HotTierSource, WarmTierSource } from './tier-sources';
+
+export const HOUR = 3_600_000;
+export const W = 2 * HOUR;
+/** 12:30 on a day; the open window is [12:00, 14:00). */
+export const NOW = Date.UTC(2026, 10, 23, 12, 30);
+
+const cols = (points: ReadonlyArray<readonly [number, number]>): SortedColumns =>
+  points.length === 0
+    ? EMPTY_COLUMNS
+    : { timestamps: Float64Array.from(points, ([t]) => t), values: Float64Array.from(points, ([, v]) => v) };
+
+/** An in-memory hot tier with RedisHotReader's read API; `failing` makes it act like Redis down. */
+export class MemoryHot implements Pick<RedisHotReader, 'fetchWindows' | 'listSeries'> {
+  readonly windows = new Map<string, HotWindowParts>();
+  readonly index = new Map<string, Set<string>>();
+  failing = false;
+  delayMs = 0;
+
+  /** Points of one layer of a window; the layer is replaced. */
+  put(tenant: string, key: string, start: number, layer: 'open' | 'sealing' | 'packed', points: Array<[number, number]>): void {
+    const id = `${tenant}/${key}/${start}`;
+    const current = this.windows.get(id) ?? { start, open: EMPTY_COLUMNS, sealing: EMPTY_COLUMNS, packed: null };
+    const next = layer === 'packed' ? { ...current, packed: encodeChunk(points.map(([timestampMs, value]) => ({ timestampMs, value }))) } : { ...current, [layer]: cols(points) };
+    this.windows.set(id, next);
+    if (!this.index.has(tenant)) this.index.set(tenant, new Set());
+    this.index.get(tenant)!.add(key);
+  }
+
+  async fetchWindows(tenant: string, seriesKey: string, starts: readonly number[]): Promise<HotWindowParts[]> {
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.failing) throw new HotReadError(tenant, seriesKey, 'connect ECONNREFUSED 127.0.0.1:6379');
+    return starts.flatMap((s) => this.windows.get(`${tenant}/${seriesKey}/${s}`) ?? []);
+  }
+
+  async listSeries(tenant: string, options: { match?: (k: string) => boolean; limit?: number } = {}) {
+    if (this.failing) throw new HotReadError(tenant, '(series index)', 'connect ECONNREFUSED 127.0.0.1:6379');
+    const keys = [...(this.index.get(tenant) ?? [])].filter((k) => !options.match || options.match(k)).sort();
+    const limit = options.limit ?? Infinity;
+    return { keys: keys.slice(0, limit), truncated: keys.length > limit };
+  }
+}
+
+/** An in-memory warm tier with DynamoWarmStore's read API. */
+export class MemoryWarm implements Pick<DynamoWarmStore, 'queryChunks'> {
+  readonly chunks = new Map<string, WarmChunk>();
+  failing = false;
+  hang = false;
+
+  put(tenant: string, seriesKey: string, start: number, points: Array<[number, number]>): void {
+    const chunk = encodeChunk(points.map(([timestampMs, value]) => ({ timestampMs, value })));
+    this.chunks.set(`${tenant}/${seriesKey}/${start}`, { tenant, seriesKey, start, chunk, count: points.length });
+  }
+
+  putRaw(tenant: string, seriesKey: string, start: number, chunk: Uint8Array): void {
+    this.chunks.set(`${tenant}/${seriesKey}/${start}`, { tenant, seriesKey, start, chunk, count: 0 });
+  }
+
+  async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number): Promise<WarmChunk[]> {
+    if (this.hang) await new Promise(() => undefined);
+    if (this.failing) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    return [...this.chunks.values()]
+      .filter((c) => c.tenant === tenant && c.seriesKey === seriesKey && c.start >= fromStart && c.start <= toStart)
+      .sort((a, b) => a.start - b.start);
+  }
+}
+
+export const TEST_LIMITS: ReadLimits = {
+  maxSeriesPerRequest: 100,
+  maxRangeMs: 400 * 24 * HOUR,
+  maxPointsPerRequest: 1_000_000,
+  maxPointsPerMessage: 1_000,
+  maxListSeries: 100,
+};
+
+/** The reader's parts over in-memory tiers, with the clock at NOW. */
+export function readerHarness(
+  options: { limits?: Partial<ReadLimits>; decoder?: ChunkDecoder; tierTimeoutMs?: number; now?: () => number } = {},
+) {
+  const hot = new MemoryHot();
+  const warm = new MemoryWarm();
+  const registry = new Registry();
+  const metrics = new ReaderMetrics(registry);
+  const logger = createLogger({ service: 'spec', level: 'silent' });
+  const limits = { ...TEST_LIMITS, ...options.limits };
+  const fetcher = new Fetcher({
+    sources: [new HotTierSource(hot), new WarmTierSource(warm)],
+    decoder: options.decoder ?? new ChunkDecoderSwitch(undefined, 64, metrics),
+    tierTimeoutMs: options.tierTimeoutMs ?? 5_000,
+    metrics,
+  });
+  const reads = new ReadHandler({
+    fetcher,
+    settings: { limits, concurrency: 4, planner: { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000 } },
+    metrics,
+    logger,
+    now: options.now ?? (() => NOW),
+  });
+  const lister = new SeriesLister({ hot, maxSeries: limits.maxListSeries });
+  return { hot, warm, registry, metrics, logger, fetcher, reads, lister };
+}

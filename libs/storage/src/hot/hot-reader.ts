@@ -1,0 +1,181 @@
+import type { Cluster, Redis } from 'ioredis';
+import { decodeChunk } from '../codec';
+import { StorageError } from '../errors';
+import { hotKeys, seriesId, windowStart } from './hot-keys';
+import { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from './hot-reader-merge';
+
+type Client = Redis | Cluster;
+
+export interface HotReaderOptions {
+  /** Window length; must equal the writer's STRATA_WINDOW_MS. */
+  readonly windowMs: number;
+}
+
+/** What the hot tier holds for one window of one series, newest layer first. */
+export interface HotWindowParts {
+  readonly start: number;
+  /** Open hash: points written since the last seal (newest). */
+  readonly open: SortedColumns;
+  /** Sealing hash: points a seal in progress took from `open`. */
+  readonly sealing: SortedColumns;
+  /** Packed chunk of the last finished seal (oldest), still encoded; null when absent. */
+  readonly packed: Uint8Array | null;
+}
+
+/** The hot tier could not answer; `retriable` is true (Redis down, timeout, failover). */
+export class HotReadError extends StorageError {
+  constructor(
+    readonly tenant: string,
+    readonly seriesKey: string,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(`redis read of ${seriesKey} (tenant ${tenant}) failed: ${reason}`, true);
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/** A packed chunk in Redis did not decode. Not retriable: the bytes are wrong. */
+export class HotChunkCorruptError extends StorageError {
+  constructor(
+    readonly tenant: string,
+    readonly seriesKey: string,
+    readonly windowStart: number,
+    reason: string,
+  ) {
+    super(`packed hot chunk of ${seriesKey} (tenant ${tenant}) for the window at ${windowStart} is corrupt: ${reason}`, false);
+  }
+}
+
+/**
+ * Reads the Redis hot tier (docs/write-path.md has the key schema). Never writes.
+ *
+ * One round trip per series: a pipeline of HGETALL open, HGETALL sealing, GET packed for
+ * every window asked for. All keys of a series share the hash tag `{sid}`, so on Redis
+ * Cluster the pipeline goes to one node. No MULTI is needed: within a window the three
+ * keys are read in the order points move through them (open -> sealing -> packed), so a
+ * seal running concurrently can move a point only to a key read later, and every point
+ * is seen at least once; where it is seen twice, the merge keeps the newer layer's value.
+ *
+ * Safe to share between concurrent calls.
+ */
+export class RedisHotReader {
+  constructor(
+    private readonly redis: Client,
+    readonly options: HotReaderOptions,
+  ) {}
+
+  /** Window starts (ascending) of every window overlapping [fromMs, toMs). */
+  windowsOverlapping(fromMs: number, toMs: number): number[] {
+    const starts: number[] = [];
+    if (toMs <= fromMs) return starts;
+    for (let s = windowStart(fromMs, this.options.windowMs); s < toMs; s += this.options.windowMs) starts.push(s);
+    return starts;
+  }
+
+  /**
+   * The raw layers of the given windows (ascending starts); windows with nothing in Redis
+   * are left out. Packed chunks stay encoded so a caller may decode them off the event
+   * loop. Rejects with {@link HotReadError} when Redis does not answer every command.
+   */
+  async fetchWindows(tenant: string, seriesKey: string, starts: readonly number[]): Promise<HotWindowParts[]> {
+    if (starts.length === 0) return [];
+    const sid = seriesId(tenant, seriesKey);
+    const pipeline = this.redis.pipeline();
+    for (const start of starts) {
+      pipeline.hgetallBuffer(hotKeys.open(sid, start));
+      pipeline.hgetallBuffer(hotKeys.sealing(sid, start));
+      pipeline.getBuffer(hotKeys.packed(sid, start));
+    }
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      throw new HotReadError(tenant, seriesKey, (error as Error).message, error);
+    }
+    if (!results || results.length !== starts.length * 3) {
+      throw new HotReadError(tenant, seriesKey, 'the pipeline was aborted (connection lost?)');
+    }
+    const failed = results.find(([error]) => error !== null);
+    if (failed) throw new HotReadError(tenant, seriesKey, failed[0]!.message, failed[0]);
+    const windows: HotWindowParts[] = [];
+    starts.forEach((start, w) => {
+      const open = hashToColumns(start, results[w * 3][1] as Record<string, Buffer>);
+      const sealing = hashToColumns(start, results[w * 3 + 1][1] as Record<string, Buffer>);
+      const packed = (results[w * 3 + 2][1] as Buffer | null) ?? null;
+      if (open.timestamps.length > 0 || sealing.timestamps.length > 0 || packed !== null) {
+        windows.push({ start, open, sealing, packed });
+      }
+    });
+    return windows;
+  }
+
+  /**
+   * Every point the hot tier holds for a series in [fromMs, toMs), merged per timestamp
+   * (open over sealing over packed) and decoded inline. For large ranges prefer
+   * {@link fetchWindows} and decode the packed chunks elsewhere.
+   */
+  async read(tenant: string, seriesKey: string, fromMs: number, toMs: number): Promise<SortedColumns> {
+    const windows = await this.fetchWindows(tenant, seriesKey, this.windowsOverlapping(fromMs, toMs));
+    const runs = windows.map((w) => {
+      let packed = EMPTY_COLUMNS;
+      if (w.packed) {
+        try {
+          packed = decodeChunk(w.packed);
+        } catch (error) {
+          throw new HotChunkCorruptError(tenant, seriesKey, w.start, (error as Error).message);
+        }
+      }
+      return mergeHotWindow(w, packed);
+    });
+    return clipColumns(concatRuns(runs), fromMs, toMs);
+  }
+
+  /**
+   * Series keys of a tenant's series index, via SSCAN (never blocks Redis on a large
+   * set), deduplicated and sorted. `match` filters keys; once more than `limit` keys
+   * match, scanning stops and `truncated` is true.
+   */
+  async listSeries(
+    tenant: string,
+    options: { match?: (seriesKey: string) => boolean; limit?: number } = {},
+  ): Promise<{ keys: string[]; truncated: boolean }> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const found = new Set<string>();
+    let cursor = '0';
+    try {
+      do {
+        const [next, members] = await this.redis.sscan(hotKeys.seriesIndex(tenant), cursor, 'COUNT', 1000);
+        for (const key of members) {
+          if (options.match && !options.match(key)) continue;
+          found.add(key);
+          if (found.size > limit) return { keys: [...found].sort().slice(0, limit), truncated: true };
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    } catch (error) {
+      throw new HotReadError(tenant, '(series index)', (error as Error).message, error);
+    }
+    return { keys: [...found].sort(), truncated: false };
+  }
+}
+
+/** One window's points: open over sealing over the decoded packed chunk. */
+export function mergeHotWindow(parts: HotWindowParts, packed: SortedColumns): SortedColumns {
+  return mergeNewestFirst([parts.open, parts.sealing, packed]);
+}
+
+/** A window hash (field = ms offset from the window start, value = float64 BE) as sorted columns. */
+function hashToColumns(start: number, hash: Record<string, Buffer> | null): SortedColumns {
+  const entries = hash ? Object.entries(hash) : [];
+  if (entries.length === 0) return EMPTY_COLUMNS;
+  const points = entries.map(([field, value]) => [start + Number(field), value.readDoubleBE(0)] as const);
+  points.sort((a, b) => a[0] - b[0]);
+  const timestamps = new Float64Array(points.length);
+  const values = new Float64Array(points.length);
+  points.forEach(([t, v], i) => {
+    timestamps[i] = t;
+    values[i] = v;
+  });
+  return { timestamps, values };
+}
