@@ -44,6 +44,9 @@ export class ServiceProcesses {
         cwd: workspace,
         env: serviceEnv(service, services, env),
         stdio: ['ignore', fd, fd],
+        // Own process group: a terminal's Ctrl-C reaches only the launcher, which then stops
+        // the services in order instead of racing them.
+        detached: true,
       });
       closeSync(fd);
       this.children.set(service.name, child);
