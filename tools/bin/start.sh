@@ -7,4 +7,6 @@ cd "$(dirname "$0")/../.."
 bash tools/bin/ensure-deps.sh
 export NX_TUI=false NX_DAEMON=false
 npx --no-install nx run-many -t build -p ingest reader writer archiver e2e-prober --outputStyle=static >/dev/null
-exec npx --no-install tsx tools/launcher/src/launch.ts "$@"
+# node itself runs the launcher (tsx as a loader, not a wrapper process), so signals reach it
+# directly.
+exec node --import tsx tools/launcher/src/launch.ts "$@"

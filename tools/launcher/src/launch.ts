@@ -40,8 +40,10 @@ async function main(): Promise<void> {
     })();
     return stopping;
   };
-  process.once('SIGINT', () => void shutdown('interrupted', 0));
-  process.once('SIGTERM', () => void shutdown('terminated', 0));
+  // `on`, not `once`: a terminal delivers Ctrl-C to npm and to this process, and npm passes
+  // it on again; a second signal must not kill the launcher halfway through stopping.
+  process.on('SIGINT', () => void shutdown('interrupted', 0));
+  process.on('SIGTERM', () => void shutdown('terminated', 0));
 
   console.log('==> starting the Strata services');
   const started = await services.start(READY_TIMEOUT_MS).catch(async (error: Error) => {

@@ -1,0 +1,227 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { IngestServiceClient } from '@strata/proto';
+import { createDynamoDb, createRedis, DynamoWarmStore, hotKeys, type DynamoDBClient, type Redis } from '@strata/storage';
+import { createKafka, type Admin } from '@strata/stream';
+import type { AckLedger } from './ack-ledger';
+import { consumerGroupLag } from './consumer-lag';
+import { freePorts } from './free-port';
+import { createIngestClient } from './ingest-client';
+import { checkAgainstLedger, describeCheck, type LedgerCheck } from './ledger-check';
+import { LoadGenerator } from './load-generator';
+import type { LoadPlan } from './load-plan';
+import { pollUntil } from './poll';
+import { PrivateStack } from './private-stack';
+import { metricSum, parsePrometheusText } from './prometheus-text';
+import { repoRoot } from './repo-root';
+import { ServiceProcess } from './service-process';
+import { TierReader } from './tier-reader';
+
+/** 1-minute windows with a 1 s grace: windows seal while a test runs. */
+export const WINDOW_MS = 60_000;
+export const PARTITIONS = 4;
+export const WRITER_GROUP = 'strata-writer';
+
+export interface StrataSystemOptions {
+  /** Names the temporary directory: `strata-<name>-XXXX`. */
+  readonly name: string;
+  /** Settings added to the ingest process' environment, e.g. STRATA_MAX_REQUEST_BYTES. */
+  readonly ingestEnv?: Readonly<Record<string, string>>;
+  /** Keep the directory (data, logs) after stop(), for a post-mortem. @default false */
+  readonly keepDir?: boolean;
+  /** The environment to inherit (PATH, JAVA_HOME...); STRATA_* settings in it are dropped. */
+  readonly baseEnv: NodeJS.ProcessEnv;
+}
+
+/**
+ * The write path on real processes: a private stack (Kafka with 4 partitions, Redis,
+ * DynamoDB Local) plus the built ingest and any number of writer processes, all on free
+ * ports under one temporary directory. stop() removes every process and the directory,
+ * and an exit hook SIGKILLs what is left should the test process end without it.
+ */
+export class StrataSystem {
+  readonly tenant = 'acme';
+  readonly apiKey = 'system-test-key';
+  ingest!: ServiceProcess;
+  private readonly processes: ServiceProcess[] = [];
+  private readonly loads: LoadGenerator[] = [];
+  private clients: { ingest?: IngestServiceClient; redis?: Redis; dynamo?: DynamoDBClient; admin?: Admin } = {};
+  private readonly onExit = () => this.killNow();
+
+  private constructor(
+    private readonly options: StrataSystemOptions,
+    readonly dir: string,
+    readonly stack: PrivateStack,
+  ) {
+    process.once('exit', this.onExit);
+  }
+
+  static async start(options: StrataSystemOptions): Promise<StrataSystem> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `strata-${options.name}-`));
+    const stateDir = path.join(dir, 'stack');
+    let stack: PrivateStack;
+    try {
+      stack = await PrivateStack.start({ stateDir, baseEnv: options.baseEnv, kafkaPartitions: PARTITIONS });
+    } catch (error) {
+      await PrivateStack.cleanUp(stateDir, options.baseEnv).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    const system = new StrataSystem(options, dir, stack);
+    try {
+      system.ingest = await system.startService('ingest', 'ingest', { env: options.ingestEnv });
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+    return system;
+  }
+
+  /** Starts a writer (main group unless `--replay-from` is in args); by default waits until it serves. */
+  startWriter(name: string, options: { args?: readonly string[]; waitServing?: boolean } = {}): Promise<ServiceProcess> {
+    return this.startService(name, 'writer', options);
+  }
+
+  /** Starts writing `plan` through the ingest process as this system's tenant; stop() ends it too. */
+  startLoad(plan: LoadPlan, ledger: AckLedger, tickIntervalMs = 100): LoadGenerator {
+    const load = new LoadGenerator({ client: this.client(), tenant: this.tenant, apiKey: this.apiKey, plan, ledger, tickIntervalMs });
+    this.loads.push(load);
+    load.start();
+    return load;
+  }
+
+  /** The ingest client (one channel, closed by stop()). */
+  client(): IngestServiceClient {
+    return (this.clients.ingest ??= createIngestClient(this.ingest.grpcAddress));
+  }
+
+  redis(): Redis {
+    if (!this.clients.redis) {
+      this.clients.redis = createRedis({ url: this.stack.clientEnv['STRATA_REDIS_URL']!, maxRetriesPerRequest: 1 });
+      this.clients.redis.on('error', () => undefined); // a killed Redis is expected in fault tests; calls still fail
+    }
+    return this.clients.redis;
+  }
+
+  tiers(): TierReader {
+    this.clients.dynamo ??= createDynamoDb({ endpoint: this.stack.clientEnv['STRATA_DYNAMODB_ENDPOINT'], region: 'us-east-1' });
+    return new TierReader(this.redis(), new DynamoWarmStore(this.clients.dynamo, { tableName: this.stack.clientEnv['STRATA_DYNAMODB_TABLE']! }), WINDOW_MS);
+  }
+
+  /** Records the writer group has yet to commit. */
+  async consumerLag(groupId = WRITER_GROUP): Promise<number> {
+    if (!this.clients.admin) {
+      const kafka = createKafka({ brokers: [this.stack.clientEnv['STRATA_KAFKA_BROKERS']!], clientId: 'system-tests', topic: this.topic, logLevel: 'nothing' });
+      this.clients.admin = kafka.admin();
+      await this.clients.admin.connect();
+    }
+    return consumerGroupLag(this.clients.admin, groupId, this.topic);
+  }
+
+  /** Waits until the writer group has committed everything in the topic. */
+  async waitForCatchUp(timeoutMs: number, groupId = WRITER_GROUP): Promise<void> {
+    let lag = -1;
+    await pollUntil(async () => ((lag = await this.consumerLag(groupId)) === 0 ? true : undefined), {
+      what: `consumer group ${groupId} to catch up`,
+      timeoutMs,
+      intervalMs: 500,
+      describe: () => `lag ${lag} records`,
+    });
+  }
+
+  /** Windows waiting to be sealed, straight from the due sets in Redis (the writer's gauge counts the same). */
+  async dueWindows(): Promise<number> {
+    const counts = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => this.redis().zcard(hotKeys.due(p))));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** A gauge or counter of a process' /metrics, summed over its label sets. */
+  async metric(service: ServiceProcess, name: string): Promise<number | undefined> {
+    return metricSum(parsePrometheusText(await service.metrics()), name);
+  }
+
+  /** Compares what the tiers hold with what was acknowledged; `warm` ignores Redis entirely. */
+  async check(ledger: AckLedger, tier: 'union' | 'warm' = 'union'): Promise<LedgerCheck> {
+    const merged = await this.tiers().read(ledger.allSeries());
+    const stored = new Map([...merged].map(([id, m]) => [id, { points: tier === 'union' ? m.union : m.warm, anomalies: m.anomalies }]));
+    return checkAgainstLedger(ledger.allSeries(), stored);
+  }
+
+  /** Polls check() until it passes; on timeout fails with what was still wrong. */
+  async waitForLedger(ledger: AckLedger, options: { tier?: 'union' | 'warm'; timeoutMs: number }): Promise<LedgerCheck> {
+    let last: LedgerCheck | undefined;
+    return pollUntil(
+      async () => {
+        last = await this.check(ledger, options.tier);
+        return last.ok ? last : undefined;
+      },
+      { what: `the ${options.tier ?? 'union'} tier(s) to hold every acknowledged point`, timeoutMs: options.timeoutMs, intervalMs: 1_000, describe: () => (last ? describeCheck(last) : 'no check yet') },
+    );
+  }
+
+  /** Stops every process and client, the private stack, and removes the directory. Safe to call twice. */
+  async stop(): Promise<void> {
+    process.off('exit', this.onExit);
+    await Promise.all(this.loads.map((l) => l.stop()));
+    await Promise.all(this.processes.map((p) => p.stop(5_000)));
+    this.clients.ingest?.close();
+    this.clients.redis?.disconnect();
+    this.clients.dynamo?.destroy();
+    await this.clients.admin?.disconnect().catch(() => undefined);
+    this.clients = {};
+    try {
+      await this.stack.stop({ keepStateDir: this.options.keepDir });
+    } finally {
+      if (!this.options.keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  private get topic(): string {
+    return this.stack.clientEnv['STRATA_KAFKA_TOPIC']!;
+  }
+
+  private async startService(
+    name: string,
+    app: 'ingest' | 'writer',
+    options: { args?: readonly string[]; env?: Readonly<Record<string, string>>; waitServing?: boolean },
+  ): Promise<ServiceProcess> {
+    const [grpcPort, opsPort] = await freePorts(2);
+    const service = ServiceProcess.spawn({
+      name,
+      app,
+      args: options.args,
+      grpcPort,
+      opsPort,
+      workspace: repoRoot(),
+      logFile: path.join(this.dir, 'logs', `${name}.log`),
+      env: {
+        ...Object.fromEntries(Object.entries(this.options.baseEnv).filter(([key]) => !key.startsWith('STRATA_'))),
+        ...this.stack.clientEnv,
+        STRATA_GRPC_PORT: String(grpcPort),
+        STRATA_OPS_PORT: String(opsPort),
+        STRATA_API_KEYS: `${this.apiKey}:${this.tenant}`,
+        STRATA_WINDOW_MS: String(WINDOW_MS),
+        STRATA_SEAL_GRACE_MS: '1000',
+        STRATA_SEAL_INTERVAL_MS: '200',
+        STRATA_LOG_LEVEL: 'info',
+        ...options.env,
+      },
+    });
+    this.processes.push(service);
+    if (options.waitServing ?? true) await service.waitServing();
+    return service;
+  }
+
+  /** Last resort when the test process exits without stop(): SIGKILL everything we started. */
+  private killNow(): void {
+    for (const p of this.processes) {
+      try {
+        if (p.running) process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.stack.killNow();
+  }
+}
