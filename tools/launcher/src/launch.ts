@@ -44,6 +44,12 @@ async function main(): Promise<void> {
   // it on again; a second signal must not kill the launcher halfway through stopping.
   process.on('SIGINT', () => void shutdown('interrupted', 0));
   process.on('SIGTERM', () => void shutdown('terminated', 0));
+  // npm does not pass SIGTERM on to the script it runs: when `npm start` is terminated, this
+  // process is re-parented. Treat that as the signal it was meant to receive.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('npm exited', 0);
+  }, 500).unref();
 
   console.log('==> starting the Strata services');
   const started = await services.start(READY_TIMEOUT_MS).catch(async (error: Error) => {
