@@ -1,0 +1,81 @@
+import type { ComponentView } from './component-watcher';
+import type { ProberConfig } from './config';
+import { rollingQuantiles, summarize, type ProbeHistory, type ProbeRecord, type ProbeSummary, type QuantilePoint } from './probe-history';
+
+export type OverallStatus = 'starting' | 'ok' | 'degraded' | 'failing';
+
+/** What /api/state serves and the dashboard draws. */
+export interface DashboardState {
+  readonly generatedAt: number;
+  readonly status: OverallStatus;
+  /** Why the status is not ok, one line each. */
+  readonly reasons: readonly string[];
+  readonly prober: {
+    readonly instanceId: string;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly tenants: readonly string[];
+    readonly ingestAddress: string;
+    readonly readerAddress: string;
+  };
+  readonly window: { readonly fromMs: number; readonly toMs: number };
+  readonly probes: readonly ProbeRecord[];
+  readonly quantiles: { readonly stepMs: number; readonly windowMs: number; readonly points: readonly QuantilePoint[] };
+  readonly summary: { readonly last5m: ProbeSummary; readonly window: ProbeSummary };
+  /** The newest probe of each tenant. */
+  readonly latest: Readonly<Record<string, ProbeRecord>>;
+  readonly components: readonly ComponentView[];
+}
+
+const FIVE_MINUTES = 5 * 60_000;
+
+/** Probes never fail silently on the page: the newest failing probe makes the page "failing". */
+function overall(latest: Record<string, ProbeRecord>, recent: ProbeSummary, components: readonly ComponentView[]) {
+  const reasons: string[] = [];
+  for (const record of Object.values(latest)) {
+    if (record.result !== 'ok') reasons.push(`latest probe of ${record.tenant} failed: ${record.result}`);
+  }
+  const failing = reasons.length > 0;
+  if (recent.failed > 0) reasons.push(`${recent.failed} of ${recent.probes} probes failed in the last 5 minutes`);
+  for (const component of components) {
+    if (!component.ready) reasons.push(`${component.name} is not ready: ${component.problems.join('; ') || 'no reason given'}`);
+  }
+  const status: OverallStatus = Object.keys(latest).length === 0 ? 'starting' : failing ? 'failing' : reasons.length > 0 ? 'degraded' : 'ok';
+  return { status, reasons };
+}
+
+export function buildDashboardState(input: {
+  config: Pick<ProberConfig, 'probe' | 'tenants' | 'historyMs' | 'ingestAddress' | 'readerAddress'>;
+  history: ProbeHistory;
+  components: readonly ComponentView[];
+  nowMs: number;
+}): DashboardState {
+  const { config, history, components, nowMs } = input;
+  const fromMs = nowMs - config.historyMs;
+  const probes = history.since(fromMs);
+  const latest: Record<string, ProbeRecord> = {};
+  for (const record of probes) latest[record.tenant] = record;
+  // One quantile point per probe interval (1 s to 1 min), each over the last 30 intervals
+  // (at least a minute): enough probes per tenant for a p99 that is not just the maximum.
+  const stepMs = Math.min(60_000, Math.max(1_000, config.probe.intervalMs));
+  const windowMs = Math.max(60_000, 30 * stepMs);
+  const last5m = summarize(probes.filter((r) => r.t >= nowMs - FIVE_MINUTES));
+  return {
+    generatedAt: nowMs,
+    ...overall(latest, last5m, components),
+    prober: {
+      instanceId: config.probe.instanceId,
+      intervalMs: config.probe.intervalMs,
+      timeoutMs: config.probe.timeoutMs,
+      tenants: config.tenants.map((t) => t.tenant),
+      ingestAddress: config.ingestAddress,
+      readerAddress: config.readerAddress,
+    },
+    window: { fromMs, toMs: nowMs },
+    probes,
+    quantiles: { stepMs, windowMs, points: rollingQuantiles(probes, { fromMs, toMs: nowMs, stepMs, windowMs }) },
+    summary: { last5m, window: summarize(probes) },
+    latest,
+    components,
+  };
+}
