@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/bin/ensure-deps.sh
 export NX_TUI=false NX_DAEMON=false
-npx --no-install nx run-many -t build -p ingest writer --outputStyle=static >/dev/null
+npx --no-install nx run-many -t build -p ingest writer reader --outputStyle=static >/dev/null
 
 echo "== chunk codec"
 npx --no-install tsx libs/storage/bench/codec.bench.ts

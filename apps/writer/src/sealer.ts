@@ -20,6 +20,8 @@ export interface SealerDeps {
 
 /** Windows of one partition moved through Redis at once; each costs a few round trips. */
 const SEAL_CONCURRENCY = 32;
+/** BatchWriteItem calls in flight per partition. */
+const WARM_WRITE_CONCURRENCY = 4;
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
 async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -108,18 +110,18 @@ export class Sealer {
     );
     const chunks = prepared.flatMap((p) => (p.chunk ? [p.chunk] : []));
     try {
-      await warm.putChunks(
-        chunks,
-        {
-          onRetry: ({ reason, items, delayMs, error }) => {
-            metrics.dynamoRetries.inc({ reason });
-            if (reason !== 'unprocessed') metrics.errors.inc({ tier: 'dynamodb' });
-            this.deps.logger.warn({ reason, items, delayMs, err: error }, 'DynamoDB write retried; sealing slows down');
-          },
-          onConsumedCapacity: (units) => metrics.dynamoWriteUnits.inc(units),
+      // BatchWriteItem calls of 25 items, a few in flight: one call at a time leaves most of
+      // the table's (and DynamoDB Local's) capacity unused.
+      const batches = Array.from({ length: Math.ceil(chunks.length / 25) }, (_, i) => chunks.slice(i * 25, i * 25 + 25));
+      const events = {
+        onRetry: ({ reason, items, delayMs, error }: { reason: string; items: number; delayMs: number; error?: unknown }) => {
+          metrics.dynamoRetries.inc({ reason });
+          if (reason !== 'unprocessed') metrics.errors.inc({ tier: 'dynamodb' });
+          this.deps.logger.warn({ reason, items, delayMs, err: error }, 'DynamoDB write retried; sealing slows down');
         },
-        this.abort.signal,
-      );
+        onConsumedCapacity: (units: number) => metrics.dynamoWriteUnits.inc(units),
+      };
+      await mapConcurrently(batches, WARM_WRITE_CONCURRENCY, (batch) => warm.putChunks(batch, events, this.abort.signal));
     } catch (error) {
       metrics.errors.inc({ tier: 'dynamodb' });
       throw error;

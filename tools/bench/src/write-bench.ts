@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ServiceProcesses, SERVICES, withPortOffset } from '@strata/launcher';
-import { IngestServiceClient, type WriteRequest } from '@strata/proto';
+import { IngestServiceClient, QueryServiceClient, type WriteRequest } from '@strata/proto';
 import { startStack } from '@strata/stack';
 import { createDynamoDb, createRedis, dropWarmTable, ensureWarmTable } from '@strata/storage';
 import { createKafka, ensureTopic } from '@strata/stream';
 import { MonitoringDataset } from './dataset';
+import { probeOnce } from './freshness';
 import { scrapeMetric, scanChunkSizes, waitFor } from './probes';
 import { median, percentile } from './stats';
 
@@ -23,6 +24,8 @@ const WINDOW_MS = 2 * 3_600_000;
 const SERIES_PER_REQUEST = 1_000;
 const POINTS_PER_SERIES = 5;
 const API_KEY = 'bench-key-0001';
+const PROBES = Number(process.env['BENCH_PROBES'] ?? 60);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const runId = randomUUID().slice(0, 8);
@@ -113,6 +116,44 @@ async function main(): Promise<void> {
   }
   if (refusals.size > 0) console.log(`  refused points by code: ${JSON.stringify(Object.fromEntries(refusals))}`);
   const memoryOpen = await usedMemory(redis);
+
+  // Freshness: time-to-readable of single points, idle and while the load runs at half the
+  // sustained rate just measured (its batches share partitions with the probes).
+  const readerProcess = new ServiceProcesses({ workspace, services: definitions.filter((s) => s.name === 'reader'), env: serviceEnv, logDir });
+  await readerProcess.start(60_000);
+  const reader = new QueryServiceClient(`127.0.0.1:${definitions.find((s) => s.name === 'reader')!.grpcPort}`, credentials.createInsecure());
+  const idle: number[] = [];
+  for (let i = 0; i < PROBES; i++) {
+    idle.push(await probeOnce(client, reader, metadata, i));
+    await sleep(100);
+  }
+  const halfRate = median(throughputs) / 2;
+  const loaded: number[] = [];
+  let loadedPoints = 0;
+  const loadBegan = Date.now();
+  let probing = true;
+  const pacedLoad = Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      const intervalMs = ((SERIES_PER_REQUEST * POINTS_PER_SERIES * CONCURRENCY) / halfRate) * 1_000;
+      let next = Date.now() + (worker * intervalMs) / CONCURRENCY;
+      while (probing) {
+        await sleep(Math.max(0, next - Date.now()));
+        next += intervalMs;
+        const n = await write({ series: dataset.nextRequest(SERIES_PER_REQUEST, POINTS_PER_SERIES).series });
+        loadedPoints += n;
+      }
+    }),
+  );
+  await sleep(2_000);
+  for (let i = 0; i < PROBES; i++) {
+    loaded.push(await probeOnce(client, reader, metadata, PROBES + i));
+    await sleep(100);
+  }
+  probing = false;
+  await pacedLoad;
+  const achievedRate = loadedPoints / ((Date.now() - loadBegan) / 1_000);
+  reader.close();
+  await readerProcess.stop(15_000);
   await loadWriter.stop(15_000);
 
   const sealWriter = new ServiceProcesses({
@@ -146,7 +187,11 @@ ${[...chunks.byKind].map(([kind, k]) => `    ${kind.padEnd(30)} ${(k.chunkBytes 
   DynamoDB write units per 1M pts   ${Math.round((writeUnits / totalAccepted) * 1e6)}   (${writeUnits} WCU for ${windows} windows)
   sealing                           ${windows} windows in ${sealSeconds.toFixed(1)} s = ${Math.round(windows / sealSeconds)} windows/s
   Redis bytes per point, open       ${((memoryOpen - memoryBefore) / totalAccepted).toFixed(1)}   (hash per window, before sealing)
-  Redis bytes per point, sealed     ${((memorySealed - memoryBefore) / totalAccepted).toFixed(1)}   (packed chunks, after sealing)`);
+  Redis bytes per point, sealed     ${((memorySealed - memoryBefore) / totalAccepted).toFixed(1)}   (packed chunks, after sealing)
+
+freshness (time from Write sent to the point readable through Read; ${PROBES} probes each)
+  idle                              p50 ${median(idle).toFixed(1)} ms   p99 ${percentile(idle, 99).toFixed(1)} ms
+  under load (${Math.round(achievedRate)} points/s, target ${Math.round(halfRate)})   p50 ${median(loaded).toFixed(1)} ms   p99 ${percentile(loaded, 99).toFixed(1)} ms`);
 
   client.close();
   await Promise.all([ingest.stop(15_000), sealWriter.stop(15_000)]);
