@@ -68,6 +68,7 @@ runMain(async () => {
           cache.passivate();
           metrics.cachedSeries.set(cache.size);
           metrics.utilisation.set(utilisation.ratio(Date.now(), consumer.assignedPartitions().length));
+          sealer.reportBacklog().catch((error: unknown) => logger.warn({ err: error }, 'could not read the seal backlog'));
         }, 5_000);
       },
       stop: async () => clearInterval(housekeeping),

@@ -82,12 +82,19 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4]]);
   });
 
+  it('keeps the sealed points when Redis lost the packed copy of a recent window', async () => {
+    await redis.del(hotKeys.packed(seriesId(tenant, 'cpu{host="a"}'), start)); // Redis restarted empty
+    await projector.project(batch([[start + 200_000, 4.5]]));
+    expect(await sealer.sealRound()).toBe(1);
+    expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4], [200_000, 4.5]]);
+  });
+
   it('merges a point older than the hot retention with the chunk in DynamoDB (read-modify-write)', async () => {
     now = start + W + 27 * HOUR;
     await redis.del(hotKeys.packed(seriesId(tenant, 'cpu{host="a"}'), start)); // as if it expired
     await projector.project(batch([[start + 240_000, 5]]));
     expect(await sealer.sealRound()).toBe(1);
-    expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4], [240_000, 5]]);
+    expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4], [200_000, 4.5], [240_000, 5]]);
   });
 
   it('leaves everything due when DynamoDB refuses, and seals on the next round', async () => {
@@ -105,6 +112,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     });
     await expect(broken.sealRound()).rejects.toThrow('table is gone');
     expect(await hot.backlog(partition)).toBe(1);
+    expect(await broken.reportBacklog()).toBe(1);
     expect(await sealer.sealRound()).toBe(1);
     expect(await stored('mem')).toEqual([[0, 7]]);
   });

@@ -84,6 +84,17 @@ export class Sealer {
     }
   }
 
+  /**
+   * Sets the backlog gauge from Redis. Called on a timer as well as after each round, so the
+   * gauge keeps moving while a round is stuck waiting for DynamoDB.
+   */
+  async reportBacklog(): Promise<number> {
+    let backlog = 0;
+    for (const partition of this.deps.partitions()) backlog += await this.deps.hot.backlog(partition);
+    this.deps.metrics.sealBacklog.set(backlog);
+    return backlog;
+  }
+
   /** One pass over the owned partitions; returns the number of windows sealed. */
   async sealRound(): Promise<number> {
     const { hot, metrics } = this.deps;
@@ -142,10 +153,11 @@ export class Sealer {
   private async prepare(partition: number, input: SealInput): Promise<Prepared> {
     const { window } = input;
     let previous: Uint8Array | undefined = input.packed ?? undefined;
-    const { windowMs, retentionMs } = this.deps.hot.options;
-    // Without a packed copy in Redis, the window was either never sealed (recent) or its
-    // packed copy expired: then the warm tier may hold earlier points to merge with.
-    if (!previous && window.start + windowMs + retentionMs <= this.deps.now() + 60_000) {
+    // Without a packed copy in Redis the warm tier may still hold earlier points of this
+    // window: its packed copy expired (a very late point), or Redis lost its state since the
+    // window was sealed. Either way the new chunk must include them, so read the item
+    // (one read unit per first seal of a window; a missing item costs the same).
+    if (!previous) {
       previous = await this.deps.warm.getChunk(window.tenant, window.seriesKey, window.start);
     }
     const merged = new Map<number, number>();
