@@ -1,11 +1,141 @@
-import { buildStandardService, createLogger, createMetricsRegistry, runMain } from '@strata/runtime';
-import { loadArchiverConfig } from './config';
+import { availableParallelism } from 'node:os';
+import { buildStandardService, createLogger, createMetricsRegistry, runMain, type Lifecycle, type Logger } from '@strata/runtime';
+import {
+  checkDynamoDb,
+  checkS3,
+  createColdS3,
+  createDynamoDb,
+  dayIso,
+  dayNumber,
+  DynamoWarmStore,
+  ensureArchiveIndex,
+  ensureBucket,
+  type ObjectStore,
+} from '@strata/storage';
+import { Archiver, MIN_ARCHIVE_AGE_DAYS, type RunReport } from './archiver';
+import { ArchiverMetrics } from './archiver-metrics';
+import { BlockPool, InlineBlockBuilder, workerEntry, type BlockBuilder } from './block-pool';
+import { loadArchiverConfig, type ArchiverConfig } from './config';
+import { KillAfterPuts } from './fault-injection';
+import { ArchiveScheduler } from './scheduler';
 
-// The archiver serves no Strata RPC; its gRPC port carries health (for native Kubernetes
-// probes) and reflection only. The scheduled archive runs are added as a component.
+// Service: `node dist/apps/archiver/main.js` runs an archive every STRATA_ARCHIVE_INTERVAL_MS
+// and serves health on 7004, /metrics on 9004. One-shot: `--once` (one full sweep) or
+// `--day 2026-11-01` (that day only) prints its progress and exits 0, or 1 on a failure.
 runMain(async () => {
-  const config = loadArchiverConfig(process.env);
-  const logger = createLogger({ service: 'archiver', level: config.service.logLevel });
-  const { runner } = buildStandardService({ config: config.service, logger, registry: createMetricsRegistry('archiver') });
+  const startedAt = Date.now();
+  const config = loadArchiverConfig(process.env, process.argv.slice(2), { cores: availableParallelism() });
+  const oneShot = config.mode.kind !== 'service';
+  const logger = createLogger({ service: 'archiver', level: oneShot && !process.env['STRATA_LOG_LEVEL'] ? 'warn' : config.service.logLevel });
+  const registry = createMetricsRegistry('archiver');
+  const metrics = new ArchiverMetrics(registry);
+  const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
+  const s3 = createColdS3(config.s3);
+  const store: ObjectStore = config.faultKillAfterPuts ? new KillAfterPuts(s3.store, config.faultKillAfterPuts) : s3.store;
+  const pool = config.archive.workers > 0 ? new BlockPool({ entry: workerEntry(__dirname, 'block'), size: config.archive.workers, logger }) : undefined;
+  const builder: BlockBuilder = pool ?? new InlineBlockBuilder();
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const archiver = new Archiver({
+    warm: new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table }),
+    store,
+    keys: s3.keys,
+    builder,
+    settings: config.archive,
+    metrics,
+    logger,
+    now: Date.now,
+    ...(oneShot && { progress: say }),
+  });
+  const prepare = async () => {
+    await ensureArchiveIndex(dynamo, config.dynamodb.table);
+    await ensureBucket(s3.client, config.s3.bucket);
+  };
+  const close = () => {
+    dynamo.destroy();
+    s3.client.destroy();
+  };
+
+  if (oneShot) {
+    await runOnce(config, archiver, { prepare, pool, close, say, logger });
+    return;
+  }
+  // The index and bucket are checked before the first run rather than at start-up: adding
+  // the index to a large table (a backfill) must not hold the service out of SERVING.
+  let prepared = false;
+  const scheduler = new ArchiveScheduler({
+    archiver: {
+      run: async (options) => {
+        if (!prepared) {
+          await prepare();
+          prepared = true;
+        }
+        return archiver.run(options);
+      },
+    },
+    intervalMs: config.intervalMs,
+    fullSweepIntervalMs: config.archive.fullSweepIntervalMs,
+    logger,
+    now: Date.now,
+  });
+  const components: Lifecycle[] = [
+    { name: 'last-success', start: async () => void (await archiver.restoreLastSuccess(startedAt)), stop: async () => undefined },
+    ...(pool ? [{ name: 'block-pool', start: () => pool.start(), stop: () => pool.stop() }] : []),
+    { name: 'storage-clients', start: async () => undefined, stop: async () => close() },
+    { name: 'archive-scheduler', start: async () => scheduler.start(), stop: () => scheduler.stop() },
+  ];
+  const { runner } = buildStandardService({
+    config: config.service,
+    logger,
+    registry,
+    components,
+    readinessChecks: {
+      dynamodb: () => checkDynamoDb(dynamo).then(() => true as const, (e: Error) => `dynamodb: ${e.message}`),
+      s3: () => checkS3(s3.client).then(() => true as const, (e: Error) => `s3: ${e.message}`),
+    },
+  });
   await runner.start();
 });
+
+async function runOnce(
+  config: ArchiverConfig,
+  archiver: Archiver,
+  parts: { prepare: () => Promise<void>; pool?: BlockPool; close: () => void; say: (line: string) => void; logger: Logger },
+): Promise<void> {
+  const abort = new AbortController();
+  const onSignal = () => {
+    parts.say('stopping after the current step (the next run finishes the work)');
+    abort.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let report: RunReport | undefined;
+  try {
+    if (config.mode.kind === 'day') {
+      const newest = dayNumber(Date.now()) - MIN_ARCHIVE_AGE_DAYS - 1;
+      if (config.mode.day > newest) {
+        parts.say(`--day ${dayIso(config.mode.day)}: only days that ended at least ${MIN_ARCHIVE_AGE_DAYS} days ago can be archived (the newest is ${dayIso(newest)})`);
+        process.exitCode = 2;
+        return;
+      }
+    }
+    await parts.prepare();
+    await parts.pool?.start();
+    const began = Date.now();
+    parts.say(config.mode.kind === 'day' ? `archiving ${dayIso(config.mode.day)}` : `archiving every day older than ${config.archive.warmSpanDays} days (full sweep)`);
+    report = await archiver.run({
+      ...(config.mode.kind === 'day' ? { days: [config.mode.day] } : { fullSweep: true }),
+      signal: abort.signal,
+    });
+    parts.say(
+      `done in ${((Date.now() - began) / 1000).toFixed(1)} s: ${report.tenantDays} tenant-day(s), ${report.seriesDays} series-days, ${report.windows} windows, ` +
+        `${report.blocksWritten} block(s) (${report.bytesWritten} bytes), ${report.monthsCompacted} month rollup(s), ` +
+        `${report.chunksDeleted} chunks deleted (${report.deleteConflicts} changed meanwhile, kept), ${report.objectsCollected} stale object(s) removed, ${report.failures} failure(s)`,
+    );
+    if (report.failures > 0 || abort.signal.aborted) process.exitCode = 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await parts.pool?.stop();
+    parts.close();
+  }
+}

@@ -1,4 +1,5 @@
 import { ApiKeyStore, EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import { readColdS3Env, type ColdS3Config } from '@strata/storage';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -25,6 +26,20 @@ export interface DecodeConfig {
   readonly inlineMaxChunks: number;
 }
 
+export interface ColdConfig {
+  readonly s3: ColdS3Config;
+  /**
+   * How long a manifest (or its absence) is trusted. The archiver waits longer than this plus
+   * STRATA_READ_TIER_TIMEOUT_MS (STRATA_ARCHIVE_DELETE_DELAY_MS) before deleting what a new
+   * manifest replaced. @default 30000
+   */
+  readonly manifestTtlMs: number;
+  /** Bytes of block indexes kept in memory (an LRU). @default 64 MiB */
+  readonly indexCacheBytes: number;
+  /** S3 requests in flight at once over all reads. @default 64 */
+  readonly concurrency: number;
+}
+
 export interface ReaderConfig {
   readonly service: ServiceConfig;
   readonly apiKeys: ApiKeyStore;
@@ -42,6 +57,8 @@ export interface ReaderConfig {
   readonly tierTimeoutMs: number;
   readonly limits: ReadLimits;
   readonly decode: DecodeConfig;
+  /** The cold tier (S3); undefined when STRATA_COLD_ENABLED=false. */
+  readonly cold?: ColdConfig;
 }
 
 /**
@@ -54,6 +71,13 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
   const service = readServiceConfig(reader, { grpcPort: 7002, opsPort: 9002 });
   const windowMs = reader.int('STRATA_WINDOW_MS', 2 * HOUR, { min: 60_000, max: DAY });
   if (DAY % windowMs !== 0) reader.problem(`STRATA_WINDOW_MS=${windowMs} must divide a day (86400000) evenly`);
+  const coldEnabled = reader.bool('STRATA_COLD_ENABLED', true);
+  const cold: ColdConfig = {
+    s3: readColdS3Env(reader),
+    manifestTtlMs: reader.int('STRATA_COLD_MANIFEST_TTL_MS', 30_000, { min: 0, max: HOUR }),
+    indexCacheBytes: reader.int('STRATA_COLD_INDEX_CACHE_BYTES', 64 * 1024 * 1024, { min: 0 }),
+    concurrency: reader.int('STRATA_COLD_S3_CONCURRENCY', 64, { min: 1, max: 4_096 }),
+  };
   const config: Omit<ReaderConfig, 'apiKeys'> = {
     service,
     redisUrl: reader.url('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')!,
@@ -79,6 +103,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       maxQueue: reader.int('STRATA_DECODE_QUEUE', 256, { min: 1, max: 100_000 }),
       inlineMaxChunks: reader.int('STRATA_DECODE_INLINE_MAX_CHUNKS', 64, { min: 0 }),
     },
+    ...(coldEnabled && { cold }),
   };
   reader.finish();
   return { ...config, apiKeys: ApiKeyStore.parse(env['STRATA_API_KEYS']) };

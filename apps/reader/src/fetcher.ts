@@ -1,6 +1,9 @@
-import { EMPTY_COLUMNS, HotChunkCorruptError, type SortedColumns } from '@strata/storage';
+import { concatRollupStats, filterRollupStats, bucketStart, type RollupStats } from '@strata/model';
+import { assembleRollupStats, DAY_MS, splitRollupPart, EMPTY_COLUMNS, HotChunkCorruptError, mergeNewestFirst, type SortedColumns } from '@strata/storage';
 import type { ChunkDecoder } from './chunk-decoder';
-import { isDecodeFailure } from './decode-batch';
+import { dirtyBuckets, outsideServed, withoutDirty, type ColdBucketPlan } from './cold-plan';
+import type { ColdRequest, ColdResult, ColdRollupPart, ColdTierSource } from './cold-source';
+import { isDecodeFailure, type DecodeOutcome } from './decode-batch';
 import { HotTierFailedError, iso, ReadCancelledError, TierTimeoutError } from './errors';
 import { mergeTiers, mergeTierWindows, type DecodedWindow } from './merge';
 import { exclusiveRange, type ReadPlan, type TierName, type TierRange } from './planner';
@@ -20,14 +23,24 @@ export interface TierFailure {
 
 export interface SeriesResult {
   readonly ref: SeriesRef;
-  /** Merged over every tier, within [from, to) of the plan. */
+  /**
+   * Merged over every tier, within [from, to) of the plan; for a rollup read, without the
+   * points of the buckets that `rollups` answers.
+   */
   readonly columns: SortedColumns;
+  /**
+   * Rollup reads only: stored rows at the plan's resolution, exactly those of the buckets
+   * the cold tier answers from rollups (see cold-plan.ts); fold them to the step.
+   */
+  readonly rollups?: RollupStats;
   readonly failures: readonly TierFailure[];
 }
 
 export interface FetcherDeps {
-  /** One per tier the planner may name. */
+  /** One per tier the planner may name (the cold one, if any, is `cold`). */
   readonly sources: readonly TierSource[];
+  /** The cold tier (S3), when configured: it also answers rollup reads from stored rollups. */
+  readonly cold?: Pick<ColdTierSource, 'tier' | 'fetch' | 'fetchCold'>;
   readonly decoder: ChunkDecoder;
   readonly tierTimeoutMs: number;
   readonly metrics: ReaderMetrics;
@@ -47,7 +60,7 @@ export class Fetcher {
   private readonly sources: ReadonlyMap<TierName, TierSource>;
 
   constructor(private readonly deps: FetcherDeps) {
-    this.sources = new Map(deps.sources.map((s) => [s.tier, s]));
+    this.sources = new Map([...deps.sources, ...(deps.cold ? [deps.cold] : [])].map((s) => [s.tier, s]));
   }
 
   /**
@@ -86,23 +99,93 @@ export class Fetcher {
 
   /** One series from every tier of the plan, merged (hottest wins) and clipped to the range. */
   async fetchSeries(tenant: string, ref: SeriesRef, plan: ReadPlan): Promise<SeriesResult> {
-    const fetched = await Promise.allSettled(plan.tiers.map((range) => this.fetchTier(tenant, ref.key, range, plan.windowMs)));
+    const coldRollups = plan.rollup !== undefined && this.deps.cold !== undefined;
+    const fetched = await Promise.allSettled(
+      plan.tiers.map(async (range): Promise<{ windows: TierWindow[]; cold?: ColdResult }> => {
+        if (range.tier === 'cold' && coldRollups) {
+          const cold = await this.fetchCold(tenant, ref.key, { range, rollup: { window: { fromMs: plan.fromMs, toMs: plan.toMs, stepMs: plan.rollup!.stepMs }, resolutionMs: plan.rollup!.resolutionMs } });
+          return { windows: cold.raw, cold };
+        }
+        return { windows: await this.fetchTier(tenant, ref.key, range, plan.windowMs) };
+      }),
+    );
     const failures: TierFailure[] = [];
+    let cold: ColdResult | undefined;
     const tiers = fetched.map((outcome, i): TierWindow[] => {
-      if (outcome.status === 'fulfilled') return outcome.value;
+      if (outcome.status === 'fulfilled') {
+        cold ??= outcome.value.cold;
+        return outcome.value.windows;
+      }
       const { tier } = plan.tiers[i];
       if (tier === PRIMARY) throw new HotTierFailedError(ref.key, plan.fromMs, plan.toMs, outcome.reason);
-      const kind = outcome.reason instanceof TierTimeoutError ? 'timeout' : 'error';
-      failures.push({ tier, kind, reason: describe(outcome.reason), ...exclusiveRange(plan, tier) });
+      failures.push(this.failure(plan, tier, outcome.reason));
       return [];
     });
-    const decoded = await this.decode(tenant, ref, plan, tiers, failures);
-    const columns = decoded.map((windows, i) => {
-      const merged = mergeTierWindows(windows);
-      this.deps.metrics.pointsRead.inc({ tier: plan.tiers[i].tier }, merged.timestamps.length);
-      return merged;
-    });
-    return { ref, columns: mergeTiers(columns, plan.fromMs, plan.toMs), failures };
+    const { windows: decoded, rollups } = await this.decode(tenant, ref, plan, tiers, cold?.rollups ?? [], failures);
+    const columns = decoded.map((windows) => mergeTierWindows(windows));
+    if (!cold?.plan) {
+      columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: plan.tiers[i].tier }, c.timestamps.length));
+      return { ref, columns: mergeTiers(columns, plan.fromMs, plan.toMs), failures };
+    }
+    return this.withColdRollups(tenant, ref, plan, columns, cold, cold.plan, rollups, failures);
+  }
+
+  /**
+   * Completes a rollup read the cold tier answered in part from stored rollups: buckets in
+   * which a hotter tier holds points (late points not archived yet) fall back to raw, so
+   * their days' raw points are read from S3 in a second round; the rest keep their rows.
+   */
+  private async withColdRollups(
+    tenant: string,
+    ref: SeriesRef,
+    plan: ReadPlan,
+    columns: SortedColumns[],
+    cold: ColdResult,
+    bucketPlan: ColdBucketPlan,
+    rollups: RollupStats,
+    failures: TierFailure[],
+  ): Promise<SeriesResult> {
+    const stepMs = plan.rollup!.stepMs;
+    const window = { fromMs: plan.fromMs, toMs: plan.toMs, stepMs };
+    const coldIndex = plan.tiers.findIndex((t) => t.tier === 'cold');
+    const hotter = columns.filter((_, i) => i !== coldIndex).map((c) => clip(c, plan));
+    const final = withoutDirty(window, cold.archivedDays, bucketPlan, dirtyBuckets(bucketPlan.served, stepMs, hotter));
+    const fetchedRaw = new Set(bucketPlan.rawDays);
+    const missing = final.rawDays.filter((d) => !fetchedRaw.has(d));
+    if (missing.length > 0) {
+      try {
+        const second = await this.fetchCold(tenant, ref.key, { range: plan.tiers[coldIndex], rawDays: missing });
+        const { windows } = await this.decode(tenant, ref, plan, plan.tiers.map((t) => (t.tier === 'cold' ? second.raw : [])), [], failures);
+        columns[coldIndex] = mergeNewestFirst([columns[coldIndex], mergeTierWindows(windows[coldIndex])]);
+      } catch (error) {
+        failures.push(this.failure(plan, 'cold', error));
+      }
+    }
+    // Rows whose part failed to decode are gone; their buckets have no answer (a warning says so).
+    const served = new Set(final.served);
+    const rows = filterRollupStats(rollups, (t) => served.has(bucketStart(t, stepMs)));
+    columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: plan.tiers[i].tier }, c.timestamps.length + (i === coldIndex ? rows.timestamps.length : 0)));
+    const merged = outsideServed(mergeTiers(columns, plan.fromMs, plan.toMs), final.served, stepMs);
+    return { ref, columns: merged, rollups: rows, failures };
+  }
+
+  private failure(plan: ReadPlan, tier: TierName, error: unknown): TierFailure {
+    const kind = error instanceof TierTimeoutError ? 'timeout' : 'error';
+    return { tier, kind, reason: describe(error), ...exclusiveRange(plan, tier) };
+  }
+
+  private async fetchCold(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
+    const cold = this.deps.cold!;
+    const stop = this.deps.metrics.tierSeconds.startTimer({ tier: 'cold' });
+    try {
+      const result = await withTimeout(cold.fetchCold(tenant, seriesKey, request), this.deps.tierTimeoutMs, () => new TierTimeoutError('cold', this.deps.tierTimeoutMs));
+      stop({ result: 'ok' });
+      return result;
+    } catch (error) {
+      stop({ result: 'error' });
+      this.deps.metrics.tierFailures.inc({ tier: 'cold', kind: error instanceof TierTimeoutError ? 'timeout' : 'error' });
+      throw error;
+    }
   }
 
   private async fetchTier(tenant: string, seriesKey: string, range: TierRange, windowMs: number): Promise<TierWindow[]> {
@@ -120,19 +203,31 @@ export class Fetcher {
     }
   }
 
-  /** Decodes every packed layer of every tier in one call, so a large read can use every worker. */
+  /**
+   * Decodes every packed layer of every tier, and the chunks of the cold tier's rollup
+   * parts, in one call, so a large read can use every worker.
+   */
   private async decode(
     tenant: string,
     ref: SeriesRef,
     plan: ReadPlan,
     tiers: readonly TierWindow[][],
+    rollupParts: readonly ColdRollupPart[],
     failures: TierFailure[],
-  ): Promise<DecodedWindow[][]> {
+  ): Promise<{ windows: DecodedWindow[][]; rollups: RollupStats }> {
     const chunks: Uint8Array[] = [];
     for (const windows of tiers) for (const w of windows) for (const layer of w.layers) if (layer instanceof Uint8Array) chunks.push(layer);
+    const split = rollupParts.map((part) => {
+      try {
+        return { part, ...splitRollupPart(part.bytes) };
+      } catch (error) {
+        return { part, error };
+      }
+    });
+    for (const s of split) if (!('error' in s)) chunks.push(...s.chunks);
     const outcomes = await this.deps.decoder.decodeAll(chunks);
     let next = 0;
-    return tiers.map((windows, t) =>
+    const windows = tiers.map((windows, t) =>
       windows.map((w) => ({
         start: w.start,
         layers: w.layers.map((layer) => {
@@ -144,18 +239,45 @@ export class Fetcher {
           if (tier === PRIMARY) {
             throw new HotTierFailedError(ref.key, plan.fromMs, plan.toMs, new HotChunkCorruptError(tenant, ref.key, w.start, outcome.error));
           }
+          const length = tier === 'cold' ? DAY_MS : plan.windowMs;
           failures.push({
             tier,
             kind: 'corrupt',
-            reason: `the chunk of the window at ${iso(w.start)} is corrupt (${outcome.error})`,
+            reason: `the chunk of the ${tier === 'cold' ? 'day' : 'window'} at ${iso(w.start)} is corrupt (${outcome.error})`,
             fromMs: Math.max(plan.fromMs, w.start),
-            toMs: Math.min(plan.toMs, w.start + plan.windowMs),
+            toMs: Math.min(plan.toMs, w.start + length),
           });
           return EMPTY_COLUMNS;
         }),
       })),
     );
+    const rows: RollupStats[] = [];
+    for (const s of split) {
+      const { part } = s;
+      try {
+        if ('error' in s) throw s.error;
+        const decoded: DecodeOutcome[] = outcomes.slice(next, next + s.chunks.length);
+        next += s.chunks.length;
+        const failed = decoded.find(isDecodeFailure);
+        if (failed) throw new Error(failed.error);
+        rows.push(s.rows ?? assembleRollupStats(s.layout, decoded as SortedColumns[]));
+      } catch (error) {
+        this.deps.metrics.tierFailures.inc({ tier: 'cold', kind: 'corrupt' });
+        failures.push({
+          tier: 'cold',
+          kind: 'corrupt',
+          reason: `the rollup rows stored for [${iso(part.fromMs)}, ${iso(part.toMs)}) are corrupt (${describe(error)})`,
+          fromMs: Math.max(plan.fromMs, part.fromMs),
+          toMs: Math.min(plan.toMs, part.toMs),
+        });
+      }
+    }
+    return { windows, rollups: concatRollupStats(rows) };
   }
+}
+
+function clip(columns: SortedColumns, plan: ReadPlan): SortedColumns {
+  return mergeTiers([columns], plan.fromMs, plan.toMs);
 }
 
 function describe(error: unknown): string {

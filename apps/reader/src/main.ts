@@ -9,8 +9,9 @@ import {
   tolerateMalformedRequests,
   type Lifecycle,
 } from '@strata/runtime';
-import { checkRedis, createDynamoDb, createRedis, DynamoWarmStore, RedisHotReader } from '@strata/storage';
+import { checkRedis, ColdReader, createColdS3, createDynamoDb, createRedis, DynamoWarmStore, RedisHotReader } from '@strata/storage';
 import { ChunkDecoderSwitch } from './chunk-decoder';
+import { ColdTierSource } from './cold-source';
 import { loadReaderConfig } from './config';
 import { DecodePool, workerEntry } from './decode-pool';
 import { Fetcher } from './fetcher';
@@ -33,6 +34,23 @@ runMain(async () => {
   const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
   const hot = new RedisHotReader(redis, { windowMs: config.windowMs });
   const warm = new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table });
+  const s3 = config.cold ? createColdS3(config.cold.s3) : undefined;
+  const cold =
+    config.cold && s3
+      ? new ColdReader(s3.store, {
+          keys: s3.keys,
+          manifestTtlMs: config.cold.manifestTtlMs,
+          indexCacheBytes: config.cold.indexCacheBytes,
+          concurrency: config.cold.concurrency,
+          events: {
+            onRequest: (kind, bytes) => {
+              metrics.coldRequests.inc({ kind });
+              metrics.coldBytes.inc({ kind }, bytes);
+            },
+            onCache: (kind, hit) => metrics.coldCache.inc({ kind, result: hit ? 'hit' : 'miss' }),
+          },
+        })
+      : undefined;
   // __dirname is dist/apps/reader in the bundle (decode.worker.js beside main.js) and
   // apps/reader/src under tsx (decode.worker.ts).
   const pool =
@@ -41,6 +59,7 @@ runMain(async () => {
       : undefined;
   const fetcher = new Fetcher({
     sources: [new HotTierSource(hot), new WarmTierSource(warm)],
+    ...(cold && { cold: new ColdTierSource(cold) }),
     decoder: new ChunkDecoderSwitch(pool, config.decode.inlineMaxChunks, metrics),
     tierTimeoutMs: config.tierTimeoutMs,
     metrics,
@@ -50,7 +69,7 @@ runMain(async () => {
     settings: {
       limits: config.limits,
       concurrency: config.concurrency,
-      planner: { windowMs: config.windowMs, hotRetentionMs: config.hotRetentionMs, futureGraceMs: config.futureGraceMs },
+      planner: { windowMs: config.windowMs, hotRetentionMs: config.hotRetentionMs, futureGraceMs: config.futureGraceMs, cold: cold !== undefined },
     },
     metrics,
     logger,
@@ -65,6 +84,7 @@ runMain(async () => {
       stop: async () => {
         redis.disconnect();
         dynamo.destroy();
+        s3?.client.destroy();
       },
     },
   ];
@@ -74,7 +94,7 @@ runMain(async () => {
     registry,
     reflection: strataPackageDefinition(),
     components,
-    // Only Redis gates readiness: without DynamoDB the reader still answers, with warnings.
+    // Only Redis gates readiness: without DynamoDB or S3 the reader still answers, with warnings.
     readinessChecks: {
       redis: () => checkRedis(redis).then(() => true as const, (e: Error) => `redis: ${e.message}`),
     },

@@ -88,3 +88,51 @@ describe('exclusiveRange', () => {
     expect(exclusiveRange(plan, 'warm')).toEqual({ fromMs: at(11.5), toMs: at(11.5) });
   });
 });
+
+describe('planRead with a cold tier', () => {
+  const cold: PlannerSettings = { ...settings, cold: true };
+  const DAY = 24 * HOUR;
+  const day = (n: number) => DAY0 + n * DAY;
+
+  it.each([
+    { name: 'a range ending yesterday reads no cold day (the day must have ended a day ago)', from: day(-1), to: day(0), cold: undefined },
+    { name: 'the day before yesterday is the newest cold day', from: day(-3), to: at(12), cold: [day(-3), day(-2)] },
+    { name: 'a 460-day range reads every whole or partial day up to then', from: day(-460) + 5, to: at(12), cold: [day(-460), day(-2)] },
+    { name: 'a range inside one old day reads that day', from: day(-30) + HOUR, to: day(-30) + 2 * HOUR, cold: [day(-30), day(-30)] },
+    { name: 'an exclusive end at midnight does not read the next day', from: day(-30), to: day(-28), cold: [day(-30), day(-29)] },
+  ])('$name', ({ from, to, cold: expected }) => {
+    const plan = planRead(from, to, cold, now);
+    const range = plan.tiers.find((t) => t.tier === 'cold');
+    expect(range && [range.fromStart, range.toStart]).toEqual(expected);
+    // Warm still covers every window: late points of archived days wait there.
+    expect(plan.tiers.find((t) => t.tier === 'warm')?.fromStart).toBe(Math.floor(from / W) * W);
+  });
+
+  it.each([
+    [0, undefined],
+    [60_000, undefined],
+    [7 * 60_000, undefined],
+    [300_000, 300_000],
+    [600_000, 300_000],
+    [HOUR, HOUR],
+    [5 * HOUR, HOUR],
+    [DAY, DAY],
+    [7 * DAY, DAY],
+  ])('a step of %d ms is answered from stored rows of %s ms', (step, resolution) => {
+    const plan = planRead(day(-40), day(-30), cold, now, step);
+    expect(plan.rollup).toEqual(resolution === undefined ? undefined : { stepMs: step, resolutionMs: resolution });
+  });
+
+  it('plans no cold tier, and no stored rollups, without one configured', () => {
+    const plan = planRead(day(-40), day(-30), settings, now, DAY);
+    expect(plan.tiers.map((t) => t.tier)).toEqual(['warm']);
+    expect(plan.rollup).toBeUndefined();
+  });
+
+  it('names the days only S3 holds when the cold tier fails', () => {
+    const plan = planRead(day(-40) + HOUR, day(-30) + HOUR, cold, now);
+    expect(exclusiveRange(plan, 'cold')).toEqual({ fromMs: day(-40) + HOUR, toMs: day(-30) + HOUR });
+    const recent = planRead(day(-3), at(12.5), cold, now);
+    expect(exclusiveRange(recent, 'cold')).toEqual({ fromMs: day(-3), toMs: day(-1) });
+  });
+});

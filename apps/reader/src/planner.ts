@@ -1,4 +1,4 @@
-import { windowStart } from '@strata/storage';
+import { DAY_MS, dayNumber, ROLLUP_RESOLUTIONS_MS, windowStart } from '@strata/storage';
 
 /** The tiers, hottest first. A hotter tier's value wins a tie on a timestamp. */
 export type TierName = 'hot' | 'warm' | 'cold';
@@ -9,7 +9,10 @@ export const TIER_LABEL: Readonly<Record<TierName, string>> = {
   cold: 'cold tier (S3)',
 };
 
-/** One tier's part of a read: the windows whose starts lie in [fromStart, toStart]. */
+/**
+ * One tier's part of a read: the windows whose starts lie in [fromStart, toStart]. For
+ * the cold tier the "windows" are UTC days (fromStart and toStart are day starts).
+ */
 export interface TierRange {
   readonly tier: TierName;
   readonly fromStart: number;
@@ -25,6 +28,12 @@ export interface ReadPlan {
   readonly windowMs: number;
   /** Hottest first; every range is read concurrently and merged in this order of precedence. */
   readonly tiers: readonly TierRange[];
+  /**
+   * Set for a rollup read that the cold tier can answer from stored rollups: buckets of
+   * `stepMs` made of whole rows of `resolutionMs`, the largest stored resolution (5 m, 1 h,
+   * 1 d) that divides the step.
+   */
+  readonly rollup?: { readonly stepMs: number; readonly resolutionMs: number };
 }
 
 export interface PlannerSettings {
@@ -33,7 +42,16 @@ export interface PlannerSettings {
   readonly hotRetentionMs: number;
   /** How far ahead of the clock ingest accepts points (STRATA_FUTURE_GRACE_MS). */
   readonly futureGraceMs: number;
+  /** Whether a cold tier (S3) is configured. @default false */
+  readonly cold?: boolean;
 }
+
+/**
+ * The reader asks the cold tier for every day that ended at least this many days ago. The
+ * archiver archives a day only once it ended at least two days ago (MIN_ARCHIVE_AGE_DAYS),
+ * so no archived day is ever missed; the extra day absorbs clock skew.
+ */
+export const COLD_MIN_AGE_DAYS = 1;
 
 /**
  * The writer keeps a window sealed after its retention (a very late point) in Redis for
@@ -51,14 +69,15 @@ export const LATE_SEAL_KEEP_MS = 3_600_000;
  * - warm (DynamoDB): every window of the range: it holds every sealed window, and reading
  *   it alongside the hot tier covers a Redis that lost data (a restart without
  *   persistence). A Query costs what it returns, so the overlap is nearly free.
- * - cold (S3): not built yet. When the archiver exists, windows older than the warm
- *   retention move to a cold range here and the warm range shrinks to the rest; the
- *   fetcher and merge need no change beyond a TierSource for S3.
+ * - cold (S3, when configured): every whole UTC day of the range that ended at least
+ *   {@link COLD_MIN_AGE_DAYS} ago; the manifests say which of them are archived. Warm
+ *   still covers those days too: chunks written after a day was archived (late points)
+ *   stay in DynamoDB until the next archive run, and they win over S3.
  *
  * No tier is asked for windows after now + future grace: no point can be there yet.
  * Pure; the caller checked fromMs < toMs.
  */
-export function planRead(fromMs: number, toMs: number, settings: PlannerSettings, nowMs: number): ReadPlan {
+export function planRead(fromMs: number, toMs: number, settings: PlannerSettings, nowMs: number, stepMs = 0): ReadPlan {
   const W = settings.windowMs;
   const firstStart = windowStart(fromMs, W);
   const lastStart = Math.min(windowStart(toMs - 1, W), windowStart(nowMs + settings.futureGraceMs, W));
@@ -68,6 +87,15 @@ export function planRead(fromMs: number, toMs: number, settings: PlannerSettings
   const hotFrom = Math.max(firstStart, oldestHot);
   if (hotFrom <= lastStart) tiers.push({ tier: 'hot', fromStart: hotFrom, toStart: lastStart });
   if (firstStart <= lastStart) tiers.push({ tier: 'warm', fromStart: firstStart, toStart: lastStart });
+  if (settings.cold) {
+    const firstDay = dayNumber(fromMs);
+    const lastDay = Math.min(dayNumber(toMs - 1), dayNumber(nowMs) - COLD_MIN_AGE_DAYS - 1);
+    if (firstDay <= lastDay) {
+      tiers.push({ tier: 'cold', fromStart: firstDay * DAY_MS, toStart: lastDay * DAY_MS });
+      const resolutionMs = stepMs > 0 ? [...ROLLUP_RESOLUTIONS_MS].reverse().find((r) => stepMs % r === 0) : undefined;
+      if (resolutionMs !== undefined) return { fromMs, toMs, windowMs: W, tiers, rollup: { stepMs, resolutionMs } };
+    }
+  }
   return { fromMs, toMs, windowMs: W, tiers };
 }
 
@@ -85,6 +113,13 @@ export function windowStarts(range: TierRange, windowMs: number): number[] {
  * cover everything.
  */
 export function exclusiveRange(plan: ReadPlan, tier: TierName): { fromMs: number; toMs: number } {
+  if (tier === 'cold') {
+    // Warm spans every window too, but archived days have left it: what S3 alone holds is
+    // its whole range of days.
+    const cold = plan.tiers.find((t) => t.tier === 'cold');
+    if (!cold) return { fromMs: plan.fromMs, toMs: plan.fromMs };
+    return { fromMs: Math.max(plan.fromMs, cold.fromStart), toMs: Math.min(plan.toMs, cold.toStart + DAY_MS) };
+  }
   const index = plan.tiers.findIndex((t) => t.tier === tier);
   let end = plan.toMs;
   for (const hotter of plan.tiers.slice(0, Math.max(index, 0))) end = Math.min(end, Math.max(plan.fromMs, hotter.fromStart));

@@ -1,4 +1,5 @@
-import { rollup } from '@strata/model';
+import { foldRollupStats, rollup } from '@strata/model';
+import { mergeNewestFirst } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
 import type { ReadLimits } from './config';
@@ -29,7 +30,7 @@ export class ReadHandler {
   async *read(tenant: string, request: ReadRequest, signal?: AbortSignal): AsyncGenerator<ReadResponse> {
     const { limits, concurrency, planner } = this.deps.settings;
     const parsed = parseReadRequest(request, limits);
-    const plan = planRead(parsed.fromMs, parsed.toMs, planner, this.deps.now());
+    const plan = planRead(parsed.fromMs, parsed.toMs, planner, this.deps.now(), parsed.rollup ? parsed.stepMs : 0);
     this.deps.metrics.seriesPerRead.observe(parsed.series.length);
     const packer = new ResponsePacker(limits.maxPointsPerMessage);
     const warnings = new WarningCollector(parsed.series.length);
@@ -39,7 +40,7 @@ export class ReadHandler {
     for await (const result of this.deps.fetcher.fetchAll(tenant, parsed.series, plan, { concurrency, signal })) {
       index++;
       warnings.add(result.ref.key, result.failures);
-      scanned += result.columns.timestamps.length;
+      scanned += result.columns.timestamps.length + (result.rollups?.timestamps.length ?? 0);
       if (scanned > limits.maxPointsPerRequest) {
         throw new QueryLimitError(
           `this Read scans more than ${limits.maxPointsPerRequest} raw points (STRATA_READ_MAX_POINTS): ${scanned} in its ` +
@@ -49,7 +50,10 @@ export class ReadHandler {
           limits.maxPointsPerRequest,
         );
       }
-      const points = parsed.rollup ? rollup(result.columns, parsed.stepMs, parsed.rollup) : result.columns;
+      // Buckets the cold tier answered from stored rollups are disjoint from those of the raw points.
+      const points = parsed.rollup
+        ? mergeNewestFirst([rollup(result.columns, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
+        : result.columns;
       returned += points.timestamps.length;
       yield* packer.add(result.ref, points);
     }

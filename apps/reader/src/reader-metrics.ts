@@ -21,9 +21,25 @@ export class ReaderMetrics {
   readonly decodeQueueDepth: Gauge;
   readonly decodeTaskSeconds: Histogram;
   readonly decodeRejected: Counter;
+  readonly coldRequests: Counter<'kind'>;
+  readonly coldBytes: Counter<'kind'>;
+  readonly coldCache: Counter<'kind' | 'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.coldRequests = new Counter({
+      name: 'strata_reader_cold_requests_total',
+      help: 'S3 GETs of the cold tier by kind (manifest, index, range)',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.coldBytes = new Counter({ name: 'strata_reader_cold_bytes_total', help: 'Bytes read from S3 by kind', labelNames: ['kind'], registers });
+    this.coldCache = new Counter({
+      name: 'strata_reader_cold_cache_lookups_total',
+      help: 'Manifest and block-index cache lookups by result (hit, miss)',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
     this.requests = new Counter({
       name: 'strata_reader_requests_total',
       help: 'QueryService calls by RPC and gRPC status code',

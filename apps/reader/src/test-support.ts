@@ -1,6 +1,33 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
-import { encodeChunk, EMPTY_COLUMNS, HotReadError, type HotWindowParts, type RedisHotReader, type DynamoWarmStore, type WarmChunk, type SortedColumns } from '@strata/storage';
+import { createHash } from 'node:crypto';
+import {
+  BlockKind,
+  buildDaySection,
+  buildMonthSection,
+  ColdKeys,
+  ColdReader,
+  compareSeriesKeys,
+  DAY_MS,
+  dayNumber,
+  encodeBlock,
+  encodeChunk,
+  encodeManifest,
+  EMPTY_COLUMNS,
+  HotReadError,
+  MemoryObjectStore,
+  monthOfDay,
+  type BlockRef,
+  type BlockSet,
+  type DynamoWarmStore,
+  type HotWindowParts,
+  type Manifest,
+  type RedisHotReader,
+  type SortedColumns,
+  type WarmChunk,
+} from '@strata/storage';
+import { concatRollupStats, rollupStats } from '@strata/model';
+import { ColdTierSource } from './cold-source';
 import { ChunkDecoderSwitch, type ChunkDecoder } from './chunk-decoder';
 import type { ReadLimits } from './config';
 import { Fetcher } from './fetcher';
@@ -84,7 +111,7 @@ export const TEST_LIMITS: ReadLimits = {
 
 /** The reader's parts over in-memory tiers, with the clock at NOW. */
 export function readerHarness(
-  options: { limits?: Partial<ReadLimits>; decoder?: ChunkDecoder; tierTimeoutMs?: number; now?: () => number } = {},
+  options: { limits?: Partial<ReadLimits>; decoder?: ChunkDecoder; tierTimeoutMs?: number; now?: () => number; cold?: ColdReader } = {},
 ) {
   const hot = new MemoryHot();
   const warm = new MemoryWarm();
@@ -94,17 +121,90 @@ export function readerHarness(
   const limits = { ...TEST_LIMITS, ...options.limits };
   const fetcher = new Fetcher({
     sources: [new HotTierSource(hot), new WarmTierSource(warm)],
+    ...(options.cold && { cold: new ColdTierSource(options.cold) }),
     decoder: options.decoder ?? new ChunkDecoderSwitch(undefined, 64, metrics),
     tierTimeoutMs: options.tierTimeoutMs ?? 5_000,
     metrics,
   });
   const reads = new ReadHandler({
     fetcher,
-    settings: { limits, concurrency: 4, planner: { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000 } },
+    settings: { limits, concurrency: 4, planner: { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000, cold: options.cold !== undefined } },
     metrics,
     logger,
     now: options.now ?? (() => NOW),
   });
   const lister = new SeriesLister({ hot, maxSeries: limits.maxListSeries });
   return { hot, warm, registry, metrics, logger, fetcher, reads, lister };
+}
+
+/**
+ * A cold tier in memory, archived the way the archiver lays it out (one block per day per
+ * tenant, a manifest per month, optional month rollup blocks): enough to test the reader's
+ * cold path without S3. `archive` replaces the days it is given.
+ */
+export class MemoryCold {
+  readonly store = new MemoryObjectStore();
+  readonly keys = new ColdKeys('');
+  private readonly manifests = new Map<string, Manifest>();
+
+  /** Archives a tenant's points (any days), replacing those days. */
+  archive(tenant: string, series: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>): void {
+    const days = new Map<number, Map<string, Array<readonly [number, number]>>>();
+    for (const [key, points] of series) {
+      for (const p of points) {
+        const day = dayNumber(p[0]);
+        if (!days.has(day)) days.set(day, new Map());
+        const perSeries = days.get(day)!;
+        perSeries.set(key, [...(perSeries.get(key) ?? []), p]);
+      }
+    }
+    for (const [day, perSeries] of days) {
+      const sections = [...perSeries]
+        .sort(([a], [b]) => compareSeriesKeys(a, b))
+        .map(([key, points]) => {
+          const sorted = [...points].sort((a, b) => a[0] - b[0]);
+          return buildDaySection(key, { timestamps: Float64Array.from(sorted, ([t]) => t), values: Float64Array.from(sorted, ([, v]) => v) });
+        });
+      const ref = this.put(BlockKind.Day, tenant, day, sections);
+      const month = monthOfDay(day);
+      const manifest = this.manifest(tenant, month);
+      const listed = [...manifest.days.filter((d) => d.day !== day), { day, shardCount: 1, blocks: [ref] }].sort((a, b) => a.day - b.day);
+      this.setManifest({ tenant, month, days: listed });
+    }
+  }
+
+  /** Builds the month rollup block of a tenant's month from the points it was given. */
+  compact(tenant: string, month: number, series: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>): void {
+    const sections = [...series]
+      .sort(([a], [b]) => compareSeriesKeys(a, b))
+      .map(([key, points]) => {
+        const inMonth = [...points].filter(([t]) => monthOfDay(dayNumber(t)) === month).sort((a, b) => a[0] - b[0]);
+        const columns = { timestamps: inMonth.map(([t]) => t), values: inMonth.map(([, v]) => v) };
+        return buildMonthSection(key, inMonth.length, concatRollupStats([rollupStats(columns, HOUR)]), rollupStats(columns, DAY_MS));
+      })
+      .filter((s) => s.points > 0);
+    const rollup: BlockSet = { shardCount: 1, blocks: [this.put(BlockKind.Month, tenant, month, sections)] };
+    this.setManifest({ ...this.manifest(tenant, month), rollup });
+  }
+
+  manifest(tenant: string, month: number): Manifest {
+    return this.manifests.get(`${tenant}/${month}`) ?? { tenant, month, days: [] };
+  }
+
+  reader(options: { manifestTtlMs?: number; now?: () => number } = {}): ColdReader {
+    return new ColdReader(this.store, { keys: this.keys, ...options });
+  }
+
+  private setManifest(manifest: Manifest): void {
+    this.manifests.set(`${manifest.tenant}/${manifest.month}`, manifest);
+    void this.store.put(this.keys.manifest(manifest.tenant, manifest.month), encodeManifest(manifest));
+  }
+
+  private put(kind: BlockKind, tenant: string, period: number, sections: Parameters<typeof encodeBlock>[1]): BlockRef {
+    const block = encodeBlock({ kind, tenant, period, shard: 0, shardCount: 1 }, sections);
+    const hash = Uint8Array.from(createHash('sha256').update(block.bytes).digest().subarray(0, 16));
+    const key = kind === BlockKind.Day ? this.keys.dayBlock(tenant, period, 0, 1, hash) : this.keys.monthBlock(tenant, period, 0, 1, hash);
+    void this.store.put(key, block.bytes);
+    return { shard: 0, series: block.series, points: block.points, size: block.bytes.length, indexOffset: block.indexOffset, indexLength: block.indexLength, hash };
+  }
 }

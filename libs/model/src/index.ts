@@ -18,3 +18,14 @@ export {
 } from './validation';
 export { bucketStart, rollup, ROLLUP_FUNCTIONS, type PointColumns, type RolledColumns, type RollupFunction } from './rollup';
 export { compileNameGlob, MAX_GLOB_LENGTH, nameGlobProblem } from './glob';
+export {
+  concatRollupStats,
+  EMPTY_ROLLUP_STATS,
+  filterRollupStats,
+  foldRollupStats,
+  ROLLUP_STAT_COLUMNS,
+  rollupStats,
+  sliceRollupStats,
+  type RollupStatColumn,
+  type RollupStats,
+} from './rollup-stats';

@@ -26,3 +26,10 @@ export { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowR
 export { DynamoWarmStore, warmPartitionKey, type WarmChunk, type WarmStoreOptions, type WarmWriteEvents } from './dynamodb/warm-store';
 export { HotChunkCorruptError, HotReadError, mergeHotWindow, RedisHotReader, type HotReaderOptions, type HotWindowParts } from './hot/hot-reader';
 export { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewerOver, mergeNewestFirst, type SortedColumns } from './hot/hot-reader-merge';
+export { ARCHIVE_INDEX, ensureArchiveIndex } from './dynamodb/warm-table';
+export { archiveIndexKey, archiveIndexShard, type ArchivableSeries } from './dynamodb/warm-store';
+export { S3ObjectStore, type ByteRange, type ObjectStore } from './s3/object-store';
+export { MemoryObjectStore } from './s3/memory-object-store';
+export { dropBucket } from './s3/drop-bucket';
+export * from './cold';
+export { createColdS3, readColdS3Env, type ColdS3Config } from './s3/cold-s3-env';

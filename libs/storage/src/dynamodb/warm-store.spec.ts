@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoWarmStore } from './warm-store';
+import { archiveIndexKey, archiveIndexShard, DynamoWarmStore } from './warm-store';
 
 type Reply = { UnprocessedItems?: Record<string, unknown[]>; ConsumedCapacity?: Array<{ CapacityUnits: number }> } | Error;
 
@@ -62,5 +62,24 @@ describe('DynamoWarmStore.putChunks', () => {
       },
     });
     await expect(store.putChunks(chunks(1), {}, controller.signal)).rejects.toThrow(/aborted/);
+  });
+});
+
+describe('the archive index attribute', () => {
+  it('puts each chunk under "<UTC day of its window>#<shard of its series>"', async () => {
+    const items: Array<Record<string, { S?: string; N?: string }>> = [];
+    const client = {
+      send: async (command: { input: { RequestItems: Record<string, Array<{ PutRequest: { Item: Record<string, { S?: string }> } }>> } }) => {
+        items.push(...command.input.RequestItems['t'].map((r) => r.PutRequest.Item));
+        return {};
+      },
+    } as unknown as DynamoDBClient;
+    const day = Date.UTC(2026, 10, 1);
+    await new DynamoWarmStore(client, { tableName: 't' }).putChunks([{ tenant: 'acme', seriesKey: 'cpu{host="a"}', start: day + 22 * 3_600_000, chunk: new Uint8Array([1]), count: 1 }]);
+    const shard = archiveIndexShard('acme', 'cpu{host="a"}');
+    expect(items[0]['ad']).toEqual({ S: `2026-11-01#${shard}` });
+    expect(archiveIndexKey(day / 86_400_000, shard)).toBe(`2026-11-01#${shard}`);
+    expect(shard).toBeGreaterThanOrEqual(0);
+    expect(shard).toBeLessThan(16);
   });
 });

@@ -1,13 +1,16 @@
 import {
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
   GetItemCommand,
   QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { crc32 } from '../codec/crc32';
 import { StorageError } from '../errors';
-import { WARM_TABLE_KEY } from './warm-table';
+import { ARCHIVE_INDEX, WARM_TABLE_KEY } from './warm-table';
 
 export interface WarmChunk {
   readonly tenant: string;
@@ -50,9 +53,29 @@ export function warmPartitionKey(tenant: string, seriesKey: string): string {
   return `${tenant}#${seriesKey}`;
 }
 
+const DAY_MS = 86_400_000;
+const encoder = new TextEncoder();
+
+/** The archive-index shard (0..15) of a series: CRC-32 of its partition key, mod 16. */
+export function archiveIndexShard(tenant: string, seriesKey: string): number {
+  return crc32(encoder.encode(warmPartitionKey(tenant, seriesKey))) % ARCHIVE_INDEX.shards;
+}
+
+/** `ad` of a chunk item: "YYYY-MM-DD#<shard>" of its window's UTC day and its series' index shard. */
+export function archiveIndexKey(day: number, shard: number): string {
+  return `${new Date(day * DAY_MS).toISOString().slice(0, 10)}#${shard}`;
+}
+
+/** A series that has chunks on a day, as the archive index lists it. */
+export interface ArchivableSeries {
+  readonly tenant: string;
+  readonly seriesKey: string;
+}
+
 /**
  * The DynamoDB warm tier: one item per series per window (partition key
- * `tenant#seriesKey`, sort key window start, attribute `c` the chunk).
+ * `tenant#seriesKey`, sort key window start, attribute `c` the chunk, `n` its points, `ad`
+ * its archive-index key).
  */
 export class DynamoWarmStore {
   constructor(
@@ -85,8 +108,11 @@ export class DynamoWarmStore {
     return out.Item?.['c']?.B;
   }
 
-  /** Chunks of a series whose window starts in [fromStart, toStart], in time order. */
-  async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number): Promise<WarmChunk[]> {
+  /**
+   * Chunks of a series whose window starts in [fromStart, toStart], in time order.
+   * `consistent` reads what every acknowledged write left (twice the read units).
+   */
+  async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number, options: { consistent?: boolean } = {}): Promise<WarmChunk[]> {
     const chunks: WarmChunk[] = [];
     let exclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
@@ -101,6 +127,7 @@ export class DynamoWarmStore {
             ':to': { N: String(toStart) },
           },
           ExclusiveStartKey: exclusiveStartKey,
+          ...(options.consistent && { ConsistentRead: true }),
         }),
       );
       for (const item of out.Items ?? []) {
@@ -115,6 +142,67 @@ export class DynamoWarmStore {
       exclusiveStartKey = out.LastEvaluatedKey;
     } while (exclusiveStartKey);
     return chunks;
+  }
+
+  /**
+   * The series with at least one chunk in `day` whose archive-index shard is `shard`, from
+   * the archive index (eventually consistent: a chunk written a moment ago may be missing;
+   * the next archive run finds it). Sorted by partition key, each series once.
+   */
+  async archivableSeries(day: number, shard: number): Promise<ArchivableSeries[]> {
+    const out: ArchivableSeries[] = [];
+    let last = '';
+    let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: ARCHIVE_INDEX.name,
+          KeyConditionExpression: '#ad = :ad',
+          ExpressionAttributeNames: { '#ad': ARCHIVE_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':ad': { S: archiveIndexKey(day, shard) } },
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = item[WARM_TABLE_KEY.partitionKey].S!;
+        if (pk === last) continue;
+        last = pk;
+        const hash = pk.indexOf('#');
+        out.push({ tenant: pk.slice(0, hash), seriesKey: pk.slice(hash + 1) });
+      }
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return out;
+  }
+
+  /**
+   * Deletes a chunk only if the item still holds exactly `chunk`: a window re-sealed since
+   * it was read (a late point merged in) is left for the next archive run instead of being
+   * lost. BatchWriteItem cannot carry a condition, hence one call per item (same write
+   * units). Returns false when the item changed (or is already gone).
+   */
+  async deleteChunkIf(tenant: string, seriesKey: string, start: number, chunk: Uint8Array, events: WarmWriteEvents = {}): Promise<boolean> {
+    try {
+      const out = await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.options.tableName,
+          Key: {
+            [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(tenant, seriesKey) },
+            [WARM_TABLE_KEY.sortKey]: { N: String(start) },
+          },
+          ConditionExpression: '#c = :c',
+          ExpressionAttributeNames: { '#c': 'c' },
+          ExpressionAttributeValues: { ':c': { B: chunk } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      if (out.ConsumedCapacity?.CapacityUnits) events.onConsumedCapacity?.(out.ConsumedCapacity.CapacityUnits);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   private async writeBatch(requests: WriteRequest[], events: WarmWriteEvents, signal?: AbortSignal): Promise<void> {
@@ -160,6 +248,8 @@ function toPutRequest(chunk: WarmChunk): WriteRequest {
         [WARM_TABLE_KEY.sortKey]: { N: String(chunk.start) },
         c: { B: chunk.chunk },
         n: { N: String(chunk.count) },
+        // Puts the item in the archive index (warm-table.ts, ARCHIVE_INDEX).
+        [ARCHIVE_INDEX.partitionKey]: { S: archiveIndexKey(Math.floor(chunk.start / DAY_MS), archiveIndexShard(chunk.tenant, chunk.seriesKey)) },
       },
     },
   };

@@ -47,6 +47,19 @@ describe('warmTableDefinition', () => {
     expect(definition.BillingMode).toBe('PAY_PER_REQUEST');
     expect(warmTableDefinition('custom').TableName).toBe('custom');
   });
+
+  it('indexes every chunk by the day of its window and a shard of its series, for the archiver', () => {
+    expect(definition.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'archive-day',
+        KeySchema: [
+          { AttributeName: 'ad', KeyType: 'HASH' },
+          { AttributeName: 'pk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+  });
 });
 
 describe('ensureWarmTable', () => {

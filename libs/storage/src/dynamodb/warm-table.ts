@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  UpdateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
@@ -18,6 +19,24 @@ export const WARM_TABLE_KEY = Object.freeze({
   sortKey: 'sk',
 });
 
+/**
+ * The archive index: a global secondary index over every chunk item, keyed by the UTC day
+ * of its window and a shard of its series (`ad` = "YYYY-MM-DD#<0..15>"), sorted by the
+ * item's partition key. The archiver Queries one day's 16 shards to find the series it must
+ * move to S3, instead of scanning the table; an item leaves the index when it is deleted.
+ * KEYS_ONLY: the archiver reads the chunks themselves from the table (strongly consistent).
+ */
+export const ARCHIVE_INDEX = Object.freeze({
+  name: 'archive-day',
+  /** S: "YYYY-MM-DD#<shard>" */
+  partitionKey: 'ad',
+  /**
+   * Index partitions per day, so a day's seals (every new chunk item is an index write) are
+   * spread over 16 partition keys; changing it strands index entries. Part of the format.
+   */
+  shards: 16,
+});
+
 /** One item per series per closed window. On-demand capacity: load follows ingest, no tuning. */
 export function warmTableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -26,11 +45,24 @@ export function warmTableDefinition(tableName: string): CreateTableCommandInput 
     AttributeDefinitions: [
       { AttributeName: WARM_TABLE_KEY.partitionKey, AttributeType: 'S' },
       { AttributeName: WARM_TABLE_KEY.sortKey, AttributeType: 'N' },
+      { AttributeName: ARCHIVE_INDEX.partitionKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: WARM_TABLE_KEY.partitionKey, KeyType: 'HASH' },
       { AttributeName: WARM_TABLE_KEY.sortKey, KeyType: 'RANGE' },
     ],
+    GlobalSecondaryIndexes: [archiveIndexDefinition()],
+  };
+}
+
+function archiveIndexDefinition() {
+  return {
+    IndexName: ARCHIVE_INDEX.name,
+    KeySchema: [
+      { AttributeName: ARCHIVE_INDEX.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: WARM_TABLE_KEY.partitionKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' as const },
   };
 }
 
@@ -106,5 +138,44 @@ export async function dropWarmTable(client: DynamoDBClient, tableName: string): 
     await client.send(new DeleteTableCommand({ TableName: tableName }));
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+}
+
+/**
+ * Adds the archive index to a warm table created before it existed (DynamoDB backfills it
+ * from the items that carry `ad`) and waits until it is ACTIVE. The archiver calls this at
+ * start-up; it needs dynamodb:UpdateTable once. A table that has it is left alone.
+ */
+export async function ensureArchiveIndex(
+  client: DynamoDBClient,
+  tableName: string,
+  options: EnsureTableOptions = {},
+): Promise<{ created: boolean }> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const started = now();
+  let created = false;
+  for (;;) {
+    const table = await describe(client, tableName);
+    if (table === undefined) throw new TableNotActiveError(tableName, now() - started);
+    const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === ARCHIVE_INDEX.name);
+    if (index === undefined && !created) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [
+            { AttributeName: WARM_TABLE_KEY.partitionKey, AttributeType: 'S' },
+            { AttributeName: ARCHIVE_INDEX.partitionKey, AttributeType: 'S' },
+          ],
+          GlobalSecondaryIndexUpdates: [{ Create: archiveIndexDefinition() }],
+        }),
+      );
+      created = true;
+    } else if (index?.IndexStatus === 'ACTIVE' && !index.Backfilling) {
+      return { created };
+    }
+    if (now() - started >= timeoutMs) throw new TableNotActiveError(`${tableName} (index ${ARCHIVE_INDEX.name})`, now() - started);
+    await sleep(options.pollMs ?? 500);
   }
 }

@@ -1,0 +1,126 @@
+// Archive benchmark: what the cold tier costs per point, and how fast blocks are built.
+// Run: npx tsx apps/archiver/bench/archive.bench.ts
+// Prints numbers; asserts nothing. Datasets come from fixed seeds, so sizes are
+// reproducible to the byte. Storage is in memory (the archiver's S3 and DynamoDB calls
+// are the same; their latency is not what is measured here).
+
+import { availableParallelism } from 'node:os';
+import { Registry } from 'prom-client';
+import { createLogger } from '@strata/runtime';
+import { ColdKeys, DAY_MS, decodeManifest, MemoryObjectStore, monthFirstDay, monthOfDay, openBlock, PART_NAMES, type PartName } from '@strata/storage';
+import { Archiver } from '../src/archiver';
+import { ArchiverMetrics } from '../src/archiver-metrics';
+import { MemoryWarmArchive, prng, toChunk, W } from '../src/archiver.test-support';
+import { BlockPool, InlineBlockBuilder, workerEntry, type BlockBuilder } from '../src/block-pool';
+
+const SERIES = 200;
+const DAYS = 3;
+const MINUTE = 60_000;
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function gaussian(rnd: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+}
+
+interface Dataset {
+  readonly name: string;
+  readonly value: (rnd: () => number, previous: number, minute: number) => number;
+}
+
+const DATASETS: Dataset[] = [
+  { name: 'gauge, 2 decimals, random walk N(0, 0.5), 60 s', value: (rnd, v) => Math.round((v + gaussian(rnd) * 0.5) * 100) / 100 },
+  { name: 'integer counter, 10..10k/s +- 20 %, 60 s', value: (rnd, v) => v + Math.round(60 * (10 + rnd() * 10_000) * (0.8 + rnd() * 0.4)) },
+  { name: 'full-precision floats, 60 s', value: (rnd) => rnd() * 1_000 },
+];
+
+async function archive(dataset: Dataset, builder: BlockBuilder) {
+  const rnd = prng(42);
+  const warm = new MemoryWarmArchive();
+  const store = new MemoryObjectStore();
+  const keys = new ColdKeys('');
+  // Days ending the month before "now" (so the month is complete and compacted).
+  const now = Date.UTC(2026, 10, 20);
+  const firstDay = monthFirstDay(monthOfDay(now / DAY_MS)) - DAYS;
+  let points = 0;
+  let warmBytes = 0;
+  for (let s = 0; s < SERIES; s++) {
+    let v = 50;
+    for (let d = 0; d < DAYS; d++) {
+      for (let w = 0; w < 12; w++) {
+        const start = (firstDay + d) * DAY_MS + w * W;
+        const layer = new Map<number, number>();
+        for (let m = 0; m < 120; m++) layer.set(start + m * MINUTE, (v = dataset.value(rnd, v, m)));
+        const chunk = toChunk('bench', `host.h${s}.metric{dc="eu"}`, start, layer);
+        warm.put([chunk]);
+        points += layer.size;
+        warmBytes += chunk.chunk.length;
+      }
+    }
+  }
+  const archiver = new Archiver({
+    warm,
+    store,
+    keys,
+    builder,
+    settings: { warmSpanDays: 14, lookbackDays: 60, recentDays: 7, fullSweepIntervalMs: DAY_MS, deleteDelayMs: 0, workers: 0, concurrency: 8, blockTargetBytes: 64 << 20, compact: true },
+    metrics: new ArchiverMetrics(new Registry()),
+    logger: createLogger({ service: 'bench', level: 'silent' }),
+    now: () => now,
+  });
+  const began = process.hrtime.bigint();
+  await archiver.run({ fullSweep: true });
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  const parts: Record<PartName | 'index' | 'month' | 'manifest', number> = { raw: 0, m5: 0, h1: 0, d1: 0, index: 0, month: 0, manifest: 0 };
+  for (const [key, bytes] of store.objects) {
+    if (key.includes('/manifest/')) {
+      parts.manifest += bytes.length;
+      decodeManifest(bytes);
+    } else if (key.includes('/month/')) {
+      parts.month += bytes.length;
+    } else {
+      const opened = openBlock(bytes);
+      let sections = 0;
+      for (const e of opened.index.entries) {
+        for (const p of PART_NAMES) {
+          parts[p] += e.lengths[p];
+          sections += e.lengths[p];
+        }
+      }
+      parts.index += bytes.length - sections;
+    }
+  }
+  return { points, warmBytes, parts, seconds };
+}
+
+async function main() {
+  out(`Archive: ${SERIES} series x ${DAYS} days of 1-minute points per dataset (2-hour warm chunks in), day blocks and a month rollup block out.`);
+  out();
+  out('dataset                                          warm   | raw    5m     1h     1d     index  = day blocks | month  manifest | all S3');
+  for (const dataset of DATASETS) {
+    const { points, warmBytes, parts } = await archive(dataset, new InlineBlockBuilder());
+    const per = (n: number) => (n / points).toFixed(3).padStart(6);
+    const day = parts.raw + parts.m5 + parts.h1 + parts.d1 + parts.index;
+    out(
+      `${dataset.name.padEnd(48)} ${per(warmBytes)} | ${per(parts.raw)} ${per(parts.m5)} ${per(parts.h1)} ${per(parts.d1)} ${per(parts.index)} = ${per(day)}     | ${per(parts.month)} ${per(parts.manifest)}   | ${per(day + parts.month + parts.manifest)}`,
+    );
+  }
+  out('(bytes per point)');
+  out();
+  const workers = Math.min(availableParallelism(), 4);
+  const pool = new BlockPool({ entry: workerEntry(`${__dirname}/../src`, 'block'), size: workers, logger: createLogger({ service: 'bench', level: 'silent' }) });
+  await pool.start();
+  for (const [name, builder] of [['inline (main thread)', new InlineBlockBuilder()], [`${workers} worker thread(s)`, pool]] as const) {
+    const runs: number[] = [];
+    let points = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await archive(DATASETS[0], builder);
+      runs.push(r.seconds);
+      points = r.points;
+    }
+    runs.sort((a, b) => a - b);
+    out(`archive run, ${name.padEnd(22)} ${(points / runs[1] / 1e6).toFixed(2)} M points/s (median of 3; decode, merge, rollups, encode, hash; storage in memory)`);
+  }
+  await pool.stop();
+}
+
+void main();

@@ -1,0 +1,288 @@
+import { ARCHIVE_INDEX, dayIso, dayNumber, monthOfDay, monthIso, type ColdKeys, type ObjectStore } from '@strata/storage';
+import type { Logger } from '@strata/runtime';
+import type { ArchiverMetrics } from './archiver-metrics';
+import type { BlockBuilder } from './block-pool';
+import { ColdObjects } from './cold-objects';
+import { compactMonth, isMonthComplete, type CompactedMonth } from './compactor';
+import { mapConcurrently, sleep } from './concurrency';
+import type { ArchiveSettings } from './config';
+import { archiveTenantDay, type ArchivedTenantDay, type WarmArchiveSource } from './day-archiver';
+
+export interface ArchiverDeps {
+  readonly warm: WarmArchiveSource;
+  readonly store: ObjectStore;
+  readonly keys: ColdKeys;
+  readonly builder: BlockBuilder;
+  readonly settings: ArchiveSettings;
+  readonly metrics: ArchiverMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Human-readable progress lines (the one-shot command prints them). */
+  readonly progress?: (line: string) => void;
+}
+
+export interface RunOptions {
+  /** Exactly these days (the `--day` command); otherwise the recent days, or the whole lookback on a full sweep. */
+  readonly days?: readonly number[];
+  readonly fullSweep?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunReport {
+  readonly days: number;
+  readonly tenantDays: number;
+  readonly seriesDays: number;
+  readonly windows: number;
+  readonly blocksWritten: number;
+  readonly bytesWritten: number;
+  readonly monthsCompacted: number;
+  readonly chunksDeleted: number;
+  readonly deleteConflicts: number;
+  readonly objectsCollected: number;
+  /** Tenant-days or months that failed; the run as a whole then counts as failed. */
+  readonly failures: number;
+}
+
+/** A day can be archived once it ended at least this long ago (the reader looks in S3 for every older day). */
+export const MIN_ARCHIVE_AGE_DAYS = 2;
+
+/**
+ * One archive run: find what the archive index lists for the days in scope, archive each
+ * tenant's day (blocks, then the manifest), build month rollups for complete months, wait
+ * until readers' cached manifests have expired, then delete what the new manifests made
+ * redundant: replaced blocks and, conditionally, the archived chunks in DynamoDB.
+ *
+ * Crash safety: nothing is deleted before the manifest naming its replacement is durable,
+ * and every step is repeatable. A run killed at any point leaves the archive index listing
+ * the chunks still in DynamoDB; the next run rebuilds the same blocks (same bytes, same
+ * names), rewrites the same manifest and finishes the deletes.
+ */
+export class Archiver {
+  private readonly objects: ColdObjects;
+
+  constructor(private readonly deps: ArchiverDeps) {
+    this.objects = new ColdObjects(deps.store, deps.keys, deps.metrics);
+  }
+
+  /**
+   * Sets strata_archiver_last_success_timestamp_seconds at start-up: to the last completed
+   * run recorded in S3, or to `fallbackMs` (the process start) when there is none or S3 does
+   * not answer, so an archiver that never succeeds alerts a day after it started, not at
+   * once and not never (docs/operations.md, StrataArchiverNotSucceeding).
+   */
+  async restoreLastSuccess(fallbackMs: number): Promise<number> {
+    let last = fallbackMs;
+    try {
+      const bytes = await this.deps.store.get(this.deps.keys.status());
+      const recorded = bytes ? Number((JSON.parse(Buffer.from(bytes).toString('utf8')) as { lastSuccessMs?: unknown }).lastSuccessMs) : NaN;
+      if (Number.isFinite(recorded)) last = recorded;
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not read the last archive run from S3; counting from the process start');
+    }
+    this.deps.metrics.lastSuccess.set(last / 1_000);
+    return last;
+  }
+
+  /** The newest day old enough to archive at `nowMs`: it ended STRATA_WARM_SPAN_DAYS ago. */
+  lastEligibleDay(nowMs: number): number {
+    return dayNumber(nowMs) - this.deps.settings.warmSpanDays - 1;
+  }
+
+  /** Days a run looks at. */
+  daysInScope(nowMs: number, fullSweep: boolean): number[] {
+    const last = this.lastEligibleDay(nowMs);
+    const first = fullSweep ? dayNumber(nowMs) - this.deps.settings.lookbackDays : last - this.deps.settings.recentDays + 1;
+    const days: number[] = [];
+    for (let d = first; d <= last; d++) days.push(d);
+    return days;
+  }
+
+  async run(options: RunOptions = {}): Promise<RunReport> {
+    const { metrics, logger, settings } = this.deps;
+    const began = this.deps.now();
+    const stopTimer = metrics.runSeconds.startTimer();
+    const days = options.days ?? this.daysInScope(began, options.fullSweep ?? false);
+    const lastEligible = this.lastEligibleDay(began);
+    const archived: ArchivedTenantDay[] = [];
+    const compacted: CompactedMonth[] = [];
+    let failures = 0;
+    let seriesDays = 0;
+    try {
+      for (const day of days) {
+        if (options.signal?.aborted) break;
+        const byTenant = await this.discover(day);
+        const tenants = [...byTenant.keys()].sort();
+        if (tenants.length === 0) continue;
+        const count = [...byTenant.values()].reduce((n, s) => n + s.length, 0);
+        seriesDays += count;
+        this.say(`${dayIso(day)}: ${count} series of ${tenants.length} tenant(s) have chunks to archive`);
+        for (const tenant of tenants) {
+          if (options.signal?.aborted) break;
+          try {
+            const result = await archiveTenantDay(
+              {
+                warm: this.deps.warm,
+                objects: this.objects,
+                builder: this.deps.builder,
+                concurrency: settings.concurrency,
+                blockTargetBytes: settings.blockTargetBytes,
+                metrics,
+                logger,
+                onBlock: ({ shard, shardCount, bytes, written }) =>
+                  this.say(`  ${dayIso(day)} ${tenant}: shard ${shard + 1}/${shardCount} ${written ? 'written' : 'unchanged'} (${bytes} bytes)`),
+              },
+              tenant,
+              day,
+              byTenant.get(tenant)!,
+            );
+            if (result) {
+              archived.push(result);
+              this.say(`  ${dayIso(day)} ${tenant}: ${result.series} series, ${result.chunks.length} windows in the manifest`);
+            }
+          } catch (error) {
+            failures++;
+            metrics.failures.inc({ stage: 'archive' });
+            logger.error({ err: error, tenant, day: dayIso(day) }, 'archiving a tenant day failed; its chunks stay in DynamoDB and the next run retries');
+          }
+        }
+      }
+      metrics.pendingSeriesDays.set(seriesDays);
+      if (settings.compact && !options.signal?.aborted) {
+        for (const [tenant, month] of await this.compactionCandidates(archived, lastEligible, options.fullSweep ?? false)) {
+          try {
+            const result = await compactMonth({ objects: this.objects, builder: this.deps.builder, blockTargetBytes: settings.blockTargetBytes, metrics, logger }, tenant, month);
+            if (result) {
+              compacted.push(result);
+              this.say(`${monthIso(month)} ${tenant}: month rollup built (${result.blocksWritten} block(s))`);
+            }
+          } catch (error) {
+            failures++;
+            metrics.failures.inc({ stage: 'compact' });
+            logger.error({ err: error, tenant, month: monthIso(month) }, 'building a month rollup failed; reads use the day blocks meanwhile');
+          }
+        }
+      }
+      const deleted = await this.deleteReplaced(archived, compacted, options.signal);
+      failures += deleted.failures;
+      const report: RunReport = {
+        days: days.length,
+        tenantDays: archived.length,
+        seriesDays: archived.reduce((n, a) => n + a.series, 0),
+        windows: archived.reduce((n, a) => n + a.chunks.length, 0),
+        blocksWritten: archived.reduce((n, a) => n + a.blocksWritten, 0) + compacted.reduce((n, c) => n + c.blocksWritten, 0),
+        bytesWritten: archived.reduce((n, a) => n + a.bytesWritten, 0),
+        monthsCompacted: compacted.length,
+        chunksDeleted: deleted.chunks,
+        deleteConflicts: deleted.conflicts,
+        objectsCollected: deleted.objects,
+        failures,
+      };
+      const ok = failures === 0 && !options.signal?.aborted;
+      metrics.runs.inc({ result: ok ? 'success' : 'failure' });
+      if (ok) await this.recordSuccess(this.deps.now());
+      logger.info({ ...report, ms: this.deps.now() - began }, ok ? 'archive run finished' : 'archive run finished with failures');
+      return report;
+    } catch (error) {
+      metrics.runs.inc({ result: 'failure' });
+      throw error;
+    } finally {
+      stopTimer();
+    }
+  }
+
+  /** The series the archive index lists for `day`, by tenant: one Query per index shard, a few in flight. */
+  private async discover(day: number): Promise<Map<string, string[]>> {
+    const shards = Array.from({ length: ARCHIVE_INDEX.shards }, (_, i) => i);
+    const lists = await mapConcurrently(shards, this.deps.settings.concurrency, (shard) => this.deps.warm.archivableSeries(day, shard));
+    const byTenant = new Map<string, string[]>();
+    for (const list of lists) {
+      for (const { tenant, seriesKey } of list) byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), seriesKey]);
+    }
+    return byTenant;
+  }
+
+  /**
+   * Months whose rollup may be missing: complete months this run touched, and on a full
+   * sweep every complete month of every tenant in the lookback (one manifest GET each).
+   */
+  private async compactionCandidates(archived: readonly ArchivedTenantDay[], lastEligible: number, fullSweep: boolean): Promise<Array<[string, number]>> {
+    const seen = new Set<string>();
+    const out: Array<[string, number]> = [];
+    const add = (tenant: string, month: number) => {
+      const id = `${tenant}/${month}`;
+      if (seen.has(id) || !isMonthComplete(month, lastEligible)) return;
+      seen.add(id);
+      out.push([tenant, month]);
+    };
+    for (const a of archived) add(a.tenant, monthOfDay(a.day));
+    if (fullSweep) {
+      const { prefixes } = await this.deps.store.list(this.deps.keys.rootPrefix(), { delimiter: '/' });
+      const firstMonth = monthOfDay(dayNumber(this.deps.now()) - this.deps.settings.lookbackDays);
+      for (const prefix of prefixes) {
+        const tenant = prefix.slice(this.deps.keys.rootPrefix().length, -1);
+        for (let m = firstMonth; isMonthComplete(m, lastEligible); m++) add(tenant, m);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * After the delete delay: removes objects no manifest names any more, then each archived
+   * chunk that still holds exactly the archived bytes. Skipped when the run was stopped;
+   * the next run repeats the archive (same bytes) and then deletes.
+   */
+  private async deleteReplaced(archived: readonly ArchivedTenantDay[], compacted: readonly CompactedMonth[], signal?: AbortSignal) {
+    const result = { chunks: 0, conflicts: 0, objects: 0, failures: 0 };
+    if (archived.length === 0 && compacted.length === 0) return result;
+    const { settings, metrics, logger } = this.deps;
+    if (settings.deleteDelayMs > 0) {
+      this.say(`waiting ${settings.deleteDelayMs} ms (STRATA_ARCHIVE_DELETE_DELAY_MS) for readers' cached manifests to expire before deleting`);
+      await sleep(settings.deleteDelayMs, signal);
+    }
+    if (signal?.aborted) return result;
+    for (const month of compacted) {
+      try {
+        result.objects += await this.objects.collect(this.deps.keys.monthPrefix(month.tenant, month.month), month.keep);
+      } catch (error) {
+        result.failures++;
+        metrics.failures.inc({ stage: 'collect' });
+        logger.error({ err: error, tenant: month.tenant, month: monthIso(month.month) }, 'removing replaced month blocks failed; the next compaction retries');
+      }
+    }
+    for (const a of archived) {
+      if (signal?.aborted) break;
+      try {
+        result.objects += await this.objects.collect(this.deps.keys.dayPrefix(a.tenant, a.day), a.keep);
+        const outcomes = await mapConcurrently(a.chunks, settings.concurrency, (c) =>
+          this.deps.warm.deleteChunkIf(c.tenant, c.seriesKey, c.start, c.chunk, { onConsumedCapacity: (u) => metrics.dynamoWriteUnits.inc(u) }),
+        );
+        const deleted = outcomes.filter(Boolean).length;
+        result.chunks += deleted;
+        result.conflicts += outcomes.length - deleted;
+        metrics.chunksDeleted.inc(deleted);
+        metrics.deleteConflicts.inc(outcomes.length - deleted);
+        if (deleted < outcomes.length) {
+          logger.warn({ tenant: a.tenant, day: dayIso(a.day), changed: outcomes.length - deleted }, 'chunks changed after archiving (late points); they stay in DynamoDB and the next run archives them again');
+        }
+        this.say(`  ${dayIso(a.day)} ${a.tenant}: ${deleted} of ${outcomes.length} chunks deleted from DynamoDB`);
+      } catch (error) {
+        result.failures++;
+        metrics.failures.inc({ stage: 'delete' });
+        logger.error({ err: error, tenant: a.tenant, day: dayIso(a.day) }, 'deleting archived chunks failed; they stay in both tiers until the next run');
+      }
+    }
+    return result;
+  }
+
+  private async recordSuccess(nowMs: number): Promise<void> {
+    this.deps.metrics.lastSuccess.set(nowMs / 1_000);
+    const status = { lastSuccessMs: nowMs, lastSuccess: new Date(nowMs).toISOString() };
+    await this.deps.store.put(this.deps.keys.status(), Buffer.from(`${JSON.stringify(status)}\n`)).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'could not record the completed run in S3; a restart counts from its own start');
+    });
+  }
+
+  private say(line: string): void {
+    this.deps.progress?.(line);
+  }
+}

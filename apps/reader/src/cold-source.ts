@@ -1,0 +1,137 @@
+import {
+  BlockKind,
+  ColdBlockMissingError,
+  DAY_MS,
+  dayNumber,
+  monthEndDay,
+  monthFirstDay,
+  monthOfDay,
+  splitRawPart,
+  type ColdReader,
+  type Manifest,
+  type PartName,
+} from '@strata/storage';
+import { planColdBuckets, type ColdBucketPlan, type RollupWindow } from './cold-plan';
+import type { TierRange } from './planner';
+import type { TierSource, TierWindow } from './tier-sources';
+
+/** The stored part holding rows of each rollup resolution. */
+const PART_OF_RESOLUTION: Readonly<Record<number, PartName>> = { 300_000: 'm5', 3_600_000: 'h1', [DAY_MS]: 'd1' };
+
+/** An undecoded rollup part of one day (or a month rollup block) for one series. */
+export interface ColdRollupPart {
+  /** The days it covers: [fromMs, toMs). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** The part's bytes (splitRollupPart); decoded with the other chunks of the read. */
+  readonly bytes: Uint8Array;
+}
+
+export interface ColdRequest {
+  /** The cold tier's days (from the plan). */
+  readonly range: TierRange;
+  /** For a rollup read: the buckets, and the stored resolution whose rows answer them. */
+  readonly rollup?: { readonly window: RollupWindow; readonly resolutionMs: number };
+  /** Read raw points for exactly these archived days, nothing else (dirty buckets' second round). */
+  readonly rawDays?: readonly number[];
+}
+
+export interface ColdResult {
+  /** Days of the range the manifests list, ascending. */
+  readonly archivedDays: readonly number[];
+  /** The bucket plan (rollup reads only), before hotter tiers are checked for dirty buckets. */
+  readonly plan?: ColdBucketPlan;
+  /** One window per day read raw: start = the day's start, layers = its chunks. */
+  readonly raw: TierWindow[];
+  readonly rollups: ColdRollupPart[];
+}
+
+/**
+ * S3: the manifests of the range's months (cached), then per archived day one range GET
+ * of the series' section parts it needs (raw points, and/or the rollup rows of the plan's
+ * resolution), or one per month when the month's rollup block answers the 1 h or 1 d rows.
+ * A block named by a cached manifest but gone (replaced since) refreshes the manifest and
+ * tries once more.
+ */
+export class ColdTierSource implements TierSource {
+  readonly tier = 'cold' as const;
+
+  constructor(private readonly reader: Pick<ColdReader, 'manifest' | 'invalidate' | 'seriesParts'>) {}
+
+  /** Raw points of every archived day of the range. */
+  async fetch(tenant: string, seriesKey: string, range: TierRange): Promise<TierWindow[]> {
+    return (await this.fetchCold(tenant, seriesKey, { range })).raw;
+  }
+
+  async fetchCold(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
+    try {
+      return await this.attempt(tenant, seriesKey, request);
+    } catch (error) {
+      if (!(error instanceof ColdBlockMissingError)) throw error;
+      for (let m = monthOfDay(dayNumber(request.range.fromStart)); m <= monthOfDay(dayNumber(request.range.toStart)); m++) this.reader.invalidate(tenant, m);
+      return this.attempt(tenant, seriesKey, request);
+    }
+  }
+
+  private async attempt(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
+    const firstDay = dayNumber(request.range.fromStart);
+    const lastDay = dayNumber(request.range.toStart);
+    const months: number[] = [];
+    for (let m = monthOfDay(firstDay); m <= monthOfDay(lastDay); m++) months.push(m);
+    const manifests = new Map<number, Manifest | undefined>(await Promise.all(months.map(async (m) => [m, await this.reader.manifest(tenant, m)] as const)));
+    const archivedDays: number[] = [];
+    for (const manifest of manifests.values()) for (const d of manifest?.days ?? []) if (d.day >= firstDay && d.day <= lastDay) archivedDays.push(d.day);
+    archivedDays.sort((a, b) => a - b);
+
+    let plan: ColdBucketPlan | undefined;
+    let rawDays: readonly number[];
+    let rollupDays: readonly number[] = [];
+    if (request.rawDays) {
+      const archived = new Set(archivedDays);
+      rawDays = request.rawDays.filter((d) => archived.has(d));
+    } else if (request.rollup) {
+      plan = planColdBuckets(request.rollup.window, archivedDays);
+      ({ rawDays, rollupDays } = plan);
+    } else {
+      rawDays = archivedDays;
+    }
+    const part = request.rollup ? PART_OF_RESOLUTION[request.rollup.resolutionMs] : undefined;
+    const raw = new Set(rawDays);
+    const rolled = new Set(rollupDays);
+    // The 1 h and 1 d rows of a month with a rollup block come from that block: one GET for the month.
+    const monthRollups = part === 'h1' || part === 'd1' ? months.filter((m) => manifests.get(m)?.rollup && rollupDays.some((d) => monthOfDay(d) === m)) : [];
+    const fromMonthBlock = new Set(monthRollups);
+
+    const rawWindows: TierWindow[] = [];
+    const rollups: ColdRollupPart[] = [];
+    const reads: Array<Promise<void>> = [];
+    for (const day of archivedDays) {
+      const wanted: PartName[] = [];
+      if (raw.has(day)) wanted.push('raw');
+      if (part && rolled.has(day) && !fromMonthBlock.has(monthOfDay(day))) wanted.push(part);
+      if (wanted.length === 0) continue;
+      const entry = manifests.get(monthOfDay(day))!.days.find((d) => d.day === day)!;
+      reads.push(
+        this.reader.seriesParts(tenant, BlockKind.Day, day, entry, seriesKey, wanted).then((found) => {
+          if (!found) return;
+          if (found.parts.raw && found.parts.raw.length > 0) rawWindows.push({ start: day * DAY_MS, layers: splitRawPart(found.parts.raw) });
+          const rows = part && found.parts[part];
+          if (rows && rows.length > 0) rollups.push({ fromMs: day * DAY_MS, toMs: (day + 1) * DAY_MS, bytes: rows });
+        }),
+      );
+    }
+    for (const month of monthRollups) {
+      const set = manifests.get(month)!.rollup!;
+      reads.push(
+        this.reader.seriesParts(tenant, BlockKind.Month, month, set, seriesKey, [part!]).then((found) => {
+          const rows = found?.parts[part!];
+          if (rows && rows.length > 0) rollups.push({ fromMs: monthFirstDay(month) * DAY_MS, toMs: monthEndDay(month) * DAY_MS, bytes: rows });
+        }),
+      );
+    }
+    await Promise.all(reads);
+    rawWindows.sort((a, b) => a.start - b.start);
+    rollups.sort((a, b) => a.fromMs - b.fromMs);
+    return { archivedDays, ...(plan && { plan }), raw: rawWindows, rollups };
+  }
+}

@@ -1,0 +1,222 @@
+import fc from 'fast-check';
+import { rollupStats, type RollupStats } from '@strata/model';
+import { decodeChunk } from '../codec/chunk';
+import { BlockKind, decodeBlockIndex, encodeBlock, openBlock, partsRange, readBlockTrailer, splitParts, type SeriesSection } from './block';
+import { compareSeriesKeys } from './byte-io';
+import { ColdFormatError, InvalidColdInputError } from './cold-errors';
+import { ColdKeys, shardOf } from './keys';
+import { blockForShard, decodeManifest, encodeManifest, type Manifest } from './manifest';
+import { decodeRollupPart, encodeRollupPart, splitRawPart } from './parts';
+import { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso } from './periods';
+import { buildDaySection } from './section';
+
+const T0 = Date.UTC(2026, 10, 1);
+
+/** Sorted distinct timestamps within one day, and values of every kind the codec meets. */
+const dayPoints = fc
+  .uniqueArray(fc.integer({ min: 0, max: 86_399_999 }), { minLength: 1, maxLength: 200 })
+  .chain((offsets) =>
+    fc
+      .array(
+        fc.oneof(
+          fc.integer({ min: -100_000, max: 100_000 }).map((m) => m / 100),
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.constant(-0),
+        ),
+        { minLength: offsets.length, maxLength: offsets.length },
+      )
+      .map((values) => {
+        const order = offsets.map((o, i) => [o, values[i]] as const).sort((a, b) => a[0] - b[0]);
+        return { timestamps: Float64Array.from(order, ([o]) => T0 + o), values: Float64Array.from(order, ([, v]) => v) };
+      }),
+  );
+
+const sameStats = (a: RollupStats, b: RollupStats) =>
+  (['timestamps', 'min', 'max', 'sum', 'count', 'last'] as const).every((c) => a[c].length === b[c].length && a[c].every((v, i) => Object.is(v, b[c][i])));
+
+describe('series sections', () => {
+  it('round-trips raw points and every rollup exactly (bit patterns, -0 included)', () => {
+    fc.assert(
+      fc.property(dayPoints, (points) => {
+        const section = buildDaySection('s', points);
+        const raw = splitRawPart(section.parts.raw).map((c) => decodeChunk(c));
+        expect(raw).toHaveLength(1);
+        expect(Array.from(raw[0].timestamps)).toEqual(Array.from(points.timestamps));
+        expect(raw[0].values.every((v, i) => Object.is(v, points.values[i]))).toBe(true);
+        for (const [part, step] of [['m5', 300_000], ['h1', 3_600_000], ['d1', 86_400_000]] as const) {
+          expect(sameStats(decodeRollupPart(section.parts[part]), rollupStats(points, step))).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('is deterministic: the same points give the same bytes', () => {
+    fc.assert(
+      fc.property(dayPoints, (points) => {
+        const a = buildDaySection('s', points);
+        const b = buildDaySection('s', { timestamps: points.timestamps.slice(), values: points.values.slice() });
+        expect(a).toEqual(b);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('round-trips rollup rows of any finite values, whichever layout wins', () => {
+    fc.assert(
+      fc.property(dayPoints, fc.constantFrom(60_000, 300_000, 3_600_000), (points, step) => {
+        const stats = rollupStats(points, step);
+        expect(sameStats(decodeRollupPart(encodeRollupPart(stats)), stats)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('blocks', () => {
+  const sectionsOf = (keys: string[]): SeriesSection[] =>
+    keys.map((k, i) => buildDaySection(k, { timestamps: Float64Array.of(T0 + i, T0 + 3_600_000 + i), values: Float64Array.of(i, -i) }));
+
+  it('round-trips any set of series keys, in UTF-8 byte order, prefix-compressed', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), { minLength: 0, maxLength: 30 }), (keys) => {
+        const sorted = [...keys].sort(compareSeriesKeys);
+        const sections = sectionsOf(sorted);
+        const block = encodeBlock({ kind: BlockKind.Day, tenant: 't', period: 20_000, shard: 3, shardCount: 8 }, sections);
+        const { indexOffset, indexLength } = readBlockTrailer(block.bytes);
+        expect({ indexOffset, indexLength }).toEqual({ indexOffset: block.indexOffset, indexLength: block.indexLength });
+        const opened = openBlock(block.bytes);
+        expect(opened.index.entries.map((e) => e.seriesKey)).toEqual(sorted);
+        for (const [i, entry] of opened.index.entries.entries()) expect(opened.section(entry)).toEqual(sections[i]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('serves any run of parts with one range', () => {
+    const [section] = sectionsOf(['x']);
+    const block = encodeBlock({ kind: BlockKind.Day, tenant: 't', period: 1, shard: 0, shardCount: 1 }, [section]);
+    const index = decodeBlockIndex(block.bytes.subarray(block.indexOffset, block.indexOffset + block.indexLength), block.indexOffset);
+    const entry = index.byKey.get('x')!;
+    for (const parts of [['raw'], ['h1'], ['raw', 'm5'], ['raw', 'd1'], ['m5', 'h1', 'd1']] as const) {
+      const { start, end } = partsRange(entry, parts);
+      const got = splitParts(entry, parts, block.bytes.subarray(start, end));
+      for (const part of parts) expect(got[part]).toEqual(section.parts[part]);
+    }
+  });
+
+  it.each([
+    ['keys out of order', ['b', 'a'], /out of order or repeated/],
+    ['a repeated key', ['a', 'a'], /out of order or repeated/],
+  ])('refuses %s', (_, keys, message) => {
+    expect(() => encodeBlock({ kind: BlockKind.Day, tenant: 't', period: 1, shard: 0, shardCount: 1 }, sectionsOf(keys))).toThrow(message);
+  });
+
+  it.each([
+    [3, 0],
+    [4, 4],
+    [0, 0],
+  ])('refuses shard %d of %d', (shardCount, shard) => {
+    expect(() => encodeBlock({ kind: BlockKind.Day, tenant: 't', period: 1, shard, shardCount }, [])).toThrow(InvalidColdInputError);
+  });
+
+  it('detects every single-bit flip in the index, and truncation', () => {
+    const block = encodeBlock({ kind: BlockKind.Day, tenant: 'acme', period: 20_758, shard: 0, shardCount: 1 }, sectionsOf(['a', 'b{x="y"}']));
+    const index = block.bytes.slice(block.indexOffset, block.indexOffset + block.indexLength);
+    for (let bit = 0; bit < index.length * 8; bit++) {
+      const flipped = index.slice();
+      flipped[bit >> 3] ^= 0x80 >> (bit & 7);
+      expect(() => decodeBlockIndex(flipped, block.indexOffset)).toThrow(ColdFormatError);
+    }
+    expect(() => decodeBlockIndex(index.subarray(0, index.length - 1), block.indexOffset)).toThrow(ColdFormatError);
+    expect(() => decodeBlockIndex(index, block.indexOffset + 1)).toThrow(/sections end at/);
+    expect(() => readBlockTrailer(block.bytes.subarray(0, block.bytes.length - 1))).toThrow(ColdFormatError);
+  });
+});
+
+describe('manifests', () => {
+  const hash = (n: number) => Uint8Array.from({ length: 16 }, (_, i) => (i * 7 + n) & 0xff);
+  const manifest: Manifest = {
+    tenant: 'acme',
+    month: monthOfDay(20_758),
+    days: [
+      { day: 20_758, shardCount: 4, blocks: [{ shard: 1, series: 10, points: 14_400, size: 1_000, indexOffset: 900, indexLength: 84, hash: hash(1) }, { shard: 3, series: 2, points: 5, size: 200, indexOffset: 150, indexLength: 34, hash: hash(2) }] },
+      { day: 20_760, shardCount: 1, blocks: [{ shard: 0, series: 1, points: 1, size: 100, indexOffset: 60, indexLength: 24, hash: hash(3) }] },
+    ],
+    rollup: { shardCount: 1, blocks: [{ shard: 0, series: 12, points: 14_406, size: 5_000, indexOffset: 4_000, indexLength: 984, hash: hash(4) }] },
+  };
+
+  it('round-trips, and finds the block of a shard', () => {
+    expect(decodeManifest(encodeManifest(manifest))).toEqual(manifest);
+    expect(blockForShard(manifest.days[0], 3)?.series).toBe(2);
+    expect(blockForShard(manifest.days[0], 2)).toBeUndefined();
+  });
+
+  it('detects every single-bit flip', () => {
+    const encoded = encodeManifest(manifest);
+    for (let bit = 0; bit < encoded.length * 8; bit++) {
+      const flipped = encoded.slice();
+      flipped[bit >> 3] ^= 0x80 >> (bit & 7);
+      expect(() => decodeManifest(flipped)).toThrow(ColdFormatError);
+    }
+  });
+
+  it.each<[string, Partial<Manifest>, RegExp]>([
+    ['a day outside the month', { days: [{ ...manifest.days[0], day: monthEndDay(manifest.month) }] }, /not in month/],
+    ['days out of order', { days: [manifest.days[1], manifest.days[0]] }, /not ascending/],
+    ['a shard count that is not a power of two', { days: [{ ...manifest.days[0], shardCount: 3 }] }, /power of two/],
+    ['an index that does not end at the trailer', { days: [{ ...manifest.days[1], blocks: [{ ...manifest.days[1].blocks[0], size: 101 }] }] }, /before the trailer/],
+  ])('refuses %s', (_, change, message) => {
+    expect(() => encodeManifest({ ...manifest, ...change })).toThrow(message);
+  });
+});
+
+describe('periods, shards and keys', () => {
+  it.each([
+    ['2026-11-01', 20_758],
+    ['1970-01-01', 0],
+    ['2024-02-29', 19_782],
+  ])('%s is day %d', (iso, day) => {
+    expect(parseDayIso(iso)).toBe(day);
+    expect(dayIso(day)).toBe(iso);
+  });
+
+  it.each(['2026-02-30', '2026-13-01', '26-11-01', '2026-11-01T00:00:00Z', ''])('%s is not a day', (text) => {
+    expect(parseDayIso(text)).toBeUndefined();
+  });
+
+  it('numbers months from 1970-01 and knows their days', () => {
+    expect(monthOfDay(dayNumber(T0))).toBe(682);
+    expect(monthIso(682)).toBe('2026-11');
+    expect(monthFirstDay(682)).toBe(dayNumber(T0));
+    expect(monthEndDay(682) - monthFirstDay(682)).toBe(30);
+    expect(monthEndDay(673) - monthFirstDay(673)).toBe(28); // 2026-02
+  });
+
+  it('spreads series over shards by CRC-32 of the key; a split in two halves each shard', () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `cpu{host="h${i}"}`);
+    const counts = new Array(8).fill(0);
+    for (const k of keys) counts[shardOf(k, 8)]++;
+    expect(Math.min(...counts)).toBeGreaterThan(90);
+    for (const k of keys) expect(shardOf(k, 16) % 8).toBe(shardOf(k, 8));
+  });
+
+  it('names objects under the prefix and the tenant', () => {
+    const keys = new ColdKeys('strata/');
+    const h = Uint8Array.from({ length: 16 }, (_, i) => i);
+    expect(keys.manifest('acme', 682)).toBe('strata/v1/acme/manifest/2026-11.stm');
+    expect(keys.dayBlock('acme', 20_758, 1, 4, h)).toBe('strata/v1/acme/day/2026-11-01/1-of-4-000102030405060708090a0b0c0d0e0f.stb');
+    expect(keys.monthBlock('acme', 682, 0, 1, h)).toBe('strata/v1/acme/month/2026-11/0-of-1-000102030405060708090a0b0c0d0e0f.stb');
+  });
+});
+
+describe('rollup parts', () => {
+  it('detects every single-bit flip in the Rows layout', () => {
+    const part = encodeRollupPart(rollupStats({ timestamps: [T0, T0 + 1], values: [1, 2] }, 86_400_000));
+    for (let bit = 0; bit < part.length * 8; bit++) {
+      const flipped = part.slice();
+      flipped[bit >> 3] ^= 0x80 >> (bit & 7);
+      expect(() => decodeRollupPart(flipped)).toThrow();
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { MemoryObjectStore } from '../s3/memory-object-store';
+import { BlockKind, encodeBlock } from './block';
+import { ColdBlockMissingError, ColdReader } from './cold-reader';
+import { ColdKeys } from './keys';
+import { encodeManifest, type ManifestDay } from './manifest';
+import { buildDaySection } from './section';
+
+const DAY = 20_758;
+const T0 = DAY * 86_400_000;
+
+function archive(store: MemoryObjectStore, keys: ColdKeys, series: string[]): ManifestDay {
+  const sections = [...series].sort().map((k, i) => buildDaySection(k, { timestamps: Float64Array.of(T0 + i), values: Float64Array.of(i) }));
+  const block = encodeBlock({ kind: BlockKind.Day, tenant: 'acme', period: DAY, shard: 0, shardCount: 1 }, sections);
+  const hash = Uint8Array.from(createHash('sha256').update(block.bytes).digest().subarray(0, 16));
+  void store.put(keys.dayBlock('acme', DAY, 0, 1, hash), block.bytes);
+  const day: ManifestDay = { day: DAY, shardCount: 1, blocks: [{ shard: 0, series: block.series, points: block.points, size: block.bytes.length, indexOffset: block.indexOffset, indexLength: block.indexLength, hash }] };
+  void store.put(keys.manifest('acme', 682), encodeManifest({ tenant: 'acme', month: 682, days: [day] }));
+  return day;
+}
+
+describe('ColdReader', () => {
+  const keys = new ColdKeys('p/');
+
+  it('reads one series with an index GET and a range GET; caches manifests for the TTL and indexes until evicted', async () => {
+    const store = new MemoryObjectStore();
+    const day = archive(store, keys, ['a', 'b', 'c']);
+    let clock = 0;
+    const counts: Record<string, number> = {};
+    const reader = new ColdReader(store, { keys, manifestTtlMs: 1_000, now: () => clock, events: { onRequest: (kind) => (counts[kind] = (counts[kind] ?? 0) + 1) } });
+    const [m1, m2] = await Promise.all([reader.manifest('acme', 682), reader.manifest('acme', 682)]);
+    expect(m1).toEqual(m2);
+    expect((await reader.day('acme', DAY))?.blocks).toHaveLength(1);
+    const parts = await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'b', ['raw']);
+    expect(parts?.points).toBe(1);
+    expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'c', ['d1'])).toBeDefined();
+    expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'zz', ['raw'])).toBeUndefined();
+    expect(counts).toEqual({ manifest: 1, index: 1, range: 2 });
+    clock = 1_000;
+    await reader.manifest('acme', 682);
+    expect(counts.manifest).toBe(2);
+    expect(await reader.manifest('acme', 683)).toBeUndefined();
+  });
+
+  it('reports a block gone since the manifest was read as ColdBlockMissingError (retriable)', async () => {
+    const store = new MemoryObjectStore();
+    const day = archive(store, keys, ['a']);
+    for (const key of (await store.list(keys.dayPrefix('acme', DAY))).keys) await store.delete([key]);
+    const error = await new ColdReader(store, { keys }).seriesParts('acme', BlockKind.Day, DAY, day, 'a', ['raw']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ColdBlockMissingError);
+    expect((error as ColdBlockMissingError).retriable).toBe(true);
+  });
+});

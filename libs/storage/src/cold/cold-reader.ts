@@ -1,0 +1,157 @@
+import type { ObjectStore } from '../s3/object-store';
+import { StorageError } from '../errors';
+import { BlockKind, decodeBlockIndex, partsRange, splitParts, type BlockIndex, type PartName } from './block';
+import { ColdKeys, shardOf } from './keys';
+import { blockForShard, decodeManifest, type BlockSet, type Manifest } from './manifest';
+import { monthOfDay } from './periods';
+import { Semaphore, WeightedLru } from './lru';
+
+/** A block the manifest names is gone (replaced and collected since the manifest was read). */
+export class ColdBlockMissingError extends StorageError {
+  constructor(readonly key: string) {
+    super(`cold block ${key} is missing; the manifest that names it is out of date`, true);
+  }
+}
+
+export interface ColdReaderEvents {
+  /** One object-store request: a manifest, a block index, or a section range. */
+  onRequest?(kind: 'manifest' | 'index' | 'range', bytes: number): void;
+  onCache?(kind: 'manifest' | 'index', hit: boolean): void;
+}
+
+export interface ColdReaderOptions {
+  readonly keys: ColdKeys;
+  /**
+   * How long a manifest (or its absence) is trusted before it is read again. The archiver
+   * waits longer than this (plus a read's duration) before deleting what a new manifest
+   * replaced. @default 30000
+   */
+  readonly manifestTtlMs?: number;
+  /** Manifests (tenant-months) kept. @default 10000 */
+  readonly maxManifests?: number;
+  /** Bytes of decoded block indexes kept (blocks are immutable, so no expiry). @default 64 MiB */
+  readonly indexCacheBytes?: number;
+  /** Object-store requests in flight at once, over all reads. @default 64 */
+  readonly concurrency?: number;
+  readonly events?: ColdReaderEvents;
+  readonly now?: () => number;
+}
+
+/** One series' parts of one block, as requested. */
+export interface SeriesParts {
+  readonly points: number;
+  readonly parts: Partial<Record<PartName, Uint8Array>>;
+}
+
+/**
+ * Reads the cold tier: month manifests (cached for a short TTL, absence too), block indexes
+ * (an LRU bounded in bytes; one small range GET each), and one range GET per series section.
+ * Concurrent requests for the same manifest or index share one GET.
+ */
+export class ColdReader {
+  private readonly manifests: WeightedLru<string, { manifest: Manifest | undefined; at: number }>;
+  private readonly indexes: WeightedLru<string, BlockIndex>;
+  private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly gate: Semaphore;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly options: ColdReaderOptions,
+  ) {
+    this.manifests = new WeightedLru(options.maxManifests ?? 10_000);
+    this.indexes = new WeightedLru(options.indexCacheBytes ?? 64 * 1024 * 1024, (index) => index.byteLength * 4 + index.entries.length * 96);
+    this.gate = new Semaphore(options.concurrency ?? 64);
+    this.now = options.now ?? Date.now;
+  }
+
+  get keys(): ColdKeys {
+    return this.options.keys;
+  }
+
+  /** The manifest of a tenant's month, or undefined when nothing of that month is archived. */
+  async manifest(tenant: string, month: number): Promise<Manifest | undefined> {
+    const key = this.options.keys.manifest(tenant, month);
+    const cached = this.manifests.get(key);
+    if (cached && this.now() - cached.at < (this.options.manifestTtlMs ?? 30_000)) {
+      this.options.events?.onCache?.('manifest', true);
+      return cached.manifest;
+    }
+    this.options.events?.onCache?.('manifest', false);
+    return this.once(`m:${key}`, async () => {
+      const at = this.now();
+      // Shared by concurrent callers, so no single caller's signal may cancel it.
+      const bytes = await this.gate.run(() => this.store.get(key));
+      this.options.events?.onRequest?.('manifest', bytes?.length ?? 0);
+      const manifest = bytes ? decodeManifest(bytes) : undefined;
+      if (manifest && (manifest.tenant !== tenant || manifest.month !== month)) {
+        throw new StorageError(`cold manifest ${key} belongs to ${manifest.tenant} month ${manifest.month}`, false);
+      }
+      this.manifests.set(key, { manifest, at });
+      return manifest;
+    });
+  }
+
+  /** Forgets a cached manifest, so the next read fetches it again. */
+  invalidate(tenant: string, month: number): void {
+    this.manifests.delete(this.options.keys.manifest(tenant, month));
+  }
+
+  /** The manifest entry of a day, or undefined when the day is not archived. */
+  async day(tenant: string, day: number) {
+    const manifest = await this.manifest(tenant, monthOfDay(day));
+    return manifest?.days.find((d) => d.day === day);
+  }
+
+  /**
+   * One series' requested parts from a day's or month's block set: index (cached) and one
+   * range GET. Undefined when the series is not in the set.
+   */
+  async seriesParts(
+    tenant: string,
+    kind: BlockKind,
+    period: number,
+    set: BlockSet,
+    seriesKey: string,
+    parts: readonly PartName[],
+    signal?: AbortSignal,
+  ): Promise<SeriesParts | undefined> {
+    const ref = blockForShard(set, shardOf(seriesKey, set.shardCount));
+    if (!ref) return undefined;
+    const key =
+      kind === BlockKind.Day
+        ? this.options.keys.dayBlock(tenant, period, ref.shard, set.shardCount, ref.hash)
+        : this.options.keys.monthBlock(tenant, period, ref.shard, set.shardCount, ref.hash);
+    const index = await this.index(key, ref.indexOffset, ref.indexLength);
+    const entry = index.byKey.get(seriesKey);
+    if (!entry) return undefined;
+    const { start, end } = partsRange(entry, parts);
+    if (end === start) return { points: entry.points, parts: splitParts(entry, parts, new Uint8Array(0)) };
+    const bytes = await this.gate.run(() => this.store.get(key, { start, end }, signal));
+    if (!bytes) throw new ColdBlockMissingError(key);
+    this.options.events?.onRequest?.('range', bytes.length);
+    return { points: entry.points, parts: splitParts(entry, parts, bytes) };
+  }
+
+  private async index(key: string, indexOffset: number, indexLength: number): Promise<BlockIndex> {
+    const cached = this.indexes.get(key);
+    this.options.events?.onCache?.('index', cached !== undefined);
+    if (cached) return cached;
+    return this.once(`i:${key}`, async () => {
+      const bytes = await this.gate.run(() => this.store.get(key, { start: indexOffset, end: indexOffset + indexLength }));
+      if (!bytes) throw new ColdBlockMissingError(key);
+      this.options.events?.onRequest?.('index', bytes.length);
+      const index = decodeBlockIndex(bytes, indexOffset);
+      this.indexes.set(key, index);
+      return index;
+    });
+  }
+
+  private once<T>(id: string, load: () => Promise<T>): Promise<T> {
+    const existing = this.pending.get(id);
+    if (existing) return existing as Promise<T>;
+    const promise = load().finally(() => this.pending.delete(id));
+    this.pending.set(id, promise);
+    return promise;
+  }
+}

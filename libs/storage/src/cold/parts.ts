@@ -1,0 +1,208 @@
+import { EMPTY_ROLLUP_STATS, type RollupStats } from '@strata/model';
+import { decodeChunk, encodeChunk } from '../codec/chunk';
+import { crc32 } from '../codec/crc32';
+import { ByteReader, ByteWriter } from './byte-io';
+import { ColdFormatError } from './cold-errors';
+
+// The parts of a series section (docs/cold-format.md, "Series section"): a raw part is a
+// run of length-prefixed chunks; a rollup part is a layout byte and length-prefixed
+// chunks (min, max, sum as one or two chunks, count, last) over the same bucket starts.
+// An empty part has no bytes at all.
+
+/** Raw chunks, each `uvarint length` then the chunk. */
+export function encodeRawPart(chunks: readonly Uint8Array[]): Uint8Array {
+  const w = new ByteWriter(chunks.reduce((n, c) => n + c.length + 4, 0));
+  for (const chunk of chunks) {
+    w.uvarint(chunk.length);
+    w.bytes(chunk);
+  }
+  return w.finish();
+}
+
+/** The chunks of a raw part, as views on `bytes`. */
+export function splitRawPart(bytes: Uint8Array): Uint8Array[] {
+  const r = new ByteReader(bytes, 'raw part');
+  const chunks: Uint8Array[] = [];
+  while (r.remaining > 0) {
+    const length = r.uvarint();
+    if (length === 0) throw r.malformed('a raw chunk has length 0');
+    chunks.push(r.bytes(length));
+  }
+  return chunks;
+}
+
+/** How a rollup part stores its rows (its first byte). Numbers are part of the format. */
+export enum RollupLayout {
+  /** One chunk of the sums as they are. */
+  Plain = 0,
+  /**
+   * Two chunks: the sums rounded to a decimal scale (which the chunk codec stores as
+   * Decimal, about a byte each), then each sum's distance from its rounded value in units
+   * in the last place (small integers, a few bits each). Float sums of decimal values are
+   * rarely exact decimals, so a plain chunk of them costs about 7 bytes a bucket.
+   */
+  DecimalWithUlps = 1,
+  /**
+   * No chunks: uvarint row count, then per row the bucket start (uvarint; later rows as the
+   * uvarint gap from the previous) and min, max, sum, count, last as float64 little-endian;
+   * then a CRC-32 (little-endian) of every byte before it, the layout byte included.
+   * Chosen when smaller, i.e. for a handful of rows (a day's 1 d row), where five chunk
+   * headers and checksums would cost more than the values.
+   */
+  Rows = 2,
+}
+
+const MAX_ULP_DISTANCE = 1 << 20;
+const bits = new DataView(new ArrayBuffer(8));
+const SIGN = 1n << 63n;
+
+/** Doubles mapped to integers in their numeric order (±0 both map to 0). */
+function ordinal(x: number): bigint {
+  bits.setFloat64(0, x);
+  const b = bits.getBigInt64(0);
+  return b >= 0n ? b : -(b & (SIGN - 1n));
+}
+
+function fromOrdinal(o: bigint): number {
+  bits.setBigInt64(0, o >= 0n ? o : BigInt.asIntN(64, -o | SIGN));
+  return bits.getFloat64(0);
+}
+
+/** The sums as rounded decimals plus ulp corrections, or undefined when that does not fit. */
+function planDecimalSums(sums: Float64Array): { rounded: Float64Array; ulps: Float64Array } | undefined {
+  for (const v of sums) if (!Number.isFinite(v) || Object.is(v, -0) || Math.abs(v) > 2 ** 40) return undefined;
+  for (let scale = 0; scale <= 9; scale++) {
+    const factor = 10 ** scale;
+    const rounded = new Float64Array(sums.length);
+    const ulps = new Float64Array(sums.length);
+    let fits = true;
+    for (let i = 0; i < sums.length && fits; i++) {
+      rounded[i] = Math.round(sums[i] * factor) / factor;
+      const distance = ordinal(sums[i]) - ordinal(rounded[i]);
+      if (distance > BigInt(MAX_ULP_DISTANCE) || distance < -BigInt(MAX_ULP_DISTANCE)) fits = false;
+      else ulps[i] = Number(distance);
+    }
+    if (fits) return { rounded, ulps };
+  }
+  return undefined;
+}
+
+/**
+ * A rollup part: a layout byte, then length-prefixed chunk-codec chunks over the same
+ * bucket starts: min, max, the sum (one chunk, or two; {@link RollupLayout}), count, last.
+ * Empty stats give no bytes. Deterministic.
+ */
+export function encodeRollupPart(stats: RollupStats): Uint8Array {
+  if (stats.timestamps.length === 0) return new Uint8Array(0);
+  const chunked = encodeChunkedRollup(stats);
+  const rows = encodeRows(stats);
+  return rows.length < chunked.length ? rows : chunked;
+}
+
+function encodeRows(stats: RollupStats): Uint8Array {
+  const w = new ByteWriter(2 + stats.timestamps.length * 48);
+  w.u8(RollupLayout.Rows);
+  w.uvarint(stats.timestamps.length);
+  const f = new DataView(new ArrayBuffer(8));
+  for (let i = 0; i < stats.timestamps.length; i++) {
+    w.uvarint(i === 0 ? stats.timestamps[0] : stats.timestamps[i] - stats.timestamps[i - 1]);
+    for (const column of [stats.min, stats.max, stats.sum, stats.count, stats.last]) {
+      f.setFloat64(0, column[i], true);
+      w.bytes(new Uint8Array(f.buffer));
+    }
+  }
+  const body = w.finish();
+  const out = new ByteWriter(body.length + 4);
+  out.bytes(body);
+  out.u32(crc32(body));
+  return out.finish();
+}
+
+function decodeRows(bytes: Uint8Array): RollupStats {
+  if (bytes.length < 6) throw new ColdFormatError('truncated', 'rollup rows', `${bytes.length} bytes`);
+  const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+  if (crc32(bytes, 0, bytes.length - 4) !== stored) throw new ColdFormatError('checksum-mismatch', 'rollup rows', `stored CRC ${stored.toString(16)} does not match`);
+  const r = new ByteReader(bytes, 'rollup rows', 1, bytes.length - 4);
+  const n = r.uvarint();
+  if (n === 0 || n > 1 << 20) throw r.malformed(`${n} rollup rows`);
+  const stats = { timestamps: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
+  const f = new DataView(new ArrayBuffer(8));
+  const read = () => {
+    new Uint8Array(f.buffer).set(r.bytes(8));
+    return f.getFloat64(0, true);
+  };
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const gap = r.uvarint();
+    if (i > 0 && gap === 0) throw r.malformed('rollup rows are not in increasing time order');
+    t += gap;
+    stats.timestamps[i] = t;
+    stats.min[i] = read();
+    stats.max[i] = read();
+    stats.sum[i] = read();
+    stats.count[i] = read();
+    stats.last[i] = read();
+  }
+  if (r.remaining !== 0) throw r.malformed(`${r.remaining} byte(s) after the rollup rows`);
+  return stats;
+}
+
+function encodeChunkedRollup(stats: RollupStats): Uint8Array {
+  const decimalSums = planDecimalSums(stats.sum);
+  const columns: Float64Array[] = [stats.min, stats.max, ...(decimalSums ? [decimalSums.rounded, decimalSums.ulps] : [stats.sum]), stats.count, stats.last];
+  const w = new ByteWriter(stats.timestamps.length * 8 + 64);
+  w.u8(decimalSums ? RollupLayout.DecimalWithUlps : RollupLayout.Plain);
+  for (const values of columns) {
+    const chunk = encodeChunk({ timestamps: stats.timestamps, values });
+    w.uvarint(chunk.length);
+    w.bytes(chunk);
+  }
+  return w.finish();
+}
+
+/**
+ * A rollup part taken apart: the chunks to decode (views, in stored order) and the layout to
+ * assemble them with, or, in the Rows layout, the rows themselves. An empty part gives
+ * no chunks.
+ */
+export function splitRollupPart(bytes: Uint8Array): { layout: RollupLayout; chunks: Uint8Array[]; rows?: RollupStats } {
+  if (bytes.length === 0) return { layout: RollupLayout.Plain, chunks: [] };
+  const r = new ByteReader(bytes, 'rollup part');
+  const layout = r.u8();
+  if (layout === RollupLayout.Rows) return { layout, chunks: [], rows: decodeRows(bytes) };
+  if (layout !== RollupLayout.Plain && layout !== RollupLayout.DecimalWithUlps) throw r.malformed(`unknown rollup layout ${layout}`);
+  const count = layout === RollupLayout.Plain ? 5 : 6;
+  const chunks = Array.from({ length: count }, () => r.bytes(r.uvarint()));
+  if (r.remaining !== 0) throw r.malformed(`${r.remaining} byte(s) after the ${count} rollup chunks`);
+  return { layout, chunks };
+}
+
+/**
+ * Rollup stats from the decoded columns of a part's five chunks (as {@link splitRollupPart}
+ * gives them, decoded in order). Checks that all five share their bucket starts.
+ */
+export function assembleRollupStats(layout: RollupLayout, columns: ReadonlyArray<{ timestamps: Float64Array; values: Float64Array }>): RollupStats {
+  if (columns.length === 0) return EMPTY_ROLLUP_STATS;
+  const expected = layout === RollupLayout.Plain ? 5 : 6;
+  if (columns.length !== expected) throw new ColdFormatError('malformed', 'rollup part', `${columns.length} columns, expected ${expected}`);
+  const timestamps = columns[0].timestamps;
+  for (const c of columns) {
+    if (c.timestamps.length !== timestamps.length || c.timestamps.some((t, i) => t !== timestamps[i])) {
+      throw new ColdFormatError('malformed', 'rollup part', 'the five rollup columns do not share their bucket starts');
+    }
+  }
+  const values = columns.map((c) => c.values);
+  if (layout === RollupLayout.Plain) {
+    const [min, max, sum, count, last] = values;
+    return { timestamps, min, max, sum, count, last };
+  }
+  const [min, max, rounded, ulps, count, last] = values;
+  const sum = Float64Array.from(rounded, (r, i) => fromOrdinal(ordinal(r) + BigInt(ulps[i])));
+  return { timestamps, min, max, sum, count, last };
+}
+
+/** Decodes a rollup part in place (the archiver's path; the reader decodes through its workers). */
+export function decodeRollupPart(bytes: Uint8Array): RollupStats {
+  const { layout, chunks, rows } = splitRollupPart(bytes);
+  return rows ?? assembleRollupStats(layout, chunks.map((chunk) => decodeChunk(chunk)));
+}

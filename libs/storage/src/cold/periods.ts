@@ -1,0 +1,49 @@
+// UTC days and months as the cold tier numbers them: a day is floor(ms / 86 400 000), a
+// month is (year - 1970) * 12 + (month - 1). Both are what the formats store.
+
+export const DAY_MS = 86_400_000;
+
+/** The stored rollup resolutions, finest first. */
+export const ROLLUP_RESOLUTIONS_MS = [300_000, 3_600_000, DAY_MS] as const;
+export type RollupResolutionMs = (typeof ROLLUP_RESOLUTIONS_MS)[number];
+
+export function dayNumber(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+export function dayStartMs(day: number): number {
+  return day * DAY_MS;
+}
+
+/** `2026-11-01` */
+export function dayIso(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Parses `YYYY-MM-DD` (a real calendar day) into a day number, or undefined. */
+export function parseDayIso(text: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  if (!Number.isFinite(ms) || dayIso(ms / DAY_MS) !== text) return undefined;
+  return ms / DAY_MS;
+}
+
+export function monthOfDay(day: number): number {
+  const date = new Date(day * DAY_MS);
+  return (date.getUTCFullYear() - 1970) * 12 + date.getUTCMonth();
+}
+
+/** First day (number) of a month. */
+export function monthFirstDay(month: number): number {
+  return Date.UTC(1970 + Math.floor(month / 12), month % 12, 1) / DAY_MS;
+}
+
+/** Day number after the month's last day. */
+export function monthEndDay(month: number): number {
+  return monthFirstDay(month + 1);
+}
+
+/** `2026-11` */
+export function monthIso(month: number): string {
+  return `${1970 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
+}

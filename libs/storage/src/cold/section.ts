@@ -1,0 +1,38 @@
+import { rollupStats, type RollupStats } from '@strata/model';
+import { encodeChunk } from '../codec/chunk';
+import { MAX_POINTS_PER_CHUNK } from '../codec/encoding';
+import type { SortedColumns } from '../hot/hot-reader-merge';
+import type { SeriesSection } from './block';
+import { encodeRawPart, encodeRollupPart } from './parts';
+import { DAY_MS } from './periods';
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A series' section of a day block from its raw points of the day (sorted, distinct
+ * timestamps): the points as chunks of at most 1 048 576 points, and the 5 m, 1 h and
+ * 1 d rollups computed from them. Pure and deterministic.
+ */
+export function buildDaySection(seriesKey: string, points: SortedColumns): SeriesSection {
+  const n = points.timestamps.length;
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < n; i += MAX_POINTS_PER_CHUNK) {
+    const end = Math.min(n, i + MAX_POINTS_PER_CHUNK);
+    chunks.push(encodeChunk({ timestamps: points.timestamps.subarray(i, end), values: points.values.subarray(i, end) }));
+  }
+  return {
+    seriesKey,
+    points: n,
+    parts: {
+      raw: encodeRawPart(chunks),
+      m5: encodeRollupPart(rollupStats(points, 300_000)),
+      h1: encodeRollupPart(rollupStats(points, 3_600_000)),
+      d1: encodeRollupPart(rollupStats(points, DAY_MS)),
+    },
+  };
+}
+
+/** A series' section of a month rollup block: its 1 h and 1 d rows of the month's days. */
+export function buildMonthSection(seriesKey: string, points: number, h1: RollupStats, d1: RollupStats): SeriesSection {
+  return { seriesKey, points, parts: { raw: EMPTY, m5: EMPTY, h1: encodeRollupPart(h1), d1: encodeRollupPart(d1) } };
+}
