@@ -17,7 +17,6 @@ const problem = (where, message) => problems.push(`${where}: ${message}`);
 /** Metrics not registered in this repository's code, each with the reason it may appear. */
 const ELSEWHERE = {
   up: 'Prometheus, per scrape target',
-  strata_archiver_last_success_timestamp_seconds: 'promised by the archiver (docs/operations.md); absent until it is implemented',
   redis_memory_used_bytes: 'redis_exporter, an optional panel',
   redis_commands_processed_total: 'redis_exporter, an optional panel',
   redis_cpu_sys_seconds_total: 'redis_exporter, an optional panel',
