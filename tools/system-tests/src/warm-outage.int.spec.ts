@@ -1,5 +1,4 @@
 import { AckLedger } from './harness/ack-ledger';
-import { expectKnownBug } from './harness/known-bug';
 import { describeCheck } from './harness/ledger-check';
 import { recentPastPlan } from './harness/load-plan';
 import { pollUntil, sleep } from './harness/poll';
@@ -14,20 +13,11 @@ import { StrataSystem } from './harness/strata-system';
 const OUTAGE_MS = 30_000;
 const BACKLOG = 'strata_writer_seal_backlog_windows';
 
-interface Outage {
-  downAt: number;
-  upAt: number;
-  /** The writer's gauge, and the due sets in Redis it is meant to count. */
-  gauge: Sample<number | undefined>[];
-  dueSets: Sample<number | undefined>[];
-}
-
 const peak = (samples: readonly Sample<number | undefined>[], from: number, to: number) =>
   Math.max(-1, ...samples.filter((s) => s.at >= from && s.at < to).map((s) => s.value ?? -1));
 
 describe('warm tier (DynamoDB) outage during sustained writes', () => {
   let system: StrataSystem | undefined;
-  let outage: Outage | undefined;
   const log = (line: string) => process.stdout.write(`[warm-outage] ${line}\n`);
 
   beforeAll(async () => {
@@ -36,77 +26,61 @@ describe('warm tier (DynamoDB) outage during sustained writes', () => {
 
   afterAll(() => system?.stop(), 60_000);
 
-  it('keeps acknowledging writes, backs sealing up while DynamoDB is down, then drains it and loses nothing', async () => {
-    const sys = system!;
-    const ledger = new AckLedger();
-    const writer = await sys.startWriter('writer');
-    const gauge = new Sampler(async () => (await sys.metric(writer, BACKLOG)) ?? -1, 500);
-    const dueSets = new Sampler(() => sys.dueWindows(), 500);
-    let downAt = 0;
-    let upAt = 0;
-    let acknowledgedWhileDown = 0;
-    const load = sys.startLoad(recentPastPlan({ seriesCount: 200, maxTicks: 800 }), ledger);
-    try {
-      await load.waitForTicks(50);
-      const before = load.stats().succeeded;
-      downAt = Date.now();
-      await sys.stack.kill('dynamodb');
-      await sleep(OUTAGE_MS);
-      acknowledgedWhileDown = load.stats().succeeded - before;
-      const { readyMs } = await sys.stack.restart('dynamodb');
-      upAt = Date.now();
-      log(`dynamodb down for ${upAt - downAt} ms (restart ready in ${readyMs} ms); ${acknowledgedWhileDown} writes acknowledged meanwhile`);
-      await load.waitForTicks(load.stats().ticks + 50);
-    } finally {
-      log(`load: ${JSON.stringify(await load.stop())}; ${ledger.acknowledgedPoints} distinct points acknowledged`);
-    }
+  it('keeps acknowledging writes, backs sealing up while DynamoDB is down, then drains it and loses nothing', () =>
+    system!.saveLogsOnFailure(async (sys) => {
+      const ledger = new AckLedger();
+      const writer = await sys.startWriter('writer');
+      const gauge = new Sampler(async () => (await sys.metric(writer, BACKLOG)) ?? -1, 500);
+      const dueSets = new Sampler(() => sys.dueWindows(), 500);
+      let downAt = 0;
+      let upAt = 0;
+      let acknowledgedWhileDown = 0;
+      const load = sys.startLoad(recentPastPlan({ seriesCount: 200, maxTicks: 800 }), ledger);
+      try {
+        await load.waitForTicks(50);
+        const before = load.stats().succeeded;
+        downAt = Date.now();
+        await sys.stack.kill('dynamodb');
+        await sleep(OUTAGE_MS);
+        acknowledgedWhileDown = load.stats().succeeded - before;
+        const { readyMs } = await sys.stack.restart('dynamodb');
+        upAt = Date.now();
+        log(`dynamodb down for ${upAt - downAt} ms (restart ready in ${readyMs} ms); ${acknowledgedWhileDown} writes acknowledged meanwhile`);
+        await load.waitForTicks(load.stats().ticks + 50);
+      } finally {
+        log(`load: ${JSON.stringify(await load.stop())}; ${ledger.acknowledgedPoints} distinct points acknowledged`);
+      }
 
-    let drainedAt = 0;
-    try {
-      await sys.waitForCatchUp(60_000);
-      await pollUntil(async () => ((await sys.metric(writer, BACKLOG)) === 0 && (await sys.dueWindows()) === 0 ? true : undefined), {
-        what: 'the seal backlog to drain to 0',
-        timeoutMs: 60_000,
-        intervalMs: 200,
-      });
-      drainedAt = Date.now();
-    } finally {
-      await Promise.all([gauge.stop(), dueSets.stop()]);
-      outage = { downAt, upAt, gauge: gauge.samples, dueSets: dueSets.samples };
-      const both = (from: number, to: number) => `${peak(gauge.samples, from, to)} / ${peak(dueSets.samples, from, to)}`;
-      log(
-        `seal backlog, writer gauge / Redis due sets: before the outage ${both(downAt - 2_000, downAt)}, ` +
-          `peak while down ${both(downAt, upAt)}, peak after ${both(upAt, Date.now())}; ` +
-          `drained to 0 ${drainedAt ? `${drainedAt - upAt} ms after DynamoDB came back` : 'never'}`,
-      );
-    }
+      let drainedAt = 0;
+      try {
+        await sys.waitForCatchUp(60_000);
+        await pollUntil(async () => ((await sys.metric(writer, BACKLOG)) === 0 && (await sys.dueWindows()) === 0 ? true : undefined), {
+          what: 'the seal backlog to drain to 0',
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        });
+        drainedAt = Date.now();
+      } finally {
+        await Promise.all([gauge.stop(), dueSets.stop()]);
+        const both = (from: number, to: number) => `${peak(gauge.samples, from, to)} / ${peak(dueSets.samples, from, to)}`;
+        log(
+          `seal backlog, writer gauge / Redis due sets: before the outage ${both(downAt - 2_000, downAt)}, ` +
+            `peak while down ${both(downAt, upAt)}, peak after ${both(upAt, Date.now())}; ` +
+            `drained to 0 ${drainedAt ? `${drainedAt - upAt} ms after DynamoDB came back` : 'never'}`,
+        );
+      }
 
-    expect(load.stats().failed).toEqual({});
-    expect(acknowledgedWhileDown).toBeGreaterThan(100);
-    // Windows kept coming due while nothing could be sealed.
-    expect(peak(dueSets.samples, downAt + OUTAGE_MS / 2, upAt)).toBeGreaterThan(peak(dueSets.samples, downAt - 2_000, downAt) + 400);
+      expect(load.stats().failed).toEqual({});
+      expect(acknowledgedWhileDown).toBeGreaterThan(100);
+      // Windows kept coming due while nothing could be sealed, and the writer said so.
+      expect(peak(dueSets.samples, downAt + OUTAGE_MS / 2, upAt)).toBeGreaterThan(peak(dueSets.samples, downAt - 2_000, downAt) + 400);
+      expect(peak(gauge.samples, downAt + OUTAGE_MS / 2, upAt)).toBeGreaterThan(peak(gauge.samples, downAt - 2_000, downAt) + 400);
 
-    const union = await sys.waitForLedger(ledger, { timeoutMs: 15_000 });
-    expect(describeCheck(union)).toBe(`all ${ledger.acknowledgedPoints} acknowledged points present, nothing extra`);
-    // Every window is sealed now: DynamoDB alone must hold every point with its last value.
-    const warm = await sys.waitForLedger(ledger, { tier: 'warm', timeoutMs: 15_000 });
-    expect(describeCheck(warm)).toBe(`all ${ledger.acknowledgedPoints} acknowledged points present, nothing extra`);
-  });
-
-  // KNOWN BUG (apps/writer/src/sealer.ts, sealRound): the gauge is set only when a sealing
-  // round ends, and a round blocked in DynamoWarmStore.putChunks (which retries a refused
-  // connection until the warm tier answers) does not end while DynamoDB is down, so the
-  // gauge stays frozen at its pre-outage value for the whole outage. Turn this into a
-  // plain `it` once the writer reports its backlog independently of sealing rounds.
-  it.failing('reports the growing backlog on strata_writer_seal_backlog_windows while DynamoDB is down', () =>
-    expectKnownBug(
-      async () => {
-        if (!outage) throw new Error('the outage spec did not run');
-        return outage;
-      },
-      ({ downAt, upAt, gauge }) => {
-        expect(peak(gauge, downAt + OUTAGE_MS / 2, upAt)).toBeGreaterThan(peak(gauge, downAt - 2_000, downAt) + 400);
-      },
-    ),
+      const union = await sys.waitForLedger(ledger, { timeoutMs: 15_000 });
+      expect(describeCheck(union)).toBe(`all ${ledger.acknowledgedPoints} acknowledged points present, nothing extra`);
+      // Every window is sealed now: DynamoDB alone must hold every point with its last value.
+      const warm = await sys.waitForLedger(ledger, { tier: 'warm', timeoutMs: 15_000 });
+      expect(describeCheck(warm)).toBe(`all ${ledger.acknowledgedPoints} acknowledged points present, nothing extra`);
+    }),
   );
 });

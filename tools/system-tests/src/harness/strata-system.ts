@@ -48,6 +48,7 @@ export class StrataSystem {
   private readonly loads: LoadGenerator[] = [];
   private clients: { ingest?: IngestServiceClient; redis?: Redis; dynamo?: DynamoDBClient; admin?: Admin } = {};
   private readonly onExit = () => this.killNow();
+  private failed = false;
 
   private constructor(
     private readonly options: StrataSystemOptions,
@@ -81,6 +82,19 @@ export class StrataSystem {
   /** Starts a writer (main group unless `--replay-from` is in args); by default waits until it serves. */
   startWriter(name: string, options: { args?: readonly string[]; waitServing?: boolean } = {}): Promise<ServiceProcess> {
     return this.startService(name, 'writer', options);
+  }
+
+  /**
+   * Runs a spec body; if it throws, stop() first saves the service logs under
+   * `dist/system-tests/` (the temporary directory is removed all the same).
+   */
+  async saveLogsOnFailure(body: (system: this) => Promise<void>): Promise<void> {
+    try {
+      await body(this);
+    } catch (error) {
+      this.failed = true;
+      throw error;
+    }
   }
 
   /** Starts writing `plan` through the ingest process as this system's tenant; stop() ends it too. */
@@ -170,11 +184,19 @@ export class StrataSystem {
     this.clients.dynamo?.destroy();
     await this.clients.admin?.disconnect().catch(() => undefined);
     this.clients = {};
+    if (this.failed) this.saveLogs();
     try {
       await this.stack.stop({ keepStateDir: this.options.keepDir });
     } finally {
       if (!this.options.keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
     }
+  }
+
+  private saveLogs(): void {
+    const target = path.join(repoRoot(), 'dist', 'system-tests', `${this.options.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    fs.cpSync(path.join(this.dir, 'logs'), target, { recursive: true });
+    fs.cpSync(path.join(this.stack.stateDir, 'stack.log'), path.join(target, 'stack.log'));
+    process.stdout.write(`[${this.options.name}] failed: service logs saved in ${target}\n`);
   }
 
   private get topic(): string {
