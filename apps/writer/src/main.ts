@@ -32,6 +32,7 @@ runMain(async () => {
     groupId,
     logger,
     seekToTimestampMs: config.replayFromMs,
+    onAssignment: () => void sealer.releaseUnowned(),
   });
   const cache = new SeriesCache(config.seriesCacheSize, 10 * 60_000);
   const utilisation = new UtilisationTracker();

@@ -97,6 +97,32 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4], [200_000, 4.5], [240_000, 5]]);
   });
 
+  it('abandons a round whose lease another writer took meanwhile, leaving the window due', async () => {
+    await projector.project(batch([[start + 300_000, 8]]));
+    await redis.del(hotKeys.lease(partition));
+    const overtaken = new Sealer({
+      hot,
+      warm: {
+        getChunk: warm.getChunk.bind(warm),
+        putChunks: async () => {
+          await redis.set(hotKeys.lease(partition), 'another-writer'); // our lease expired and was taken
+        },
+      },
+      partitions: () => [partition],
+      owner: 'slow-writer',
+      metrics,
+      logger,
+      now: () => now,
+      intervalMs: 1_000,
+      batchSize: 100,
+    });
+    await expect(overtaken.sealRound()).rejects.toThrow(/lease of partition \d+ lost/);
+    expect(await hot.backlog(partition)).toBe(1);
+    await redis.del(hotKeys.lease(partition));
+    expect(await sealer.sealRound()).toBe(1);
+    expect((await stored())?.at(-1)).toEqual([300_000, 8]);
+  });
+
   it('leaves everything due when DynamoDB refuses, and seals on the next round', async () => {
     await projector.project(batch([[start, 7]], 'mem'));
     const broken = new Sealer({

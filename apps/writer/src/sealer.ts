@@ -18,6 +18,14 @@ export interface SealerDeps {
   readonly leaseMs?: number;
 }
 
+/** This instance's sealing lease on a partition expired and another writer took it. */
+export class LeaseLostError extends Error {
+  constructor(readonly partition: number) {
+    super(`sealing lease of partition ${partition} lost mid-round; its windows stay due for the new owner`);
+    this.name = 'LeaseLostError';
+  }
+}
+
 /** Windows of one partition moved through Redis at once; each costs a few round trips. */
 const SEAL_CONCURRENCY = 32;
 /** BatchWriteItem calls in flight per partition. */
@@ -27,13 +35,21 @@ const WARM_WRITE_CONCURRENCY = 4;
 async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const index = next++;
-      results[index] = await fn(items[index]);
+      try {
+        results[index] = await fn(items[index]);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
+  // On a failure no new item starts, but the ones in flight finish before this rejects: a
+  // caller that gives up (and may release its lease) has nothing of this call still writing.
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
 
@@ -55,8 +71,14 @@ export class Sealer {
   private running: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private stopped = false;
+  /** Partitions whose lease this instance took, so it can hand them back promptly. */
+  private readonly held = new Set<number>();
 
   constructor(private readonly deps: SealerDeps) {}
+
+  private get leaseMs(): number {
+    return this.deps.leaseMs ?? 30_000;
+  }
 
   start(): void {
     const tick = () => {
@@ -79,9 +101,18 @@ export class Sealer {
     if (this.timer) clearTimeout(this.timer);
     this.abort.abort();
     await this.running;
-    for (const partition of this.deps.partitions()) {
-      await this.deps.hot.releaseLease(partition, this.deps.owner).catch(() => undefined);
-    }
+    for (const partition of [...this.held]) await this.release(partition);
+  }
+
+  /** Hands back the leases of partitions this instance no longer owns (after a rebalance). */
+  async releaseUnowned(): Promise<void> {
+    const owned = new Set(this.deps.partitions());
+    for (const partition of [...this.held]) if (!owned.has(partition)) await this.release(partition);
+  }
+
+  private async release(partition: number): Promise<void> {
+    this.held.delete(partition);
+    await this.deps.hot.releaseLease(partition, this.deps.owner).catch(() => undefined);
   }
 
   /**
@@ -103,7 +134,8 @@ export class Sealer {
     let backlog = 0;
     for (const partition of this.deps.partitions()) {
       if (this.abort.signal.aborted) break;
-      if (!(await hot.acquireLease(partition, this.deps.owner, this.deps.leaseMs ?? 30_000))) continue;
+      if (!(await hot.acquireLease(partition, this.deps.owner, this.leaseMs))) continue;
+      this.held.add(partition);
       const due = await hot.dueWindows(partition, this.deps.now(), this.deps.batchSize);
       if (due.length > 0) sealed += await this.sealWindows(partition, due);
       backlog += await hot.backlog(partition);
@@ -132,10 +164,17 @@ export class Sealer {
         },
         onConsumedCapacity: (units: number) => metrics.dynamoWriteUnits.inc(units),
       };
-      await mapConcurrently(batches, WARM_WRITE_CONCURRENCY, (batch) => warm.putChunks(batch, events, this.abort.signal));
+      await this.whileLeased(partition, (signal) =>
+        mapConcurrently(batches, WARM_WRITE_CONCURRENCY, (batch) => warm.putChunks(batch, events, signal)),
+      );
     } catch (error) {
       metrics.errors.inc({ tier: 'dynamodb' });
       throw error;
+    }
+    // Another writer may own the partition now (this round outlived the lease); then it
+    // seals these windows itself, and this round must not touch their Redis state.
+    if (!(await hot.acquireLease(partition, this.deps.owner, this.leaseMs))) {
+      throw new LeaseLostError(partition);
     }
     const now = this.deps.now();
     await mapConcurrently(prepared, SEAL_CONCURRENCY, async (p) => {
@@ -147,6 +186,38 @@ export class Sealer {
       }
     });
     return chunks.length;
+  }
+
+  /**
+   * Runs `work` while renewing the partition's lease every third of its length; if renewal
+   * fails, `work`'s signal aborts (DynamoDB retries stop) and this rejects with LeaseLostError.
+   */
+  private async whileLeased<T>(partition: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const onStop = () => controller.abort();
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    let lost = false;
+    const renew = setInterval(() => {
+      this.deps.hot.acquireLease(partition, this.deps.owner, this.leaseMs).then(
+        (held) => {
+          if (!held) {
+            lost = true;
+            controller.abort();
+          }
+        },
+        () => undefined, // Redis unreachable: keep going; the check after the write decides
+      );
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
+    try {
+      const result = await work(controller.signal);
+      if (lost) throw new LeaseLostError(partition);
+      return result;
+    } catch (error) {
+      throw lost ? new LeaseLostError(partition) : error;
+    } finally {
+      clearInterval(renew);
+      this.abort.signal.removeEventListener('abort', onStop);
+    }
   }
 
   /** Merges new points over the previous seal of the window; newer points win. */
