@@ -8,7 +8,7 @@ describe('loadReaderConfig', () => {
   it('defaults to the local stack, the writer’s windows and AWS for DynamoDB', () => {
     const config = loadReaderConfig({}, { cores: 8 });
     expect(config).toMatchObject({
-      redisUrl: 'redis://127.0.0.1:6379',
+      redis: { mode: 'single', url: 'redis://127.0.0.1:6379' },
       dynamodb: { endpoint: undefined, region: 'us-east-1', table: 'strata_chunks' },
       windowMs: 7_200_000,
       hotRetentionMs: 26 * 3_600_000,

@@ -1,5 +1,5 @@
 import { ApiKeyStore, EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
-import { readColdS3Env, type ColdS3Config } from '@strata/storage';
+import { readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -43,7 +43,8 @@ export interface ColdConfig {
 export interface ReaderConfig {
   readonly service: ServiceConfig;
   readonly apiKeys: ApiKeyStore;
-  readonly redisUrl: string;
+  /** Single node (STRATA_REDIS_URL) or Redis Cluster (STRATA_REDIS_CLUSTER_NODES). */
+  readonly redis: HotRedisConfig;
   readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
   /** Window length; must equal the writer's. @default 2 h */
   readonly windowMs: number;
@@ -80,7 +81,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
   };
   const config: Omit<ReaderConfig, 'apiKeys'> = {
     service,
-    redisUrl: reader.url('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')!,
+    redis: readHotRedisEnv(reader),
     dynamodb: {
       endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
       region: reader.string('AWS_REGION', 'us-east-1'),

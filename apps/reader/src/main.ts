@@ -9,7 +9,7 @@ import {
   tolerateMalformedRequests,
   type Lifecycle,
 } from '@strata/runtime';
-import { checkRedis, ColdReader, createColdS3, createDynamoDb, createRedis, DynamoWarmStore, RedisHotReader } from '@strata/storage';
+import { checkRedis, ColdReader, createColdS3, createDynamoDb, createHotRedis, DynamoWarmStore, RedisHotReader } from '@strata/storage';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { ColdTierSource } from './cold-source';
 import { loadReaderConfig } from './config';
@@ -30,7 +30,7 @@ runMain(async () => {
   const registry = createMetricsRegistry('reader');
   const metrics = new ReaderMetrics(registry);
   // One retry, then fail: a read waiting on a Redis that is down should fail fast.
-  const redis = createRedis({ url: config.redisUrl, maxRetriesPerRequest: 1 });
+  const redis = createHotRedis(config.redis);
   const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
   const hot = new RedisHotReader(redis, { windowMs: config.windowMs });
   const warm = new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table });

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
 import { hotKeys, seriesId } from '../hot/hot-keys';
 import { RedisHotStore } from '../hot/hot-store';
+import { RedisHotReader } from '../hot/hot-reader';
+import { encodeChunk } from '../codec';
 import { createRedisCluster } from './redis-cluster';
 
 const HOUR = 3_600_000;
@@ -65,7 +67,7 @@ describe('the hot tier on a real 3-master Redis Cluster', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes, seals and leases across slots on three masters', async () => {
+  it('writes, seals, leases and reads back across slots on three masters', async () => {
     const store = new RedisHotStore(cluster, { windowMs: 2 * HOUR, sealGraceMs: 0, retentionMs: 26 * HOUR });
     const start = 1_763_856_000_000;
     const writes = Array.from({ length: 50 }, (_, i) => ({
@@ -86,10 +88,23 @@ describe('the hot tier on a real 3-master Redis Cluster', () => {
     const i = writes.findIndex((w) => w.seriesKey === due[7].seriesKey);
     expect(input.points).toEqual(i === 60 ? [] : writes[i].points.slice().sort((a, b) => a.timestampMs - b.timestampMs));
     expect(await cluster.exists(hotKeys.open(seriesId('acme', due[7].seriesKey), start))).toBe(0);
-    await store.finishSeal(due[7], 3, Buffer.from('packed'), start + 3 * HOUR);
+    const sealedPoints = [...input.points];
+    await store.finishSeal(due[7], 3, encodeChunk(sealedPoints), start + 3 * HOUR);
     expect(await store.backlog(3)).toBe(49);
     expect(await store.acquireLease(3, 'a', 5_000)).toBe(true);
     expect(await store.acquireLease(3, 'b', 5_000)).toBe(false);
     expect(await cluster.scard(hotKeys.seriesIndex('acme'))).toBe(50);
+
+    // The reader's view over the cluster: the sealed series from its packed chunk plus a
+    // newer open point, another series straight from its open hash.
+    await store.append(3, [{ tenant: 'acme', seriesKey: due[7].seriesKey, index: false, points: [{ timestampMs: start + 90_000, value: 99 }] }]);
+    const reader = new RedisHotReader(cluster, { windowMs: 2 * HOUR });
+    const sealedSeries = await reader.read('acme', due[7].seriesKey, start, start + 2 * HOUR);
+    expect(Array.from(sealedSeries.timestamps)).toEqual([...sealedPoints.map((p) => p.timestampMs), start + 90_000].sort((a, b) => a - b));
+    expect(sealedSeries.values[sealedSeries.values.length - 1]).toBe(99);
+    const other = writes.find((w) => w.seriesKey !== due[7].seriesKey)!;
+    const open = await reader.read('acme', other.seriesKey, start, start + 2 * HOUR);
+    expect(Array.from(open.values).sort()).toEqual(other.points.map((p) => p.value).sort());
+    expect((await reader.listSeries('acme')).keys).toHaveLength(50);
   });
 });
