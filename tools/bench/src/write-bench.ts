@@ -210,6 +210,10 @@ async function usedMemory(redis: ReturnType<typeof createRedis>): Promise<number
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
 
+// A benchmark stopped from outside still exits through 'exit', where ServiceProcesses
+// kills the services it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main().then(
   () => process.exit(0),
   (error: unknown) => {

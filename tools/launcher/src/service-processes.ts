@@ -31,7 +31,13 @@ export class ServiceProcesses {
   private readonly children = new Map<string, ChildProcess>();
   private stopping = false;
 
-  constructor(private readonly options: ServiceProcessesOptions) {}
+  constructor(private readonly options: ServiceProcessesOptions) {
+    // The children run in their own process groups (so a terminal's Ctrl-C reaches only the
+    // parent); if the parent exits without stopping them, do not leave them behind.
+    process.once('exit', () => {
+      for (const child of this.children.values()) child.kill('SIGKILL');
+    });
+  }
 
   async start(timeoutMs: number): Promise<StartedService[]> {
     const { workspace, services, env, logDir } = this.options;
