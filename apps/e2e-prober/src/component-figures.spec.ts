@@ -85,7 +85,7 @@ strata_reader_requests_total{rpc="Read",code="OK"} ${total}
   });
 
   it.each([
-    ['without the metric (the archiver does not export it yet)', '', 'not running yet', 'info'],
+    ['without the metric (archiver not deployed)', '', 'not running yet', 'info'],
     ['an hour after its last success', `strata_archiver_last_success_timestamp_seconds ${NOW / 1_000 - 3_600}`, '60 min ago', 'ok'],
     ['two days after its last success', `strata_archiver_last_success_timestamp_seconds ${NOW / 1_000 - 172_800}`, '2 d ago', 'bad'],
   ])('archiver %s: %s', (_case, text, expected, level) => {

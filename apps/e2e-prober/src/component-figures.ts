@@ -106,7 +106,8 @@ function archiverLastSuccess(s: Scrapes): Figure {
   const key = 'last-success';
   const label = 'last archive run';
   const timestamp = s.current.sum('strata_archiver_last_success_timestamp_seconds');
-  // The archiver exports this once its first run has succeeded.
+  // The archiver exports its last completed run, or its start time before the first one;
+  // absent means it is not deployed or not scraped.
   if (timestamp === undefined || timestamp <= 0) return { key, label, value: null, text: 'not running yet', level: 'info' };
   const age = Math.max(0, s.nowMs / 1_000 - timestamp);
   return { key, label, value: age, text: `${formatSeconds(age)} ago`, level: age > ARCHIVER_STALE_SECONDS ? 'bad' : 'ok' };
