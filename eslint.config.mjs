@@ -3,6 +3,10 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+// Only libs/runtime loads the OpenTelemetry SDK (and only when tracing is on); the rest
+// of the code makes spans through @opentelemetry/api with a tracer it is given.
+const OTEL_SDK = ['@opentelemetry/sdk-*', '@opentelemetry/exporter-*', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/context-async-hooks'];
+
 export default tseslint.config(
   {
     ignores: ['**/node_modules/**', '**/dist/**', '**/.cache/**', '**/.nx/**', 'libs/proto/src/generated/**'],
@@ -33,6 +37,7 @@ export default tseslint.config(
             { sourceTag: 'scope:model', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs', '@grpc/*'] },
             { sourceTag: 'scope:runtime', bannedExternalImports: ['ioredis', '@aws-sdk/*', 'kafkajs'] },
             { sourceTag: 'scope:stream', bannedExternalImports: ['ioredis', '@aws-sdk/*'] },
+            ...['type:app', 'scope:stream', 'scope:storage', 'scope:model', 'scope:proto'].map((sourceTag) => ({ sourceTag, bannedExternalImports: OTEL_SDK })),
           ],
         },
       ],

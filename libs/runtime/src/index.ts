@@ -11,3 +11,13 @@ export { runMain } from './run-main';
 export { readServiceConfig, type LogLevel, type ServiceConfig } from './service-config';
 export { ServiceRunner, type Lifecycle, type ServiceRunnerOptions } from './service-runner';
 export { buildStandardService, type StandardService, type StandardServiceOptions } from './standard-service';
+export {
+  readTracingConfig,
+  startTracing,
+  TRACING_OFF,
+  type StartTracingOptions,
+  type Tracing,
+  type TracingConfig,
+  type TracesSampler,
+} from './tracing';
+export { contextFromMetadata, grpcServerSpanOptions, injectIntoMetadata, inSpan, markSpanFailed } from './tracing-spans';
