@@ -1,4 +1,6 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { propagation, ROOT_CONTEXT, SpanKind, trace, type Context, type Link, type Tracer } from '@opentelemetry/api';
+import { inSpan } from '@strata/runtime';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { PointsAppended } from '@strata/proto';
 import type { StreamLogger } from './logger';
 import { decodePointsAppended } from './point-log';
@@ -6,6 +8,8 @@ import { decodePointsAppended } from './point-log';
 export interface ConsumedBatch {
   readonly partition: number;
   readonly events: readonly PointsAppended[];
+  /** Kafka offset of each event's record, parallel to `events`: orders the writes of a series. */
+  readonly offsets: readonly string[];
   /** Offset of the last record in the batch. */
   readonly lastOffset: string;
   /** The partition's high watermark when the batch was fetched: lag = hw - lastOffset - 1. */
@@ -24,6 +28,40 @@ export interface PointLogConsumerOptions {
   readonly seekToTimestampMs?: number;
   /** Called with each assignment after a rebalance. */
   readonly onAssignment?: (partitions: number[]) => void;
+  /**
+   * With a tracer, each handled batch is a CONSUMER span that continues the trace of its
+   * first traced record (from the W3C traceparent header) and links the others.
+   */
+  readonly tracer?: Tracer;
+}
+
+/** Links kept on one batch span; a batch of thousands of traced writes stays exportable. */
+const MAX_LINKS = 128;
+
+const headerGetter = {
+  keys: (headers: IHeaders) => Object.keys(headers),
+  get: (headers: IHeaders, key: string) => {
+    const value = headers[key];
+    if (value === undefined) return undefined;
+    return Array.isArray(value) ? value.map(String) : String(value);
+  },
+};
+
+/** The trace contexts carried by a batch's records: the first as parent, the rest as links. */
+function batchTraceContext(messages: readonly KafkaMessage[]): { parent: Context; links: Link[] } {
+  let parent: Context | undefined;
+  const links: Link[] = [];
+  const seen = new Set<string>();
+  for (const message of messages) {
+    if (!message.headers?.['traceparent']) continue;
+    const extracted = propagation.extract(ROOT_CONTEXT, message.headers, headerGetter);
+    const spanContext = trace.getSpanContext(extracted);
+    if (!spanContext || seen.has(spanContext.spanId)) continue;
+    seen.add(spanContext.spanId);
+    if (parent === undefined) parent = extracted;
+    else if (links.length < MAX_LINKS) links.push({ context: spanContext });
+  }
+  return { parent: parent ?? ROOT_CONTEXT, links };
 }
 
 /**
@@ -90,10 +128,12 @@ export class PointLogConsumer {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     const events: PointsAppended[] = [];
+    const offsets: string[] = [];
     for (const message of batch.messages) {
       try {
         if (!message.value) throw new Error('empty value');
         events.push(decodePointsAppended(message.value));
+        offsets.push(message.offset);
       } catch (error) {
         this.options.logger.error(
           { partition: batch.partition, offset: message.offset, key: message.key?.toString(), err: error },
@@ -102,13 +142,32 @@ export class PointLogConsumer {
       }
     }
     const lastOffset = batch.lastOffset();
-    await handler({
+    const consumed: ConsumedBatch = {
       partition: batch.partition,
       events,
+      offsets,
       lastOffset,
       highWatermark: batch.highWatermark,
       firstTimestampMs: Number(batch.messages[0].timestamp),
-    });
+    };
+    const { tracer } = this.options;
+    if (tracer) {
+      const { parent, links } = batchTraceContext(batch.messages);
+      const attributes = {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': batch.topic,
+        'messaging.destination.partition.id': String(batch.partition),
+        'messaging.consumer.group.name': this.options.groupId,
+        'messaging.batch.message_count': batch.messages.length,
+        'messaging.kafka.offset': lastOffset,
+      };
+      await inSpan(tracer, `process ${batch.topic}`, { kind: SpanKind.CONSUMER, parent, links, attributes }, () =>
+        handler(consumed),
+      );
+    } else {
+      await handler(consumed);
+    }
     payload.resolveOffset(lastOffset);
     await this.consumer.commitOffsets([
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },

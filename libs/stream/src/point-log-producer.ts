@@ -1,3 +1,5 @@
+import { context, propagation, SpanKind, type Span, type Tracer } from '@opentelemetry/api';
+import { inSpan } from '@strata/runtime';
 import { CompressionTypes, type Producer } from 'kafkajs';
 import type { PointLogRecord } from './point-log';
 
@@ -19,6 +21,11 @@ export interface PointLogProducerOptions {
   readonly ackTimeoutMs?: number;
   /** Observes each sent batch (for metrics). */
   readonly onBatch?: (batch: { records: number; ms: number; ok: boolean }) => void;
+  /**
+   * With a tracer, each append is a PRODUCER span whose context travels in the records'
+   * headers (W3C traceparent), so a consumer can continue the caller's trace.
+   */
+  readonly tracer?: Tracer;
 }
 
 /** The log could not take a write: nothing in the failed batch counts as acknowledged. */
@@ -35,6 +42,8 @@ export class LogUnavailableError extends Error {
 
 interface Waiter {
   readonly records: readonly PointLogRecord[];
+  readonly headers?: Record<string, string>;
+  readonly span?: Span;
   resolve(): void;
   reject(error: Error): void;
 }
@@ -67,8 +76,24 @@ export class PointLogProducer {
 
   append(records: readonly PointLogRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
+    const { tracer, topic } = this.options;
+    if (!tracer) return this.enqueue(records);
+    const attributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': topic,
+      'messaging.batch.message_count': records.length,
+    };
+    return inSpan(tracer, `send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, (span) => {
+      const headers: Record<string, string> = {};
+      propagation.inject(context.active(), headers);
+      return this.enqueue(records, headers, span);
+    });
+  }
+
+  private enqueue(records: readonly PointLogRecord[], headers?: Record<string, string>, span?: Span): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+      this.queue.push({ records, headers, span, resolve, reject });
       this.queuedRecords += records.length;
       if (this.queuedRecords >= this.maxBatchRecords) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
@@ -90,13 +115,15 @@ export class PointLogProducer {
     this.queue = [];
     this.queuedRecords = 0;
     const began = Date.now();
+    // Concurrent appends share one produce request; each span says how large it was.
+    for (const waiter of waiters) waiter.span?.setAttribute('strata.kafka.request_records', count);
     const send = this.producer
       .send({
         topic: this.options.topic,
         acks: -1,
         timeout: this.options.ackTimeoutMs ?? 10_000,
         compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-        messages: waiters.flatMap((w) => w.records.map((r) => ({ key: r.key, value: r.value }))),
+        messages: waiters.flatMap((w) => w.records.map((r) => ({ key: r.key, value: r.value, headers: w.headers }))),
       })
       .then(
         () => {
