@@ -33,3 +33,5 @@ export { MemoryObjectStore } from './s3/memory-object-store';
 export { dropBucket } from './s3/drop-bucket';
 export * from './cold';
 export { createColdS3, readColdS3Env, type ColdS3Config } from './s3/cold-s3-env';
+export { traceAwsClient } from './aws/aws-tracing';
+export { traceRedisPipelines } from './redis/redis-tracing';
