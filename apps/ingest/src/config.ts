@@ -1,5 +1,13 @@
 import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '@strata/model';
-import { ApiKeyStore, EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import {
+  ApiKeyStore,
+  EnvReader,
+  readServiceConfig,
+  readTracingConfig,
+  type Env,
+  type ServiceConfig,
+  type TracingConfig,
+} from '@strata/runtime';
 import { readKafkaEnv, type KafkaConfig, type LogCompression } from '@strata/stream';
 
 const DAY_MS = 86_400_000;
@@ -17,6 +25,7 @@ export interface IngestLimits {
 
 export interface IngestConfig {
   readonly service: ServiceConfig;
+  readonly tracing: TracingConfig;
   readonly apiKeys: ApiKeyStore;
   readonly kafka: KafkaConfig;
   readonly producer: { readonly lingerMs: number; readonly maxBatchRecords: number; readonly compression: LogCompression };
@@ -71,9 +80,11 @@ export function loadIngestConfig(env: Env): IngestConfig {
         `(${limits.maxPointsPerRequest}), or a full request could never pass the rate limit`,
     );
   }
+  const tracing = readTracingConfig(reader, 'ingest');
   reader.finish();
   return {
     service,
+    tracing,
     apiKeys: ApiKeyStore.parse(env['STRATA_API_KEYS']),
     kafka,
     producer,

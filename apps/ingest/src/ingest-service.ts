@@ -1,6 +1,14 @@
 import { status as grpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { IngestServiceServer, WriteRequest, WriteResponse } from '@strata/proto';
-import { grpcError, malformedRequestReason, tenantFromMetadata, type ApiKeyStore, type Logger } from '@strata/runtime';
+import type { Tracer } from '@opentelemetry/api';
+import {
+  grpcError,
+  malformedRequestReason,
+  startGrpcServerSpan,
+  tenantFromMetadata,
+  type ApiKeyStore,
+  type Logger,
+} from '@strata/runtime';
 import { MalformedRequestError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { IngestMetrics } from './ingest-metrics';
@@ -11,6 +19,8 @@ export interface IngestServiceDeps {
   readonly handler: Pick<WriteHandler, 'write'>;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
+  /** Each Write is a server span when set (tracing on). */
+  readonly tracer?: Tracer;
 }
 
 /** strata.v1.IngestService over gRPC: authentication, then the write handler. */
@@ -19,10 +29,12 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceServe
     write(call: ServerUnaryCall<WriteRequest, WriteResponse>, callback: sendUnaryData<WriteResponse>) {
       const stopTimer = deps.metrics.requestSeconds.startTimer();
       deps.metrics.inFlight.inc();
-      const finish = (code: grpcStatus) => {
+      const span = startGrpcServerSpan(deps.tracer, 'strata.v1.IngestService', 'Write', call.metadata);
+      const finish = (code: grpcStatus, details?: string) => {
         deps.metrics.inFlight.dec();
         deps.metrics.requests.inc({ code: grpcStatus[code] });
         stopTimer();
+        span.end(code, details);
       };
       let tenant: string | undefined;
       Promise.resolve()
@@ -30,16 +42,22 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceServe
           tenant = tenantFromMetadata(call.metadata, deps.keys);
           const malformed = malformedRequestReason(call.request);
           if (malformed !== undefined) throw new MalformedRequestError(malformed);
-          return deps.handler.write(tenant, call.request);
+          span.setAttributes({ 'strata.tenant': tenant });
+          const request = call.request;
+          return span.run(() => deps.handler.write(tenant!, request));
         })
         .then(
           (response) => {
+            span.setAttributes({
+              'strata.points.accepted': Number(response.accepted),
+              'strata.points.rejected': response.rejections.length,
+            });
             finish(grpcStatus.OK);
             callback(null, response);
           },
           (error: unknown) => {
             const { code, details } = toGrpcStatus(error);
-            finish(code);
+            finish(code, details);
             const level = code === grpcStatus.INTERNAL || code === grpcStatus.UNAVAILABLE ? 'error' : 'info';
             deps.logger[level]({ tenant, code: grpcStatus[code], err: error }, 'write refused');
             callback(grpcError(code, details));

@@ -5,6 +5,7 @@ import {
   createMetricsRegistry,
   DEVELOPMENT_API_KEY,
   runMain,
+  startTracing,
   tolerateMalformedRequests,
 } from '@strata/runtime';
 import { createKafka, createProducer, PointLogProducer } from '@strata/stream';
@@ -20,12 +21,15 @@ runMain(async () => {
   if (config.apiKeys.usesDevelopmentKey) {
     logger.warn({ apiKey: DEVELOPMENT_API_KEY, tenant: 'dev' }, 'STRATA_API_KEYS is not set: accepting only the development key');
   }
+  const tracing = await startTracing(config.tracing, { logger });
+  const tracer = tracing.tracer('@strata/ingest');
   const registry = createMetricsRegistry('ingest');
   const metrics = new IngestMetrics(registry);
   const kafka = createKafka(config.kafka, logger);
   const log = new PointLogProducer(createProducer(kafka, { allowAutoTopicCreation: false }), {
     topic: config.kafka.topic,
     ...config.producer,
+    tracer,
     onBatch: ({ records, ms, ok }) => {
       metrics.produceSeconds.observe({ result: ok ? 'ok' : 'error' }, ms / 1_000);
       metrics.produceBatchRecords.observe(records);
@@ -43,6 +47,7 @@ runMain(async () => {
     config: config.service,
     logger,
     registry,
+    tracing,
     reflection: strataPackageDefinition(),
     maxReceiveMessageLength: config.limits.maxRequestBytes,
     components: [{ name: 'kafka-producer', start: () => log.start(), stop: () => log.stop() }],
@@ -50,7 +55,7 @@ runMain(async () => {
       {
         name: 'strata.v1.IngestService',
         definition: tolerateMalformedRequests(IngestServiceService),
-        implementation: createIngestService({ keys: config.apiKeys, handler, metrics, logger }),
+        implementation: createIngestService({ keys: config.apiKeys, handler, metrics, logger, tracer }),
       },
     ],
   });

@@ -20,4 +20,11 @@ export {
   type TracingConfig,
   type TracesSampler,
 } from './tracing';
-export { contextFromMetadata, grpcServerSpanOptions, injectIntoMetadata, inSpan, markSpanFailed } from './tracing-spans';
+export {
+  contextFromMetadata,
+  injectIntoMetadata,
+  inSpan,
+  markSpanFailed,
+  startGrpcServerSpan,
+  type GrpcCallSpan,
+} from './tracing-spans';

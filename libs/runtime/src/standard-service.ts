@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import { OpsServer, type ReadinessCheck } from './ops-server';
 import type { ServiceConfig } from './service-config';
 import { ServiceRunner, type Lifecycle } from './service-runner';
+import type { Tracing } from './tracing';
 
 export interface StandardServiceOptions {
   readonly config: ServiceConfig;
@@ -19,6 +20,8 @@ export interface StandardServiceOptions {
   readonly components?: readonly Lifecycle[];
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Shut down after every component has stopped, so their last spans are exported. */
+  readonly tracing?: Tracing;
 }
 
 export interface StandardService {
@@ -34,7 +37,7 @@ export interface StandardService {
  * health to not-ready.
  */
 export function buildStandardService(options: StandardServiceOptions): StandardService {
-  const { config, logger } = options;
+  const { config, logger, tracing } = options;
   const ops = new OpsServer({
     host: config.host,
     port: config.opsPort,
@@ -53,6 +56,7 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
   });
   const lifecycle: Lifecycle[] = [
     { name: 'ops-server', start: () => ops.start(), stop: () => ops.stop() },
+    ...(tracing?.enabled ? [{ name: 'tracing', start: async () => undefined, stop: () => tracing.shutdown() }] : []),
     ...(options.components ?? []),
     { name: 'grpc-server', start: () => grpc.start(), stop: () => grpc.stop(config.shutdownGraceMs) },
   ];

@@ -1,9 +1,10 @@
-import type { Metadata } from '@grpc/grpc-js';
+import { status as grpcStatus, type Metadata } from '@grpc/grpc-js';
 import {
   context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
+  trace,
   SpanStatusCode,
   type Attributes,
   type Context,
@@ -62,11 +63,56 @@ export function injectIntoMetadata(metadata: Metadata): Metadata {
   return metadata;
 }
 
-/** Attributes and kind of a gRPC server span, following the RPC semantic conventions. */
-export function grpcServerSpanOptions(service: string, method: string, metadata: Metadata, attributes: Attributes = {}) {
+/** gRPC codes that mean the server failed (the RPC conventions); other codes are the caller's. */
+const SERVER_FAULTS: ReadonlySet<grpcStatus> = new Set([
+  grpcStatus.UNKNOWN,
+  grpcStatus.DEADLINE_EXCEEDED,
+  grpcStatus.UNIMPLEMENTED,
+  grpcStatus.INTERNAL,
+  grpcStatus.UNAVAILABLE,
+  grpcStatus.DATA_LOSS,
+]);
+
+/** The server span of one gRPC call; a shared no-op when tracing is off. */
+export interface GrpcCallSpan {
+  /** Runs `fn` with this span active, so spans started inside become its children. */
+  run<T>(fn: () => T): T;
+  setAttributes(attributes: Attributes): void;
+  /** Ends the span with the call's status; server-side failures mark it as an error. */
+  end(code: grpcStatus, details?: string): void;
+}
+
+const NO_CALL_SPAN: GrpcCallSpan = Object.freeze({
+  run: <T>(fn: () => T): T => fn(),
+  setAttributes: () => undefined,
+  end: () => undefined,
+});
+
+/**
+ * Starts the SERVER span of a gRPC call (`strata.v1.QueryService/Read`), continuing the
+ * caller's trace when its metadata carries a traceparent.
+ */
+export function startGrpcServerSpan(
+  tracer: Tracer | undefined,
+  service: string,
+  method: string,
+  metadata: Metadata,
+): GrpcCallSpan {
+  if (!tracer) return NO_CALL_SPAN;
+  const parent = contextFromMetadata(metadata);
+  const span = tracer.startSpan(
+    `${service}/${method}`,
+    { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method } },
+    parent,
+  );
+  const active = trace.setSpan(parent, span);
   return {
-    kind: SpanKind.SERVER,
-    parent: contextFromMetadata(metadata),
-    attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method, ...attributes },
+    run: (fn) => context.with(active, fn),
+    setAttributes: (attributes) => span.setAttributes(attributes),
+    end: (code, details) => {
+      span.setAttribute('rpc.grpc.status_code', code);
+      if (SERVER_FAULTS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: details ?? grpcStatus[code] });
+      span.end();
+    },
   };
 }

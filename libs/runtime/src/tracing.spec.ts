@@ -1,11 +1,11 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { EnvReader, type Env } from './env-reader';
 import { ConfigError } from './errors';
 import { createLogger } from './logger';
 import { readTracingConfig, startTracing, TRACING_OFF, type TracingConfig } from './tracing';
-import { contextFromMetadata, injectIntoMetadata, inSpan } from './tracing-spans';
+import { contextFromMetadata, injectIntoMetadata, inSpan, startGrpcServerSpan } from './tracing-spans';
 
 function parse(env: Env): TracingConfig {
   const reader = new EnvReader(env);
@@ -142,6 +142,34 @@ describe('startTracing', () => {
     }
   });
 
+  it('continues the caller\'s trace in gRPC server spans and marks only server faults as errors', async () => {
+    const exporter = new KeepingExporter();
+    const tracing = await startTracing(parse({ OTEL_TRACES_EXPORTER: 'otlp' }), { logger, createExporter: () => exporter });
+    try {
+      const tracer = tracing.tracer('@strata/test');
+      const metadata = new Metadata();
+      metadata.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+      const refused = startGrpcServerSpan(tracer, 'strata.v1.IngestService', 'Write', metadata);
+      await refused.run(() => inSpan(tracer, 'child', {}, async () => undefined));
+      refused.end(status.INVALID_ARGUMENT, 'bad point');
+      const failed = startGrpcServerSpan(tracer, 'strata.v1.QueryService', 'Read', new Metadata());
+      failed.end(status.INTERNAL, 'redis down');
+      await tracing.shutdown();
+      const byName = Object.fromEntries(exporter.getFinishedSpans().map((span) => [span.name, span]));
+      const write = byName['strata.v1.IngestService/Write'];
+      expect(write.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+      expect(write.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+      expect(write.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.method': 'Write', 'rpc.grpc.status_code': 3 });
+      expect(write.status.code).toBe(SpanStatusCode.UNSET);
+      expect(byName['child'].parentSpanContext?.spanId).toBe(write.spanContext().spanId);
+      const read = byName['strata.v1.QueryService/Read'];
+      expect(read.parentSpanContext).toBeUndefined();
+      expect(read.status).toEqual({ code: SpanStatusCode.ERROR, message: 'redis down' });
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
   it('extracts nothing and creates no spans once shut down', async () => {
     const tracing = await startTracing(parse({ OTEL_TRACES_EXPORTER: 'otlp' }), {
       logger,
@@ -154,6 +182,8 @@ describe('startTracing', () => {
   });
 
   it('runs the function without a span when there is no tracer', async () => {
+    const call = startGrpcServerSpan(undefined, 'strata.v1.IngestService', 'Write', new Metadata());
+    expect(call.run(() => 42)).toBe(42);
     const fn = jest.fn(async (span: unknown) => span);
     await expect(inSpan(undefined, 'unused', {}, fn)).resolves.toBeUndefined();
     expect(fn).toHaveBeenCalledWith(undefined);
