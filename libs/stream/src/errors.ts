@@ -20,3 +20,13 @@ export class KafkaNotReadyError extends Error {
     this.name = 'KafkaNotReadyError';
   }
 }
+
+/** MSK IAM could not sign a token: no usable AWS credentials (yet). Retried on reconnect. */
+export class MskIamCredentialsError extends Error {
+  readonly retriable = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MskIamCredentialsError';
+  }
+}

@@ -1,11 +1,12 @@
 export { createKafka, toKafkaJsConfig, validateKafkaConfig, parseBrokerList, kafkaLogCreator } from './kafka-config';
-export type { KafkaConfig, KafkaTlsConfig, KafkaSaslConfig, KafkaLogLevel } from './kafka-config';
+export type { KafkaConfig, KafkaTlsConfig, KafkaSaslConfig, KafkaAwsMskIamConfig, KafkaLogLevel } from './kafka-config';
+export { createMskIamToken, mskIamTokenProvider, type AwsCredentials, type AwsCredentialsProvider, type MskIamToken } from './msk-iam';
 export { ensureTopic } from './topic';
 export type { TopicSpec, EnsureTopicResult } from './topic';
 export { checkKafka } from './health';
 export type { KafkaClusterState } from './health';
 export { createProducer, partitionForKey } from './producer';
-export { KafkaConfigError, KafkaNotReadyError } from './errors';
+export { KafkaConfigError, KafkaNotReadyError, MskIamCredentialsError } from './errors';
 export type { StreamLogger } from './logger';
 // Types only, so callers can hold clients without importing kafkajs themselves.
 export type { Admin, Consumer, Kafka, Producer } from 'kafkajs';

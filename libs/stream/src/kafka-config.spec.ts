@@ -20,6 +20,16 @@ describe('validateKafkaConfig', () => {
     expect(attempt).toThrow(expect.objectContaining({ field }));
   });
 
+  it.each<[string, Partial<KafkaConfig>, string]>([
+    ['aws-msk-iam without TLS', { sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' } }, 'tls'],
+    ['aws-msk-iam with TLS false', { tls: false, sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' } }, 'tls'],
+    ['aws-msk-iam without a region', { tls: true, sasl: { mechanism: 'aws-msk-iam', region: '' } }, 'sasl.region'],
+    ['aws-msk-iam with a zone for a region', { tls: true, sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1a' } }, 'sasl.region'],
+  ])('rejects %s, naming the field', (_, override, field) => {
+    const attempt = () => validateKafkaConfig({ ...valid, ...override });
+    expect(attempt).toThrow(expect.objectContaining({ name: 'KafkaConfigError', field }));
+  });
+
   it('accepts several brokers and host names', () => {
     expect(() => validateKafkaConfig({ ...valid, brokers: ['b-1.msk.internal:9094', '10.0.0.2:9092'] })).not.toThrow();
   });
@@ -54,6 +64,25 @@ describe('toKafkaJsConfig', () => {
     expect(out.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' });
     expect(out.retry).toEqual({ retries: 2, initialRetryTime: 50 });
     expect(out.logLevel).toBe(logLevel.DEBUG);
+  });
+
+  it('turns aws-msk-iam into OAUTHBEARER whose token is signed for the region', async () => {
+    const out = toKafkaJsConfig({
+      ...valid,
+      tls: true,
+      sasl: {
+        mechanism: 'aws-msk-iam',
+        region: 'ap-southeast-2',
+        credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+        now: () => Date.parse('2026-03-04T05:06:07Z'),
+      },
+    });
+    expect(out.ssl).toBe(true);
+    const sasl = out.sasl as { mechanism: string; oauthBearerProvider: () => Promise<{ value: string }> };
+    expect(sasl.mechanism).toBe('oauthbearer');
+    const url = new URL(Buffer.from((await sasl.oauthBearerProvider()).value, 'base64url').toString());
+    expect(url.host).toBe('kafka.ap-southeast-2.amazonaws.com');
+    expect(url.searchParams.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20260304/ap-southeast-2/kafka-cluster/aws4_request');
   });
 
   it('leaves TLS off when it is false', () => {

@@ -1,6 +1,8 @@
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { KafkaConfigError } from './errors';
 import type { StreamLogger } from './logger';
+import { mskIamTokenProvider, type AwsCredentialsProvider } from './msk-iam';
 
 /** TLS towards the brokers (MSK, Confluent...). Unused by the local stack. */
 export interface KafkaTlsConfig {
@@ -14,11 +16,23 @@ export interface KafkaTlsConfig {
   rejectUnauthorized?: boolean;
 }
 
-/** SASL credentials. Typed now so configs can carry them; wired to kafkajs as-is. */
+/** Amazon MSK IAM access control: OAUTHBEARER with a SigV4-signed token (msk-iam.ts). */
+export interface KafkaAwsMskIamConfig {
+  mechanism: 'aws-msk-iam';
+  /** The cluster's region; the token is signed for `kafka.<region>.amazonaws.com`. */
+  region: string;
+  /** @default the AWS default credential chain (env, web identity / IRSA, ECS, IMDS...) */
+  credentials?: AwsCredentialsProvider;
+  /** Clock for token lifetimes. @default Date.now */
+  now?: () => number;
+}
+
+/** SASL credentials. plain and SCRAM go to kafkajs as-is; aws-msk-iam becomes OAUTHBEARER. */
 export type KafkaSaslConfig =
   | { mechanism: 'plain'; username: string; password: string }
   | { mechanism: 'scram-sha-256'; username: string; password: string }
-  | { mechanism: 'scram-sha-512'; username: string; password: string };
+  | { mechanism: 'scram-sha-512'; username: string; password: string }
+  | KafkaAwsMskIamConfig;
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -44,6 +58,7 @@ export interface KafkaConfig {
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const BROKER = /^[^\s:]+:\d{1,5}$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** Throws a KafkaConfigError naming the first setting that cannot work. */
 export function validateKafkaConfig(config: KafkaConfig): void {
@@ -56,6 +71,16 @@ export function validateKafkaConfig(config: KafkaConfig): void {
   if (config.clientId.trim() === '') throw new KafkaConfigError('clientId', 'must not be empty');
   if (!TOPIC_NAME.test(config.topic) || config.topic === '.' || config.topic === '..') {
     throw new KafkaConfigError('topic', `"${config.topic}" is not a legal Kafka topic name ([a-zA-Z0-9._-]{1,249})`);
+  }
+  if (config.sasl?.mechanism === 'aws-msk-iam') {
+    // MSK serves IAM only on its TLS listener (port 9098 in-VPC); without TLS the handshake
+    // fails with a bare disconnect, so refuse here with the reason.
+    if (config.tls === undefined || config.tls === false) {
+      throw new KafkaConfigError('tls', 'SASL mechanism aws-msk-iam needs TLS (MSK serves IAM on its TLS listener only)');
+    }
+    if (!AWS_REGION.test(config.sasl.region)) {
+      throw new KafkaConfigError('sasl.region', `"${config.sasl.region}" is not an AWS region (like eu-west-1); aws-msk-iam signs for one`);
+    }
   }
 }
 
@@ -99,7 +124,7 @@ export function toKafkaJsConfig(config: KafkaConfig, logger?: StreamLogger): Kaf
     logLevel: LEVELS[config.logLevel ?? 'warn'],
   };
   if (config.tls !== undefined && config.tls !== false) out.ssl = config.tls;
-  if (config.sasl) out.sasl = config.sasl as SASLOptions;
+  if (config.sasl) out.sasl = toKafkaJsSasl(config.sasl);
   if (config.retry) {
     out.retry = {
       ...(config.retry.retries !== undefined && { retries: config.retry.retries }),
@@ -109,6 +134,18 @@ export function toKafkaJsConfig(config: KafkaConfig, logger?: StreamLogger): Kaf
   }
   if (logger) out.logCreator = kafkaLogCreator(logger);
   return out;
+}
+
+function toKafkaJsSasl(sasl: KafkaSaslConfig): SASLOptions {
+  if (sasl.mechanism !== 'aws-msk-iam') return sasl;
+  return {
+    mechanism: 'oauthbearer',
+    oauthBearerProvider: mskIamTokenProvider({
+      region: sasl.region,
+      credentials: sasl.credentials ?? defaultProvider(),
+      ...(sasl.now && { now: sasl.now }),
+    }),
+  };
 }
 
 /** A kafkajs client for the config. Without a logger kafkajs logs JSON to the console. */

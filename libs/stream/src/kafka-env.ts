@@ -1,11 +1,13 @@
 import type { EnvReader } from '@strata/runtime';
 import { parseBrokerList, type KafkaConfig, type KafkaSaslConfig } from './kafka-config';
 
-const SASL_MECHANISMS = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
+const SASL_MECHANISMS = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
 
 /**
  * Reads the Kafka connection settings every Kafka-using process shares. Local defaults
  * point at the stack on 127.0.0.1:9092; in a cluster the chart sets brokers, TLS and SASL.
+ * `aws-msk-iam` takes no username or password: it signs with the AWS default credential
+ * chain for AWS_REGION.
  */
 export function readKafkaEnv(reader: EnvReader, clientId: string): KafkaConfig {
   const brokers = parseBrokerList(reader.string('STRATA_KAFKA_BROKERS', '127.0.0.1:9092'));
@@ -13,7 +15,11 @@ export function readKafkaEnv(reader: EnvReader, clientId: string): KafkaConfig {
   const tls = reader.bool('STRATA_KAFKA_TLS', false);
   const mechanism = reader.oneOf('STRATA_KAFKA_SASL_MECHANISM', SASL_MECHANISMS, 'none');
   let sasl: KafkaSaslConfig | undefined;
-  if (mechanism !== 'none') {
+  if (mechanism === 'aws-msk-iam') {
+    // No default region: a token signed for the wrong one fails as a bare SASL error.
+    sasl = { mechanism, region: reader.string('AWS_REGION') };
+    if (!tls) reader.problem('STRATA_KAFKA_SASL_MECHANISM=aws-msk-iam needs STRATA_KAFKA_TLS=true (MSK serves IAM on its TLS listener only)');
+  } else if (mechanism !== 'none') {
     sasl = {
       mechanism,
       username: reader.string('STRATA_KAFKA_SASL_USERNAME'),
