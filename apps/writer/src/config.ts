@@ -1,4 +1,11 @@
-import { EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import {
+  EnvReader,
+  readServiceConfig,
+  readTracingConfig,
+  type Env,
+  type ServiceConfig,
+  type TracingConfig,
+} from '@strata/runtime';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
 
@@ -26,6 +33,7 @@ export interface WriterConfig {
   readonly seriesCacheSize: number;
   /** Rebuild mode: replay the log from this time in a separate consumer group, then exit. */
   readonly replayFromMs?: number;
+  readonly tracing: TracingConfig;
 }
 
 /** `--replay-from <ISO time | epoch ms>` from the command line, or undefined. */
@@ -49,6 +57,7 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
   if (DAY % windowMs !== 0) reader.problem(`STRATA_WINDOW_MS=${windowMs} must divide a day (86400000) evenly`);
   const config: WriterConfig = {
     service,
+    tracing: readTracingConfig(reader, 'writer'),
     kafka: readKafkaEnv(reader, 'strata-writer'),
     groupId: reader.string('STRATA_WRITER_GROUP_ID', 'strata-writer'),
     redis: readHotRedisEnv(reader),

@@ -1,7 +1,22 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { buildStandardService, createLogger, createMetricsRegistry, runMain, type Lifecycle } from '@strata/runtime';
-import { checkRedis, createDynamoDb, createHotRedis, DynamoWarmStore, RedisHotStore } from '@strata/storage';
+import {
+  buildStandardService,
+  createLogger,
+  createMetricsRegistry,
+  runMain,
+  startTracing,
+  type Lifecycle,
+} from '@strata/runtime';
+import {
+  checkRedis,
+  createDynamoDb,
+  createHotRedis,
+  DynamoWarmStore,
+  RedisHotStore,
+  traceAwsClient,
+  traceRedisPipelines,
+} from '@strata/storage';
 import { createKafka, PointLogConsumer } from '@strata/stream';
 import { loadWriterConfig } from './config';
 import { Projector } from './projector';
@@ -14,10 +29,12 @@ import { WriterMetrics } from './writer-metrics';
 runMain(async () => {
   const config = loadWriterConfig(process.env, process.argv.slice(2));
   const logger = createLogger({ service: 'writer', level: config.service.logLevel });
+  const tracing = await startTracing(config.tracing, { logger });
+  const tracer = tracing.tracer('@strata/writer');
   const registry = createMetricsRegistry('writer');
   const metrics = new WriterMetrics(registry);
-  const redis = createHotRedis(config.redis);
-  const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
+  const redis = traceRedisPipelines(createHotRedis(config.redis), tracer);
+  const dynamo = traceAwsClient(createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region }), tracer);
   const hot = new RedisHotStore(redis, {
     windowMs: config.windowMs,
     sealGraceMs: config.sealGraceMs,
@@ -32,6 +49,7 @@ runMain(async () => {
     groupId,
     logger,
     seekToTimestampMs: config.replayFromMs,
+    tracer,
     onAssignment: () => void sealer.releaseUnowned(),
   });
   const cache = new SeriesCache(config.seriesCacheSize, 10 * 60_000);
@@ -79,6 +97,7 @@ runMain(async () => {
     config: config.service,
     logger,
     registry,
+    tracing,
     components,
     readinessChecks: {
       redis: () => checkRedis(redis).then(() => true as const, (e: Error) => `redis: ${e.message}`),
