@@ -12,6 +12,8 @@ export const RejectionCode = {
   NON_FINITE_VALUE: 'NON_FINITE_VALUE',
   TOO_FAR_IN_FUTURE: 'TOO_FAR_IN_FUTURE',
   TOO_OLD: 'TOO_OLD',
+  /** The series is new and its tenant already has its maximum of active series. */
+  SERIES_LIMIT_EXCEEDED: 'SERIES_LIMIT_EXCEEDED',
 } as const;
 
 export type RejectionCode = (typeof RejectionCode)[keyof typeof RejectionCode];

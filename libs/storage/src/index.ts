@@ -22,6 +22,7 @@ export type { default as Redis, Cluster as RedisCluster } from 'ioredis';
 export type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 export type { S3Client } from '@aws-sdk/client-s3';
 export { RedisHotStore, type HotPoint, type HotSeriesWrite, type HotStoreOptions, type SealInput } from './hot/hot-store';
+export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, type SeriesAdmission, type SeriesAdmissionRequest, type SeriesRegistryOptions } from './hot/series-registry';
 export { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot/hot-keys';
 export { DynamoWarmStore, warmPartitionKey, type WarmChunk, type WarmStoreOptions, type WarmWriteEvents } from './dynamodb/warm-store';
 export { HotChunkCorruptError, HotReadError, mergeHotWindow, RedisHotReader, type HotReaderOptions, type HotWindowParts } from './hot/hot-reader';
