@@ -28,7 +28,12 @@ WORKDIR /workspace
 ENV CI=true NX_DAEMON=false NX_TUI=false NX_NO_CLOUD=true
 # The lockfile first, so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
+# An egress proxy that re-signs TLS needs its CA: pass it as a build secret (never a layer),
+#   --secret id=npm_ca,src=/path/to/ca.pem
+# and npm trusts it on top of Node's own store; without the secret nothing changes.
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm_ca \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm install --no-audit --no-fund
 COPY . .
 RUN npx --no-install nx build "$APP" --outputStyle=stream
 
@@ -36,7 +41,9 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: none of the production dependencies needs one to work.
-RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm_ca \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \
+    npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${RUNTIME_IMAGE}
 ARG APP
