@@ -54,7 +54,7 @@ runMain(async () => {
   });
   const cache = new SeriesCache(config.seriesCacheSize, 10 * 60_000);
   const utilisation = new UtilisationTracker();
-  const projector = new Projector({ hot, cache, metrics, utilisation, logger, now: Date.now });
+  const projector = new Projector({ hot, cache, metrics, utilisation, logger, now: Date.now, replay: replaying });
   const sealer = new Sealer({
     hot,
     warm,

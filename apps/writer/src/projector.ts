@@ -13,12 +13,22 @@ export interface ProjectorDeps {
   readonly utilisation: UtilisationTracker;
   readonly logger: Logger;
   readonly now: () => number;
+  /**
+   * The replay group (`--replay-from`): apply a record only where Redis holds no write of
+   * its points from a later record, since the main group may already have projected one.
+   * @default false
+   */
+  readonly replay?: boolean;
 }
 
 /**
  * Projects a batch of log records into the hot tier. Resolves once Redis has every point;
  * the consumer commits the batch's offsets only then. Throwing leaves the offsets where
  * they were, and Kafka re-delivers the batch (rewriting the same values is harmless).
+ *
+ * Every point is stored with its record's offset. The main group applies records in log
+ * order and overwrites; the replay group writes only over older offsets, so old records it
+ * applies late never replace what clients wrote meanwhile (docs/write-path.md).
  */
 export class Projector {
   constructor(private readonly deps: ProjectorDeps) {}
@@ -28,15 +38,19 @@ export class Projector {
     const began = this.deps.now();
     const writes: HotSeriesWrite[] = [];
     let points = 0;
-    for (const event of batch.events) {
+    batch.events.forEach((event, i) => {
       const series = event.series;
-      if (!series || series.points.length === 0) continue;
+      if (!series || series.points.length === 0) return;
       const key = seriesKey(series.name, series.labels);
-      writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index: cache.touch(`${event.tenant}/${key}`) });
+      const offset = Number(batch.offsets[i]);
+      if (!Number.isSafeInteger(offset)) {
+        throw new Error(`record ${i} of partition ${batch.partition} (last offset ${batch.lastOffset}) has no usable offset: ${batch.offsets[i]}`);
+      }
+      writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index: cache.touch(`${event.tenant}/${key}`), offset });
       points += series.points.length;
-    }
+    });
     try {
-      await this.deps.hot.append(batch.partition, writes);
+      await this.deps.hot.append(batch.partition, writes, { ifNewer: this.deps.replay ?? false });
     } catch (error) {
       metrics.errors.inc({ tier: 'redis' });
       this.deps.logger.error(

@@ -40,6 +40,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
 
   const batch = (points: Array<[number, number]>, name = 'cpu'): ConsumedBatch => ({
     partition,
+    offsets: [String(offset)],
     lastOffset: String(offset++),
     highWatermark: String(offset),
     firstTimestampMs: now,
@@ -103,7 +104,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     const overtaken = new Sealer({
       hot,
       warm: {
-        getChunk: warm.getChunk.bind(warm),
+        getSealedChunk: warm.getSealedChunk.bind(warm),
         putChunks: async () => {
           await redis.set(hotKeys.lease(partition), 'another-writer'); // our lease expired and was taken
         },
@@ -127,7 +128,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     await projector.project(batch([[start, 7]], 'mem'));
     const broken = new Sealer({
       hot,
-      warm: { getChunk: warm.getChunk.bind(warm), putChunks: async () => Promise.reject(new Error('table is gone')) },
+      warm: { getSealedChunk: warm.getSealedChunk.bind(warm), putChunks: async () => Promise.reject(new Error('table is gone')) },
       partitions: () => [partition],
       owner: 'spec',
       metrics,

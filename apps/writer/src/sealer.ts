@@ -1,10 +1,11 @@
-import { decodeChunk, encodeChunk, type DynamoWarmStore, type RedisHotStore, type SealInput, type WarmChunk, type WindowRef } from '@strata/storage';
-import type { Logger } from '@strata/runtime';
+import { decodeChunk, EMPTY_COLUMNS, encodeChunk, mergeOverSealed, unsealedColumns, type DynamoWarmStore, type RedisHotStore, type SealInput, type WarmChunk, type WindowRef } from '@strata/storage';
+import type { Tracer } from '@opentelemetry/api';
+import { inSpan, type Logger } from '@strata/runtime';
 import type { WriterMetrics } from './writer-metrics';
 
 export interface SealerDeps {
   readonly hot: Pick<RedisHotStore, 'dueWindows' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
-  readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getChunk'>;
+  readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk'>;
   /** Partitions whose windows this instance seals (its consumer assignment). */
   readonly partitions: () => readonly number[];
   /** Unique per process; names the lease holder. */
@@ -16,6 +17,8 @@ export interface SealerDeps {
   readonly batchSize: number;
   /** @default 30000 */
   readonly leaseMs?: number;
+  /** Each partition's seal (when windows are due) is a span when set. */
+  readonly tracer?: Tracer;
 }
 
 /** This instance's sealing lease on a partition expired and another writer took it. */
@@ -58,6 +61,8 @@ interface Prepared {
   readonly window: WindowRef;
   readonly chunk?: WarmChunk;
   readonly reseal: boolean;
+  /** The chunk equals the warm item already (every unsealed point was older): Redis only. */
+  readonly unchanged?: boolean;
 }
 
 /**
@@ -137,7 +142,10 @@ export class Sealer {
       if (!(await hot.acquireLease(partition, this.deps.owner, this.leaseMs))) continue;
       this.held.add(partition);
       const due = await hot.dueWindows(partition, this.deps.now(), this.deps.batchSize);
-      if (due.length > 0) sealed += await this.sealWindows(partition, due);
+      if (due.length > 0) {
+        const attributes = { 'strata.partition': partition, 'strata.windows': due.length };
+        sealed += await inSpan(this.deps.tracer, 'seal windows', { attributes }, () => this.sealWindows(partition, due));
+      }
       backlog += await hot.backlog(partition);
     }
     metrics.sealBacklog.set(backlog);
@@ -151,7 +159,7 @@ export class Sealer {
     const prepared = await mapConcurrently(windows, SEAL_CONCURRENCY, async (window) =>
       this.prepare(partition, await hot.beginSeal(window)),
     );
-    const chunks = prepared.flatMap((p) => (p.chunk ? [p.chunk] : []));
+    const chunks = prepared.flatMap((p) => (p.chunk && !p.unchanged ? [p.chunk] : []));
     try {
       // BatchWriteItem calls of 25 items, a few in flight: one call at a time leaves most of
       // the table's (and DynamoDB Local's) capacity unused.
@@ -179,7 +187,7 @@ export class Sealer {
     const now = this.deps.now();
     await mapConcurrently(prepared, SEAL_CONCURRENCY, async (p) => {
       if (p.chunk) {
-        await hot.finishSeal(p.window, partition, p.chunk.chunk, now);
+        await hot.finishSeal(p.window, partition, p.chunk.chunk, now, p.chunk.sealOffset);
         metrics.windowsSealed.inc({ kind: p.reseal ? 'reseal' : 'first' });
       } else {
         await hot.settleDue(p.window, partition);
@@ -220,32 +228,34 @@ export class Sealer {
     }
   }
 
-  /** Merges new points over the previous seal of the window; newer points win. */
+  /**
+   * Merges new points over the previous seal of the window. A point replaces a sealed value
+   * only if its record is newer than every record the seal reflects (the seal offset), so
+   * a replayed old record cannot undo a newer sealed write (docs/write-path.md).
+   */
   private async prepare(partition: number, input: SealInput): Promise<Prepared> {
     const { window } = input;
-    let previous: Uint8Array | undefined = input.packed ?? undefined;
+    // Nothing unsealed (e.g. a replayed record whose points Redis already held newer): the
+    // previous seal stands, no warm write.
+    if (input.points.length === 0) return { partition, window, reseal: false };
+    let previous: { chunk: Uint8Array; sealOffset?: number } | undefined = input.packed ?? undefined;
     // Without a packed copy in Redis the warm tier may still hold earlier points of this
     // window: its packed copy expired (a very late point), or Redis lost its state since the
     // window was sealed. Either way the new chunk must include them, so read the item
     // (one read unit per first seal of a window; a missing item costs the same).
     if (!previous) {
-      previous = await this.deps.warm.getChunk(window.tenant, window.seriesKey, window.start);
+      previous = await this.deps.warm.getSealedChunk(window.tenant, window.seriesKey, window.start);
     }
-    const merged = new Map<number, number>();
-    if (previous) {
-      const decoded = decodeChunk(previous);
-      for (let i = 0; i < decoded.timestamps.length; i++) merged.set(decoded.timestamps[i], decoded.values[i]);
-    }
-    for (const point of input.points) merged.set(point.timestampMs, point.value);
-    if (merged.size === 0) return { partition, window, reseal: false };
-    const timestamps = [...merged.keys()].sort((a, b) => a - b);
-    const values = Float64Array.from(timestamps, (t) => merged.get(t)!);
-    const chunk = encodeChunk({ timestamps, values });
+    const sealed = previous ? decodeChunk(previous.chunk) : EMPTY_COLUMNS;
+    const merged = mergeOverSealed(unsealedColumns(input.points), sealed, previous?.sealOffset);
+    const count = merged.timestamps.length;
+    const chunk = encodeChunk({ timestamps: merged.timestamps, values: merged.values });
     return {
       partition,
       window,
       reseal: previous !== undefined,
-      chunk: { tenant: window.tenant, seriesKey: window.seriesKey, start: window.start, chunk, count: timestamps.length },
+      unchanged: previous !== undefined && merged.taken === 0,
+      chunk: { tenant: window.tenant, seriesKey: window.seriesKey, start: window.start, chunk, count, ...(merged.sealOffset === undefined ? {} : { sealOffset: merged.sealOffset }) },
     };
   }
 }

@@ -8,6 +8,8 @@ import { decodePointsAppended } from './point-log';
 export interface ConsumedBatch {
   readonly partition: number;
   readonly events: readonly PointsAppended[];
+  /** Kafka offset of each event's record, parallel to `events`: orders the writes of a series. */
+  readonly offsets: readonly string[];
   /** Offset of the last record in the batch. */
   readonly lastOffset: string;
   /** The partition's high watermark when the batch was fetched: lag = hw - lastOffset - 1. */
@@ -126,10 +128,12 @@ export class PointLogConsumer {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     const events: PointsAppended[] = [];
+    const offsets: string[] = [];
     for (const message of batch.messages) {
       try {
         if (!message.value) throw new Error('empty value');
         events.push(decodePointsAppended(message.value));
+        offsets.push(message.offset);
       } catch (error) {
         this.options.logger.error(
           { partition: batch.partition, offset: message.offset, key: message.key?.toString(), err: error },
@@ -141,6 +145,7 @@ export class PointLogConsumer {
     const consumed: ConsumedBatch = {
       partition: batch.partition,
       events,
+      offsets,
       lastOffset,
       highWatermark: batch.highWatermark,
       firstTimestampMs: Number(batch.messages[0].timestamp),

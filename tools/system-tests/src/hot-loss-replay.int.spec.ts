@@ -71,14 +71,12 @@ describe('hot tier lost (FLUSHALL), rebuilt by writer --replay-from', () => {
     }),
   );
 
-  // QUARANTINED, KNOWN BUG (apps/writer: the replay group projects with the same plain HSETs
-  // as the main group, with nothing ordering the two): a batch the replay fetched before a
-  // client rewrote a point, but projects after the main group projected the rewrite, puts
-  // the older value back; nothing corrects it when that batch was the replay's last (it
-  // exits once it reaches the end offsets it started with). A race at the end of the
-  // replay: 1 run in 5 left 500 points with their pre-rewrite values. Enable this spec
-  // once a replayed write can no longer overwrite a newer one.
-  it.skip('keeps the values clients rewrite while the replay runs', () =>
+  // A batch the replay fetched before a client rewrote a point, but projects after the main
+  // group projected (and maybe sealed) the rewrite, must not put the older value back:
+  // every hot value carries its record's offset, the replay writes only over older ones,
+  // and a seal keeps its highest offset (docs/write-path.md, "Log order in the hot tier").
+  // This once left 500 points with their pre-rewrite values in 1 run of 5.
+  it('keeps the values clients rewrite while the replay runs', () =>
     system!.saveLogsOnFailure(async (sys) => {
       expect(plan).toBeDefined();
       expect(await sys.redis().flushall()).toBe('OK');

@@ -20,6 +20,8 @@ export interface WarmChunk {
   /** Chunk-codec bytes of every point of the window. */
   readonly chunk: Uint8Array;
   readonly count: number;
+  /** Highest Kafka record offset the chunk's points came from (attribute `so`; docs/write-path.md). */
+  readonly sealOffset?: number;
 }
 
 export interface WarmWriteEvents {
@@ -95,6 +97,11 @@ export class DynamoWarmStore {
   }
 
   async getChunk(tenant: string, seriesKey: string, start: number): Promise<Uint8Array | undefined> {
+    return (await this.getSealedChunk(tenant, seriesKey, start))?.chunk;
+  }
+
+  /** The chunk of a window with its seal offset (absent on items written before it was kept). */
+  async getSealedChunk(tenant: string, seriesKey: string, start: number): Promise<{ chunk: Uint8Array; sealOffset?: number } | undefined> {
     const out = await this.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
@@ -105,7 +112,10 @@ export class DynamoWarmStore {
         ConsistentRead: true,
       }),
     );
-    return out.Item?.['c']?.B;
+    const chunk = out.Item?.['c']?.B;
+    if (!chunk) return undefined;
+    const sealOffset = out.Item?.['so']?.N;
+    return sealOffset === undefined ? { chunk } : { chunk, sealOffset: Number(sealOffset) };
   }
 
   /**
@@ -248,6 +258,7 @@ function toPutRequest(chunk: WarmChunk): WriteRequest {
         [WARM_TABLE_KEY.sortKey]: { N: String(chunk.start) },
         c: { B: chunk.chunk },
         n: { N: String(chunk.count) },
+        ...(chunk.sealOffset === undefined ? {} : { so: { N: String(chunk.sealOffset) } }),
         // Puts the item in the archive index (warm-table.ts, ARCHIVE_INDEX).
         [ARCHIVE_INDEX.partitionKey]: { S: archiveIndexKey(Math.floor(chunk.start / DAY_MS), archiveIndexShard(chunk.tenant, chunk.seriesKey)) },
       },

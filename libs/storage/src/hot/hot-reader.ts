@@ -3,6 +3,8 @@ import { decodeChunk } from '../codec';
 import { StorageError } from '../errors';
 import { hotKeys, seriesId, windowStart } from './hot-keys';
 import { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from './hot-reader-merge';
+import { decodeHotValue, decodePackedHot } from './hot-value';
+import { mayBeSuperseded, withoutSuperseded, type UnsealedColumns } from './seal-merge';
 
 type Client = Redis | Cluster;
 
@@ -20,6 +22,8 @@ export interface HotWindowParts {
   readonly sealing: SortedColumns;
   /** Packed chunk of the last finished seal (oldest), still encoded; null when absent. */
   readonly packed: Uint8Array | null;
+  /** Highest record offset `packed` reflects; undefined when absent or not known (legacy copy). */
+  readonly sealOffset?: number;
 }
 
 /** The hot tier could not answer; `retriable` is true (Redis down, timeout, failover). */
@@ -56,6 +60,11 @@ export class HotChunkCorruptError extends StorageError {
  * keys are read in the order points move through them (open -> sealing -> packed), so a
  * seal running concurrently can move a point only to a key read later, and every point
  * is seen at least once; where it is seen twice, the merge keeps the newer layer's value.
+ *
+ * Unsealed points from a record at or below the packed copy's seal offset (a replay's old
+ * records, until the sealer drops them) are left out when the packed copy has a value for
+ * their timestamp, so `open` and `sealing` always win over `packed` afterwards. Only then
+ * is a packed chunk decoded here; normally it stays encoded for the caller.
  *
  * Safe to share between concurrent calls.
  */
@@ -100,12 +109,27 @@ export class RedisHotReader {
     if (failed) throw new HotReadError(tenant, seriesKey, failed[0]!.message, failed[0]);
     const windows: HotWindowParts[] = [];
     starts.forEach((start, w) => {
-      const open = hashToColumns(start, results[w * 3][1] as Record<string, Buffer>);
-      const sealing = hashToColumns(start, results[w * 3 + 1][1] as Record<string, Buffer>);
-      const packed = (results[w * 3 + 2][1] as Buffer | null) ?? null;
-      if (open.timestamps.length > 0 || sealing.timestamps.length > 0 || packed !== null) {
-        windows.push({ start, open, sealing, packed });
+      const corrupt = (reason: string) => new HotChunkCorruptError(tenant, seriesKey, start, reason);
+      let open = hashToColumns(start, results[w * 3][1] as Record<string, Buffer>, corrupt);
+      let sealing = hashToColumns(start, results[w * 3 + 1][1] as Record<string, Buffer>, corrupt);
+      const raw = (results[w * 3 + 2][1] as Buffer | null) ?? null;
+      if (raw === null) {
+        if (open.timestamps.length > 0 || sealing.timestamps.length > 0) windows.push({ start, open, sealing, packed: null });
+        return;
       }
+      let packed: ReturnType<typeof decodePackedHot>;
+      try {
+        packed = decodePackedHot(raw);
+      } catch (error) {
+        throw corrupt((error as Error).message);
+      }
+      const { chunk, sealOffset } = packed;
+      if (mayBeSuperseded(open.offsets, sealOffset) || mayBeSuperseded(sealing.offsets, sealOffset)) {
+        const sealed = decodeOrThrow(chunk, corrupt);
+        open = withoutSuperseded(open, sealed, sealOffset);
+        sealing = withoutSuperseded(sealing, sealed, sealOffset);
+      }
+      windows.push(sealOffset === undefined ? { start, open, sealing, packed: chunk } : { start, open, sealing, packed: chunk, sealOffset });
     });
     return windows;
   }
@@ -118,14 +142,7 @@ export class RedisHotReader {
   async read(tenant: string, seriesKey: string, fromMs: number, toMs: number): Promise<SortedColumns> {
     const windows = await this.fetchWindows(tenant, seriesKey, this.windowsOverlapping(fromMs, toMs));
     const runs = windows.map((w) => {
-      let packed = EMPTY_COLUMNS;
-      if (w.packed) {
-        try {
-          packed = decodeChunk(w.packed);
-        } catch (error) {
-          throw new HotChunkCorruptError(tenant, seriesKey, w.start, (error as Error).message);
-        }
-      }
+      const packed = w.packed ? decodeOrThrow(w.packed, (reason) => new HotChunkCorruptError(tenant, seriesKey, w.start, reason)) : EMPTY_COLUMNS;
       return mergeHotWindow(w, packed);
     });
     return clipColumns(concatRuns(runs), fromMs, toMs);
@@ -165,17 +182,31 @@ export function mergeHotWindow(parts: HotWindowParts, packed: SortedColumns): So
   return mergeNewestFirst([parts.open, parts.sealing, packed]);
 }
 
-/** A window hash (field = ms offset from the window start, value = float64 BE) as sorted columns. */
-function hashToColumns(start: number, hash: Record<string, Buffer> | null): SortedColumns {
+function decodeOrThrow(chunk: Uint8Array, corrupt: (reason: string) => Error): SortedColumns {
+  try {
+    return decodeChunk(chunk);
+  } catch (error) {
+    throw corrupt((error as Error).message);
+  }
+}
+
+const NO_UNSEALED: UnsealedColumns = Object.freeze({ ...EMPTY_COLUMNS, offsets: [] });
+
+/** A window hash (field = ms offset from the window start, value = hot-value.ts bytes) as sorted columns. */
+function hashToColumns(start: number, hash: Record<string, Buffer> | null, corrupt: (reason: string) => Error): UnsealedColumns {
   const entries = hash ? Object.entries(hash) : [];
-  if (entries.length === 0) return EMPTY_COLUMNS;
-  const points = entries.map(([field, value]) => [start + Number(field), value.readDoubleBE(0)] as const);
-  points.sort((a, b) => a[0] - b[0]);
-  const timestamps = new Float64Array(points.length);
-  const values = new Float64Array(points.length);
-  points.forEach(([t, v], i) => {
-    timestamps[i] = t;
-    values[i] = v;
+  if (entries.length === 0) return NO_UNSEALED;
+  const points = entries.map(([field, bytes]) => {
+    try {
+      return { t: start + Number(field), ...decodeHotValue(bytes) };
+    } catch (error) {
+      throw corrupt(`field ${field}: ${(error as Error).message}`);
+    }
   });
-  return { timestamps, values };
+  points.sort((a, b) => a.t - b.t);
+  return {
+    timestamps: Float64Array.from(points, (p) => p.t),
+    values: Float64Array.from(points, (p) => p.value),
+    offsets: points.map((p) => p.offset),
+  };
 }

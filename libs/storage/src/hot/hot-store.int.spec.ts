@@ -47,7 +47,8 @@ describe('RedisHotStore against a real Redis', () => {
 
     const second = await store.beginSeal(window);
     expect(second.points).toEqual([{ timestampMs: start + 120_000, value: 7 }]);
-    expect(second.packed?.toString()).toBe('chunk-bytes');
+    expect(Buffer.from(second.packed!.chunk).toString()).toBe('chunk-bytes'); // a copy without seal offset
+    expect(second.packed!.sealOffset).toBeUndefined();
     await store.finishSeal(window, partition, Buffer.from('chunk-bytes-2'), start + 3 * HOUR);
     expect(await store.backlog(partition)).toBe(0);
   });

@@ -1,11 +1,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import { StorageError } from '../errors';
 import { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
-import { ACQUIRE_LEASE, BEGIN_SEAL, FINISH_SEAL, RELEASE_LEASE } from './lua-scripts';
+import { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
+import { ACQUIRE_LEASE, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, RELEASE_LEASE } from './lua-scripts';
 
 export interface HotPoint {
   readonly timestampMs: number;
   readonly value: number;
+  /** Kafka offset of the record that wrote the point; undefined for values stored before offsets were kept. */
+  readonly offset?: number;
 }
 
 export interface HotSeriesWrite {
@@ -14,6 +17,20 @@ export interface HotSeriesWrite {
   readonly points: readonly HotPoint[];
   /** Add the series to the tenant's series index (skip when recently done). */
   readonly index: boolean;
+  /**
+   * Kafka offset of the record these points come from (one partition, so offsets order
+   * the writes of a series). Stored with every value; omit only in tests of legacy data.
+   */
+  readonly offset?: number;
+}
+
+export interface AppendOptions {
+  /**
+   * Write a point only where Redis holds no write of it from a later record (for the
+   * replay group, which applies old records while the main group applies new ones).
+   * @default false (overwrite: the main group applies records in log order)
+   */
+  readonly ifNewer?: boolean;
 }
 
 export interface HotStoreOptions {
@@ -28,23 +45,19 @@ export interface HotStoreOptions {
 /** What a seal starts from: points taken from the open window, and the previous seal. */
 export interface SealInput {
   readonly window: WindowRef;
-  /** Points written since the last seal, sorted by time; these win over `packed`. */
+  /** Points written since the last seal, sorted by time, with their record offsets. */
   readonly points: HotPoint[];
-  /** The previous seal of this window still in Redis, if any. */
-  readonly packed: Buffer | null;
+  /** The previous seal of this window still in Redis, if any, with its seal offset. */
+  readonly packed: PackedHot | null;
 }
 
 type Client = Redis | Cluster;
 
-function encodeValue(value: number): Buffer {
-  const buffer = Buffer.allocUnsafe(8);
-  buffer.writeDoubleBE(value, 0);
-  return buffer;
-}
-
 /**
  * The Redis hot tier (single node or Cluster). Writes are idempotent per timestamp: a
- * replayed record sets the same field to the same value. Open windows never expire, so
+ * replayed record sets the same field to the same value. Every value carries the offset
+ * of the record that wrote it, so a replay never puts back a value a later record replaced
+ * (docs/write-path.md, "Log order in the hot tier"). Open windows never expire, so
  * nothing leaves Redis before it is sealed into the warm tier; sealed windows expire
  * `retentionMs` after their end. See docs/write-path.md.
  *
@@ -59,6 +72,7 @@ export class RedisHotStore {
     redis.defineCommand('strataFinishSeal', { numberOfKeys: 2, lua: FINISH_SEAL });
     redis.defineCommand('strataAcquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
     redis.defineCommand('strataReleaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE });
+    redis.defineCommand('strataApplyIfNewer', { lua: APPLY_IF_NEWER });
   }
 
   /** Due time of a window: its end plus the seal grace. */
@@ -69,9 +83,10 @@ export class RedisHotStore {
   /**
    * Writes points of one Kafka partition's records. Resolves once Redis acknowledged
    * every command; rejects (retriable) if any failed, in which case the caller must not
-   * commit the records' offsets.
+   * commit the records' offsets. With `ifNewer`, each series' points go through one Lua
+   * call (all in one pipeline), which skips points Redis holds from a later record.
    */
-  async append(partition: number, writes: readonly HotSeriesWrite[]): Promise<void> {
+  async append(partition: number, writes: readonly HotSeriesWrite[], options: AppendOptions = {}): Promise<void> {
     const commands: Array<[string, ...Array<string | number | Buffer>]> = [];
     const dueKey = hotKeys.due(partition);
     for (const write of writes) {
@@ -81,10 +96,22 @@ export class RedisHotStore {
         const start = windowStart(point.timestampMs, this.options.windowMs);
         let fields = byWindow.get(start);
         if (!fields) byWindow.set(start, (fields = []));
-        fields.push(String(point.timestampMs - start), encodeValue(point.value));
+        fields.push(String(point.timestampMs - start), encodeHotValue(point.value, write.offset));
+      }
+      if (options.ifNewer) {
+        if (write.offset === undefined) throw new StorageError(`a conditional hot write of ${write.seriesKey} needs its record offset`, false);
+        const keys: string[] = [];
+        const args: Array<string | Buffer> = [String(write.offset)];
+        for (const [start, fields] of byWindow) {
+          keys.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start));
+          args.push(String(fields.length / 2), ...fields);
+        }
+        commands.push(['strataApplyIfNewer', String(keys.length), ...keys, ...args]);
       }
       for (const [start, fields] of byWindow) {
-        commands.push(['hset', hotKeys.open(sid, start), ...fields]);
+        // The window is marked due even where the conditional write kept every point: the
+        // sealer skips a due window with nothing unsealed (no warm write).
+        if (!options.ifNewer) commands.push(['hset', hotKeys.open(sid, start), ...fields]);
         commands.push(['zadd', dueKey, this.dueAt(start), dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start })]);
       }
       if (write.index) commands.push(['sadd', hotKeys.seriesIndex(write.tenant), write.seriesKey]);
@@ -112,18 +139,21 @@ export class RedisHotStore {
     )) as [Buffer[], Buffer | null];
     const points: HotPoint[] = [];
     for (let i = 0; i < fields.length; i += 2) {
-      points.push({ timestampMs: window.start + Number(fields[i].toString('latin1')), value: fields[i + 1].readDoubleBE(0) });
+      const { value, offset } = decodeHotValue(fields[i + 1]);
+      const timestampMs = window.start + Number(fields[i].toString('latin1'));
+      points.push(offset === undefined ? { timestampMs, value } : { timestampMs, value, offset });
     }
     points.sort((a, b) => a.timestampMs - b.timestampMs);
-    return { window, points, packed: packed ?? null };
+    return { window, points, packed: packed ? decodePackedHot(packed) : null };
   }
 
   /**
    * Records that `chunk` (the whole window) is durable in the warm tier: keeps it packed
    * in Redis until the hot retention ends, drops the sealed points, and takes the window
-   * off the due set unless new points arrived meanwhile.
+   * off the due set unless new points arrived meanwhile. `sealOffset` (the highest record
+   * offset the chunk reflects) is kept with the packed copy.
    */
-  async finishSeal(window: WindowRef, partition: number, chunk: Uint8Array, now: number): Promise<void> {
+  async finishSeal(window: WindowRef, partition: number, chunk: Uint8Array, now: number, sealOffset?: number): Promise<void> {
     const sid = seriesId(window.tenant, window.seriesKey);
     const expiresAt = window.start + this.options.windowMs + this.options.retentionMs;
     // A window sealed after its retention (a very late point) still stays an hour, so a
@@ -132,7 +162,7 @@ export class RedisHotStore {
     await (this.redis as unknown as SealCommands).strataFinishSeal(
       hotKeys.sealing(sid, window.start),
       hotKeys.packed(sid, window.start),
-      Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+      encodePackedHot(chunk, sealOffset),
       ttlMs,
     );
     await this.settleDue(window, partition);
@@ -165,7 +195,12 @@ export class RedisHotStore {
     if (commands.length === 0) return;
     if ('isCluster' in this.redis && this.redis.isCluster) {
       // Cluster pipelines must stay within one node; auto-pipelining groups per node.
-      await Promise.all(commands.map(([name, ...args]) => this.redis.call(name, ...args)));
+      await Promise.all(
+        commands.map(([name, ...args]) =>
+          // Scripts go through their defined command, which loads them on a node that lacks them.
+          name.startsWith('strata') ? (this.redis as unknown as ScriptCommands)[name](...args) : this.redis.call(name, ...args),
+        ),
+      );
       return;
     }
     const results = await this.redis.pipeline(commands).exec();
@@ -175,6 +210,8 @@ export class RedisHotStore {
     }
   }
 }
+
+type ScriptCommands = Record<string, (...args: Array<string | number | Buffer>) => Promise<unknown>>;
 
 interface SealCommands {
   strataBeginSealBuffer(open: string, sealing: string, packed: string): Promise<unknown>;

@@ -22,6 +22,45 @@ if n > 0 then redis.call('DEL', KEYS[1]) end
 return { redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[3]) }
 `;
 
+/**
+ * Projection of a replayed record (`writer --replay-from`): writes a point only where the
+ * hot tier holds no newer write of it. KEYS: (open, sealing) per window of one series.
+ * ARGV[1]: the record offset; then per window a point count followed by (field, value)
+ * pairs, values already encoded with that offset. A field is written when neither hash
+ * holds it, or both hold it only from a lower offset or without one (legacy value). The
+ * sealed copy is not consulted here: the seal applies the seal offset (see seal-merge.ts).
+ * Returns the number of fields written.
+ */
+export const APPLY_IF_NEWER = `
+local offset = tonumber(ARGV[1])
+local function stored(v)
+  if not v then return nil end
+  if #v <= 8 then return -1 end
+  local n = 0
+  for p = 9, #v do n = n * 256 + string.byte(v, p) end
+  return n
+end
+local written = 0
+local a = 2
+for w = 1, #KEYS / 2 do
+  local open, sealing = KEYS[2 * w - 1], KEYS[2 * w]
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  for p = 1, count do
+    local field, value = ARGV[a], ARGV[a + 1]
+    a = a + 2
+    local current = stored(redis.call('HGET', open, field))
+    local sealed = stored(redis.call('HGET', sealing, field))
+    if current == nil or (sealed ~= nil and sealed > current) then current = sealed end
+    if current == nil or current < offset then
+      redis.call('HSET', open, field, value)
+      written = written + 1
+    end
+  end
+end
+return written
+`;
+
 /** KEYS: sealing, packed. ARGV: chunk bytes, ttl ms. The seal is durable in the warm tier. */
 export const FINISH_SEAL = `
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])

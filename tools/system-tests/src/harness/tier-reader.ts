@@ -1,4 +1,4 @@
-import { decodeChunk, hotKeys, seriesId, type DynamoWarmStore, type Redis } from '@strata/storage';
+import { decodeChunk, decodeHotValue, decodePackedHot, hotKeys, seriesId, unsealedWins, type DynamoWarmStore, type Redis } from '@strata/storage';
 import { mergeSeriesTiers, type ChunkPoints, type MergedSeries, type WindowTiers } from './tier-merge';
 
 export interface SeriesRef {
@@ -78,18 +78,29 @@ export class TierReader {
     if (failed) throw failed[0];
     return ordered.map((start, i) => {
       const [open, sealing, packed] = [1, 2, 3].map((k) => replies[i * 3 + k - 1][1]);
+      const sealed = packed ? decodePackedHot(packed as Buffer) : undefined;
+      const chunk = sealed ? (decodeChunk(sealed.chunk) as ChunkPoints) : undefined;
+      // Unsealed values from records the seal already saw or superseded lose to the packed
+      // copy (the hot reader's rule), e.g. a replay's old records before the sealer runs.
+      const sealedTimes = new Set(Array.from(chunk?.timestamps ?? []));
+      const keep = (offsetMs: number, offset: number | undefined) => unsealedWins(offset, sealed?.sealOffset, sealedTimes.has(start + offsetMs));
       return {
         start,
-        open: decodeHash(open as Record<string, Buffer>),
-        sealing: decodeHash(sealing as Record<string, Buffer>),
-        ...(packed ? { packed: decodeChunk(packed as Buffer) as ChunkPoints } : {}),
+        open: decodeHash(open as Record<string, Buffer>, keep),
+        sealing: decodeHash(sealing as Record<string, Buffer>, keep),
+        ...(chunk ? { packed: chunk } : {}),
       };
     });
   }
 }
 
-function decodeHash(hash: Record<string, Buffer>): Map<number, number> {
-  return new Map(Object.entries(hash).map(([offset, value]) => [Number(offset), value.readDoubleBE(0)]));
+function decodeHash(hash: Record<string, Buffer>, keep: (offsetMs: number, recordOffset: number | undefined) => boolean): Map<number, number> {
+  const points = new Map<number, number>();
+  for (const [field, bytes] of Object.entries(hash)) {
+    const { value, offset } = decodeHotValue(bytes);
+    if (keep(Number(field), offset)) points.set(Number(field), value);
+  }
+  return points;
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
