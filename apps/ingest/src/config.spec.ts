@@ -18,4 +18,46 @@ describe('loadIngestConfig', () => {
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(ConfigError);
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(/STRATA_GRPC_PORT="seven"/);
   });
+
+  it('limits series per tenant, with overrides, and finds the series registry in the hot tier Redis', () => {
+    const defaults = loadIngestConfig({});
+    expect(defaults.seriesLimit).toEqual({
+      maxSeriesPerTenant: 1_000_000,
+      tenantMaxSeries: new Map(),
+      activeMs: 26 * 3_600_000,
+      cacheSize: 250_000,
+      registryTimeoutMs: 500,
+    });
+    expect(defaults.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' });
+    const config = loadIngestConfig({
+      STRATA_MAX_SERIES_PER_TENANT: '5000',
+      STRATA_TENANT_MAX_SERIES: 'acme:20000, beta:10',
+      STRATA_SERIES_ACTIVE_HOURS: '48',
+      STRATA_REDIS_CLUSTER_NODES: 'r1:6379,r2:6379',
+    });
+    expect(config.seriesLimit.maxSeriesPerTenant).toBe(5_000);
+    expect([...config.seriesLimit.tenantMaxSeries]).toEqual([
+      ['acme', 20_000],
+      ['beta', 10],
+    ]);
+    expect(config.seriesLimit.activeMs).toBe(48 * 3_600_000);
+    expect(config.redis).toMatchObject({ mode: 'cluster', nodes: ['r1:6379', 'r2:6379'] });
+  });
+
+  it('names every bad series-limit and override setting at once', () => {
+    const load = () =>
+      loadIngestConfig({
+        STRATA_MAX_SERIES_PER_TENANT: '0',
+        STRATA_TENANT_MAX_SERIES: 'acme:lots',
+        STRATA_TENANT_RETENTION_DAYS: 'acme:0',
+      });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/STRATA_MAX_SERIES_PER_TENANT=0 is below the minimum 1/);
+    expect(load).toThrow(/STRATA_TENANT_MAX_SERIES entry "acme:lots" must be tenant:series with series >= 1/);
+    expect(load).toThrow(/STRATA_TENANT_RETENTION_DAYS entry "acme:0" must be tenant:days with days from 1 to 36500/);
+  });
+
+  it('keeps retention overrides in milliseconds', () => {
+    expect(loadIngestConfig({ STRATA_TENANT_RETENTION_DAYS: 'acme:30' }).tenantRetentionMs.get('acme')).toBe(30 * 86_400_000);
+  });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from '@strata/model';
+import { DEFAULT_VALIDATION_LIMITS, parseTenantOverrides, type ValidationLimits } from '@strata/model';
 import {
   ApiKeyStore,
   EnvReader,
@@ -8,9 +8,11 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
+import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
 import { readKafkaEnv, type KafkaConfig, type LogCompression } from '@strata/stream';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export interface IngestLimits {
   /** Points in one Write call (all series). @default 100000 */
@@ -23,6 +25,20 @@ export interface IngestLimits {
   readonly tenantBurstPoints: number;
 }
 
+/** The active-series limit per tenant (docs/write-path.md, "Series per tenant"). */
+export interface SeriesLimitConfig {
+  /** Active series a tenant may have. @default 1000000 */
+  readonly maxSeriesPerTenant: number;
+  /** Overrides of maxSeriesPerTenant by tenant. */
+  readonly tenantMaxSeries: ReadonlyMap<string, number>;
+  /** A series stops counting this long after its last write. @default 26 h (the writer's hot retention) */
+  readonly activeMs: number;
+  /** Series each replica remembers as admitted. @default 250000 */
+  readonly cacheSize: number;
+  /** How long a write waits for the registry before admitting unchecked. @default 500 */
+  readonly registryTimeoutMs: number;
+}
+
 export interface IngestConfig {
   readonly service: ServiceConfig;
   readonly tracing: TracingConfig;
@@ -33,20 +49,30 @@ export interface IngestConfig {
   /** Retention overrides by tenant, in ms; others use validation.retentionMs. */
   readonly tenantRetentionMs: ReadonlyMap<string, number>;
   readonly limits: IngestLimits;
+  readonly seriesLimit: SeriesLimitConfig;
+  /** Where the series registry lives: the hot tier's Redis. */
+  readonly redis: HotRedisConfig;
 }
 
-function readTenantRetention(reader: EnvReader): Map<string, number> {
-  const overrides = new Map<string, number>();
-  for (const entry of reader.list('STRATA_TENANT_RETENTION_DAYS', [])) {
-    const [tenant, days] = entry.split(':');
-    const parsed = Number(days);
-    if (!tenant || !Number.isInteger(parsed) || parsed < 1) {
-      reader.problem(`STRATA_TENANT_RETENTION_DAYS entry ${JSON.stringify(entry)} must be tenant:days with days >= 1`);
-    } else {
-      overrides.set(tenant, parsed * DAY_MS);
-    }
-  }
-  return overrides;
+function readTenantOverrides(reader: EnvReader, variable: string, range: { min: number; max?: number; unit: string }) {
+  const { values, problems } = parseTenantOverrides(variable, reader.list(variable, []), range);
+  problems.forEach((problem) => reader.problem(problem));
+  return values;
+}
+
+function readSeriesLimit(reader: EnvReader): SeriesLimitConfig {
+  return {
+    maxSeriesPerTenant: reader.int('STRATA_MAX_SERIES_PER_TENANT', 1_000_000, { min: 1 }),
+    tenantMaxSeries: readTenantOverrides(reader, 'STRATA_TENANT_MAX_SERIES', { min: 1, unit: 'series' }),
+    activeMs: reader.int('STRATA_SERIES_ACTIVE_HOURS', 26, { min: 1, max: 24 * 36_500 }) * HOUR_MS,
+    cacheSize: reader.int('STRATA_SERIES_CACHE_SIZE', 250_000, { min: 0 }),
+    registryTimeoutMs: reader.int('STRATA_SERIES_REGISTRY_TIMEOUT_MS', 500, { min: 1, max: 60_000 }),
+  };
+}
+
+/** Series known to a replica are re-confirmed this often, well inside the active span. */
+export function seriesRefreshMs(activeMs: number): number {
+  return Math.min(HOUR_MS, activeMs / 4);
 }
 
 /** Parses and validates the ingest settings once; throws ConfigError naming every bad variable. */
@@ -73,7 +99,13 @@ export function loadIngestConfig(env: Env): IngestConfig {
     tenantPointsPerSecond,
     tenantBurstPoints: reader.int('STRATA_TENANT_BURST_POINTS', 2 * tenantPointsPerSecond, { min: 1 }),
   };
-  const tenantRetentionMs = readTenantRetention(reader);
+  const tenantRetentionMs = new Map(
+    [...readTenantOverrides(reader, 'STRATA_TENANT_RETENTION_DAYS', { min: 1, max: 36_500, unit: 'days' })].map(
+      ([tenant, days]) => [tenant, days * DAY_MS],
+    ),
+  );
+  const seriesLimit = readSeriesLimit(reader);
+  const redis = readHotRedisEnv(reader);
   if (limits.tenantBurstPoints < limits.maxPointsPerRequest) {
     reader.problem(
       `STRATA_TENANT_BURST_POINTS (${limits.tenantBurstPoints}) must be at least STRATA_MAX_POINTS_PER_REQUEST ` +
@@ -91,5 +123,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     validation,
     tenantRetentionMs,
     limits,
+    seriesLimit,
+    redis,
   };
 }

@@ -9,6 +9,12 @@ export class IngestMetrics {
   readonly produceSeconds: Histogram<'result'>;
   readonly produceBatchRecords: Histogram;
   readonly inFlight: Gauge;
+  readonly seriesCacheLookups: Counter<'result'>;
+  readonly seriesRegistryRoundTrips: Counter<'result'>;
+  readonly seriesRegistrySeconds: Histogram;
+  readonly seriesAdmittedUnchecked: Counter<'tenant'>;
+  readonly activeSeries: Gauge<'tenant'>;
+  readonly cachedSeries: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -52,6 +58,41 @@ export class IngestMetrics {
     this.inFlight = new Gauge({
       name: 'strata_ingest_in_flight_requests',
       help: 'Write calls being processed',
+      registers,
+    });
+    this.seriesCacheLookups = new Counter({
+      name: 'strata_ingest_series_cache_lookups_total',
+      help: 'Series of accepted writes looked up in the admitted-series cache: hit (no Redis), refresh or miss (asked the registry)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.seriesRegistryRoundTrips = new Counter({
+      name: 'strata_ingest_series_registry_round_trips_total',
+      help: 'Requests that asked the series registry in Redis, by result (ok, error: admitted unchecked)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.seriesRegistrySeconds = new Histogram({
+      name: 'strata_ingest_series_registry_duration_seconds',
+      help: 'Series registry round trip latency, including timeouts',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.seriesAdmittedUnchecked = new Counter({
+      name: 'strata_ingest_series_admitted_unchecked_total',
+      help: 'New series admitted without the series limit check because the registry in Redis did not answer',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.activeSeries = new Gauge({
+      name: 'strata_ingest_tenant_active_series',
+      help: 'Active series of a tenant as last reported by the series registry (compare with its limit)',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.cachedSeries = new Gauge({
+      name: 'strata_ingest_series_cache_entries',
+      help: 'Series held in this replica\'s admitted-series cache',
       registers,
     });
   }

@@ -8,11 +8,14 @@ import {
   startTracing,
   tolerateMalformedRequests,
 } from '@strata/runtime';
+import { createHotRedis, RedisSeriesRegistry } from '@strata/storage';
 import { createKafka, createProducer, PointLogProducer } from '@strata/stream';
-import { loadIngestConfig } from './config';
+import { AdmittedSeriesCache } from './admitted-series-cache';
+import { loadIngestConfig, seriesRefreshMs } from './config';
 import { IngestMetrics } from './ingest-metrics';
 import { createIngestService } from './ingest-service';
 import { TenantRateLimiter } from './rate-limiter';
+import { SeriesLimiter } from './series-limiter';
 import { WriteHandler } from './write-handler';
 
 runMain(async () => {
@@ -35,10 +38,22 @@ runMain(async () => {
       metrics.produceBatchRecords.observe(records);
     },
   });
+  // Not part of readiness: while Redis is away, new series are admitted unchecked (fail open).
+  const redis = createHotRedis(config.redis);
+  redis.on('error', (error: unknown) => logger.debug({ err: error }, 'series registry connection error'));
+  const { seriesLimit } = config;
+  const seriesLimiter = new SeriesLimiter({
+    registry: new RedisSeriesRegistry(redis, { activeMs: seriesLimit.activeMs, timeoutMs: seriesLimit.registryTimeoutMs }),
+    cache: new AdmittedSeriesCache(seriesLimit.cacheSize, seriesRefreshMs(seriesLimit.activeMs), seriesLimit.activeMs),
+    config: seriesLimit,
+    metrics,
+    logger,
+  });
   const handler = new WriteHandler({
     config,
     log,
     rateLimiter: new TenantRateLimiter(config.limits.tenantPointsPerSecond, config.limits.tenantBurstPoints),
+    seriesLimiter,
     metrics,
     logger,
     now: Date.now,
@@ -50,7 +65,10 @@ runMain(async () => {
     tracing,
     reflection: strataPackageDefinition(),
     maxReceiveMessageLength: config.limits.maxRequestBytes,
-    components: [{ name: 'kafka-producer', start: () => log.start(), stop: () => log.stop() }],
+    components: [
+      { name: 'kafka-producer', start: () => log.start(), stop: () => log.stop() },
+      { name: 'series-registry', start: async () => undefined, stop: async () => redis.disconnect() },
+    ],
     grpcServices: [
       {
         name: 'strata.v1.IngestService',

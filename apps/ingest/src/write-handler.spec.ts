@@ -84,4 +84,39 @@ describe('WriteHandler', () => {
     expect(text).toContain('strata_ingest_points_accepted_total{tenant="acme"} 1');
     expect(text).toContain('strata_ingest_points_refused_total{tenant="acme",code="NON_FINITE_VALUE"} 1');
   });
+
+  it('refuses new series over the tenant series limit and stores the other series of the request', async () => {
+    const { handler, log, registry } = handlerHarness({}, { maxSeriesPerTenant: 2 });
+    const at = (name: string, values: number[]) => ({
+      name,
+      labels: [],
+      points: values.map((value, i) => ({ timestampMs: minuteAgo + i, value })),
+    });
+    await handler.write('acme', { series: [at('old', [1])] });
+    const response = await handler.write('acme', {
+      series: [at('new1', [1, NaN, 2]), at('new2', [3, NaN, 4]), at('old', [5]), at('bad name!', [6])],
+    });
+    expect(response.accepted).toBe(3);
+    expect(response.rejections.map((r) => [r.seriesIndex, r.pointIndex, r.code])).toEqual([
+      [0, 1, 'NON_FINITE_VALUE'],
+      [1, -1, 'SERIES_LIMIT_EXCEEDED'],
+      [1, 1, 'NON_FINITE_VALUE'],
+      [3, -1, 'INVALID_NAME'],
+    ]);
+    expect(response.rejections[1].message).toMatch(/series new2 .* limit of 2 \(STRATA_MAX_SERIES_PER_TENANT\)/);
+    expect(log.records.map((r) => r.key)).toEqual(['acme/old', 'acme/new1', 'acme/old']);
+    // The refused series' valid points count as refused for the limit; its bad point for its own code.
+    const text = await registry.getSingleMetricAsString('strata_ingest_points_refused_total');
+    expect(text).toContain('strata_ingest_points_refused_total{tenant="acme",code="SERIES_LIMIT_EXCEEDED"} 2');
+    expect(text).toContain('strata_ingest_points_refused_total{tenant="acme",code="NON_FINITE_VALUE"} 2');
+  });
+
+  it('refuses nothing for the series limit when every series is known', async () => {
+    const { handler, seriesRegistry } = handlerHarness({}, { maxSeriesPerTenant: 1 });
+    const request = { series: [{ name: 'm', labels: [], points: [{ timestampMs: minuteAgo, value: 1 }] }] };
+    await handler.write('acme', request);
+    const again = await handler.write('acme', request);
+    expect(again).toEqual({ accepted: 1, rejections: [] });
+    expect(seriesRegistry.roundTrips).toBe(1);
+  });
 });

@@ -1,0 +1,53 @@
+/**
+ * How a series stands in {@link AdmittedSeriesCache}:
+ * - `fresh`: the registry admitted it less than `refreshMs` ago; no round trip needed.
+ * - `known`: admitted within the active span but not recently; the registry is told it is
+ *   still active (and never refuses it, since this replica admitted it before).
+ * - `unknown`: never admitted here, evicted, or idle past the active span; the registry
+ *   decides against the limit.
+ */
+export type CachedSeriesState = 'fresh' | 'known' | 'unknown';
+
+/**
+ * Series this ingest replica has had admitted by the shared registry, so that a series
+ * already counted costs no Redis round trip. Bounded: past `capacity` the least recently
+ * written series is dropped, and only costs one round trip when it comes back.
+ * One map for all tenants, keyed `tenant/series`; a tenant with many series can push out
+ * another's, which costs that tenant round trips, never a wrong answer.
+ */
+export class AdmittedSeriesCache {
+  private readonly admittedAt = new Map<string, number>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly refreshMs: number,
+    private readonly activeMs: number,
+  ) {
+    if (refreshMs >= activeMs) throw new RangeError(`refreshMs (${refreshMs}) must be below activeMs (${activeMs})`);
+  }
+
+  /** The series' state at `now`; marks it recently used. */
+  state(tenant: string, seriesKey: string, now: number): CachedSeriesState {
+    const key = `${tenant}/${seriesKey}`;
+    const at = this.admittedAt.get(key);
+    if (at === undefined) return 'unknown';
+    this.admittedAt.delete(key);
+    const age = now - at;
+    if (age >= this.activeMs) return 'unknown';
+    this.admittedAt.set(key, at); // re-inserted: the map's order is recency of use
+    return age < this.refreshMs ? 'fresh' : 'known';
+  }
+
+  /** Records that the registry admitted (or re-marked) the series at `now`. */
+  admitted(tenant: string, seriesKey: string, now: number): void {
+    const key = `${tenant}/${seriesKey}`;
+    this.admittedAt.delete(key);
+    if (this.capacity === 0) return;
+    this.admittedAt.set(key, now);
+    if (this.admittedAt.size > this.capacity) this.admittedAt.delete(this.admittedAt.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.admittedAt.size;
+  }
+}
