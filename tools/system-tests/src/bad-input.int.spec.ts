@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { activeSeriesKey } from '@strata/storage';
 import { AckLedger } from './harness/ack-ledger';
 import { write, writeRawBytes } from './harness/ingest-client';
 import { describeCheck } from './harness/ledger-check';
@@ -11,6 +12,8 @@ import type { Series } from '@strata/proto';
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 const MAX_POINTS = 1_000;
+// The system's tenant (acme) gets its own series limit through the per-tenant override.
+const MAX_SERIES = 6;
 
 const series = (name: string, labels: Array<[string, string]>, points: Array<[number, number]>): Series => ({
   name,
@@ -27,7 +30,11 @@ describe('bad input through the real ingest process', () => {
       name: 'bad-input',
       baseEnv: process.env,
       keepDir: process.env['STRATA_SYSTEM_TESTS_KEEP'] === '1',
-      ingestEnv: { STRATA_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES), STRATA_MAX_POINTS_PER_REQUEST: String(MAX_POINTS) },
+      ingestEnv: {
+        STRATA_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES),
+        STRATA_MAX_POINTS_PER_REQUEST: String(MAX_POINTS),
+        STRATA_TENANT_MAX_SERIES: `acme:${MAX_SERIES}`,
+      },
     });
     await system.startWriter('writer');
   }, 180_000);
@@ -129,11 +136,54 @@ describe('bad input through the real ingest process', () => {
     }),
   );
 
+  it('refuses new series past the tenant series limit, storing the known and admitted series of the same request', () =>
+    system!.saveLogsOnFailure(async (sys) => {
+      expect(sys.tenant).toBe('acme');
+      const t = Date.now() - 4 * 60_000;
+      // The tests above created some series already; fill what is left and ask for two more.
+      const used = await sys.redis().zcard(activeSeriesKey(sys.tenant));
+      expect(used).toBeGreaterThan(0);
+      const room = MAX_SERIES - used;
+      const request = {
+        series: [
+          series('disk.used', [['host', 'good']], [[t, 7]]),
+          ...Array.from({ length: room + 2 }, (_, i) => series('disk.used', [['host', `new-${i}`]], [[t, i]])),
+        ],
+      };
+      const outcome = await write(sys.client(), sys.apiKey, request);
+      if (!outcome.ok) throw new Error(`Write failed: ${outcome.error.message}`);
+      ledger.recordAnswer(sys.tenant, request, outcome.response);
+
+      expect(outcome.response.accepted).toBe(1 + room);
+      expect(outcome.response.rejections.map(({ seriesIndex, pointIndex, code }) => [seriesIndex, pointIndex, code])).toEqual([
+        [room + 1, -1, 'SERIES_LIMIT_EXCEEDED'],
+        [room + 2, -1, 'SERIES_LIMIT_EXCEEDED'],
+      ]);
+      expect(outcome.response.rejections[0].message).toBe(
+        `series disk.used{host="new-${room}"} would be a new active series for tenant acme, which has ${MAX_SERIES} of its ` +
+          `limit of ${MAX_SERIES} (STRATA_TENANT_MAX_SERIES for acme); its points were not stored. ` +
+          'A series stops counting 26 h after its last write (STRATA_SERIES_ACTIVE_HOURS)',
+      );
+
+      // A series already counted is still written at the limit.
+      const rewrite = { series: [series('disk.used', [['host', 'new-0']], [[t + 1_000, 8]])] };
+      const again = await write(sys.client(), sys.apiKey, rewrite);
+      if (!again.ok) throw new Error(`Write failed: ${again.error.message}`);
+      expect(again.response).toEqual({ accepted: 1, rejections: [] });
+      ledger.recordAnswer(sys.tenant, rewrite, again.response);
+
+      await sys.waitForCatchUp(30_000);
+      const check = await sys.waitForLedger(ledger, { timeoutMs: 15_000 });
+      expect(describeCheck(check)).toBe(`all ${6 + 1 + room + 1} acknowledged points present, nothing extra`);
+    }),
+  );
+
   it('answers UNAVAILABLE, accepting nothing, while Kafka is down', () =>
     system!.saveLogsOnFailure(async (sys) => {
       await sys.stack.kill('kafka');
       const began = Date.now();
-      const outcome = await write(sys.client(), sys.apiKey, { series: [series('disk.used', [['host', 'no-kafka']], [[Date.now() - 60_000, 1]])] }, 90_000);
+      // A series already counted: the tenant is at its series limit by now.
+      const outcome = await write(sys.client(), sys.apiKey, { series: [series('disk.used', [['host', 'good']], [[Date.now() - 60_000, 1]])] }, 90_000);
       const ms = Date.now() - began;
       process.stdout.write(`[bad-input] with Kafka down, Write answered after ${ms} ms: ${outcome.ok ? JSON.stringify(outcome.response) : `${status[outcome.error.code]}: ${outcome.error.details}`}\n`);
       expect(outcome.ok).toBe(false);
