@@ -30,7 +30,7 @@ e2e-prober, whose values key is `prober` (see strata.valuesKey).
 
 {{/* The apps in start order, each with what it talks to (drives env, secrets, egress). */}}
 {{- define "strata.apps" -}}
-ingest: [kafka]
+ingest: [kafka, redis]
 reader: [redis, aws]
 writer: [kafka, redis, aws]
 archiver: [aws]
