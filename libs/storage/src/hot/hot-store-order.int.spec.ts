@@ -79,6 +79,11 @@ describe('RedisHotStore.append with ifNewer (replay) against a real Redis', () =
     expect((await open())['300000']).toEqual({ value: 2, offset: 301 });
   });
 
+  it('keeps the later of two points of one timestamp within one record', async () => {
+    await store.append(partition, [write(400, [[420_000, -1], [420_000, 1]])], { ifNewer: true });
+    expect((await open())['420000']).toEqual({ value: 1, offset: 400 });
+  });
+
   it('refuses a conditional write without a record offset, writing nothing', async () => {
     await expect(store.append(partition, [write(undefined, [[360_000, 1]])], { ifNewer: true })).rejects.toThrow(/needs its record offset/);
     expect((await open())['360000']).toBeUndefined();

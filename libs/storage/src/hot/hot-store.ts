@@ -91,27 +91,29 @@ export class RedisHotStore {
     const dueKey = hotKeys.due(partition);
     for (const write of writes) {
       const sid = seriesId(write.tenant, write.seriesKey);
-      const byWindow = new Map<number, Array<string | Buffer>>();
+      // A record may hold a timestamp twice; its later point wins. Deduplicated here because
+      // the conditional write sees both with the same offset and would keep the first.
+      const byWindow = new Map<number, Map<string, Buffer>>();
       for (const point of write.points) {
         const start = windowStart(point.timestampMs, this.options.windowMs);
-        let fields = byWindow.get(start);
-        if (!fields) byWindow.set(start, (fields = []));
-        fields.push(String(point.timestampMs - start), encodeHotValue(point.value, write.offset));
+        let points = byWindow.get(start);
+        if (!points) byWindow.set(start, (points = new Map()));
+        points.set(String(point.timestampMs - start), encodeHotValue(point.value, write.offset));
       }
       if (options.ifNewer) {
         if (write.offset === undefined) throw new StorageError(`a conditional hot write of ${write.seriesKey} needs its record offset`, false);
         const keys: string[] = [];
         const args: Array<string | Buffer> = [String(write.offset)];
-        for (const [start, fields] of byWindow) {
+        for (const [start, points] of byWindow) {
           keys.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start));
-          args.push(String(fields.length / 2), ...fields);
+          args.push(String(points.size), ...[...points].flat());
         }
         commands.push(['strataApplyIfNewer', String(keys.length), ...keys, ...args]);
       }
-      for (const [start, fields] of byWindow) {
+      for (const [start, points] of byWindow) {
         // The window is marked due even where the conditional write kept every point: the
         // sealer skips a due window with nothing unsealed (no warm write).
-        if (!options.ifNewer) commands.push(['hset', hotKeys.open(sid, start), ...fields]);
+        if (!options.ifNewer) commands.push(['hset', hotKeys.open(sid, start), ...[...points].flat()]);
         commands.push(['zadd', dueKey, this.dueAt(start), dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start })]);
       }
       if (write.index) commands.push(['sadd', hotKeys.seriesIndex(write.tenant), write.seriesKey]);
