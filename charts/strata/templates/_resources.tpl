@@ -239,7 +239,7 @@ spec:
     {{- if include "strata.uses" (dict "ctx" .ctx "app" .app "dep" "redis") }}
     {{- include "strata.egressRule" $np.egress.redis | nindent 4 }}
     {{- end }}
-    {{- if or (include "strata.uses" (dict "ctx" .ctx "app" .app "dep" "aws")) (and $kafka (eq .ctx.Values.kafka.sasl.mechanism "aws")) }}
+    {{- if or (include "strata.uses" (dict "ctx" .ctx "app" .app "dep" "aws")) (and $kafka (eq .ctx.Values.kafka.sasl.mechanism "aws-msk-iam")) }}
     {{- include "strata.egressRule" $np.egress.aws | nindent 4 }}
     {{- end }}
     {{- with $np.egress.extra }}

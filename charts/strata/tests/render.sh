@@ -80,6 +80,15 @@ else
   fail "a prober key is generated when none is given"
 fi
 
+# The chart may offer only SASL mechanisms the apps accept (libs/stream reads the variable).
+chart_mechanisms=$(node -p 'require(process.argv[1]).properties.kafka.properties.sasl.properties.mechanism.enum.filter(Boolean).sort().join(" ")' "$chart/values.schema.json")
+code_mechanisms=$(sed -n 's/^const SASL_MECHANISMS = \[\(.*\)\] as const;$/\1/p' "$root/libs/stream/src/kafka-env.ts" | grep -o "'[^']*'" | tr -d "'" | grep -vx none | sort | paste -sd ' ')
+if [ -n "$chart_mechanisms" ] && [ "$chart_mechanisms" = "$code_mechanisms" ]; then
+  pass "kafka.sasl.mechanism offers what STRATA_KAFKA_SASL_MECHANISM accepts ($chart_mechanisms)"
+else
+  fail "kafka.sasl.mechanism offers '$chart_mechanisms', STRATA_KAFKA_SASL_MECHANISM accepts '$code_mechanisms'"
+fi
+
 echo "==> bad values must fail"
 for values in "$tests"/bad-values/*.yaml; do
   name=$(basename "$values" .yaml)
