@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { inSpan } from '@strata/runtime';
@@ -24,14 +24,17 @@ function inputAttributes(service: string, input: CallInput): Attributes {
 /**
  * Adds a middleware that makes every call of `client` a CLIENT span (`DynamoDB.Query`,
  * `S3.GetObject`...). It sits in the initialize step, so one span covers the SDK's
- * retries; the attempt count is recorded on it. Without a tracer nothing is added.
+ * retries; the attempt count is recorded on it. Only calls made inside a traced operation
+ * get a span: readiness probes and other background calls would otherwise each start a
+ * trace of their own. Without a tracer nothing is added.
  */
 export function traceAwsClient<C extends DynamoDBClient | S3Client>(client: C, tracer: Tracer | undefined): C {
   if (!tracer) return client;
   const service = (client.config as { serviceId?: string }).serviceId ?? 'AWS';
   (client as DynamoDBClient).middlewareStack.add(
-    (next, context) => (args) => {
-      const method = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+    (next, handlerContext) => (args) => {
+      if (!trace.getSpan(context.active())) return next(args);
+      const method = (handlerContext.commandName ?? 'Unknown').replace(/Command$/, '');
       const attributes = {
         'rpc.system': 'aws-api',
         'rpc.service': service,

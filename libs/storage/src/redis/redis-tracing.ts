@@ -1,4 +1,4 @@
-import { SpanKind, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { inSpan } from '@strata/runtime';
 import type { Cluster, Redis } from 'ioredis';
 
@@ -8,7 +8,8 @@ type PipelineResults = Array<[Error | null, unknown]> | null;
  * Makes every pipeline of `client` a CLIENT span covering its exec (one round trip, or one
  * per node on a Cluster). Single commands outside pipelines (the sealer's Lua scripts, a
  * cluster's per-command writes) are not traced: a span each would cost more than they say.
- * Without a tracer the client is returned untouched.
+ * Like the AWS spans, only pipelines run inside a traced operation get one. Without a
+ * tracer the client is returned untouched.
  */
 export function traceRedisPipelines<C extends Redis | Cluster>(client: C, tracer: Tracer | undefined): C {
   if (!tracer) return client;
@@ -21,7 +22,7 @@ export function traceRedisPipelines<C extends Redis | Cluster>(client: C, tracer
     const pipeline = createPipeline(commands);
     const exec = pipeline.exec.bind(pipeline) as (callback?: unknown) => Promise<PipelineResults>;
     pipeline.exec = ((callback?: unknown) => {
-      if (callback !== undefined) return exec(callback);
+      if (callback !== undefined || !trace.getSpan(context.active())) return exec(callback);
       const size = (pipeline as unknown as { length: number }).length;
       const attributes = { 'db.system.name': 'redis', 'db.operation.name': 'PIPELINE', 'db.operation.batch.size': size, ...server };
       return inSpan(tracer, 'redis PIPELINE', { kind: SpanKind.CLIENT, attributes }, async (span) => {
