@@ -1,4 +1,12 @@
-import { ApiKeyStore, EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import {
+  ApiKeyStore,
+  EnvReader,
+  readServiceConfig,
+  readTracingConfig,
+  type Env,
+  type ServiceConfig,
+  type TracingConfig,
+} from '@strata/runtime';
 import { readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
 
 const HOUR = 3_600_000;
@@ -42,6 +50,7 @@ export interface ColdConfig {
 
 export interface ReaderConfig {
   readonly service: ServiceConfig;
+  readonly tracing: TracingConfig;
   readonly apiKeys: ApiKeyStore;
   /** Single node (STRATA_REDIS_URL) or Redis Cluster (STRATA_REDIS_CLUSTER_NODES). */
   readonly redis: HotRedisConfig;
@@ -80,6 +89,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     concurrency: reader.int('STRATA_COLD_S3_CONCURRENCY', 64, { min: 1, max: 4_096 }),
   };
   const config: Omit<ReaderConfig, 'apiKeys'> = {
+    tracing: readTracingConfig(reader, 'reader'),
     service,
     redis: readHotRedisEnv(reader),
     dynamodb: {

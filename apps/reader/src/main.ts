@@ -6,10 +6,21 @@ import {
   createMetricsRegistry,
   DEVELOPMENT_API_KEY,
   runMain,
+  startTracing,
   tolerateMalformedRequests,
   type Lifecycle,
 } from '@strata/runtime';
-import { checkRedis, ColdReader, createColdS3, createDynamoDb, createHotRedis, DynamoWarmStore, RedisHotReader } from '@strata/storage';
+import {
+  checkRedis,
+  ColdReader,
+  createColdS3,
+  createDynamoDb,
+  createHotRedis,
+  DynamoWarmStore,
+  RedisHotReader,
+  traceAwsClient,
+  traceRedisPipelines,
+} from '@strata/storage';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { ColdTierSource } from './cold-source';
 import { loadReaderConfig } from './config';
@@ -20,6 +31,7 @@ import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
 import { SeriesLister } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
+import { traceTierSource } from './traced-tier-source';
 
 runMain(async () => {
   const config = loadReaderConfig(process.env, { cores: availableParallelism() });
@@ -27,14 +39,17 @@ runMain(async () => {
   if (config.apiKeys.usesDevelopmentKey) {
     logger.warn({ apiKey: DEVELOPMENT_API_KEY, tenant: 'dev' }, 'STRATA_API_KEYS is not set: accepting only the development key');
   }
+  const tracing = await startTracing(config.tracing, { logger });
+  const tracer = tracing.tracer('@strata/reader');
   const registry = createMetricsRegistry('reader');
   const metrics = new ReaderMetrics(registry);
   // One retry, then fail: a read waiting on a Redis that is down should fail fast.
-  const redis = createHotRedis(config.redis);
-  const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
+  const redis = traceRedisPipelines(createHotRedis(config.redis), tracer);
+  const dynamo = traceAwsClient(createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region }), tracer);
   const hot = new RedisHotReader(redis, { windowMs: config.windowMs });
   const warm = new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table });
   const s3 = config.cold ? createColdS3(config.cold.s3) : undefined;
+  if (s3) traceAwsClient(s3.client, tracer);
   const cold =
     config.cold && s3
       ? new ColdReader(s3.store, {
@@ -58,8 +73,8 @@ runMain(async () => {
       ? new DecodePool({ entry: workerEntry(__dirname, 'decode'), size: config.decode.workers, maxQueue: config.decode.maxQueue, logger, metrics })
       : undefined;
   const fetcher = new Fetcher({
-    sources: [new HotTierSource(hot), new WarmTierSource(warm)],
-    ...(cold && { cold: new ColdTierSource(cold) }),
+    sources: [traceTierSource(new HotTierSource(hot), tracer), traceTierSource(new WarmTierSource(warm), tracer)],
+    ...(cold && { cold: traceTierSource(new ColdTierSource(cold), tracer) }),
     decoder: new ChunkDecoderSwitch(pool, config.decode.inlineMaxChunks, metrics),
     tierTimeoutMs: config.tierTimeoutMs,
     metrics,
@@ -92,6 +107,7 @@ runMain(async () => {
     config: config.service,
     logger,
     registry,
+    tracing,
     reflection: strataPackageDefinition(),
     components,
     // Only Redis gates readiness: without DynamoDB or S3 the reader still answers, with warnings.
@@ -102,7 +118,7 @@ runMain(async () => {
       {
         name: 'strata.v1.QueryService',
         definition: tolerateMalformedRequests(QueryServiceService),
-        implementation: createQueryService({ keys: config.apiKeys, reads, lister, metrics, logger }),
+        implementation: createQueryService({ keys: config.apiKeys, reads, lister, metrics, logger, tracer }),
       },
     ],
   });

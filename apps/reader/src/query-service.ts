@@ -1,6 +1,14 @@
 import { status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import type { ListSeriesRequest, ListSeriesResponse, QueryServiceServer, ReadRequest, ReadResponse } from '@strata/proto';
-import { grpcError, malformedRequestReason, tenantFromMetadata, type ApiKeyStore, type Logger } from '@strata/runtime';
+import type { Tracer } from '@opentelemetry/api';
+import {
+  grpcError,
+  malformedRequestReason,
+  startGrpcServerSpan,
+  tenantFromMetadata,
+  type ApiKeyStore,
+  type Logger,
+} from '@strata/runtime';
 import { MalformedRequestError, ReadCancelledError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { ReaderMetrics } from './reader-metrics';
@@ -13,6 +21,8 @@ export interface QueryServiceDeps {
   readonly lister: Pick<SeriesLister, 'list'>;
   readonly metrics: ReaderMetrics;
   readonly logger: Logger;
+  /** Read and ListSeries calls are server spans when set (tracing on). */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -37,9 +47,11 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
       metrics.inFlightReads.inc();
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
+      const span = startGrpcServerSpan(deps.tracer, 'strata.v1.QueryService', 'Read', call.metadata);
       let tenant: string | undefined;
       const serve = async () => {
         tenant = tenantFromMetadata(call.metadata, deps.keys);
+        span.setAttributes({ 'strata.tenant': tenant, 'strata.series_selectors': call.request.series.length });
         const malformed = malformedRequestReason(call.request);
         if (malformed !== undefined) throw new MalformedRequestError('ReadRequest', malformed);
         for await (const message of deps.reads.read(tenant, call.request, abort.signal)) {
@@ -47,16 +59,18 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
           if (!call.write(message)) await drained(call, abort.signal);
         }
       };
-      serve().then(
+      span.run(serve).then(
         () => {
           metrics.inFlightReads.dec();
           record('Read', stopTimer, grpcStatus.OK);
+          span.end(grpcStatus.OK);
           call.end();
         },
         (error: unknown) => {
           metrics.inFlightReads.dec();
           const { code, details } = toGrpcStatus(abort.signal.aborted ? new ReadCancelledError() : error);
           record('Read', stopTimer, code);
+          span.end(code, details);
           if (code !== grpcStatus.CANCELLED) logFailure('Read', tenant, code, error);
           // Messages already written are delivered first; the status follows them.
           call.emit('error', grpcError(code, details));
@@ -66,22 +80,26 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
 
     listSeries(call: ServerUnaryCall<ListSeriesRequest, ListSeriesResponse>, callback: sendUnaryData<ListSeriesResponse>) {
       const stopTimer = metrics.requestSeconds.startTimer({ rpc: 'ListSeries' });
+      const span = startGrpcServerSpan(deps.tracer, 'strata.v1.QueryService', 'ListSeries', call.metadata);
       let tenant: string | undefined;
       Promise.resolve()
         .then(() => {
           tenant = tenantFromMetadata(call.metadata, deps.keys);
           const malformed = malformedRequestReason(call.request);
           if (malformed !== undefined) throw new MalformedRequestError('ListSeriesRequest', malformed);
-          return deps.lister.list(tenant, call.request);
+          const request = call.request;
+          return span.run(() => deps.lister.list(tenant!, request));
         })
         .then(
           (response) => {
             record('ListSeries', stopTimer, grpcStatus.OK);
+            span.end(grpcStatus.OK);
             callback(null, response);
           },
           (error: unknown) => {
             const { code, details } = toGrpcStatus(error);
             record('ListSeries', stopTimer, code);
+            span.end(code, details);
             logFailure('ListSeries', tenant, code, error);
             callback(grpcError(code, details));
           },
