@@ -117,6 +117,25 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
     for (const key of SERIES) n += (await warmOf(t).queryChunks(tenant, key, DAYS[0] * DAY_MS, (DAYS[2] + 1) * DAY_MS, { consistent: true })).length;
     return n;
   };
+  /** Day-index entries of the spec's days, as "day series". */
+  const indexLeft = async (t: Target) => {
+    const warm = warmOf(t);
+    const out: string[] = [];
+    for (const day of DAYS) {
+      for (let shard = 0; shard < warm.dayIndexShards; shard++) out.push(...(await warm.dayIndexEntries(day, shard)).map((e) => `${dayIso(day)} ${e.seriesKey}`));
+    }
+    return out.sort();
+  };
+  /** Every series with a chunk left in DynamoDB is still in the day index: the next run finds it. */
+  const expectIndexed = async (t: Target, context: string) => {
+    const listed = new Set(await indexLeft(t));
+    for (const key of SERIES) {
+      for (const day of DAYS) {
+        const left = await warmOf(t).queryChunks(tenant, key, day * DAY_MS, (day + 1) * DAY_MS - 1, { consistent: true });
+        if (left.length > 0) expect({ context, indexed: listed.has(`${dayIso(day)} ${key}`) }).toEqual({ context, indexed: true });
+      }
+    }
+  };
   let clean: Record<string, string>;
 
   const release = async (t: Target) => {
@@ -133,12 +152,15 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
 
   it('moves every chunk to S3 with a manifest, and a second run writes nothing new', async () => {
     const t = await target();
+    expect(await indexLeft(t)).toHaveLength(DAYS.length * SERIES.length);
     const first = await runBundle(env(t), ['--once']);
     expect({ code: first.code, output: first.output }).toMatchObject({ code: 0 });
     expect(first.output).toMatch(/archiving every day older than 2 days/);
     expect(first.output).toMatch(new RegExp(`${dayIso(DAYS[0])}: ${SERIES.length} series of 1 tenant`));
     expect(first.output).toMatch(new RegExp(`chunks deleted \\(0 changed meanwhile, kept\\)`));
     expect(await warmLeft(t)).toBe(0);
+    expect(await indexLeft(t)).toEqual([]);
+    expect(first.output).toMatch(new RegExp(`${DAYS.length * SERIES.length} day-index entries cleared`));
     await expectNothingLost(t, 'after the first run');
     clean = await snapshot(t.store);
     const keys = Object.keys(clean);
@@ -183,10 +205,12 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
       }
       kills++;
       await expectNothingLost(t, `killed after PUT ${n}`);
+      await expectIndexed(t, `killed after PUT ${n}`);
       const rerun = await runBundle(env(t), ['--once']);
       expect({ n, code: rerun.code, output: rerun.output }).toMatchObject({ code: 0 });
       await expectNothingLost(t, `re-run after a kill after PUT ${n}`);
       expect(await warmLeft(t)).toBe(0);
+      expect(await indexLeft(t)).toEqual([]);
       expect({ n, objects: await snapshot(t.store) }).toEqual({ n, objects: clean });
       await release(t);
     }
@@ -202,11 +226,13 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
       const run = await runBundle(env(t, { STRATA_ARCHIVE_DELETE_DELAY_MS: '800' }), ['--once'], { killAfterMs: delay });
       if (run.signal === 'SIGKILL') kills++;
       await expectNothingLost(t, `killed after ${delay} ms`);
+      await expectIndexed(t, `killed after ${delay} ms`);
     }
     expect(kills).toBeGreaterThanOrEqual(3);
     const last = await runBundle(env(t), ['--once']);
     expect(last.code).toBe(0);
     expect(await warmLeft(t)).toBe(0);
+    expect(await indexLeft(t)).toEqual([]);
     expect(await snapshot(t.store)).toEqual(clean);
   }, 300_000);
 
@@ -218,13 +244,16 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
     const late: Layer = windowPoints(random, start, 5);
     const overwritten = sortedPairs(model.get(key)!).find(([ts]) => ts >= day * DAY_MS && ts < (day + 1) * DAY_MS);
     if (overwritten) late.set(overwritten[0], 12_345.67);
+    // A late re-seal of a day archived before: the writer's store indexes it again.
     await warmOf(t).putChunks([toChunk(tenant, key, start, late)]);
     for (const [ts, v] of late) model.get(key)!.set(ts, v);
+    expect(await indexLeft(t)).toEqual([`${dayIso(day)} ${key}`]);
 
     const run = await runBundle(env(t), ['--day', dayIso(day)]);
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/1 series-days/);
     expect(await warmLeft(t)).toBe(0);
+    expect(await indexLeft(t)).toEqual([]);
     await expectNothingLost(t, 'after re-archiving');
     const now = await snapshot(t.store);
     const changed = Object.keys(now).filter((k) => now[k] !== clean[k]);

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  archiveIndexShard,
   BlockKind,
   concatRuns,
   DAY_MS,
@@ -13,6 +12,8 @@ import {
   openBlock,
   splitRawPart,
   type ColdKeys,
+  type DayIndexEntry,
+  dayIndexShard,
   type DynamoWarmStore,
   type Manifest,
   type ObjectStore,
@@ -124,25 +125,47 @@ export async function visiblePoints(
 export const sortedPairs = (layer: Layer): Array<[number, number]> => [...layer].sort((a, b) => a[0] - b[0]);
 
 /**
- * The warm tier's archive API in memory: chunks by (tenant, series, start), the archive
- * index derived from them, conditional deletes. `beforeDelete` lets a spec change a chunk
- * between the archiver reading it and deleting it (a late re-seal).
+ * The warm tier's archive API in memory: chunks by (tenant, series, start), the day index
+ * as the writer keeps it (`put` writes each series-day's entry with a new token, as a seal
+ * of a day older than yesterday does), conditional deletes of both. `beforeDelete` lets a
+ * spec change a chunk between the archiver reading it and deleting it (a late re-seal).
  */
 export class MemoryWarmArchive {
   readonly chunks = new Map<string, WarmChunk>();
+  /** Day-index entries by "day\0tenant\0series", holding their token. */
+  readonly index = new Map<string, string>();
   readonly log: string[] = [];
+  readonly dayIndexShards = 8;
   beforeDelete: ((chunk: WarmChunk) => void) | undefined;
+  private tokens = 0;
 
   put(chunks: readonly WarmChunk[]): void {
-    for (const c of chunks) this.chunks.set(`${c.tenant}\u0000${c.seriesKey}\u0000${c.start}`, c);
+    for (const c of chunks) {
+      this.index.set(`${Math.floor(c.start / DAY_MS)}\u0000${c.tenant}\u0000${c.seriesKey}`, `t${++this.tokens}`);
+      this.chunks.set(`${c.tenant}\u0000${c.seriesKey}\u0000${c.start}`, c);
+    }
   }
 
-  async archivableSeries(day: number, shard: number) {
-    const seen = new Map<string, { tenant: string; seriesKey: string }>();
-    for (const c of this.chunks.values()) {
-      if (Math.floor(c.start / DAY_MS) === day && archiveIndexShard(c.tenant, c.seriesKey) === shard) seen.set(`${c.tenant}#${c.seriesKey}`, { tenant: c.tenant, seriesKey: c.seriesKey });
+  async dayIndexEntries(day: number, shard: number): Promise<DayIndexEntry[]> {
+    const out: DayIndexEntry[] = [];
+    for (const [id, token] of this.index) {
+      const [d, tenant, seriesKey] = id.split('\u0000');
+      if (Number(d) === day && dayIndexShard(tenant, seriesKey, this.dayIndexShards) === shard) out.push({ tenant, seriesKey, day, token });
     }
-    return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+    return out;
+  }
+
+  /** No legacy archive index unless a spec replaces this. */
+  async legacyArchivableSeries(_day: number, _shard: number): Promise<Array<{ tenant: string; seriesKey: string }>> {
+    return [];
+  }
+
+  async deleteDayIndexEntryIf(entry: DayIndexEntry): Promise<boolean> {
+    const id = `${entry.day}\u0000${entry.tenant}\u0000${entry.seriesKey}`;
+    this.log.push(`unindex ${entry.seriesKey}@${entry.day}`);
+    if (this.index.get(id) !== entry.token) return false;
+    this.index.delete(id);
+    return true;
   }
 
   async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number): Promise<WarmChunk[]> {

@@ -1,4 +1,4 @@
-import { ARCHIVE_INDEX, dayIso, dayNumber, monthOfDay, monthIso, type ColdKeys, type ObjectStore } from '@strata/storage';
+import { dayIso, dayNumber, monthOfDay, monthIso, type ColdKeys, type DayIndexEntry, type ObjectStore } from '@strata/storage';
 import type { Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import type { BlockBuilder } from './block-pool';
@@ -7,6 +7,7 @@ import { compactMonth, isMonthComplete, type CompactedMonth } from './compactor'
 import { mapConcurrently, sleep } from './concurrency';
 import type { ArchiveSettings } from './config';
 import { archiveTenantDay, type ArchivedTenantDay, type WarmArchiveSource } from './day-archiver';
+import { clearEntries, discoverDay, entriesToClear } from './discovery';
 
 export interface ArchiverDeps {
   readonly warm: WarmArchiveSource;
@@ -38,6 +39,8 @@ export interface RunReport {
   readonly monthsCompacted: number;
   readonly chunksDeleted: number;
   readonly deleteConflicts: number;
+  /** Day-index entries removed (their series' chunks of the day all left DynamoDB). */
+  readonly indexEntriesCleared: number;
   readonly objectsCollected: number;
   /** Tenant-days or months that failed; the run as a whole then counts as failed. */
   readonly failures: number;
@@ -46,16 +49,26 @@ export interface RunReport {
 /** A day can be archived once it ended at least this long ago (the reader looks in S3 for every older day). */
 export const MIN_ARCHIVE_AGE_DAYS = 2;
 
+/** A tenant-day whose archiving finished: its day-index entries, and what was archived (none if no chunk was left). */
+interface SettledTenantDay {
+  readonly tenant: string;
+  readonly day: number;
+  readonly entries: readonly DayIndexEntry[];
+  readonly archived?: ArchivedTenantDay;
+}
+
 /**
- * One archive run: find what the archive index lists for the days in scope, archive each
+ * One archive run: find what the day index lists for the days in scope, archive each
  * tenant's day (blocks, then the manifest), build month rollups for complete months, wait
  * until readers' cached manifests have expired, then delete what the new manifests made
- * redundant: replaced blocks and, conditionally, the archived chunks in DynamoDB.
+ * redundant: replaced blocks and, conditionally, the archived chunks in DynamoDB, and last
+ * the day-index entries of series whose chunks all left.
  *
  * Crash safety: nothing is deleted before the manifest naming its replacement is durable,
- * and every step is repeatable. A run killed at any point leaves the archive index listing
- * the chunks still in DynamoDB; the next run rebuilds the same blocks (same bytes, same
- * names), rewrites the same manifest and finishes the deletes.
+ * and every step is repeatable. A run killed at any point leaves the day index listing
+ * every series with chunks still in DynamoDB (entries go after the chunks); the next run
+ * rebuilds the same blocks (same bytes, same names), rewrites the same manifest and
+ * finishes the deletes.
  */
 export class Archiver {
   private readonly objects: ColdObjects;
@@ -104,6 +117,7 @@ export class Archiver {
     const days = options.days ?? this.daysInScope(began, options.fullSweep ?? false);
     const lastEligible = this.lastEligibleDay(began);
     const archived: ArchivedTenantDay[] = [];
+    const settled: SettledTenantDay[] = [];
     const compacted: CompactedMonth[] = [];
     let failures = 0;
     let seriesDays = 0;
@@ -133,8 +147,9 @@ export class Archiver {
               },
               tenant,
               day,
-              byTenant.get(tenant)!,
+              byTenant.get(tenant)!.map((e) => e.seriesKey),
             );
+            settled.push({ tenant, day, entries: byTenant.get(tenant)!, ...(result && { archived: result }) });
             if (result) {
               archived.push(result);
               this.say(`  ${dayIso(day)} ${tenant}: ${result.series} series, ${result.chunks.length} windows in the manifest`);
@@ -162,7 +177,7 @@ export class Archiver {
           }
         }
       }
-      const deleted = await this.deleteReplaced(archived, compacted, options.signal);
+      const deleted = await this.deleteReplaced(settled, compacted, options.signal);
       failures += deleted.failures;
       const report: RunReport = {
         days: days.length,
@@ -174,6 +189,7 @@ export class Archiver {
         monthsCompacted: compacted.length,
         chunksDeleted: deleted.chunks,
         deleteConflicts: deleted.conflicts,
+        indexEntriesCleared: deleted.entries,
         objectsCollected: deleted.objects,
         failures,
       };
@@ -190,15 +206,9 @@ export class Archiver {
     }
   }
 
-  /** The series the archive index lists for `day`, by tenant: one Query per index shard, a few in flight. */
-  private async discover(day: number): Promise<Map<string, string[]>> {
-    const shards = Array.from({ length: ARCHIVE_INDEX.shards }, (_, i) => i);
-    const lists = await mapConcurrently(shards, this.deps.settings.concurrency, (shard) => this.deps.warm.archivableSeries(day, shard));
-    const byTenant = new Map<string, string[]>();
-    for (const list of lists) {
-      for (const { tenant, seriesKey } of list) byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), seriesKey]);
-    }
-    return byTenant;
+  /** The series the day index lists for `day`, by tenant. */
+  private discover(day: number): Promise<Map<string, DayIndexEntry[]>> {
+    return discoverDay(this.deps.warm, day, this.deps.settings.concurrency);
   }
 
   /**
@@ -228,12 +238,13 @@ export class Archiver {
 
   /**
    * After the delete delay: removes objects no manifest names any more, then each archived
-   * chunk that still holds exactly the archived bytes. Skipped when the run was stopped;
-   * the next run repeats the archive (same bytes) and then deletes.
+   * chunk that still holds exactly the archived bytes, then the day-index entries of the
+   * series whose chunks all went. Skipped when the run was stopped; the next run repeats
+   * the archive (same bytes) and then deletes.
    */
-  private async deleteReplaced(archived: readonly ArchivedTenantDay[], compacted: readonly CompactedMonth[], signal?: AbortSignal) {
-    const result = { chunks: 0, conflicts: 0, objects: 0, failures: 0 };
-    if (archived.length === 0 && compacted.length === 0) return result;
+  private async deleteReplaced(settled: readonly SettledTenantDay[], compacted: readonly CompactedMonth[], signal?: AbortSignal) {
+    const result = { chunks: 0, conflicts: 0, entries: 0, objects: 0, failures: 0 };
+    if (settled.length === 0 && compacted.length === 0) return result;
     const { settings, metrics, logger } = this.deps;
     if (settings.deleteDelayMs > 0) {
       this.say(`waiting ${settings.deleteDelayMs} ms (STRATA_ARCHIVE_DELETE_DELAY_MS) for readers' cached manifests to expire before deleting`);
@@ -249,13 +260,23 @@ export class Archiver {
         logger.error({ err: error, tenant: month.tenant, month: monthIso(month.month) }, 'removing replaced month blocks failed; the next compaction retries');
       }
     }
-    for (const a of archived) {
+    const units = { onConsumedCapacity: (u: number) => metrics.dynamoWriteUnits.inc(u) };
+    for (const { archived: a, ...tenantDay } of settled) {
       if (signal?.aborted) break;
+      if (!a) {
+        // Nothing left to archive: entries of a run killed between its deletes.
+        try {
+          result.entries += await clearEntries(this.deps.warm, entriesToClear(tenantDay.entries, []), settings.concurrency, units);
+        } catch (error) {
+          result.failures++;
+          metrics.failures.inc({ stage: 'delete' });
+          logger.error({ err: error, tenant: tenantDay.tenant, day: dayIso(tenantDay.day) }, 'clearing day-index entries failed; the next run retries');
+        }
+        continue;
+      }
       try {
         result.objects += await this.objects.collect(this.deps.keys.dayPrefix(a.tenant, a.day), a.keep);
-        const outcomes = await mapConcurrently(a.chunks, settings.concurrency, (c) =>
-          this.deps.warm.deleteChunkIf(c.tenant, c.seriesKey, c.start, c.chunk, { onConsumedCapacity: (u) => metrics.dynamoWriteUnits.inc(u) }),
-        );
+        const outcomes = await mapConcurrently(a.chunks, settings.concurrency, (c) => this.deps.warm.deleteChunkIf(c.tenant, c.seriesKey, c.start, c.chunk, units));
         const deleted = outcomes.filter(Boolean).length;
         result.chunks += deleted;
         result.conflicts += outcomes.length - deleted;
@@ -264,6 +285,8 @@ export class Archiver {
         if (deleted < outcomes.length) {
           logger.warn({ tenant: a.tenant, day: dayIso(a.day), changed: outcomes.length - deleted }, 'chunks changed after archiving (late points); they stay in DynamoDB and the next run archives them again');
         }
+        const kept = a.chunks.filter((_, i) => !outcomes[i]);
+        result.entries += await clearEntries(this.deps.warm, entriesToClear(tenantDay.entries, kept), settings.concurrency, units);
         this.say(`  ${dayIso(a.day)} ${a.tenant}: ${deleted} of ${outcomes.length} chunks deleted from DynamoDB`);
       } catch (error) {
         result.failures++;

@@ -1,5 +1,5 @@
 import { EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
-import { parseDayIso, readColdS3Env, type ColdS3Config } from '@strata/storage';
+import { DAY_INDEX, parseDayIso, readColdS3Env, type ColdS3Config } from '@strata/storage';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,7 +33,13 @@ export type ArchiverMode = { readonly kind: 'service' } | { readonly kind: 'once
 
 export interface ArchiverConfig {
   readonly service: ServiceConfig;
-  readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
+  readonly dynamodb: {
+    readonly endpoint?: string;
+    readonly region: string;
+    readonly table: string;
+    /** Day-index partitions Queried per day; at least the writers' STRATA_DAY_INDEX_SHARDS. @default 64 */
+    readonly dayIndexShards: number;
+  };
   readonly s3: ColdS3Config;
   readonly archive: ArchiveSettings;
   /** Between the end of one scheduled run and the start of the next. @default 1 h */
@@ -75,6 +81,7 @@ export function loadArchiverConfig(env: Env, argv: readonly string[] = [], host:
       endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
       region: reader.string('AWS_REGION', 'us-east-1'),
       table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
+      dayIndexShards: reader.int('STRATA_DAY_INDEX_SHARDS', DAY_INDEX.defaultShards, { min: 1, max: DAY_INDEX.maxShards }),
     },
     s3: readColdS3Env(reader),
     archive: {

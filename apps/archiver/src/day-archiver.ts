@@ -15,8 +15,9 @@ import type { BlockBuilder } from './block-pool';
 import { packBytes, type DayBlockTask } from './block-task';
 import { ColdObjects, sameHash } from './cold-objects';
 import { mapConcurrently } from './concurrency';
+import type { DayIndexSource } from './discovery';
 
-export type WarmArchiveSource = Pick<DynamoWarmStore, 'archivableSeries' | 'queryChunks' | 'deleteChunkIf'>;
+export type WarmArchiveSource = Pick<DynamoWarmStore, 'queryChunks' | 'deleteChunkIf'> & DayIndexSource;
 
 /** What archiving a tenant's day left to clean up once readers no longer trust the older manifest. */
 export interface ArchivedTenantDay {

@@ -8,7 +8,6 @@ import {
   dayIso,
   dayNumber,
   DynamoWarmStore,
-  ensureArchiveIndex,
   ensureBucket,
   type ObjectStore,
 } from '@strata/storage';
@@ -36,7 +35,7 @@ runMain(async () => {
   const builder: BlockBuilder = pool ?? new InlineBlockBuilder();
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const archiver = new Archiver({
-    warm: new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table }),
+    warm: new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table, dayIndex: { shards: config.dynamodb.dayIndexShards } }),
     store,
     keys: s3.keys,
     builder,
@@ -47,7 +46,6 @@ runMain(async () => {
     ...(oneShot && { progress: say }),
   });
   const prepare = async () => {
-    await ensureArchiveIndex(dynamo, config.dynamodb.table);
     await ensureBucket(s3.client, config.s3.bucket);
   };
   const close = () => {
@@ -59,8 +57,8 @@ runMain(async () => {
     await runOnce(config, archiver, { prepare, pool, close, say, logger });
     return;
   }
-  // The index and bucket are checked before the first run rather than at start-up: adding
-  // the index to a large table (a backfill) must not hold the service out of SERVING.
+  // The bucket is checked before the first run rather than at start-up, so a slow S3 does
+  // not hold the service out of SERVING.
   let prepared = false;
   const scheduler = new ArchiveScheduler({
     archiver: {
@@ -129,7 +127,8 @@ async function runOnce(
     parts.say(
       `done in ${((Date.now() - began) / 1000).toFixed(1)} s: ${report.tenantDays} tenant-day(s), ${report.seriesDays} series-days, ${report.windows} windows, ` +
         `${report.blocksWritten} block(s) (${report.bytesWritten} bytes), ${report.monthsCompacted} month rollup(s), ` +
-        `${report.chunksDeleted} chunks deleted (${report.deleteConflicts} changed meanwhile, kept), ${report.objectsCollected} stale object(s) removed, ${report.failures} failure(s)`,
+        `${report.chunksDeleted} chunks deleted (${report.deleteConflicts} changed meanwhile, kept), ${report.indexEntriesCleared} day-index entries cleared, ` +
+        `${report.objectsCollected} stale object(s) removed, ${report.failures} failure(s)`,
     );
     if (report.failures > 0 || abort.signal.aborted) process.exitCode = 1;
   } finally {

@@ -2,7 +2,7 @@ import { createLogger } from '@strata/runtime';
 import type { RunOptions, RunReport } from './archiver';
 import { ArchiveScheduler } from './scheduler';
 
-const REPORT: RunReport = { days: 1, tenantDays: 0, seriesDays: 0, windows: 0, blocksWritten: 0, bytesWritten: 0, monthsCompacted: 0, chunksDeleted: 0, deleteConflicts: 0, objectsCollected: 0, failures: 0 };
+const REPORT: RunReport = { days: 1, tenantDays: 0, seriesDays: 0, windows: 0, blocksWritten: 0, bytesWritten: 0, monthsCompacted: 0, chunksDeleted: 0, deleteConflicts: 0, indexEntriesCleared: 0, objectsCollected: 0, failures: 0 };
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ArchiveScheduler', () => {

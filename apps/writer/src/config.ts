@@ -6,7 +6,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
+import { DAY_INDEX, readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
 
 const HOUR = 3_600_000;
@@ -18,7 +18,15 @@ export interface WriterConfig {
   /** @default strata-writer */
   readonly groupId: string;
   readonly redis: HotRedisConfig;
-  readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
+  readonly dynamodb: {
+    readonly endpoint?: string;
+    readonly region: string;
+    readonly table: string;
+    /** Day-index partitions per day (docs/cold-format.md); the archiver's must not be smaller. @default 64 */
+    readonly dayIndexShards: number;
+    /** Series whose newest day-index entry is remembered, so it is written once a day. @default 1000000 */
+    readonly dayIndexCacheSeries: number;
+  };
   /** Window length; divides a day. @default 2 h */
   readonly windowMs: number;
   /** Wait after a window ends before sealing it, for late points. @default 5 min */
@@ -65,6 +73,8 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
       endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
       region: reader.string('AWS_REGION', 'us-east-1'),
       table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
+      dayIndexShards: reader.int('STRATA_DAY_INDEX_SHARDS', DAY_INDEX.defaultShards, { min: 1, max: DAY_INDEX.maxShards }),
+      dayIndexCacheSeries: reader.int('STRATA_DAY_INDEX_CACHE_SERIES', 1_000_000, { min: 0 }),
     },
     windowMs,
     sealGraceMs: reader.int('STRATA_SEAL_GRACE_MS', 5 * 60_000, { min: 0, max: DAY }),

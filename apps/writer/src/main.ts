@@ -40,7 +40,10 @@ runMain(async () => {
     sealGraceMs: config.sealGraceMs,
     retentionMs: config.hotRetentionMs,
   });
-  const warm = new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table });
+  const warm = new DynamoWarmStore(dynamo, {
+    tableName: config.dynamodb.table,
+    dayIndex: { shards: config.dynamodb.dayIndexShards, cacheSeries: config.dynamodb.dayIndexCacheSeries },
+  });
   const kafka = createKafka(config.kafka, logger);
   const replaying = config.replayFromMs !== undefined;
   const groupId = replaying ? `${config.groupId}-replay-${config.replayFromMs}-${Date.now()}` : config.groupId;
@@ -64,7 +67,6 @@ runMain(async () => {
     logger,
     now: Date.now,
     intervalMs: config.sealIntervalMs,
-    tracer,
     batchSize: config.sealBatch,
   });
   const replay = replaying ? await startReplayTracking(kafka, config.kafka.topic, config.replayFromMs!, logger) : undefined;

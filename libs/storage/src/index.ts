@@ -29,8 +29,9 @@ export { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowR
 export { DynamoWarmStore, warmPartitionKey, type WarmChunk, type WarmStoreOptions, type WarmWriteEvents } from './dynamodb/warm-store';
 export { HotChunkCorruptError, HotReadError, mergeHotWindow, RedisHotReader, type HotReaderOptions, type HotWindowParts } from './hot/hot-reader';
 export { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewerOver, mergeNewestFirst, type SortedColumns } from './hot/hot-reader-merge';
-export { ARCHIVE_INDEX, ensureArchiveIndex } from './dynamodb/warm-table';
-export { archiveIndexKey, archiveIndexShard, type ArchivableSeries } from './dynamodb/warm-store';
+export { DAY_INDEX, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX } from './dynamodb/warm-table';
+export { type ArchivableSeries } from './dynamodb/warm-store';
+export { DayIndexCache, dayIndexPartitionKey, dayIndexShard, dayIndexSortKey, type DayIndexEntry } from './dynamodb/day-index';
 export { S3ObjectStore, type ByteRange, type ObjectStore } from './s3/object-store';
 export { MemoryObjectStore } from './s3/memory-object-store';
 export { dropBucket } from './s3/drop-bucket';

@@ -1,5 +1,5 @@
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient } from '@strata/storage';
+import { DAY_INDEX, type DynamoDBClient } from '@strata/storage';
 
 /** Sum of a metric's samples (all label sets) from a Prometheus text endpoint. */
 export async function scrapeMetric(opsUrl: string, name: string): Promise<number> {
@@ -19,17 +19,22 @@ export async function waitFor(condition: () => Promise<boolean>, timeoutMs: numb
   }
 }
 
-/** Scans a warm table: chunk bytes, item bytes (DynamoDB's size rule: names + values), points. */
+/** Scans a warm table: chunk bytes, item bytes (DynamoDB's size rule: names + values), points; day-index items counted apart. */
 export async function scanChunkSizes(client: DynamoDBClient, table: string, kindOf: (pk: string) => string) {
   const byKind = new Map<string, { items: number; points: number; chunkBytes: number }>();
   let items = 0;
   let points = 0;
   let chunkBytes = 0;
   let itemBytes = 0;
+  let indexItems = 0;
   let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
     for (const item of out.Items ?? []) {
+      if (item['pk'].S!.startsWith(DAY_INDEX.partitionPrefix)) {
+        indexItems++;
+        continue;
+      }
       items++;
       points += Number(item['n'].N);
       chunkBytes += item['c'].B!.length;
@@ -46,5 +51,5 @@ export async function scanChunkSizes(client: DynamoDBClient, table: string, kind
     }
     start = out.LastEvaluatedKey;
   } while (start);
-  return { items, points, chunkBytes, itemBytes, byKind };
+  return { items, points, chunkBytes, itemBytes, byKind, indexItems };
 }

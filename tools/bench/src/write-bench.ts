@@ -19,7 +19,9 @@ const workspace = resolve(__dirname, '../../..');
 const REPETITIONS = Number(process.env['BENCH_REPETITIONS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
-const SERIES = 5_000;
+const SERIES = Number(process.env['BENCH_SERIES'] ?? 5_000);
+/** Where the series' timestamps start (rounded down to a window); 40 h back by default. */
+const START_HOURS_AGO = Number(process.env['BENCH_START_HOURS_AGO'] ?? 40);
 const WINDOW_MS = 2 * 3_600_000;
 const SERIES_PER_REQUEST = 1_000;
 const POINTS_PER_SERIES = 5;
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
   const writerOps = `http://127.0.0.1:${definitions.find((s) => s.name === 'writer')!.opsPort}`;
   const memoryBefore = await usedMemory(redis);
 
-  const dataset = new MonitoringDataset({ seriesCount: SERIES, firstTimestampMs: Math.floor((Date.now() - 40 * 3_600_000) / WINDOW_MS) * WINDOW_MS, seed: 42 });
+  const dataset = new MonitoringDataset({ seriesCount: SERIES, firstTimestampMs: Math.floor((Date.now() - START_HOURS_AGO * 3_600_000) / WINDOW_MS) * WINDOW_MS, seed: 42 });
   const client = new IngestServiceClient(ingestAddress, credentials.createInsecure(), {
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
@@ -191,7 +193,7 @@ write path results (medians over ${REPETITIONS} runs; ${totalAccepted} points in
   ingest latency per request        p50 ${median(latencies).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (${SERIES_PER_REQUEST * POINTS_PER_SERIES} points/request, ${latencies.length} requests)
   DynamoDB chunk bytes per point    ${(chunks.chunkBytes / chunks.points).toFixed(3)} all kinds   (item bytes incl. keys ~${(chunks.itemBytes / chunks.points).toFixed(2)}; ${chunks.items} items, ${(chunks.points / chunks.items).toFixed(1)} points/item)
 ${[...chunks.byKind].map(([kind, k]) => `    ${kind.padEnd(30)} ${(k.chunkBytes / k.points).toFixed(3)} bytes/point in ${k.items} chunks of ${(k.points / k.items).toFixed(0)} points`).join('\n')}
-  DynamoDB write units per 1M pts   ${Math.round((writeUnits / totalAccepted) * 1e6)}   (${writeUnits} WCU for ${windows} windows)
+  DynamoDB write units per 1M pts   ${Math.round((writeUnits / totalAccepted) * 1e6)}   (${writeUnits} WCU for ${windows} windows and ${chunks.indexItems} day-index items)
   sealing                           ${windows} windows in ${sealSeconds.toFixed(1)} s = ${Math.round(windows / sealSeconds)} windows/s
   Redis bytes per point, open       ${((memoryOpen - memoryBefore) / totalAccepted).toFixed(1)}   (hash per window, before sealing)
   Redis bytes per point, sealed     ${((memorySealed - memoryBefore) / totalAccepted).toFixed(1)}   (packed chunks, after sealing)

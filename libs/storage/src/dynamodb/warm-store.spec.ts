@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { archiveIndexKey, archiveIndexShard, DynamoWarmStore } from './warm-store';
+import { dayIndexShard, dayIndexSortKey } from './day-index';
+import { DynamoWarmStore } from './warm-store';
 
 type Reply = { UnprocessedItems?: Record<string, unknown[]>; ConsumedCapacity?: Array<{ CapacityUnits: number }> } | Error;
 
@@ -24,10 +25,10 @@ const throttled = () => Object.assign(new Error('slow down'), { name: 'Provision
 describe('DynamoWarmStore.putChunks', () => {
   const options = { tableName: 't', sleep: async () => undefined, random: () => 1 };
 
-  it('splits into calls of at most 25 items', async () => {
+  it('splits into calls of at most 25 items (the series-day\'s index entry first)', async () => {
     const { client, calls } = fakeClient([]);
     await new DynamoWarmStore(client, options).putChunks(chunks(60));
-    expect(calls).toEqual([25, 25, 10]);
+    expect(calls).toEqual([25, 25, 11]);
   });
 
   it('retries unprocessed items and throttling until everything is written', async () => {
@@ -37,9 +38,9 @@ describe('DynamoWarmStore.putChunks', () => {
     await new DynamoWarmStore(client, options).putChunks(chunks(10), {
       onRetry: ({ reason, items, delayMs }) => retries.push({ reason, items, delayMs }),
     });
-    expect(calls).toEqual([10, 10, 7, 7]);
+    expect(calls).toEqual([11, 11, 7, 7]);
     expect(retries).toEqual([
-      { reason: 'throttled', items: 10, delayMs: 100 },
+      { reason: 'throttled', items: 11, delayMs: 100 },
       { reason: 'unprocessed', items: 7, delayMs: 200 },
       { reason: 'throttled', items: 7, delayMs: 400 },
     ]);
@@ -49,7 +50,7 @@ describe('DynamoWarmStore.putChunks', () => {
     const invalid = Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException' });
     const { client, calls } = fakeClient([invalid]);
     await expect(new DynamoWarmStore(client, options).putChunks(chunks(3))).rejects.toThrow('parameter values were invalid');
-    expect(calls).toEqual([3]);
+    expect(calls).toEqual([4]);
   });
 
   it('stops retrying when aborted, without claiming success', async () => {
@@ -65,21 +66,101 @@ describe('DynamoWarmStore.putChunks', () => {
   });
 });
 
-describe('the archive index attribute', () => {
-  it('puts each chunk under "<UTC day of its window>#<shard of its series>"', async () => {
-    const items: Array<Record<string, { S?: string; N?: string }>> = [];
-    const client = {
-      send: async (command: { input: { RequestItems: Record<string, Array<{ PutRequest: { Item: Record<string, { S?: string }> } }>> } }) => {
-        items.push(...command.input.RequestItems['t'].map((r) => r.PutRequest.Item));
-        return {};
-      },
-    } as unknown as DynamoDBClient;
-    const day = Date.UTC(2026, 10, 1);
-    await new DynamoWarmStore(client, { tableName: 't' }).putChunks([{ tenant: 'acme', seriesKey: 'cpu{host="a"}', start: day + 22 * 3_600_000, chunk: new Uint8Array([1]), count: 1 }]);
-    const shard = archiveIndexShard('acme', 'cpu{host="a"}');
-    expect(items[0]['ad']).toEqual({ S: `2026-11-01#${shard}` });
-    expect(archiveIndexKey(day / 86_400_000, shard)).toBe(`2026-11-01#${shard}`);
-    expect(shard).toBeGreaterThanOrEqual(0);
-    expect(shard).toBeLessThan(16);
+type Item = Record<string, { S?: string; N?: string; B?: Uint8Array }>;
+
+/** Records every item put; `fail` makes the next call throw a non-retriable error. */
+function recordingClient() {
+  const calls: Item[][] = [];
+  let fail = false;
+  const client = {
+    send: async (command: { input: { RequestItems: Record<string, Array<{ PutRequest: { Item: Item } }>> } }) => {
+      if (fail) {
+        fail = false;
+        throw Object.assign(new Error('invalid'), { name: 'ValidationException' });
+      }
+      calls.push(command.input.RequestItems['t'].map((r) => r.PutRequest.Item));
+      return {};
+    },
+  } as unknown as DynamoDBClient;
+  const indexItems = () => calls.flat().filter((i) => i['pk'].S!.startsWith('~days#'));
+  return { client, calls, indexItems, failNext: () => void (fail = true) };
+}
+
+describe('the day index written with the chunks', () => {
+  const DAY = 86_400_000;
+  const today = Date.UTC(2026, 10, 23);
+  const chunk = (seriesKey: string, start: number) => ({ tenant: 'acme', seriesKey, start, chunk: new Uint8Array([1]), count: 1 });
+  const store = (client: DynamoDBClient, cacheSeries = 100) =>
+    new DynamoWarmStore(client, { tableName: 't', now: () => today + 10 * 3_600_000, dayIndex: { shards: 64, cacheSeries } });
+
+  it('puts one entry per series-day, keyed by day and shard, before the chunks that need it', async () => {
+    const { client, calls } = recordingClient();
+    const key = 'cpu{host="a"}';
+    await store(client).putChunks([chunk(key, today), chunk(key, today + 7_200_000), chunk('mem', today - 2 * 3_600_000)]);
+    expect(calls).toHaveLength(1);
+    const [first, second, ...rest] = calls[0];
+    expect(first).toEqual({
+      pk: { S: `~days#2026-11-23#${dayIndexShard('acme', key, 64)}` },
+      sk: { N: dayIndexSortKey('acme', key) },
+      t: { S: 'acme' },
+      s: { S: key },
+      w: { S: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/) },
+    });
+    expect(second['pk'].S).toBe(`~days#2026-11-22#${dayIndexShard('acme', 'mem', 64)}`);
+    expect(rest.map((i) => i['pk'].S)).toEqual(['acme#cpu{host="a"}', 'acme#cpu{host="a"}', 'acme#mem']);
+    expect(rest.every((i) => i['ad'] === undefined)).toBe(true);
+  });
+
+  it('writes a series\' entry for today or yesterday once, but for an older day with every chunk', async () => {
+    const { client, indexItems } = recordingClient();
+    const s = store(client);
+    for (let w = 0; w < 12; w++) await s.putChunks([chunk('a', today + w * 7_200_000)]);
+    // A late window of yesterday, after today's entry: yesterday's entry once, then remembered too.
+    await s.putChunks([chunk('a', today - DAY + 3_600_000)]);
+    await s.putChunks([chunk('a', today - DAY + 7_200_000)]);
+    await s.putChunks([chunk('a', today + 7_200_000)]);
+    expect(indexItems().map((i) => i['pk'].S!.slice(6, 16))).toEqual(['2026-11-23', '2026-11-22']);
+    const before = indexItems().length;
+    // Late points two days back, e.g. after the archiver cleared that day: always rewritten, with a new token.
+    await s.putChunks([chunk('a', today - 2 * DAY)]);
+    await s.putChunks([chunk('a', today - 2 * DAY)]);
+    const late = indexItems().slice(before);
+    expect(late).toHaveLength(2);
+    expect(late[0]['w'].S).not.toBe(late[1]['w'].S);
+  });
+
+  it('remembers an entry only once it is durable: after a failed write it is written again', async () => {
+    const { client, indexItems, failNext } = recordingClient();
+    const s = store(client);
+    failNext();
+    await expect(s.putChunks([chunk('a', today)])).rejects.toThrow('invalid');
+    await s.putChunks([chunk('a', today + 7_200_000)]);
+    await s.putChunks([chunk('a', today + 14_400_000)]);
+    expect(indexItems()).toHaveLength(1);
+  });
+
+  it('forgets the least recently written series past its bound (one more write, never a missing entry)', async () => {
+    const { client, indexItems } = recordingClient();
+    const s = store(client, 2);
+    for (const key of ['a', 'b', 'c', 'a', 'c']) await s.putChunks([chunk(key, today)]);
+    expect(indexItems().map((i) => i['s'].S)).toEqual(['a', 'b', 'c', 'a']);
+  });
+
+  it('refuses a shard count outside 1..4096', () => {
+    const { client } = recordingClient();
+    expect(() => new DynamoWarmStore(client, { tableName: 't', dayIndex: { shards: 0 } })).toThrow('day index shards must be an integer in 1..4096, got 0');
+  });
+});
+
+describe('day-index keys', () => {
+  it('are stable, spread over the shards, and fit a DynamoDB number', () => {
+    expect(dayIndexSortKey('acme', 'cpu')).toBe(dayIndexSortKey('acme', 'cpu'));
+    expect(dayIndexSortKey('acme', 'cpu')).not.toBe(dayIndexSortKey('acme2', 'cpu'));
+    const keys = Array.from({ length: 2_000 }, (_, i) => `m${i}{host="h${i % 7}"}`);
+    for (const k of keys) expect(dayIndexSortKey('t', k)).toMatch(/^\d{1,37}$/);
+    const perShard = new Map<number, number>();
+    for (const k of keys) perShard.set(dayIndexShard('t', k, 64), (perShard.get(dayIndexShard('t', k, 64)) ?? 0) + 1);
+    expect(perShard.size).toBe(64);
+    expect(Math.max(...perShard.values())).toBeLessThan(2 * (2_000 / 64));
   });
 });

@@ -8,9 +8,9 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { crc32 } from '../codec/crc32';
 import { StorageError } from '../errors';
-import { ARCHIVE_INDEX, WARM_TABLE_KEY } from './warm-table';
+import { DayIndexCache, dayIndexPartitionKey, dayIndexShard, dayIndexSortKey, newDayIndexToken, type DayIndexEntry } from './day-index';
+import { DAY_INDEX, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX, WARM_TABLE_KEY } from './warm-table';
 
 export interface WarmChunk {
   readonly tenant: string;
@@ -39,6 +39,15 @@ export interface WarmStoreOptions {
   /** Injected in tests. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** The day index (warm-table.ts, DAY_INDEX). */
+  readonly dayIndex?: {
+    /** Index partitions per day; the archiver's must be at least the writer's. @default 64 */
+    readonly shards?: number;
+    /** Series whose newest entry this process remembers (about 120 bytes each). @default 1000000 */
+    readonly cacheSeries?: number;
+  };
+  /** Tells "today" for the day-index cache. @default Date.now */
+  readonly now?: () => number;
 }
 
 const BATCH_LIMIT = 25;
@@ -56,19 +65,8 @@ export function warmPartitionKey(tenant: string, seriesKey: string): string {
 }
 
 const DAY_MS = 86_400_000;
-const encoder = new TextEncoder();
 
-/** The archive-index shard (0..15) of a series: CRC-32 of its partition key, mod 16. */
-export function archiveIndexShard(tenant: string, seriesKey: string): number {
-  return crc32(encoder.encode(warmPartitionKey(tenant, seriesKey))) % ARCHIVE_INDEX.shards;
-}
-
-/** `ad` of a chunk item: "YYYY-MM-DD#<shard>" of its window's UTC day and its series' index shard. */
-export function archiveIndexKey(day: number, shard: number): string {
-  return `${new Date(day * DAY_MS).toISOString().slice(0, 10)}#${shard}`;
-}
-
-/** A series that has chunks on a day, as the archive index lists it. */
+/** A series that has chunks on a day, as the legacy archive index lists it. */
 export interface ArchivableSeries {
   readonly tenant: string;
   readonly seriesKey: string;
@@ -76,24 +74,121 @@ export interface ArchivableSeries {
 
 /**
  * The DynamoDB warm tier: one item per series per window (partition key
- * `tenant#seriesKey`, sort key window start, attribute `c` the chunk, `n` its points, `ad`
- * its archive-index key).
+ * `tenant#seriesKey`, sort key window start, attribute `c` the chunk, `n` its points), and
+ * the day index the archiver finds its work in (warm-table.ts, DAY_INDEX).
  */
 export class DynamoWarmStore {
+  private readonly dayIndexCache: DayIndexCache;
+  private legacyIndex: Promise<boolean> | undefined;
+  /** Index partitions per day this store writes to (writer) or reads (archiver). */
+  readonly dayIndexShards: number;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly options: WarmStoreOptions,
-  ) {}
+  ) {
+    this.dayIndexShards = options.dayIndex?.shards ?? DAY_INDEX.defaultShards;
+    if (!Number.isInteger(this.dayIndexShards) || this.dayIndexShards < 1 || this.dayIndexShards > DAY_INDEX.maxShards) {
+      throw new RangeError(`day index shards must be an integer in 1..${DAY_INDEX.maxShards}, got ${this.dayIndexShards}`);
+    }
+    this.dayIndexCache = new DayIndexCache(options.dayIndex?.cacheSeries ?? 1_000_000);
+  }
 
   /**
-   * Puts chunks with BatchWriteItem, 25 a call. Unprocessed items and throttling are
+   * Puts chunks with BatchWriteItem, 25 items a call, after the day-index entries of their
+   * series-days that this process has not written yet (in the same or an earlier call, so
+   * a chunk is never durable without its entry). Unprocessed items and throttling are
    * retried with full-jitter exponential backoff until `signal` aborts; throttling slows
    * the caller down but never drops an item. Resolves only when every item is written.
    */
   async putChunks(chunks: readonly WarmChunk[], events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<void> {
-    for (let i = 0; i < chunks.length; i += BATCH_LIMIT) {
-      await this.writeBatch(chunks.slice(i, i + BATCH_LIMIT).map(toPutRequest), events, signal);
+    const entries = this.missingDayIndexEntries(chunks);
+    const requests = [...entries.map((e) => this.toIndexPutRequest(e)), ...chunks.map(toPutRequest)];
+    for (let i = 0; i < requests.length; i += BATCH_LIMIT) {
+      await this.writeBatch(requests.slice(i, i + BATCH_LIMIT), events, signal);
     }
+    this.dayIndexCache.remember(entries);
+  }
+
+  /** Series-days of `chunks` whose entry must be written, each once. */
+  private missingDayIndexEntries(chunks: readonly WarmChunk[]): DayIndexEntry[] {
+    const today = Math.floor((this.options.now ?? Date.now)() / DAY_MS);
+    const seen = new Set<string>();
+    const out: DayIndexEntry[] = [];
+    for (const c of chunks) {
+      const day = Math.floor(c.start / DAY_MS);
+      const id = `${day}#${c.tenant}#${c.seriesKey}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (this.dayIndexCache.needsWrite(c.tenant, c.seriesKey, day, today)) out.push({ tenant: c.tenant, seriesKey: c.seriesKey, day });
+    }
+    return out;
+  }
+
+  private toIndexPutRequest(entry: DayIndexEntry): WriteRequest {
+    const a = DAY_INDEX.attributes;
+    return {
+      PutRequest: {
+        Item: {
+          [WARM_TABLE_KEY.partitionKey]: { S: dayIndexPartitionKey(entry.day, dayIndexShard(entry.tenant, entry.seriesKey, this.dayIndexShards)) },
+          [WARM_TABLE_KEY.sortKey]: { N: dayIndexSortKey(entry.tenant, entry.seriesKey) },
+          [a.tenant]: { S: entry.tenant },
+          [a.seriesKey]: { S: entry.seriesKey },
+          [a.token]: { S: newDayIndexToken() },
+        },
+      },
+    };
+  }
+
+  /**
+   * The entries of one day-index partition (paginated; eventually consistent: an entry
+   * written a moment ago may be missing, and the next archive run finds it). Each carries
+   * the token to delete it with.
+   */
+  async dayIndexEntries(day: number, shard: number): Promise<DayIndexEntry[]> {
+    const a = DAY_INDEX.attributes;
+    const out: DayIndexEntry[] = [];
+    let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': WARM_TABLE_KEY.partitionKey },
+          ExpressionAttributeValues: { ':pk': { S: dayIndexPartitionKey(day, shard) } },
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const tenant = item[a.tenant]?.S;
+        const seriesKey = item[a.seriesKey]?.S;
+        const token = item[a.token]?.S;
+        if (tenant === undefined || seriesKey === undefined || token === undefined) {
+          throw new StorageError(`day-index item ${dayIndexPartitionKey(day, shard)} / ${item[WARM_TABLE_KEY.sortKey]?.N} lacks ${a.tenant}, ${a.seriesKey} or ${a.token}`, false);
+        }
+        out.push({ tenant, seriesKey, day, token });
+      }
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return out;
+  }
+
+  /**
+   * Deletes a day-index entry only if it still holds the token it was read with: an entry
+   * rewritten since (a late re-seal of that day) stays for the next archive run. Returns
+   * false when it changed or is already gone.
+   */
+  async deleteDayIndexEntryIf(entry: DayIndexEntry, events: WarmWriteEvents = {}): Promise<boolean> {
+    if (entry.token === undefined) throw new StorageError(`day-index entry of ${entry.tenant}#${entry.seriesKey} has no token to delete it by`, false);
+    return this.deleteIf(
+      {
+        [WARM_TABLE_KEY.partitionKey]: { S: dayIndexPartitionKey(entry.day, dayIndexShard(entry.tenant, entry.seriesKey, this.dayIndexShards)) },
+        [WARM_TABLE_KEY.sortKey]: { N: dayIndexSortKey(entry.tenant, entry.seriesKey) },
+      },
+      DAY_INDEX.attributes.token,
+      { S: entry.token },
+      events,
+    );
   }
 
   async getChunk(tenant: string, seriesKey: string, start: number): Promise<Uint8Array | undefined> {
@@ -155,11 +250,16 @@ export class DynamoWarmStore {
   }
 
   /**
-   * The series with at least one chunk in `day` whose archive-index shard is `shard`, from
-   * the archive index (eventually consistent: a chunk written a moment ago may be missing;
-   * the next archive run finds it). Sorted by partition key, each series once.
+   * The series with chunks on `day` in `shard` (0..15) of the GSI the table had before the
+   * day index (LEGACY_ARCHIVE_INDEX), or none when the table does not have it (asked once).
+   * Only chunks written before the day index carry its key.
    */
-  async archivableSeries(day: number, shard: number): Promise<ArchivableSeries[]> {
+  async legacyArchivableSeries(day: number, shard: number): Promise<ArchivableSeries[]> {
+    this.legacyIndex ??= hasLegacyArchiveIndex(this.client, this.options.tableName).catch((error: unknown) => {
+      this.legacyIndex = undefined;
+      throw error;
+    });
+    if (!(await this.legacyIndex)) return [];
     const out: ArchivableSeries[] = [];
     let last = '';
     let exclusiveStartKey: Record<string, AttributeValue> | undefined;
@@ -167,10 +267,10 @@ export class DynamoWarmStore {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.options.tableName,
-          IndexName: ARCHIVE_INDEX.name,
+          IndexName: LEGACY_ARCHIVE_INDEX.name,
           KeyConditionExpression: '#ad = :ad',
-          ExpressionAttributeNames: { '#ad': ARCHIVE_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':ad': { S: archiveIndexKey(day, shard) } },
+          ExpressionAttributeNames: { '#ad': LEGACY_ARCHIVE_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':ad': { S: `${new Date(day * DAY_MS).toISOString().slice(0, 10)}#${shard}` } },
           ExclusiveStartKey: exclusiveStartKey,
         }),
       );
@@ -193,17 +293,27 @@ export class DynamoWarmStore {
    * units). Returns false when the item changed (or is already gone).
    */
   async deleteChunkIf(tenant: string, seriesKey: string, start: number, chunk: Uint8Array, events: WarmWriteEvents = {}): Promise<boolean> {
+    return this.deleteIf(
+      {
+        [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(tenant, seriesKey) },
+        [WARM_TABLE_KEY.sortKey]: { N: String(start) },
+      },
+      'c',
+      { B: chunk },
+      events,
+    );
+  }
+
+  /** DeleteItem if `attribute` equals `value`; false when it does not (or the item is gone). */
+  private async deleteIf(key: Record<string, AttributeValue>, attribute: string, value: AttributeValue, events: WarmWriteEvents): Promise<boolean> {
     try {
       const out = await this.client.send(
         new DeleteItemCommand({
           TableName: this.options.tableName,
-          Key: {
-            [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(tenant, seriesKey) },
-            [WARM_TABLE_KEY.sortKey]: { N: String(start) },
-          },
-          ConditionExpression: '#c = :c',
-          ExpressionAttributeNames: { '#c': 'c' },
-          ExpressionAttributeValues: { ':c': { B: chunk } },
+          Key: key,
+          ConditionExpression: '#a = :v',
+          ExpressionAttributeNames: { '#a': attribute },
+          ExpressionAttributeValues: { ':v': value },
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
@@ -259,8 +369,6 @@ function toPutRequest(chunk: WarmChunk): WriteRequest {
         c: { B: chunk.chunk },
         n: { N: String(chunk.count) },
         ...(chunk.sealOffset === undefined ? {} : { so: { N: String(chunk.sealOffset) } }),
-        // Puts the item in the archive index (warm-table.ts, ARCHIVE_INDEX).
-        [ARCHIVE_INDEX.partitionKey]: { S: archiveIndexKey(Math.floor(chunk.start / DAY_MS), archiveIndexShard(chunk.tenant, chunk.seriesKey)) },
       },
     },
   };

@@ -48,17 +48,9 @@ describe('warmTableDefinition', () => {
     expect(warmTableDefinition('custom').TableName).toBe('custom');
   });
 
-  it('indexes every chunk by the day of its window and a shard of its series, for the archiver', () => {
-    expect(definition.GlobalSecondaryIndexes).toEqual([
-      {
-        IndexName: 'archive-day',
-        KeySchema: [
-          { AttributeName: 'ad', KeyType: 'HASH' },
-          { AttributeName: 'pk', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-    ]);
+  it('has no secondary index: the archiver finds its work in day-index items of the table itself', () => {
+    expect(definition.GlobalSecondaryIndexes).toBeUndefined();
+    expect(definition.AttributeDefinitions?.map((a) => a.AttributeName)).toEqual(['pk', 'sk']);
   });
 });
 
@@ -67,6 +59,16 @@ describe('ensureWarmTable', () => {
     const { client, calls } = fakeClient(['missing', table('CREATING'), table('CREATING'), table('ACTIVE')]);
     expect(await ensureWarmTable(client, 'strata_chunks', instant)).toEqual({ created: true });
     expect(calls).toEqual(['describe', 'create', 'describe', 'describe', 'describe']);
+  });
+
+  it('accepts a table that still has the legacy archive-day index, leaving it in place', async () => {
+    const legacy: TableDescription = {
+      ...table('ACTIVE'),
+      GlobalSecondaryIndexes: [{ IndexName: 'archive-day', KeySchema: [{ AttributeName: 'ad', KeyType: 'HASH' }, { AttributeName: 'pk', KeyType: 'RANGE' }] }],
+    };
+    const { client, calls } = fakeClient([legacy]);
+    expect(await ensureWarmTable(client, 'strata_chunks', instant)).toEqual({ created: false });
+    expect(calls).toEqual(['describe', 'describe']);
   });
 
   it('leaves an ACTIVE table with the right schema alone', async () => {

@@ -1,6 +1,5 @@
 import {
   CreateTableCommand,
-  UpdateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
@@ -20,24 +19,45 @@ export const WARM_TABLE_KEY = Object.freeze({
 });
 
 /**
- * The archive index: a global secondary index over every chunk item, keyed by the UTC day
- * of its window and a shard of its series (`ad` = "YYYY-MM-DD#<0..15>"), sorted by the
- * item's partition key. The archiver Queries one day's 16 shards to find the series it must
- * move to S3, instead of scanning the table; an item leaves the index when it is deleted.
- * KEYS_ONLY: the archiver reads the chunks themselves from the table (strongly consistent).
+ * The second kind of item in the warm table: the **day index**, one item per series per UTC
+ * day that has (or had) chunks in DynamoDB. The archiver Queries a day's index partitions
+ * to find the series it must move to S3, instead of scanning the table or keeping a global
+ * secondary index over every chunk (which doubled the write units of every seal).
+ *
+ * - `pk` (S) = "~days#YYYY-MM-DD#<shard>": `~` never starts a tenant, so index partitions
+ *   never meet a series' partition ("tenant#series").
+ * - `sk` (N) = 120 bits of the SHA-256 of "tenant#series" (the table's sort key is a number).
+ * - `t` (S) tenant, `s` (S) series key, `w` (S) a token unique to each write: the archiver
+ *   deletes an entry only if `w` is still the token it read, so a rewrite it raced with
+ *   (a late re-seal) survives.
  */
-export const ARCHIVE_INDEX = Object.freeze({
-  name: 'archive-day',
-  /** S: "YYYY-MM-DD#<shard>" */
-  partitionKey: 'ad',
+export const DAY_INDEX = Object.freeze({
+  partitionPrefix: '~days#',
   /**
-   * Index partitions per day, so a day's seals (every new chunk item is an index write) are
-   * spread over 16 partition keys; changing it strands index entries. Part of the format.
+   * Index partitions per day. A day's entries are written in a burst (every series' first
+   * window of the day seals within minutes of 02:05 UTC); 64 keys keep a million series
+   * under DynamoDB's 1,000 WCU/s per partition key when that burst spans 16 s or more,
+   * where 16 keys would need a minute. The archiver Queries every shard, empty ones cost
+   * 0.5 RCU. Writer and archiver must agree (STRATA_DAY_INDEX_SHARDS): the archiver's value
+   * may be larger than the writer's, never smaller.
    */
-  shards: 16,
+  defaultShards: 64,
+  maxShards: 4_096,
+  attributes: Object.freeze({ tenant: 't', seriesKey: 's', token: 'w' }),
 });
 
-/** One item per series per closed window. On-demand capacity: load follows ingest, no tuning. */
+/**
+ * The GSI the warm table had before the day index. It is no longer created, and no item
+ * written since carries its key (`ad`), so it costs nothing to keep; the archiver still
+ * Queries it while a table has it, so chunks written before the day index are archived too.
+ * Drop it (UpdateTable, Delete) once a full sweep found nothing through it.
+ */
+export const LEGACY_ARCHIVE_INDEX = Object.freeze({ name: 'archive-day', partitionKey: 'ad', shards: 16 });
+
+/**
+ * The warm table: one item per series per closed window, plus the day index (DAY_INDEX).
+ * On-demand capacity: load follows ingest, no tuning.
+ */
 export function warmTableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
@@ -45,24 +65,11 @@ export function warmTableDefinition(tableName: string): CreateTableCommandInput 
     AttributeDefinitions: [
       { AttributeName: WARM_TABLE_KEY.partitionKey, AttributeType: 'S' },
       { AttributeName: WARM_TABLE_KEY.sortKey, AttributeType: 'N' },
-      { AttributeName: ARCHIVE_INDEX.partitionKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: WARM_TABLE_KEY.partitionKey, KeyType: 'HASH' },
       { AttributeName: WARM_TABLE_KEY.sortKey, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [archiveIndexDefinition()],
-  };
-}
-
-function archiveIndexDefinition() {
-  return {
-    IndexName: ARCHIVE_INDEX.name,
-    KeySchema: [
-      { AttributeName: ARCHIVE_INDEX.partitionKey, KeyType: 'HASH' as const },
-      { AttributeName: WARM_TABLE_KEY.partitionKey, KeyType: 'RANGE' as const },
-    ],
-    Projection: { ProjectionType: 'KEYS_ONLY' as const },
   };
 }
 
@@ -141,41 +148,8 @@ export async function dropWarmTable(client: DynamoDBClient, tableName: string): 
   }
 }
 
-/**
- * Adds the archive index to a warm table created before it existed (DynamoDB backfills it
- * from the items that carry `ad`) and waits until it is ACTIVE. The archiver calls this at
- * start-up; it needs dynamodb:UpdateTable once. A table that has it is left alone.
- */
-export async function ensureArchiveIndex(
-  client: DynamoDBClient,
-  tableName: string,
-  options: EnsureTableOptions = {},
-): Promise<{ created: boolean }> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? 300_000;
-  const started = now();
-  let created = false;
-  for (;;) {
-    const table = await describe(client, tableName);
-    if (table === undefined) throw new TableNotActiveError(tableName, now() - started);
-    const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === ARCHIVE_INDEX.name);
-    if (index === undefined && !created) {
-      await client.send(
-        new UpdateTableCommand({
-          TableName: tableName,
-          AttributeDefinitions: [
-            { AttributeName: WARM_TABLE_KEY.partitionKey, AttributeType: 'S' },
-            { AttributeName: ARCHIVE_INDEX.partitionKey, AttributeType: 'S' },
-          ],
-          GlobalSecondaryIndexUpdates: [{ Create: archiveIndexDefinition() }],
-        }),
-      );
-      created = true;
-    } else if (index?.IndexStatus === 'ACTIVE' && !index.Backfilling) {
-      return { created };
-    }
-    if (now() - started >= timeoutMs) throw new TableNotActiveError(`${tableName} (index ${ARCHIVE_INDEX.name})`, now() - started);
-    await sleep(options.pollMs ?? 500);
-  }
+/** Whether the table still has the GSI of the archive design before the day index. */
+export async function hasLegacyArchiveIndex(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  const table = await describe(client, tableName);
+  return (table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === LEGACY_ARCHIVE_INDEX.name);
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkDynamoDb, createDynamoDb, ensureWarmTable } from '@strata/storage';
+import { checkDynamoDb, createDynamoDb, ensureWarmTable, hasLegacyArchiveIndex } from '@strata/storage';
 import { StackError } from '../errors';
 import { whichSync } from '../exec';
 import { copyArtifact, copyDependencies, type MavenArtifact } from '../maven';
@@ -105,7 +105,10 @@ export function dynamodbService(ctx: ServiceContext): StackService {
       const c = createDynamoDb({ endpoint, region: 'us-east-1' });
       try {
         const { created } = await ensureWarmTable(c, config.dynamodb.table);
-        return [`table ${config.dynamodb.table} (${created ? 'created' : 'exists'})`];
+        // A table from before the day index keeps its archive-day GSI: nothing writes its key
+        // any more, and the archiver still reads it for the chunks written before.
+        const legacy = !created && (await hasLegacyArchiveIndex(c, config.dynamodb.table));
+        return [`table ${config.dynamodb.table} (${created ? 'created' : 'exists'}${legacy ? '; legacy archive-day index left in place' : ''})`];
       } finally {
         c.destroy();
       }
