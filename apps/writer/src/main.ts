@@ -67,6 +67,7 @@ runMain(async () => {
     logger,
     now: Date.now,
     intervalMs: config.sealIntervalMs,
+    tracer,
     batchSize: config.sealBatch,
   });
   const replay = replaying ? await startReplayTracking(kafka, config.kafka.topic, config.replayFromMs!, logger) : undefined;
