@@ -1,4 +1,11 @@
-import { EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import {
+  EnvReader,
+  readServiceConfig,
+  readTracingConfig,
+  type Env,
+  type ServiceConfig,
+  type TracingConfig,
+} from '@strata/runtime';
 import { DAY_INDEX, parseDayIso, readColdS3Env, type ColdS3Config } from '@strata/storage';
 
 const HOUR = 3_600_000;
@@ -33,6 +40,8 @@ export type ArchiverMode = { readonly kind: 'service' } | { readonly kind: 'once
 
 export interface ArchiverConfig {
   readonly service: ServiceConfig;
+  /** Service mode only: one-shot runs (--once, --day) export no spans. */
+  readonly tracing: TracingConfig;
   readonly dynamodb: {
     readonly endpoint?: string;
     readonly region: string;
@@ -77,6 +86,7 @@ export function loadArchiverConfig(env: Env, argv: readonly string[] = [], host:
   const kill = reader.int('STRATA_ARCHIVE_FAULT_KILL_AFTER_PUTS', 0, { min: 0 });
   const config: ArchiverConfig = {
     service,
+    tracing: readTracingConfig(reader, 'archiver'),
     dynamodb: {
       endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
       region: reader.string('AWS_REGION', 'us-east-1'),

@@ -1,5 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { buildStandardService, createLogger, createMetricsRegistry, runMain, type Lifecycle, type Logger } from '@strata/runtime';
+import {
+  buildStandardService,
+  createLogger,
+  createMetricsRegistry,
+  inSpan,
+  runMain,
+  startTracing,
+  type Lifecycle,
+  type Logger,
+} from '@strata/runtime';
 import {
   checkDynamoDb,
   checkS3,
@@ -9,6 +18,7 @@ import {
   dayNumber,
   DynamoWarmStore,
   ensureBucket,
+  traceAwsClient,
   type ObjectStore,
 } from '@strata/storage';
 import { Archiver, MIN_ARCHIVE_AGE_DAYS, type RunReport } from './archiver';
@@ -26,10 +36,13 @@ runMain(async () => {
   const config = loadArchiverConfig(process.env, process.argv.slice(2), { cores: availableParallelism() });
   const oneShot = config.mode.kind !== 'service';
   const logger = createLogger({ service: 'archiver', level: oneShot && !process.env['STRATA_LOG_LEVEL'] ? 'warn' : config.service.logLevel });
+  const tracing = await startTracing({ ...config.tracing, enabled: config.tracing.enabled && !oneShot }, { logger });
+  const tracer = tracing.tracer('@strata/archiver');
   const registry = createMetricsRegistry('archiver');
   const metrics = new ArchiverMetrics(registry);
-  const dynamo = createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
+  const dynamo = traceAwsClient(createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region }), tracer);
   const s3 = createColdS3(config.s3);
+  traceAwsClient(s3.client, tracer);
   const store: ObjectStore = config.faultKillAfterPuts ? new KillAfterPuts(s3.store, config.faultKillAfterPuts) : s3.store;
   const pool = config.archive.workers > 0 ? new BlockPool({ entry: workerEntry(__dirname, 'block'), size: config.archive.workers, logger }) : undefined;
   const builder: BlockBuilder = pool ?? new InlineBlockBuilder();
@@ -67,7 +80,7 @@ runMain(async () => {
           await prepare();
           prepared = true;
         }
-        return archiver.run(options);
+        return inSpan(tracer, 'archive run', { attributes: { 'strata.full_sweep': options?.fullSweep === true } }, () => archiver.run(options));
       },
     },
     intervalMs: config.intervalMs,
@@ -85,6 +98,7 @@ runMain(async () => {
     config: config.service,
     logger,
     registry,
+    tracing,
     components,
     readinessChecks: {
       dynamodb: () => checkDynamoDb(dynamo).then(() => true as const, (e: Error) => `dynamodb: ${e.message}`),

@@ -1,4 +1,13 @@
-import { DEVELOPMENT_API_KEY, DEVELOPMENT_TENANT, EnvReader, readServiceConfig, type Env, type ServiceConfig } from '@strata/runtime';
+import {
+  DEVELOPMENT_API_KEY,
+  DEVELOPMENT_TENANT,
+  EnvReader,
+  readServiceConfig,
+  readTracingConfig,
+  type Env,
+  type ServiceConfig,
+  type TracingConfig,
+} from '@strata/runtime';
 
 export interface ComponentTarget {
   readonly name: string;
@@ -27,6 +36,8 @@ export interface ProbeSettings {
 
 export interface ProberConfig {
   readonly service: ServiceConfig;
+  /** Service mode only: `--once` exports no spans. */
+  readonly tracing: TracingConfig;
   /** host:port of ingest's gRPC port. @default 127.0.0.1:7001 */
   readonly ingestAddress: string;
   /** host:port of reader's gRPC port. @default 127.0.0.1:7002 */
@@ -137,6 +148,7 @@ export function loadProberConfig(env: Env, defaults: { hostname: string } = { ho
   const components = readComponents(reader);
   const statusIntervalMs = reader.int('STRATA_PROBER_STATUS_INTERVAL_MS', 5_000, { min: 250, max: 600_000 });
   const statusTimeoutMs = reader.int('STRATA_PROBER_STATUS_TIMEOUT_MS', 2_000, { min: 100, max: 60_000 });
+  const tracing = readTracingConfig(reader, 'e2e-prober');
   reader.finish();
-  return { service, ingestAddress, readerAddress, tenants, probe, historyMs, components, statusIntervalMs, statusTimeoutMs };
+  return { service, tracing, ingestAddress, readerAddress, tenants, probe, historyMs, components, statusIntervalMs, statusTimeoutMs };
 }

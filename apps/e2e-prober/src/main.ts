@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { buildStandardService, createLogger, createMetricsRegistry, runMain } from '@strata/runtime';
+import { buildStandardService, createLogger, createMetricsRegistry, runMain, startTracing } from '@strata/runtime';
 import { ComponentWatcher } from './component-watcher';
 import { loadProberConfig } from './config';
 import { findAssetsDir, loadDashboardAssets } from './dashboard-assets';
@@ -28,6 +28,7 @@ runMain(async () => {
     process.exit(outcomes.every((o) => o.result === 'ok') ? 0 : 1);
   }
 
+  const tracing = await startTracing(config.tracing, { logger });
   const registry = createMetricsRegistry('e2e-prober');
   const metrics = new ProberMetrics(registry);
   // Enough room for the history span at the configured interval, twice over; never unbounded.
@@ -35,7 +36,16 @@ runMain(async () => {
     retentionMs: config.historyMs,
     maxEntries: Math.min(200_000, Math.ceil((2 * config.historyMs) / config.probe.intervalMs) * tenants.length),
   });
-  const prober = new Prober({ tenants: config.tenants, settings: config.probe, rpc, logger, clock: systemClock, metrics, history });
+  const prober = new Prober({
+    tenants: config.tenants,
+    settings: config.probe,
+    rpc,
+    logger,
+    clock: systemClock,
+    metrics,
+    history,
+    tracer: tracing.tracer('@strata/e2e-prober'),
+  });
   const watcher = new ComponentWatcher({
     targets: config.components,
     intervalMs: config.statusIntervalMs,
@@ -52,6 +62,7 @@ runMain(async () => {
     config: config.service,
     logger,
     registry,
+    tracing,
     components: [
       { name: 'component-watcher', start: () => watcher.start(), stop: () => watcher.stop() },
       { name: 'prober', start: () => prober.start(), stop: async () => prober.stop().finally(() => rpc.close()) },

@@ -1,4 +1,5 @@
-import type { Logger } from '@strata/runtime';
+import type { Tracer } from '@opentelemetry/api';
+import { inSpan, type Logger } from '@strata/runtime';
 import type { ProbeSettings, ProbeTenant } from './config';
 import { runProbe, type ProbeClock, type ProbeOutcome } from './probe';
 import { toRecord, type ProbeHistory } from './probe-history';
@@ -16,6 +17,8 @@ export interface ProberDeps {
   readonly clock: ProbeClock;
   readonly metrics?: ProberMetrics;
   readonly history?: ProbeHistory;
+  /** Each probe (write, then reads until readable) is a span when set; ingest and reader continue it. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -70,18 +73,23 @@ export class Prober {
   private async probeAndRecord(tenant: ProbeTenant): Promise<ProbeOutcome> {
     const { metrics, history, settings, logger, clock } = this.deps;
     const signal = this.abort.signal;
-    const outcome = await runProbe(
-      tenant,
-      ++this.sequence,
-      {
-        rpc: this.deps.rpc,
-        clock,
-        timeoutMs: settings.timeoutMs,
-        rpcTimeoutMs: settings.rpcTimeoutMs,
-        labels: [{ name: 'prober', value: settings.instanceId }],
-      },
-      signal,
-    );
+    const sequence = ++this.sequence;
+    const outcome = await inSpan(this.deps.tracer, 'probe', { attributes: { 'strata.tenant': tenant.tenant } }, async (span) => {
+      const result = await runProbe(
+        tenant,
+        sequence,
+        {
+          rpc: this.deps.rpc,
+          clock,
+          timeoutMs: settings.timeoutMs,
+          rpcTimeoutMs: settings.rpcTimeoutMs,
+          labels: [{ name: 'prober', value: settings.instanceId }],
+        },
+        signal,
+      );
+      span?.setAttributes({ 'strata.probe.result': result.result, 'strata.probe.read_attempts': result.readAttempts });
+      return result;
+    });
     if (signal.aborted) return outcome;
     metrics?.record(outcome, clock.wallMs());
     history?.add(toRecord(outcome));

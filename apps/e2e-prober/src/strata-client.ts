@@ -1,6 +1,6 @@
 import { credentials, Metadata, status, type ClientOptions, type ServiceError } from '@grpc/grpc-js';
 import { IngestServiceClient, QueryServiceClient, type ReadRequest, type ReadResponse, type WriteRequest, type WriteResponse } from '@strata/proto';
-import { StrataError } from '@strata/runtime';
+import { injectIntoMetadata, StrataError } from '@strata/runtime';
 
 /**
  * Codes after which the same call may succeed if sent again: the server was unreachable,
@@ -57,7 +57,8 @@ const CHANNEL_OPTIONS: Partial<ClientOptions> = {
 function metadataFor(apiKey: string): Metadata {
   const metadata = new Metadata();
   metadata.set('x-api-key', apiKey);
-  return metadata;
+  // The active probe span's traceparent (nothing when tracing is off).
+  return injectIntoMetadata(metadata);
 }
 
 function toRpcError(rpc: 'Write' | 'Read', address: string, error: unknown): RpcError {
