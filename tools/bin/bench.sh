@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/bin/ensure-deps.sh
 export NX_TUI=false NX_DAEMON=false
-npx --no-install nx run-many -t build -p ingest writer reader --outputStyle=static >/dev/null
+npx --no-install nx run-many -t build -p ingest writer reader archiver --outputStyle=static >/dev/null
 
 echo "== chunk codec"
 npx --no-install tsx libs/storage/bench/codec.bench.ts
@@ -16,3 +16,6 @@ if [ "$started_here" = 1 ]; then trap 'bash tools/bin/stack.sh down >/dev/null' 
 
 echo "== write path"
 npx --no-install tsx tools/bench/src/write-bench.ts
+
+echo "== read path"
+npx --no-install tsx tools/bench/src/read-bench.ts

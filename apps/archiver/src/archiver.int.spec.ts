@@ -9,11 +9,13 @@ import {
   DAY_MS,
   dayIso,
   dayNumber,
+  decodeCatalog,
   decodeManifest,
   decodeRollupPart,
   dropBucket,
   dropWarmTable,
   DynamoWarmStore,
+  encodeManifest,
   ensureWarmTable,
   monthFirstDay,
   monthOfDay,
@@ -38,6 +40,7 @@ const MONTH = monthOfDay(TODAY - 3);
 const DAYS = [monthFirstDay(MONTH) - 2, monthFirstDay(MONTH) - 1, monthFirstDay(MONTH)];
 const COMPLETE_MONTH = MONTH - 1;
 const LOOKBACK = TODAY - DAYS[0] + 1;
+const YEARS = new Set(DAYS.map((d) => new Date(d * DAY_MS).getUTCFullYear())).size;
 const tenant = `arc${randomUUID().slice(0, 8)}`;
 const SERIES = ['cpu.user{host="a"}', 'cpu.user{host="b"}', 'mem.free', 'disk.io{dev="sda",host="a"}', 'net.rx{host="#1"}', 'temp{zone="é"}'];
 
@@ -136,6 +139,21 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
       }
     }
   };
+  /** Every block a year catalog names exists (a reader that trusts it finds everything), and its months equal the manifests. */
+  const expectCatalogsComplete = async (t: Target, context: string) => {
+    for (const key of (await t.store.list(`v1/${tenant}/catalog/`)).keys) {
+      const catalog = decodeCatalog((await t.store.get(key))!);
+      const named: string[] = [];
+      for (const m of catalog.months) {
+        const current = await t.store.get(t.keys.manifest(tenant, m.month));
+        expect({ context, month: m.month, matches: current !== undefined && Buffer.from(encodeManifest(m)).equals(Buffer.from(current)) }).toEqual({ context, month: m.month, matches: true });
+        for (const d of m.days) named.push(...d.blocks.map((b) => t.keys.dayBlock(tenant, d.day, b.shard, d.shardCount, b.hash)));
+        for (const b of m.rollup?.blocks ?? []) named.push(t.keys.monthBlock(tenant, m.month, b.shard, m.rollup!.shardCount, b.hash));
+      }
+      for (const b of catalog.rollup?.blocks ?? []) named.push(t.keys.yearBlock(tenant, catalog.year, b.shard, catalog.rollup!.shardCount, b.hash));
+      for (const name of named) expect({ context, name, present: (await t.store.get(name)) !== undefined }).toEqual({ context, name, present: true });
+    }
+  };
   let clean: Record<string, string>;
 
   const release = async (t: Target) => {
@@ -166,7 +184,11 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
     const keys = Object.keys(clean);
     expect(keys.filter((k) => k.includes('/manifest/'))).toHaveLength(2);
     expect(keys.filter((k) => k.includes('/day/'))).toHaveLength(DAYS.length);
-    expect(keys.filter((k) => k.includes('/month/'))).toHaveLength(1);
+    // The complete month and the month to date each have a month rollup; each year a catalog and a 1 d rollup block.
+    expect(keys.filter((k) => k.includes('/month/'))).toHaveLength(2);
+    expect(keys.filter((k) => k.includes('/catalog/'))).toHaveLength(YEARS);
+    expect(keys.filter((k) => k.includes('/year/'))).toHaveLength(YEARS);
+    await expectCatalogsComplete(t, 'after the first run');
 
     const second = await runBundle(env(t), ['--once']);
     expect(second.code).toBe(0);
@@ -205,6 +227,7 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
       }
       kills++;
       await expectNothingLost(t, `killed after PUT ${n}`);
+      await expectCatalogsComplete(t, `killed after PUT ${n}`);
       await expectIndexed(t, `killed after PUT ${n}`);
       const rerun = await runBundle(env(t), ['--once']);
       expect({ n, code: rerun.code, output: rerun.output }).toMatchObject({ code: 0 });
@@ -214,8 +237,9 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
       expect({ n, objects: await snapshot(t.store) }).toEqual({ n, objects: clean });
       await release(t);
     }
-    // 3 day blocks, a manifest after each day, the month block and its manifest, the run status.
-    expect(kills).toBe(9);
+    // 3 day blocks, a manifest after each day, 2 month blocks and their manifests, per year a
+    // year block and a catalog, the run status.
+    expect(kills).toBe(11 + 2 * YEARS);
   }, 600_000);
 
   it('killed with SIGKILL at random moments and run again: nothing is lost, same bytes at the end', async () => {
@@ -226,6 +250,7 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
       const run = await runBundle(env(t, { STRATA_ARCHIVE_DELETE_DELAY_MS: '800' }), ['--once'], { killAfterMs: delay });
       if (run.signal === 'SIGKILL') kills++;
       await expectNothingLost(t, `killed after ${delay} ms`);
+      await expectCatalogsComplete(t, `killed after ${delay} ms`);
       await expectIndexed(t, `killed after ${delay} ms`);
     }
     expect(kills).toBeGreaterThanOrEqual(3);
@@ -261,7 +286,9 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
     expect(changed.some((k) => k.includes(`/day/${dayIso(day)}/`))).toBe(true);
     expect(changed.some((k) => k.includes('/month/'))).toBe(true);
     expect(Object.keys(now).filter((k) => k.includes(`/day/${dayIso(day)}/`))).toHaveLength(1);
-    expect(Object.keys(now).filter((k) => k.includes('/month/'))).toHaveLength(1);
+    expect(Object.keys(now).filter((k) => k.includes('/month/'))).toHaveLength(2);
+    expect(changed.some((k) => k.includes('/catalog/'))).toBe(true);
+    await expectCatalogsComplete(t, 'after re-archiving');
     const manifest = decodeManifest((await t.store.get(t.keys.manifest(tenant, COMPLETE_MONTH)))!);
     const ref = manifest.rollup!.blocks[0];
     const opened = openBlock((await t.store.get(t.keys.monthBlock(tenant, COMPLETE_MONTH, ref.shard, manifest.rollup!.shardCount, ref.hash)))!);

@@ -1,13 +1,14 @@
-import { dayIso, dayNumber, monthOfDay, monthIso, type ColdKeys, type DayIndexEntry, type ObjectStore } from '@strata/storage';
+import { dayIso, dayNumber, monthOfDay, monthIso, RetentionPolicy, type ColdKeys, type DayIndexEntry, type ObjectStore } from '@strata/storage';
 import type { Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import type { BlockBuilder } from './block-pool';
 import { ColdObjects } from './cold-objects';
-import { compactMonth, isMonthComplete, type CompactedMonth } from './compactor';
+import { compactMonth, isMonthCompactable, type CompactedMonth } from './compactor';
 import { mapConcurrently, sleep } from './concurrency';
 import type { ArchiveSettings } from './config';
 import { archiveTenantDay, type ArchivedTenantDay, type WarmArchiveSource } from './day-archiver';
 import { clearEntries, discoverDay, entriesToClear } from './discovery';
+import { collectExpired, settleCatalogs, type UpkeepDeps } from './retention';
 
 export interface ArchiverDeps {
   readonly warm: WarmArchiveSource;
@@ -18,6 +19,8 @@ export interface ArchiverDeps {
   readonly metrics: ArchiverMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Cold days past a tenant's retention are deleted. @default 460 days for every tenant */
+  readonly retention?: RetentionPolicy;
   /** Human-readable progress lines (the one-shot command prints them). */
   readonly progress?: (line: string) => void;
 }
@@ -177,8 +180,16 @@ export class Archiver {
           }
         }
       }
+      // Year catalogs (and retention on the manifests) before anything is deleted; throws if a stale catalog cannot be removed.
+      const upkeep = await settleCatalogs(this.upkeepDeps(), [...archived.map((a) => ({ tenant: a.tenant, month: monthOfDay(a.day) })), ...compacted], {
+        fullSweep: options.fullSweep ?? false,
+        ...(options.signal && { signal: options.signal }),
+      });
+      failures += upkeep.failures;
       const deleted = await this.deleteReplaced(settled, compacted, options.signal);
       failures += deleted.failures;
+      const expired = await collectExpired(this.upkeepDeps(), upkeep, options.signal);
+      failures += expired.failures;
       const report: RunReport = {
         days: days.length,
         tenantDays: archived.length,
@@ -190,7 +201,7 @@ export class Archiver {
         chunksDeleted: deleted.chunks,
         deleteConflicts: deleted.conflicts,
         indexEntriesCleared: deleted.entries,
-        objectsCollected: deleted.objects,
+        objectsCollected: deleted.objects + expired.objects,
         failures,
       };
       const ok = failures === 0 && !options.signal?.aborted;
@@ -212,15 +223,15 @@ export class Archiver {
   }
 
   /**
-   * Months whose rollup may be missing: complete months this run touched, and on a full
-   * sweep every complete month of every tenant in the lookback (one manifest GET each).
+   * Months whose rollup may be missing: months this run touched (the month to date too),
+   * and on a full sweep every month of every tenant in the lookback (one manifest GET each).
    */
   private async compactionCandidates(archived: readonly ArchivedTenantDay[], lastEligible: number, fullSweep: boolean): Promise<Array<[string, number]>> {
     const seen = new Set<string>();
     const out: Array<[string, number]> = [];
     const add = (tenant: string, month: number) => {
       const id = `${tenant}/${month}`;
-      if (seen.has(id) || !isMonthComplete(month, lastEligible)) return;
+      if (seen.has(id) || !isMonthCompactable(month, lastEligible)) return;
       seen.add(id);
       out.push([tenant, month]);
     };
@@ -230,7 +241,7 @@ export class Archiver {
       const firstMonth = monthOfDay(dayNumber(this.deps.now()) - this.deps.settings.lookbackDays);
       for (const prefix of prefixes) {
         const tenant = prefix.slice(this.deps.keys.rootPrefix().length, -1);
-        for (let m = firstMonth; isMonthComplete(m, lastEligible); m++) add(tenant, m);
+        for (let m = firstMonth; isMonthCompactable(m, lastEligible); m++) add(tenant, m);
       }
     }
     return out;
@@ -303,6 +314,22 @@ export class Archiver {
     await this.deps.store.put(this.deps.keys.status(), Buffer.from(`${JSON.stringify(status)}\n`)).catch((error: unknown) => {
       this.deps.logger.warn({ err: error }, 'could not record the completed run in S3; a restart counts from its own start');
     });
+  }
+
+  private upkeepDeps(): UpkeepDeps {
+    const { settings, metrics, logger, now } = this.deps;
+    return {
+      objects: this.objects,
+      builder: this.deps.builder,
+      blockTargetBytes: settings.blockTargetBytes,
+      metrics,
+      logger,
+      retention: this.deps.retention ?? new RetentionPolicy(),
+      compact: settings.compact,
+      deleteDelayMs: settings.deleteDelayMs,
+      now,
+      say: (line) => this.say(line),
+    };
   }
 
   private say(line: string): void {

@@ -1,7 +1,7 @@
 import { decodeManifest, encodeManifest, hexHash, type BlockSet, type ColdKeys, type Manifest, type ObjectStore } from '@strata/storage';
 import type { ArchiverMetrics } from './archiver-metrics';
 
-export type ObjectKind = 'day_block' | 'month_block' | 'manifest';
+export type ObjectKind = 'day_block' | 'month_block' | 'year_block' | 'manifest' | 'catalog';
 
 /**
  * The archiver's view of the bucket: manifests read fresh (never cached: the archiver is

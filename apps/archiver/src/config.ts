@@ -6,7 +6,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { DAY_INDEX, parseDayIso, readColdS3Env, type ColdS3Config } from '@strata/storage';
+import { DAY_INDEX, parseDayIso, readColdS3Env, readRetentionEnv, type ColdS3Config, type RetentionPolicy } from '@strata/storage';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -54,6 +54,8 @@ export interface ArchiverConfig {
   /** Between the end of one scheduled run and the start of the next. @default 1 h */
   readonly intervalMs: number;
   readonly mode: ArchiverMode;
+  /** STRATA_RETENTION_DAYS / STRATA_TENANT_RETENTION_DAYS (as ingest): cold days past it are deleted. */
+  readonly retention: RetentionPolicy;
   /**
    * Fault injection for tests: the process kills itself (SIGKILL) right after this many
    * S3 PUTs succeeded. Unset in production.
@@ -107,6 +109,7 @@ export function loadArchiverConfig(env: Env, argv: readonly string[] = [], host:
     },
     intervalMs: reader.int('STRATA_ARCHIVE_INTERVAL_MS', HOUR, { min: 1_000, max: 7 * DAY }),
     mode: parseMode(argv, reader),
+    retention: readRetentionEnv(reader),
     ...(kill > 0 && { faultKillAfterPuts: kill }),
   };
   reader.finish();

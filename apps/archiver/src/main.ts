@@ -52,6 +52,7 @@ runMain(async () => {
     store,
     keys: s3.keys,
     builder,
+    retention: config.retention,
     settings: config.archive,
     metrics,
     logger,

@@ -1,8 +1,8 @@
 // Cold read benchmark: S3 requests and bytes for one series over 460 days, per step.
 // Run: npx tsx apps/reader/bench/cold-read.bench.ts
 // Prints numbers; asserts nothing. The archive is built in memory the way the archiver
-// lays it out (a block per day, a manifest per month, a rollup block per complete month),
-// and read through the reader's own planner, fetcher and rollup code.
+// lays it out (a block per day, a manifest per month, a rollup block per month including the
+// month to date, a catalog and a 1 d rollup block per year), and read through the reader's own planner, fetcher and rollup code.
 
 import { Aggregation } from '@strata/proto';
 import { ColdReader, DAY_MS, dayNumber, monthOfDay, type ColdReaderEvents } from '@strata/storage';
@@ -24,12 +24,13 @@ async function main() {
   const cold = new MemoryCold();
   const series = new Map([['cpu{host="a"}', points]]);
   cold.archive('acme', series);
-  for (let m = monthOfDay(firstDay); monthOfDay(lastArchived + 1) > m; m++) cold.compact('acme', m, series);
+  for (let m = monthOfDay(firstDay); m <= monthOfDay(lastArchived); m++) cold.compact('acme', m, series);
+  for (let y = new Date(firstDay * DAY_MS).getUTCFullYear(); y <= new Date(lastArchived * DAY_MS).getUTCFullYear(); y++) cold.catalog('acme', y, series);
 
-  out(`One series of 1-minute points, ${DAYS} days back from today; days older than ${WARM_SPAN_DAYS} days archived (${points.length} points), complete months compacted.`);
+  out(`One series of 1-minute points, ${DAYS} days back from today; days older than ${WARM_SPAN_DAYS} days archived (${points.length} points), every month compacted (the month to date too), a catalog and a 1 d rollup per year.`);
   out(`Read [today - ${DAYS} d, today) through the reader's planner and fetcher; S3 GETs by kind, first read (cold caches) / repeated read (manifests and indexes cached).`);
   out();
-  out('step     answer points | manifest  index  range | bytes read          | ms');
+  out('step     answer points | catalog/list/manifest  index  range | bytes read          | ms');
   for (const [label, step, aggregation] of [
     ['1 d', DAY_MS, Aggregation.MAX],
     ['1 h', 3_600_000, Aggregation.AVG],
@@ -40,7 +41,7 @@ async function main() {
     const counts = { manifest: 0, index: 0, range: 0, bytes: 0 };
     const events: ColdReaderEvents = {
       onRequest: (kind, bytes) => {
-        counts[kind]++;
+        counts[kind === 'catalog' || kind === 'list' ? 'manifest' : kind]++;
         counts.bytes += bytes;
       },
     };
@@ -61,7 +62,7 @@ async function main() {
     const [m1, i1, r1] = first[0].split('/');
     const [m2, i2, r2] = second[0].split('/');
     out(
-      `${label.padEnd(8)} ${String(answered).padStart(13)} | ${`${m1} / ${m2}`.padStart(8)} ${`${i1} / ${i2}`.padStart(7)} ${`${r1} / ${r2}`.padStart(10)} | ${`${first[1]} / ${second[1]}`.padStart(19)} | ${first[2]} / ${second[2]}`,
+      `${label.padEnd(8)} ${String(answered).padStart(13)} | ${`${m1} / ${m2}`.padStart(21)} ${`${i1} / ${i2}`.padStart(7)} ${`${r1} / ${r2}`.padStart(10)} | ${`${first[1]} / ${second[1]}`.padStart(19)} | ${first[2]} / ${second[2]}`,
     );
   }
 }

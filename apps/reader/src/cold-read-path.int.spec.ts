@@ -358,8 +358,8 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     expect(foldedDiffers).toBeGreaterThan(0);
   }, 120_000);
 
-  it('reads a 460-day range at a 1-day step with a few S3 requests: month manifests, month rollup blocks, day blocks', async () => {
-    const counts = { manifest: 0, index: 0, range: 0 };
+  it('reads a 460-day range at a 1-day step with a few S3 requests: year catalogs, year rollup blocks, the dirty day', async () => {
+    const counts = { catalog: 0, list: 0, manifest: 0, index: 0, range: 0 };
     const { client } = await serve(coldReader({ onRequest: (kind) => counts[kind]++ }));
     const s = SERIES[0];
     const to = (TODAY - 1) * DAY;
@@ -367,14 +367,17 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     const first = await read(client, request);
     expect(first.error).toBeUndefined();
     expect(collect(first.messages).get(s.key)).toEqual(expected(visible.get(s.key)!, warmTimes.get(s.key)!, request.fromMs, to, DAY, Aggregation.MAX));
-    const months = monthOfDay(TODAY - 2) - monthOfDay(dayNumber(request.fromMs)) + 1;
-    // Both archived months are complete and compacted: one index and one range GET each,
-    // except that the dirty day is read raw from its day block (one more index and range).
-    expect(counts).toEqual({ manifest: months, index: 3, range: 3 });
+    const yearOf = (day: number) => new Date(day * DAY).getUTCFullYear();
+    const years = yearOf(TODAY - 2) - yearOf(dayNumber(request.fromMs)) + 1;
+    const archivedYears = new Set(ARCHIVED.map(yearOf)).size;
+    // One catalog GET per year (a year with nothing archived has none: one LIST finds no
+    // manifest either); the archived years' year rollup blocks answer every 1 d bucket but
+    // those of the dirty day, read raw from its day block (one more index and range).
+    expect(counts).toEqual({ catalog: years, list: years - archivedYears, manifest: 0, index: archivedYears + 1, range: archivedYears + 1 });
     const second = await read(client, request);
     expect(collect(second.messages)).toEqual(collect(first.messages));
-    // Manifests and indexes are cached: only the section ranges are read again.
-    expect(counts).toEqual({ manifest: months, index: 3, range: 6 });
+    // Catalogs and indexes are cached: only the section ranges are read again.
+    expect(counts).toEqual({ catalog: years, list: years - archivedYears, manifest: 0, index: archivedYears + 1, range: 2 * (archivedYears + 1) });
   });
 
   it('returns the rest with a warning naming the range when S3 is unreachable', async () => {

@@ -1,6 +1,6 @@
 import { foldRollupStats, rollup, rollupStats, type RollupFunction } from '@strata/model';
 import { Aggregation, type ReadRequest, type ReadResponse } from '@strata/proto';
-import { DAY_MS, dayNumber, monthOfDay } from '@strata/storage';
+import { DAY_MS, dayNumber, monthOfDay, RetentionPolicy } from '@strata/storage';
 import { HOUR, MemoryCold, NOW, readerHarness, W } from './test-support';
 
 const TODAY = dayNumber(NOW);
@@ -55,15 +55,30 @@ describe('the cold tier in the read path (in-memory S3)', () => {
     const resolution = [DAY_MS, HOUR, 300_000].find((r) => step % r === 0)!;
     expect(points).toEqual(pairs(foldRollupStats(rollupStats(columns(POINTS), resolution), step, fn)));
     if (resolution === step) expect(points).toEqual(pairs(rollup(columns(POINTS), step, fn)));
-    // No raw part was read: one manifest, and per day one index and one range GET.
-    expect(cold.store.count('get')).toBe(1 + 3 * 2);
+    // No raw part was read: the (absent) year catalog, one manifest, and per day one index and one range GET.
+    expect(cold.store.count('get')).toBe(2 + 3 * 2);
   });
 
   it('reads a month rollup block instead of the days when compaction built one', async () => {
     const { cold, harness } = setup({ compact: true });
     const { points } = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: DAY_MS, aggregation: Aggregation.COUNT });
     expect(points).toEqual(pairs(rollup(columns(POINTS), DAY_MS, 'count')));
-    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['manifest', 'month', 'month']);
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'manifest', 'month', 'month']);
+  });
+
+  it('reads the year catalog and its year rollup block instead of months and days when they exist', async () => {
+    const { cold, harness } = setup({ compact: true });
+    cold.catalog('acme', new Date(at(D)).getUTCFullYear(), new Map([[KEY, POINTS]]));
+    for (const fn of ['count', 'sum'] as const) {
+      const { points } = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: DAY_MS, aggregation: AGG[fn] });
+      expect(points).toEqual(pairs(rollup(columns(POINTS), DAY_MS, fn)));
+    }
+    // Cold: the catalog, the year block's index and one range; then cached but the range.
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'year', 'year', 'year']);
+    // The 1 h rows still come from the month block the catalog names.
+    const hourly = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: HOUR, aggregation: AGG.max });
+    expect(hourly.points).toEqual(pairs(rollup(columns(POINTS), HOUR, 'max')));
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2]).slice(4)).toEqual(['month', 'month']);
   });
 
   it('reads partial buckets at the range edges raw, the whole ones from rows', async () => {
@@ -73,7 +88,7 @@ describe('the cold tier in the read path (in-memory S3)', () => {
     const { points } = await readAll(harness, { fromMs: from, toMs: to, stepMs: DAY_MS, aggregation: Aggregation.SUM });
     expect(points).toEqual(pairs(rollup(columns(POINTS.filter(([t]) => t >= from && t < to)), DAY_MS, 'sum')));
     // D and D+2 raw (and D+1 from its 1 d row): three index and three range GETs.
-    expect(cold.store.count('get')).toBe(1 + 3 * 2);
+    expect(cold.store.count('get')).toBe(2 + 3 * 2);
   });
 
   it('falls back to raw points for buckets where DynamoDB holds late points, newer values winning', async () => {
@@ -107,6 +122,26 @@ describe('the cold tier in the read path (in-memory S3)', () => {
     const { points, warnings } = await readAll(harness, { fromMs: at(D), toMs: at(D + 1) });
     expect(warnings).toEqual([]);
     expect(points).toEqual(changed.filter(([t]) => t < at(D + 1)));
+  });
+
+  it('never returns points older than the tenant’s retention, in any tier; other tenants keep their own', async () => {
+    const cold = new MemoryCold();
+    cold.archive('acme', new Map([[KEY, POINTS]]));
+    cold.archive('beta', new Map([[KEY, POINTS]]));
+    // acme keeps 40 days: the cutoff falls on D + 1 at NOW's time of day.
+    const retention = new RetentionPolicy(460 * DAY_MS, new Map([['acme', 40 * DAY_MS]]));
+    const harness = readerHarness({ cold: cold.reader(), retention, limits: { maxPointsPerMessage: 100_000 } });
+    const cutoff = NOW - 40 * DAY_MS;
+    harness.warm.put('acme', KEY, Math.floor(POINTS[5][0] / W) * W, [[POINTS[5][0], 77]]);
+    const raw = await readAll(harness, { fromMs: at(D), toMs: at(D + 3) });
+    expect(raw.points).toEqual(POINTS.filter(([t]) => t >= cutoff));
+    const daily = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: DAY_MS, aggregation: Aggregation.COUNT });
+    expect(daily.points).toEqual(pairs(rollup(columns(POINTS.filter(([t]) => t >= cutoff)), DAY_MS, 'count')));
+    const before = await readAll(harness, { fromMs: at(D), toMs: cutoff });
+    expect(before.points).toEqual([]);
+    const other = [];
+    for await (const m of harness.reads.read('beta', { series: [SELECTOR], fromMs: at(D), toMs: at(D + 3), stepMs: 0, aggregation: Aggregation.AVG })) other.push(...m.series.flatMap((x) => x.points));
+    expect(other).toHaveLength(POINTS.length);
   });
 
   it('answers the rest with a warning naming the days when S3 fails', async () => {

@@ -7,6 +7,7 @@ import {
   monthFirstDay,
   monthOfDay,
   splitRawPart,
+  yearOfMonth,
   type ColdReader,
   type Manifest,
   type PartName,
@@ -37,7 +38,7 @@ export interface ColdRequest {
 }
 
 export interface ColdResult {
-  /** Days of the range the manifests list, ascending. */
+  /** Days of the range the catalogs (or manifests) list, ascending. */
   readonly archivedDays: readonly number[];
   /** The bucket plan (rollup reads only), before hotter tiers are checked for dirty buckets. */
   readonly plan?: ColdBucketPlan;
@@ -47,16 +48,17 @@ export interface ColdResult {
 }
 
 /**
- * S3: the manifests of the range's months (cached), then per archived day one range GET
- * of the series' section parts it needs (raw points, and/or the rollup rows of the plan's
- * resolution), or one per month when the month's rollup block answers the 1 h or 1 d rows.
- * A block named by a cached manifest but gone (replaced since) refreshes the manifest and
- * tries once more.
+ * S3: the year catalogs of the range's years (cached; a year without one falls back to its
+ * month manifests), then per archived day one range GET of the series' section parts it
+ * needs (raw points, and/or the rollup rows of the plan's resolution), or one per year when
+ * the year rollup block answers the 1 d rows, or one per month when the month's rollup block
+ * answers the 1 h (or 1 d) rows. A block named by a cached catalog but gone (replaced since)
+ * refreshes the catalogs and tries once more.
  */
 export class ColdTierSource implements TierSource {
   readonly tier = 'cold' as const;
 
-  constructor(private readonly reader: Pick<ColdReader, 'manifest' | 'invalidate' | 'seriesParts'>) {}
+  constructor(private readonly reader: Pick<ColdReader, 'year' | 'invalidateYear' | 'seriesParts'>) {}
 
   /** Raw points of every archived day of the range. */
   async fetch(tenant: string, seriesKey: string, range: TierRange): Promise<TierWindow[]> {
@@ -68,7 +70,8 @@ export class ColdTierSource implements TierSource {
       return await this.attempt(tenant, seriesKey, request);
     } catch (error) {
       if (!(error instanceof ColdBlockMissingError)) throw error;
-      for (let m = monthOfDay(dayNumber(request.range.fromStart)); m <= monthOfDay(dayNumber(request.range.toStart)); m++) this.reader.invalidate(tenant, m);
+      const last = yearOfMonth(monthOfDay(dayNumber(request.range.toStart)));
+      for (let y = yearOfMonth(monthOfDay(dayNumber(request.range.fromStart))); y <= last; y++) this.reader.invalidateYear(tenant, y);
       return this.attempt(tenant, seriesKey, request);
     }
   }
@@ -78,7 +81,9 @@ export class ColdTierSource implements TierSource {
     const lastDay = dayNumber(request.range.toStart);
     const months: number[] = [];
     for (let m = monthOfDay(firstDay); m <= monthOfDay(lastDay); m++) months.push(m);
-    const manifests = new Map<number, Manifest | undefined>(await Promise.all(months.map(async (m) => [m, await this.reader.manifest(tenant, m)] as const)));
+    const years = [...new Set(months.map(yearOfMonth))];
+    const views = await Promise.all(years.map((y) => this.reader.year(tenant, y, months.filter((m) => yearOfMonth(m) === y))));
+    const manifests = new Map<number, Manifest | undefined>(months.map((m) => [m, views[years.indexOf(yearOfMonth(m))].months.get(m)]));
     const archivedDays: number[] = [];
     for (const manifest of manifests.values()) for (const d of manifest?.days ?? []) if (d.day >= firstDay && d.day <= lastDay) archivedDays.push(d.day);
     archivedDays.sort((a, b) => a - b);
@@ -98,9 +103,16 @@ export class ColdTierSource implements TierSource {
     const part = request.rollup ? PART_OF_RESOLUTION[request.rollup.resolutionMs] : undefined;
     const raw = new Set(rawDays);
     const rolled = new Set(rollupDays);
+    // The 1 d rows of a year with a rollup block come from that block: one GET for the year.
+    const yearRollups = part === 'd1' ? years.filter((y, i) => views[i].rollup && rollupDays.some((d) => yearOfMonth(monthOfDay(d)) === y)) : [];
+    const fromYearBlock = new Set(yearRollups);
     // The 1 h and 1 d rows of a month with a rollup block come from that block: one GET for the month.
-    const monthRollups = part === 'h1' || part === 'd1' ? months.filter((m) => manifests.get(m)?.rollup && rollupDays.some((d) => monthOfDay(d) === m)) : [];
+    const monthRollups =
+      part === 'h1' || part === 'd1'
+        ? months.filter((m) => !fromYearBlock.has(yearOfMonth(m)) && manifests.get(m)?.rollup && rollupDays.some((d) => monthOfDay(d) === m))
+        : [];
     const fromMonthBlock = new Set(monthRollups);
+    const fromBlock = (day: number) => fromMonthBlock.has(monthOfDay(day)) || fromYearBlock.has(yearOfMonth(monthOfDay(day)));
 
     const rawWindows: TierWindow[] = [];
     const rollups: ColdRollupPart[] = [];
@@ -108,7 +120,7 @@ export class ColdTierSource implements TierSource {
     for (const day of archivedDays) {
       const wanted: PartName[] = [];
       if (raw.has(day)) wanted.push('raw');
-      if (part && rolled.has(day) && !fromMonthBlock.has(monthOfDay(day))) wanted.push(part);
+      if (part && rolled.has(day) && !fromBlock(day)) wanted.push(part);
       if (wanted.length === 0) continue;
       const entry = manifests.get(monthOfDay(day))!.days.find((d) => d.day === day)!;
       reads.push(
@@ -126,6 +138,15 @@ export class ColdTierSource implements TierSource {
         this.reader.seriesParts(tenant, BlockKind.Month, month, set, seriesKey, [part!]).then((found) => {
           const rows = found?.parts[part!];
           if (rows && rows.length > 0) rollups.push({ fromMs: monthFirstDay(month) * DAY_MS, toMs: monthEndDay(month) * DAY_MS, bytes: rows });
+        }),
+      );
+    }
+    for (const year of yearRollups) {
+      const set = views[years.indexOf(year)].rollup!;
+      reads.push(
+        this.reader.seriesParts(tenant, BlockKind.Year, year, set, seriesKey, ['d1']).then((found) => {
+          const rows = found?.parts.d1;
+          if (rows && rows.length > 0) rollups.push({ fromMs: Date.UTC(year, 0, 1), toMs: Date.UTC(year + 1, 0, 1), bytes: rows });
         }),
       );
     }

@@ -7,7 +7,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
+import { readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig, readRetentionEnv, type RetentionPolicy } from '@strata/storage';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -69,6 +69,8 @@ export interface ReaderConfig {
   readonly decode: DecodeConfig;
   /** The cold tier (S3); undefined when STRATA_COLD_ENABLED=false. */
   readonly cold?: ColdConfig;
+  /** STRATA_RETENTION_DAYS / STRATA_TENANT_RETENTION_DAYS (as ingest): older points are never returned. */
+  readonly retention: RetentionPolicy;
 }
 
 /**
@@ -115,6 +117,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       inlineMaxChunks: reader.int('STRATA_DECODE_INLINE_MAX_CHUNKS', 64, { min: 0 }),
     },
     ...(coldEnabled && { cold }),
+    retention: readRetentionEnv(reader),
   };
   reader.finish();
   return { ...config, apiKeys: ApiKeyStore.parse(env['STRATA_API_KEYS']) };

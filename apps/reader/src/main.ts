@@ -84,6 +84,7 @@ runMain(async () => {
     settings: {
       limits: config.limits,
       concurrency: config.concurrency,
+      retention: config.retention,
       planner: { windowMs: config.windowMs, hotRetentionMs: config.hotRetentionMs, futureGraceMs: config.futureGraceMs, cold: cold !== undefined },
     },
     metrics,

@@ -1,5 +1,5 @@
 import { foldRollupStats, rollup } from '@strata/model';
-import { mergeNewestFirst } from '@strata/storage';
+import { mergeNewestFirst, type RetentionPolicy } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
 import type { ReadLimits } from './config';
@@ -13,7 +13,13 @@ import { WarningCollector } from './warnings';
 
 export interface ReadHandlerDeps {
   readonly fetcher: Pick<Fetcher, 'fetchAll'>;
-  readonly settings: { readonly limits: ReadLimits; readonly concurrency: number; readonly planner: PlannerSettings };
+  readonly settings: {
+    readonly limits: ReadLimits;
+    readonly concurrency: number;
+    readonly planner: PlannerSettings;
+    /** Points older than the tenant's retention are never returned (the archiver deletes them). */
+    readonly retention?: RetentionPolicy;
+  };
   readonly metrics: ReaderMetrics;
   readonly logger: Logger;
   readonly now: () => number;
@@ -28,11 +34,19 @@ export class ReadHandler {
   constructor(private readonly deps: ReadHandlerDeps) {}
 
   async *read(tenant: string, request: ReadRequest, signal?: AbortSignal): AsyncGenerator<ReadResponse> {
-    const { limits, concurrency, planner } = this.deps.settings;
+    const { limits, concurrency, planner, retention } = this.deps.settings;
     const parsed = parseReadRequest(request, limits);
-    const plan = planRead(parsed.fromMs, parsed.toMs, planner, this.deps.now(), parsed.rollup ? parsed.stepMs : 0);
+    const now = this.deps.now();
+    // A range reaching past the retention is cut at its cutoff: what lies before may be half
+    // deleted, and is about to be, so it is never returned (a bucket there is partial).
+    const fromMs = retention ? Math.max(parsed.fromMs, retention.cutoffMs(tenant, now)) : parsed.fromMs;
     this.deps.metrics.seriesPerRead.observe(parsed.series.length);
     const packer = new ResponsePacker(limits.maxPointsPerMessage);
+    if (fromMs >= parsed.toMs) {
+      yield* packer.finish([]);
+      return;
+    }
+    const plan = planRead(fromMs, parsed.toMs, planner, now, parsed.rollup ? parsed.stepMs : 0);
     const warnings = new WarningCollector(parsed.series.length);
     let scanned = 0;
     let returned = 0;

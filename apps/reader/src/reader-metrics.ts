@@ -29,7 +29,7 @@ export class ReaderMetrics {
     const registers = [registry];
     this.coldRequests = new Counter({
       name: 'strata_reader_cold_requests_total',
-      help: 'S3 GETs of the cold tier by kind (manifest, index, range)',
+      help: 'S3 requests of the cold tier by kind (catalog, list, manifest, index, range)',
       labelNames: ['kind'],
       registers,
     });

@@ -5,24 +5,28 @@ import {
   BlockKind,
   buildDaySection,
   buildMonthSection,
+  buildYearSection,
   ColdKeys,
   ColdReader,
   compareSeriesKeys,
   DAY_MS,
   dayNumber,
   encodeBlock,
+  encodeCatalog,
   encodeChunk,
   encodeManifest,
   EMPTY_COLUMNS,
   HotReadError,
   MemoryObjectStore,
   monthOfDay,
+  yearMonths,
   type BlockRef,
   type BlockSet,
   type DynamoWarmStore,
   type HotWindowParts,
   type Manifest,
   type RedisHotReader,
+  type RetentionPolicy,
   type SortedColumns,
   type WarmChunk,
 } from '@strata/storage';
@@ -111,7 +115,7 @@ export const TEST_LIMITS: ReadLimits = {
 
 /** The reader's parts over in-memory tiers, with the clock at NOW. */
 export function readerHarness(
-  options: { limits?: Partial<ReadLimits>; decoder?: ChunkDecoder; tierTimeoutMs?: number; now?: () => number; cold?: ColdReader } = {},
+  options: { limits?: Partial<ReadLimits>; decoder?: ChunkDecoder; tierTimeoutMs?: number; now?: () => number; cold?: ColdReader; retention?: RetentionPolicy } = {},
 ) {
   const hot = new MemoryHot();
   const warm = new MemoryWarm();
@@ -128,7 +132,7 @@ export function readerHarness(
   });
   const reads = new ReadHandler({
     fetcher,
-    settings: { limits, concurrency: 4, planner: { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000, cold: options.cold !== undefined } },
+    settings: { limits, concurrency: 4, ...(options.retention && { retention: options.retention }), planner: { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000, cold: options.cold !== undefined } },
     metrics,
     logger,
     now: options.now ?? (() => NOW),
@@ -187,6 +191,29 @@ export class MemoryCold {
     this.setManifest({ ...this.manifest(tenant, month), rollup });
   }
 
+  /**
+   * Writes the year catalog of the tenant's manifests of `year`; with `series`, also a year
+   * rollup block of their 1 d rows (the points should be those the manifests list).
+   */
+  catalog(tenant: string, year: number, series?: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>): void {
+    const { first, last } = yearMonths(year);
+    const months: Manifest[] = [];
+    for (let m = first; m <= last; m++) if (this.manifests.has(`${tenant}/${m}`)) months.push(this.manifest(tenant, m));
+    let rollup: BlockSet | undefined;
+    if (series) {
+      const sections = [...series]
+        .sort(([a], [b]) => compareSeriesKeys(a, b))
+        .map(([key, points]) => {
+          const inYear = [...points].filter(([t]) => new Date(t).getUTCFullYear() === year).sort((a, b) => a[0] - b[0]);
+          const columns = { timestamps: inYear.map(([t]) => t), values: inYear.map(([, v]) => v) };
+          return buildYearSection(key, inYear.length, rollupStats(columns, DAY_MS));
+        })
+        .filter((s) => s.points > 0);
+      rollup = { shardCount: 1, blocks: [this.put(BlockKind.Year, tenant, year, sections)] };
+    }
+    void this.store.put(this.keys.catalog(tenant, year), encodeCatalog({ tenant, year, months, ...(rollup && { rollup }) }));
+  }
+
   manifest(tenant: string, month: number): Manifest {
     return this.manifests.get(`${tenant}/${month}`) ?? { tenant, month, days: [] };
   }
@@ -203,7 +230,12 @@ export class MemoryCold {
   private put(kind: BlockKind, tenant: string, period: number, sections: Parameters<typeof encodeBlock>[1]): BlockRef {
     const block = encodeBlock({ kind, tenant, period, shard: 0, shardCount: 1 }, sections);
     const hash = Uint8Array.from(createHash('sha256').update(block.bytes).digest().subarray(0, 16));
-    const key = kind === BlockKind.Day ? this.keys.dayBlock(tenant, period, 0, 1, hash) : this.keys.monthBlock(tenant, period, 0, 1, hash);
+    const key =
+      kind === BlockKind.Day
+        ? this.keys.dayBlock(tenant, period, 0, 1, hash)
+        : kind === BlockKind.Month
+          ? this.keys.monthBlock(tenant, period, 0, 1, hash)
+          : this.keys.yearBlock(tenant, period, 0, 1, hash);
     void this.store.put(key, block.bytes);
     return { shard: 0, series: block.series, points: block.points, size: block.bytes.length, indexOffset: block.indexOffset, indexLength: block.indexLength, hash };
   }

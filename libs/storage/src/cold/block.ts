@@ -19,6 +19,8 @@ export enum BlockKind {
   Day = 1,
   /** One UTC month: 1 h and 1 d rollups per series, built from the month's day blocks. */
   Month = 2,
+  /** One UTC calendar year: 1 d rollups per series, built from the year's month rollup blocks. */
+  Year = 3,
 }
 
 /** The parts of a series section, in their order in the block. */
@@ -148,7 +150,7 @@ export function decodeBlockIndex(bytes: Uint8Array, indexOffset: number): BlockI
   if (crc32(bytes, 0, body) !== stored) throw new ColdFormatError('checksum-mismatch', 'block index', `stored CRC ${stored.toString(16)} does not match`);
   const r = new ByteReader(bytes, 'block index', 0, body);
   const kind = r.u8();
-  if (kind !== BlockKind.Day && kind !== BlockKind.Month) throw r.malformed(`unknown block kind ${kind}`);
+  if (kind !== BlockKind.Day && kind !== BlockKind.Month && kind !== BlockKind.Year) throw r.malformed(`unknown block kind ${kind}`);
   const identity: BlockIdentity = { kind, tenant: r.string(), period: r.uvarint(), shard: r.uvarint(), shardCount: r.uvarint() };
   if (!isShardCount(identity.shardCount) || identity.shard >= identity.shardCount) {
     throw r.malformed(`shard ${identity.shard} of ${identity.shardCount} is not a shard of a power-of-two split`);

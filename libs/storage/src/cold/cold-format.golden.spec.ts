@@ -1,6 +1,7 @@
 import { rollupStats } from '@strata/model';
 import { encodeChunk } from '../codec/chunk';
 import { BlockKind, decodeBlockIndex, encodeBlock, openBlock, readBlockTrailer } from './block';
+import { decodeCatalog, encodeCatalog, type Catalog } from './catalog';
 import { decodeManifest, encodeManifest, type Manifest } from './manifest';
 import { decodeRollupPart, encodeRawPart, encodeRollupPart, RollupLayout, splitRawPart, splitRollupPart } from './parts';
 import { dayNumber } from './periods';
@@ -34,6 +35,15 @@ const GOLDEN_MANIFEST = `
   53 54 4d 46 01 04 61 63 6d 65 aa 05 01
   96 a2 01 01 01 00 02 03 69 2a 2f 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f
   00 4a 6e 01 9a`;
+
+const GOLDEN_CATALOG = `
+  53 54 59 43 01 04 61 63 6d 65 ea 0f 01
+  2d
+  53 54 4d 46 01 04 61 63 6d 65 aa 05 01
+  96 a2 01 01 01 00 02 03 69 2a 2f 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f
+  00 4a 6e 01 9a
+  01 01 01 00 02 03 78 3c 2c f0 f1 f2 f3 f4 f5 f6 f7 f8 f9 fa fb fc fd fe ff
+  9e bb 18 c6`;
 
 const GOLDEN_ROWS = `
   02 01 80 d0 9f a3 99 34
@@ -73,6 +83,17 @@ describe('cold format golden bytes', () => {
   it('encodes the worked manifest example byte for byte, and back', () => {
     expect(hex(encodeManifest(manifest))).toBe(hex(bytes(GOLDEN_MANIFEST)));
     expect(decodeManifest(bytes(GOLDEN_MANIFEST))).toEqual(manifest);
+  });
+
+  it('encodes the worked year catalog example byte for byte, and back', () => {
+    const catalog: Catalog = {
+      tenant: 'acme',
+      year: 2026,
+      months: [manifest],
+      rollup: { shardCount: 1, blocks: [{ shard: 0, series: 2, points: 3, size: 120, indexOffset: 60, indexLength: 44, hash: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i) }] },
+    };
+    expect(hex(encodeCatalog(catalog))).toBe(hex(bytes(GOLDEN_CATALOG)));
+    expect(decodeCatalog(bytes(GOLDEN_CATALOG))).toEqual(catalog);
   });
 
   it('stores a day\u2019s single 1 d row in the Rows layout', () => {

@@ -3,6 +3,7 @@ import { rollupStats, type RollupStats } from '@strata/model';
 import { decodeChunk } from '../codec/chunk';
 import { BlockKind, decodeBlockIndex, encodeBlock, openBlock, partsRange, readBlockTrailer, splitParts, type SeriesSection } from './block';
 import { compareSeriesKeys } from './byte-io';
+import { decodeCatalog, encodeCatalog, type Catalog } from './catalog';
 import { ColdFormatError, InvalidColdInputError } from './cold-errors';
 import { ColdKeys, shardOf } from './keys';
 import { blockForShard, decodeManifest, encodeManifest, type Manifest } from './manifest';
@@ -168,6 +169,43 @@ describe('manifests', () => {
     ['an index that does not end at the trailer', { days: [{ ...manifest.days[1], blocks: [{ ...manifest.days[1].blocks[0], size: 101 }] }] }, /before the trailer/],
   ])('refuses %s', (_, change, message) => {
     expect(() => encodeManifest({ ...manifest, ...change })).toThrow(message);
+  });
+});
+
+describe('year catalogs', () => {
+  const hash = (n: number) => Uint8Array.from({ length: 16 }, (_, i) => (i * 5 + n) & 0xff);
+  const day = (d: number, n: number) => ({ day: d, shardCount: 1, blocks: [{ shard: 0, series: 1, points: 1, size: 100, indexOffset: 60, indexLength: 24, hash: hash(n) }] });
+  const catalog: Catalog = {
+    tenant: 'acme',
+    year: 2026,
+    months: [
+      { tenant: 'acme', month: monthOfDay(20_758) - 1, days: [day(20_730, 1)] },
+      { tenant: 'acme', month: monthOfDay(20_758), days: [day(20_758, 2), day(20_760, 3)], rollup: { shardCount: 1, blocks: [{ shard: 0, series: 1, points: 2, size: 90, indexOffset: 50, indexLength: 24, hash: hash(4) }] } },
+    ],
+    rollup: { shardCount: 2, blocks: [{ shard: 1, series: 1, points: 3, size: 80, indexOffset: 40, indexLength: 24, hash: hash(5) }] },
+  };
+
+  it('round-trips, with every month manifest inside', () => {
+    expect(decodeCatalog(encodeCatalog(catalog))).toEqual(catalog);
+    expect(decodeCatalog(encodeCatalog({ ...catalog, months: [], rollup: undefined }))).toEqual({ tenant: 'acme', year: 2026, months: [] });
+  });
+
+  it('detects every single-bit flip', () => {
+    const encoded = encodeCatalog(catalog);
+    for (let bit = 0; bit < encoded.length * 8; bit++) {
+      const flipped = encoded.slice();
+      flipped[bit >> 3] ^= 0x80 >> (bit & 7);
+      expect(() => decodeCatalog(flipped)).toThrow(ColdFormatError);
+    }
+  });
+
+  it.each<[string, Partial<Catalog>, RegExp]>([
+    ['a month of another year', { year: 2025 }, /not in year 2025/],
+    ['months out of order', { months: [catalog.months[1], catalog.months[0]] }, /not ascending/],
+    ['a manifest of another tenant', { tenant: 'beta' }, /belongs to acme, not beta/],
+    ['a year rollup with a bad shard count', { rollup: { ...catalog.rollup!, shardCount: 3 } }, /power of two/],
+  ])('refuses %s', (_, change, message) => {
+    expect(() => encodeCatalog({ ...catalog, ...change })).toThrow(message);
   });
 });
 

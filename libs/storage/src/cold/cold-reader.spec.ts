@@ -3,7 +3,8 @@ import { MemoryObjectStore } from '../s3/memory-object-store';
 import { BlockKind, encodeBlock } from './block';
 import { ColdBlockMissingError, ColdReader } from './cold-reader';
 import { ColdKeys } from './keys';
-import { encodeManifest, type ManifestDay } from './manifest';
+import { encodeCatalog } from './catalog';
+import { decodeManifest, encodeManifest, type ManifestDay } from './manifest';
 import { buildDaySection } from './section';
 
 const DAY = 20_758;
@@ -35,11 +36,31 @@ describe('ColdReader', () => {
     expect(parts?.points).toBe(1);
     expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'c', ['d1'])).toBeDefined();
     expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'zz', ['raw'])).toBeUndefined();
-    expect(counts).toEqual({ manifest: 1, index: 1, range: 2 });
+    // day() looks for the year catalog first (there is none: a LIST finds the manifests, which answer).
+    expect(counts).toEqual({ catalog: 1, list: 1, manifest: 1, index: 1, range: 2 });
     clock = 1_000;
     await reader.manifest('acme', 682);
     expect(counts.manifest).toBe(2);
     expect(await reader.manifest('acme', 683)).toBeUndefined();
+  });
+
+  it('answers from the year catalog when there is one: one GET for the year, cached for the TTL, month manifests untouched', async () => {
+    const store = new MemoryObjectStore();
+    archive(store, keys, ['a']);
+    const manifest = decodeManifest((await store.get(keys.manifest('acme', 682)))!);
+    await store.put(keys.catalog('acme', 2026), encodeCatalog({ tenant: 'acme', year: 2026, months: [manifest] }));
+    let clock = 0;
+    const counts: Record<string, number> = {};
+    const reader = new ColdReader(store, { keys, manifestTtlMs: 1_000, now: () => clock, events: { onRequest: (kind) => (counts[kind] = (counts[kind] ?? 0) + 1) } });
+    const view = await reader.year('acme', 2026, [681, 682, 683]);
+    expect([...view.months.keys()]).toEqual([682]);
+    expect(view.rollup).toBeUndefined();
+    expect(await reader.day('acme', DAY)).toEqual(manifest.days[0]);
+    expect(counts).toEqual({ catalog: 1 });
+    clock = 1_000;
+    reader.invalidateYear('acme', 2026);
+    await reader.year('acme', 2026, [682]);
+    expect(counts).toEqual({ catalog: 2 });
   });
 
   it('reports a block gone since the manifest was read as ColdBlockMissingError (retriable)', async () => {

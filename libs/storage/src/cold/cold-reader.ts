@@ -2,8 +2,9 @@ import type { ObjectStore } from '../s3/object-store';
 import { StorageError } from '../errors';
 import { BlockKind, decodeBlockIndex, partsRange, splitParts, type BlockIndex, type PartName } from './block';
 import { ColdKeys, shardOf } from './keys';
+import { decodeCatalog, type Catalog } from './catalog';
 import { blockForShard, decodeManifest, type BlockSet, type Manifest } from './manifest';
-import { monthOfDay } from './periods';
+import { monthOfDay, yearOfMonth } from './periods';
 import { Semaphore, WeightedLru } from './lru';
 
 /** A block the manifest names is gone (replaced and collected since the manifest was read). */
@@ -14,9 +15,9 @@ export class ColdBlockMissingError extends StorageError {
 }
 
 export interface ColdReaderEvents {
-  /** One object-store request: a manifest, a block index, or a section range. */
-  onRequest?(kind: 'manifest' | 'index' | 'range', bytes: number): void;
-  onCache?(kind: 'manifest' | 'index', hit: boolean): void;
+  /** One object-store request: a year catalog, a LIST of a year's manifests (no catalog), a manifest, a block index, or a section range. */
+  onRequest?(kind: 'catalog' | 'list' | 'manifest' | 'index' | 'range', bytes: number): void;
+  onCache?(kind: 'catalog' | 'manifest' | 'index', hit: boolean): void;
 }
 
 export interface ColdReaderOptions {
@@ -37,6 +38,14 @@ export interface ColdReaderOptions {
   readonly now?: () => number;
 }
 
+/** What is archived of a tenant's year, from one consistent source. */
+export interface YearView {
+  /** The month manifests (of the months asked for, or all the catalog holds). */
+  readonly months: ReadonlyMap<number, Manifest>;
+  /** Year rollup blocks (1 d rows of exactly the days `months` list), when the catalog has them. */
+  readonly rollup?: BlockSet;
+}
+
 /** One series' parts of one block, as requested. */
 export interface SeriesParts {
   readonly points: number;
@@ -44,12 +53,14 @@ export interface SeriesParts {
 }
 
 /**
- * Reads the cold tier: month manifests (cached for a short TTL, absence too), block indexes
+ * Reads the cold tier: year catalogs and month manifests (cached for a short TTL, absence too), block indexes
  * (an LRU bounded in bytes; one small range GET each), and one range GET per series section.
  * Concurrent requests for the same manifest or index share one GET.
  */
 export class ColdReader {
   private readonly manifests: WeightedLru<string, { manifest: Manifest | undefined; at: number }>;
+  /** Year catalogs, or for a year without one the months that have a manifest (one LIST). */
+  private readonly catalogs: WeightedLru<string, { catalog: Catalog | undefined; listed?: readonly number[]; at: number }>;
   private readonly indexes: WeightedLru<string, BlockIndex>;
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly gate: Semaphore;
@@ -60,6 +71,7 @@ export class ColdReader {
     private readonly options: ColdReaderOptions,
   ) {
     this.manifests = new WeightedLru(options.maxManifests ?? 10_000);
+    this.catalogs = new WeightedLru(options.maxManifests ?? 10_000);
     this.indexes = new WeightedLru(options.indexCacheBytes ?? 64 * 1024 * 1024, (index) => index.byteLength * 4 + index.entries.length * 96);
     this.gate = new Semaphore(options.concurrency ?? 64);
     this.now = options.now ?? Date.now;
@@ -67,6 +79,62 @@ export class ColdReader {
 
   get keys(): ColdKeys {
     return this.options.keys;
+  }
+
+  /**
+   * What is archived of a tenant's year: the year catalog (one GET, cached like a manifest)
+   * or, for a year without one (nothing archived, or archived before catalogs existed),
+   * one LIST of the year's manifests and a GET of those among `months`.
+   */
+  async year(tenant: string, year: number, months: readonly number[]): Promise<YearView> {
+    const { catalog, listed } = await this.catalogEntry(tenant, year);
+    if (catalog) {
+      return { months: new Map(catalog.months.map((m) => [m.month, m])), ...(catalog.rollup && { rollup: catalog.rollup }) };
+    }
+    const present = new Set(listed);
+    const found = await Promise.all(months.filter((m) => present.has(m)).map(async (m) => [m, await this.manifest(tenant, m)] as const));
+    return { months: new Map(found.filter((f): f is readonly [number, Manifest] => f[1] !== undefined)) };
+  }
+
+  /** The year catalog of a tenant, or undefined when there is none. */
+  async catalog(tenant: string, year: number): Promise<Catalog | undefined> {
+    return (await this.catalogEntry(tenant, year)).catalog;
+  }
+
+  private async catalogEntry(tenant: string, year: number): Promise<{ catalog: Catalog | undefined; listed?: readonly number[] }> {
+    const key = this.options.keys.catalog(tenant, year);
+    const cached = this.catalogs.get(key);
+    if (cached && this.now() - cached.at < (this.options.manifestTtlMs ?? 30_000)) {
+      this.options.events?.onCache?.('catalog', true);
+      return cached;
+    }
+    this.options.events?.onCache?.('catalog', false);
+    return this.once(`c:${key}`, async () => {
+      const at = this.now();
+      const bytes = await this.gate.run(() => this.store.get(key));
+      this.options.events?.onRequest?.('catalog', bytes?.length ?? 0);
+      const catalog = bytes ? decodeCatalog(bytes) : undefined;
+      if (catalog && (catalog.tenant !== tenant || catalog.year !== year)) {
+        throw new StorageError(`cold catalog ${key} belongs to ${catalog.tenant} year ${catalog.year}`, false);
+      }
+      let listed: number[] | undefined;
+      if (!catalog) {
+        const prefix = `${this.options.keys.manifestPrefix(tenant)}${year}-`;
+        const { keys } = await this.gate.run(() => this.store.list(prefix));
+        this.options.events?.onRequest?.('list', 0);
+        listed = keys.map((k) => /^(\d{2})\.stm$/.exec(k.slice(prefix.length))).flatMap((m) => (m ? [(year - 1970) * 12 + Number(m[1]) - 1] : []));
+      }
+      const entry = { catalog, ...(listed && { listed }), at };
+      this.catalogs.set(key, entry);
+      return entry;
+    });
+  }
+
+  /** Forgets a cached year catalog and the year's cached manifests. */
+  invalidateYear(tenant: string, year: number): void {
+    this.catalogs.delete(this.options.keys.catalog(tenant, year));
+    const first = (year - 1970) * 12;
+    for (let m = first; m < first + 12; m++) this.invalidate(tenant, m);
   }
 
   /** The manifest of a tenant's month, or undefined when nothing of that month is archived. */
@@ -97,10 +165,11 @@ export class ColdReader {
     this.manifests.delete(this.options.keys.manifest(tenant, month));
   }
 
-  /** The manifest entry of a day, or undefined when the day is not archived. */
+  /** The manifest entry of a day (from the year catalog when there is one), or undefined when the day is not archived. */
   async day(tenant: string, day: number) {
-    const manifest = await this.manifest(tenant, monthOfDay(day));
-    return manifest?.days.find((d) => d.day === day);
+    const month = monthOfDay(day);
+    const view = await this.year(tenant, yearOfMonth(month), [month]);
+    return view.months.get(month)?.days.find((d) => d.day === day);
   }
 
   /**
@@ -118,10 +187,13 @@ export class ColdReader {
   ): Promise<SeriesParts | undefined> {
     const ref = blockForShard(set, shardOf(seriesKey, set.shardCount));
     if (!ref) return undefined;
+    const keys = this.options.keys;
     const key =
       kind === BlockKind.Day
-        ? this.options.keys.dayBlock(tenant, period, ref.shard, set.shardCount, ref.hash)
-        : this.options.keys.monthBlock(tenant, period, ref.shard, set.shardCount, ref.hash);
+        ? keys.dayBlock(tenant, period, ref.shard, set.shardCount, ref.hash)
+        : kind === BlockKind.Month
+          ? keys.monthBlock(tenant, period, ref.shard, set.shardCount, ref.hash)
+          : keys.yearBlock(tenant, period, ref.shard, set.shardCount, ref.hash);
     const index = await this.index(key, ref.indexOffset, ref.indexLength);
     const entry = index.byKey.get(seriesKey);
     if (!entry) return undefined;

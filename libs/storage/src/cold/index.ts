@@ -18,8 +18,10 @@ export {
   type PartName,
   type SeriesSection,
 } from './block';
+export { CATALOG_MAGIC, CATALOG_VERSION, decodeCatalog, encodeCatalog, type Catalog } from './catalog';
+export { readRetentionEnv, RetentionPolicy } from './retention';
 export { ColdFormatError, InvalidColdInputError, type ColdFormatReason } from './cold-errors';
-export { ColdBlockMissingError, ColdReader, type ColdReaderEvents, type ColdReaderOptions, type SeriesParts } from './cold-reader';
+export { ColdBlockMissingError, ColdReader, type ColdReaderEvents, type ColdReaderOptions, type SeriesParts, type YearView } from './cold-reader';
 export { compareBytes, compareSeriesKeys } from './byte-io';
 export { BLOCK_HASH_BYTES, ColdKeys, hexHash, isShardCount, MAX_SHARDS, shardOf } from './keys';
 export { Semaphore, WeightedLru } from './lru';
@@ -46,7 +48,9 @@ export {
   monthIso,
   monthOfDay,
   parseDayIso,
+  yearMonths,
+  yearOfMonth,
   ROLLUP_RESOLUTIONS_MS,
   type RollupResolutionMs,
 } from './periods';
-export { buildDaySection, buildMonthSection } from './section';
+export { buildDaySection, buildMonthSection, buildYearSection } from './section';

@@ -30,6 +30,8 @@ export function hexHash(hash: Uint8Array): string {
  * - `manifest/<YYYY-MM>.stm` — which days (and month rollups) of the month are archived
  * - `day/<YYYY-MM-DD>/<shard>-of-<n>-<hash>.stb` — a day block
  * - `month/<YYYY-MM>/<shard>-of-<n>-<hash>.stb` — a month rollup block
+ * - `catalog/<YYYY>.stc` — the year's month manifests in one object, and its year rollup
+ * - `year/<YYYY>/<shard>-of-<n>-<hash>.stb` — a year rollup block (1 d rows)
  *
  * and `<prefix>archiver-status.json` holds when the archiver last completed a run.
  */
@@ -52,6 +54,23 @@ export class ColdKeys {
 
   manifest(tenant: string, month: number): string {
     return `${this.tenantPrefix(tenant)}manifest/${monthIso(month)}.stm`;
+  }
+
+  /** Where the month manifests of a tenant lie (listed by the retention sweep). */
+  manifestPrefix(tenant: string): string {
+    return `${this.tenantPrefix(tenant)}manifest/`;
+  }
+
+  catalog(tenant: string, year: number): string {
+    return `${this.tenantPrefix(tenant)}catalog/${year}.stc`;
+  }
+
+  yearPrefix(tenant: string, year: number): string {
+    return `${this.tenantPrefix(tenant)}year/${year}/`;
+  }
+
+  yearBlock(tenant: string, year: number, shard: number, shardCount: number, hash: Uint8Array): string {
+    return `${this.yearPrefix(tenant, year)}${shard}-of-${shardCount}-${hexHash(hash)}.stb`;
   }
 
   dayPrefix(tenant: string, day: number): string {

@@ -95,7 +95,7 @@ export function decodeManifest(bytes: Uint8Array): Manifest {
   return manifest;
 }
 
-function writeBlockSet(w: ByteWriter, set: BlockSet): void {
+export function writeBlockSet(w: ByteWriter, set: BlockSet): void {
   w.uvarint(set.shardCount);
   w.uvarint(set.blocks.length);
   for (const block of set.blocks) {
@@ -109,7 +109,7 @@ function writeBlockSet(w: ByteWriter, set: BlockSet): void {
   }
 }
 
-function readBlockSet(r: ByteReader): BlockSet {
+export function readBlockSet(r: ByteReader): BlockSet {
   const shardCount = r.uvarint();
   const count = r.uvarint();
   const blocks: BlockRef[] = [];
@@ -138,7 +138,7 @@ function checkManifest(m: Manifest): void {
   if (m.rollup) checkBlockSet(m.rollup, 'month rollup');
 }
 
-function checkBlockSet(set: BlockSet, what: string): void {
+export function checkBlockSet(set: BlockSet, what: string): void {
   if (!isShardCount(set.shardCount)) throw new InvalidColdInputError(`${what}: shard count ${set.shardCount} is not a power of two up to 65536`);
   set.blocks.forEach((b, i) => {
     if (b.shard >= set.shardCount || (i > 0 && b.shard <= set.blocks[i - 1].shard)) {

@@ -47,3 +47,14 @@ export function monthEndDay(month: number): number {
 export function monthIso(month: number): string {
   return `${1970 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
 }
+
+/** The calendar year (e.g. 2026) a month lies in. */
+export function yearOfMonth(month: number): number {
+  return 1970 + Math.floor(month / 12);
+}
+
+/** The first and the last month number of a calendar year. */
+export function yearMonths(year: number): { first: number; last: number } {
+  const first = (year - 1970) * 12;
+  return { first, last: first + 11 };
+}

@@ -36,3 +36,8 @@ export function buildDaySection(seriesKey: string, points: SortedColumns): Serie
 export function buildMonthSection(seriesKey: string, points: number, h1: RollupStats, d1: RollupStats): SeriesSection {
   return { seriesKey, points, parts: { raw: EMPTY, m5: EMPTY, h1: encodeRollupPart(h1), d1: encodeRollupPart(d1) } };
 }
+
+/** A series' section of a year rollup block: its 1 d rows of the year's archived days. */
+export function buildYearSection(seriesKey: string, points: number, d1: RollupStats): SeriesSection {
+  return { seriesKey, points, parts: { raw: EMPTY, m5: EMPTY, h1: EMPTY, d1: encodeRollupPart(d1) } };
+}
