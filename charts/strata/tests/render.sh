@@ -89,6 +89,21 @@ else
   fail "kafka.sasl.mechanism offers '$chart_mechanisms', STRATA_KAFKA_SASL_MECHANISM accepts '$code_mechanisms'"
 fi
 
+# Tracing: off renders no OTEL_* variable (the apps then load no SDK); on sets exactly the
+# variables libs/runtime/src/tracing.ts reads, with attribute values percent-encoded.
+render --kube-version "$floor" --show-only templates/strata-configmap.yaml > "$work/config-default.yaml"
+if grep -q OTEL_ "$work/config-default.yaml"; then fail "tracing off by default sets no OTEL_ variable"; else pass "tracing off by default sets no OTEL_ variable"; fi
+render --kube-version "$floor" --show-only templates/strata-configmap.yaml \
+  --set tracing.enabled=true,tracing.endpoint=http://collector.obs:4318 --set-json tracing.samplerRatio=0.25 \
+  --set-string 'tracing.resourceAttributes.deployment\.environment\.name=prod eu' > "$work/config-tracing.yaml"
+expect_line "tracing on selects the OTLP exporter" "$work/config-tracing.yaml" 'OTEL_TRACES_EXPORTER: "otlp"'
+expect_line "tracing endpoint" "$work/config-tracing.yaml" 'OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector.obs:4318"'
+expect_line "tracing sampler ratio" "$work/config-tracing.yaml" 'OTEL_TRACES_SAMPLER_ARG: "0.25"'
+expect_line "tracing resource attributes" "$work/config-tracing.yaml" 'OTEL_RESOURCE_ATTRIBUTES: "k8s.namespace.name=strata,deployment.environment.name=prod+eu"'
+code_samplers=$(sed -n '/^const SAMPLERS/,/^];/p' "$root/libs/runtime/src/tracing.ts" | grep -o "'[^']*'" | tr -d "'" | sort | paste -sd ' ')
+chart_samplers=$(node -p 'require(process.argv[1]).properties.tracing.properties.sampler.enum.sort().join(" ")' "$chart/values.schema.json")
+if [ -n "$code_samplers" ] && [ "$chart_samplers" = "$code_samplers" ]; then pass "tracing.sampler offers what OTEL_TRACES_SAMPLER accepts"; else fail "tracing.sampler offers '$chart_samplers', OTEL_TRACES_SAMPLER accepts '$code_samplers'"; fi
+
 echo "==> bad values must fail"
 for values in "$tests"/bad-values/*.yaml; do
   name=$(basename "$values" .yaml)
