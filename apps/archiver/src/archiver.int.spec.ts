@@ -240,7 +240,7 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
     // 3 day blocks, a manifest after each day, 2 month blocks and their manifests, per year a
     // year block and a catalog, the run status.
     expect(kills).toBe(11 + 2 * YEARS);
-  }, 600_000);
+  }, 900_000);
 
   it('killed with SIGKILL at random moments and run again: nothing is lost, same bytes at the end', async () => {
     const t = await target();

@@ -159,7 +159,10 @@ async function main(): Promise<void> {
     let next = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
-        while (next < requests.length) written += await write(requests[next++]);
+        while (next < requests.length) {
+          const n = await write(requests[next++]); // not `written += await ...`: that reads written before awaiting
+          written += n;
+        }
       }),
     );
     const acked = Date.now();
