@@ -51,7 +51,7 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
       let tenant: string | undefined;
       const serve = async () => {
         tenant = tenantFromMetadata(call.metadata, deps.keys);
-        span.setAttributes({ 'strata.tenant': tenant, 'strata.series_selectors': call.request.series.length });
+        span.setAttributes({ 'strata.tenant': tenant });
         const malformed = malformedRequestReason(call.request);
         if (malformed !== undefined) throw new MalformedRequestError('ReadRequest', malformed);
         for await (const message of deps.reads.read(tenant, call.request, abort.signal)) {
