@@ -270,7 +270,7 @@ async function main(): Promise<void> {
       const s3Requests = async () => {
         const text = await (await fetch(`${ops('reader')}/metrics`)).text();
         const out: Record<string, number> = {};
-        for (const m of text.matchAll(/^strata_reader_cold_requests_total\{kind="([a-z]+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
+        for (const m of text.matchAll(/^strata_reader_cold_requests_total\{[^}]*kind="([a-z]+)"[^}]*\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
         return out;
       };
       const diff = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]).filter(([, n]) => n !== 0));
