@@ -26,6 +26,8 @@ export interface WriterConfig {
     readonly dayIndexShards: number;
     /** Series whose newest day-index entry is remembered, so it is written once a day. @default 1000000 */
     readonly dayIndexCacheSeries: number;
+    /** STRATA_WARM_SPAN_DAYS, as the archiver reads it. */
+    readonly warmSpanDays: number;
   };
   /** Window length; divides a day. @default 2 h */
   readonly windowMs: number;
@@ -75,6 +77,9 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
       table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
       dayIndexShards: reader.int('STRATA_DAY_INDEX_SHARDS', DAY_INDEX.defaultShards, { min: 1, max: DAY_INDEX.maxShards }),
       dayIndexCacheSeries: reader.int('STRATA_DAY_INDEX_CACHE_SERIES', 1_000_000, { min: 0 }),
+      // The archiver's warm span: the writer trusts the day-index entries it remembers for
+      // that many recent days, as the archiver takes (and clears) only older days.
+      warmSpanDays: reader.int('STRATA_WARM_SPAN_DAYS', 14, { min: 2, max: 460 }),
     },
     windowMs,
     sealGraceMs: reader.int('STRATA_SEAL_GRACE_MS', 5 * 60_000, { min: 0, max: DAY }),

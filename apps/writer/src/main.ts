@@ -42,7 +42,7 @@ runMain(async () => {
   });
   const warm = new DynamoWarmStore(dynamo, {
     tableName: config.dynamodb.table,
-    dayIndex: { shards: config.dynamodb.dayIndexShards, cacheSeries: config.dynamodb.dayIndexCacheSeries },
+    dayIndex: { shards: config.dynamodb.dayIndexShards, cacheSeries: config.dynamodb.dayIndexCacheSeries, trustedDays: config.dynamodb.warmSpanDays },
   });
   const kafka = createKafka(config.kafka, logger);
   const replaying = config.replayFromMs !== undefined;

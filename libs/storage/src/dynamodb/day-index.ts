@@ -39,50 +39,76 @@ export function newDayIndexToken(): string {
   return randomBytes(9).toString('base64url');
 }
 
+/** The most days before its newest one that the cache can remember for a series. */
+const MASK_DAYS = 32;
+const TWO_32 = 2 ** 32;
+
 /**
- * Remembers, per series, the newest day whose entry this process wrote (and whether the day
- * before it was written too), so a series' twelve windows a day cost one index write rather
- * than twelve. Bounded: past `maxSeries` the series
- * remembered longest ago is forgotten (it costs one more write when it seals again).
- * Only today and yesterday are trusted (see `needsWrite`). Not shared between processes.
+ * Remembers, per series, which of its recent days' entries this process wrote (the newest
+ * day and a 32-day bitmask before it), so a series' twelve windows a day cost one index
+ * write rather than twelve, also when a backfill seals several days in a row. Bounded:
+ * past `maxSeries` the series remembered longest ago is forgotten (it costs one more
+ * write when it seals again). Only the `trustedDays` most recent days are trusted: an older
+ * day may have been archived meanwhile, which deletes its entries (see `needsWrite`). Not
+ * shared between processes.
  */
 export class DayIndexCache {
-  /** "tenant#series" → 2 · newest day + (1 if the day before it was written too). */
-  private readonly newest = new Map<string, number>();
+  /** "tenant#series" → newest day · 2^32 + bitmask (bit i: the day `newest - i` was written). */
+  private readonly known = new Map<string, number>();
+  private readonly trustedDays: number;
 
-  constructor(private readonly maxSeries: number) {}
+  /**
+   * @param trustedDays days (today included) whose remembered entries are trusted; must be
+   *   at most the archiver's STRATA_WARM_SPAN_DAYS, since the archiver takes a day only
+   *   when it ended that many days ago. Capped at 32. @default 2 (today and yesterday)
+   */
+  constructor(
+    private readonly maxSeries: number,
+    trustedDays = 2,
+  ) {
+    this.trustedDays = Math.max(1, Math.min(trustedDays, MASK_DAYS));
+  }
 
   get size(): number {
-    return this.newest.size;
+    return this.known.size;
   }
 
   /**
-   * Whether a chunk of `day` must (re)write its series' entry. Always for a day older than
-   * yesterday: such a window is a late point or a replay, possibly after the archiver
-   * cleared the day (it only takes days that ended two days ago or more), and rewriting
-   * costs one write unit on a rare path.
+   * Whether a chunk of `day` must (re)write its series' entry: always for a day outside the
+   * trusted span (a late point or a replay, possibly after the archiver cleared that day;
+   * rewriting costs one write unit on a rare path), otherwise unless remembered.
    */
   needsWrite(tenant: string, seriesKey: string, day: number, today: number): boolean {
-    if (day < today - 1) return true;
-    const known = this.newest.get(`${tenant}#${seriesKey}`);
+    if (day <= today - this.trustedDays) return true;
+    const known = this.known.get(`${tenant}#${seriesKey}`);
     if (known === undefined) return true;
-    const newest = Math.floor(known / 2);
-    return !(day === newest || (day === newest - 1 && known % 2 === 1));
+    const newest = Math.floor(known / TWO_32);
+    const back = newest - day;
+    if (back < 0 || back >= MASK_DAYS) return true;
+    return (((known % TWO_32) >>> back) & 1) === 0;
   }
 
   /** Records entries now durable in DynamoDB. */
   remember(entries: readonly DayIndexEntry[]): void {
     for (const e of entries) {
       const key = `${e.tenant}#${e.seriesKey}`;
-      const known = this.newest.get(key);
-      const newest = known === undefined ? undefined : Math.floor(known / 2);
-      let next: number;
-      if (newest === undefined || e.day > newest) next = 2 * e.day + (newest === e.day - 1 ? 1 : 0);
-      else if (e.day === newest - 1) next = 2 * newest + 1;
-      else continue; // the newest day is unchanged (the same day again, or an older one)
-      this.newest.delete(key); // re-inserted at the end: eviction takes the least recently written
-      this.newest.set(key, next);
-      if (this.newest.size > this.maxSeries) this.newest.delete(this.newest.keys().next().value!);
+      const known = this.known.get(key);
+      let newest = e.day;
+      let mask = 1;
+      if (known !== undefined) {
+        const oldNewest = Math.floor(known / TWO_32);
+        const oldMask = known % TWO_32;
+        if (e.day > oldNewest) {
+          const shift = e.day - oldNewest;
+          mask = ((shift >= MASK_DAYS ? 0 : oldMask << shift) | 1) >>> 0;
+        } else if (oldNewest - e.day < MASK_DAYS) {
+          newest = oldNewest;
+          mask = (oldMask | (1 << (oldNewest - e.day))) >>> 0;
+        } else continue; // too old to remember next to the newest day
+      }
+      this.known.delete(key); // re-inserted at the end: eviction takes the least recently written
+      this.known.set(key, newest * TWO_32 + mask);
+      if (this.known.size > this.maxSeries) this.known.delete(this.known.keys().next().value!);
     }
   }
 }

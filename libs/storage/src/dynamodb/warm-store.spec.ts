@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dayIndexShard, dayIndexSortKey } from './day-index';
+import { DayIndexCache, dayIndexShard, dayIndexSortKey } from './day-index';
 import { DynamoWarmStore } from './warm-store';
 
 type Reply = { UnprocessedItems?: Record<string, unknown[]>; ConsumedCapacity?: Array<{ CapacityUnits: number }> } | Error;
@@ -163,4 +163,27 @@ describe('day-index keys', () => {
     expect(perShard.size).toBe(64);
     expect(Math.max(...perShard.values())).toBeLessThan(2 * (2_000 / 64));
   });
+});
+
+describe('DayIndexCache', () => {
+  const today = 20_415;
+  it.each([
+    // [trusted days, days written (in order), day asked, needs a write]
+    [2, [today], today, false],
+    [2, [today], today - 1, true],
+    [2, [today, today - 1], today - 1, false],
+    [2, [today - 2], today - 2, true], // outside the trusted span: always rewritten
+    [14, [today - 3, today - 2, today - 1, today], today - 3, false], // a backfill, oldest day first
+    [14, [today - 3, today], today - 2, true],
+    [14, [today - 13], today - 13, false],
+    [14, [today - 14], today - 14, true], // the archiver may have cleared it
+    [40, [today - 35, today], today - 35, true], // more than 32 days behind the newest
+    [40, [today, today - 31], today - 31, false],
+  ])('trusting %i days, after writing %j, day %i needs a write: %s', (trusted, written, day, expected) => {
+    const cache = new DayIndexCache(10, trusted);
+    cache.remember(written.map((d) => ({ tenant: 't', seriesKey: 's', day: d })));
+    expect(cache.needsWrite('t', 's', day, today)).toBe(expected);
+    expect(cache.needsWrite('t', 'other', day, today)).toBe(true);
+  });
+
 });

@@ -45,6 +45,11 @@ export interface WarmStoreOptions {
     readonly shards?: number;
     /** Series whose newest entry this process remembers (about 120 bytes each). @default 1000000 */
     readonly cacheSeries?: number;
+    /**
+     * Days (today included) whose remembered entries are trusted: at most the archiver's
+     * STRATA_WARM_SPAN_DAYS (DayIndexCache). @default 2
+     */
+    readonly trustedDays?: number;
   };
   /** Tells "today" for the day-index cache. @default Date.now */
   readonly now?: () => number;
@@ -91,7 +96,7 @@ export class DynamoWarmStore {
     if (!Number.isInteger(this.dayIndexShards) || this.dayIndexShards < 1 || this.dayIndexShards > DAY_INDEX.maxShards) {
       throw new RangeError(`day index shards must be an integer in 1..${DAY_INDEX.maxShards}, got ${this.dayIndexShards}`);
     }
-    this.dayIndexCache = new DayIndexCache(options.dayIndex?.cacheSeries ?? 1_000_000);
+    this.dayIndexCache = new DayIndexCache(options.dayIndex?.cacheSeries ?? 1_000_000, options.dayIndex?.trustedDays);
   }
 
   /**
