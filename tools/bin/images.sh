@@ -50,27 +50,8 @@ ensure_tools() {
   local missing=()
   for tool in podman crun mmdebstrap; do command -v "$tool" > /dev/null || missing+=("$tool"); done
   [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get > /dev/null; then
-    echo "images.sh: missing ${missing[*]}; install with: sudo apt-get install -y --no-install-recommends podman crun mmdebstrap containernetworking-plugins iptables" >&2
-    exit 1
-  fi
-  # As in ensure-promtool.sh: policy-rc.d keeps maintainer scripts from starting services
-  # (podman's API socket) while apt-get runs; we remove it only if we created it.
-  local policy=/usr/sbin/policy-rc.d own_policy=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\n# written by tools/bin/images.sh during apt-get install\nexit 101\n' > "$policy"
-    chmod 755 "$policy"
-    own_policy=1
-  fi
-  local pkgs=(podman crun mmdebstrap containernetworking-plugins iptables) apt_log="$state/apt.log" rc=0
-  log "apt-get install ${pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${pkgs[@]}" > "$apt_log" 2>&1; then
-    apt-get -o DPkg::Lock::Timeout=300 update >> "$apt_log" 2>&1
-    apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${pkgs[@]}" >> "$apt_log" 2>&1 || rc=$?
-  fi
-  [ "$own_policy" = 1 ] && rm -f "$policy"
-  if [ "$rc" != 0 ]; then tail -20 "$apt_log" >&2; exit 1; fi
+  # policy-rc.d (in apt-install.sh) keeps podman's API socket from being started.
+  bash tools/bin/apt-install.sh images podman crun mmdebstrap containernetworking-plugins iptables
 }
 
 # crun refuses a hybrid cgroup layout whose cgroup2 mount still has controllers (here:
