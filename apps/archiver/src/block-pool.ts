@@ -1,12 +1,29 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { BlockRef } from '@strata/storage';
 import type { Logger } from '@strata/runtime';
+import type { ArchiverMetrics } from './archiver-metrics';
 import { isBlockFailure, runBlockTask, type BlockFailure, type BlockResult, type BlockTask } from './block-task';
 
 /** Builds blocks; `build` rejects with the builder's error message. */
 export interface BlockBuilder {
   build(task: BlockTask): Promise<BlockResult>;
+}
+
+/** Builds one block of `shard`, timed under `kind`: its bytes and how a manifest refers to it. */
+export async function buildBlock(
+  builder: BlockBuilder,
+  metrics: ArchiverMetrics,
+  kind: 'day' | 'month',
+  shard: number,
+  task: BlockTask,
+): Promise<{ bytes: Uint8Array; ref: BlockRef }> {
+  const stop = metrics.blockBuildSeconds.startTimer({ kind });
+  const result = await builder.build(task);
+  stop();
+  const { series, points, indexOffset, indexLength, hash } = result;
+  return { bytes: new Uint8Array(result.bytes), ref: { shard, series, points, size: result.bytes.byteLength, indexOffset, indexLength, hash } };
 }
 
 /** Builds on the calling thread (STRATA_ARCHIVE_WORKERS=0, and unit tests). */

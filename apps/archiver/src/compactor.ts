@@ -21,7 +21,7 @@ import {
 } from '@strata/storage';
 import type { Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
-import type { BlockBuilder } from './block-pool';
+import { buildBlock, type BlockBuilder } from './block-pool';
 import { packBytes, type MonthBlockTask, type Span } from './block-task';
 import type { ColdObjects } from './cold-objects';
 import { chooseShardCount } from './day-archiver';
@@ -105,19 +105,8 @@ export async function compactMonth(deps: CompactorDeps, tenant: string, month: n
       buffer,
       series: entries.map(([key, s]) => ({ key, points: s.points, days: s.days.map(() => ({ h1: take(), d1: take() })) })),
     };
-    const stop = deps.metrics.blockBuildSeconds.startTimer({ kind: 'month' });
-    const result = await deps.builder.build(task);
-    stop();
-    const ref: BlockRef = {
-      shard,
-      series: result.series,
-      points: result.points,
-      size: result.bytes.byteLength,
-      indexOffset: result.indexOffset,
-      indexLength: result.indexLength,
-      hash: result.hash,
-    };
-    await deps.objects.put(deps.objects.keys.monthBlock(tenant, month, shard, shardCount, ref.hash), new Uint8Array(result.bytes), 'month_block');
+    const { bytes, ref } = await buildBlock(deps.builder, deps.metrics, 'month', shard, task);
+    await deps.objects.put(deps.objects.keys.monthBlock(tenant, month, shard, shardCount, ref.hash), bytes, 'month_block');
     blocksWritten++;
     blocks.push(ref);
   }

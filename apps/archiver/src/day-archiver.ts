@@ -11,7 +11,7 @@ import {
 } from '@strata/storage';
 import type { Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
-import type { BlockBuilder } from './block-pool';
+import { buildBlock, type BlockBuilder } from './block-pool';
 import { packBytes, type DayBlockTask } from './block-task';
 import { ColdObjects, sameHash } from './cold-objects';
 import { mapConcurrently } from './concurrency';
@@ -111,21 +111,10 @@ export async function archiveTenantDay(deps: DayArchiverDeps, tenant: string, da
       ...(oldBytes && { oldBlock: spans[0] }),
       series: series.map((s) => ({ key: s.key, chunks: s.chunks.map(() => spans[next++]) })),
     };
-    const stop = deps.metrics.blockBuildSeconds.startTimer({ kind: 'day' });
-    const result = await deps.builder.build(task);
-    stop();
-    const ref: BlockRef = {
-      shard,
-      series: result.series,
-      points: result.points,
-      size: result.bytes.byteLength,
-      indexOffset: result.indexOffset,
-      indexLength: result.indexLength,
-      hash: result.hash,
-    };
+    const { bytes, ref } = await buildBlock(deps.builder, deps.metrics, 'day', shard, task);
     const written = !oldRef || !sameHash(oldRef.hash, ref.hash);
     if (written) {
-      await deps.objects.put(deps.objects.keys.dayBlock(tenant, day, shard, shardCount, ref.hash), new Uint8Array(result.bytes), 'day_block');
+      await deps.objects.put(deps.objects.keys.dayBlock(tenant, day, shard, shardCount, ref.hash), bytes, 'day_block');
       blocksWritten++;
       bytesWritten += ref.size;
     }
