@@ -51,9 +51,10 @@ describe('replay group next to the main group (real Redis and DynamoDB Local)', 
     const sealed = await warm.getSealedChunk(tenant, seriesKey, start);
     if (!sealed) return undefined;
     const decoded = decodeChunk(sealed.chunk);
-    return { points: Array.from(decoded.timestamps, (t, i) => [t - start, decoded.values[i]]), sealOffset: sealed.sealOffset };
+    const own = [...sealed.seal.points].map(([t, offset]) => [t - start, offset]).sort((a, b) => a[0] - b[0]);
+    return { points: Array.from(decoded.timestamps, (t, i) => [t - start, decoded.values[i]]), base: sealed.seal.base, own };
   };
-  const loseRedis = () => redis.del(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start));
+  const loseRedis = () => redis.del(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start), hotKeys.replayed(sid, start));
 
   beforeAll(() => ensureWarmTable(dynamo, table));
   afterAll(async () => {
@@ -68,13 +69,13 @@ describe('replay group next to the main group (real Redis and DynamoDB Local)', 
     await main.project(batch([[10, [[0, 1], [60_000, 1]]], [20, [[0, 2]]]]));
     await replay.project(batch([[10, [[0, 1], [60_000, 1]]]]));
     expect(await sealer.sealRound()).toBe(1);
-    expect(await warmPoints()).toEqual({ points: [[0, 2], [60_000, 1]], sealOffset: 20 });
+    expect(await warmPoints()).toEqual({ points: [[0, 2], [60_000, 1]], base: 20, own: [] });
   });
 
   it('a replayed record older than a sealed rewrite changes nothing, not even the DynamoDB item', async () => {
     await replay.project(batch([[10, [[0, 1], [60_000, 1]]]]));
     expect(await sealer.sealRound()).toBe(0); // Redis gets its packed copy back; no warm write
-    expect(await warmPoints()).toEqual({ points: [[0, 2], [60_000, 1]], sealOffset: 20 });
+    expect(await warmPoints()).toEqual({ points: [[0, 2], [60_000, 1]], base: 20, own: [] });
     expect(await hot.backlog(partition)).toBe(0);
   });
 
@@ -82,7 +83,7 @@ describe('replay group next to the main group (real Redis and DynamoDB Local)', 
     await loseRedis();
     await replay.project(batch([[10, [[0, 1], [60_000, 1]]], [20, [[0, 2]]]]));
     expect(await sealer.sealRound()).toBe(0);
-    expect(await warmPoints()).toEqual({ points: [[0, 2], [60_000, 1]], sealOffset: 20 });
+    expect(await warmPoints()).toEqual({ points: [[0, 2], [60_000, 1]], base: 20, own: [] });
   });
 
   it('a replayed record newer than the seal (lost with Redis before it was sealed) comes back', async () => {
@@ -90,13 +91,28 @@ describe('replay group next to the main group (real Redis and DynamoDB Local)', 
     await loseRedis(); // offset 30 was only in Redis
     await replay.project(batch([[30, [[0, 3], [120_000, 3]]]]));
     expect(await sealer.sealRound()).toBe(1);
-    expect(await warmPoints()).toEqual({ points: [[0, 3], [60_000, 1], [120_000, 3]], sealOffset: 30 });
+    // A re-seal keeps the base and gives the points it took their own offsets.
+    expect(await warmPoints()).toEqual({ points: [[0, 3], [60_000, 1], [120_000, 3]], base: 20, own: [[0, 30], [120_000, 30]] });
   });
 
   it('a point the seal lacks is filled in even from an old record', async () => {
     await loseRedis();
     await replay.project(batch([[5, [[180_000, 0.5]]]]));
     expect(await sealer.sealRound()).toBe(1);
-    expect(await warmPoints()).toEqual({ points: [[0, 3], [60_000, 1], [120_000, 3], [180_000, 0.5]], sealOffset: 30 });
+    expect(await warmPoints()).toEqual({ points: [[0, 3], [60_000, 1], [120_000, 3], [180_000, 0.5]], base: 20, own: [[0, 30], [120_000, 30], [180_000, 5]] });
+  });
+
+  // Redis loses a rewrite (offset 40) before it is sealed; a later write of another point
+  // (offset 50) re-seals the window over the DynamoDB item. The replay must still bring the
+  // lost rewrite back: the re-seal did not claim to hold every record up to 50.
+  it('a rewrite lost before its seal comes back by replay after a re-seal with a later write', async () => {
+    await sealer.sealRound();
+    await main.project(batch([[40, [[0, 4], [60_000, 4]]]]));
+    await loseRedis();
+    await main.project(batch([[50, [[120_000, 5]]]]));
+    expect(await sealer.sealRound()).toBe(1);
+    await replay.project(batch([[40, [[0, 4], [60_000, 4]]], [50, [[120_000, 5]]]]));
+    expect(await sealer.sealRound()).toBe(1);
+    expect((await warmPoints())?.points).toEqual([[0, 4], [60_000, 4], [120_000, 5], [180_000, 0.5]]);
   });
 });

@@ -1,4 +1,4 @@
-import { decodeChunk, EMPTY_COLUMNS, encodeChunk, mergeOverSealed, unsealedColumns, type DynamoWarmStore, type RedisHotStore, type SealInput, type WarmChunk, type WindowRef } from '@strata/storage';
+import { decodeChunk, EMPTY_COLUMNS, encodeChunk, mergeOverSealed, unsealedColumns, type DynamoWarmStore, type RedisHotStore, type SealedChunk, type SealInput, type SealOffsets, type WarmChunk, type WindowRef } from '@strata/storage';
 import type { Tracer } from '@opentelemetry/api';
 import { inSpan, type Logger } from '@strata/runtime';
 import type { WriterMetrics } from './writer-metrics';
@@ -63,6 +63,7 @@ interface Prepared {
   readonly reseal: boolean;
   /** The chunk equals the warm item already (every unsealed point was older): Redis only. */
   readonly unchanged?: boolean;
+  readonly seal?: SealOffsets;
 }
 
 /**
@@ -187,7 +188,7 @@ export class Sealer {
     const now = this.deps.now();
     await mapConcurrently(prepared, SEAL_CONCURRENCY, async (p) => {
       if (p.chunk) {
-        await hot.finishSeal(p.window, partition, p.chunk.chunk, now, p.chunk.sealOffset);
+        await hot.finishSeal(p.window, partition, p.chunk.chunk, now, p.seal);
         metrics.windowsSealed.inc({ kind: p.reseal ? 'reseal' : 'first' });
       } else {
         await hot.settleDue(p.window, partition);
@@ -230,15 +231,15 @@ export class Sealer {
 
   /**
    * Merges new points over the previous seal of the window. A point replaces a sealed value
-   * only if its record is newer than every record the seal reflects (the seal offset), so
-   * a replayed old record cannot undo a newer sealed write (docs/write-path.md).
+   * only if its record is newer than the one behind that value (the seal's offsets), so a
+   * replayed old record cannot undo a newer sealed write (docs/write-path.md).
    */
   private async prepare(partition: number, input: SealInput): Promise<Prepared> {
     const { window } = input;
     // Nothing unsealed (e.g. a replayed record whose points Redis already held newer): the
     // previous seal stands, no warm write.
     if (input.points.length === 0) return { partition, window, reseal: false };
-    let previous: { chunk: Uint8Array; sealOffset?: number } | undefined = input.packed ?? undefined;
+    let previous: SealedChunk | undefined = input.packed ? { chunk: input.packed.chunk, seal: { base: input.packed.sealOffset, points: input.packed.pointOffsets } } : undefined;
     // Without a packed copy in Redis the warm tier may still hold earlier points of this
     // window: its packed copy expired (a very late point), or Redis lost its state since the
     // window was sealed. Either way the new chunk must include them, so read the item
@@ -247,15 +248,24 @@ export class Sealer {
       previous = await this.deps.warm.getSealedChunk(window.tenant, window.seriesKey, window.start);
     }
     const sealed = previous ? decodeChunk(previous.chunk) : EMPTY_COLUMNS;
-    const merged = mergeOverSealed(unsealedColumns(input.points), sealed, previous?.sealOffset);
+    const merged = mergeOverSealed(unsealedColumns(input.points), sealed, previous?.seal, { replayed: input.replayed });
     const count = merged.timestamps.length;
     const chunk = encodeChunk({ timestamps: merged.timestamps, values: merged.values });
+    const { base, points } = merged.seal;
     return {
       partition,
       window,
       reseal: previous !== undefined,
       unchanged: previous !== undefined && merged.taken === 0,
-      chunk: { tenant: window.tenant, seriesKey: window.seriesKey, start: window.start, chunk, count, ...(merged.sealOffset === undefined ? {} : { sealOffset: merged.sealOffset }) },
+      chunk: {
+        tenant: window.tenant,
+        seriesKey: window.seriesKey,
+        start: window.start,
+        chunk,
+        count,
+        ...(base === undefined ? {} : { sealOffset: base, pointOffsets: points }),
+      },
+      seal: merged.seal,
     };
   }
 }

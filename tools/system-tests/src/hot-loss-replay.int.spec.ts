@@ -71,15 +71,12 @@ describe('hot tier lost (FLUSHALL), rebuilt by writer --replay-from', () => {
     }),
   );
 
-  // QUARANTINED AGAIN, NARROWER KNOWN BUG. Replayed records no longer overwrite newer ones
-  // (offsets on hot values and seals, docs/write-path.md "Log order in the hot tier"); this
-  // passed 2 of 3 runs with that. The remaining failure is the limitation documented there:
-  // the FLUSHALL below drops load overwrites (version 1) that were still unsealed, the main
-  // writer then re-seals their windows with the rewrites of this spec (merging the DynamoDB
-  // item, which holds version 0), and the seal offset (a maximum) rises above the lost
-  // records, so the replay's version 1 loses to the sealed version 0 (1 run in 3: 40 points).
-  // Needs a per-point offset for sealed points written above the item's seal offset.
-  it.skip('keeps the values clients rewrite while the replay runs', () =>
+  // Redis loses the load's overwrites that were still unsealed; clients then rewrite the
+  // last ticks while the replay runs, so the main writer re-seals those windows over the
+  // DynamoDB items before the replay reaches the lost records. A re-seal keeps its base
+  // offset and gives the points it took their own (docs/write-path.md, "Log order in the
+  // hot tier"), so the replayed overwrites still win over the older sealed values.
+  it('keeps the values clients rewrite while the replay runs', () =>
     system!.saveLogsOnFailure(async (sys) => {
       expect(plan).toBeDefined();
       expect(await sys.redis().flushall()).toBe('OK');

@@ -9,6 +9,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { StorageError } from '../errors';
+import { decodePointOffsets, encodePointOffsets, NO_POINT_OFFSETS, type SealOffsets } from '../hot/seal-offsets';
 import { DayIndexCache, dayIndexPartitionKey, dayIndexShard, dayIndexSortKey, newDayIndexToken, type DayIndexEntry } from './day-index';
 import { DAY_INDEX, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX, WARM_TABLE_KEY } from './warm-table';
 
@@ -20,8 +21,17 @@ export interface WarmChunk {
   /** Chunk-codec bytes of every point of the window. */
   readonly chunk: Uint8Array;
   readonly count: number;
-  /** Highest Kafka record offset the chunk's points came from (attribute `so`; docs/write-path.md). */
+  /** The seal's base Kafka record offset (attribute `so`; docs/write-path.md, "Log order in the hot tier"). */
   readonly sealOffset?: number;
+  /** Points with a record offset of their own (attribute `po`, seal-offsets.ts); usually empty. */
+  readonly pointOffsets?: ReadonlyMap<number, number>;
+}
+
+/** A window's chunk as the writer merges into it: the chunk and what its seal knows of offsets. */
+export interface SealedChunk {
+  readonly chunk: Uint8Array;
+  /** The seal as read: undefined base on items written before offsets were kept. */
+  readonly seal: SealOffsets;
 }
 
 export interface WarmWriteEvents {
@@ -200,8 +210,8 @@ export class DynamoWarmStore {
     return (await this.getSealedChunk(tenant, seriesKey, start))?.chunk;
   }
 
-  /** The chunk of a window with its seal offset (absent on items written before it was kept). */
-  async getSealedChunk(tenant: string, seriesKey: string, start: number): Promise<{ chunk: Uint8Array; sealOffset?: number } | undefined> {
+  /** The chunk of a window with its seal offsets. */
+  async getSealedChunk(tenant: string, seriesKey: string, start: number): Promise<SealedChunk | undefined> {
     const out = await this.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
@@ -214,8 +224,11 @@ export class DynamoWarmStore {
     );
     const chunk = out.Item?.['c']?.B;
     if (!chunk) return undefined;
-    const sealOffset = out.Item?.['so']?.N;
-    return sealOffset === undefined ? { chunk } : { chunk, sealOffset: Number(sealOffset) };
+    const so = out.Item?.['so']?.N;
+    const po = out.Item?.['po']?.B;
+    if (so === undefined) return { chunk, seal: { base: undefined, points: NO_POINT_OFFSETS } };
+    const base = Number(so);
+    return { chunk, seal: { base, points: po ? decodePointOffsets(po, base).points : NO_POINT_OFFSETS } };
   }
 
   /**
@@ -374,6 +387,7 @@ function toPutRequest(chunk: WarmChunk): WriteRequest {
         c: { B: chunk.chunk },
         n: { N: String(chunk.count) },
         ...(chunk.sealOffset === undefined ? {} : { so: { N: String(chunk.sealOffset) } }),
+        ...(chunk.sealOffset === undefined || !chunk.pointOffsets?.size ? {} : { po: { B: encodePointOffsets(chunk.pointOffsets, chunk.sealOffset) } }),
       },
     },
   };

@@ -24,6 +24,8 @@ export const hotKeys = {
   open: (sid: string, start: number) => `s:{${sid}}:o:${start}`,
   /** Hash: points taken from `open` by a seal in progress. */
   sealing: (sid: string, start: number) => `s:{${sid}}:f:${start}`,
+  /** String: set while the replay group has written into a window not sealed since. */
+  replayed: (sid: string, start: number) => `s:{${sid}}:r:${start}`,
   /** String: the sealed window as chunk-codec bytes; expires after the hot retention. */
   packed: (sid: string, start: number) => `s:{${sid}}:c:${start}`,
   /** Sorted set: windows of one Kafka partition waiting to be sealed, scored by due time. */

@@ -5,6 +5,7 @@ import { hotKeys, seriesId, windowStart } from './hot-keys';
 import { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from './hot-reader-merge';
 import { decodeHotValue, decodePackedHot } from './hot-value';
 import { mayBeSuperseded, withoutSuperseded, type UnsealedColumns } from './seal-merge';
+import type { SealOffsets } from './seal-offsets';
 
 type Client = Redis | Cluster;
 
@@ -22,8 +23,8 @@ export interface HotWindowParts {
   readonly sealing: SortedColumns;
   /** Packed chunk of the last finished seal (oldest), still encoded; null when absent. */
   readonly packed: Uint8Array | null;
-  /** Highest record offset `packed` reflects; undefined when absent or not known (legacy copy). */
-  readonly sealOffset?: number;
+  /** What `packed`'s seal knows of record offsets; absent with `packed`. */
+  readonly seal?: SealOffsets;
 }
 
 /** The hot tier could not answer; `retriable` is true (Redis down, timeout, failover). */
@@ -61,9 +62,8 @@ export class HotChunkCorruptError extends StorageError {
  * seal running concurrently can move a point only to a key read later, and every point
  * is seen at least once; where it is seen twice, the merge keeps the newer layer's value.
  *
- * Unsealed points from a record at or below the packed copy's seal offset (a replay's old
- * records, until the sealer drops them) are left out when the packed copy has a value for
- * their timestamp, so `open` and `sealing` always win over `packed` afterwards. Only then
+ * Unsealed points from a record at or below the one behind the packed copy's value for
+ * their timestamp (a replay's old records, until the sealer drops them) are left out, so `open` and `sealing` always win over `packed` afterwards. Only then
  * is a packed chunk decoded here; normally it stays encoded for the caller.
  *
  * Safe to share between concurrent calls.
@@ -123,13 +123,13 @@ export class RedisHotReader {
       } catch (error) {
         throw corrupt((error as Error).message);
       }
-      const { chunk, sealOffset } = packed;
-      if (mayBeSuperseded(open.offsets, sealOffset) || mayBeSuperseded(sealing.offsets, sealOffset)) {
-        const sealed = decodeOrThrow(chunk, corrupt);
-        open = withoutSuperseded(open, sealed, sealOffset);
-        sealing = withoutSuperseded(sealing, sealed, sealOffset);
+      const seal: SealOffsets = { base: packed.sealOffset, points: packed.pointOffsets };
+      if (mayBeSuperseded(open.offsets, seal) || mayBeSuperseded(sealing.offsets, seal)) {
+        const sealed = decodeOrThrow(packed.chunk, corrupt);
+        open = withoutSuperseded(open, sealed, seal);
+        sealing = withoutSuperseded(sealing, sealed, seal);
       }
-      windows.push(sealOffset === undefined ? { start, open, sealing, packed: chunk } : { start, open, sealing, packed: chunk, sealOffset });
+      windows.push({ start, open, sealing, packed: packed.chunk, seal });
     });
     return windows;
   }

@@ -89,12 +89,26 @@ describe('RedisHotStore.append with ifNewer (replay) against a real Redis', () =
     expect((await open())['360000']).toBeUndefined();
   });
 
-  it('keeps the seal offset with the packed copy', async () => {
+  it('keeps the seal offsets with the packed copy', async () => {
     const window = { tenant, seriesKey, start: start + 2 * HOUR };
     await store.beginSeal(window);
-    await store.finishSeal(window, partition, Uint8Array.from([2, 1, 2, 3]), start + 5 * HOUR, 77_777);
+    const points = new Map([[start + 2 * HOUR + 60_000, 77_800]]);
+    await store.finishSeal(window, partition, Uint8Array.from([2, 1, 2, 3]), start + 5 * HOUR, { base: 77_777, points });
     const next = await store.beginSeal(window);
     expect(next.packed?.sealOffset).toBe(77_777);
+    expect([...next.packed!.pointOffsets]).toEqual([...points]);
     expect(Array.from(next.packed!.chunk)).toEqual([2, 1, 2, 3]);
+  });
+
+  it('tells the seal whether the replay wrote into the window since the last seal', async () => {
+    const window = { tenant, seriesKey, start: start + 4 * HOUR };
+    await store.append(partition, [write(500, [[4 * HOUR, 1]])]);
+    await store.append(partition, [write(400, [[4 * HOUR, 2]])], { ifNewer: true }); // older: not written
+    expect((await store.beginSeal(window)).replayed).toBe(false);
+    await store.append(partition, [write(450, [[4 * HOUR + 60_000, 2]])], { ifNewer: true });
+    expect((await store.beginSeal(window)).replayed).toBe(true);
+    await store.finishSeal(window, partition, Uint8Array.from([2, 1]), start + 7 * HOUR, { base: 500, points: new Map() });
+    expect((await store.beginSeal(window)).replayed).toBe(false);
+    await redis.del(hotKeys.open(sid, window.start), hotKeys.sealing(sid, window.start), hotKeys.packed(sid, window.start), hotKeys.replayed(sid, window.start));
   });
 });

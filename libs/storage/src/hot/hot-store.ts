@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { StorageError } from '../errors';
 import { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
+import type { SealOffsets } from './seal-offsets';
 import { ACQUIRE_LEASE, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, RELEASE_LEASE } from './lua-scripts';
 
 export interface HotPoint {
@@ -47,8 +48,10 @@ export interface SealInput {
   readonly window: WindowRef;
   /** Points written since the last seal, sorted by time, with their record offsets. */
   readonly points: HotPoint[];
-  /** The previous seal of this window still in Redis, if any, with its seal offset. */
+  /** The previous seal of this window still in Redis, if any, with its seal offsets. */
   readonly packed: PackedHot | null;
+  /** The replay group wrote into the window since its last seal (see `MergeOptions`). */
+  readonly replayed: boolean;
 }
 
 type Client = Redis | Cluster;
@@ -68,8 +71,8 @@ export class RedisHotStore {
     private readonly redis: Client,
     readonly options: HotStoreOptions,
   ) {
-    redis.defineCommand('strataBeginSeal', { numberOfKeys: 3, lua: BEGIN_SEAL });
-    redis.defineCommand('strataFinishSeal', { numberOfKeys: 2, lua: FINISH_SEAL });
+    redis.defineCommand('strataBeginSeal', { numberOfKeys: 4, lua: BEGIN_SEAL });
+    redis.defineCommand('strataFinishSeal', { numberOfKeys: 3, lua: FINISH_SEAL });
     redis.defineCommand('strataAcquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
     redis.defineCommand('strataReleaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE });
     redis.defineCommand('strataApplyIfNewer', { lua: APPLY_IF_NEWER });
@@ -105,7 +108,7 @@ export class RedisHotStore {
         const keys: string[] = [];
         const args: Array<string | Buffer> = [String(write.offset)];
         for (const [start, points] of byWindow) {
-          keys.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start));
+          keys.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.replayed(sid, start));
           args.push(String(points.size), ...[...points].flat());
         }
         commands.push(['strataApplyIfNewer', String(keys.length), ...keys, ...args]);
@@ -134,11 +137,12 @@ export class RedisHotStore {
 
   async beginSeal(window: WindowRef): Promise<SealInput> {
     const sid = seriesId(window.tenant, window.seriesKey);
-    const [fields, packed] = (await (this.redis as unknown as SealCommands).strataBeginSealBuffer(
+    const [fields, packed, replayed] = (await (this.redis as unknown as SealCommands).strataBeginSealBuffer(
       hotKeys.open(sid, window.start),
       hotKeys.sealing(sid, window.start),
       hotKeys.packed(sid, window.start),
-    )) as [Buffer[], Buffer | null];
+      hotKeys.replayed(sid, window.start),
+    )) as [Buffer[], Buffer | null, number];
     const points: HotPoint[] = [];
     for (let i = 0; i < fields.length; i += 2) {
       const { value, offset } = decodeHotValue(fields[i + 1]);
@@ -146,16 +150,16 @@ export class RedisHotStore {
       points.push(offset === undefined ? { timestampMs, value } : { timestampMs, value, offset });
     }
     points.sort((a, b) => a.timestampMs - b.timestampMs);
-    return { window, points, packed: packed ? decodePackedHot(packed) : null };
+    return { window, points, packed: packed ? decodePackedHot(packed) : null, replayed: replayed === 1 };
   }
 
   /**
    * Records that `chunk` (the whole window) is durable in the warm tier: keeps it packed
    * in Redis until the hot retention ends, drops the sealed points, and takes the window
-   * off the due set unless new points arrived meanwhile. `sealOffset` (the highest record
-   * offset the chunk reflects) is kept with the packed copy.
+   * off the due set unless new points arrived meanwhile. The seal's offsets (seal-offsets.ts)
+   * are kept with the packed copy.
    */
-  async finishSeal(window: WindowRef, partition: number, chunk: Uint8Array, now: number, sealOffset?: number): Promise<void> {
+  async finishSeal(window: WindowRef, partition: number, chunk: Uint8Array, now: number, seal?: SealOffsets): Promise<void> {
     const sid = seriesId(window.tenant, window.seriesKey);
     const expiresAt = window.start + this.options.windowMs + this.options.retentionMs;
     // A window sealed after its retention (a very late point) still stays an hour, so a
@@ -164,7 +168,8 @@ export class RedisHotStore {
     await (this.redis as unknown as SealCommands).strataFinishSeal(
       hotKeys.sealing(sid, window.start),
       hotKeys.packed(sid, window.start),
-      encodePackedHot(chunk, sealOffset),
+      hotKeys.replayed(sid, window.start),
+      encodePackedHot(chunk, seal?.base, seal?.points),
       ttlMs,
     );
     await this.settleDue(window, partition);
@@ -216,8 +221,8 @@ export class RedisHotStore {
 type ScriptCommands = Record<string, (...args: Array<string | number | Buffer>) => Promise<unknown>>;
 
 interface SealCommands {
-  strataBeginSealBuffer(open: string, sealing: string, packed: string): Promise<unknown>;
-  strataFinishSeal(sealing: string, packed: string, chunk: Buffer, ttlMs: number): Promise<unknown>;
+  strataBeginSealBuffer(open: string, sealing: string, packed: string, replayed: string): Promise<unknown>;
+  strataFinishSeal(sealing: string, packed: string, replayed: string, chunk: Buffer, ttlMs: number): Promise<unknown>;
   strataAcquireLease(lease: string, owner: string, ttlMs: number): Promise<number>;
   strataReleaseLease(lease: string, owner: string): Promise<number>;
 }

@@ -53,8 +53,20 @@ describe('packed hot copy', () => {
     expect(Array.from(decoded.chunk)).toEqual(Array.from(chunk));
   });
 
+  it('keeps per-point offsets between the seal offset and the chunk', () => {
+    const points = new Map([[1_000, 70_010], [2_000, 69_990]]);
+    const packed = encodePackedHot(chunk, 70_000, points);
+    expect(packed[0]).toBe(0xf1);
+    const decoded = decodePackedHot(packed);
+    expect(decoded.sealOffset).toBe(70_000);
+    expect([...decoded.pointOffsets]).toEqual([[1_000, 70_010], [2_000, 69_990]]);
+    expect(Array.from(decoded.chunk)).toEqual(Array.from(chunk));
+    expect(encodePackedHot(chunk, 70_000, new Map())[0]).toBe(0xf0); // none: the short header
+    expect(() => encodePackedHot(chunk, undefined, points)).toThrow(/need a base/);
+  });
+
   it('reads a copy written before seal offsets were kept (bare chunk) as offset unknown', () => {
-    expect(decodePackedHot(chunk)).toEqual({ chunk, sealOffset: undefined });
+    expect(decodePackedHot(chunk)).toEqual({ chunk, sealOffset: undefined, pointOffsets: new Map() });
     expect(Array.from(encodePackedHot(chunk, undefined))).toEqual(Array.from(chunk));
   });
 

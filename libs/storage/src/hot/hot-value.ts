@@ -1,3 +1,5 @@
+import { decodePointOffsets, encodePointOffsets, NO_POINT_OFFSETS } from './seal-offsets';
+
 /**
  * Byte formats of the hot tier's values, and the one rule that orders two writes of a
  * point (docs/write-path.md, "Log order in the hot tier"). Pure: no I/O.
@@ -63,45 +65,64 @@ function offsetWidth(offset: number): number {
 }
 
 /**
- * First byte of a packed copy (`c`) that carries a seal offset. Chunk-codec bytes start
- * with their encoding (1 or 2, docs/chunk-format.md), so a packed copy written before seal
- * offsets were kept is told apart by its first byte.
+ * First byte of a packed copy (`c`) that carries a seal offset, and of one that also
+ * carries per-point offsets. Chunk-codec bytes start with their encoding (1 or 2,
+ * docs/chunk-format.md), so a packed copy written before seal offsets were kept is told
+ * apart by its first byte.
  */
 const PACKED_WITH_OFFSET = 0xf0;
+const PACKED_WITH_POINT_OFFSETS = 0xf1;
 
 export interface PackedHot {
   /** Chunk-codec bytes of the sealed window. */
   readonly chunk: Uint8Array;
-  /** Highest record offset the sealed points came from; undefined for legacy copies. */
+  /** The seal's base offset; undefined for legacy copies. */
   readonly sealOffset: number | undefined;
+  /** Sealed points with an offset of their own (seal-offsets.ts); empty for most seals. */
+  readonly pointOffsets: ReadonlyMap<number, number>;
 }
 
-/** Packed copy: 0xF0, width u8 (1..7), seal offset big-endian in `width` bytes, chunk bytes. */
-export function encodePackedHot(chunk: Uint8Array, sealOffset: number | undefined): Buffer {
-  if (sealOffset === undefined) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+/**
+ * Packed copy: 0xF0, width u8 (1..7), seal offset big-endian in `width` bytes, chunk bytes;
+ * or, with per-point offsets, 0xF1, the same width and offset, the per-point offsets
+ * (seal-offsets.ts), chunk bytes.
+ */
+export function encodePackedHot(chunk: Uint8Array, sealOffset: number | undefined, pointOffsets: ReadonlyMap<number, number> = NO_POINT_OFFSETS): Buffer {
+  if (sealOffset === undefined) {
+    if (pointOffsets.size > 0) throw new RangeError('per-point seal offsets need a base seal offset');
+    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
   const width = offsetWidth(sealOffset);
-  const out = Buffer.allocUnsafe(2 + width + chunk.byteLength);
-  out[0] = PACKED_WITH_OFFSET;
+  const points = pointOffsets.size > 0 ? encodePointOffsets(pointOffsets, sealOffset) : new Uint8Array(0);
+  const out = Buffer.allocUnsafe(2 + width + points.length + chunk.byteLength);
+  out[0] = points.length > 0 ? PACKED_WITH_POINT_OFFSETS : PACKED_WITH_OFFSET;
   out[1] = width;
   writeOffset(out, 2, width, sealOffset);
-  out.set(chunk, 2 + width);
+  out.set(points, 2 + width);
+  out.set(chunk, 2 + width + points.length);
   return out;
 }
 
 export function decodePackedHot(bytes: Uint8Array): PackedHot {
-  if (bytes.length === 0 || bytes[0] !== PACKED_WITH_OFFSET) return { chunk: bytes, sealOffset: undefined };
+  const kind = bytes[0];
+  if (bytes.length === 0 || (kind !== PACKED_WITH_OFFSET && kind !== PACKED_WITH_POINT_OFFSETS)) {
+    return { chunk: bytes, sealOffset: undefined, pointOffsets: NO_POINT_OFFSETS };
+  }
   const width = bytes[1];
   if (bytes.length < 2 + (width ?? 0) || width < 1 || width > 7) {
     throw new RangeError(`packed hot copy of ${bytes.length} bytes has a malformed seal offset header`);
   }
-  return { chunk: bytes.subarray(2 + width), sealOffset: readOffset(bytes, 2, width) };
+  const sealOffset = readOffset(bytes, 2, width);
+  if (kind === PACKED_WITH_OFFSET) return { chunk: bytes.subarray(2 + width), sealOffset, pointOffsets: NO_POINT_OFFSETS };
+  const { points, end } = decodePointOffsets(bytes, sealOffset, 2 + width);
+  return { chunk: bytes.subarray(end), sealOffset, pointOffsets: points };
 }
 
 /**
- * Whether an unsealed value of a point replaces the sealed one. The sealed state reflects
- * no record above `sealOffset`; a value from a record at or below it is one the seal
- * already saw or superseded (a replayed or re-delivered record), unless the sealed window
- * has no value for that timestamp at all. Where an offset is unknown (data written before
+ * Whether an unsealed value of a point replaces the sealed one. `sealOffset` is the offset
+ * behind the sealed value of that timestamp (`sealedPointOffset`, seal-offsets.ts); a value from a
+ * record at or below it is one the seal already saw or superseded (a replayed or
+ * re-delivered record), unless the sealed window has no value for that timestamp at all. Where an offset is unknown (data written before
  * offsets were kept), the unsealed value wins, as it always did.
  */
 export function unsealedWins(fieldOffset: number | undefined, sealOffset: number | undefined, sealedHasPoint: boolean): boolean {

@@ -4,9 +4,9 @@
  */
 
 /**
- * KEYS: open, sealing, packed. Moves every point of the open window into the sealing
- * hash (open is newer, so it overwrites), deletes open, and returns the sealing hash and
- * the packed chunk (or false). Atomic: a point written during a seal lands either in what
+ * KEYS: open, sealing, packed, replayed. Moves every point of the open window into the
+ * sealing hash (open is newer, so it overwrites), deletes open, and returns the sealing
+ * hash, the packed chunk (or false) and whether the replay group wrote into the window. Atomic: a point written during a seal lands either in what
  * this seal returns or in a fresh open hash, never nowhere.
  */
 export const BEGIN_SEAL = `
@@ -19,12 +19,13 @@ while i <= n do
   i = last + 1
 end
 if n > 0 then redis.call('DEL', KEYS[1]) end
-return { redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[3]) }
+return { redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[3]), redis.call('EXISTS', KEYS[4]) }
 `;
 
 /**
  * Projection of a replayed record (`writer --replay-from`): writes a point only where the
- * hot tier holds no newer write of it. KEYS: (open, sealing) per window of one series.
+ * hot tier holds no newer write of it. KEYS: (open, sealing, replayed) per window of one
+ * series; `replayed` is set where a point was written, so the seal knows (seal-merge.ts).
  * ARGV[1]: the record offset; then per window a point count followed by (field, value)
  * pairs, values already encoded with that offset. A field is written when neither hash
  * holds it, or both hold it only from a lower offset or without one (legacy value). The
@@ -42,8 +43,9 @@ local function stored(v)
 end
 local written = 0
 local a = 2
-for w = 1, #KEYS / 2 do
-  local open, sealing = KEYS[2 * w - 1], KEYS[2 * w]
+for w = 1, #KEYS / 3 do
+  local open, sealing, replayed = KEYS[3 * w - 2], KEYS[3 * w - 1], KEYS[3 * w]
+  local before = written
   local count = tonumber(ARGV[a])
   a = a + 1
   for p = 1, count do
@@ -57,14 +59,19 @@ for w = 1, #KEYS / 2 do
       written = written + 1
     end
   end
+  if written > before then redis.call('SET', replayed, '1') end
 end
 return written
 `;
 
-/** KEYS: sealing, packed. ARGV: chunk bytes, ttl ms. The seal is durable in the warm tier. */
+/**
+ * KEYS: sealing, packed, replayed. ARGV: packed bytes, ttl ms. The seal is durable in the
+ * warm tier. A replay write after the seal began is covered by the next seal, a re-seal,
+ * which keeps per-point offsets anyway.
+ */
 export const FINISH_SEAL = `
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[3])
 return 1
 `;
 

@@ -1,5 +1,6 @@
 import { laterOffset, unsealedWins } from './hot-value';
 import type { SortedColumns } from './hot-reader-merge';
+import { newestSealedOffset, NO_POINT_OFFSETS, sealedPointOffset, type SealOffsets } from './seal-offsets';
 
 /** Unsealed points of one window (open over sealing), each with the offset that wrote it. */
 export interface UnsealedColumns extends SortedColumns {
@@ -10,31 +11,62 @@ export interface UnsealedColumns extends SortedColumns {
 export interface SealMerge {
   readonly timestamps: Float64Array;
   readonly values: Float64Array;
-  /** Highest record offset the merged window reflects (undefined when none is known). */
-  readonly sealOffset: number | undefined;
+  /** What the merged window knows about its records' offsets. */
+  readonly seal: SealOffsets;
   /** Unsealed points that made it into the result; 0 means the result is `sealed` itself. */
   readonly taken: number;
 }
 
+export interface MergeOptions {
+  /**
+   * The replay group wrote into the window since its last seal. Then a first seal keeps
+   * an offset per point: the replay applies a point's records one after another, so the
+   * highest offset in the window says nothing about points whose newer records it has not
+   * reached yet.
+   * @default false
+   */
+  readonly replayed?: boolean;
+}
+
 /**
- * Merges a window's unsealed points over its previous seal by {@link unsealedWins}: a point
- * replaces the sealed value only if it comes from a record above the seal offset. Linear
- * in both inputs; `sealed` may be empty (never sealed).
+ * Merges a window's unsealed points over its previous seal (`previous` undefined: the
+ * window was never sealed). A point replaces a sealed value only if its record is newer
+ * than the one behind that value ({@link unsealedWins} with the point's sealed offset).
+ *
+ * Offsets of the result:
+ * - a first seal: base = the highest offset, no per-point offsets: Redis held every record
+ *   of the window up to there. With `replayed`, base = the lowest offset and every point
+ *   above it keeps its own.
+ * - a re-seal: the base stays, and every point taken keeps its own offset. Raising the base
+ *   would claim the window holds every record up to the new one, and after Redis lost
+ *   unsealed writes it does not: their replay must still win.
+ * - over a legacy seal (no base): base = the highest offset, the old rule.
+ *
+ * Linear in both inputs (plus the per-point offsets); `sealed` may be empty.
  */
-export function mergeOverSealed(unsealed: UnsealedColumns, sealed: SortedColumns, sealOffset: number | undefined): SealMerge {
+export function mergeOverSealed(unsealed: UnsealedColumns, sealed: SortedColumns, previous: SealOffsets | undefined, options: MergeOptions = {}): SealMerge {
   const a = unsealed.timestamps;
   const b = sealed.timestamps;
   const timestamps = new Float64Array(a.length + b.length);
   const values = new Float64Array(a.length + b.length);
-  let merged = sealOffset;
+  const keepPerPoint = previous ? previous.base !== undefined : options.replayed === true;
+  const points = new Map(previous?.points ?? NO_POINT_OFFSETS);
+  let highest = previous?.base;
+  let lowest: number | undefined;
   let taken = 0;
+  const take = (timestampMs: number, offset: number | undefined) => {
+    taken++;
+    highest = laterOffset(highest, offset);
+    if (offset !== undefined && (lowest === undefined || offset < lowest)) lowest = offset;
+    if (offset === undefined) points.delete(timestampMs);
+    else points.set(timestampMs, offset);
+  };
   let i = 0;
   let j = 0;
   let k = 0;
   while (i < a.length || j < b.length) {
     if (j >= b.length || (i < a.length && a[i] < b[j])) {
-      merged = laterOffset(merged, unsealed.offsets[i]);
-      taken++;
+      take(a[i], unsealed.offsets[i]);
       timestamps[k] = a[i];
       values[k++] = unsealed.values[i++];
     } else if (i >= a.length || a[i] > b[j]) {
@@ -42,16 +74,24 @@ export function mergeOverSealed(unsealed: UnsealedColumns, sealed: SortedColumns
       values[k++] = sealed.values[j++];
     } else {
       const offset = unsealed.offsets[i];
-      merged = laterOffset(merged, offset);
+      const wins = previous === undefined || unsealedWins(offset, sealedPointOffset(previous, a[i]), true);
+      if (wins) take(a[i], offset);
       timestamps[k] = a[i];
-      const wins = unsealedWins(offset, sealOffset, true);
-      if (wins) taken++;
       values[k++] = wins ? unsealed.values[i] : sealed.values[j];
       i++;
       j++;
     }
   }
-  return { timestamps: timestamps.slice(0, k), values: values.slice(0, k), sealOffset: merged, taken };
+  let seal: SealOffsets;
+  if (!keepPerPoint) {
+    seal = { base: highest, points: NO_POINT_OFFSETS };
+  } else {
+    const base = previous?.base ?? lowest;
+    // Offsets equal to the base say nothing the base does not.
+    for (const [t, offset] of points) if (offset === base) points.delete(t);
+    seal = { base, points: base === undefined || points.size === 0 ? NO_POINT_OFFSETS : points };
+  }
+  return { timestamps: timestamps.slice(0, k), values: values.slice(0, k), seal, taken };
 }
 
 /**
@@ -59,12 +99,13 @@ export function mergeOverSealed(unsealed: UnsealedColumns, sealed: SortedColumns
  * i.e. drops the ones a seal already saw or superseded. Returns the input itself when none
  * is dropped.
  */
-export function withoutSuperseded(unsealed: UnsealedColumns, sealed: SortedColumns, sealOffset: number | undefined): UnsealedColumns {
-  if (sealOffset === undefined) return unsealed;
+export function withoutSuperseded(unsealed: UnsealedColumns, sealed: SortedColumns, seal: SealOffsets): UnsealedColumns {
+  if (!mayBeSuperseded(unsealed.offsets, seal)) return unsealed;
   const sealedTimes = new Set(sealed.timestamps);
   const keep: number[] = [];
   unsealed.offsets.forEach((offset, i) => {
-    if (unsealedWins(offset, sealOffset, sealedTimes.has(unsealed.timestamps[i]))) keep.push(i);
+    const t = unsealed.timestamps[i];
+    if (unsealedWins(offset, sealedPointOffset(seal, t), sealedTimes.has(t))) keep.push(i);
   });
   if (keep.length === unsealed.timestamps.length) return unsealed;
   return {
@@ -74,10 +115,11 @@ export function withoutSuperseded(unsealed: UnsealedColumns, sealed: SortedColum
   };
 }
 
-/** Whether any unsealed point comes from a record at or below the seal offset (cheap pre-check). */
-export function mayBeSuperseded(offsets: ReadonlyArray<number | undefined>, sealOffset: number | undefined): boolean {
-  if (sealOffset === undefined) return false;
-  return offsets.some((offset) => offset !== undefined && offset <= sealOffset);
+/** Whether any unsealed point may come from a record the seal already reflects (cheap pre-check). */
+export function mayBeSuperseded(offsets: ReadonlyArray<number | undefined>, seal: SealOffsets): boolean {
+  const newest = newestSealedOffset(seal);
+  if (newest === undefined) return false;
+  return offsets.some((offset) => offset !== undefined && offset <= newest);
 }
 
 /** Points as {@link SealInput} hands them over (sorted, distinct timestamps) in column form. */

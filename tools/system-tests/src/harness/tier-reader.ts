@@ -1,4 +1,4 @@
-import { decodeChunk, decodeHotValue, decodePackedHot, hotKeys, seriesId, unsealedWins, type DynamoWarmStore, type Redis } from '@strata/storage';
+import { decodeChunk, decodeHotValue, decodePackedHot, hotKeys, sealedPointOffset, seriesId, unsealedWins, type DynamoWarmStore, type Redis } from '@strata/storage';
 import { mergeSeriesTiers, type ChunkPoints, type MergedSeries, type WindowTiers } from './tier-merge';
 
 export interface SeriesRef {
@@ -83,7 +83,9 @@ export class TierReader {
       // Unsealed values from records the seal already saw or superseded lose to the packed
       // copy (the hot reader's rule), e.g. a replay's old records before the sealer runs.
       const sealedTimes = new Set(Array.from(chunk?.timestamps ?? []));
-      const keep = (offsetMs: number, offset: number | undefined) => unsealedWins(offset, sealed?.sealOffset, sealedTimes.has(start + offsetMs));
+      const seal = sealed ? { base: sealed.sealOffset, points: sealed.pointOffsets } : undefined;
+      const keep = (offsetMs: number, offset: number | undefined) =>
+        unsealedWins(offset, seal && sealedPointOffset(seal, start + offsetMs), sealedTimes.has(start + offsetMs));
       return {
         start,
         open: decodeHash(open as Record<string, Buffer>, keep),
