@@ -10,7 +10,7 @@ describe('loadReaderConfig', () => {
     expect(config).toMatchObject({
       redis: { mode: 'single', url: 'redis://127.0.0.1:6379' },
       dynamodb: { endpoint: undefined, region: 'us-east-1', table: 'strata_chunks' },
-      windowMs: 7_200_000,
+      windowMs: 14_400_000,
       hotRetentionMs: 26 * 3_600_000,
       limits: { maxPointsPerMessage: 10_000 },
       decode: { workers: 4, inlineMaxChunks: 64 },

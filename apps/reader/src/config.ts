@@ -7,7 +7,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig, readRetentionEnv, type RetentionPolicy } from '@strata/storage';
+import { DEFAULT_WINDOW_MS, readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig, readRetentionEnv, type RetentionPolicy } from '@strata/storage';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -81,7 +81,7 @@ export interface ReaderConfig {
 export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 }): ReaderConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7002, opsPort: 9002 });
-  const windowMs = reader.int('STRATA_WINDOW_MS', 2 * HOUR, { min: 60_000, max: DAY });
+  const windowMs = reader.int('STRATA_WINDOW_MS', DEFAULT_WINDOW_MS, { min: 60_000, max: DAY });
   if (DAY % windowMs !== 0) reader.problem(`STRATA_WINDOW_MS=${windowMs} must divide a day (86400000) evenly`);
   const coldEnabled = reader.bool('STRATA_COLD_ENABLED', true);
   const cold: ColdConfig = {

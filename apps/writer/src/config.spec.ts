@@ -5,7 +5,7 @@ describe('loadWriterConfig', () => {
   it('listens on its fixed ports on loopback by default, with 2 h windows', () => {
     const config = loadWriterConfig({});
     expect(config.service).toMatchObject({ host: '127.0.0.1', grpcPort: 7003, opsPort: 9003 });
-    expect(config).toMatchObject({ windowMs: 7_200_000, groupId: 'strata-writer', hotRetentionMs: 26 * 3_600_000 });
+    expect(config).toMatchObject({ windowMs: 14_400_000, groupId: 'strata-writer', hotRetentionMs: 26 * 3_600_000 });
     expect(config.replayFromMs).toBeUndefined();
   });
 

@@ -17,6 +17,9 @@ failure names the values involved and what to do. Included once, by the ConfigMa
 {{- if and $v.secret.existingSecret (or $v.auth.apiKeys $v.auth.proberApiKey $v.kafka.sasl.password $v.redis.auth.password) }}
 {{- fail (printf "secret.existingSecret (%s) replaces auth.apiKeys, auth.proberApiKey, kafka.sasl.password and redis.auth.password: put them in that Secret and remove them from values" $v.secret.existingSecret) }}
 {{- end }}
+{{- if ne (mod 86400000 (int64 $v.redis.windowMs)) 0 }}
+{{- fail (printf "redis.windowMs (%d) must divide a day (86400000 ms) evenly: windows never straddle a UTC day, which the archiver's day blocks rely on" (int64 $v.redis.windowMs)) }}
+{{- end }}
 {{- if and $v.prober.enabled (not (and $v.ingest.enabled $v.reader.enabled)) }}
 {{- fail "prober.enabled needs ingest.enabled and reader.enabled: it writes through one and reads through the other" }}
 {{- end }}

@@ -8,7 +8,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { ServiceProcesses, SERVICES, withPortOffset } from '@strata/launcher';
 import { IngestServiceClient, QueryServiceClient, type WriteRequest } from '@strata/proto';
 import { startStack } from '@strata/stack';
-import { createDynamoDb, createRedis, dropWarmTable, ensureWarmTable } from '@strata/storage';
+import { createDynamoDb, createRedis, DEFAULT_WINDOW_MS, dropWarmTable, ensureWarmTable } from '@strata/storage';
 import { createKafka, ensureTopic } from '@strata/stream';
 import { MonitoringDataset } from './dataset';
 import { probeOnce } from './freshness';
@@ -22,7 +22,8 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
 const SERIES = Number(process.env['BENCH_SERIES'] ?? 5_000);
 /** Where the series' timestamps start (rounded down to a window); 40 h back by default. */
 const START_HOURS_AGO = Number(process.env['BENCH_START_HOURS_AGO'] ?? 40);
-const WINDOW_MS = 2 * 3_600_000;
+/** The services' window (STRATA_WINDOW_MS passes through to them); series start on a window boundary. */
+const WINDOW_MS = Number(process.env['STRATA_WINDOW_MS'] ?? DEFAULT_WINDOW_MS);
 const SERIES_PER_REQUEST = 1_000;
 const POINTS_PER_SERIES = 5;
 const API_KEY = 'bench-key-0001';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   const ingestRates: number[] = [];
   const latencies: number[] = [];
   let totalAccepted = 0;
-  console.log(`write path: ${SERIES} series, requests of ${SERIES_PER_REQUEST} series x ${POINTS_PER_SERIES} points, ${CONCURRENCY} in flight, ${REPETITIONS} x ${SECONDS} s`);
+  console.log(`write path: ${SERIES} series, ${WINDOW_MS / 3_600_000} h windows, requests of ${SERIES_PER_REQUEST} series x ${POINTS_PER_SERIES} points, ${CONCURRENCY} in flight, ${REPETITIONS} x ${SECONDS} s`);
   for (let rep = 0; rep < REPETITIONS; rep++) {
     const began = Date.now();
     const deadline = began + SECONDS * 1_000;

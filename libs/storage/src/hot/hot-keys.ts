@@ -52,6 +52,14 @@ export function parseDueMember(member: string): WindowRef {
   };
 }
 
+/**
+ * Default window length (STRATA_WINDOW_MS): 4 hours, 240 points of a 60 s series, one
+ * DynamoDB item per series per window. Most chunks stay under 1 KB, one write unit each, so
+ * the floor is ~4,200 write units per million points (2-hour windows: 8,333); the price is
+ * an open window of up to 240 unpacked points in Redis (docs/write-path.md, "Windows").
+ */
+export const DEFAULT_WINDOW_MS = 4 * 3_600_000;
+
 export function windowStart(timestampMs: number, windowMs: number): number {
   return timestampMs - (((timestampMs % windowMs) + windowMs) % windowMs);
 }
