@@ -44,6 +44,8 @@ export interface ColdConfig {
   readonly manifestTtlMs: number;
   /** Bytes of block indexes kept in memory (an LRU). @default 64 MiB */
   readonly indexCacheBytes: number;
+  /** Bytes of fetched series sections kept in memory (an LRU; 0 turns it off). @default 64 MiB */
+  readonly sectionCacheBytes: number;
   /** S3 requests in flight at once over all reads. @default 64 */
   readonly concurrency: number;
 }
@@ -88,6 +90,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     s3: readColdS3Env(reader),
     manifestTtlMs: reader.int('STRATA_COLD_MANIFEST_TTL_MS', 30_000, { min: 0, max: HOUR }),
     indexCacheBytes: reader.int('STRATA_COLD_INDEX_CACHE_BYTES', 64 * 1024 * 1024, { min: 0 }),
+    sectionCacheBytes: reader.int('STRATA_COLD_SECTION_CACHE_BYTES', 64 * 1024 * 1024, { min: 0 }),
     concurrency: reader.int('STRATA_COLD_S3_CONCURRENCY', 64, { min: 1, max: 4_096 }),
   };
   const config: Omit<ReaderConfig, 'apiKeys'> = {

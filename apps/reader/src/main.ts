@@ -56,6 +56,7 @@ runMain(async () => {
           keys: s3.keys,
           manifestTtlMs: config.cold.manifestTtlMs,
           indexCacheBytes: config.cold.indexCacheBytes,
+          sectionCacheBytes: config.cold.sectionCacheBytes,
           concurrency: config.cold.concurrency,
           events: {
             onRequest: (kind, bytes) => {

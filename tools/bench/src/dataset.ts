@@ -26,14 +26,15 @@ export class MonitoringDataset {
   private readonly random: () => number;
   private cursor = 0;
 
-  constructor(options: { seriesCount: number; firstTimestampMs: number; seed: number }) {
+  /** `prefix` starts every series name (default `host`), so two datasets never share a series. */
+  constructor(options: { seriesCount: number; firstTimestampMs: number; seed: number; prefix?: string }) {
     this.random = prng(options.seed);
     const first = options.firstTimestampMs - (options.firstTimestampMs % MINUTE);
     for (let i = 0; i < options.seriesCount; i++) {
       const kind = KINDS[i % KINDS.length];
       const host = `h${String(Math.floor(i / KINDS.length)).padStart(5, '0')}`;
       this.series.push({
-        name: `host.${host}.${METRICS[kind]}${kind === 'gauge' ? `.${i % 2}` : ''}`,
+        name: `${options.prefix ?? 'host'}.${host}.${METRICS[kind]}${kind === 'gauge' ? `.${i % 2}` : ''}`,
         labels: [{ name: 'dc', value: `dc${i % 3}` }],
         kind,
         value: kind === 'gauge' ? 50 : kind === 'counter' ? Math.floor(this.random() * 1e9) : 10,

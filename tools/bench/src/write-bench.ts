@@ -26,6 +26,8 @@ const START_HOURS_AGO = Number(process.env['BENCH_START_HOURS_AGO'] ?? 40);
 const WINDOW_MS = Number(process.env['STRATA_WINDOW_MS'] ?? DEFAULT_WINDOW_MS);
 const SERIES_PER_REQUEST = 1_000;
 const POINTS_PER_SERIES = 5;
+/** Series of the steady-state write-unit measurement, each written for one whole day (up to 1,000, or a multiple of 1,000). */
+const DAY_SERIES = Number(process.env['BENCH_DAY_SERIES'] ?? 1_000);
 const API_KEY = 'bench-key-0001';
 const PROBES = Number(process.env['BENCH_PROBES'] ?? 60);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,16 +59,41 @@ async function main(): Promise<void> {
   };
   const logDir = resolve(workspace, '.cache/logs/bench');
   const ingest = new ServiceProcesses({ workspace, services: definitions.filter((s) => s.name === 'ingest'), env: serviceEnv, logDir });
+  const writerDefinition = definitions.filter((s) => s.name === 'writer');
   // Sealing is held back during the load and run in one pass afterwards, so each window
   // is written to DynamoDB once with all its points, as in steady state (a window closes
-  // after its 2 hours), instead of being re-sealed as the backfill adds points to it.
-  const loadWriter = new ServiceProcesses({
-    workspace,
-    services: definitions.filter((s) => s.name === 'writer'),
-    env: { ...serviceEnv, STRATA_SEAL_INTERVAL_MS: '600000' },
-    logDir,
-  });
+  // after its hours), instead of being re-sealed as the backfill adds points to it.
+  const holdingWriter = () => new ServiceProcesses({ workspace, services: writerDefinition, env: { ...serviceEnv, STRATA_SEAL_INTERVAL_MS: '600000' }, logDir });
+  const loadWriter = holdingWriter();
   await Promise.all([ingest.start(60_000), loadWriter.start(60_000)]);
+
+  /**
+   * Starts a writer that seals every 100 ms, waits until rounds keep completing without
+   * sealing anything more (the backlog never reaches 0: the freshness probes' windows are
+   * current and not due for hours), and reads its counters before stopping it.
+   */
+  const sealEverything = async (): Promise<{ windows: number; writeUnits: number; seconds: number }> => {
+    const sealWriter = new ServiceProcesses({ workspace, services: writerDefinition, env: { ...serviceEnv, STRATA_SEAL_INTERVAL_MS: '100', STRATA_SEAL_BATCH: '2000' }, logDir });
+    await sealWriter.start(60_000);
+    const began = Date.now();
+    await waitFor(async () => (await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total')) > 0, 600_000);
+    let lastSealed = -1;
+    let quietSince = 0;
+    await waitFor(async () => {
+      const sealed = await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total');
+      const rounds = await scrapeMetric(writerOps, 'strata_writer_seal_rounds_total');
+      if (sealed !== lastSealed) {
+        lastSealed = sealed;
+        quietSince = rounds;
+      }
+      return rounds >= quietSince + 5;
+    }, 600_000);
+    const seconds = (Date.now() - began) / 1_000;
+    const windows = await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total');
+    const writeUnits = await scrapeMetric(writerOps, 'strata_writer_dynamodb_consumed_write_units_total');
+    await sealWriter.stop(15_000);
+    return { windows, writeUnits, seconds };
+  };
   const ingestAddress = `127.0.0.1:${definitions.find((s) => s.name === 'ingest')!.grpcPort}`;
   const writerOps = `http://127.0.0.1:${definitions.find((s) => s.name === 'writer')!.opsPort}`;
   const memoryBefore = await usedMemory(redis);
@@ -159,33 +186,30 @@ async function main(): Promise<void> {
   await readerProcess.stop(15_000);
   await loadWriter.stop(15_000);
 
-  const sealWriter = new ServiceProcesses({
-    workspace,
-    services: definitions.filter((s) => s.name === 'writer'),
-    env: { ...serviceEnv, STRATA_SEAL_INTERVAL_MS: '100', STRATA_SEAL_BATCH: '2000' },
-    logDir,
-  });
-  await sealWriter.start(60_000);
-  const sealBegan = Date.now();
-  await waitFor(async () => (await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total')) > 0, 600_000);
-  // Done when rounds keep completing without sealing anything more. (The backlog never
-  // reaches 0: the freshness probes' windows are current and not due for hours.)
-  let lastSealed = -1;
-  let quietSince = 0;
-  await waitFor(async () => {
-    const sealed = await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total');
-    const rounds = await scrapeMetric(writerOps, 'strata_writer_seal_rounds_total');
-    if (sealed !== lastSealed) {
-      lastSealed = sealed;
-      quietSince = rounds;
-    }
-    return rounds >= quietSince + 5;
-  }, 600_000);
-  const sealSeconds = (Date.now() - sealBegan) / 1_000;
-  const windows = await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total');
-  const writeUnits = await scrapeMetric(writerOps, 'strata_writer_dynamodb_consumed_write_units_total');
+  const sealing = await sealEverything();
+  const { windows, writeUnits, seconds: sealSeconds } = sealing;
   const memorySealed = await usedMemory(redis);
   const chunks = await scanChunkSizes(dynamo, table, (pk) => MonitoringDataset.kindOf(pk));
+
+  // Write units at steady state: the runs above end mid-window and give each series-day
+  // only part of a day, so they overstate the cost per point. Here every series gets one
+  // whole UTC day (three days back), sealed once: full windows and one day-index entry per
+  // series-day, as a fleet posting every minute produces.
+  const dayWriter = holdingWriter();
+  await dayWriter.start(60_000);
+  const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
+  const day = new MonitoringDataset({ seriesCount: DAY_SERIES, firstTimestampMs: dayStart, seed: 7, prefix: 'day' });
+  let dayPoints = 0;
+  for (let minute = 0; minute < 1_440; minute += POINTS_PER_SERIES) {
+    await Promise.all(
+      Array.from({ length: Math.ceil(DAY_SERIES / SERIES_PER_REQUEST) }, async () => {
+        dayPoints += await write({ series: day.nextRequest(Math.min(SERIES_PER_REQUEST, DAY_SERIES), POINTS_PER_SERIES).series });
+      }),
+    );
+  }
+  await waitFor(async () => (await scrapeMetric(writerOps, 'strata_writer_points_total')) >= dayPoints, 300_000);
+  await dayWriter.stop(15_000);
+  const steady = await sealEverything();
 
   console.log(`
 write path results (medians over ${REPETITIONS} runs; ${totalAccepted} points in all)
@@ -194,7 +218,8 @@ write path results (medians over ${REPETITIONS} runs; ${totalAccepted} points in
   ingest latency per request        p50 ${median(latencies).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (${SERIES_PER_REQUEST * POINTS_PER_SERIES} points/request, ${latencies.length} requests)
   DynamoDB chunk bytes per point    ${(chunks.chunkBytes / chunks.points).toFixed(3)} all kinds   (item bytes incl. keys ~${(chunks.itemBytes / chunks.points).toFixed(2)}; ${chunks.items} items, ${(chunks.points / chunks.items).toFixed(1)} points/item)
 ${[...chunks.byKind].map(([kind, k]) => `    ${kind.padEnd(30)} ${(k.chunkBytes / k.points).toFixed(3)} bytes/point in ${k.items} chunks of ${(k.points / k.items).toFixed(0)} points`).join('\n')}
-  DynamoDB write units per 1M pts   ${Math.round((writeUnits / totalAccepted) * 1e6)}   (${writeUnits} WCU for ${windows} windows and ${chunks.indexItems} day-index items)
+  DynamoDB write units per 1M pts   ${Math.round((steady.writeUnits / dayPoints) * 1e6)} at steady state   (${steady.writeUnits} WCU for ${steady.windows} windows and ${DAY_SERIES} day-index entries: ${DAY_SERIES} series x one whole day, ${dayPoints} points)
+                                    ${Math.round((writeUnits / totalAccepted) * 1e6)} for the runs above   (${writeUnits} WCU for ${windows} windows and ${chunks.indexItems} day-index items; windows cut short by the run's end)
   sealing                           ${windows} windows in ${sealSeconds.toFixed(1)} s = ${Math.round(windows / sealSeconds)} windows/s
   Redis bytes per point, open       ${((memoryOpen - memoryBefore) / totalAccepted).toFixed(1)}   (hash per window, before sealing)
   Redis bytes per point, sealed     ${((memorySealed - memoryBefore) / totalAccepted).toFixed(1)}   (packed chunks, after sealing)
@@ -204,7 +229,7 @@ freshness (time from Write sent to the point readable through Read; ${PROBES} pr
   under load (${Math.round(achievedRate)} points/s, target ${Math.round(halfRate)})   p50 ${median(loaded).toFixed(1)} ms   p99 ${percentile(loaded, 99).toFixed(1)} ms`);
 
   client.close();
-  await Promise.all([ingest.stop(15_000), sealWriter.stop(15_000)]);
+  await ingest.stop(15_000);
   await redis.flushdb();
   redis.disconnect();
   await dropWarmTable(dynamo, table);

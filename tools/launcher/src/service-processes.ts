@@ -46,7 +46,10 @@ export class ServiceProcesses {
     const launched = services.map((service) => {
       const log = join(logDir, `${service.name}.log`);
       const fd = openSync(log, 'a');
-      const child = spawn(process.execPath, ['--enable-source-maps', bundlePath(workspace, service)], {
+      // STRATA_NODE_ARGS: extra Node flags for every service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+      // (flags Node refuses in NODE_OPTIONS).
+      const nodeArgs = (env['STRATA_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+      const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, bundlePath(workspace, service)], {
         cwd: workspace,
         env: serviceEnv(service, services, env),
         stdio: ['ignore', fd, fd],

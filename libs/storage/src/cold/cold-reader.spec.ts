@@ -44,6 +44,26 @@ describe('ColdReader', () => {
     expect(await reader.manifest('acme', 683)).toBeUndefined();
   });
 
+  it.each<[string, number | undefined, number, boolean[]]>([
+    ['kept by default: a second read of a section costs no request', undefined, 1, [false, true]],
+    ['off (0 bytes): every read is a range GET', 0, 2, [false, false]],
+  ])('section cache %s', async (_, sectionCacheBytes, ranges, hits) => {
+    const store = new MemoryObjectStore();
+    const day = archive(store, keys, ['a', 'b']);
+    const counts: Record<string, number> = {};
+    const seen: boolean[] = [];
+    const reader = new ColdReader(store, {
+      keys,
+      ...(sectionCacheBytes === undefined ? {} : { sectionCacheBytes }),
+      events: { onRequest: (kind) => (counts[kind] = (counts[kind] ?? 0) + 1), onCache: (kind, hit) => void (kind === 'section' && seen.push(hit)) },
+    });
+    const first = await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'b', ['raw']);
+    const second = await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'b', ['raw']);
+    expect(Array.from(second!.parts.raw!)).toEqual(Array.from(first!.parts.raw!));
+    expect(counts.range).toBe(ranges);
+    expect(seen).toEqual(hits);
+  });
+
   it('answers from the year catalog when there is one: one GET for the year, cached for the TTL, month manifests untouched', async () => {
     const store = new MemoryObjectStore();
     archive(store, keys, ['a']);

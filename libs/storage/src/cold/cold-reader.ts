@@ -17,7 +17,7 @@ export class ColdBlockMissingError extends StorageError {
 export interface ColdReaderEvents {
   /** One object-store request: a year catalog, a LIST of a year's manifests (no catalog), a manifest, a block index, or a section range. */
   onRequest?(kind: 'catalog' | 'list' | 'manifest' | 'index' | 'range', bytes: number): void;
-  onCache?(kind: 'catalog' | 'manifest' | 'index', hit: boolean): void;
+  onCache?(kind: 'catalog' | 'manifest' | 'index' | 'section', hit: boolean): void;
 }
 
 export interface ColdReaderOptions {
@@ -32,6 +32,12 @@ export interface ColdReaderOptions {
   readonly maxManifests?: number;
   /** Bytes of decoded block indexes kept (blocks are immutable, so no expiry). @default 64 MiB */
   readonly indexCacheBytes?: number;
+  /**
+   * Bytes of fetched series sections kept (the range GETs' bytes). Block keys carry a hash
+   * of the block's content, so a section never changes; a dashboard re-reading a range
+   * reads it from here. 0 turns it off. @default 64 MiB
+   */
+  readonly sectionCacheBytes?: number;
   /** Object-store requests in flight at once, over all reads. @default 64 */
   readonly concurrency?: number;
   readonly events?: ColdReaderEvents;
@@ -62,6 +68,7 @@ export class ColdReader {
   /** Year catalogs, or for a year without one the months that have a manifest (one LIST). */
   private readonly catalogs: WeightedLru<string, { catalog: Catalog | undefined; listed?: readonly number[]; at: number }>;
   private readonly indexes: WeightedLru<string, BlockIndex>;
+  private readonly sections: WeightedLru<string, Uint8Array>;
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly gate: Semaphore;
   private readonly now: () => number;
@@ -73,6 +80,7 @@ export class ColdReader {
     this.manifests = new WeightedLru(options.maxManifests ?? 10_000);
     this.catalogs = new WeightedLru(options.maxManifests ?? 10_000);
     this.indexes = new WeightedLru(options.indexCacheBytes ?? 64 * 1024 * 1024, (index) => index.byteLength * 4 + index.entries.length * 96);
+    this.sections = new WeightedLru(options.sectionCacheBytes ?? 64 * 1024 * 1024, (bytes) => bytes.byteLength + 96);
     this.gate = new Semaphore(options.concurrency ?? 64);
     this.now = options.now ?? Date.now;
   }
@@ -199,10 +207,20 @@ export class ColdReader {
     if (!entry) return undefined;
     const { start, end } = partsRange(entry, parts);
     if (end === start) return { points: entry.points, parts: splitParts(entry, parts, new Uint8Array(0)) };
+    const bytes = await this.section(key, start, end, signal);
+    return { points: entry.points, parts: splitParts(entry, parts, bytes) };
+  }
+
+  private async section(key: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const id = `${key}@${start}-${end}`;
+    const cached = this.sections.get(id);
+    this.options.events?.onCache?.('section', cached !== undefined);
+    if (cached) return cached;
     const bytes = await this.gate.run(() => this.store.get(key, { start, end }, signal));
     if (!bytes) throw new ColdBlockMissingError(key);
     this.options.events?.onRequest?.('range', bytes.length);
-    return { points: entry.points, parts: splitParts(entry, parts, bytes) };
+    this.sections.set(id, bytes);
+    return bytes;
   }
 
   private async index(key: string, indexOffset: number, indexLength: number): Promise<BlockIndex> {
