@@ -56,6 +56,9 @@ export interface SealInput {
 
 type Client = Redis | Cluster;
 
+/** Series ids remembered; past this the map starts over (a few MB at most). */
+const SID_CACHE_SIZE = 200_000;
+
 /**
  * The Redis hot tier (single node or Cluster). Writes are idempotent per timestamp: a
  * replayed record sets the same field to the same value. Every value carries the offset
@@ -67,6 +70,8 @@ type Client = Redis | Cluster;
  * Not safe for two sealers of one partition at once: callers hold the partition lease.
  */
 export class RedisHotStore {
+  private readonly sids = new Map<string, string>();
+
   constructor(
     private readonly redis: Client,
     readonly options: HotStoreOptions,
@@ -91,9 +96,13 @@ export class RedisHotStore {
    */
   async append(partition: number, writes: readonly HotSeriesWrite[], options: AppendOptions = {}): Promise<void> {
     const commands: Array<[string, ...Array<string | number | Buffer>]> = [];
-    const dueKey = hotKeys.due(partition);
+    // One ZADD for every window of the batch and one SADD per tenant, after the HSETs: a
+    // command per record costs the writer more CPU than the points themselves, and a window
+    // is still marked due only after its points are in (see settleDue).
+    const due: Array<string | number> = [];
+    const newSeries = new Map<string, string[]>();
     for (const write of writes) {
-      const sid = seriesId(write.tenant, write.seriesKey);
+      const sid = this.sid(write.tenant, write.seriesKey);
       // A record may hold a timestamp twice; its later point wins. Deduplicated here because
       // the conditional write sees both with the same offset and would keep the first.
       const byWindow = new Map<number, Map<string, Buffer>>();
@@ -117,11 +126,29 @@ export class RedisHotStore {
         // The window is marked due even where the conditional write kept every point: the
         // sealer skips a due window with nothing unsealed (no warm write).
         if (!options.ifNewer) commands.push(['hset', hotKeys.open(sid, start), ...[...points].flat()]);
-        commands.push(['zadd', dueKey, this.dueAt(start), dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start })]);
+        due.push(this.dueAt(start), dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start }));
       }
-      if (write.index) commands.push(['sadd', hotKeys.seriesIndex(write.tenant), write.seriesKey]);
+      if (write.index) {
+        const keys = newSeries.get(write.tenant);
+        if (keys) keys.push(write.seriesKey);
+        else newSeries.set(write.tenant, [write.seriesKey]);
+      }
     }
+    if (due.length > 0) commands.push(['zadd', hotKeys.due(partition), ...due]);
+    for (const [tenant, keys] of newSeries) commands.push(['sadd', hotKeys.seriesIndex(tenant), ...keys]);
     await this.run(commands);
+  }
+
+  /** {@link seriesId}, remembered for the series this writer sees (a digest per record otherwise). */
+  private sid(tenant: string, seriesKey: string): string {
+    const key = `${tenant}/${seriesKey}`;
+    let sid = this.sids.get(key);
+    if (sid === undefined) {
+      if (this.sids.size >= SID_CACHE_SIZE) this.sids.clear();
+      sid = seriesId(tenant, seriesKey);
+      this.sids.set(key, sid);
+    }
+    return sid;
   }
 
   /** Windows of a partition due for sealing at `now`, oldest first. */
