@@ -79,6 +79,8 @@ export class Sealer {
   private stopped = false;
   /** Partitions whose lease this instance took, so it can hand them back promptly. */
   private readonly held = new Set<number>();
+  /** When each partition's lease was last taken or renewed (performance.now(), real time like the lease's TTL). */
+  private readonly leaseSince = new Map<number, number>();
 
   constructor(private readonly deps: SealerDeps) {}
 
@@ -140,7 +142,9 @@ export class Sealer {
     let backlog = 0;
     for (const partition of this.deps.partitions()) {
       if (this.abort.signal.aborted) break;
+      const asked = performance.now();
       if (!(await hot.acquireLease(partition, this.deps.owner, this.leaseMs))) continue;
+      this.leaseSince.set(partition, asked);
       this.held.add(partition);
       const due = await hot.dueWindows(partition, this.deps.now(), this.deps.batchSize);
       if (due.length > 0) {
@@ -200,21 +204,42 @@ export class Sealer {
   /**
    * Runs `work` while renewing the partition's lease every third of its length; if renewal
    * fails, `work`'s signal aborts (DynamoDB retries stop) and this rejects with LeaseLostError.
+   *
+   * Fencing: the lease is only known to be ours until its TTL runs out after the last
+   * renewal that succeeded. Writes therefore stop (the signal aborts) two thirds of a lease
+   * after it, also when renewals fail only because Redis is unreachable, so a write still in
+   * flight has a third of a lease (10 s by default) to land before another writer can take
+   * the partition and seal newer chunks that the stale write would overwrite.
    */
   private async whileLeased<T>(partition: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     const onStop = () => controller.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
     let lost = false;
+    let expiry: NodeJS.Timeout | undefined;
+    const validFor = (since: number) => since + Math.floor((this.leaseMs * 2) / 3) - performance.now();
+    const armExpiry = (since: number) => {
+      clearTimeout(expiry);
+      expiry = setTimeout(() => {
+        lost = true;
+        this.deps.logger.warn({ partition, leaseMs: this.leaseMs }, 'sealing lease not renewed in time; DynamoDB writes stop, the windows stay due');
+        controller.abort();
+      }, Math.max(0, validFor(since)));
+    };
+    armExpiry(this.leaseSince.get(partition) ?? performance.now());
     const renew = setInterval(() => {
+      const asked = performance.now();
       this.deps.hot.acquireLease(partition, this.deps.owner, this.leaseMs).then(
         (held) => {
           if (!held) {
             lost = true;
             controller.abort();
+            return;
           }
+          this.leaseSince.set(partition, asked);
+          if (!controller.signal.aborted) armExpiry(asked);
         },
-        () => undefined, // Redis unreachable: keep going; the check after the write decides
+        () => undefined, // Redis unreachable: the expiry timer stops the writes in time
       );
     }, Math.max(10, Math.floor(this.leaseMs / 3)));
     try {
@@ -225,6 +250,7 @@ export class Sealer {
       throw lost ? new LeaseLostError(partition) : error;
     } finally {
       clearInterval(renew);
+      clearTimeout(expiry);
       this.abort.signal.removeEventListener('abort', onStop);
     }
   }
