@@ -73,12 +73,12 @@ describe('the cold tier in the read path (in-memory S3)', () => {
       const { points } = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: DAY_MS, aggregation: AGG[fn] });
       expect(points).toEqual(pairs(rollup(columns(POINTS), DAY_MS, fn)));
     }
-    // Cold: the catalog, the year block's index and one range; then cached but the range.
-    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'year', 'year', 'year']);
+    // Cold: the catalog, the year block's index and one range; then all of it cached.
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'year', 'year']);
     // The 1 h rows still come from the month block the catalog names.
     const hourly = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: HOUR, aggregation: AGG.max });
     expect(hourly.points).toEqual(pairs(rollup(columns(POINTS), HOUR, 'max')));
-    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2]).slice(4)).toEqual(['month', 'month']);
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2]).slice(3)).toEqual(['month', 'month']);
   });
 
   it('reads partial buckets at the range edges raw, the whole ones from rows', async () => {
@@ -112,16 +112,28 @@ describe('the cold tier in the read path (in-memory S3)', () => {
   it('refreshes a cached manifest whose block was replaced and collected, and reads the new one', async () => {
     const cold = new MemoryCold();
     cold.archive('acme', new Map([[KEY, POINTS]]));
-    const harness = readerHarness({ cold: cold.reader({ manifestTtlMs: 3_600_000 }), limits: { maxPointsPerMessage: 100_000 } });
-    await readAll(harness, { fromMs: at(D), toMs: at(D + 1) });
+    let clock = 0;
+    const harness = readerHarness({ cold: cold.reader({ manifestTtlMs: 3_600_000, now: () => clock }), limits: { maxPointsPerMessage: 100_000 } });
+    const uncached = readerHarness({ cold: cold.reader({ manifestTtlMs: 3_600_000, sectionCacheBytes: 0, now: () => clock }), limits: { maxPointsPerMessage: 100_000 } });
+    for (const h of [harness, uncached]) await readAll(h, { fromMs: at(D), toMs: at(D + 1) });
     const changed = POINTS.map(([t, v]): [number, number] => [t, t < at(D + 1) ? v + 1 : v]);
     cold.archive('acme', new Map([[KEY, changed]]));
     for (const key of [...cold.store.objects.keys()]) {
       if (key.includes('/day/') && !cold.manifest('acme', monthOfDay(D)).days.some((d) => key.includes(Buffer.from(d.blocks[0].hash).toString('hex')))) cold.store.objects.delete(key);
     }
+    const expected = changed.filter(([t]) => t < at(D + 1));
+    // Without the section in memory, the missing block sends the reader back to the catalog.
+    const fresh = await readAll(uncached, { fromMs: at(D), toMs: at(D + 1) });
+    expect(fresh.warnings).toEqual([]);
+    expect(fresh.points).toEqual(expected);
+    // With it, the reader answers as of the manifest it holds (a block's key names its
+    // content, so the section is exactly what that manifest archived) until the manifest's
+    // TTL runs out, as it would while the replaced block still existed.
+    expect((await readAll(harness, { fromMs: at(D), toMs: at(D + 1) })).points).toEqual(POINTS.filter(([t]) => t < at(D + 1)));
+    clock = 3_600_000;
     const { points, warnings } = await readAll(harness, { fromMs: at(D), toMs: at(D + 1) });
     expect(warnings).toEqual([]);
-    expect(points).toEqual(changed.filter(([t]) => t < at(D + 1)));
+    expect(points).toEqual(expected);
   });
 
   it('never returns points older than the tenant’s retention, in any tier; other tenants keep their own', async () => {

@@ -218,7 +218,7 @@ export class MemoryCold {
     return this.manifests.get(`${tenant}/${month}`) ?? { tenant, month, days: [] };
   }
 
-  reader(options: { manifestTtlMs?: number; now?: () => number } = {}): ColdReader {
+  reader(options: { manifestTtlMs?: number; sectionCacheBytes?: number; now?: () => number } = {}): ColdReader {
     return new ColdReader(this.store, { keys: this.keys, ...options });
   }
 
