@@ -33,7 +33,8 @@ describe('Sealer lease fencing', () => {
     let abortedAfterMs: number | undefined;
     const began = performance.now();
     const sealer = new Sealer({
-      hot: fakeHot(() => (calls++ === 0 ? Promise.resolve(true) : renewal()), finished),
+      // The round takes the lease and renews it before writing; then renewals go wrong.
+      hot: fakeHot(() => (calls++ < 2 ? Promise.resolve(true) : renewal()), finished),
       warm: {
         getSealedChunk: async () => undefined,
         // A BatchWriteItem that never completes by itself (DynamoDB slow or unreachable).
@@ -58,6 +59,27 @@ describe('Sealer lease fencing', () => {
     expect(abortedAfterMs).toBeDefined();
     expect(abortedAfterMs!).toBeLessThan(LEASE_MS);
     expect(finished).toEqual([]); // nothing settled: the window is sealed by the lease's next holder
+  });
+
+  it('stops before writing when the lease went to another writer while the windows were prepared', async () => {
+    let calls = 0;
+    let wrote = false;
+    const finished: WindowRef[] = [];
+    const sealer = new Sealer({
+      hot: fakeHot(async () => calls++ === 0, finished),
+      warm: { getSealedChunk: async () => undefined, putChunks: async () => void (wrote = true) },
+      partitions: () => [7],
+      owner: 'slow-writer',
+      metrics: new WriterMetrics(new Registry()),
+      logger: createLogger({ service: 'spec', level: 'silent' }),
+      now: () => 20_000_000,
+      intervalMs: 1_000,
+      batchSize: 10,
+      leaseMs: LEASE_MS,
+    });
+    await expect(sealer.sealRound()).rejects.toBeInstanceOf(LeaseLostError);
+    expect(wrote).toBe(false);
+    expect(finished).toEqual([]);
   });
 
   it('keeps writing while renewals succeed, past the lease length', async () => {

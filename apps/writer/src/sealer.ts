@@ -212,6 +212,12 @@ export class Sealer {
    * the partition and seal newer chunks that the stale write would overwrite.
    */
   private async whileLeased<T>(partition: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // Renewed right before writing: preparing the windows (DynamoDB reads) may have taken a
+    // good part of the lease. Unreachable Redis: the last renewal's validity decides.
+    const renewedAt = performance.now();
+    const held = await this.deps.hot.acquireLease(partition, this.deps.owner, this.leaseMs).catch(() => undefined);
+    if (held === false) throw new LeaseLostError(partition);
+    if (held) this.leaseSince.set(partition, renewedAt);
     const controller = new AbortController();
     const onStop = () => controller.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
