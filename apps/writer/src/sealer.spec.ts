@@ -21,6 +21,22 @@ function fakeHot(lease: () => Promise<boolean>, finished: WindowRef[]): SealerDe
   };
 }
 
+/** A sealer of partition 7 with a short lease over the given tiers. */
+function sealerOver(hot: SealerDeps['hot'], warm: SealerDeps['warm'], owner: string): Sealer {
+  return new Sealer({
+    hot,
+    warm,
+    partitions: () => [7],
+    owner,
+    metrics: new WriterMetrics(new Registry()),
+    logger: createLogger({ service: 'spec', level: 'silent' }),
+    now: () => 20_000_000,
+    intervalMs: 1_000,
+    batchSize: 10,
+    leaseMs: LEASE_MS,
+  });
+}
+
 // The fence of a stale writer: once its lease can no longer be renewed, its DynamoDB writes
 // must stop well before the lease's TTL lets another writer take the partition.
 describe('Sealer lease fencing', () => {
@@ -32,10 +48,10 @@ describe('Sealer lease fencing', () => {
     const finished: WindowRef[] = [];
     let abortedAfterMs: number | undefined;
     const began = performance.now();
-    const sealer = new Sealer({
+    const sealer = sealerOver(
       // The round takes the lease and renews it before writing; then renewals go wrong.
-      hot: fakeHot(() => (calls++ < 2 ? Promise.resolve(true) : renewal()), finished),
-      warm: {
+      fakeHot(() => (calls++ < 2 ? Promise.resolve(true) : renewal()), finished),
+      {
         getSealedChunk: async () => undefined,
         // A BatchWriteItem that never completes by itself (DynamoDB slow or unreachable).
         putChunks: (_: WarmChunk[], __: unknown, signal?: AbortSignal) =>
@@ -46,15 +62,8 @@ describe('Sealer lease fencing', () => {
             }),
           ),
       },
-      partitions: () => [7],
-      owner: 'stale-writer',
-      metrics: new WriterMetrics(new Registry()),
-      logger: createLogger({ service: 'spec', level: 'silent' }),
-      now: () => 20_000_000,
-      intervalMs: 1_000,
-      batchSize: 10,
-      leaseMs: LEASE_MS,
-    });
+      'stale-writer',
+    );
     await expect(sealer.sealRound()).rejects.toBeInstanceOf(LeaseLostError);
     expect(abortedAfterMs).toBeDefined();
     expect(abortedAfterMs!).toBeLessThan(LEASE_MS);
@@ -65,18 +74,7 @@ describe('Sealer lease fencing', () => {
     let calls = 0;
     let wrote = false;
     const finished: WindowRef[] = [];
-    const sealer = new Sealer({
-      hot: fakeHot(async () => calls++ === 0, finished),
-      warm: { getSealedChunk: async () => undefined, putChunks: async () => void (wrote = true) },
-      partitions: () => [7],
-      owner: 'slow-writer',
-      metrics: new WriterMetrics(new Registry()),
-      logger: createLogger({ service: 'spec', level: 'silent' }),
-      now: () => 20_000_000,
-      intervalMs: 1_000,
-      batchSize: 10,
-      leaseMs: LEASE_MS,
-    });
+    const sealer = sealerOver(fakeHot(async () => calls++ === 0, finished), { getSealedChunk: async () => undefined, putChunks: async () => void (wrote = true) }, 'slow-writer');
     await expect(sealer.sealRound()).rejects.toBeInstanceOf(LeaseLostError);
     expect(wrote).toBe(false);
     expect(finished).toEqual([]);
@@ -84,18 +82,11 @@ describe('Sealer lease fencing', () => {
 
   it('keeps writing while renewals succeed, past the lease length', async () => {
     const finished: WindowRef[] = [];
-    const sealer = new Sealer({
-      hot: fakeHot(async () => true, finished),
-      warm: { getSealedChunk: async () => undefined, putChunks: () => new Promise<void>((resolve) => setTimeout(resolve, 2 * LEASE_MS)) },
-      partitions: () => [7],
-      owner: 'healthy-writer',
-      metrics: new WriterMetrics(new Registry()),
-      logger: createLogger({ service: 'spec', level: 'silent' }),
-      now: () => 20_000_000,
-      intervalMs: 1_000,
-      batchSize: 10,
-      leaseMs: LEASE_MS,
-    });
+    const sealer = sealerOver(
+      fakeHot(async () => true, finished),
+      { getSealedChunk: async () => undefined, putChunks: () => new Promise<void>((resolve) => setTimeout(resolve, 2 * LEASE_MS)) },
+      'healthy-writer',
+    );
     expect(await sealer.sealRound()).toBe(1);
     expect(finished).toEqual([window]);
   });
