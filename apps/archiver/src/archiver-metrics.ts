@@ -17,9 +17,16 @@ export class ArchiverMetrics {
   readonly blockBuildSeconds: Histogram<'kind'>;
   readonly pendingSeriesDays: Gauge;
   readonly failures: Counter<'stage'>;
+  readonly cleanMarks: Counter<'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.cleanMarks = new Counter({
+      name: 'strata_archiver_clean_marks_total',
+      help: 'Tenant-days marked as having no chunk left in DynamoDB, so reads skip their Query, by result (set; refused: a chunk was written meanwhile; error: Redis failed)',
+      labelNames: ['result'],
+      registers,
+    });
     this.runs = new Counter({ name: 'strata_archiver_runs_total', help: 'Archive runs by result (success, failure)', labelNames: ['result'], registers });
     this.runSeconds = new Histogram({
       name: 'strata_archiver_run_duration_seconds',

@@ -3,7 +3,7 @@ import { createLogger } from '@strata/runtime';
 import { ColdKeys, DAY_MS, dayNumber, decodeManifest, MemoryObjectStore, monthFirstDay, monthOfDay } from '@strata/storage';
 import { Archiver, type ArchiverDeps } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';
-import { MemoryWarmArchive, prng, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from './archiver.test-support';
+import { MemoryLedger, MemoryWarmArchive, prng, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from './archiver.test-support';
 import { InlineBlockBuilder } from './block-pool';
 import type { ArchiveSettings } from './config';
 
@@ -24,7 +24,7 @@ const SETTINGS: ArchiveSettings = {
 };
 const SERIES = ['a{x="1"}', 'b', 'c{d="é"}'];
 
-function setup(options: { settings?: Partial<ArchiveSettings>; seed?: number; days?: number[] } = {}) {
+function setup(options: { settings?: Partial<ArchiveSettings>; seed?: number; days?: number[]; ledger?: MemoryLedger } = {}) {
   const random = prng(options.seed ?? 7);
   const warm = new MemoryWarmArchive();
   const store = new MemoryObjectStore();
@@ -52,6 +52,7 @@ function setup(options: { settings?: Partial<ArchiveSettings>; seed?: number; da
     metrics,
     logger: createLogger({ service: 'spec', level: 'silent' }),
     now: () => NOW,
+    ...(options.ledger && { ledger: options.ledger }),
   };
   return { warm, store, keys, registry, metrics, model, archiver: new Archiver(deps), deps };
 }
@@ -187,5 +188,63 @@ describe('Archiver.run', () => {
     expect(day.shardCount).toBeGreaterThanOrEqual(4);
     expect(day.blocks.reduce((n, b) => n + b.series, 0)).toBe(43);
     expect(day.blocks.every((b) => b.size < 64 * 1024)).toBe(true);
+  });
+
+  describe('clean marks for readers (the late-write ledger)', () => {
+    it('marks a tenant-day once none of its chunks is left, and not while a changed one is', async () => {
+      const ledger = new MemoryLedger();
+      const { archiver, warm, metrics } = setup({ days: [DAYS[0]], ledger });
+      let changed = 0;
+      warm.beforeDelete = (chunk) => {
+        // A late point re-seals one window between the archive and the delete; the writer records it.
+        if (changed++ > 0) return;
+        warm.put([toChunk(chunk.tenant, chunk.seriesKey, chunk.start, new Map([[chunk.start + 1, 42]]))]);
+        ledger.record(chunk.tenant, DAYS[0]);
+      };
+      await archiver.run({ days: [DAYS[0]] });
+      expect(ledger.isClean('acme', DAYS[0])).toBe(false);
+      warm.beforeDelete = undefined;
+      await archiver.run({ days: [DAYS[0]] });
+      expect(warm.chunks.size).toBe(0);
+      expect(ledger.isClean('acme', DAYS[0])).toBe(true);
+      expect((await metrics.cleanMarks.get()).values.find((v) => v.labels.result === 'set')?.value).toBe(1);
+    });
+
+    it('refuses the mark when a chunk is recorded after the archiver read the count', async () => {
+      const ledger = new MemoryLedger();
+      const { archiver, warm } = setup({ days: [DAYS[0]], ledger });
+      const counts = ledger.writeCounts.bind(ledger);
+      ledger.writeCounts = async (day) => {
+        const seen = await counts(day);
+        // A new series' first chunk of the day lands right after: its entry may be missed.
+        warm.put([toChunk('acme', 'late', DAYS[0] * DAY_MS, new Map([[DAYS[0] * DAY_MS, 1]]))]);
+        ledger.record('acme', DAYS[0]);
+        return seen;
+      };
+      await archiver.run({ days: [DAYS[0]] });
+      expect(ledger.isClean('acme', DAYS[0])).toBe(false);
+    });
+
+    it('marks the days of a tenant in S3 that have no entry at all, and no other tenant', async () => {
+      const ledger = new MemoryLedger();
+      const { archiver } = setup({ days: [DAYS[0]], ledger });
+      await archiver.run({ days: [DAYS[0]] });
+      // Nothing of DAYS[1] was ever written: nothing of it can be in DynamoDB.
+      await archiver.run({ days: [DAYS[1]] });
+      expect(ledger.isClean('acme', DAYS[1])).toBe(true);
+      expect(ledger.isClean('other', DAYS[1])).toBe(false);
+    });
+
+    it('archives as usual when Redis fails, and marks nothing', async () => {
+      const ledger = new MemoryLedger();
+      ledger.failing = true;
+      const { archiver, warm, metrics } = setup({ days: [DAYS[0]], ledger });
+      const report = await archiver.run({ days: [DAYS[0]] });
+      expect(report.failures).toBe(0);
+      expect(warm.chunks.size).toBe(0);
+      ledger.failing = false;
+      expect(ledger.isClean('acme', DAYS[0])).toBe(false);
+      expect((await metrics.cleanMarks.get()).values.find((v) => v.labels.result === 'error')?.value).toBeGreaterThan(0);
+    });
   });
 });

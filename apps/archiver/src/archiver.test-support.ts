@@ -183,3 +183,36 @@ export class MemoryWarmArchive {
     return true;
   }
 }
+
+/** The late-write ledger's semantics in memory (LateWriteLedger keeps them in Redis). */
+export class MemoryLedger {
+  readonly writes = new Map<string, number>();
+  readonly marks = new Map<string, number>();
+  failing = false;
+
+  /** What the writer does after chunks of an old day are durable. */
+  record(tenant: string, day: number): void {
+    const id = `${day}/${tenant}`;
+    this.writes.set(id, (this.writes.get(id) ?? 0) + 1);
+  }
+
+  async writeCounts(day: number): Promise<Map<string, number>> {
+    if (this.failing) throw new Error('ECONNREFUSED');
+    const out = new Map<string, number>();
+    for (const [id, n] of this.writes) if (id.startsWith(`${day}/`)) out.set(id.slice(`${day}/`.length), n);
+    return out;
+  }
+
+  async markClean(tenant: string, day: number, seenWrites: number): Promise<boolean> {
+    if (this.failing) throw new Error('ECONNREFUSED');
+    const id = `${day}/${tenant}`;
+    if ((this.writes.get(id) ?? 0) !== seenWrites) return false;
+    this.marks.set(id, seenWrites);
+    return true;
+  }
+
+  isClean(tenant: string, day: number): boolean {
+    const id = `${day}/${tenant}`;
+    return this.marks.has(id) && this.marks.get(id) === (this.writes.get(id) ?? 0);
+  }
+}

@@ -1,4 +1,4 @@
-import { dayIso, dayNumber, monthOfDay, monthIso, RetentionPolicy, type ColdKeys, type DayIndexEntry, type ObjectStore } from '@strata/storage';
+import { dayIso, dayNumber, monthOfDay, monthIso, RetentionPolicy, type ColdKeys, type DayIndexEntry, type LateWriteLedger, type ObjectStore } from '@strata/storage';
 import type { Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import type { BlockBuilder } from './block-pool';
@@ -23,6 +23,11 @@ export interface ArchiverDeps {
   readonly retention?: RetentionPolicy;
   /** Human-readable progress lines (the one-shot command prints them). */
   readonly progress?: (line: string) => void;
+  /**
+   * Where tenant-days with no chunk left in DynamoDB are marked, so readers skip their
+   * Query (Redis). Without it, readers query DynamoDB for every day, as they always may.
+   */
+  readonly ledger?: Pick<LateWriteLedger, 'writeCounts' | 'markClean'>;
 }
 
 export interface RunOptions {
@@ -58,6 +63,8 @@ interface SettledTenantDay {
   readonly day: number;
   readonly entries: readonly DayIndexEntry[];
   readonly archived?: ArchivedTenantDay;
+  /** The ledger's write count of the tenant-day, read before the day index was (none: no ledger). */
+  readonly seenWrites?: number;
 }
 
 /**
@@ -125,9 +132,17 @@ export class Archiver {
     let failures = 0;
     let seriesDays = 0;
     try {
+      const knownTenants = this.deps.ledger ? await this.tenantsInS3() : [];
       for (const day of days) {
         if (options.signal?.aborted) break;
+        // Read before the day index: a chunk written after that look moves the count.
+        const seen = await this.writeCounts(day);
         const byTenant = await this.discover(day);
+        if (seen) {
+          // No entry (strongly consistent) means no chunk: nothing of the day is left in DynamoDB.
+          const empty = knownTenants.filter((t) => !byTenant.has(t));
+          await this.markClean(empty.map((tenant) => ({ tenant, day, seenWrites: seen.get(tenant) ?? 0 })));
+        }
         const tenants = [...byTenant.keys()].sort();
         if (tenants.length === 0) continue;
         const count = [...byTenant.values()].reduce((n, s) => n + s.length, 0);
@@ -152,7 +167,7 @@ export class Archiver {
               day,
               byTenant.get(tenant)!.map((e) => e.seriesKey),
             );
-            settled.push({ tenant, day, entries: byTenant.get(tenant)!, ...(result && { archived: result }) });
+            settled.push({ tenant, day, entries: byTenant.get(tenant)!, ...(result && { archived: result }), ...(seen && { seenWrites: seen.get(tenant) ?? 0 }) });
             if (result) {
               archived.push(result);
               this.say(`  ${dayIso(day)} ${tenant}: ${result.series} series, ${result.chunks.length} windows in the manifest`);
@@ -188,6 +203,7 @@ export class Archiver {
       failures += upkeep.failures;
       const deleted = await this.deleteReplaced(settled, compacted, options.signal);
       failures += deleted.failures;
+      await this.markClean(deleted.clean);
       const expired = await collectExpired(this.upkeepDeps(), upkeep, options.signal);
       failures += expired.failures;
       const report: RunReport = {
@@ -237,10 +253,8 @@ export class Archiver {
     };
     for (const a of archived) add(a.tenant, monthOfDay(a.day));
     if (fullSweep) {
-      const { prefixes } = await this.deps.store.list(this.deps.keys.rootPrefix(), { delimiter: '/' });
       const firstMonth = monthOfDay(dayNumber(this.deps.now()) - this.deps.settings.lookbackDays);
-      for (const prefix of prefixes) {
-        const tenant = prefix.slice(this.deps.keys.rootPrefix().length, -1);
+      for (const tenant of await this.tenantsInS3()) {
         for (let m = firstMonth; isMonthCompactable(m, lastEligible); m++) add(tenant, m);
       }
     }
@@ -254,8 +268,13 @@ export class Archiver {
    * the archive (same bytes) and then deletes.
    */
   private async deleteReplaced(settled: readonly SettledTenantDay[], compacted: readonly CompactedMonth[], signal?: AbortSignal) {
-    const result = { chunks: 0, conflicts: 0, entries: 0, objects: 0, failures: 0 };
+    const result = { chunks: 0, conflicts: 0, entries: 0, objects: 0, failures: 0, clean: [] as Array<{ tenant: string; day: number; seenWrites: number }> };
     if (settled.length === 0 && compacted.length === 0) return result;
+    // Every entry of the tenant-day went (each only if unchanged): none of its chunks is left.
+    const settle = (tenantDay: SettledTenantDay, cleared: number) => {
+      const { tenant, day, entries, seenWrites } = tenantDay;
+      if (seenWrites !== undefined && cleared === entries.length && entries.every((e) => e.token !== undefined)) result.clean.push({ tenant, day, seenWrites });
+    };
     const { settings, metrics, logger } = this.deps;
     if (settings.deleteDelayMs > 0) {
       this.say(`waiting ${settings.deleteDelayMs} ms (STRATA_ARCHIVE_DELETE_DELAY_MS) for readers' cached manifests to expire before deleting`);
@@ -277,7 +296,9 @@ export class Archiver {
       if (!a) {
         // Nothing left to archive: entries of a run killed between its deletes.
         try {
-          result.entries += await clearEntries(this.deps.warm, entriesToClear(tenantDay.entries, []), settings.concurrency, units);
+          const cleared = await clearEntries(this.deps.warm, entriesToClear(tenantDay.entries, []), settings.concurrency, units);
+          result.entries += cleared;
+          settle(tenantDay, cleared);
         } catch (error) {
           result.failures++;
           metrics.failures.inc({ stage: 'delete' });
@@ -297,7 +318,9 @@ export class Archiver {
           logger.warn({ tenant: a.tenant, day: dayIso(a.day), changed: outcomes.length - deleted }, 'chunks changed after archiving (late points); they stay in DynamoDB and the next run archives them again');
         }
         const kept = a.chunks.filter((_, i) => !outcomes[i]);
-        result.entries += await clearEntries(this.deps.warm, entriesToClear(tenantDay.entries, kept), settings.concurrency, units);
+        const cleared = await clearEntries(this.deps.warm, entriesToClear(tenantDay.entries, kept), settings.concurrency, units);
+        result.entries += cleared;
+        if (kept.length === 0) settle(tenantDay, cleared);
         this.say(`  ${dayIso(a.day)} ${a.tenant}: ${deleted} of ${outcomes.length} chunks deleted from DynamoDB`);
       } catch (error) {
         result.failures++;
@@ -306,6 +329,43 @@ export class Archiver {
       }
     }
     return result;
+  }
+
+  /** Tenants with anything in S3 (one LIST of the root). */
+  private async tenantsInS3(): Promise<string[]> {
+    const root = this.deps.keys.rootPrefix();
+    const { prefixes } = await this.deps.store.list(root, { delimiter: '/' });
+    return prefixes.map((p) => p.slice(root.length, -1));
+  }
+
+  /** The ledger's write counts of `day`; undefined without a ledger or when Redis fails (no marks for the day then). */
+  private async writeCounts(day: number): Promise<Map<string, number> | undefined> {
+    if (!this.deps.ledger) return undefined;
+    try {
+      return await this.deps.ledger.writeCounts(day);
+    } catch (error) {
+      this.deps.metrics.cleanMarks.inc({ result: 'error' });
+      this.deps.logger.warn({ err: error, day: dayIso(day) }, 'could not read the late-write ledger; reads of this day keep querying DynamoDB');
+      return undefined;
+    }
+  }
+
+  /**
+   * Marks tenant-days clean for readers. A failure costs reads speed, never points: an
+   * unmarked day is read from DynamoDB too.
+   */
+  private async markClean(days: ReadonlyArray<{ tenant: string; day: number; seenWrites: number }>): Promise<void> {
+    const { ledger, metrics, logger } = this.deps;
+    if (!ledger) return;
+    for (const { tenant, day, seenWrites } of days) {
+      try {
+        const set = await ledger.markClean(tenant, day, seenWrites);
+        metrics.cleanMarks.inc({ result: set ? 'set' : 'refused' });
+      } catch (error) {
+        metrics.cleanMarks.inc({ result: 'error' });
+        logger.warn({ err: error, tenant, day: dayIso(day) }, 'could not mark a tenant-day clean; reads of it keep querying DynamoDB');
+      }
+    }
   }
 
   private async recordSuccess(nowMs: number): Promise<void> {

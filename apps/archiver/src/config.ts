@@ -6,7 +6,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { DAY_INDEX, parseDayIso, readColdS3Env, readRetentionEnv, type ColdS3Config, type RetentionPolicy } from '@strata/storage';
+import { DAY_INDEX, parseDayIso, readColdS3Env, readHotRedisEnv, readRetentionEnv, type ColdS3Config, type HotRedisConfig, type RetentionPolicy } from '@strata/storage';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -50,6 +50,8 @@ export interface ArchiverConfig {
     readonly dayIndexShards: number;
   };
   readonly s3: ColdS3Config;
+  /** The hot tier's Redis, where tenant-days with no chunk left in DynamoDB are marked for readers. */
+  readonly redis: HotRedisConfig;
   readonly archive: ArchiveSettings;
   /** Between the end of one scheduled run and the start of the next. @default 1 h */
   readonly intervalMs: number;
@@ -96,6 +98,7 @@ export function loadArchiverConfig(env: Env, argv: readonly string[] = [], host:
       dayIndexShards: reader.int('STRATA_DAY_INDEX_SHARDS', DAY_INDEX.defaultShards, { min: 1, max: DAY_INDEX.maxShards }),
     },
     s3: readColdS3Env(reader),
+    redis: readHotRedisEnv(reader),
     archive: {
       warmSpanDays,
       lookbackDays,

@@ -14,10 +14,12 @@ import {
   checkS3,
   createColdS3,
   createDynamoDb,
+  createHotRedis,
   dayIso,
   dayNumber,
   DynamoWarmStore,
   ensureBucket,
+  LateWriteLedger,
   traceAwsClient,
   type ObjectStore,
 } from '@strata/storage';
@@ -47,6 +49,9 @@ runMain(async () => {
   const pool = config.archive.workers > 0 ? new BlockPool({ entry: workerEntry(__dirname, 'block'), size: config.archive.workers, logger }) : undefined;
   const builder: BlockBuilder = pool ?? new InlineBlockBuilder();
   const say = (line: string) => process.stderr.write(`${line}\n`);
+  // Redis only holds the clean marks that spare readers a DynamoDB Query; runs succeed without it.
+  const redis = createHotRedis(config.redis);
+  redis.on('error', () => undefined);
   const archiver = new Archiver({
     warm: new DynamoWarmStore(dynamo, { tableName: config.dynamodb.table, dayIndex: { shards: config.dynamodb.dayIndexShards } }),
     store,
@@ -57,12 +62,14 @@ runMain(async () => {
     metrics,
     logger,
     now: Date.now,
+    ledger: new LateWriteLedger(redis),
     ...(oneShot && { progress: say }),
   });
   const prepare = async () => {
     await ensureBucket(s3.client, config.s3.bucket);
   };
   const close = () => {
+    redis.disconnect();
     dynamo.destroy();
     s3.client.destroy();
   };

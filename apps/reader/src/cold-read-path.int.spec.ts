@@ -19,6 +19,7 @@ import {
   DynamoWarmStore,
   encodeChunk,
   ensureWarmTable,
+  LateWriteLedger,
   monthFirstDay,
   monthOfDay,
   RedisHotReader,
@@ -36,11 +37,14 @@ import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
 import { SeriesLister } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
+import { WarmPruner } from './warm-pruner';
 
 // The cold read path end to end: chunks written to DynamoDB Local, moved to S3 (moto) by
 // the archiver bundle itself, late points left in DynamoDB on top, then many random Reads
 // through the in-process QueryService compared exactly with an in-memory model, rollups
-// included; and S3 going away mid-read.
+// included; and S3 going away mid-read. Chunks are recorded in the late-write ledger as the
+// writer records them, so reads of archived days skip DynamoDB where the archiver marked
+// them clean.
 
 const HOUR = 3_600_000;
 const W = 2 * HOUR;
@@ -190,6 +194,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
   const redis = createRedis({ url: process.env['STRATA_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
   const dynamo = createDynamoDb({ endpoint: DYNAMO, region: 'us-east-1' });
   const warm = new DynamoWarmStore(dynamo, { tableName: table });
+  const ledger = new LateWriteLedger(redis);
   const s3 = createColdS3({ endpoint: S3, region: 'us-east-1', bucket, forcePathStyle: true, prefix: '' });
   const logger = createLogger({ service: 'spec', level: 'silent' });
   const pool = new DecodePool({ entry: workerEntry(__dirname, 'decode'), size: 2, maxQueue: 64, logger });
@@ -201,15 +206,17 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
 
   const serve = async (cold: ColdReader | undefined) => {
     const metrics = new ReaderMetrics(new Registry());
+    const coldSource = cold && new ColdTierSource(cold);
     const fetcher = new Fetcher({
       sources: [new HotTierSource(new RedisHotReader(redis, { windowMs: W })), new WarmTierSource(warm)],
-      ...(cold && { cold: new ColdTierSource(cold) }),
+      ...(coldSource && { cold: coldSource }),
       decoder: new ChunkDecoderSwitch(pool, 8, metrics),
       tierTimeoutMs: 10_000,
       metrics,
     });
     const reads = new ReadHandler({
       fetcher,
+      ...(coldSource && { warmPruner: new WarmPruner({ ledger, cold: coldSource, metrics, logger }) }),
       settings: {
         limits: { maxSeriesPerRequest: 100, maxRangeMs: 500 * DAY, maxPointsPerRequest: 5_000_000, maxPointsPerMessage: 997, maxListSeries: 100 },
         concurrency: 2,
@@ -234,8 +241,10 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     });
     await server.start();
     const client = new QueryServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const pruned = async (result: string) => (await metrics.warmPruning.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
     const handle = {
       client,
+      pruned,
       close: async () => {
         client.close();
         await server.stop(100);
@@ -266,6 +275,8 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
         return { tenant, seriesKey: s.key, start, chunk: encodeChunk(sorted.map(([timestampMs, value]) => ({ timestampMs, value }))), count: sorted.length };
       }),
     );
+    // As the writer does once chunks of past days are durable.
+    await ledger.recordWrites([...byWindow.keys()].map((start) => ({ tenant, day: dayNumber(start) })));
   };
   /** Late points for a day: new timestamps and new values for some archived ones. */
   const latePoints = (s: SeriesSpec, day: number): Layer => {
@@ -309,6 +320,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
   }, 180_000);
 
   afterAll(async () => {
+    for (const day of ALL_DAYS) await redis.hdel(`d:{${day}}:late`, `w:${tenant}`, `c:${tenant}`);
     for (const server of servers) await server.close();
     await pool.stop();
     await dropWarmTable(dynamo, table);
@@ -325,8 +337,25 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     }
   });
 
+  it('skips DynamoDB for a read of clean archived days only, and queries it for a day with late chunks', async () => {
+    const { client, pruned } = await serve(coldReader());
+    const s = SERIES[0];
+    for (const [day, result] of [
+      [ARCHIVED[0], 'skipped'],
+      [REARCHIVED, 'skipped'],
+      [DIRTY, 'queried'],
+      [WARM_ONLY, 'queried'],
+    ] as const) {
+      const before = await pruned(result);
+      const { messages, error } = await read(client, { series: [{ name: s.name, labels: s.labels }], fromMs: day * DAY, toMs: (day + 1) * DAY, stepMs: 0 });
+      expect(error).toBeUndefined();
+      expect(collect(messages).get(s.key) ?? []).toEqual(expected(visible.get(s.key)!, warmTimes.get(s.key)!, day * DAY, (day + 1) * DAY, 0, Aggregation.AVG));
+      expect({ day: dayIso(day), [result]: (await pruned(result)) - before }).toEqual({ day: dayIso(day), [result]: 1 });
+    }
+  });
+
   it('agrees exactly with the model for random ranges, steps and aggregations', async () => {
-    const { client } = await serve(coldReader());
+    const { client, pruned } = await serve(coldReader());
     const steps = [0, 0, 1_000, 60_000, 300_000, 600_000, 420_000, HOUR, 2 * HOUR, 5 * HOUR, DAY, 2 * DAY, 7 * DAY];
     const aggregations = [Aggregation.AVG, Aggregation.MIN, Aggregation.MAX, Aggregation.SUM, Aggregation.COUNT, Aggregation.LAST];
     const span = (ALL_DAYS.length + 2) * DAY;
@@ -356,6 +385,9 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
       }
     }
     expect(foldedDiffers).toBeGreaterThan(0);
+    // Both kinds of plan were exercised: ranges of clean archived days without DynamoDB, others with it.
+    expect(await pruned('skipped')).toBeGreaterThan(0);
+    expect(await pruned('queried')).toBeGreaterThan(0);
   }, 120_000);
 
   it('reads a 460-day range at a 1-day step with a few S3 requests: year catalogs, year rollup blocks, the dirty day', async () => {

@@ -76,9 +76,12 @@ export class ColdTierSource implements TierSource {
     }
   }
 
-  private async attempt(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
-    const firstDay = dayNumber(request.range.fromStart);
-    const lastDay = dayNumber(request.range.toStart);
+  /** The days in [firstDay, lastDay] that the tenant's manifests (as cached) list as archived, ascending. */
+  async archivedDays(tenant: string, firstDay: number, lastDay: number): Promise<number[]> {
+    return (await this.catalogued(tenant, firstDay, lastDay)).archivedDays;
+  }
+
+  private async catalogued(tenant: string, firstDay: number, lastDay: number) {
     const months: number[] = [];
     for (let m = monthOfDay(firstDay); m <= monthOfDay(lastDay); m++) months.push(m);
     const years = [...new Set(months.map(yearOfMonth))];
@@ -87,6 +90,11 @@ export class ColdTierSource implements TierSource {
     const archivedDays: number[] = [];
     for (const manifest of manifests.values()) for (const d of manifest?.days ?? []) if (d.day >= firstDay && d.day <= lastDay) archivedDays.push(d.day);
     archivedDays.sort((a, b) => a - b);
+    return { months, years, views, manifests, archivedDays };
+  }
+
+  private async attempt(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
+    const { months, years, views, manifests, archivedDays } = await this.catalogued(tenant, dayNumber(request.range.fromStart), dayNumber(request.range.toStart));
 
     let plan: ColdBucketPlan | undefined;
     let rawDays: readonly number[];

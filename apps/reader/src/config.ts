@@ -46,6 +46,8 @@ export interface ColdConfig {
   readonly indexCacheBytes: number;
   /** Bytes of fetched series sections kept in memory (an LRU; 0 turns it off). @default 64 MiB */
   readonly sectionCacheBytes: number;
+  /** Bytes of neighbouring sections a missed section's range GET takes along (ColdReaderOptions.sectionReadAheadBytes). @default 256 KiB */
+  readonly sectionReadAheadBytes: number;
   /** S3 requests in flight at once over all reads. @default 64 */
   readonly concurrency: number;
 }
@@ -91,6 +93,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     manifestTtlMs: reader.int('STRATA_COLD_MANIFEST_TTL_MS', 30_000, { min: 0, max: HOUR }),
     indexCacheBytes: reader.int('STRATA_COLD_INDEX_CACHE_BYTES', 64 * 1024 * 1024, { min: 0 }),
     sectionCacheBytes: reader.int('STRATA_COLD_SECTION_CACHE_BYTES', 64 * 1024 * 1024, { min: 0 }),
+    sectionReadAheadBytes: reader.int('STRATA_COLD_READ_AHEAD_BYTES', 256 * 1024, { min: 0, max: 64 * 1024 * 1024 }),
     concurrency: reader.int('STRATA_COLD_S3_CONCURRENCY', 64, { min: 1, max: 4_096 }),
   };
   const config: Omit<ReaderConfig, 'apiKeys'> = {

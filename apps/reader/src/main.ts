@@ -17,6 +17,7 @@ import {
   createDynamoDb,
   createHotRedis,
   DynamoWarmStore,
+  LateWriteLedger,
   RedisHotReader,
   traceAwsClient,
   traceRedisPipelines,
@@ -32,6 +33,7 @@ import { ReaderMetrics } from './reader-metrics';
 import { SeriesLister } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 import { traceTierSource } from './traced-tier-source';
+import { WarmPruner } from './warm-pruner';
 
 runMain(async () => {
   const config = loadReaderConfig(process.env, { cores: availableParallelism() });
@@ -57,6 +59,7 @@ runMain(async () => {
           manifestTtlMs: config.cold.manifestTtlMs,
           indexCacheBytes: config.cold.indexCacheBytes,
           sectionCacheBytes: config.cold.sectionCacheBytes,
+          sectionReadAheadBytes: config.cold.sectionReadAheadBytes,
           concurrency: config.cold.concurrency,
           events: {
             onRequest: (kind, bytes) => {
@@ -73,15 +76,17 @@ runMain(async () => {
     config.decode.workers > 0
       ? new DecodePool({ entry: workerEntry(__dirname, 'decode'), size: config.decode.workers, maxQueue: config.decode.maxQueue, logger, metrics })
       : undefined;
+  const coldSource = cold ? new ColdTierSource(cold) : undefined;
   const fetcher = new Fetcher({
     sources: [traceTierSource(new HotTierSource(hot), tracer), traceTierSource(new WarmTierSource(warm), tracer)],
-    ...(cold && { cold: traceTierSource(new ColdTierSource(cold), tracer) }),
+    ...(coldSource && { cold: traceTierSource(coldSource, tracer) }),
     decoder: new ChunkDecoderSwitch(pool, config.decode.inlineMaxChunks, metrics),
     tierTimeoutMs: config.tierTimeoutMs,
     metrics,
   });
   const reads = new ReadHandler({
     fetcher,
+    ...(coldSource && { warmPruner: new WarmPruner({ ledger: new LateWriteLedger(redis), cold: coldSource, metrics, logger }) }),
     settings: {
       limits: config.limits,
       concurrency: config.concurrency,

@@ -8,11 +8,14 @@ import type { Fetcher } from './fetcher';
 import { planRead, type PlannerSettings } from './planner';
 import type { ReaderMetrics } from './reader-metrics';
 import { parseReadRequest } from './read-request';
+import type { WarmPruner } from './warm-pruner';
 import { ResponsePacker } from './response-packer';
 import { WarningCollector } from './warnings';
 
 export interface ReadHandlerDeps {
   readonly fetcher: Pick<Fetcher, 'fetchAll'>;
+  /** Drops the DynamoDB Query of reads of archived days with nothing left there. */
+  readonly warmPruner?: Pick<WarmPruner, 'prune'>;
   readonly settings: {
     readonly limits: ReadLimits;
     readonly concurrency: number;
@@ -46,7 +49,8 @@ export class ReadHandler {
       yield* packer.finish([]);
       return;
     }
-    const plan = planRead(fromMs, parsed.toMs, planner, now, parsed.rollup ? parsed.stepMs : 0);
+    const planned = planRead(fromMs, parsed.toMs, planner, now, parsed.rollup ? parsed.stepMs : 0);
+    const plan = this.deps.warmPruner ? await this.deps.warmPruner.prune(tenant, planned) : planned;
     const warnings = new WarningCollector(parsed.series.length);
     let scanned = 0;
     let returned = 0;

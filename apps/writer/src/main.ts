@@ -13,6 +13,7 @@ import {
   createDynamoDb,
   createHotRedis,
   DynamoWarmStore,
+  LateWriteLedger,
   RedisHotStore,
   traceAwsClient,
   traceRedisPipelines,
@@ -61,6 +62,7 @@ runMain(async () => {
   const sealer = new Sealer({
     hot,
     warm,
+    ledger: new LateWriteLedger(redis),
     partitions: () => consumer.assignedPartitions(),
     owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     metrics,

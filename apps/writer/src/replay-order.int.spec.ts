@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
-import { createDynamoDb, createRedis, decodeChunk, dropWarmTable, DynamoWarmStore, ensureWarmTable, hotKeys, RedisHotStore, seriesId } from '@strata/storage';
+import { createDynamoDb, createRedis, decodeChunk, dropWarmTable, DynamoWarmStore, ensureWarmTable, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage';
 import type { ConsumedBatch } from '@strata/stream';
 import { Projector } from './projector';
 import { Sealer } from './sealer';
@@ -30,7 +30,7 @@ describe('replay group next to the main group (real Redis and DynamoDB Local)', 
   const deps = { hot, metrics, utilisation: new UtilisationTracker(), logger, now: () => now };
   const main = new Projector({ ...deps, cache: new SeriesCache(100, 60_000) });
   const replay = new Projector({ ...deps, cache: new SeriesCache(100, 60_000), replay: true });
-  const sealer = new Sealer({ hot, warm, partitions: () => [partition], owner: 'spec', metrics, logger, now: () => now, intervalMs: 1_000, batchSize: 100 });
+  const sealer = new Sealer({ hot, warm, ledger: new LateWriteLedger(redis), partitions: () => [partition], owner: 'spec', metrics, logger, now: () => now, intervalMs: 1_000, batchSize: 100 });
   const seriesKey = 'cpu{host="a"}';
   const sid = seriesId(tenant, seriesKey);
 

@@ -9,6 +9,7 @@ import {
   DynamoWarmStore,
   ensureWarmTable,
   hotKeys,
+  LateWriteLedger,
   RedisHotStore,
   seriesId,
 } from '@strata/storage';
@@ -34,7 +35,9 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
   const logger = createLogger({ service: 'spec', level: 'silent' });
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
   const projector = new Projector({ hot, cache: new SeriesCache(100, 60_000), metrics, utilisation: new UtilisationTracker(), logger, now: () => now });
-  const sealer = new Sealer({ hot, warm, partitions: () => [partition], owner: 'spec', metrics, logger, now: () => now, intervalMs: 1_000, batchSize: 100 });
+  const ledger = new LateWriteLedger(redis);
+  const day = Math.floor(Date.UTC(2026, 10, 23) / 86_400_000);
+  const sealer = new Sealer({ hot, warm, ledger, partitions: () => [partition], owner: 'spec', metrics, logger, now: () => now, intervalMs: 1_000, batchSize: 100 });
   const start = Date.UTC(2026, 10, 23, 8, 0, 0);
   let offset = 0;
 
@@ -57,6 +60,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
   beforeAll(() => ensureWarmTable(dynamo, table));
   afterAll(async () => {
     await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.seriesIndex(tenant));
+    await redis.hdel(hotKeys.lateLedger(day), `w:${tenant}`);
     for (const name of ['cpu', 'mem']) {
       const sid = seriesId(tenant, `${name}{host="a"}`);
       await redis.del(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start));
@@ -75,6 +79,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     expect(await sealer.sealRound()).toBe(1);
     expect(await stored()).toEqual([[0, 1], [60_000, 2.5], [120_000, 3]]);
     expect(await hot.backlog(partition)).toBe(0);
+    expect((await ledger.writeCounts(day)).has(tenant)).toBe(false); // a window of today: nothing to tell the archiver
   });
 
   it('re-seals a window when a late point arrives, merging with the first seal', async () => {
@@ -96,6 +101,8 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     await projector.project(batch([[start + 240_000, 5]]));
     expect(await sealer.sealRound()).toBe(1);
     expect(await stored()).toEqual([[0, 0.5], [60_000, 2.5], [120_000, 3], [180_000, 4], [200_000, 4.5], [240_000, 5]]);
+    // A chunk of a past day may land after the archiver took that day: the ledger counts it.
+    expect((await ledger.writeCounts(day)).get(tenant)).toBe(1);
   });
 
   it('abandons a round whose lease another writer took meanwhile, leaving the window due', async () => {
@@ -109,6 +116,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
           await redis.set(hotKeys.lease(partition), 'another-writer'); // our lease expired and was taken
         },
       },
+      ledger: new LateWriteLedger(redis),
       partitions: () => [partition],
       owner: 'slow-writer',
       metrics,
@@ -129,6 +137,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     const broken = new Sealer({
       hot,
       warm: { getSealedChunk: warm.getSealedChunk.bind(warm), putChunks: async () => Promise.reject(new Error('table is gone')) },
+      ledger: new LateWriteLedger(redis),
       partitions: () => [partition],
       owner: 'spec',
       metrics,

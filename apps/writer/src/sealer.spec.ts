@@ -26,6 +26,7 @@ function sealerOver(hot: SealerDeps['hot'], warm: SealerDeps['warm'], owner: str
   return new Sealer({
     hot,
     warm,
+    ledger: { recordWrites: async () => undefined },
     partitions: () => [7],
     owner,
     metrics: new WriterMetrics(new Registry()),

@@ -1,4 +1,4 @@
-import { decodeChunk, EMPTY_COLUMNS, encodeChunk, mergeOverSealed, unsealedColumns, type DynamoWarmStore, type RedisHotStore, type SealedChunk, type SealInput, type SealOffsets, type WarmChunk, type WindowRef } from '@strata/storage';
+import { decodeChunk, EMPTY_COLUMNS, encodeChunk, mergeOverSealed, unsealedColumns, type DynamoWarmStore, type LateWriteLedger, type RedisHotStore, type SealedChunk, type SealInput, type SealOffsets, type WarmChunk, type WindowRef } from '@strata/storage';
 import type { Tracer } from '@opentelemetry/api';
 import { inSpan, type Logger } from '@strata/runtime';
 import type { WriterMetrics } from './writer-metrics';
@@ -6,6 +6,8 @@ import type { WriterMetrics } from './writer-metrics';
 export interface SealerDeps {
   readonly hot: Pick<RedisHotStore, 'dueWindows' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
   readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk'>;
+  /** Told of chunks written into days before today, which the archiver may have archived. */
+  readonly ledger: Pick<LateWriteLedger, 'recordWrites'>;
   /** Partitions whose windows this instance seals (its consumer assignment). */
   readonly partitions: () => readonly number[];
   /** Unique per process; names the lease holder. */
@@ -28,6 +30,8 @@ export class LeaseLostError extends Error {
     this.name = 'LeaseLostError';
   }
 }
+
+const DAY_MS = 86_400_000;
 
 /** Windows of one partition moved through Redis at once; each costs a few round trips. */
 const SEAL_CONCURRENCY = 32;
@@ -190,6 +194,11 @@ export class Sealer {
       throw new LeaseLostError(partition);
     }
     const now = this.deps.now();
+    // Before the seals finish: a crash in between leaves the windows due, and their next
+    // seal records them again, so no durable chunk of an old day goes unrecorded.
+    const today = Math.floor(now / DAY_MS);
+    const oldDays = chunks.map((c) => ({ tenant: c.tenant, day: Math.floor(c.start / DAY_MS) })).filter((d) => d.day < today);
+    if (oldDays.length > 0) await this.deps.ledger.recordWrites(oldDays);
     await mapConcurrently(prepared, SEAL_CONCURRENCY, async (p) => {
       if (p.chunk) {
         await hot.finishSeal(p.window, partition, p.chunk.chunk, now, p.seal);

@@ -33,7 +33,7 @@ e2e-prober, whose values key is `prober` (see strata.valuesKey).
 ingest: [kafka, redis]
 reader: [redis, aws]
 writer: [kafka, redis, aws]
-archiver: [aws]
+archiver: [redis, aws]
 e2e-prober: []
 {{- end }}
 

@@ -27,6 +27,7 @@ export { mergeOverSealed, unsealedColumns, withoutSuperseded, type MergeOptions,
 export { decodePointOffsets, encodePointOffsets, newestSealedOffset, NO_POINT_OFFSETS, sealedPointOffset, type SealOffsets } from './hot/seal-offsets';
 export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, type SeriesAdmission, type SeriesAdmissionRequest, type SeriesRegistryOptions } from './hot/series-registry';
 export { DEFAULT_WINDOW_MS, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot/hot-keys';
+export { LATE_LEDGER_KEEP_DAYS, LateWriteLedger, type LedgerDay } from './hot/late-write-ledger';
 export { DynamoWarmStore, warmPartitionKey, type SealedChunk, type WarmChunk, type WarmStoreOptions, type WarmWriteEvents } from './dynamodb/warm-store';
 export { HotChunkCorruptError, HotReadError, mergeHotWindow, RedisHotReader, type HotReaderOptions, type HotWindowParts } from './hot/hot-reader';
 export { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewerOver, mergeNewestFirst, type SortedColumns } from './hot/hot-reader-merge';

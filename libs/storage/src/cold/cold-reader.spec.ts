@@ -36,8 +36,9 @@ describe('ColdReader', () => {
     expect(parts?.points).toBe(1);
     expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'c', ['d1'])).toBeDefined();
     expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'zz', ['raw'])).toBeUndefined();
-    // day() looks for the year catalog first (there is none: a LIST finds the manifests, which answer).
-    expect(counts).toEqual({ catalog: 1, list: 1, manifest: 1, index: 1, range: 2 });
+    // day() looks for the year catalog first (there is none: a LIST finds the manifests, which
+    // answer). The range GET for b took its neighbours a and c along (read-ahead): c costs none.
+    expect(counts).toEqual({ catalog: 1, list: 1, manifest: 1, index: 1, range: 1 });
     clock = 1_000;
     await reader.manifest('acme', 682);
     expect(counts.manifest).toBe(2);
@@ -62,6 +63,45 @@ describe('ColdReader', () => {
     expect(Array.from(second!.parts.raw!)).toEqual(Array.from(first!.parts.raw!));
     expect(counts.range).toBe(ranges);
     expect(seen).toEqual(hits);
+  });
+
+  describe('read-ahead of neighbouring sections', () => {
+    const series = Array.from({ length: 12 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+    /** Every series read one by one in `order`: the range GETs made, and what each returned. */
+    const readAll = async (sectionReadAheadBytes: number, order: string[]) => {
+      const store = new MemoryObjectStore();
+      const day = archive(store, keys, series);
+      const ranges: number[] = [];
+      const reader = new ColdReader(store, { keys, sectionReadAheadBytes, events: { onRequest: (kind, bytes) => void (kind === 'range' && ranges.push(bytes)) } });
+      const got = new Map<string, number[]>();
+      for (const key of order) {
+        const parts = await reader.seriesParts('acme', BlockKind.Day, DAY, day, key, ['raw', 'm5', 'h1', 'd1']);
+        got.set(key, [...parts!.parts.raw!, -1, ...parts!.parts.m5!, -1, ...parts!.parts.h1!, -1, ...parts!.parts.d1!]);
+      }
+      return { ranges, got };
+    };
+
+    it('returns the same bytes with or without it, in far fewer GETs', async () => {
+      const order = [5, 0, 11, 6, 1, 10, 2, 9, 3, 8, 4, 7].map((i) => series[i]);
+      const plain = await readAll(0, order);
+      const ahead = await readAll(1_000, order);
+      expect(plain.ranges).toHaveLength(12);
+      expect(ahead.ranges.length).toBeLessThan(12);
+      expect([...ahead.got].sort()).toEqual([...plain.got].sort());
+    });
+
+    it('stays within its byte limit and never fetches a cached section again', async () => {
+      // Whole sections (every part) of these series differ by a byte or two at most: four fit, five do not.
+      const sizes = (await readAll(0, series)).ranges;
+      const limit = 4 * Math.max(...sizes);
+      expect(5 * Math.min(...sizes)).toBeGreaterThan(limit);
+      const { ranges } = await readAll(limit, [series[0], series[2], series[9], series[5]]);
+      // s00 takes s01..s03 along; s02 is then cached; s09 takes s10, s11 and, backwards, s08;
+      // s05 takes s06, s07 (s08 is cached) and, backwards, s04.
+      expect(ranges).toHaveLength(3);
+      for (const bytes of ranges) expect(bytes).toBeLessThanOrEqual(limit);
+      expect(ranges.reduce((a, b) => a + b, 0)).toBe(sizes.slice(0, 12).reduce((a, b) => a + b, 0));
+    });
   });
 
   it('answers from the year catalog when there is one: one GET for the year, cached for the TTL, month manifests untouched', async () => {

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../s3/object-store';
 import { StorageError } from '../errors';
-import { BlockKind, decodeBlockIndex, partsRange, splitParts, type BlockIndex, type PartName } from './block';
+import { BlockKind, decodeBlockIndex, PART_NAMES, partsRange, splitParts, type BlockIndex, type BlockIndexEntry, type PartName } from './block';
 import { ColdKeys, shardOf } from './keys';
 import { decodeCatalog, type Catalog } from './catalog';
 import { blockForShard, decodeManifest, type BlockSet, type Manifest } from './manifest';
@@ -38,6 +38,14 @@ export interface ColdReaderOptions {
    * reads it from here. 0 turns it off. @default 64 MiB
    */
   readonly sectionCacheBytes?: number;
+  /**
+   * A section read that misses the cache takes whole sections of the series next to it in
+   * the block (neighbours in key order: the other hosts of a metric) into the same range
+   * GET, up to this many bytes in all, and caches them. An object store charges by
+   * request and answers a few hundred KiB about as fast as a few, so the next read of a
+   * neighbour costs nothing. 0 (or no section cache) reads only what was asked. @default 256 KiB
+   */
+  readonly sectionReadAheadBytes?: number;
   /** Object-store requests in flight at once, over all reads. @default 64 */
   readonly concurrency?: number;
   readonly events?: ColdReaderEvents;
@@ -207,20 +215,66 @@ export class ColdReader {
     if (!entry) return undefined;
     const { start, end } = partsRange(entry, parts);
     if (end === start) return { points: entry.points, parts: splitParts(entry, parts, new Uint8Array(0)) };
-    const bytes = await this.section(key, start, end, signal);
+    const bytes = await this.section(key, index, entry, start, end, signal);
     return { points: entry.points, parts: splitParts(entry, parts, bytes) };
   }
 
-  private async section(key: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const id = `${key}@${start}-${end}`;
-    const cached = this.sections.get(id);
+  /** Bytes [start, end) of `entry`'s section: from the cache (its whole section, or these parts), else one range GET. */
+  private async section(key: string, index: BlockIndex, entry: BlockIndexEntry, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const whole = wholeSection(entry);
+    const cached = this.sections.get(`${key}@${whole.start}-${whole.end}`) ?? this.sections.get(`${key}@${start}-${end}`);
     this.options.events?.onCache?.('section', cached !== undefined);
-    if (cached) return cached;
-    const bytes = await this.gate.run(() => this.store.get(key, { start, end }, signal));
-    if (!bytes) throw new ColdBlockMissingError(key);
-    this.options.events?.onRequest?.('range', bytes.length);
-    this.sections.set(id, bytes);
-    return bytes;
+    if (cached) return cached.length === end - start ? cached : cached.subarray(start - whole.start, end - whole.start);
+    const readAhead = this.options.sectionCacheBytes === 0 ? 0 : (this.options.sectionReadAheadBytes ?? 256 * 1024);
+    if (readAhead < whole.end - whole.start) {
+      const bytes = await this.gate.run(() => this.store.get(key, { start, end }, signal));
+      if (!bytes) throw new ColdBlockMissingError(key);
+      this.options.events?.onRequest?.('range', bytes.length);
+      this.sections.set(`${key}@${start}-${end}`, bytes);
+      return bytes;
+    }
+    const run = this.neighbours(key, index, entry, readAhead);
+    const first = wholeSection(run[0]).start;
+    const bytes = await this.once(`s:${key}@${first}`, async () => {
+      const got = await this.gate.run(() => this.store.get(key, { start: first, end: wholeSection(run[run.length - 1]).end }, signal));
+      if (!got) throw new ColdBlockMissingError(key);
+      this.options.events?.onRequest?.('range', got.length);
+      for (const e of run) {
+        const w = wholeSection(e);
+        // Copies: a view would keep the whole response alive after its neighbours were evicted.
+        this.sections.set(`${key}@${w.start}-${w.end}`, got.slice(w.start - first, w.end - first));
+      }
+      return got;
+    });
+    return bytes.subarray(start - first, end - first);
+  }
+
+  /**
+   * `entry` and the uncached sections around it (following ones first), adjacent in the
+   * block and together at most `limit` bytes, in block order.
+   */
+  private neighbours(key: string, index: BlockIndex, entry: BlockIndexEntry, limit: number): BlockIndexEntry[] {
+    const at = positionOf(index, entry);
+    const uncached = (e: BlockIndexEntry) => {
+      const w = wholeSection(e);
+      return !this.sections.has(`${key}@${w.start}-${w.end}`);
+    };
+    let bytes = wholeSection(entry).end - wholeSection(entry).start;
+    let last = at;
+    while (last + 1 < index.entries.length && uncached(index.entries[last + 1])) {
+      const size = sectionBytes(index.entries[last + 1]);
+      if (bytes + size > limit) break;
+      bytes += size;
+      last++;
+    }
+    let first = at;
+    while (first > 0 && uncached(index.entries[first - 1])) {
+      const size = sectionBytes(index.entries[first - 1]);
+      if (bytes + size > limit) break;
+      bytes += size;
+      first--;
+    }
+    return index.entries.slice(first, last + 1);
   }
 
   private async index(key: string, indexOffset: number, indexLength: number): Promise<BlockIndex> {
@@ -244,4 +298,26 @@ export class ColdReader {
     this.pending.set(id, promise);
     return promise;
   }
+}
+
+/** The byte range of a series' whole section (every part) in its block. */
+function wholeSection(entry: BlockIndexEntry): { start: number; end: number } {
+  return partsRange(entry, PART_NAMES);
+}
+
+function sectionBytes(entry: BlockIndexEntry): number {
+  const { start, end } = wholeSection(entry);
+  return end - start;
+}
+
+/** The entry's position in block order (entries are laid out at increasing offsets). */
+function positionOf(index: BlockIndex, entry: BlockIndexEntry): number {
+  let lo = 0;
+  let hi = index.entries.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (index.entries[mid].offset < entry.offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

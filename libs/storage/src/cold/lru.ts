@@ -19,6 +19,11 @@ export class WeightedLru<K, V> {
     return entry.value;
   }
 
+  /** Whether `key` is held, without counting as a use. */
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   set(key: K, value: V): void {
     this.delete(key);
     const weight = this.weigh(value);

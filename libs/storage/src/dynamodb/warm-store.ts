@@ -156,9 +156,9 @@ export class DynamoWarmStore {
   }
 
   /**
-   * The entries of one day-index partition (paginated; eventually consistent: an entry
-   * written a moment ago may be missing, and the next archive run finds it). Each carries
-   * the token to delete it with.
+   * The entries of one day-index partition (paginated). Strongly consistent (twice the read
+   * units of a small Query): an entry written before the call is in the answer, which the
+   * archiver's clean marks rely on (LateWriteLedger). Each carries the token to delete it with.
    */
   async dayIndexEntries(day: number, shard: number): Promise<DayIndexEntry[]> {
     const a = DAY_INDEX.attributes;
@@ -172,6 +172,7 @@ export class DynamoWarmStore {
           ExpressionAttributeNames: { '#pk': WARM_TABLE_KEY.partitionKey },
           ExpressionAttributeValues: { ':pk': { S: dayIndexPartitionKey(day, shard) } },
           ExclusiveStartKey: exclusiveStartKey,
+          ConsistentRead: true,
         }),
       );
       for (const item of page.Items ?? []) {

@@ -34,6 +34,8 @@ export const hotKeys = {
   lease: (partition: number) => `p:{${partition}}:lease`,
   /** Set: series keys a tenant has written (for ListSeries). */
   seriesIndex: (tenant: string) => `t:{${tenant}}:series`,
+  /** Hash: chunk writes into an old UTC day and the archiver's clean marks, per tenant (LateWriteLedger). */
+  lateLedger: (day: number) => `d:{${day}}:late`,
 };
 
 /** The due-set member of a window: `<start>/<tenant>/<seriesKey>` (tenants have no `/`). */

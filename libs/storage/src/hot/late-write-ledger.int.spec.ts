@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { createRedis } from '../redis/redis-client';
+import { hotKeys } from './hot-keys';
+import { LATE_LEDGER_KEEP_DAYS, LateWriteLedger } from './late-write-ledger';
+
+const DAY_MS = 86_400_000;
+
+describe('LateWriteLedger against real Redis', () => {
+  const redis = createRedis({ url: process.env['STRATA_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
+  const ledger = new LateWriteLedger(redis);
+  // Days within the ledger's keep (older ones expire at once); tenants keep specs apart.
+  const base = Math.floor(Date.now() / DAY_MS) - 300 - Math.floor(Math.random() * 100);
+  const days = [base, base + 1, base + 2];
+  const tenant = `t${randomUUID().slice(0, 8)}`;
+  const other = `u${randomUUID().slice(0, 8)}`;
+
+  afterAll(async () => {
+    for (const d of days) await redis.hdel(hotKeys.lateLedger(d), `w:${tenant}`, `c:${tenant}`, `w:${other}`, `c:${other}`);
+    redis.disconnect();
+  });
+
+  it('calls a day clean only after the archiver marked it, and not once a write lands after', async () => {
+    expect(await ledger.cleanDays(tenant, days)).toEqual(new Set());
+    // Archiver: count read (nothing written), chunks moved, mark set.
+    const seen = (await ledger.writeCounts(days[0])).get(tenant) ?? 0;
+    expect(await ledger.markClean(tenant, days[0], seen)).toBe(true);
+    expect(await ledger.cleanDays(tenant, days)).toEqual(new Set([days[0]]));
+    // A late chunk of that day: not clean until the archiver has moved it too.
+    await ledger.recordWrites([{ tenant, day: days[0] }]);
+    expect(await ledger.cleanDays(tenant, days)).toEqual(new Set());
+    const now = (await ledger.writeCounts(days[0])).get(tenant)!;
+    expect(now).toBe(1);
+    expect(await ledger.markClean(tenant, days[0], now)).toBe(true);
+    expect(await ledger.cleanDays(tenant, days)).toEqual(new Set([days[0]]));
+  });
+
+  it('refuses a mark when a write was recorded after the archiver read the count', async () => {
+    await ledger.recordWrites([{ tenant, day: days[1] }]);
+    const seen = (await ledger.writeCounts(days[1])).get(tenant)!;
+    await ledger.recordWrites([{ tenant, day: days[1] }]); // a chunk the archiver's look may have missed
+    expect(await ledger.markClean(tenant, days[1], seen)).toBe(false);
+    expect((await ledger.cleanDays(tenant, days)).has(days[1])).toBe(false);
+  });
+
+  it('keeps tenants apart and counts a tenant-day once per call', async () => {
+    await ledger.recordWrites([
+      { tenant: other, day: days[2] },
+      { tenant: other, day: days[2] },
+      { tenant, day: days[2] },
+    ]);
+    const counts = await ledger.writeCounts(days[2]);
+    expect(counts.get(other)).toBe(1);
+    expect(counts.get(tenant)).toBe(1);
+    expect(await ledger.markClean(other, days[2], 1)).toBe(true);
+    expect((await ledger.cleanDays(other, [days[2]])).has(days[2])).toBe(true);
+    expect((await ledger.cleanDays(tenant, [days[2]])).has(days[2])).toBe(false);
+  });
+
+  it('expires a day long after the retention', async () => {
+    const expiry = await redis.pexpiretime(hotKeys.lateLedger(days[2]));
+    expect(expiry).toBe((days[2] + 1 + LATE_LEDGER_KEEP_DAYS) * DAY_MS);
+  });
+
+  it('records nothing for no days', async () => {
+    await expect(ledger.recordWrites([])).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,100 @@
+import type { Cluster, Redis } from 'ioredis';
+import { hotKeys } from './hot-keys';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How long a day's ledger stays in Redis after the day, well past the 460-day retention.
+ * Losing it early costs speed, never correctness: a day without a clean mark is read from
+ * DynamoDB as before.
+ */
+export const LATE_LEDGER_KEEP_DAYS = 800;
+
+/** One tenant-day that chunks were written into. */
+export interface LedgerDay {
+  readonly tenant: string;
+  /** UTC day number (ms / 86,400,000). */
+  readonly day: number;
+}
+
+// KEYS[1] the day's ledger; ARGV tenant, the write count the archiver read before it looked
+// for chunks, expiry (ms). Marks the tenant-day clean only if no chunk write was recorded since.
+const MARK_CLEAN = `
+local writes = tonumber(redis.call('HGET', KEYS[1], 'w:' .. ARGV[1]) or '0')
+if writes ~= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'c:' .. ARGV[1], ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1
+`;
+
+/**
+ * Which archived days still have chunks in DynamoDB, kept in Redis so that a read of old
+ * days can skip its DynamoDB Query (docs/cold-format.md, "Late chunks of archived days").
+ *
+ * Per UTC day one hash `d:{<day>}:late`: field `w:<tenant>` counts the writer's seal rounds
+ * that wrote chunks of the tenant into that day (recorded after the chunks are durable),
+ * field `c:<tenant>` is the count the archiver read before it found and moved every chunk
+ * of the tenant-day, set only if the count had not moved meanwhile. A tenant-day is clean
+ * (no chunk left in DynamoDB) while both are equal.
+ *
+ * What it relies on: the writer records before it finishes the seal (a crash in between
+ * leaves the window due, and the next seal records again); the archiver reads the count
+ * before its (strongly consistent) look at the day index. A chunk written after that look
+ * moves the count, so the mark is either refused or outdated a moment later. Redis losing
+ * the hash loses the marks with the counts: days read from DynamoDB again.
+ */
+export class LateWriteLedger {
+  constructor(private readonly redis: Redis | Cluster) {}
+
+  /** Writer: chunks of these tenant-days are durable in DynamoDB. Duplicates count once. */
+  async recordWrites(days: Iterable<LedgerDay>): Promise<void> {
+    const seen = new Set<string>();
+    const pipeline = this.redis.pipeline();
+    for (const { tenant, day } of days) {
+      const id = `${day}/${tenant}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const key = hotKeys.lateLedger(day);
+      pipeline.hincrby(key, `w:${tenant}`, 1);
+      pipeline.pexpireat(key, expiryMs(day));
+    }
+    if (seen.size === 0) return;
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+  }
+
+  /** Archiver: every tenant's write count of `day`, read before it looks for the day's chunks. */
+  async writeCounts(day: number): Promise<Map<string, number>> {
+    const fields = await this.redis.hgetall(hotKeys.lateLedger(day));
+    const counts = new Map<string, number>();
+    for (const [field, value] of Object.entries(fields)) if (field.startsWith('w:')) counts.set(field.slice(2), Number(value));
+    return counts;
+  }
+
+  /**
+   * Archiver: no chunk of the tenant-day is left in DynamoDB as far as a look that began
+   * when the count was `seenWrites` could tell. Returns whether the mark was set (false: a
+   * chunk was written meanwhile; the next run archives it and tries again).
+   */
+  async markClean(tenant: string, day: number, seenWrites: number): Promise<boolean> {
+    const set = await this.redis.eval(MARK_CLEAN, 1, hotKeys.lateLedger(day), tenant, String(seenWrites), String(expiryMs(day)));
+    return set === 1;
+  }
+
+  /** Reader: those of `days` whose chunks have all left DynamoDB (the clean ones). */
+  async cleanDays(tenant: string, days: readonly number[]): Promise<Set<number>> {
+    const pipeline = this.redis.pipeline();
+    for (const day of days) pipeline.hmget(hotKeys.lateLedger(day), `w:${tenant}`, `c:${tenant}`);
+    const replies = (await pipeline.exec()) ?? [];
+    const clean = new Set<number>();
+    replies.forEach(([error, reply], i) => {
+      if (error) throw error;
+      const [writes, mark] = reply as [string | null, string | null];
+      if (mark !== null && Number(mark) === Number(writes ?? 0)) clean.add(days[i]);
+    });
+    return clean;
+  }
+}
+
+function expiryMs(day: number): number {
+  return (day + 1 + LATE_LEDGER_KEEP_DAYS) * DAY_MS;
+}
