@@ -14,7 +14,7 @@ import { startStack } from '@strata/stack';
 import { createColdS3, createDynamoDb, createRedis, DAY_MS, dropBucket, dropWarmTable, ensureWarmTable, hotKeys, seriesId } from '@strata/storage';
 import { createKafka, ensureTopic } from '@strata/stream';
 import { scrapeMetric, waitFor } from './probes';
-import { median, percentile, prng } from './stats';
+import { histogramQuantile, median, parseHistograms, percentile, prng } from './stats';
 
 const workspace = resolve(__dirname, '../../..');
 const MINUTE = 60_000;
@@ -28,8 +28,18 @@ const WARM_SPAN_DAYS = 2;
 const SMALL_QUERIES = Number(process.env['BENCH_READ_SMALL_QUERIES'] ?? 200);
 const LONG_QUERIES = Number(process.env['BENCH_READ_LONG_QUERIES'] ?? 50);
 const SHAPE_SECONDS = Number(process.env['BENCH_READ_SHAPE_SECONDS'] ?? 45);
+/** Which shapes to run, 1-based and comma-separated ("1,4"); all by default. */
+const ONLY_SHAPES = (process.env['BENCH_READ_SHAPES'] ?? '').split(',').filter(Boolean).map(Number);
 const POINTS_PER_REQUEST = 20_000;
 const API_KEY = 'bench-read-key-0001';
+/**
+ * Queries run before each shape is measured, against another tenant's data (its own
+ * objects, so none of the measured shape's sections is cached by them): they warm the
+ * fresh reader process (JIT, connections), not its caches.
+ */
+const WARMUP_QUERIES = Number(process.env['BENCH_READ_WARMUP'] ?? 20);
+const WARMUP_KEY = 'bench-read-warmup-0001';
+const WARMUP_SERIES = 10;
 const REDIS_DB = 3;
 
 interface ShapeResult {
@@ -40,12 +50,16 @@ interface ShapeResult {
   readonly points: number[];
   readonly firstS3: Record<string, number>;
   readonly restS3: Record<string, number>;
+  /** The reader's own view (its histograms, warm-up and first query included): "what p50 / p99". */
+  readonly readerSide: string[];
+  readonly warmup: number[];
 }
 
 async function main(): Promise<void> {
   const began = Date.now();
   const runId = randomUUID().slice(0, 8);
   const tenant = `readbench${runId}`;
+  const warmTenant = `readbench${runId}w`;
   const topic = `strata.readbench.${runId}`;
   const table = `strata_readbench_${runId}`;
   const bucket = `strata-readbench-${runId}`;
@@ -67,7 +81,7 @@ async function main(): Promise<void> {
     STRATA_DYNAMODB_TABLE: table,
     STRATA_S3_BUCKET: bucket,
     STRATA_REDIS_URL: redisUrl,
-    STRATA_API_KEYS: `${API_KEY}:${tenant}`,
+    STRATA_API_KEYS: `${API_KEY}:${tenant},${WARMUP_KEY}:${warmTenant}`,
     STRATA_TENANT_POINTS_PER_SECOND: '100000000',
     STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS),
     STRATA_LOG_LEVEL: 'warn',
@@ -78,6 +92,8 @@ async function main(): Promise<void> {
   const ops = (name: string) => `http://127.0.0.1:${only(name)[0].opsPort}`;
   const metadata = new Metadata();
   metadata.set('x-api-key', API_KEY);
+  const warmMetadata = new Metadata();
+  warmMetadata.set('x-api-key', WARMUP_KEY);
   let archiver: ChildProcess | undefined;
   process.once('exit', () => archiver?.kill('SIGKILL'));
 
@@ -88,15 +104,17 @@ async function main(): Promise<void> {
   const long = { name: 'readbench.long', labels: [{ name: 'host', value: 'a' }] };
   const hosts = Array.from({ length: HOSTS }, (_, i) => ({ name: 'readbench.cpu', labels: [{ name: 'host', value: `h${String(i).padStart(3, '0')}` }] }));
   const seriesKeys = [long, ...hosts].map((s) => seriesKey(s.name, s.labels));
+  const warmSeries = Array.from({ length: WARMUP_SERIES }, (_, i) => ({ name: 'readbench.warmup', labels: [{ name: 'host', value: `w${i}` }] }));
 
   const processes: ServiceProcesses[] = [];
   const cleanup = async () => {
     for (const p of processes.reverse()) await p.stop(15_000).catch(() => undefined);
     // Only this run's keys: every key of its series (one hash tag each), its tenant's series
     // set, and the sealing queues of its topic's partitions in its own Redis database.
-    const doomed: string[] = [hotKeys.seriesIndex(tenant), ...Array.from({ length: 8 }, (_, p) => [hotKeys.due(p), hotKeys.lease(p)]).flat()];
-    for (const key of seriesKeys) {
-      const sid = seriesId(tenant, key);
+    const doomed: string[] = [hotKeys.seriesIndex(tenant), hotKeys.seriesIndex(warmTenant), ...Array.from({ length: 8 }, (_, p) => [hotKeys.due(p), hotKeys.lease(p)]).flat()];
+    const owned = [...seriesKeys.map((key) => [tenant, key]), ...warmSeries.map((s) => [warmTenant, seriesKey(s.name, s.labels)])];
+    for (const [owner, key] of owned) {
+      const sid = seriesId(owner, key);
       let cursor = '0';
       do {
         const [next, found] = await redis.scan(cursor, 'MATCH', `*{${sid}}*`, 'COUNT', 1000);
@@ -123,9 +141,9 @@ async function main(): Promise<void> {
     processes.push(ingest, loadWriter);
     await Promise.all([ingest.start(60_000), loadWriter.start(60_000)]);
     const client = new IngestServiceClient(address('ingest'), credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-    const write = (request: WriteRequest) =>
+    const write = ({ request, as }: { request: WriteRequest; as: Metadata }) =>
       new Promise<number>((ok, fail) =>
-        client.write(request, metadata, (error, response) => {
+        client.write(request, as, (error, response) => {
           if (error) return fail(error);
           if (response!.rejections.length > 0) return fail(new Error(`refused: ${JSON.stringify(response!.rejections.slice(0, 3))}`));
           ok(Number(response!.accepted));
@@ -140,19 +158,22 @@ async function main(): Promise<void> {
       }
       return { points, value };
     };
-    const requests: WriteRequest[] = [];
+    const requests: Array<{ request: WriteRequest; as: Metadata }> = [];
     let value = 50;
     const longEnd = Math.floor((now - MINUTE) / MINUTE) * MINUTE;
     for (let t = longStart; t < longEnd; t += POINTS_PER_REQUEST * MINUTE) {
       const chunk = walk(t, Math.min(longEnd, t + POINTS_PER_REQUEST * MINUTE), value);
       value = chunk.value;
-      requests.push({ series: [{ ...long, points: chunk.points }] });
+      requests.push({ request: { series: [{ ...long, points: chunk.points }] }, as: metadata });
     }
     const perHost = Math.floor(POINTS_PER_REQUEST / 4 / 1440) * 1440; // whole days, a few hosts a request
     for (let i = 0; i < hosts.length; i += 4) {
       for (let d = hostDays.first * DAY_MS; d < hostDays.end * DAY_MS; d += perHost * MINUTE) {
-        requests.push({ series: hosts.slice(i, i + 4).map((h) => ({ ...h, points: walk(d, Math.min(hostDays.end * DAY_MS, d + perHost * MINUTE), 20 + (i % 60)).points })) });
+        requests.push({ request: { series: hosts.slice(i, i + 4).map((h) => ({ ...h, points: walk(d, Math.min(hostDays.end * DAY_MS, d + perHost * MINUTE), 20 + (i % 60)).points })) }, as: metadata });
       }
+    }
+    for (const w of warmSeries) {
+      requests.push({ request: { series: [{ ...w, points: walk(hostDays.first * DAY_MS, hostDays.end * DAY_MS, 30).points }] }, as: warmMetadata });
     }
     const writeBegan = Date.now();
     let written = 0;
@@ -208,7 +229,7 @@ async function main(): Promise<void> {
       });
     });
     archiver = undefined;
-    const { keys } = await s3.store.list('v1/');
+    const { keys } = await s3.store.list(`v1/${tenant}/`);
     const bytesByKind = new Map<string, number>();
     for (const key of keys) {
       const kind = key.split('/')[2];
@@ -262,7 +283,8 @@ async function main(): Promise<void> {
       },
     ];
     const results: ShapeResult[] = [];
-    for (const shape of shapes) {
+    for (const [index, shape] of shapes.entries()) {
+      if (ONLY_SHAPES.length > 0 && !ONLY_SHAPES.includes(index + 1)) continue;
       const readerProcess = new ServiceProcesses({ workspace, services: only('reader'), env: serviceEnv, logDir });
       processes.push(readerProcess);
       await readerProcess.start(60_000);
@@ -276,6 +298,14 @@ async function main(): Promise<void> {
       const diff = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (a[k] ?? 0)]).filter(([, n]) => n !== 0));
       const latencies: number[] = [];
       const points: number[] = [];
+      const warmup: number[] = [];
+      const warmRandom = prng(index + 1);
+      for (let i = 0; i < WARMUP_QUERIES; i++) {
+        const from = hostDays.first * DAY_MS + Math.floor(warmRandom() * (HOST_DAYS - 1) * DAY_MS);
+        const sent = process.hrtime.bigint();
+        await readAll(reader, { series: [warmSeries[i % WARMUP_SERIES]], fromMs: from, toMs: from + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG }, warmMetadata);
+        warmup.push(Number(process.hrtime.bigint() - sent) / 1e6);
+      }
       const deadline = Date.now() + SHAPE_SECONDS * 1_000;
       const start = await s3Requests();
       let afterFirst = start;
@@ -287,10 +317,11 @@ async function main(): Promise<void> {
         if (i === 0) afterFirst = await s3Requests();
       }
       const end = await s3Requests();
+      const page = await (await fetch(`${ops('reader')}/metrics`)).text();
       reader.close();
       await readerProcess.stop(15_000);
       processes.splice(processes.indexOf(readerProcess), 1);
-      results.push({ name: shape.name, target: shape.target, queries: latencies.length, latencies, points, firstS3: diff(start, afterFirst), restS3: diff(afterFirst, end) });
+      results.push({ name: shape.name, target: shape.target, queries: latencies.length, latencies, points, firstS3: diff(start, afterFirst), restS3: diff(afterFirst, end), readerSide: readerQuantiles(page), warmup });
     }
 
     const fmt = (counts: Record<string, number>, per = 1) => {
@@ -298,17 +329,40 @@ async function main(): Promise<void> {
       const parts = Object.entries(counts).map(([k, n]) => `${k} ${(n / per).toFixed(per === 1 ? 0 : 1)}`);
       return `${total.toFixed(per === 1 ? 0 : 1)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
     };
-    console.log(`\nread path results (${tenant}; reader restarted per shape; latency from Read sent to the stream's end, sequential queries)`);
+    console.log(
+      `\nread path results (${tenant}; reader restarted per shape, then ${WARMUP_QUERIES} warm-up reads of another tenant's data; ` +
+        "latency from Read sent to the stream's end, sequential queries)",
+    );
     for (const r of results) {
+      if (r.warmup.length > 0) {
+        console.log(`  ${r.name.padEnd(32)} warm-up (other tenant): first ${r.warmup[0].toFixed(1)} ms, then p50 ${median(r.warmup.slice(1)).toFixed(1)} ms, max ${Math.max(...r.warmup.slice(1)).toFixed(1)} ms`);
+      }
       console.log(`  ${r.name.padEnd(32)} ${r.queries} queries   p50 ${median(r.latencies).toFixed(1)} ms   p99 ${percentile(r.latencies, 99).toFixed(1)} ms   points ${median(r.points)} (median)${r.target ? `   [target ${r.target}]` : ''}`);
       const later = r.latencies.slice(1);
-      console.log(`  ${''.padEnd(32)} first query (cold caches, fresh process) ${r.latencies[0].toFixed(1)} ms; the ${later.length} after it: p50 ${median(later).toFixed(1)} ms, p99 ${percentile(later, 99).toFixed(1)} ms, max ${Math.max(...later).toFixed(1)} ms`);
+      console.log(`  ${''.padEnd(32)} first query (cold caches, warmed process) ${r.latencies[0].toFixed(1)} ms; the ${later.length} after it: p50 ${median(later).toFixed(1)} ms, p99 ${percentile(later, 99).toFixed(1)} ms, max ${Math.max(...later).toFixed(1)} ms`);
+      const slowest = r.latencies.map((ms, i) => [i, ms] as const).sort((a, b) => b[1] - a[1]).slice(0, 5);
+      console.log(`  ${''.padEnd(32)} slowest: ${slowest.map(([i, ms]) => `#${i + 1} ${ms.toFixed(1)} ms`).join(', ')}`);
       console.log(`  ${''.padEnd(32)} S3 requests: first query (cold caches) ${fmt(r.firstS3)}; then per query ${fmt(r.restS3, Math.max(1, r.queries - 1))}`);
+      console.log(`  ${''.padEnd(32)} reader's histograms (warm-up included): ${r.readerSide.join('; ')}`);
     }
     console.log(`  total bench time ${((Date.now() - began) / 1_000).toFixed(0)} s`);
   } finally {
     await cleanup();
   }
+}
+
+/** p50 / p99 of the reader's Read latency and of each tier's fetch, as histogram_quantile would estimate them. */
+function readerQuantiles(page: string): string[] {
+  const ms = (q: number, b: Parameters<typeof histogramQuantile>[1]) => (histogramQuantile(q, b) * 1_000).toFixed(1);
+  const out: string[] = [];
+  const label = (labels: string, name: string) => labels.split(',').find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
+  for (const [labels, buckets] of parseHistograms(page, 'strata_reader_request_duration_seconds')) {
+    if (label(labels, 'rpc') === 'Read') out.push(`Read p50 ${ms(0.5, buckets)} / p99 ${ms(0.99, buckets)} ms`);
+  }
+  for (const [labels, buckets] of parseHistograms(page, 'strata_reader_tier_fetch_duration_seconds')) {
+    if (label(labels, 'result') === 'ok') out.push(`${label(labels, 'tier')} fetch p50 ${ms(0.5, buckets)} / p99 ${ms(0.99, buckets)} ms`);
+  }
+  return out;
 }
 
 function readAll(client: QueryServiceClient, request: ReadRequest, metadata: Metadata): Promise<number> {
