@@ -30,7 +30,7 @@ async function main() {
   out(`One series of 1-minute points, ${DAYS} days back from today; days older than ${WARM_SPAN_DAYS} days archived (${points.length} points), every month compacted (the month to date too), a catalog and a 1 d rollup per year.`);
   out(`Read [today - ${DAYS} d, today) through the reader's planner and fetcher; S3 GETs by kind, first read (cold caches) / repeated read (manifests and indexes cached).`);
   out();
-  out('step     answer points | catalog/list/manifest  index  range | bytes read          | ms');
+  out('step     answer points | catalog/list/manifest  index  range  block | bytes read          | ms');
   for (const [label, step, aggregation] of [
     ['1 d', DAY_MS, Aggregation.MAX],
     ['1 h', 3_600_000, Aggregation.AVG],
@@ -38,7 +38,7 @@ async function main() {
     ['7 d', 7 * DAY_MS, Aggregation.SUM],
     ['raw', 0, Aggregation.AVG],
   ] as const) {
-    const counts = { manifest: 0, index: 0, range: 0, bytes: 0 };
+    const counts = { manifest: 0, index: 0, range: 0, block: 0, bytes: 0 };
     const events: ColdReaderEvents = {
       onRequest: (kind, bytes) => {
         counts[kind === 'catalog' || kind === 'list' ? 'manifest' : kind]++;
@@ -56,13 +56,13 @@ async function main() {
       answered = 0;
       for await (const message of harness.reads.read('acme', request)) answered += message.series.reduce((n, s) => n + s.points.length, 0);
       const ms = Number(process.hrtime.bigint() - began) / 1e6;
-      runs.push(`${counts.manifest - before.manifest}/${counts.index - before.index}/${counts.range - before.range}|${counts.bytes - before.bytes}|${ms.toFixed(0)}`);
+      runs.push(`${counts.manifest - before.manifest}/${counts.index - before.index}/${counts.range - before.range}/${counts.block - before.block}|${counts.bytes - before.bytes}|${ms.toFixed(0)}`);
     }
     const [first, second] = runs.map((r) => r.split('|'));
-    const [m1, i1, r1] = first[0].split('/');
-    const [m2, i2, r2] = second[0].split('/');
+    const [m1, i1, r1, b1] = first[0].split('/');
+    const [m2, i2, r2, b2] = second[0].split('/');
     out(
-      `${label.padEnd(8)} ${String(answered).padStart(13)} | ${`${m1} / ${m2}`.padStart(21)} ${`${i1} / ${i2}`.padStart(7)} ${`${r1} / ${r2}`.padStart(10)} | ${`${first[1]} / ${second[1]}`.padStart(19)} | ${first[2]} / ${second[2]}`,
+      `${label.padEnd(8)} ${String(answered).padStart(13)} | ${`${m1} / ${m2}`.padStart(21)} ${`${i1} / ${i2}`.padStart(7)} ${`${r1} / ${r2}`.padStart(10)} ${`${b1} / ${b2}`.padStart(6)} | ${`${first[1]} / ${second[1]}`.padStart(19)} | ${first[2]} / ${second[2]}`,
     );
   }
 }

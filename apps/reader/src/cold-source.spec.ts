@@ -55,15 +55,15 @@ describe('the cold tier in the read path (in-memory S3)', () => {
     const resolution = [DAY_MS, HOUR, 300_000].find((r) => step % r === 0)!;
     expect(points).toEqual(pairs(foldRollupStats(rollupStats(columns(POINTS), resolution), step, fn)));
     if (resolution === step) expect(points).toEqual(pairs(rollup(columns(POINTS), step, fn)));
-    // No raw part was read: the (absent) year catalog, one manifest, and per day one index and one range GET.
-    expect(cold.store.count('get')).toBe(2 + 3 * 2);
+    // The (absent) year catalog, one manifest, and per day one GET of its small block, whole.
+    expect(cold.store.count('get')).toBe(2 + 3);
   });
 
   it('reads a month rollup block instead of the days when compaction built one', async () => {
     const { cold, harness } = setup({ compact: true });
     const { points } = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: DAY_MS, aggregation: Aggregation.COUNT });
     expect(points).toEqual(pairs(rollup(columns(POINTS), DAY_MS, 'count')));
-    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'manifest', 'month', 'month']);
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'manifest', 'month']);
   });
 
   it('reads the year catalog and its year rollup block instead of months and days when they exist', async () => {
@@ -73,12 +73,12 @@ describe('the cold tier in the read path (in-memory S3)', () => {
       const { points } = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: DAY_MS, aggregation: AGG[fn] });
       expect(points).toEqual(pairs(rollup(columns(POINTS), DAY_MS, fn)));
     }
-    // Cold: the catalog, the year block's index and one range; then all of it cached.
-    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'year', 'year']);
+    // Cold: the catalog and the (small) year block, whole; then all of it cached.
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2])).toEqual(['catalog', 'year']);
     // The 1 h rows still come from the month block the catalog names.
     const hourly = await readAll(harness, { fromMs: at(D), toMs: at(D + 3), stepMs: HOUR, aggregation: AGG.max });
     expect(hourly.points).toEqual(pairs(rollup(columns(POINTS), HOUR, 'max')));
-    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2]).slice(3)).toEqual(['month', 'month']);
+    expect(cold.store.requests.filter((r) => r.op === 'get').map((r) => r.key.split('/')[2]).slice(2)).toEqual(['month']);
   });
 
   it('reads partial buckets at the range edges raw, the whole ones from rows', async () => {
@@ -87,8 +87,8 @@ describe('the cold tier in the read path (in-memory S3)', () => {
     const to = at(D + 2, 5);
     const { points } = await readAll(harness, { fromMs: from, toMs: to, stepMs: DAY_MS, aggregation: Aggregation.SUM });
     expect(points).toEqual(pairs(rollup(columns(POINTS.filter(([t]) => t >= from && t < to)), DAY_MS, 'sum')));
-    // D and D+2 raw (and D+1 from its 1 d row): three index and three range GETs.
-    expect(cold.store.count('get')).toBe(2 + 3 * 2);
+    // D and D+2 raw (and D+1 from its 1 d row): three small day blocks, one GET each.
+    expect(cold.store.count('get')).toBe(2 + 3);
   });
 
   it('falls back to raw points for buckets where DynamoDB holds late points, newer values winning', async () => {

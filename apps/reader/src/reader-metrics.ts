@@ -37,7 +37,7 @@ export class ReaderMetrics {
     });
     this.coldRequests = new Counter({
       name: 'strata_reader_cold_requests_total',
-      help: 'S3 requests of the cold tier by kind (catalog, list, manifest, index, range)',
+      help: 'S3 requests of the cold tier by kind (catalog, list, manifest, index, range, block: a small block read whole)',
       labelNames: ['kind'],
       registers,
     });

@@ -28,7 +28,8 @@ describe('ColdReader', () => {
     const day = archive(store, keys, ['a', 'b', 'c']);
     let clock = 0;
     const counts: Record<string, number> = {};
-    const reader = new ColdReader(store, { keys, manifestTtlMs: 1_000, now: () => clock, events: { onRequest: (kind) => (counts[kind] = (counts[kind] ?? 0) + 1) } });
+    // No read-ahead: index and section GETs as for a block too large to read whole.
+    const reader = new ColdReader(store, { keys, manifestTtlMs: 1_000, sectionReadAheadBytes: 0, now: () => clock, events: { onRequest: (kind) => (counts[kind] = (counts[kind] ?? 0) + 1) } });
     const [m1, m2] = await Promise.all([reader.manifest('acme', 682), reader.manifest('acme', 682)]);
     expect(m1).toEqual(m2);
     expect((await reader.day('acme', DAY))?.blocks).toHaveLength(1);
@@ -36,19 +37,19 @@ describe('ColdReader', () => {
     expect(parts?.points).toBe(1);
     expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'c', ['d1'])).toBeDefined();
     expect(await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'zz', ['raw'])).toBeUndefined();
-    // day() looks for the year catalog first (there is none: a LIST finds the manifests, which
-    // answer). The range GET for b took its neighbours a and c along (read-ahead): c costs none.
-    expect(counts).toEqual({ catalog: 1, list: 1, manifest: 1, index: 1, range: 1 });
+    // day() looks for the year catalog first (there is none: a LIST finds the manifests, which answer).
+    expect(counts).toEqual({ catalog: 1, list: 1, manifest: 1, index: 1, range: 2 });
     clock = 1_000;
     await reader.manifest('acme', 682);
     expect(counts.manifest).toBe(2);
     expect(await reader.manifest('acme', 683)).toBeUndefined();
   });
 
-  it.each<[string, number | undefined, number, boolean[]]>([
-    ['kept by default: a second read of a section costs no request', undefined, 1, [false, true]],
-    ['off (0 bytes): every read is a range GET', 0, 2, [false, false]],
-  ])('section cache %s', async (_, sectionCacheBytes, ranges, hits) => {
+  it.each<[string, number | undefined, Record<string, number>, boolean[]]>([
+    // The block's one GET (an index miss) brought every section, so both section lookups hit.
+    ['kept by default: the small block is read whole once, a second read costs no request', undefined, { block: 1 }, [true, true]],
+    ['off (0 bytes): every read is a range GET', 0, { index: 1, range: 2 }, [false, false]],
+  ])('section cache %s', async (_, sectionCacheBytes, requests, hits) => {
     const store = new MemoryObjectStore();
     const day = archive(store, keys, ['a', 'b']);
     const counts: Record<string, number> = {};
@@ -61,8 +62,38 @@ describe('ColdReader', () => {
     const first = await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'b', ['raw']);
     const second = await reader.seriesParts('acme', BlockKind.Day, DAY, day, 'b', ['raw']);
     expect(Array.from(second!.parts.raw!)).toEqual(Array.from(first!.parts.raw!));
-    expect(counts.range).toBe(ranges);
+    expect(counts).toEqual(requests);
     expect(seen).toEqual(hits);
+  });
+
+  it('reads a block no larger than the read-ahead whole, in one GET, and a larger one by index and range', async () => {
+    const series = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    const store = new MemoryObjectStore();
+    const day = archive(store, keys, series);
+    const size = day.blocks[0].size;
+    for (const [readAhead, want] of [
+      [size, { block: 1 }],
+      [size - 1, { index: 1, range: 1 }],
+    ] as const) {
+      const counts: Record<string, number> = {};
+      const reader = new ColdReader(store, { keys, sectionReadAheadBytes: readAhead, events: { onRequest: (kind) => (counts[kind] = (counts[kind] ?? 0) + 1) } });
+      const plain = new ColdReader(store, { keys, sectionCacheBytes: 0 });
+      for (const key of [series[0], series[39], series[20]]) {
+        const got = await reader.seriesParts('acme', BlockKind.Day, DAY, day, key, ['raw', 'd1']);
+        const expected = await plain.seriesParts('acme', BlockKind.Day, DAY, day, key, ['raw', 'd1']);
+        expect([Array.from(got!.parts.raw!), Array.from(got!.parts.d1!)]).toEqual([Array.from(expected!.parts.raw!), Array.from(expected!.parts.d1!)]);
+      }
+      // Whole: every series came with the block. By index and range: the read-ahead (one
+      // byte short of the block) took in the first series' neighbours, the rest of them.
+      expect({ readAhead, counts }).toEqual({ readAhead, counts: want });
+    }
+  });
+
+  it('refuses a whole block whose size differs from what its manifest says', async () => {
+    const store = new MemoryObjectStore();
+    const day = archive(store, keys, ['a']);
+    const wrong = { ...day, blocks: [{ ...day.blocks[0], size: day.blocks[0].size + 1 }] };
+    await expect(new ColdReader(store, { keys }).seriesParts('acme', BlockKind.Day, DAY, wrong, 'a', ['raw'])).rejects.toThrow(/bytes, its manifest says/);
   });
 
   describe('read-ahead of neighbouring sections', () => {
