@@ -10,6 +10,7 @@ import { exclusiveRange, type ReadPlan, type TierName, type TierRange } from './
 import type { ReaderMetrics } from './reader-metrics';
 import type { SeriesRef } from './read-request';
 import type { TierSource, TierWindow } from './tier-sources';
+import { withTimeout } from './with-timeout';
 
 /** A colder tier's failure for one series: the answer lacks what only that tier held. */
 export interface TierFailure {
@@ -283,12 +284,4 @@ function clip(columns: SortedColumns, plan: ReadPlan): SortedColumns {
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

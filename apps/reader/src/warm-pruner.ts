@@ -3,6 +3,7 @@ import type { Logger } from '@strata/runtime';
 import type { ColdTierSource } from './cold-source';
 import type { ReadPlan } from './planner';
 import type { ReaderMetrics } from './reader-metrics';
+import { withTimeout } from './with-timeout';
 
 export interface WarmPrunerDeps {
   readonly ledger: Pick<LateWriteLedger, 'cleanDays'>;
@@ -40,14 +41,12 @@ export class WarmPruner {
     const lastDay = dayNumber(warm.toStart);
     if (firstDay < dayNumber(cold.fromStart) || lastDay > dayNumber(cold.toStart)) return plan;
     const days = Array.from({ length: lastDay - firstDay + 1 }, (_, i) => firstDay + i);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const [archived, clean] = await Promise.race([
+      const [archived, clean] = await withTimeout(
         Promise.all([this.deps.cold.archivedDays(tenant, firstDay, lastDay), this.deps.ledger.cleanDays(tenant, days)]),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
+        this.timeoutMs,
+        () => new Error(`no answer within ${this.timeoutMs} ms`),
+      );
       const listed = new Set(archived);
       if (!days.every((d) => listed.has(d) && clean.has(d))) {
         this.deps.metrics.warmPruning.inc({ result: 'queried' });
@@ -59,8 +58,6 @@ export class WarmPruner {
       this.deps.metrics.warmPruning.inc({ result: 'error' });
       this.deps.logger.debug({ err: error, tenant }, 'could not tell whether archived days have chunks left in DynamoDB; querying it');
       return plan;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
