@@ -357,7 +357,8 @@ export class Archiver {
   private async markClean(days: ReadonlyArray<{ tenant: string; day: number; seenWrites: number }>): Promise<void> {
     const { ledger, metrics, logger } = this.deps;
     if (!ledger) return;
-    for (const { tenant, day, seenWrites } of days) {
+    // Concurrent calls share round trips (the client pipelines them): a full sweep marks days × tenants.
+    await mapConcurrently(days, this.deps.settings.concurrency, async ({ tenant, day, seenWrites }) => {
       try {
         const set = await ledger.markClean(tenant, day, seenWrites);
         metrics.cleanMarks.inc({ result: set ? 'set' : 'refused' });
@@ -365,7 +366,7 @@ export class Archiver {
         metrics.cleanMarks.inc({ result: 'error' });
         logger.warn({ err: error, tenant, day: dayIso(day) }, 'could not mark a tenant-day clean; reads of it keep querying DynamoDB');
       }
-    }
+    });
   }
 
   private async recordSuccess(nowMs: number): Promise<void> {
