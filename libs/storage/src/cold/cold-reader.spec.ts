@@ -121,6 +121,18 @@ describe('ColdReader', () => {
       expect([...ahead.got].sort()).toEqual([...plain.got].sort());
     });
 
+    it('gives every one of many concurrent reads its own series, whichever GET brought it', async () => {
+      const store = new MemoryObjectStore();
+      const day = archive(store, keys, series);
+      const plain = new ColdReader(store, { keys, sectionCacheBytes: 0 });
+      const expected = await Promise.all(series.map((k) => plain.seriesParts('acme', BlockKind.Day, DAY, day, k, ['raw'])));
+      const sizes = (await readAll(0, series)).ranges;
+      // Runs of three sections, started from every series at once: many overlap without matching.
+      const reader = new ColdReader(store, { keys, sectionReadAheadBytes: 3 * Math.max(...sizes) });
+      const got = await Promise.all([...series].reverse().map((k) => reader.seriesParts('acme', BlockKind.Day, DAY, day, k, ['raw'])));
+      expect(got.reverse().map((p) => Array.from(p!.parts.raw!))).toEqual(expected.map((p) => Array.from(p!.parts.raw!)));
+    });
+
     it('stays within its byte limit and never fetches a cached section again', async () => {
       // Whole sections (every part) of these series differ by a byte or two at most: four fit, five do not.
       const sizes = (await readAll(0, series)).ranges;

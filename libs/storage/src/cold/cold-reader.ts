@@ -241,8 +241,10 @@ export class ColdReader {
     }
     const run = this.neighbours(key, index, entry, readAhead);
     const first = wholeSection(run[0]).start;
-    const bytes = await this.once(`s:${key}@${first}`, async () => {
-      const got = await this.gate.run(() => this.store.get(key, { start: first, end: wholeSection(run[run.length - 1]).end }, signal));
+    const last = wholeSection(run[run.length - 1]).end;
+    // Shared only by reads of exactly this range: another run may end elsewhere.
+    const bytes = await this.once(`s:${key}@${first}-${last}`, async () => {
+      const got = await this.gate.run(() => this.store.get(key, { start: first, end: last }, signal));
       if (!got) throw new ColdBlockMissingError(key);
       this.options.events?.onRequest?.('range', got.length);
       for (const e of run) {
