@@ -1,6 +1,6 @@
-// Fault tests: each spec file starts its own private stack (Kafka, Redis, DynamoDB Local on
-// free ports, in a temporary state dir) and the built ingest and writer bundles, then breaks
-// them. One file at a time: two stacks at once would starve a small machine.
+// Process tests: each spec file starts its own private stack (Kafka, Redis, DynamoDB Local,
+// S3 if it asks, on free ports, in a temporary state dir) and the built service bundles, then
+// breaks or drives them. One file at a time: two stacks at once would starve a small machine.
 module.exports = {
   ...require('../../jest.preset.cjs'),
   displayName: 'system-tests:int',

@@ -59,7 +59,7 @@ export interface ReaderConfig {
   /** Single node (STRATA_REDIS_URL) or Redis Cluster (STRATA_REDIS_CLUSTER_NODES). */
   readonly redis: HotRedisConfig;
   readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
-  /** Window length; must equal the writer's. @default 2 h */
+  /** Window length; must equal the writer's. @default 4 h (DEFAULT_WINDOW_MS) */
   readonly windowMs: number;
   /** How long sealed windows stay in Redis after their end; must equal the writer's. @default 26 h */
   readonly hotRetentionMs: number;

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startStack, stopStack, type ServiceName, type StackLogger } from '@strata/stack';
+import { stackClientEnv, startStack, stopStack, type ServiceName, type StackLogger } from '@strata/stack';
 import { freePorts } from './free-port';
 import { pollUntil } from './poll';
 
@@ -52,10 +52,13 @@ export class PrivateStack {
     fs.mkdirSync(options.stateDir, { recursive: true });
     const logger = fileLogger(path.join(options.stateDir, 'stack.log'));
     const result = await startStack({ env, logger, services });
+    // Endpoints of the services started, plus the topic, table and bucket the stack provisions.
+    const names = stackClientEnv({ env, services });
     const stack = new PrivateStack(env, options.stateDir, services, {
       ...result.clientEnv,
-      STRATA_KAFKA_TOPIC: 'strata.points.v1',
-      STRATA_DYNAMODB_TABLE: 'strata_chunks',
+      STRATA_KAFKA_TOPIC: names['STRATA_KAFKA_TOPIC']!,
+      STRATA_DYNAMODB_TABLE: names['STRATA_DYNAMODB_TABLE']!,
+      ...(services.includes('s3') && { STRATA_S3_BUCKET: names['STRATA_S3_BUCKET']! }),
     });
     for (const report of result.services) stack.pids.set(report.name, report.pid);
     return stack;

@@ -5,7 +5,7 @@ import { waitServing } from './grpc-health';
 import { pollUntil } from './poll';
 import { parseServiceLog, type LogRecord } from './service-log';
 
-export type StrataApp = 'ingest' | 'writer';
+export type StrataApp = 'ingest' | 'writer' | 'reader' | 'archiver';
 
 export interface ServiceProcessOptions {
   /** Names this instance in logs and errors, e.g. `writer-b`. */
@@ -47,7 +47,7 @@ export class ServiceProcess {
 
   static spawn(options: ServiceProcessOptions): ServiceProcess {
     const bundle = path.join(options.workspace, 'dist', 'apps', options.app, 'main.js');
-    if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: build it first (npx nx run-many -t build -p ingest writer)`);
+    if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: build it first (npx nx run-many -t build -p ingest writer reader archiver)`);
     fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
     const fd = fs.openSync(options.logFile, 'a');
     try {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { IngestServiceClient } from '@strata/proto';
 import { createDynamoDb, createRedis, DynamoWarmStore, hotKeys, type DynamoDBClient, type Redis } from '@strata/storage';
+import type { ServiceName } from '@strata/stack';
 import { createKafka, type Admin } from '@strata/stream';
 import type { AckLedger } from './ack-ledger';
 import { consumerGroupLag } from './consumer-lag';
@@ -15,7 +16,7 @@ import { pollUntil } from './poll';
 import { PrivateStack } from './private-stack';
 import { metricSum, parsePrometheusText } from './prometheus-text';
 import { repoRoot } from './repo-root';
-import { ServiceProcess } from './service-process';
+import { ServiceProcess, type StrataApp } from './service-process';
 import { TierReader } from './tier-reader';
 
 /** 1-minute windows with a 1 s grace: windows seal while a test runs. */
@@ -32,12 +33,14 @@ export interface StrataSystemOptions {
   readonly keepDir?: boolean;
   /** The environment to inherit (PATH, JAVA_HOME...); STRATA_* settings in it are dropped. */
   readonly baseEnv: NodeJS.ProcessEnv;
+  /** The stack's services; add `s3` to run the reader's cold tier or the archiver. @default kafka, redis, dynamodb */
+  readonly services?: readonly ServiceName[];
 }
 
 /**
- * The write path on real processes: a private stack (Kafka with 4 partitions, Redis,
- * DynamoDB Local) plus the built ingest and any number of writer processes, all on free
- * ports under one temporary directory. stop() removes every process and the directory,
+ * Strata on real processes: a private stack (Kafka with 4 partitions, Redis, DynamoDB
+ * Local, and moto's S3 if asked for) plus the built ingest, and any number of writers,
+ * readers and one-shot archiver runs, all on free ports under one temporary directory. stop() removes every process and the directory,
  * and an exit hook SIGKILLs what is left should the test process end without it.
  */
 export class StrataSystem {
@@ -63,7 +66,7 @@ export class StrataSystem {
     const stateDir = path.join(dir, 'stack');
     let stack: PrivateStack;
     try {
-      stack = await PrivateStack.start({ stateDir, baseEnv: options.baseEnv, kafkaPartitions: PARTITIONS });
+      stack = await PrivateStack.start({ stateDir, baseEnv: options.baseEnv, kafkaPartitions: PARTITIONS, services: options.services });
     } catch (error) {
       await PrivateStack.cleanUp(stateDir, options.baseEnv).catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -82,6 +85,22 @@ export class StrataSystem {
   /** Starts a writer (main group unless `--replay-from` is in args); by default waits until it serves. */
   startWriter(name: string, options: { args?: readonly string[]; waitServing?: boolean } = {}): Promise<ServiceProcess> {
     return this.startService(name, 'writer', options);
+  }
+
+  /** Starts a reader (QueryService) and waits until it serves. */
+  startReader(name: string, env?: Readonly<Record<string, string>>): Promise<ServiceProcess> {
+    return this.startService(name, 'reader', { env });
+  }
+
+  /**
+   * Runs the archiver's one-shot command (`--once`) to its end and returns the finished
+   * process (its log and exit). Throws, quoting its log tail, unless it exits 0.
+   */
+  async archiveOnce(name: string, env?: Readonly<Record<string, string>>, timeoutMs = 180_000): Promise<ServiceProcess> {
+    const archiver = await this.startService(name, 'archiver', { args: ['--once'], env, waitServing: false });
+    const exit = await archiver.waitForExit(timeoutMs);
+    if (exit.code !== 0) throw new Error(`${name} --once exited with ${exit.code ?? exit.signal}; log tail:\n${archiver.logTail()}`);
+    return archiver;
   }
 
   /**
@@ -118,9 +137,14 @@ export class StrataSystem {
     return this.clients.redis;
   }
 
-  tiers(): TierReader {
+  /** The DynamoDB warm table, read directly. */
+  warmStore(): DynamoWarmStore {
     this.clients.dynamo ??= createDynamoDb({ endpoint: this.stack.clientEnv['STRATA_DYNAMODB_ENDPOINT'], region: 'us-east-1' });
-    return new TierReader(this.redis(), new DynamoWarmStore(this.clients.dynamo, { tableName: this.stack.clientEnv['STRATA_DYNAMODB_TABLE']! }), WINDOW_MS);
+    return new DynamoWarmStore(this.clients.dynamo, { tableName: this.stack.clientEnv['STRATA_DYNAMODB_TABLE']! });
+  }
+
+  tiers(): TierReader {
+    return new TierReader(this.redis(), this.warmStore(), WINDOW_MS);
   }
 
   /** Records the writer group has yet to commit. */
@@ -205,7 +229,7 @@ export class StrataSystem {
 
   private async startService(
     name: string,
-    app: 'ingest' | 'writer',
+    app: StrataApp,
     options: { args?: readonly string[]; env?: Readonly<Record<string, string>>; waitServing?: boolean },
   ): Promise<ServiceProcess> {
     const [grpcPort, opsPort] = await freePorts(2);
