@@ -1,8 +1,8 @@
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
 import { hotKeys } from '@strata/storage';
-import { write } from './harness/ingest-client';
 import { pollUntil, sleep } from './harness/poll';
+import { PointModel } from './harness/point-model';
 import { parsePrometheusText } from './harness/prometheus-text';
 import { createReaderClient, readAll, type ReadResult } from './harness/reader-client';
 import type { ServiceProcess } from './harness/service-process';
@@ -25,65 +25,14 @@ const READER_ENV = { STRATA_COLD_MANIFEST_TTL_MS: '1000', STRATA_READ_TIER_TIMEO
 const ARCHIVER_ENV = { STRATA_ARCHIVE_DELETE_DELAY_MS: '7000', STRATA_ARCHIVE_LOOKBACK_DAYS: '20', STRATA_ARCHIVE_WORKERS: '1' };
 const PRUNING = 'strata_reader_warm_pruning_total';
 
-type Model = Map<string, Map<number, number>>;
-
 const host = (h: string) => ({ name: 'late.cpu', labels: [{ name: 'host', value: h }] });
 const keyOf = (h: string) => seriesKey('late.cpu', host(h).labels);
-
-/** What the reader must answer for `request`, computed from the model: raw points, or buckets as the proto defines them. */
-function expected(model: Model, request: ReadRequest): Map<string, Array<[number, number]>> {
-  const out = new Map<string, Array<[number, number]>>();
-  for (const selector of request.series) {
-    const key = seriesKey(selector.name, selector.labels);
-    const points = [...(model.get(key) ?? new Map<number, number>())]
-      .filter(([t]) => t >= request.fromMs && t < request.toMs)
-      .sort((a, b) => a[0] - b[0]);
-    if (points.length === 0) continue;
-    if (request.stepMs === 0) {
-      out.set(key, points);
-      continue;
-    }
-    const buckets = new Map<number, number[]>();
-    for (const [t, v] of points) {
-      const start = Math.floor(t / request.stepMs) * request.stepMs;
-      buckets.set(start, [...(buckets.get(start) ?? []), v]);
-    }
-    out.set(
-      key,
-      [...buckets].map(([start, values]) => {
-        const sum = values.reduce((a, b) => a + b, 0); // in time order, as the rollups add
-        const value = aggregate(request.aggregation, values, sum);
-        return [start, value];
-      }),
-    );
-  }
-  return out;
-}
-
-function aggregate(aggregation: Aggregation, values: readonly number[], sum: number): number {
-  switch (aggregation) {
-    case Aggregation.AVG:
-      return sum / values.length;
-    case Aggregation.MIN:
-      return Math.min(...values);
-    case Aggregation.MAX:
-      return Math.max(...values);
-    case Aggregation.SUM:
-      return sum;
-    case Aggregation.COUNT:
-      return values.length;
-    case Aggregation.LAST:
-      return values[values.length - 1];
-    default:
-      throw new Error(`no model for aggregation ${aggregation}`);
-  }
-}
 
 describe('late points of an archived day, through ingest, writer, archiver and reader', () => {
   let system: StrataSystem | undefined;
   let reader: ServiceProcess;
   let client: QueryServiceClient;
-  const model: Model = new Map();
+  const model = new PointModel();
   const log = (line: string) => process.stdout.write(`[late-write-archive] ${line}\n`);
   // A day the archiver may take (older than the 14-day warm span), well inside retention.
   const day = Math.floor(Date.now() / DAY_MS) - 16;
@@ -117,19 +66,10 @@ describe('late points of an archived day, through ingest, writer, archiver and r
     await system?.stop();
   }, 60_000);
 
-  /** Writes the points through ingest (all acknowledged), notes them in the model, and waits until every window is sealed. */
-  async function writeAndSeal(sys: StrataSystem, series: Series[]): Promise<void> {
-    const outcome = await write(sys.client(), sys.apiKey, { series });
-    if (!outcome.ok) throw new Error(`Write failed: ${outcome.error.message}`);
-    expect(outcome.response.rejections).toEqual([]);
-    for (const s of series) {
-      const key = seriesKey(s.name, s.labels);
-      if (!model.has(key)) model.set(key, new Map());
-      for (const p of s.points) model.get(key)!.set(p.timestampMs, p.value);
-    }
-    await sys.waitForCatchUp(60_000);
-    await pollUntil(async () => ((await sys.dueWindows()) === 0 ? true : undefined), { what: 'every window to be sealed', timeoutMs: 60_000, intervalMs: 200 });
-  }
+  const writeAndSeal = (sys: StrataSystem, series: Series[]) => {
+    model.record(series);
+    return sys.writeAndSeal(series);
+  };
 
   /** Every read of the day, compared with the model; no warnings. */
   async function expectReadsMatchModel(sys: StrataSystem): Promise<void> {
@@ -139,7 +79,7 @@ describe('late points of an archived day, through ingest, writer, archiver and r
       expect({ step: request.stepMs, aggregation: request.aggregation, series: Object.fromEntries(result.series) }).toEqual({
         step: request.stepMs,
         aggregation: request.aggregation,
-        series: Object.fromEntries(expected(model, request)),
+        series: Object.fromEntries(model.expected(request)),
       });
     }
   }

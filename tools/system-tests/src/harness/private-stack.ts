@@ -77,6 +77,24 @@ export class PrivateStack {
     this.pids.delete(service);
   }
 
+  /**
+   * SIGSTOP a service: its sockets stay open and its data in memory, but it answers
+   * nothing (a hung server, not a refused connection) until resume().
+   */
+  pause(service: ServiceName): void {
+    this.signal(service, 'SIGSTOP');
+  }
+
+  resume(service: ServiceName): void {
+    this.signal(service, 'SIGCONT');
+  }
+
+  private signal(service: ServiceName, signal: NodeJS.Signals): void {
+    const pid = this.pids.get(service);
+    if (pid === undefined) throw new Error(`${service} is not running in this stack`);
+    process.kill(-pid, signal); // the service leads its own process group
+  }
+
   /** Starts a killed service again on the same port and data directory; resolves once it serves. */
   async restart(service: ServiceName): Promise<{ readyMs: number }> {
     const result = await startStack({ env: this.env, logger: fileLogger(path.join(this.stateDir, 'stack.log')), services: [service] });
@@ -98,6 +116,13 @@ export class PrivateStack {
 
   /** Stops every service of this stack (also orphans of its state dir) and deletes the state dir. */
   async stop(options: { keepStateDir?: boolean } = {}): Promise<void> {
+    for (const pid of this.pids.values()) {
+      try {
+        process.kill(-pid, 'SIGCONT'); // a paused service would not act on SIGTERM
+      } catch {
+        // already gone
+      }
+    }
     try {
       await stopStack({ env: this.env, logger: fileLogger(path.join(this.stateDir, 'stack.log')) });
     } finally {

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { IngestServiceClient } from '@strata/proto';
+import type { IngestServiceClient, Series } from '@strata/proto';
 import { createDynamoDb, createRedis, DynamoWarmStore, hotKeys, type DynamoDBClient, type Redis } from '@strata/storage';
 import type { ServiceName } from '@strata/stack';
 import { createKafka, type Admin } from '@strata/stream';
 import type { AckLedger } from './ack-ledger';
 import { consumerGroupLag } from './consumer-lag';
 import { freePorts } from './free-port';
-import { createIngestClient } from './ingest-client';
+import { createIngestClient, write } from './ingest-client';
 import { checkAgainstLedger, describeCheck, type LedgerCheck } from './ledger-check';
 import { LoadGenerator } from './load-generator';
 import type { LoadPlan } from './load-plan';
@@ -145,6 +145,19 @@ export class StrataSystem {
 
   tiers(): TierReader {
     return new TierReader(this.redis(), this.warmStore(), WINDOW_MS);
+  }
+
+  /**
+   * Writes `series` in one request as this system's tenant and waits until the writer has
+   * consumed it and sealed every due window (DynamoDB holds it). Throws unless every point
+   * was acknowledged.
+   */
+  async writeAndSeal(series: Series[], timeoutMs = 60_000): Promise<void> {
+    const outcome = await write(this.client(), this.apiKey, { series });
+    if (!outcome.ok) throw new Error(`Write failed: ${outcome.error.message}`);
+    if (outcome.response.rejections.length > 0) throw new Error(`Write refused points: ${JSON.stringify(outcome.response.rejections.slice(0, 3))}`);
+    await this.waitForCatchUp(timeoutMs);
+    await pollUntil(async () => ((await this.dueWindows()) === 0 ? true : undefined), { what: 'every due window to be sealed', timeoutMs, intervalMs: 200 });
   }
 
   /** Records the writer group has yet to commit. */

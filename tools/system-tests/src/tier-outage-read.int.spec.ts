@@ -1,0 +1,154 @@
+import { seriesKey } from '@strata/model';
+import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
+import { sleep } from './harness/poll';
+import { PointModel, type ExpectedRead } from './harness/point-model';
+import { createReaderClient, readAll } from './harness/reader-client';
+import { StrataSystem } from './harness/strata-system';
+
+// DynamoDB or S3 stopped while a reader process keeps answering. One series has points in
+// all three tiers: a day archived to S3 by `archiver --once`, a day only DynamoDB holds,
+// and the last half hour, in Redis. Reads run back to back while a tier goes away and
+// comes back. Every answer must be either the whole truth without a warning, or exactly
+// what the other tiers hold with one warning naming the tier that failed. No read fails.
+//
+// DynamoDB Local is killed (SIGKILL: connections refused) and restarted on its data
+// directory. moto keeps its objects in memory only, so S3 is paused instead (SIGSTOP: a
+// server that accepts nothing and answers nothing, the reader's tier timeout ends the
+// wait) and resumed.
+
+const DAY_MS = 86_400_000;
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const TIER_TIMEOUT_MS = 2_000;
+const READER_ENV = { STRATA_COLD_MANIFEST_TTL_MS: '1000', STRATA_READ_TIER_TIMEOUT_MS: String(TIER_TIMEOUT_MS) };
+const ARCHIVER_ENV = { STRATA_ARCHIVE_DELETE_DELAY_MS: '4000', STRATA_ARCHIVE_LOOKBACK_DAYS: '20', STRATA_ARCHIVE_WORKERS: '1' };
+const SERIES = { name: 'outage.mem', labels: [{ name: 'host', value: 'x' }] };
+const KEY = seriesKey(SERIES.name, SERIES.labels);
+
+type Outcome = 'whole' | 'without warm' | 'without cold';
+
+describe('DynamoDB or S3 stopped while the reader answers', () => {
+  let system: StrataSystem | undefined;
+  let client: QueryServiceClient;
+  const model = new PointModel();
+  const log = (line: string) => process.stdout.write(`[tier-outage-read] ${line}\n`);
+  const now = Date.now();
+  const today = Math.floor(now / DAY_MS);
+  const archivedDay = today - 16; // older than the 14-day warm span: archived
+  const warmDay = today - 3; // past the hot retention, not yet archivable: DynamoDB only
+  const inDay = (day: number) => (_key: string, t: number) => t >= day * DAY_MS && t < (day + 1) * DAY_MS;
+  const range = { fromMs: archivedDay * DAY_MS, toMs: now + MINUTE };
+  const requests: ReadRequest[] = [
+    { series: [SERIES], ...range, stepMs: 0, aggregation: Aggregation.AVG },
+    { series: [SERIES], ...range, stepMs: HOUR, aggregation: Aggregation.MAX },
+  ];
+
+  beforeAll(async () => {
+    system = await StrataSystem.start({
+      name: 'tier-outage-read',
+      baseEnv: process.env,
+      keepDir: process.env['STRATA_SYSTEM_TESTS_KEEP'] === '1',
+      services: ['kafka', 'redis', 'dynamodb', 's3'],
+    });
+    await system.startWriter('writer');
+    const minutes = (from: number, count: number, base: number): Series['points'] =>
+      Array.from({ length: count }, (_, i) => ({ timestampMs: from + i * MINUTE, value: base + (i % 17) }));
+    const lastMinute = Math.floor(now / MINUTE) * MINUTE;
+    const series: Series[] = [
+      {
+        ...SERIES,
+        points: [...minutes(archivedDay * DAY_MS + 6 * HOUR, 90, 10), ...minutes(warmDay * DAY_MS + 12 * HOUR, 90, 40), ...minutes(lastMinute - 30 * MINUTE, 25, 70)],
+      },
+    ];
+    model.record(series);
+    await system.writeAndSeal(series);
+    await system.archiveOnce('archiver', ARCHIVER_ENV);
+    const reader = await system.startReader('reader', READER_ENV);
+    client = createReaderClient(reader.grpcAddress);
+  }, 240_000);
+
+  afterAll(async () => {
+    client?.close();
+    await system?.stop();
+  }, 60_000);
+
+  /** Which of the acceptable answers a read gave; throws, showing the answer, if it was none of them. */
+  async function classify(request: ReadRequest): Promise<Outcome> {
+    const { series, warnings } = await readAll(client, system!.apiKey, request);
+    const got = JSON.stringify(Object.fromEntries(series));
+    const is = (expected: ExpectedRead) => got === JSON.stringify(Object.fromEntries(expected));
+    const named = (label: string) => warnings.length === 1 && warnings[0].startsWith(`${label} failed for 1 of 1 series (${KEY})`);
+    if (warnings.length === 0 && is(model.expected(request))) return 'whole';
+    if (named('warm tier (DynamoDB)') && is(model.expected(request, (k, t) => !inDay(warmDay)(k, t)))) return 'without warm';
+    if (named('cold tier (S3)') && is(model.expected(request, (k, t) => !inDay(archivedDay)(k, t)))) return 'without cold';
+    throw new Error(`step ${request.stepMs}: an answer that is neither whole nor a tier's loss with its warning: warnings ${JSON.stringify(warnings)}, points ${got.slice(0, 2_000)}`);
+  }
+
+  /**
+   * Reads back to back (both requests each time) while `fault` runs, then until a read is
+   * whole again (at most a minute); returns how many answers of each kind came back.
+   */
+  async function readThrough(fault: () => Promise<void>): Promise<Record<Outcome, number>> {
+    const counts: Record<Outcome, number> = { whole: 0, 'without warm': 0, 'without cold': 0 };
+    let faultEndedAt: number | undefined;
+    const reads = (async () => {
+      for (;;) {
+        const outcomes = await Promise.all(requests.map(classify));
+        for (const o of outcomes) counts[o]++;
+        if (faultEndedAt === undefined) continue;
+        if (outcomes.every((o) => o === 'whole')) return;
+        if (Date.now() - faultEndedAt > 60_000) throw new Error(`no whole answer a minute after the tier came back: ${JSON.stringify(counts)}`);
+      }
+    })();
+    const failure = reads.then(() => undefined, (error: unknown) => error); // handled now, rethrown below
+    try {
+      await fault();
+    } finally {
+      faultEndedAt = Date.now();
+    }
+    const error = await failure;
+    if (error) throw error;
+    return counts;
+  }
+
+  it('answers the whole range from all three tiers', () =>
+    system!.saveLogsOnFailure(async () => {
+      for (const request of requests) expect(await classify(request)).toBe('whole');
+      // The data really is spread: each tier alone holds points the others do not.
+      expect(model.expected(requests[0], inDay(archivedDay)).get(KEY)).toHaveLength(90);
+      expect(model.expected(requests[0], inDay(warmDay)).get(KEY)).toHaveLength(90);
+    }));
+
+  it('returns Redis and S3 with a warning while DynamoDB is killed, and everything once it is back', () =>
+    system!.saveLogsOnFailure(async (sys) => {
+      const counts = await readThrough(async () => {
+        await sleep(300);
+        await sys.stack.kill('dynamodb');
+        await sleep(4_000);
+        // A read of the archived day alone needs no DynamoDB: its chunks have all left it.
+        const archivedOnly = { series: [SERIES], fromMs: archivedDay * DAY_MS, toMs: (archivedDay + 1) * DAY_MS, stepMs: 0, aggregation: Aggregation.AVG };
+        expect(await classify(archivedOnly)).toBe('whole');
+        const { readyMs } = await sys.stack.restart('dynamodb');
+        log(`dynamodb restarted, ready in ${readyMs} ms`);
+      });
+      log(`reads while DynamoDB was killed and restarted: ${JSON.stringify(counts)}`);
+      expect(counts['without warm']).toBeGreaterThan(0);
+      expect(counts['without cold']).toBe(0);
+    }), 120_000);
+
+  it('returns Redis and DynamoDB with a warning while S3 hangs, and everything once it answers again', () =>
+    system!.saveLogsOnFailure(async (sys) => {
+      const counts = await readThrough(async () => {
+        await sleep(300);
+        sys.stack.pause('s3');
+        try {
+          await sleep(3 * TIER_TIMEOUT_MS);
+        } finally {
+          sys.stack.resume('s3');
+        }
+      });
+      log(`reads while S3 was paused and resumed: ${JSON.stringify(counts)}`);
+      expect(counts['without cold']).toBeGreaterThan(0);
+      expect(counts['without warm']).toBe(0);
+    }), 120_000);
+});
