@@ -1,3 +1,4 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
 import { sleep } from './harness/poll';
@@ -5,16 +6,18 @@ import { PointModel, type ExpectedRead } from './harness/point-model';
 import { createReaderClient, readAll } from './harness/reader-client';
 import { StrataSystem } from './harness/strata-system';
 
-// DynamoDB or S3 stopped while a reader process keeps answering. One series has points in
-// all three tiers: a day archived to S3 by `archiver --once`, a day only DynamoDB holds,
-// and the last half hour, in Redis. Reads run back to back while a tier goes away and
-// comes back. Every answer must be either the whole truth without a warning, or exactly
-// what the other tiers hold with one warning naming the tier that failed. No read fails.
+// DynamoDB, S3 or Redis stopped while a reader process keeps answering. One series has
+// points in all three tiers: a day archived to S3 by `archiver --once`, a day only
+// DynamoDB holds, and the last half hour, in Redis. Reads run back to back while a tier
+// goes away and comes back. Every answer must be either the whole truth without a
+// warning, or exactly what the other tiers hold with one warning naming the tier that
+// failed. No read fails, except while Redis (the hot tier) is gone: then reads fail
+// UNAVAILABLE, naming it.
 //
 // DynamoDB Local is killed (SIGKILL: connections refused) and restarted on its data
-// directory. moto keeps its objects in memory only, so S3 is paused instead (SIGSTOP: a
-// server that accepts nothing and answers nothing, the reader's tier timeout ends the
-// wait) and resumed.
+// directory. moto keeps its objects in memory only, so S3 is paused instead (SIGSTOP: its
+// sockets stay open but nothing answers; the reader's tier timeout ends the wait) and
+// resumed. Redis is killed and restarted empty, as the stack runs it.
 
 const DAY_MS = 86_400_000;
 const MINUTE = 60_000;
@@ -25,9 +28,9 @@ const ARCHIVER_ENV = { STRATA_ARCHIVE_DELETE_DELAY_MS: '4000', STRATA_ARCHIVE_LO
 const SERIES = { name: 'outage.mem', labels: [{ name: 'host', value: 'x' }] };
 const KEY = seriesKey(SERIES.name, SERIES.labels);
 
-type Outcome = 'whole' | 'without warm' | 'without cold';
+type Outcome = 'whole' | 'without warm' | 'without cold' | 'hot failed';
 
-describe('DynamoDB or S3 stopped while the reader answers', () => {
+describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
   let system: StrataSystem | undefined;
   let client: QueryServiceClient;
   const model = new PointModel();
@@ -74,7 +77,15 @@ describe('DynamoDB or S3 stopped while the reader answers', () => {
 
   /** Which of the acceptable answers a read gave; throws, showing the answer, if it was none of them. */
   async function classify(request: ReadRequest): Promise<Outcome> {
-    const { series, warnings } = await readAll(client, system!.apiKey, request);
+    let answer: Awaited<ReturnType<typeof readAll>>;
+    try {
+      answer = await readAll(client, system!.apiKey, request);
+    } catch (error) {
+      const { code, details } = error as ServiceError;
+      if (code === status.UNAVAILABLE && details.includes(`hot tier (Redis) failed reading ${KEY}`)) return 'hot failed';
+      throw error;
+    }
+    const { series, warnings } = answer;
     const got = JSON.stringify(Object.fromEntries(series));
     const is = (expected: ExpectedRead) => got === JSON.stringify(Object.fromEntries(expected));
     const named = (label: string) => warnings.length === 1 && warnings[0].startsWith(`${label} failed for 1 of 1 series (${KEY})`);
@@ -89,7 +100,7 @@ describe('DynamoDB or S3 stopped while the reader answers', () => {
    * whole again (at most a minute); returns how many answers of each kind came back.
    */
   async function readThrough(fault: () => Promise<void>): Promise<Record<Outcome, number>> {
-    const counts: Record<Outcome, number> = { whole: 0, 'without warm': 0, 'without cold': 0 };
+    const counts: Record<Outcome, number> = { whole: 0, 'without warm': 0, 'without cold': 0, 'hot failed': 0 };
     let faultEndedAt: number | undefined;
     const reads = (async () => {
       for (;;) {
@@ -134,6 +145,7 @@ describe('DynamoDB or S3 stopped while the reader answers', () => {
       log(`reads while DynamoDB was killed and restarted: ${JSON.stringify(counts)}`);
       expect(counts['without warm']).toBeGreaterThan(0);
       expect(counts['without cold']).toBe(0);
+      expect(counts['hot failed']).toBe(0);
     }), 120_000);
 
   it('returns Redis and DynamoDB with a warning while S3 hangs, and everything once it answers again', () =>
@@ -150,5 +162,22 @@ describe('DynamoDB or S3 stopped while the reader answers', () => {
       log(`reads while S3 was paused and resumed: ${JSON.stringify(counts)}`);
       expect(counts['without cold']).toBeGreaterThan(0);
       expect(counts['without warm']).toBe(0);
+      expect(counts['hot failed']).toBe(0);
+    }), 120_000);
+
+  it('fails reads UNAVAILABLE while Redis is killed, and answers whole from DynamoDB and S3 once it is back empty', () =>
+    system!.saveLogsOnFailure(async (sys) => {
+      const counts = await readThrough(async () => {
+        await sleep(300);
+        await sys.stack.kill('redis');
+        await sleep(3_000);
+        // The stack's Redis keeps nothing on disk: it comes back empty. Every window was
+        // sealed, so DynamoDB holds the last half hour too.
+        const { readyMs } = await sys.stack.restart('redis');
+        log(`redis restarted empty, ready in ${readyMs} ms`);
+      });
+      log(`reads while Redis was killed and restarted: ${JSON.stringify(counts)}`);
+      expect(counts['hot failed']).toBeGreaterThan(0);
+      expect(counts['without warm'] + counts['without cold']).toBe(0);
     }), 120_000);
 });
