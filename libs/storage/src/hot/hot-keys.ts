@@ -30,10 +30,28 @@ export const hotKeys = {
   packed: (sid: string, start: number) => `s:{${sid}}:c:${start}`,
   /** Sorted set: windows of one Kafka partition waiting to be sealed, scored by due time. */
   due: (partition: number) => `p:{${partition}}:due`,
+  /**
+   * Sorted set: the same windows as `due`, scored by the lowest record offset among their
+   * unsealed points. Its minimum is where a rebuild of the partition must start
+   * (docs/write-path.md, "Rebuilding the hot tier").
+   */
+  unsealedFrom: (partition: number) => `p:{${partition}}:first`,
+  /**
+   * String: the offset after the last record of the partition that Redis holds entirely
+   * (written with each projected batch). Missing or behind the writer's own count means
+   * Redis lost data.
+   */
+  projected: (partition: number) => `p:{${partition}}:projected`,
   /** String: the writer instance currently sealing this partition's windows. */
   lease: (partition: number) => `p:{${partition}}:lease`,
   /** Set: series keys a tenant has written (for ListSeries). */
   seriesIndex: (tenant: string) => `t:{${tenant}}:series`,
+  /**
+   * Hash: whether the hot tier is whole. Field `initialised` is set once writers have taken
+   * stock of Redis; a field `p:<partition>` marks a partition whose points are being
+   * rebuilt from the log (HotTierState).
+   */
+  state: 'h:{state}',
   /** Hash: chunk writes into an old UTC day and the archiver's clean marks, per tenant (LateWriteLedger). */
   lateLedger: (day: number) => `d:{${day}}:late`,
 };

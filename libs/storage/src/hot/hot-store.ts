@@ -3,7 +3,7 @@ import { StorageError } from '../errors';
 import { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
 import type { SealOffsets } from './seal-offsets';
-import { ACQUIRE_LEASE, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, RELEASE_LEASE } from './lua-scripts';
+import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, RELEASE_LEASE } from './lua-scripts';
 
 export interface HotPoint {
   readonly timestampMs: number;
@@ -32,6 +32,21 @@ export interface AppendOptions {
    * @default false (overwrite: the main group applies records in log order)
    */
   readonly ifNewer?: boolean;
+  /**
+   * Advance the partition's projected offset (`hotKeys.projected`) from `expect` (null:
+   * absent) to `next`, after the points. Only the main group's writer does, for the
+   * partitions it owns (docs/write-path.md, "Rebuilding the hot tier").
+   */
+  readonly projected?: { readonly expect: number | null; readonly next: number };
+}
+
+/** What an append found besides storing its points. */
+export interface AppendResult {
+  /**
+   * False when the projected offset was not where the writer left it: Redis lost or rolled
+   * back writes of this partition. Undefined when no advance was asked for.
+   */
+  readonly projectedAdvanced?: boolean;
 }
 
 export interface HotStoreOptions {
@@ -81,6 +96,7 @@ export class RedisHotStore {
     redis.defineCommand('strataAcquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
     redis.defineCommand('strataReleaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE });
     redis.defineCommand('strataApplyIfNewer', { lua: APPLY_IF_NEWER });
+    redis.defineCommand('strataAdvanceProjected', { numberOfKeys: 1, lua: ADVANCE_PROJECTED });
   }
 
   /** Due time of a window: its end plus the seal grace. */
@@ -93,13 +109,18 @@ export class RedisHotStore {
    * every command; rejects (retriable) if any failed, in which case the caller must not
    * commit the records' offsets. With `ifNewer`, each series' points go through one Lua
    * call (all in one pipeline), which skips points Redis holds from a later record.
+   *
+   * Each window written is also entered in the partition's `unsealedFrom` set with the
+   * lowest record offset written into it since its last seal, so the offset a rebuild must
+   * start from is known without scanning (ZADD LT keeps the lowest).
    */
-  async append(partition: number, writes: readonly HotSeriesWrite[], options: AppendOptions = {}): Promise<void> {
+  async append(partition: number, writes: readonly HotSeriesWrite[], options: AppendOptions = {}): Promise<AppendResult> {
     const commands: Array<[string, ...Array<string | number | Buffer>]> = [];
     // One ZADD for every window of the batch and one SADD per tenant, after the HSETs: a
     // command per record costs the writer more CPU than the points themselves, and a window
     // is still marked due only after its points are in (see settleDue).
     const due: Array<string | number> = [];
+    const unsealedFrom: Array<string | number> = [];
     const newSeries = new Map<string, string[]>();
     for (const write of writes) {
       const sid = this.sid(write.tenant, write.seriesKey);
@@ -126,7 +147,9 @@ export class RedisHotStore {
         // The window is marked due even where the conditional write kept every point: the
         // sealer skips a due window with nothing unsealed (no warm write).
         if (!options.ifNewer) commands.push(['hset', hotKeys.open(sid, start), ...[...points].flat()]);
-        due.push(this.dueAt(start), dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start }));
+        const member = dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start });
+        due.push(this.dueAt(start), member);
+        if (write.offset !== undefined) unsealedFrom.push(write.offset, member);
       }
       if (write.index) {
         const keys = newSeries.get(write.tenant);
@@ -135,8 +158,33 @@ export class RedisHotStore {
       }
     }
     if (due.length > 0) commands.push(['zadd', hotKeys.due(partition), ...due]);
+    if (unsealedFrom.length > 0) commands.push(['zadd', hotKeys.unsealedFrom(partition), 'LT', ...unsealedFrom]);
     for (const [tenant, keys] of newSeries) commands.push(['sadd', hotKeys.seriesIndex(tenant), ...keys]);
-    await this.run(commands);
+    const { projected } = options;
+    if (!projected) {
+      await this.run(commands);
+      return {};
+    }
+    // Last, after every point: a Redis that dies mid-pipeline never claims more than it holds.
+    commands.push(['strataAdvanceProjected', hotKeys.projected(partition), projected.expect === null ? '' : String(projected.expect), String(projected.next)]);
+    const results = await this.run(commands);
+    return { projectedAdvanced: Number(results[results.length - 1]) === 1 };
+  }
+
+  /** The offset after the last record of the partition Redis holds entirely; null when absent. */
+  async projectedOffset(partition: number): Promise<number | null> {
+    const value = await this.redis.get(hotKeys.projected(partition));
+    return value === null ? null : Number(value);
+  }
+
+  /**
+   * The lowest record offset among the partition's unsealed points, or null when every
+   * point written is sealed. Records below it (and below the projected offset) are durable
+   * in the warm tier.
+   */
+  async lowestUnsealedOffset(partition: number): Promise<number | null> {
+    const [, score] = await this.redis.zrange(hotKeys.unsealedFrom(partition), 0, 0, 'WITHSCORES');
+    return score === undefined ? null : Number(score);
   }
 
   /** {@link seriesId}, remembered for the series this writer sees (a digest per record otherwise). */
@@ -203,16 +251,21 @@ export class RedisHotStore {
   }
 
   /**
-   * Takes a window off its partition's due set, unless it has unsealed points. ZREM
-   * first, then look for new points: however the projector's HSET + ZADD interleave with
-   * these two steps, a window with unsealed points stays due.
+   * Takes a window off its partition's due and unsealed-from sets, unless it has unsealed
+   * points. ZREM first, then look for new points: however the projector's HSET + ZADDs
+   * interleave with these steps, a window with unsealed points stays due, and stays in the
+   * unsealed-from set with an offset no higher than its oldest unsealed point's (the score
+   * it had before, which may be lower than needed: a rebuild then replays a little more).
    */
   async settleDue(window: WindowRef, partition: number): Promise<void> {
     const sid = seriesId(window.tenant, window.seriesKey);
     const member = dueMember(window);
+    const from = await this.redis.zscore(hotKeys.unsealedFrom(partition), member);
     await this.redis.zrem(hotKeys.due(partition), member);
+    await this.redis.zrem(hotKeys.unsealedFrom(partition), member);
     if ((await this.redis.exists(hotKeys.open(sid, window.start))) === 1) {
       await this.redis.zadd(hotKeys.due(partition), this.dueAt(window.start), member);
+      if (from !== null) await this.redis.zadd(hotKeys.unsealedFrom(partition), 'LT', from, member);
     }
   }
 
@@ -225,23 +278,32 @@ export class RedisHotStore {
     await (this.redis as unknown as SealCommands).strataReleaseLease(hotKeys.lease(partition), owner);
   }
 
-  private async run(commands: Array<[string, ...Array<string | number | Buffer>]>): Promise<void> {
-    if (commands.length === 0) return;
+  /** Runs the commands in order (one pipeline on a single node); resolves with their results. */
+  private async run(commands: Array<[string, ...Array<string | number | Buffer>]>): Promise<unknown[]> {
+    if (commands.length === 0) return [];
     if ('isCluster' in this.redis && this.redis.isCluster) {
-      // Cluster pipelines must stay within one node; auto-pipelining groups per node.
-      await Promise.all(
+      // Cluster pipelines must stay within one node; auto-pipelining groups per node. The
+      // projected offset must still come after every point, so it waits for them.
+      const last = commands[commands.length - 1];
+      const advance = last[0] === 'strataAdvanceProjected' ? commands.pop()! : undefined;
+      const results: unknown[] = await Promise.all(
         commands.map(([name, ...args]) =>
           // Scripts go through their defined command, which loads them on a node that lacks them.
           name.startsWith('strata') ? (this.redis as unknown as ScriptCommands)[name](...args) : this.redis.call(name, ...args),
         ),
       );
-      return;
+      if (advance) {
+        const [name, ...args] = advance;
+        results.push(await (this.redis as unknown as ScriptCommands)[name](...args));
+      }
+      return results;
     }
     const results = await this.redis.pipeline(commands).exec();
     const failed = results?.find(([error]) => error !== null);
     if (!results || failed) {
       throw new StorageError(`redis rejected a write: ${failed?.[0]?.message ?? 'pipeline aborted'}`, true);
     }
+    return results.map(([, result]) => result);
   }
 }
 

@@ -90,3 +90,34 @@ export const RELEASE_LEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+
+/**
+ * KEYS: projected. ARGV: expected current value ('' = absent), next. Advances the offset
+ * Redis holds a partition through, only from the value the writer last set: a key that is
+ * missing or holds another value means Redis lost (or rolled back) writes since, and the
+ * writer must rebuild rather than paper over the gap. Returns 1 when advanced.
+ */
+export const ADVANCE_PROJECTED = `
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/**
+ * KEYS: state. ARGV: partition count. Takes stock of a hot tier that has never been, or
+ * is no longer, initialised: marks every partition as needing a check against the log.
+ * Returns 1 when it did (Redis was empty or lost its data), 0 when already initialised.
+ */
+export const TAKE_STOCK = `
+if redis.call('HEXISTS', KEYS[1], 'initialised') == 1 then return 0 end
+local fields = { 'initialised', ARGV[2] }
+for p = 0, tonumber(ARGV[1]) - 1 do
+  fields[#fields + 1] = 'p:' .. p
+  fields[#fields + 1] = ARGV[2]
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+return 1
+`;
