@@ -52,6 +52,23 @@ describe('loadProberConfig', () => {
     expect(() => loadProberConfig(env)).toThrow(message);
   });
 
+  it.each([
+    [{ STRATA_API_KEYS: 'user-key-123:acme' }, /STRATA_API_KEYS is set, so ingest and reader refuse the development key/],
+    [{ STRATA_API_KEYS: '' }, /STRATA_API_KEYS is set but blank/],
+    [{ STRATA_API_KEYS: 'nope' }, /STRATA_API_KEYS entry 1 must be key:tenant/],
+    [
+      { STRATA_API_KEYS: 'user-key-123:acme', STRATA_PROBER_API_KEY: 'other-key-456' },
+      /the prober's key for tenant strata-prober is not in STRATA_API_KEYS/,
+    ],
+  ])('refuses to start with a key ingest would refuse: %j', (env, message) => {
+    expect(() => loadProberConfig(env)).toThrow(message);
+  });
+
+  it('starts when its own key is in STRATA_API_KEYS', () => {
+    const config = loadProberConfig({ STRATA_API_KEYS: 'user-key-123:acme,prober-key-789:strata-prober', STRATA_PROBER_API_KEY: 'prober-key-789' });
+    expect(config.tenants).toEqual([{ tenant: 'strata-prober', apiKey: 'prober-key-789' }]);
+  });
+
   it('never echoes an API key in a configuration error', () => {
     expect(() => loadProberConfig({ STRATA_PROBER_TENANTS: 'bad tenant:super-secret-key' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('super-secret-key') }),

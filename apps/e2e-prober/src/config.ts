@@ -2,6 +2,7 @@ import {
   DEVELOPMENT_API_KEY,
   DEVELOPMENT_TENANT,
   EnvReader,
+  readApiKeys,
   readServiceConfig,
   readTracingConfig,
   type Env,
@@ -111,6 +112,28 @@ function readTenants(reader: EnvReader): ProbeTenant[] {
   return tenants;
 }
 
+/**
+ * Where the prober sees STRATA_API_KEYS (`npm start` gives every process the same
+ * environment), it checks its own keys against it: once that list is set, ingest and
+ * reader refuse the development key, and a prober that starts with a refused key only
+ * turns the dashboard red. A blank or malformed list fails here as in ingest and reader.
+ * The chart gives the prober only its own key, and then there is nothing to check.
+ */
+function checkProberKeysAccepted(env: Env, reader: EnvReader, tenants: readonly ProbeTenant[]): void {
+  if (env['STRATA_API_KEYS'] === undefined) return;
+  const keys = readApiKeys(env, reader);
+  if (keys.tenants.length === 0) return; // the list itself was refused; readApiKeys said why
+  tenants.forEach(({ tenant, apiKey }) => {
+    if (keys.tenantFor(apiKey) !== undefined) return;
+    reader.problem(
+      apiKey === DEVELOPMENT_API_KEY
+        ? 'STRATA_API_KEYS is set, so ingest and reader refuse the development key: give the prober a key of its own ' +
+            '(STRATA_PROBER_API_KEY, listed in STRATA_API_KEYS as key:strata-prober)'
+        : `the prober's key for tenant ${tenant} is not in STRATA_API_KEYS, so ingest and reader would refuse it`,
+    );
+  });
+}
+
 function readComponents(reader: EnvReader): ComponentTarget[] {
   const components: ComponentTarget[] = [];
   for (const entry of reader.list('STRATA_PROBER_COMPONENTS', DEFAULT_COMPONENTS)) {
@@ -136,6 +159,7 @@ export function loadProberConfig(env: Env, defaults: { hostname: string } = { ho
   const ingestAddress = readAddress(reader, 'STRATA_PROBER_INGEST_ADDRESS', '127.0.0.1:7001');
   const readerAddress = readAddress(reader, 'STRATA_PROBER_READER_ADDRESS', '127.0.0.1:7002');
   const tenants = readTenants(reader);
+  checkProberKeysAccepted(env, reader, tenants);
   const probe: ProbeSettings = {
     intervalMs: reader.int('STRATA_PROBER_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
     timeoutMs: reader.int('STRATA_PROBER_TIMEOUT_MS', 30_000, { min: 100, max: 600_000 }),

@@ -14,6 +14,16 @@ describe('loadIngestConfig', () => {
     expect(config.apiKeys.tenantFor('strata-dev-key')).toBeUndefined();
   });
 
+  it.each([
+    ['blank', '', /STRATA_API_KEYS is set but blank/],
+    ['spaces', '  ', /STRATA_API_KEYS is set but blank/],
+    ['malformed', 'short:x', /STRATA_API_KEYS entry 1 must be key:tenant/],
+    ['the development key', 'strata-dev-key:dev', /STRATA_API_KEYS entry 1 uses the public development key/],
+  ])('fails start-up on a %s STRATA_API_KEYS instead of opening the development key', (_case, keys, message) => {
+    expect(() => loadIngestConfig({ STRATA_API_KEYS: keys })).toThrow(ConfigError);
+    expect(() => loadIngestConfig({ STRATA_API_KEYS: keys })).toThrow(message);
+  });
+
   it('fails fast naming the bad variable', () => {
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(ConfigError);
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(/STRATA_GRPC_PORT="seven"/);

@@ -1,9 +1,10 @@
 import { DEFAULT_VALIDATION_LIMITS, parseTenantOverrides, type ValidationLimits } from '@strata/model';
 import {
-  ApiKeyStore,
   EnvReader,
+  readApiKeys,
   readServiceConfig,
   readTracingConfig,
+  type ApiKeyStore,
   type Env,
   type ServiceConfig,
   type TracingConfig,
@@ -113,11 +114,12 @@ export function loadIngestConfig(env: Env): IngestConfig {
     );
   }
   const tracing = readTracingConfig(reader, 'ingest');
+  const apiKeys = readApiKeys(env, reader);
   reader.finish();
   return {
     service,
     tracing,
-    apiKeys: ApiKeyStore.parse(env['STRATA_API_KEYS']),
+    apiKeys,
     kafka,
     producer,
     validation,

@@ -36,6 +36,10 @@ describe('loadReaderConfig', () => {
 
   it('fails fast naming every bad variable', () => {
     expect(() => loadReaderConfig({ STRATA_API_KEYS: 'nope' })).toThrow(/STRATA_API_KEYS entry 1/);
+    // Set but blank is a mistake, not the development key; named along with the others.
+    expect(() => loadReaderConfig({ STRATA_API_KEYS: ' ', STRATA_READ_CONCURRENCY: '0' })).toThrow(
+      /STRATA_READ_CONCURRENCY=0 is below the minimum 1[\s\S]*STRATA_API_KEYS is set but blank/,
+    );
     let message = '';
     try {
       loadReaderConfig({ STRATA_WINDOW_MS: '7000000', STRATA_READ_CONCURRENCY: '0', STRATA_REDIS_URL: 'x y' });

@@ -1,8 +1,9 @@
 import {
-  ApiKeyStore,
   EnvReader,
+  readApiKeys,
   readServiceConfig,
   readTracingConfig,
+  type ApiKeyStore,
   type Env,
   type ServiceConfig,
   type TracingConfig,
@@ -125,6 +126,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     ...(coldEnabled && { cold }),
     retention: readRetentionEnv(reader),
   };
+  const apiKeys = readApiKeys(env, reader);
   reader.finish();
-  return { ...config, apiKeys: ApiKeyStore.parse(env['STRATA_API_KEYS']) };
+  return { ...config, apiKeys };
 }

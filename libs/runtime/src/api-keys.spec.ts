@@ -23,6 +23,16 @@ describe('ApiKeyStore', () => {
     expect(store.usesDevelopmentKey).toBe(true);
   });
 
+  it('never accepts the development key once a key list is set', () => {
+    const store = ApiKeyStore.parse('alpha-key-1:acme');
+    expect(store.tenantFor(DEVELOPMENT_API_KEY)).toBeUndefined();
+    expect(store.usesDevelopmentKey).toBe(false);
+  });
+
+  it('names the variable it was given', () => {
+    expect(() => ApiKeyStore.parse(' ', 'MY_KEYS')).toThrow(/MY_KEYS is set but blank/);
+  });
+
   it('does not keep the keys themselves', () => {
     const store = ApiKeyStore.parse('very-secret-key:acme');
     expect(JSON.stringify(store)).not.toContain('very-secret-key');
@@ -34,6 +44,12 @@ describe('ApiKeyStore', () => {
     ['bad tenant', 'long-enough-key:acme corp', /tenants match/],
     ['repeated key', 'long-enough-key:a,long-enough-key:b', /repeats a key/],
     ['only commas', ' , ,', /holds no key:tenant pair/],
+    // Set but blank: an empty Secret or a template that rendered nothing must not open the
+    // public development key.
+    ['an empty value', '', /STRATA_API_KEYS is set but blank/],
+    ['only spaces', '   ', /STRATA_API_KEYS is set but blank/],
+    ['the development key listed', `${DEVELOPMENT_API_KEY}:${DEVELOPMENT_TENANT}`, /entry 1 uses the public development key/],
+    ['the development key among others', `alpha-key-1:acme,${DEVELOPMENT_API_KEY}:ops`, /entry 2 uses the public development key/],
   ])('rejects %s', (_case, spec, message) => {
     expect(() => ApiKeyStore.parse(spec)).toThrow(ConfigError);
     expect(() => ApiKeyStore.parse(spec)).toThrow(message);

@@ -1,4 +1,4 @@
-export { ApiKeyStore, DEVELOPMENT_API_KEY, DEVELOPMENT_TENANT } from './api-keys';
+export { ApiKeyStore, DEVELOPMENT_API_KEY, DEVELOPMENT_TENANT, readApiKeys } from './api-keys';
 export { EnvReader, type Env } from './env-reader';
 export { ConfigError, StrataError, isRetriable, isStrataError } from './errors';
 export { GrpcServer, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
