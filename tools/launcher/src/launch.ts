@@ -1,6 +1,7 @@
 /* eslint-disable no-console -- this is the terminal front end of `npm start` */
 import { resolve } from 'node:path';
 import { startStack, stopStack, type StackLogger } from '@strata/stack';
+import { withProberKey } from './prober-key';
 import { ServiceProcesses } from './service-processes';
 import { SERVICES } from './services';
 
@@ -16,10 +17,11 @@ async function main(): Promise<void> {
   console.log('==> starting the local stack (Kafka, Redis, DynamoDB Local, S3)');
   const stack = await startStack({ env: process.env, logger, repoRoot: workspace });
   let stopping: Promise<void> | undefined;
+  const keys = withProberKey({ ...process.env, ...stack.clientEnv });
   const services = new ServiceProcesses({
     workspace,
     services: SERVICES,
-    env: { ...process.env, ...stack.clientEnv },
+    env: keys.env,
     logDir: resolve(cacheDir, 'logs'),
     onUnexpectedExit: (name, code, signal) =>
       void shutdown(`${name} exited unexpectedly (code ${code ?? '-'}, signal ${signal ?? '-'})`, 1),
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
   const usesDevKey = !process.env['STRATA_API_KEYS'];
   console.log(`
 Dashboard:  http://127.0.0.1:9005/
+Prober:     ${keys.generated ? `tenant ${keys.generated.tenant}, key ${keys.generated.key} (made for this run and added to STRATA_API_KEYS)` : usesDevKey ? 'the development key' : 'the key you gave (STRATA_PROBER_API_KEY / STRATA_PROBER_TENANTS)'}
 Write:      grpcurl -plaintext -H 'x-api-key: ${usesDevKey ? 'strata-dev-key' : '<your key>'}' -d '{"series":[{"name":"demo.cpu","points":[{"timestamp_ms":'$(date +%s000)',"value":1}]}]}' 127.0.0.1:7001 strata.v1.IngestService/Write
 Everything up in ${Date.now() - began} ms. Press Ctrl-C to stop.`);
 }
