@@ -2,6 +2,7 @@ import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type LogEntry, type
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { KafkaConfigError } from './errors';
 import type { StreamLogger } from './logger';
+import { MIN_MAX_MESSAGE_BYTES } from './record-limits';
 import { mskIamTokenProvider, type AwsCredentialsProvider } from './msk-iam';
 
 /** TLS towards the brokers (MSK, Confluent...). Unused by the local stack. */
@@ -54,6 +55,11 @@ export interface KafkaConfig {
   retry?: { retries?: number; initialRetryTimeMs?: number; maxRetryTimeMs?: number };
   /** What kafkajs itself emits before it reaches the logger. @default 'warn' */
   logLevel?: KafkaLogLevel;
+  /**
+   * The brokers' limit on one record batch for the topic, when it cannot be read with
+   * DescribeConfigs (an ACL without it). @default read from the topic at start-up
+   */
+  maxMessageBytes?: number;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -71,6 +77,9 @@ export function validateKafkaConfig(config: KafkaConfig): void {
   if (config.clientId.trim() === '') throw new KafkaConfigError('clientId', 'must not be empty');
   if (!TOPIC_NAME.test(config.topic) || config.topic === '.' || config.topic === '..') {
     throw new KafkaConfigError('topic', `"${config.topic}" is not a legal Kafka topic name ([a-zA-Z0-9._-]{1,249})`);
+  }
+  if (config.maxMessageBytes !== undefined && (!Number.isSafeInteger(config.maxMessageBytes) || config.maxMessageBytes < MIN_MAX_MESSAGE_BYTES)) {
+    throw new KafkaConfigError('maxMessageBytes', `${config.maxMessageBytes} is below the minimum of ${MIN_MAX_MESSAGE_BYTES} bytes`);
   }
   if (config.sasl?.mechanism === 'aws-msk-iam') {
     // MSK serves IAM only on its TLS listener (port 9098 in-VPC); without TLS the handshake

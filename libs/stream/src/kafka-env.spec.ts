@@ -38,4 +38,14 @@ describe('readKafkaEnv', () => {
     const { finish } = read({ STRATA_KAFKA_SASL_MECHANISM: 'aws' });
     expect(finish).toThrow(/STRATA_KAFKA_SASL_MECHANISM="aws" is not one of none, plain, scram-sha-256, scram-sha-512, aws-msk-iam/);
   });
+
+  it('reads a fixed broker message limit, or none to read it from the topic at start-up', () => {
+    expect(read({}).config.maxMessageBytes).toBeUndefined();
+    const { config, finish } = read({ STRATA_KAFKA_MAX_MESSAGE_BYTES: '2097152' });
+    finish();
+    expect(config.maxMessageBytes).toBe(2_097_152);
+    for (const bad of ['1000', '-1', 'lots']) {
+      expect(() => read({ STRATA_KAFKA_MAX_MESSAGE_BYTES: bad }).finish()).toThrow(/STRATA_KAFKA_MAX_MESSAGE_BYTES/);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { EnvReader } from '@strata/runtime';
+import { MIN_MAX_MESSAGE_BYTES } from './record-limits';
 import { parseBrokerList, type KafkaConfig, type KafkaSaslConfig } from './kafka-config';
 
 const SASL_MECHANISMS = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
@@ -26,6 +27,11 @@ export function readKafkaEnv(reader: EnvReader, clientId: string): KafkaConfig {
       password: reader.string('STRATA_KAFKA_SASL_PASSWORD'),
     };
   }
+  // 0: read the topic's max.message.bytes at start-up (needs DescribeConfigs on the topic and cluster).
+  const maxMessageBytes = reader.int('STRATA_KAFKA_MAX_MESSAGE_BYTES', 0, { min: 0, max: 1024 * 1024 * 1024 });
+  if (maxMessageBytes !== 0 && maxMessageBytes < MIN_MAX_MESSAGE_BYTES) {
+    reader.problem(`STRATA_KAFKA_MAX_MESSAGE_BYTES (${maxMessageBytes}) must be 0 (read it from the broker) or at least ${MIN_MAX_MESSAGE_BYTES}`);
+  }
   return {
     brokers,
     topic,
@@ -33,5 +39,6 @@ export function readKafkaEnv(reader: EnvReader, clientId: string): KafkaConfig {
     tls,
     sasl,
     logLevel: 'warn',
+    ...(maxMessageBytes !== 0 && { maxMessageBytes }),
   };
 }

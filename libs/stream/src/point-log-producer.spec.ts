@@ -1,5 +1,7 @@
 import type { Producer, ProducerRecord } from 'kafkajs';
+import { KafkaConfigError, RecordTooLargeError } from './errors';
 import { LogUnavailableError, PointLogProducer } from './point-log-producer';
+import { recordLimitsFor } from './record-limits';
 
 function fakeProducer(behaviour: (record: ProducerRecord) => Promise<unknown> = async () => []) {
   const sent: ProducerRecord[] = [];
@@ -56,5 +58,95 @@ describe('PointLogProducer', () => {
     await log.stop();
     await pending;
     expect(sent).toHaveLength(1);
+  });
+
+  /** Like a broker: refuses a request whose value bytes (all partitions) exceed `maxBytes`, by error type. */
+  function sizeLimitedProducer(maxBytes: number) {
+    return fakeProducer(async (r) => {
+      const bytes = r.messages.reduce((sum, m) => sum + (m.value as Buffer).length, 0);
+      if (bytes > maxBytes) throw Object.assign(new Error('The request included a message larger than the max message size'), { type: 'MESSAGE_TOO_LARGE' });
+      return [];
+    });
+  }
+  const sized = (key: string, bytes: number) => ({ key, value: Buffer.alloc(bytes, key) });
+  const LIMIT = 64 * 1024;
+  const { requestBytes } = recordLimitsFor(LIMIT);
+
+  it('reads the topic limit at start and bounds each produce request below it', async () => {
+    const { producer, sent } = fakeProducer();
+    const log = new PointLogProducer(producer, { topic: 't', lingerMs: 5, maxMessageBytes: async () => LIMIT });
+    await log.start();
+    expect(log.recordLimits).toEqual(recordLimitsFor(LIMIT));
+    await Promise.all(Array.from({ length: 40 }, (_, i) => log.append([sized(`k${i}`, 4_000)])));
+    expect(sent.length).toBeGreaterThan(1);
+    for (const request of sent) {
+      expect(request.messages.reduce((sum, m) => sum + (m.value as Buffer).length + String(m.key).length, 0)).toBeLessThanOrEqual(requestBytes);
+    }
+    expect(sent.flatMap((r) => r.messages.map((m) => m.key))).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`));
+  });
+
+  it('refuses to start under a limit too small for one point of the longest identity', async () => {
+    const { producer } = fakeProducer();
+    const log = new PointLogProducer(producer, { topic: 't', maxMessageBytes: async () => 10_000 });
+    await expect(log.start()).rejects.toThrow(KafkaConfigError);
+  });
+
+  it('sends a large caller alone, its records in order, one request after the previous was acknowledged', async () => {
+    let bigInFlight = 0;
+    let mostBigInFlight = 0;
+    const { producer, sent } = fakeProducer(async (r) => {
+      const isBig = r.messages.some((m) => m.key === 'big');
+      if (isBig) mostBigInFlight = Math.max(mostBigInFlight, ++bigInFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (isBig) bigInFlight--;
+      return [];
+    });
+    const log = new PointLogProducer(producer, { topic: 't', lingerMs: 5, maxMessageBytes: LIMIT });
+    const big = Array.from({ length: 12 }, (_, i) => sized(`big`, 10_000 + i));
+    await Promise.all([log.append([record('a')]), log.append(big), log.append([record('b')])]);
+    const bigRequests = sent.filter((r) => r.messages.some((m) => m.key === 'big'));
+    expect(bigRequests.length).toBeGreaterThan(1);
+    expect(bigRequests.every((r) => r.messages.every((m) => m.key === 'big'))).toBe(true);
+    expect(bigRequests.flatMap((r) => r.messages.map((m) => (m.value as Buffer).length))).toEqual(big.map((b) => b.value.length));
+    // Never two of the big caller's requests at once.
+    expect(mostBigInFlight).toBe(1);
+    const others = sent.filter((r) => !r.messages.some((m) => m.key === 'big'));
+    expect(others.flatMap((r) => r.messages.map((m) => m.key))).toEqual(['a', 'b']);
+  });
+
+  it('refuses only the caller whose record the broker refuses for its size; every other caller in its request is acknowledged', async () => {
+    const { producer } = sizeLimitedProducer(20_000);
+    const refusedSeen: RecordTooLargeError[] = [];
+    const log = new PointLogProducer(producer, { topic: 't', lingerMs: 5, maxMessageBytes: LIMIT, onRecordTooLarge: (e) => refusedSeen.push(e) });
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 50 }, (_, i) => log.append([sized(`s${i}`, 100)])),
+      log.append([sized('culprit', 25_000)]),
+      ...Array.from({ length: 50 }, (_, i) => log.append([sized(`t${i}`, 100)])),
+    ]);
+    const rejected = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [[i, o.reason]] : []));
+    expect(rejected.map(([i]) => i)).toEqual([50]);
+    const reason = rejected[0][1] as RecordTooLargeError;
+    expect(reason).toBeInstanceOf(RecordTooLargeError);
+    expect(reason.retriable).toBe(false);
+    expect(reason.key).toBe('culprit');
+    expect(refusedSeen).toHaveLength(1);
+  });
+
+  it('splits a lone caller refused for size into smaller requests, still in order', async () => {
+    const { producer, sent } = sizeLimitedProducer(12_000);
+    const log = new PointLogProducer(producer, { topic: 't', lingerMs: 1, maxMessageBytes: LIMIT });
+    const parts = Array.from({ length: 8 }, (_, i) => sized(`k`, 5_000 + i));
+    await log.append(parts);
+    const acked = sent.filter((r) => r.messages.reduce((sum, m) => sum + (m.value as Buffer).length, 0) <= 12_000);
+    expect(acked.flatMap((r) => r.messages.map((m) => (m.value as Buffer).length))).toEqual(parts.map((p) => p.value.length));
+  });
+
+  it('refuses a record no request could carry before sending anything, and only to its caller', async () => {
+    const { producer, sent } = fakeProducer();
+    const log = new PointLogProducer(producer, { topic: 't', lingerMs: 1, maxMessageBytes: LIMIT });
+    const outcomes = await Promise.allSettled([log.append([record('ok')]), log.append([record('ok2'), sized('huge', requestBytes)])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(RecordTooLargeError);
+    expect(sent.flatMap((r) => r.messages.map((m) => m.key))).toEqual(['ok']);
   });
 });

@@ -1,7 +1,9 @@
 import { context, propagation, SpanKind, type Span, type Tracer } from '@opentelemetry/api';
 import { inSpan } from '@strata/runtime';
 import { CompressionTypes, type Producer } from 'kafkajs';
+import { RecordTooLargeError } from './errors';
 import type { PointLogRecord } from './point-log';
+import { countedRecordBytes, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, recordLimitsFor, type RecordLimits } from './record-limits';
 
 export type LogCompression = 'none' | 'gzip';
 
@@ -19,8 +21,17 @@ export interface PointLogProducerOptions {
   readonly compression?: LogCompression;
   /** Broker-side wait for all in-sync replicas. @default 10000 */
   readonly ackTimeoutMs?: number;
-  /** Observes each sent batch (for metrics). */
+  /**
+   * The broker's limit on one record batch (the topic's max.message.bytes), or how to read
+   * it: read at `start()`, and again after the broker refuses a record for its size (an
+   * operator may have lowered it). Produce requests and records are bounded below it
+   * (record-limits.ts). @default 1048588, Kafka's default
+   */
+  readonly maxMessageBytes?: number | (() => Promise<number>);
+  /** Observes each sent produce request (for metrics). */
   readonly onBatch?: (batch: { records: number; ms: number; ok: boolean }) => void;
+  /** Observes each record refused for its size (for metrics and a log line). */
+  readonly onRecordTooLarge?: (error: RecordTooLargeError) => void;
   /**
    * With a tracer, each append is a PRODUCER span whose context travels in the records'
    * headers (W3C traceparent), so a consumer can continue the caller's trace.
@@ -44,23 +55,46 @@ interface Waiter {
   readonly records: readonly PointLogRecord[];
   readonly headers?: Record<string, string>;
   readonly span?: Span;
+  /** Counted bytes of all its records (record-limits.ts). */
+  readonly bytes: number;
   resolve(): void;
   reject(error: Error): void;
 }
 
+const SIZE_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** Whether kafkajs failed a send because the broker refused a batch for its size (its error `type`, not its text). */
+function isSizeRefusal(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; depth++) {
+    if (SIZE_REFUSALS.has(String((e as { type?: unknown }).type))) return true;
+    e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
+
 /**
  * Appends records to the points topic with acks = all, grouping the records of
- * concurrent callers into one produce request. `append` resolves only after Kafka has
- * acknowledged every record it was given, and rejects with LogUnavailableError otherwise.
+ * concurrent callers into produce requests. `append` resolves only after Kafka has
+ * acknowledged every record it was given, and rejects with LogUnavailableError (retriable)
+ * or RecordTooLargeError (permanent) otherwise.
+ *
+ * One caller's records never fail another's: a produce request holds whole callers and
+ * stays below the broker's message limit before compression (record-limits.ts); a caller
+ * whose records fill more than half a request is sent alone, in order, a request at a
+ * time; and should the broker still refuse a request for its size, its callers are
+ * re-sent apart until the refusal reaches only the caller whose record it is.
  * Safe to call concurrently; `stop()` sends what is queued before disconnecting.
  */
 export class PointLogProducer {
   private queue: Waiter[] = [];
   private queuedRecords = 0;
+  private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly lingerMs: number;
   private readonly maxBatchRecords: number;
+  private limits: RecordLimits;
+  private refreshing: Promise<void> | undefined;
 
   constructor(
     private readonly producer: Producer,
@@ -68,10 +102,36 @@ export class PointLogProducer {
   ) {
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatchRecords = options.maxBatchRecords ?? 2_000;
+    const fixed = options.maxMessageBytes;
+    this.limits = recordLimitsFor(typeof fixed === 'number' ? fixed : KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+  }
+
+  /** The bounds in force: callers split a series into records of at most `recordBytes`. */
+  get recordLimits(): RecordLimits {
+    return this.limits;
+  }
+
+  /** Most counted bytes of one record: the size to split a series' records at. */
+  get maxRecordBytes(): number {
+    return this.limits.recordBytes;
   }
 
   async start(): Promise<void> {
+    await this.readLimits();
     await this.producer.connect();
+  }
+
+  private async readLimits(): Promise<void> {
+    const source = this.options.maxMessageBytes;
+    if (typeof source === 'function') this.limits = recordLimitsFor(await source());
+  }
+
+  /** Re-reads the limit once at a time, in the background; a failure keeps the old one. */
+  private refreshLimits(): void {
+    if (typeof this.options.maxMessageBytes !== 'function' || this.refreshing) return;
+    this.refreshing = this.readLimits()
+      .catch(() => undefined)
+      .finally(() => (this.refreshing = undefined));
   }
 
   append(records: readonly PointLogRecord[]): Promise<void> {
@@ -92,12 +152,27 @@ export class PointLogProducer {
   }
 
   private enqueue(records: readonly PointLogRecord[], headers?: Record<string, string>, span?: Span): Promise<void> {
+    const { requestBytes } = this.limits;
+    let bytes = 0;
+    for (const record of records) {
+      const size = countedRecordBytes(record, headers);
+      // Refused before anything is sent: no request could ever carry it.
+      if (size > requestBytes) return Promise.reject(this.tooLarge(record.key, size));
+      bytes += size;
+    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, headers, span, resolve, reject });
+      this.queue.push({ records, headers, span, bytes, resolve, reject });
       this.queuedRecords += records.length;
-      if (this.queuedRecords >= this.maxBatchRecords) this.flush();
+      this.queuedBytes += bytes;
+      if (this.queuedRecords >= this.maxBatchRecords || this.queuedBytes >= requestBytes) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
     });
+  }
+
+  private tooLarge(key: string, bytes: number, cause?: unknown): RecordTooLargeError {
+    const error = new RecordTooLargeError(key, bytes, this.limits.requestBytes, { cause });
+    this.options.onRecordTooLarge?.(error);
+    return error;
   }
 
   async stop(): Promise<void> {
@@ -111,31 +186,130 @@ export class PointLogProducer {
     this.timer = undefined;
     if (this.queue.length === 0) return;
     const waiters = this.queue;
-    const count = this.queuedRecords;
     this.queue = [];
     this.queuedRecords = 0;
+    this.queuedBytes = 0;
+    const { requestBytes } = this.limits;
+    const groups: Waiter[][] = [];
+    let group: Waiter[] = [];
+    let groupBytes = 0;
+    let groupRecords = 0;
+    for (const waiter of waiters) {
+      if (waiter.bytes > requestBytes / 2) {
+        this.track(this.sendAlone(waiter));
+        continue;
+      }
+      if (group.length > 0 && (groupBytes + waiter.bytes > requestBytes || groupRecords + waiter.records.length > this.maxBatchRecords)) {
+        groups.push(group);
+        group = [];
+        groupBytes = 0;
+        groupRecords = 0;
+      }
+      group.push(waiter);
+      groupBytes += waiter.bytes;
+      groupRecords += waiter.records.length;
+    }
+    if (group.length > 0) groups.push(group);
+    for (const g of groups) this.track(this.sendShared(g));
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** One produce request; resolves or rejects with kafkajs's error, after reporting it. */
+  private async send(waiters: readonly Waiter[], records: ReadonlyArray<{ record: PointLogRecord; headers?: Record<string, string> }>): Promise<void> {
     const began = Date.now();
-    // Concurrent appends share one produce request; each span says how large it was.
-    for (const waiter of waiters) waiter.span?.setAttribute('strata.kafka.request_records', count);
-    const send = this.producer
-      .send({
+    // Concurrent appends share a produce request; each span says how large it was.
+    for (const waiter of waiters) waiter.span?.setAttribute('strata.kafka.request_records', records.length);
+    try {
+      await this.producer.send({
         topic: this.options.topic,
         acks: -1,
         timeout: this.options.ackTimeoutMs ?? 10_000,
         compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-        messages: waiters.flatMap((w) => w.records.map((r) => ({ key: r.key, value: r.value, headers: w.headers }))),
-      })
-      .then(
-        () => {
-          this.options.onBatch?.({ records: count, ms: Date.now() - began, ok: true });
-          for (const waiter of waiters) waiter.resolve();
-        },
-        (error: unknown) => {
-          this.options.onBatch?.({ records: count, ms: Date.now() - began, ok: false });
-          for (const waiter of waiters) waiter.reject(new LogUnavailableError(waiter.records.length, error));
-        },
-      )
-      .finally(() => this.inFlight.delete(send));
-    this.inFlight.add(send);
+        messages: records.map(({ record, headers }) => ({ key: record.key, value: record.value, headers })),
+      });
+      this.options.onBatch?.({ records: records.length, ms: Date.now() - began, ok: true });
+    } catch (error) {
+      this.options.onBatch?.({ records: records.length, ms: Date.now() - began, ok: false });
+      throw error;
+    }
+  }
+
+  /**
+   * Callers that fit one request together. A size refusal splits them in halves and sends
+   * each half again, so it ends at the one caller whose records the broker will not take.
+   */
+  private async sendShared(waiters: readonly Waiter[]): Promise<void> {
+    try {
+      await this.send(
+        waiters,
+        waiters.flatMap((w) => w.records.map((record) => ({ record, headers: w.headers }))),
+      );
+      for (const waiter of waiters) waiter.resolve();
+    } catch (error) {
+      if (!isSizeRefusal(error)) {
+        for (const waiter of waiters) waiter.reject(new LogUnavailableError(waiter.records.length, error));
+        return;
+      }
+      this.refreshLimits();
+      if (waiters.length === 1) return this.sendAlone(waiters[0], error);
+      const half = Math.ceil(waiters.length / 2);
+      await Promise.all([this.sendShared(waiters.slice(0, half)), this.sendShared(waiters.slice(half))]);
+    }
+  }
+
+  /**
+   * A caller alone: its records in order, a request of at most requestBytes at a time, each
+   * sent after the previous one was acknowledged so a series split over several records
+   * keeps its order whatever the retries. A size refusal of a request of several records
+   * sends them in smaller requests; of a single record, it is that record's refusal.
+   */
+  private async sendAlone(waiter: Waiter, refusal?: unknown): Promise<void> {
+    const { requestBytes } = this.limits;
+    const chunks: PointLogRecord[][] = [];
+    let chunk: PointLogRecord[] = [];
+    let bytes = 0;
+    for (const record of waiter.records) {
+      const size = countedRecordBytes(record, waiter.headers);
+      if (chunk.length > 0 && bytes + size > requestBytes) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(record);
+      bytes += size;
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+    // Refused as a whole with others, and alone it is still a single request: split it once more.
+    if (refusal !== undefined && chunks.length === 1) {
+      if (chunks[0].length === 1) {
+        waiter.reject(this.tooLarge(chunks[0][0].key, countedRecordBytes(chunks[0][0], waiter.headers), refusal));
+        return;
+      }
+      const half = Math.ceil(chunks[0].length / 2);
+      chunks.splice(0, 1, chunks[0].slice(0, half), chunks[0].slice(half));
+    }
+    try {
+      for (const records of chunks) await this.sendInOrder(waiter, records);
+      waiter.resolve();
+    } catch (error) {
+      waiter.reject(error instanceof RecordTooLargeError ? error : new LogUnavailableError(waiter.records.length, error));
+    }
+  }
+
+  private async sendInOrder(waiter: Waiter, records: readonly PointLogRecord[]): Promise<void> {
+    try {
+      await this.send([waiter], records.map((record) => ({ record, headers: waiter.headers })));
+    } catch (error) {
+      if (!isSizeRefusal(error)) throw error;
+      this.refreshLimits();
+      if (records.length === 1) throw this.tooLarge(records[0].key, countedRecordBytes(records[0], waiter.headers), error);
+      const half = Math.ceil(records.length / 2);
+      await this.sendInOrder(waiter, records.slice(0, half));
+      await this.sendInOrder(waiter, records.slice(half));
+    }
   }
 }

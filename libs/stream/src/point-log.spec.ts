@@ -1,4 +1,6 @@
-import { decodePointsAppended, encodePointsAppended, recordKey } from './point-log';
+import fc from 'fast-check';
+import { decodePointsAppended, encodePointsAppended, encodeSeriesRecords, recordKey } from './point-log';
+import { countedRecordBytes } from './record-limits';
 
 describe('point log records', () => {
   it('keys a record by tenant and canonical series identity', () => {
@@ -14,5 +16,49 @@ describe('point log records', () => {
     const record = encodePointsAppended(event);
     expect(record.key).toBe('acme/cpu{host="a"}');
     expect(decodePointsAppended(record.value)).toEqual(event);
+  });
+
+  const pointArb = fc.record({
+    timestampMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+    value: fc.oneof(fc.constant(0), fc.double({ noNaN: true, noDefaultInfinity: true })),
+  });
+
+  it('splits a series at point boundaries into records within the bound, same key, points in order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(pointArb, { minLength: 0, maxLength: 400 }),
+        fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }),
+        fc.integer({ min: 200, max: 4_000 }),
+        (points, labelValue, maxRecordBytes) => {
+          const event = { tenant: 't', series: { name: 'm', labels: [{ name: 'l', value: labelValue }], points }, acceptedAtMs: 1 };
+          const records = encodeSeriesRecords(event, maxRecordBytes);
+          expect(records.length).toBeGreaterThanOrEqual(1);
+          const decoded = records.map((r) => decodePointsAppended(r.value));
+          expect(new Set(records.map((r) => r.key))).toEqual(new Set([recordKey('t', 'm', event.series.labels)]));
+          expect(decoded.flatMap((d) => d.series!.points)).toEqual(points.map((p) => ({ timestampMs: p.timestampMs, value: p.value === 0 ? 0 : p.value })));
+          for (const [i, record] of records.entries()) {
+            expect(decoded[i]).toMatchObject({ tenant: 't', acceptedAtMs: 1, series: { name: 'm', labels: event.series.labels } });
+            // Over the bound only when a single point does not fit beside the identity.
+            if (countedRecordBytes(record) > maxRecordBytes) expect(decoded[i].series!.points.length).toBeLessThanOrEqual(1);
+          }
+          // Records are full: each but the last would overflow with the next record's first point.
+          for (let i = 0; i + 1 < records.length; i++) {
+            const merged = encodePointsAppended({ ...event, series: { ...event.series, points: [...decoded[i].series!.points, decoded[i + 1].series!.points[0]] } });
+            expect(countedRecordBytes(merged)).toBeGreaterThan(maxRecordBytes - 8);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps a 100,000-point noisy series in records of the bound, whole and in order', () => {
+    const points = Array.from({ length: 100_000 }, (_, i) => ({ timestampMs: 1_700_000_000_000 + i * 1_000, value: Math.random() * 1e9 }));
+    const event = { tenant: 'acme', series: { name: 'noise', labels: [], points }, acceptedAtMs: 1 };
+    expect(encodePointsAppended(event).value.length).toBeGreaterThan(1_048_588);
+    const records = encodeSeriesRecords(event, 250_000);
+    expect(records.length).toBeGreaterThan(7);
+    expect(Math.max(...records.map((r) => countedRecordBytes(r)))).toBeLessThanOrEqual(250_000);
+    expect(records.flatMap((r) => decodePointsAppended(r.value).series!.points)).toEqual(points);
   });
 });

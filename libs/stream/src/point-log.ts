@@ -1,5 +1,6 @@
 import { PointsAppended } from '@strata/proto';
-import { seriesKey, type Label } from '@strata/model';
+import { seriesKey, type Label, type Point } from '@strata/model';
+import { RECORD_OVERHEAD_BYTES } from './record-limits';
 
 /**
  * The Kafka record key of a series: `tenant/seriesKey`. Tenants cannot contain `/`, so
@@ -15,12 +16,63 @@ export interface PointLogRecord {
   readonly value: Buffer;
 }
 
+/** One record of a whole event, however large; see {@link encodeSeriesRecords} to split it. */
 export function encodePointsAppended(event: PointsAppended): PointLogRecord {
   const series = event.series!;
   return {
     key: recordKey(event.tenant, series.name, series.labels),
     value: Buffer.from(PointsAppended.encode(event).finish()),
   };
+}
+
+function varintBytes(n: number): number {
+  // int64 fields: negatives take ten bytes on the wire.
+  if (n < 0) return 10;
+  let bytes = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+/** Bytes a point adds to an encoded PointsAppended: its field tag and length, then the Point. */
+export function encodedPointBytes(point: Point): number {
+  const body = (point.timestampMs !== 0 ? 1 + varintBytes(point.timestampMs) : 0) + (point.value !== 0 ? 9 : 0);
+  // The series field's length prefix grows by at most a few bytes more; the caller's margin covers it.
+  return 2 + body;
+}
+
+/**
+ * An event as records of at most `maxRecordBytes` counted bytes each (key, value and
+ * framing; record-limits.ts): the series' points in their order, split at point
+ * boundaries, every record with the same key, so they land on one partition and the
+ * writer applies them in the order written (a repeated timestamp keeps its last value).
+ * A record holds at least one point, so a record may exceed the bound only if one point
+ * of this identity does; the producer refuses such a record.
+ */
+export function encodeSeriesRecords(event: PointsAppended, maxRecordBytes: number): PointLogRecord[] {
+  const series = event.series!;
+  const key = recordKey(event.tenant, series.name, series.labels);
+  const empty = PointsAppended.encode({ ...event, series: { ...series, points: [] } }).finish().length;
+  // 8 bytes for the growth of the series field's length varint as points are added.
+  const fixed = RECORD_OVERHEAD_BYTES + Buffer.byteLength(key) + empty + 8;
+  const records: PointLogRecord[] = [];
+  const encode = (points: Point[]) =>
+    records.push({ key, value: Buffer.from(PointsAppended.encode({ ...event, series: { ...series, points } }).finish()) });
+  let from = 0;
+  let bytes = fixed;
+  for (let i = 0; i < series.points.length; i++) {
+    const add = encodedPointBytes(series.points[i]);
+    if (i > from && bytes + add > maxRecordBytes) {
+      encode(series.points.slice(from, i));
+      from = i;
+      bytes = fixed;
+    }
+    bytes += add;
+  }
+  if (from < series.points.length || records.length === 0) encode(series.points.slice(from));
+  return records;
 }
 
 export function decodePointsAppended(value: Buffer | Uint8Array): PointsAppended {

@@ -1,5 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { ensureTopic } from './topic';
+import { ConfigResourceTypes } from 'kafkajs';
+import { KafkaNotReadyError } from './errors';
+import { ensureTopic, messageLimitReader, readMaxMessageBytes } from './topic';
 
 /** An in-memory stand-in for the admin calls ensureTopic makes. */
 function fakeAdmin(topics: Record<string, number>, options: { loseCreationRace?: number } = {}) {
@@ -74,5 +76,42 @@ describe('ensureTopic', () => {
   it.each([0, -1, 1.5])('refuses %p partitions', async (partitions) => {
     const { admin } = fakeAdmin({});
     await expect(ensureTopic(admin, { ...spec, partitions })).rejects.toThrow(RangeError);
+  });
+});
+
+/** describeConfigs as kafkajs answers it: a topic entry when the topic exists, broker entries by node id. */
+function configAdmin(topicLimit: number | undefined, brokerLimits: Record<number, number>) {
+  return {
+    describeConfigs: async ({ resources }: { resources: Array<{ type: number; name: string }> }) => {
+      if (resources[0].type === ConfigResourceTypes.TOPIC && topicLimit === undefined) throw Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+      return {
+        resources: resources.map((r) => ({
+          resourceName: r.name,
+          configEntries:
+            r.type === ConfigResourceTypes.TOPIC
+              ? [{ configName: 'max.message.bytes', configValue: String(topicLimit) }]
+              : [{ configName: 'message.max.bytes', configValue: String(brokerLimits[Number(r.name)]) }],
+        })),
+      };
+    },
+    describeCluster: async () => ({ brokers: Object.keys(brokerLimits).map((id) => ({ nodeId: Number(id) })) }),
+  } as unknown as Admin;
+}
+
+describe('readMaxMessageBytes', () => {
+  it("reads the topic's max.message.bytes", async () => {
+    expect(await readMaxMessageBytes(configAdmin(65_536, { 1: 1_048_588 }), 't')).toEqual({ bytes: 65_536, source: 'topic' });
+  });
+
+  it("falls back to the smallest broker's message.max.bytes when the topic is not there yet", async () => {
+    expect(await readMaxMessageBytes(configAdmin(undefined, { 1: 2_000_000, 2: 1_048_588, 3: 3_000_000 }), 't')).toEqual({ bytes: 1_048_588, source: 'broker' });
+  });
+
+  it('prefers a configured limit, and names the setting when nothing can be read', async () => {
+    const kafka = { admin: () => ({ ...configAdmin(undefined, {}), connect: async () => undefined, disconnect: async () => undefined }) } as unknown as Kafka;
+    expect(await messageLimitReader(kafka, { topic: 't', maxMessageBytes: 500_000 })()).toBe(500_000);
+    const failure = messageLimitReader(kafka, { topic: 't' })();
+    await expect(failure).rejects.toThrow(KafkaNotReadyError);
+    await expect(failure).rejects.toThrow(/STRATA_KAFKA_MAX_MESSAGE_BYTES/);
   });
 });
