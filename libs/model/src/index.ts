@@ -1,7 +1,12 @@
 export { RejectionCode, type PointRejection } from './rejection';
 export {
+  DYNAMODB_PARTITION_KEY_BYTES,
+  hasUnpairedSurrogate,
   LABEL_NAME_PATTERN,
+  MAX_SERIES_KEY_BYTES,
+  MAX_TENANT_BYTES,
   SERIES_NAME_PATTERN,
+  seriesKeyBytes,
   parseSeriesKey,
   seriesKey,
   sortLabels,

@@ -12,6 +12,13 @@ export const RejectionCode = {
   NON_FINITE_VALUE: 'NON_FINITE_VALUE',
   TOO_FAR_IN_FUTURE: 'TOO_FAR_IN_FUTURE',
   TOO_OLD: 'TOO_OLD',
+  /**
+   * The series' canonical identity (`name{label="value",...}`) is longer than
+   * MAX_SERIES_KEY_BYTES UTF-8 bytes, the most every tier can store as a key.
+   */
+  SERIES_KEY_TOO_LONG: 'SERIES_KEY_TOO_LONG',
+  /** The series' points could not be made into log records the broker accepts (record-limits in libs/stream). */
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   /** The series is new and its tenant already has its maximum of active series. */
   SERIES_LIMIT_EXCEEDED: 'SERIES_LIMIT_EXCEEDED',
 } as const;

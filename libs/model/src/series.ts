@@ -14,6 +14,27 @@ export const SERIES_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,255}$/;
 /** Label names: Prometheus-compatible identifiers. */
 export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * Longest tenant, in bytes: tenants match [a-zA-Z0-9_-]{1,64} (runtime's ApiKeyStore), so
+ * they are ASCII and contain none of the separators `#` and `/` used after them in keys.
+ */
+export const MAX_TENANT_BYTES = 64;
+
+/** DynamoDB's limit on a partition key value (UTF-8 bytes); the warm tier's is `tenant#seriesKey`. */
+export const DYNAMODB_PARTITION_KEY_BYTES = 2_048;
+
+/**
+ * Longest canonical series key ({@link seriesKey}) in UTF-8 bytes, the one bound on a
+ * series identity that every tier can store (docs/operations.md, "Record and key limits"):
+ * 2,048 (DynamoDB partition key `tenant#seriesKey`) − 64 (longest tenant) − 1 (`#`) − 63
+ * kept for a future key prefix = 1,920. Every other place the key goes is larger: the Kafka
+ * record key `tenant/seriesKey` (≤ 1,985 bytes, far inside a record), Redis due-set
+ * members `<start>/tenant/seriesKey` and hash tags (a digest), day-index items (attribute
+ * values, well inside 400 KB), cold blocks (varint lengths); S3 object names and sort keys
+ * hold no series key.
+ */
+export const MAX_SERIES_KEY_BYTES = 1_920;
+
 /** Labels sorted by name: the order in which they are part of a series' identity. */
 export function sortLabels(labels: readonly Label[]): Label[] {
   return [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -31,6 +52,34 @@ export function seriesKey(name: string, labels: readonly Label[]): string {
   if (labels.length === 0) return name;
   const sorted = sortLabels(labels);
   return `${name}{${sorted.map((l) => `${l.name}="${escapeValue(l.value)}"`).join(',')}}`;
+}
+
+const ESCAPED = /[\\"\n]/g;
+
+/**
+ * UTF-8 bytes of `seriesKey(name, labels)`, without building it: validation refuses an
+ * identity over {@link MAX_SERIES_KEY_BYTES} before any key is made. Labels must be
+ * well-formed (no unpaired surrogates), as validation checks first.
+ */
+export function seriesKeyBytes(name: string, labels: readonly Label[]): number {
+  let bytes = Buffer.byteLength(name, 'utf8');
+  if (labels.length === 0) return bytes;
+  // `{` `}` and a `,` between labels; `="` `"` around each value.
+  bytes += 2 + (labels.length - 1);
+  for (const label of labels) {
+    bytes += Buffer.byteLength(label.name, 'utf8') + 3 + Buffer.byteLength(label.value, 'utf8');
+    bytes += label.value.match(ESCAPED)?.length ?? 0;
+  }
+  return bytes;
+}
+
+/**
+ * Whether text holds an unpaired UTF-16 surrogate. Such text has no UTF-8 form: every
+ * tier would store U+FFFD instead, so two different label values would name one series in
+ * Redis and Kafka and two in memory.
+ */
+export function hasUnpairedSurrogate(text: string): boolean {
+  return /\p{Cs}/u.test(text);
 }
 
 /** Inverse of {@link seriesKey}; throws on text it could not have produced. */

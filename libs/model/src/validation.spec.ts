@@ -13,6 +13,16 @@ function rejectionOf(series: SeriesInput) {
 
 describe('validateWrite', () => {
   it.each([
+    // m{a="…"} is 7 bytes around the value.
+    ['1,920 bytes: 637 three-byte characters and 2 ASCII', '€'.repeat(637) + 'xx'],
+    ['1,920 bytes: 477 four-byte characters and 3 escaped to 5 bytes', '😀'.repeat(477) + '\\"a'],
+    ['odd characters that the key escapes or that separate keys elsewhere', 'a\u0000b\nc#d/e{f}g,h=i"j\\k\r'],
+  ])('accepts an identity of %s', (_case, value) => {
+    expect(rejectionOf({ name: 'm', labels: [{ name: 'a', value }], points: [ok] })).toEqual([]);
+  });
+
+
+  it.each([
     ['empty name', { name: '', labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
     ['name with a space', { name: 'cpu user', labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
     ['256-character name', { name: 'a'.repeat(256), labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
@@ -21,6 +31,16 @@ describe('validateWrite', () => {
     ['empty label value', { name: 'm', labels: [{ name: 'a', value: '' }], points: [ok] }, RejectionCode.INVALID_LABEL_VALUE],
     ['over-long label value', { name: 'm', labels: [{ name: 'a', value: 'v'.repeat(1025) }], points: [ok] }, RejectionCode.INVALID_LABEL_VALUE],
     ['duplicate label', { name: 'm', labels: [{ name: 'a', value: '1' }, { name: 'a', value: '2' }], points: [ok] }, RejectionCode.DUPLICATE_LABEL],
+    // The issue's case: each value within the per-label limit, the identity over every tier's key limit.
+    [
+      'two label values of 1,024 characters',
+      { name: 'm', labels: [{ name: 'a', value: 'x'.repeat(1024) }, { name: 'b', value: 'y'.repeat(1024) }], points: [ok] },
+      RejectionCode.SERIES_KEY_TOO_LONG,
+    ],
+    ['an identity of 1,921 UTF-8 bytes in 640 characters', { name: 'm', labels: [{ name: 'a', value: '€'.repeat(637) + 'xxx' }], points: [ok] }, RejectionCode.SERIES_KEY_TOO_LONG],
+    ['an identity of 1,923 bytes of 4-byte characters', { name: 'm', labels: [{ name: 'a', value: '😀'.repeat(479) }], points: [ok] }, RejectionCode.SERIES_KEY_TOO_LONG],
+    ['a label value with an unpaired high surrogate', { name: 'm', labels: [{ name: 'a', value: 'x\uD800' }], points: [ok] }, RejectionCode.INVALID_LABEL_VALUE],
+    ['a label value with an unpaired low surrogate', { name: 'm', labels: [{ name: 'a', value: '\uDC00x' }], points: [ok] }, RejectionCode.INVALID_LABEL_VALUE],
     [
       'too many labels',
       { name: 'm', labels: Array.from({ length: 33 }, (_, i) => ({ name: `l${i}`, value: 'v' })), points: [ok] },

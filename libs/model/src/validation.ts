@@ -1,5 +1,14 @@
 import { RejectionCode, type PointRejection } from './rejection';
-import { LABEL_NAME_PATTERN, SERIES_NAME_PATTERN, sortLabels, type Label, type Point } from './series';
+import {
+  hasUnpairedSurrogate,
+  LABEL_NAME_PATTERN,
+  MAX_SERIES_KEY_BYTES,
+  SERIES_NAME_PATTERN,
+  seriesKeyBytes,
+  sortLabels,
+  type Label,
+  type Point,
+} from './series';
 
 export interface ValidationLimits {
   /** @default 32 */
@@ -70,6 +79,20 @@ function checkIdentity(series: SeriesInput, seriesIndex: number, limits: Validat
           `values must be 1 to ${limits.maxLabelValueLength} characters`,
       );
     }
+    if (hasUnpairedSurrogate(label.value)) {
+      return refuse(
+        RejectionCode.INVALID_LABEL_VALUE,
+        `label ${label.name} on series ${series.name} has a value with an unpaired UTF-16 surrogate; values must be valid Unicode`,
+      );
+    }
+  }
+  const keyBytes = seriesKeyBytes(series.name, series.labels);
+  if (keyBytes > MAX_SERIES_KEY_BYTES) {
+    return refuse(
+      RejectionCode.SERIES_KEY_TOO_LONG,
+      `series ${series.name} has an identity of ${keyBytes} UTF-8 bytes as name{label="value",...}; ` +
+        `the limit is ${MAX_SERIES_KEY_BYTES} bytes (the longest key every tier can store): shorten its label values`,
+    );
   }
   return undefined;
 }
