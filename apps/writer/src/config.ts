@@ -41,6 +41,15 @@ export interface WriterConfig {
   readonly sealBatch: number;
   /** Series whose index entry is remembered; older ones are passivated. @default 100000 */
   readonly seriesCacheSize: number;
+  /** How the writer keeps the hot tier whole (docs/write-path.md, "Rebuilding the hot tier"). */
+  readonly recovery: {
+    /** How often Redis is checked for lost data. @default 1000 */
+    readonly checkIntervalMs: number;
+    /** How often rebuild checkpoints are taken (written only when they move). @default 10000 */
+    readonly checkpointIntervalMs: number;
+    /** The writer refuses a topic that keeps records for less. @default 48 h, and at least a window + seal grace + 1 h */
+    readonly minLogRetentionMs: number;
+  };
   /** Rebuild mode: replay the log from this time in a separate consumer group, then exit. */
   readonly replayFromMs?: number;
   readonly tracing: TracingConfig;
@@ -87,8 +96,20 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
     sealIntervalMs: reader.int('STRATA_SEAL_INTERVAL_MS', 1_000, { min: 10, max: 600_000 }),
     sealBatch: reader.int('STRATA_SEAL_BATCH', 500, { min: 1, max: 100_000 }),
     seriesCacheSize: reader.int('STRATA_WRITER_SERIES_CACHE', 100_000, { min: 0 }),
+    recovery: {
+      checkIntervalMs: reader.int('STRATA_HOT_CHECK_INTERVAL_MS', 1_000, { min: 50, max: 60_000 }),
+      checkpointIntervalMs: reader.int('STRATA_REBUILD_CHECKPOINT_INTERVAL_MS', 10_000, { min: 100, max: 600_000 }),
+      minLogRetentionMs: reader.int('STRATA_MIN_LOG_RETENTION_HOURS', 48, { min: 1, max: 24 * 36_500 }) * HOUR,
+    },
     replayFromMs: parseReplayFrom(argv, reader),
   };
+  const needed = windowMs + config.sealGraceMs + HOUR;
+  if (config.recovery.minLogRetentionMs < needed) {
+    reader.problem(
+      `STRATA_MIN_LOG_RETENTION_HOURS=${config.recovery.minLogRetentionMs / HOUR} is less than a window plus the seal grace plus an hour ` +
+        `(${Math.ceil(needed / HOUR)} h): records would leave the log before their points are durable in DynamoDB`,
+    );
+  }
   reader.finish();
   return config;
 }

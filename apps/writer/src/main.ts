@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import {
   buildStandardService,
+  ConfigError,
   createLogger,
   createMetricsRegistry,
   runMain,
@@ -13,14 +14,18 @@ import {
   createDynamoDb,
   createHotRedis,
   DynamoWarmStore,
+  HotTierState,
   LateWriteLedger,
+  RebuildCheckpoints,
   RedisHotStore,
   traceAwsClient,
   traceRedisPipelines,
 } from '@strata/storage';
-import { createKafka, PointLogConsumer } from '@strata/stream';
+import { createKafka, logPositions, PointLogConsumer, retentionProblems, topicRetention } from '@strata/stream';
 import { loadWriterConfig } from './config';
+import { HotRecovery } from './hot-recovery';
 import { Projector } from './projector';
+import { RecoveryMetrics } from './recovery-metrics';
 import { startReplayTracking } from './replay';
 import { Sealer } from './sealer';
 import { SeriesCache } from './series-cache';
@@ -74,16 +79,76 @@ runMain(async () => {
   });
   const replay = replaying ? await startReplayTracking(kafka, config.kafka.topic, config.replayFromMs!, logger) : undefined;
 
+  // The main group keeps Redis whole by itself (hot-recovery.ts); a replay group only adds.
+  const admin = kafka.admin();
+  const { topic } = config.kafka;
+  const recovery = replaying
+    ? undefined
+    : new HotRecovery({
+        hot,
+        state: new HotTierState(redis),
+        checkpoints: new RebuildCheckpoints(dynamo, { tableName: config.dynamodb.table, group: config.groupId }),
+        log: {
+          seek: (partition, offset) => consumer.seek(partition, offset),
+          partitionCount: async () => (await admin.fetchTopicOffsets(topic)).length,
+          positions: () => logPositions(admin, topic, config.groupId),
+        },
+        partitions: () => consumer.assignedPartitions(),
+        onLoss: () => cache.clear(),
+        metrics: new RecoveryMetrics(registry),
+        logger,
+        now: Date.now,
+      });
+  let recoveryTimers: NodeJS.Timeout[] = [];
+  const everyInterval = (ms: number, what: string, fn: () => Promise<void>) => {
+    let running = false;
+    recoveryTimers.push(
+      setInterval(() => {
+        if (running) return;
+        running = true;
+        fn()
+          .catch((error: unknown) => logger.warn({ err: error }, `${what} failed; retried at the next interval`))
+          .finally(() => (running = false));
+      }, ms),
+    );
+  };
+
   let housekeeping: NodeJS.Timeout | undefined;
   const components: Lifecycle[] = [
+    {
+      name: 'kafka-admin',
+      start: async () => {
+        await admin.connect();
+        if (replaying) return;
+        const problems = retentionProblems(await topicRetention(admin, topic), topic, config.recovery.minLogRetentionMs);
+        if (problems.length > 0) throw new ConfigError(problems);
+      },
+      stop: () => admin.disconnect(),
+    },
     {
       name: 'kafka-consumer',
       start: () =>
         consumer.start(async (batch) => {
-          await projector.project(batch);
+          if (recovery) {
+            await recovery.project(batch.partition, Number(batch.lastOffset), (projected) => projector.project(batch, projected));
+          } else {
+            await projector.project(batch);
+          }
           replay?.record(batch.partition, batch.lastOffset);
         }),
       stop: () => consumer.stop(),
+    },
+    {
+      name: 'hot-recovery',
+      start: async () => {
+        if (!recovery) return;
+        everyInterval(config.recovery.checkIntervalMs, 'hot tier check', () => recovery.check());
+        everyInterval(config.recovery.checkpointIntervalMs, 'rebuild checkpoint', () => recovery.checkpoint());
+      },
+      stop: async () => {
+        recoveryTimers.forEach(clearInterval);
+        recoveryTimers = [];
+      },
     },
     { name: 'sealer', start: async () => sealer.start(), stop: () => sealer.stop() },
     {
@@ -108,6 +173,10 @@ runMain(async () => {
     readinessChecks: {
       redis: () => checkRedis(redis).then(() => true as const, (e: Error) => `redis: ${e.message}`),
       'kafka-assignment': () => consumer.assignedPartitions().length > 0 || 'no partitions assigned yet',
+      'hot-tier': () => {
+        const rebuilding = recovery?.rebuilding() ?? [];
+        return rebuilding.length === 0 || `rebuilding the hot tier from the log: partitions ${rebuilding.join(', ')}`;
+      },
     },
   });
   await service.runner.start();

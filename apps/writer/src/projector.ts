@@ -33,7 +33,11 @@ export interface ProjectorDeps {
 export class Projector {
   constructor(private readonly deps: ProjectorDeps) {}
 
-  async project(batch: ConsumedBatch): Promise<void> {
+  /**
+   * With `projected`, also advances the partition's projected offset in the same pipeline
+   * (HotRecovery) and resolves with whether Redis took it: false means Redis lost data.
+   */
+  async project(batch: ConsumedBatch, projected?: { expect: number | null; next: number }): Promise<boolean | undefined> {
     const { metrics, cache } = this.deps;
     const began = this.deps.now();
     const writes: HotSeriesWrite[] = [];
@@ -49,8 +53,9 @@ export class Projector {
       writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index: cache.touch(`${event.tenant}/${key}`), offset });
       points += series.points.length;
     });
+    let advanced: boolean | undefined;
     try {
-      await this.deps.hot.append(batch.partition, writes, { ifNewer: this.deps.replay ?? false });
+      ({ projectedAdvanced: advanced } = await this.deps.hot.append(batch.partition, writes, { ifNewer: this.deps.replay ?? false, projected }));
     } catch (error) {
       metrics.errors.inc({ tier: 'redis' });
       this.deps.logger.error(
@@ -67,5 +72,6 @@ export class Projector {
     metrics.consumerLag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset) - 1));
     metrics.cachedSeries.set(cache.size);
     this.deps.utilisation.record(done, done - began);
+    return advanced;
   }
 }

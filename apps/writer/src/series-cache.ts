@@ -36,6 +36,11 @@ export class SeriesCache {
     return dropped;
   }
 
+  /** Forgets every series (Redis lost its index: each is indexed again on its next record). */
+  clear(): void {
+    this.seen.clear();
+  }
+
   get size(): number {
     return this.seen.size;
   }

@@ -75,6 +75,8 @@ function batchTraceContext(messages: readonly KafkaMessage[]): { parent: Context
 export class PointLogConsumer {
   private readonly consumer: Consumer;
   private assigned: number[] = [];
+  /** Seeks asked per partition; a batch handled across a seek is neither resolved nor committed. */
+  private readonly seeks = new Map<number, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -124,6 +126,17 @@ export class PointLogConsumer {
     await this.consumer.disconnect();
   }
 
+  /**
+   * Moves a partition's consumption to `offset` (back, to rebuild a projection). A batch
+   * being handled meanwhile finishes, but its offsets are not resolved or committed, so it
+   * cannot move the position past the seek; batches already fetched are dropped by kafkajs.
+   * The committed offset moves only when later batches are handled.
+   */
+  seek(partition: number, offset: bigint): void {
+    this.seeks.set(partition, (this.seeks.get(partition) ?? 0) + 1);
+    this.consumer.seek({ topic: this.options.topic, partition, offset: offset.toString() });
+  }
+
   private async handleBatch(payload: EachBatchPayload, handler: (batch: ConsumedBatch) => Promise<void>): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
@@ -142,6 +155,7 @@ export class PointLogConsumer {
       }
     }
     const lastOffset = batch.lastOffset();
+    const seeksBefore = this.seeks.get(batch.partition) ?? 0;
     const consumed: ConsumedBatch = {
       partition: batch.partition,
       events,
@@ -167,6 +181,10 @@ export class PointLogConsumer {
       );
     } else {
       await handler(consumed);
+    }
+    if ((this.seeks.get(batch.partition) ?? 0) !== seeksBefore) {
+      await payload.heartbeat();
+      return;
     }
     payload.resolveOffset(lastOffset);
     await this.consumer.commitOffsets([

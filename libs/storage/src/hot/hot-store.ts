@@ -3,7 +3,7 @@ import { StorageError } from '../errors';
 import { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
 import type { SealOffsets } from './seal-offsets';
-import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, RELEASE_LEASE } from './lua-scripts';
+import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
 
 export interface HotPoint {
   readonly timestampMs: number;
@@ -97,6 +97,7 @@ export class RedisHotStore {
     redis.defineCommand('strataReleaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE });
     redis.defineCommand('strataApplyIfNewer', { lua: APPLY_IF_NEWER });
     redis.defineCommand('strataAdvanceProjected', { numberOfKeys: 1, lua: ADVANCE_PROJECTED });
+    redis.defineCommand('strataRebuildStart', { numberOfKeys: 2, lua: REBUILD_START });
   }
 
   /** Due time of a window: its end plus the seal grace. */
@@ -179,12 +180,27 @@ export class RedisHotStore {
 
   /**
    * The lowest record offset among the partition's unsealed points, or null when every
-   * point written is sealed. Records below it (and below the projected offset) are durable
-   * in the warm tier.
+   * point written is sealed.
    */
   async lowestUnsealedOffset(partition: number): Promise<number | null> {
     const [, score] = await this.redis.zrange(hotKeys.unsealedFrom(partition), 0, 0, 'WITHSCORES');
     return score === undefined ? null : Number(score);
+  }
+
+  /**
+   * Where a rebuild of the partition would have to start if Redis lost its data now: every
+   * record below the returned offset is durable in the warm tier (it is below the projected
+   * offset, and its windows were sealed since). Null while Redis holds no projected offset
+   * for the partition (nothing to vouch for). Both values come from one atomic read.
+   */
+  async rebuildStart(partition: number): Promise<{ projected: number; start: number } | null> {
+    const [projected, lowest] = (await (this.redis as unknown as SealCommands).strataRebuildStart(
+      hotKeys.projected(partition),
+      hotKeys.unsealedFrom(partition),
+    )) as [string | null, string | null];
+    if (projected === null || projected === undefined) return null;
+    const p = Number(projected);
+    return { projected: p, start: lowest === null || lowest === undefined ? p : Math.min(p, Number(lowest)) };
   }
 
   /** {@link seriesId}, remembered for the series this writer sees (a digest per record otherwise). */
@@ -314,4 +330,5 @@ interface SealCommands {
   strataFinishSeal(sealing: string, packed: string, replayed: string, chunk: Buffer, ttlMs: number): Promise<unknown>;
   strataAcquireLease(lease: string, owner: string, ttlMs: number): Promise<number>;
   strataReleaseLease(lease: string, owner: string): Promise<number>;
+  strataRebuildStart(projected: string, unsealedFrom: string): Promise<unknown>;
 }

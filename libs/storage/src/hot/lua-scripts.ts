@@ -121,3 +121,15 @@ end
 redis.call('HSET', KEYS[1], unpack(fields))
 return 1
 `;
+
+/**
+ * KEYS: projected, unsealedFrom (one partition, one slot). Returns the projected offset
+ * and the lowest unsealed offset (false when absent) as one consistent snapshot: read
+ * apart, a Redis that lost its data between the two reads would yield a start past
+ * points that were never sealed.
+ */
+export const REBUILD_START = `
+local projected = redis.call('GET', KEYS[1])
+local lowest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+return { projected, lowest[2] or false }
+`;

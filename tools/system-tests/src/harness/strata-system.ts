@@ -84,7 +84,7 @@ export class StrataSystem {
   }
 
   /** Starts a writer (main group unless `--replay-from` is in args); by default waits until it serves. */
-  startWriter(name: string, options: { args?: readonly string[]; waitServing?: boolean } = {}): Promise<ServiceProcess> {
+  startWriter(name: string, options: { args?: readonly string[]; env?: Readonly<Record<string, string>>; waitServing?: boolean } = {}): Promise<ServiceProcess> {
     return this.startService(name, 'writer', options);
   }
 
