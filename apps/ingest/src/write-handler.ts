@@ -1,7 +1,15 @@
-import { validateWrite, type PointRejection, type ValidationLimits } from '@strata/model';
+import { RejectionCode, validateWrite, type PointRejection, type ValidationLimits, type ValidSeries } from '@strata/model';
 import type { WriteRequest, WriteResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
-import { encodePointsAppended, type PointLogProducer } from '@strata/stream';
+import {
+  encodeSeriesRecords,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  LogUnavailableError,
+  RecordTooLargeError,
+  recordLimitsFor,
+  type PointLogProducer,
+  type PointLogRecord,
+} from '@strata/stream';
 import { RateLimitedError, RequestTooLargeError } from './errors';
 import type { IngestConfig } from './config';
 import type { IngestMetrics } from './ingest-metrics';
@@ -10,7 +18,11 @@ import type { SeriesLimiter } from './series-limiter';
 
 export interface WriteHandlerDeps {
   readonly config: Pick<IngestConfig, 'validation' | 'tenantRetentionMs' | 'limits'>;
-  readonly log: Pick<PointLogProducer, 'append'>;
+  /**
+   * The log. Its `maxRecordBytes` is the size series are split at; a log without one is
+   * taken to be under Kafka's default broker limit.
+   */
+  readonly log: Pick<PointLogProducer, 'append'> & Partial<Pick<PointLogProducer, 'maxRecordBytes'>>;
   readonly rateLimiter: TenantRateLimiter;
   readonly seriesLimiter: Pick<SeriesLimiter, 'admit'>;
   readonly metrics: IngestMetrics;
@@ -43,15 +55,8 @@ export class WriteHandler {
       throw new RateLimitedError(tenant, totalPoints, config.limits.tenantPointsPerSecond, admission.retryAfterMs);
     }
     const seriesLimit = await this.deps.seriesLimiter.admit(tenant, result.valid, now);
-    const records = seriesLimit.admitted.map((series) =>
-      encodePointsAppended({
-        tenant,
-        series: { name: series.name, labels: [...series.labels], points: [...series.points] },
-        acceptedAtMs: now,
-      }),
-    );
-    await this.deps.log.append(records);
-    const accepted = seriesLimit.admitted.reduce((sum, s) => sum + s.points.length, 0);
+    const tooLarge = await this.append(tenant, seriesLimit.admitted, now);
+    const accepted = seriesLimit.admitted.reduce((sum, s) => sum + (tooLarge.has(s.seriesIndex) ? 0 : s.points.length), 0);
     metrics.pointsAccepted.inc({ tenant }, accepted);
     for (const rejection of result.rejections) {
       const refused = rejection.pointIndex === -1 ? request.series[rejection.seriesIndex].points.length : 1;
@@ -62,11 +67,53 @@ export class WriteHandler {
     for (const rejection of seriesLimit.refused) {
       metrics.pointsRefused.inc({ tenant, code: rejection.code }, valid.get(rejection.seriesIndex));
     }
-    const rejections = inRequestOrder(result.rejections, seriesLimit.refused);
+    const refusedForSize = [...tooLarge.values()];
+    for (const rejection of refusedForSize) metrics.pointsRefused.inc({ tenant, code: rejection.code }, valid.get(rejection.seriesIndex));
+    const rejections = inRequestOrder(result.rejections, [...seriesLimit.refused, ...refusedForSize]);
     if (rejections.length > 0) {
       logger.info({ tenant, refused: rejections.length, accepted, first: rejections[0].message }, 'write partly refused');
     }
     return { accepted, rejections };
+  }
+
+  /**
+   * Appends the admitted series; resolves once Kafka has all of them but the ones it
+   * returns, refused for their size. A series that fits one record goes with the others in
+   * one append; a series split over several records (a large one) goes in an append of its
+   * own, so the log sends it alone and a refusal of its records reaches only this series.
+   */
+  private async append(
+    tenant: string,
+    admitted: readonly ValidSeries[],
+    now: number,
+  ): Promise<Map<number, PointRejection>> {
+    const maxRecordBytes = this.deps.log.maxRecordBytes ?? recordLimitsFor(KAFKA_DEFAULT_MAX_MESSAGE_BYTES).recordBytes;
+    const shared: PointLogRecord[] = [];
+    const alone: Array<{ seriesIndex: number; records: PointLogRecord[] }> = [];
+    for (const series of admitted) {
+      const event = { tenant, series: { name: series.name, labels: [...series.labels], points: [...series.points] }, acceptedAtMs: now };
+      const records = encodeSeriesRecords(event, maxRecordBytes);
+      if (records.length === 1) shared.push(records[0]);
+      else alone.push({ seriesIndex: series.seriesIndex, records });
+    }
+    const outcomes = await Promise.allSettled([this.deps.log.append(shared), ...alone.map((a) => this.deps.log.append(a.records))]);
+    const refused = new Map<number, PointRejection>();
+    let unavailable: unknown;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') return;
+      const error: unknown = outcome.reason;
+      // A size refusal in the shared append means the broker's limit fell below what the
+      // log read at start-up; it has re-read it, so the client's retry is split to fit.
+      if (i === 0 || !(error instanceof RecordTooLargeError)) {
+        unavailable ??= error instanceof RecordTooLargeError ? new LogUnavailableError(shared.length, error) : error;
+        return;
+      }
+      const { seriesIndex } = alone[i - 1];
+      refused.set(seriesIndex, { seriesIndex, pointIndex: -1, code: RejectionCode.RECORD_TOO_LARGE, message: error.message });
+    });
+    if (unavailable !== undefined) throw unavailable;
+    if (refused.size > 0) this.deps.logger.warn({ tenant, series: [...refused.keys()] }, 'series refused: their log records do not fit the broker limit');
+    return refused;
   }
 
   private limitsFor(tenant: string): ValidationLimits {
