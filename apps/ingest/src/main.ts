@@ -9,7 +9,7 @@ import {
   tolerateMalformedRequests,
 } from '@strata/runtime';
 import { createHotRedis, RedisSeriesRegistry } from '@strata/storage';
-import { createKafka, createProducer, PointLogProducer } from '@strata/stream';
+import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
 import { loadIngestConfig, seriesRefreshMs } from './config';
 import { IngestMetrics } from './ingest-metrics';
@@ -32,6 +32,8 @@ runMain(async () => {
   const log = new PointLogProducer(createProducer(kafka, { allowAutoTopicCreation: false }), {
     topic: config.kafka.topic,
     ...config.producer,
+    // Read at start-up: produce requests and records stay below the topic's max.message.bytes.
+    maxMessageBytes: messageLimitReader(kafka, config.kafka),
     tracer,
     onBatch: ({ records, ms, ok }) => {
       metrics.produceSeconds.observe({ result: ok ? 'ok' : 'error' }, ms / 1_000);
@@ -66,7 +68,14 @@ runMain(async () => {
     reflection: strataPackageDefinition(),
     maxReceiveMessageLength: config.limits.maxRequestBytes,
     components: [
-      { name: 'kafka-producer', start: () => log.start(), stop: () => log.stop() },
+      {
+        name: 'kafka-producer',
+        start: async () => {
+          await log.start();
+          logger.info({ ...log.recordLimits }, 'log record limits read from the topic');
+        },
+        stop: () => log.stop(),
+      },
       { name: 'series-registry', start: async () => undefined, stop: async () => redis.disconnect() },
     ],
     grpcServices: [
