@@ -26,6 +26,7 @@ export { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, unsea
 export { mergeOverSealed, unsealedColumns, withoutSuperseded, type MergeOptions, type SealMerge, type UnsealedColumns } from './hot/seal-merge';
 export { decodePointOffsets, encodePointOffsets, newestSealedOffset, NO_POINT_OFFSETS, sealedPointOffset, type SealOffsets } from './hot/seal-offsets';
 export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, type SeriesAdmission, type SeriesAdmissionRequest, type SeriesRegistryOptions } from './hot/series-registry';
+export { RebuildCheckpoints } from './dynamodb/rebuild-checkpoint';
 export { HotTierState, type HotTierStatus } from './hot/hot-state';
 export { DEFAULT_WINDOW_MS, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot/hot-keys';
 export { LATE_LEDGER_KEEP_DAYS, LateWriteLedger, type LedgerDay } from './hot/late-write-ledger';
