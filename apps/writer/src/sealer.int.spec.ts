@@ -112,6 +112,8 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
       hot,
       warm: {
         getSealedChunk: warm.getSealedChunk.bind(warm),
+        quarantineWindow: warm.quarantineWindow.bind(warm),
+        countQuarantined: warm.countQuarantined.bind(warm),
         putChunks: async () => {
           await redis.set(hotKeys.lease(partition), 'another-writer'); // our lease expired and was taken
         },
@@ -136,7 +138,12 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
     await projector.project(batch([[start, 7]], 'mem'));
     const broken = new Sealer({
       hot,
-      warm: { getSealedChunk: warm.getSealedChunk.bind(warm), putChunks: async () => Promise.reject(new Error('table is gone')) },
+      warm: {
+        getSealedChunk: warm.getSealedChunk.bind(warm),
+        quarantineWindow: warm.quarantineWindow.bind(warm),
+        countQuarantined: warm.countQuarantined.bind(warm),
+        putChunks: async () => Promise.reject(new Error('table is gone')),
+      },
       ledger: new LateWriteLedger(redis),
       partitions: () => [partition],
       owner: 'spec',

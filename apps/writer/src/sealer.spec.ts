@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
-import type { SealInput, WarmChunk, WindowRef } from '@strata/storage';
+import { StorageError, type SealInput, type WarmChunk, type WindowRef } from '@strata/storage';
 import { LeaseLostError, Sealer, type SealerDeps } from './sealer';
 import { WriterMetrics } from './writer-metrics';
 
@@ -22,10 +22,10 @@ function fakeHot(lease: () => Promise<boolean>, finished: WindowRef[]): SealerDe
 }
 
 /** A sealer of partition 7 with a short lease over the given tiers. */
-function sealerOver(hot: SealerDeps['hot'], warm: SealerDeps['warm'], owner: string): Sealer {
+function sealerOver(hot: SealerDeps['hot'], warm: Pick<SealerDeps['warm'], 'putChunks' | 'getSealedChunk'>, owner: string): Sealer {
   return new Sealer({
     hot,
-    warm,
+    warm: { quarantineWindow: () => Promise.reject(new Error('no quarantine here')), countQuarantined: async () => 0, ...warm },
     ledger: { recordWrites: async () => undefined },
     partitions: () => [7],
     owner,
@@ -90,5 +90,114 @@ describe('Sealer lease fencing', () => {
     );
     expect(await sealer.sealRound()).toBe(1);
     expect(finished).toEqual([window]);
+  });
+});
+
+describe('Sealer isolation: a window DynamoDB refuses for good', () => {
+  const windows = Array.from({ length: 60 }, (_, i): WindowRef => ({ tenant: 'acme', seriesKey: `s${i}`, start: 0 }));
+  const refusal = new StorageError('dynamodb BatchWriteItem refused (ValidationException): key too long', false);
+
+  /** Hot tier with `windows` due in each of the given partitions. */
+  function hotWith(finished: Array<[number, string]>): SealerDeps['hot'] {
+    return {
+      ...fakeHot(async () => true, []),
+      dueWindows: async () => windows,
+      beginSeal: async (w): Promise<SealInput> => ({ window: w, points: [{ timestampMs: 60_000, value: 1, offset: 5 }], packed: null, replayed: false }),
+      finishSeal: async (w, partition) => void finished.push([partition, w.seriesKey]),
+    };
+  }
+
+  function sealer(hot: SealerDeps['hot'], warm: SealerDeps['warm'], partitions = [7]): Sealer {
+    return new Sealer({
+      hot,
+      warm,
+      ledger: { recordWrites: async () => undefined },
+      partitions: () => partitions,
+      owner: 'spec',
+      metrics: new WriterMetrics(new Registry()),
+      logger: createLogger({ service: 'spec', level: 'silent' }),
+      now: () => 20_000_000,
+      intervalMs: 1_000,
+      batchSize: 100,
+    });
+  }
+
+  it('quarantines only the refused window; the 59 others of its round are written and settled', async () => {
+    const finished: Array<[number, string]> = [];
+    const written: string[] = [];
+    const quarantined: string[] = [];
+    let calls = 0;
+    const warm: SealerDeps['warm'] = {
+      getSealedChunk: async () => undefined,
+      // Like BatchWriteItem: one bad item fails the whole call.
+      putChunks: async (chunks) => {
+        calls++;
+        if (chunks.some((c) => c.seriesKey === 's17')) throw refusal;
+        written.push(...chunks.map((c) => c.seriesKey));
+      },
+      quarantineWindow: async (chunk, error) => {
+        expect(error).toBe(refusal);
+        quarantined.push(chunk.seriesKey);
+        return { tenant: chunk.tenant, seriesKey: chunk.seriesKey, start: chunk.start, error: String(error), at: 0 };
+      },
+      countQuarantined: async () => quarantined.length,
+    };
+    expect(await sealer(hotWith(finished), warm).sealRound()).toBe(59);
+    expect(quarantined).toEqual(['s17']);
+    expect(written.sort()).toEqual(windows.map((w) => w.seriesKey).filter((k) => k !== 's17').sort());
+    expect(finished).toHaveLength(60); // the quarantined one too: durable in the quarantine
+    expect(calls).toBeLessThanOrEqual(3 + 2 * Math.ceil(Math.log2(25))); // bisected, not one call per window
+  });
+
+  it.each<[string, unknown]>([
+    ['a retriable error (DynamoDB unreachable past the lease)', new StorageError('dynamodb BatchWriteItem failed (ECONNREFUSED)', true)],
+    ['an error outside the error tree (nobody classified it)', new Error('table is gone')],
+  ])('%s quarantines nothing and leaves the partition due', async (_, error) => {
+    const finished: Array<[number, string]> = [];
+    let quarantines = 0;
+    const warm: SealerDeps['warm'] = {
+      getSealedChunk: async () => undefined,
+      putChunks: async () => Promise.reject(error),
+      quarantineWindow: async () => {
+        quarantines++;
+        throw new Error('not expected');
+      },
+      countQuarantined: async () => 0,
+    };
+    await expect(sealer(hotWith(finished), warm).sealRound()).rejects.toBe(error);
+    expect(quarantines).toBe(0);
+    expect(finished).toEqual([]);
+  });
+
+  it('a refused window whose quarantine fails too stays due; the others are settled', async () => {
+    const finished: Array<[number, string]> = [];
+    const warm: SealerDeps['warm'] = {
+      getSealedChunk: async () => undefined,
+      putChunks: async (chunks) => {
+        if (chunks.some((c) => c.seriesKey === 's3')) throw refusal;
+      },
+      quarantineWindow: async () => Promise.reject(new StorageError('dynamodb PutItem refused (AccessDeniedException)', false)),
+      countQuarantined: async () => 0,
+    };
+    expect(await sealer(hotWith(finished), warm).sealRound()).toBe(59);
+    expect(finished.map(([, k]) => k)).not.toContain('s3');
+    expect(finished).toHaveLength(59);
+  });
+
+  it('a partition whose round fails does not stop the next partition', async () => {
+    const finished: Array<[number, string]> = [];
+    const failing = new StorageError('dynamodb BatchWriteItem failed (InternalServerError)', true);
+    let round = 0;
+    const warm: SealerDeps['warm'] = {
+      getSealedChunk: async () => undefined,
+      putChunks: async () => {
+        if (round++ === 0) throw failing; // partition 1's first call
+      },
+      quarantineWindow: async () => Promise.reject(new Error('not expected')),
+      countQuarantined: async () => 0,
+    };
+    await expect(sealer(hotWith(finished), warm, [1, 2]).sealRound()).rejects.toBe(failing);
+    expect(new Set(finished.map(([p]) => p))).toEqual(new Set([2]));
+    expect(finished).toHaveLength(60);
   });
 });

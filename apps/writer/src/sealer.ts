@@ -1,11 +1,28 @@
-import { decodeChunk, EMPTY_COLUMNS, encodeChunk, mergeOverSealed, unsealedColumns, type DynamoWarmStore, type LateWriteLedger, type RedisHotStore, type SealedChunk, type SealInput, type SealOffsets, type WarmChunk, type WindowRef } from '@strata/storage';
+import {
+  decodeChunk,
+  EMPTY_COLUMNS,
+  encodeChunk,
+  mergeOverSealed,
+  unsealedColumns,
+  warmItemCount,
+  type DynamoWarmStore,
+  type LateWriteLedger,
+  type RedisHotStore,
+  type SealedChunk,
+  type SealInput,
+  type SealOffsets,
+  type WarmChunk,
+  type WarmWriteEvents,
+  type WindowRef,
+} from '@strata/storage';
 import type { Tracer } from '@opentelemetry/api';
-import { inSpan, type Logger } from '@strata/runtime';
+import { inSpan, isStrataError, StrataError, type Logger } from '@strata/runtime';
+import { isPermanent, QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Refused } from './quarantine';
 import type { WriterMetrics } from './writer-metrics';
 
 export interface SealerDeps {
   readonly hot: Pick<RedisHotStore, 'dueWindows' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
-  readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk'>;
+  readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk' | 'quarantineWindow' | 'countQuarantined'>;
   /** Told of chunks written into days before today, which the archiver may have archived. */
   readonly ledger: Pick<LateWriteLedger, 'recordWrites'>;
   /** Partitions whose windows this instance seals (its consumer assignment). */
@@ -23,11 +40,13 @@ export interface SealerDeps {
   readonly tracer?: Tracer;
 }
 
-/** This instance's sealing lease on a partition expired and another writer took it. */
-export class LeaseLostError extends Error {
+/**
+ * This instance's sealing lease on a partition expired and another writer took it.
+ * Retriable: the windows stay due and their next round (here or at the new owner) seals them.
+ */
+export class LeaseLostError extends StrataError {
   constructor(readonly partition: number) {
-    super(`sealing lease of partition ${partition} lost mid-round; its windows stay due for the new owner`);
-    this.name = 'LeaseLostError';
+    super(`sealing lease of partition ${partition} lost mid-round; its windows stay due for the new owner`, { retriable: true });
   }
 }
 
@@ -68,6 +87,8 @@ interface Prepared {
   /** The chunk equals the warm item already (every unsealed point was older): Redis only. */
   readonly unchanged?: boolean;
   readonly seal?: SealOffsets;
+  /** The window could not become a chunk (a permanent error): it stays due, the others go on. */
+  readonly failed?: boolean;
 }
 
 /**
@@ -85,6 +106,8 @@ export class Sealer {
   private readonly held = new Set<number>();
   /** When each partition's lease was last taken or renewed (performance.now(), real time like the lease's TTL). */
   private readonly leaseSince = new Map<number, number>();
+  /** When the quarantine gauge was last read from DynamoDB (performance.now()). */
+  private quarantineCountedAt: number | undefined;
 
   constructor(private readonly deps: SealerDeps) {}
 
@@ -138,76 +161,134 @@ export class Sealer {
     return backlog;
   }
 
-  /** One pass over the owned partitions; returns the number of windows sealed. */
+  /**
+   * One pass over the owned partitions; returns the number of windows sealed. A partition
+   * whose round fails (DynamoDB or Redis unreachable, a lost lease) leaves its windows due
+   * and the pass goes on with the next partition; the first failure is rethrown at the end.
+   */
   async sealRound(): Promise<number> {
-    const { hot, metrics } = this.deps;
+    const { metrics } = this.deps;
     const began = this.deps.now();
     let sealed = 0;
     let backlog = 0;
+    let failure: { error: unknown } | undefined;
     for (const partition of this.deps.partitions()) {
       if (this.abort.signal.aborted) break;
-      const asked = performance.now();
-      if (!(await hot.acquireLease(partition, this.deps.owner, this.leaseMs))) continue;
-      this.leaseSince.set(partition, asked);
-      this.held.add(partition);
-      const due = await hot.dueWindows(partition, this.deps.now(), this.deps.batchSize);
-      if (due.length > 0) {
-        const attributes = { 'strata.partition': partition, 'strata.windows': due.length };
-        sealed += await inSpan(this.deps.tracer, 'seal windows', { attributes }, () => this.sealWindows(partition, due));
+      try {
+        sealed += await this.sealPartition(partition);
+      } catch (error) {
+        failure ??= { error };
+        if (!(error instanceof LeaseLostError)) metrics.errors.inc({ tier: isStrataError(error) && error.retriable ? 'dynamodb' : 'seal' });
+        this.deps.logger.warn({ err: error, partition }, 'sealing of a partition failed this round; its windows stay due, the other partitions go on');
       }
-      backlog += await hot.backlog(partition);
+      backlog += await this.deps.hot.backlog(partition).catch(() => 0);
     }
+    await this.refreshQuarantineGauge(false);
     metrics.sealBacklog.set(backlog);
     metrics.sealRounds.inc();
     metrics.sealSeconds.observe((this.deps.now() - began) / 1_000);
+    if (failure) throw failure.error;
     return sealed;
+  }
+
+  private async sealPartition(partition: number): Promise<number> {
+    const { hot } = this.deps;
+    const asked = performance.now();
+    if (!(await hot.acquireLease(partition, this.deps.owner, this.leaseMs))) return 0;
+    this.leaseSince.set(partition, asked);
+    this.held.add(partition);
+    const due = await hot.dueWindows(partition, this.deps.now(), this.deps.batchSize);
+    if (due.length === 0) return 0;
+    const attributes = { 'strata.partition': partition, 'strata.windows': due.length };
+    return inSpan(this.deps.tracer, 'seal windows', { attributes }, () => this.sealWindows(partition, due));
+  }
+
+  /**
+   * Sets the gauge of windows in quarantine from the warm table's listing, at most once a
+   * minute unless `force` (a window was just quarantined). A failed read keeps the last value.
+   */
+  private async refreshQuarantineGauge(force: boolean): Promise<void> {
+    const at = performance.now();
+    if (!force && this.quarantineCountedAt !== undefined && at - this.quarantineCountedAt < QUARANTINE_GAUGE_REFRESH_MS) return;
+    this.quarantineCountedAt = at;
+    try {
+      this.deps.metrics.quarantineWindows.set(await this.deps.warm.countQuarantined());
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not count the quarantined windows; the gauge keeps its last value');
+    }
   }
 
   private async sealWindows(partition: number, windows: readonly WindowRef[]): Promise<number> {
     const { hot, warm, metrics } = this.deps;
-    const prepared = await mapConcurrently(windows, SEAL_CONCURRENCY, async (window) =>
-      this.prepare(partition, await hot.beginSeal(window)),
-    );
+    const prepared = await mapConcurrently(windows, SEAL_CONCURRENCY, async (window) => this.prepareIsolated(partition, await hot.beginSeal(window)));
     const chunks = prepared.flatMap((p) => (p.chunk && !p.unchanged ? [p.chunk] : []));
-    try {
-      // BatchWriteItem calls of 25 items, a few in flight: one call at a time leaves most of
-      // the table's (and DynamoDB Local's) capacity unused.
-      const batches = Array.from({ length: Math.ceil(chunks.length / 25) }, (_, i) => chunks.slice(i * 25, i * 25 + 25));
-      const events = {
-        onRetry: ({ reason, items, delayMs, error }: { reason: string; items: number; delayMs: number; error?: unknown }) => {
-          metrics.dynamoRetries.inc({ reason });
-          if (reason !== 'unprocessed') metrics.errors.inc({ tier: 'dynamodb' });
-          this.deps.logger.warn({ reason, items, delayMs, err: error }, 'DynamoDB write retried; sealing slows down');
-        },
-        onConsumedCapacity: (units: number) => metrics.dynamoWriteUnits.inc(units),
-      };
-      await this.whileLeased(partition, (signal) =>
-        mapConcurrently(batches, WARM_WRITE_CONCURRENCY, (batch) => warm.putChunks(batch, events, signal)),
-      );
-    } catch (error) {
-      metrics.errors.inc({ tier: 'dynamodb' });
-      throw error;
-    }
+    const events: WarmWriteEvents = {
+      onRetry: ({ reason, items, delayMs, error }) => {
+        metrics.dynamoRetries.inc({ reason });
+        if (reason !== 'unprocessed') metrics.errors.inc({ tier: 'dynamodb' });
+        this.deps.logger.warn({ reason, items, delayMs, err: error }, 'DynamoDB write retried; sealing slows down');
+      },
+      onConsumedCapacity: (units: number) => metrics.dynamoWriteUnits.inc(units),
+    };
+    // BatchWriteItem calls of 25 items, a few in flight: one call at a time leaves most of
+    // the table's (and DynamoDB Local's) capacity unused. A call DynamoDB refuses for good
+    // is narrowed down to the windows it refuses (quarantine.ts); the rest are written.
+    const batches = Array.from({ length: Math.ceil(chunks.length / 25) }, (_, i) => chunks.slice(i * 25, i * 25 + 25));
+    const refused: Refused[] = [];
+    const quarantined = await this.whileLeased(partition, async (signal) => {
+      await mapConcurrently(batches, WARM_WRITE_CONCURRENCY, async (batch) => refused.push(...(await writeIsolated(batch, (b) => warm.putChunks(b, events, signal)))));
+      return quarantineRefused(refused, { warm, events, signal, logger: this.deps.logger, metrics, partition });
+    });
     // Another writer may own the partition now (this round outlived the lease); then it
     // seals these windows itself, and this round must not touch their Redis state.
     if (!(await hot.acquireLease(partition, this.deps.owner, this.leaseMs))) {
       throw new LeaseLostError(partition);
     }
+    const notWritten = new Set(refused.map((r) => r.chunk));
+    const kept = new Set(quarantined);
     const now = this.deps.now();
     // Before the seals finish: a crash in between leaves the windows due, and their next
     // seal records them again, so no durable chunk of an old day goes unrecorded.
     const today = Math.floor(now / DAY_MS);
-    const oldDays = chunks.map((c) => ({ tenant: c.tenant, day: Math.floor(c.start / DAY_MS) })).filter((d) => d.day < today);
+    const oldDays = chunks
+      .filter((c) => !notWritten.has(c))
+      .map((c) => ({ tenant: c.tenant, day: Math.floor(c.start / DAY_MS) }))
+      .filter((d) => d.day < today);
     if (oldDays.length > 0) await this.deps.ledger.recordWrites(oldDays);
     await mapConcurrently(prepared, SEAL_CONCURRENCY, async (p) => {
+      if (p.failed) return; // stays due; logged when it failed
+      if (p.chunk && notWritten.has(p.chunk) && !kept.has(p.chunk)) return; // refused, and its quarantine failed: stays due
       if (p.chunk) {
+        // A quarantined window is durable in the quarantine; its packed copy keeps the hot
+        // tier's reads whole as for any sealed window.
         await hot.finishSeal(p.window, partition, p.chunk.chunk, now, p.seal);
-        metrics.windowsSealed.inc({ kind: p.reseal ? 'reseal' : 'first' });
+        if (!notWritten.has(p.chunk)) metrics.windowsSealed.inc({ kind: p.reseal ? 'reseal' : 'first' });
       } else {
         await hot.settleDue(p.window, partition);
       }
     });
-    return chunks.length;
+    if (quarantined.length > 0) await this.refreshQuarantineGauge(true);
+    return chunks.length - refused.length;
+  }
+
+  /**
+   * `prepare`, with a permanent failure kept to its window: it is logged and stays due, and
+   * the partition's other windows are sealed. Retriable failures (Redis, DynamoDB reads)
+   * fail the partition's round as before.
+   */
+  private async prepareIsolated(partition: number, input: SealInput): Promise<Prepared> {
+    try {
+      return await this.prepare(partition, input);
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+      const { window } = input;
+      this.deps.metrics.errors.inc({ tier: 'seal' });
+      this.deps.logger.error(
+        { err: error, tenant: window.tenant, seriesKey: window.seriesKey.slice(0, 512), start: window.start, points: input.points.length },
+        'window cannot be made into a chunk; it stays due in Redis and the other windows are sealed',
+      );
+      return { partition, window, reseal: false, failed: true };
+    }
   }
 
   /**
@@ -288,6 +369,8 @@ export class Sealer {
     if (!previous) {
       previous = await this.deps.warm.getSealedChunk(window.tenant, window.seriesKey, window.start);
     }
+    // A previous seal over several items: its head is replaced so its stale parts can be found.
+    const mayHaveParts = previous !== undefined && warmItemCount({ chunk: previous.chunk, sealOffset: previous.seal.base, pointOffsets: previous.seal.points }) > 1;
     const sealed = previous ? decodeChunk(previous.chunk) : EMPTY_COLUMNS;
     const merged = mergeOverSealed(unsealedColumns(input.points), sealed, previous?.seal, { replayed: input.replayed });
     const count = merged.timestamps.length;
@@ -305,6 +388,7 @@ export class Sealer {
         chunk,
         count,
         ...(base === undefined ? {} : { sealOffset: base, pointOffsets: points }),
+        ...(mayHaveParts && { mayHaveParts }),
       },
       seal: merged.seal,
     };

@@ -16,6 +16,9 @@ export class WriterMetrics {
   readonly dynamoRetries: Counter<'reason'>;
   readonly dynamoWriteUnits: Counter;
   readonly cachedSeries: Gauge;
+  readonly quarantinedWindows: Counter;
+  readonly quarantineWindows: Gauge;
+  readonly quarantineFailures: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -81,6 +84,21 @@ export class WriterMetrics {
     this.dynamoWriteUnits = new Counter({
       name: 'strata_writer_dynamodb_consumed_write_units_total',
       help: 'Write capacity units consumed by sealing',
+      registers,
+    });
+    this.quarantinedWindows = new Counter({
+      name: 'strata_writer_quarantined_windows_total',
+      help: 'Windows DynamoDB refused for good and the sealer moved into the warm table\'s quarantine',
+      registers,
+    });
+    this.quarantineWindows = new Gauge({
+      name: 'strata_writer_quarantine_windows',
+      help: 'Windows in the warm table\'s quarantine (all writers; read from its listing at most once a minute)',
+      registers,
+    });
+    this.quarantineFailures = new Counter({
+      name: 'strata_writer_quarantine_failures_total',
+      help: 'Refused windows whose quarantine write failed too; they stay due in Redis and are retried',
       registers,
     });
     this.cachedSeries = new Gauge({

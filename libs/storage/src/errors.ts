@@ -1,11 +1,42 @@
-/** Base of the storage lib's errors: `retriable` tells a caller whether trying again can help. */
-export class StorageError extends Error {
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-  ) {
-    super(message);
-    this.name = new.target.name;
+import { StrataError } from '@strata/runtime';
+
+/**
+ * Base of the storage lib's errors, a branch of Strata's one error tree (StrataError):
+ * `retriable` tells a caller whether trying again unchanged can help, so retry decisions
+ * read it instead of messages or SDK error names.
+ */
+export class StorageError extends StrataError {
+  constructor(message: string, retriable: boolean, options: { cause?: unknown } = {}) {
+    super(message, { retriable, cause: options.cause });
+  }
+}
+
+/** Which store an SDK error came from (it names the tier in the message and in metrics). */
+export type StorageService = 'dynamodb' | 's3';
+
+/**
+ * A storage service refused or failed a request. Built only by `fromAwsError`
+ * (aws/aws-errors.ts), the one place that reads SDK error names and faults: `retriable`
+ * is false for refusals that repeat whatever the timing (a key too long, an item too
+ * large, a malformed request, access denied), true for throttling, server faults and
+ * network errors. `code` is the service's error name, kept for logs.
+ */
+export class StorageRequestError extends StorageError {
+  readonly service: StorageService;
+  readonly operation: string;
+  readonly code: string;
+  /** The service asked us to slow down (retriable; counted apart from other retries). */
+  readonly throttled: boolean;
+  /** A conditional write found the item changed: an answer, not a failure. */
+  readonly conditionFailed: boolean;
+
+  constructor(context: { service: StorageService; operation: string; code: string; retriable: boolean; throttled: boolean; conditionFailed?: boolean; detail: string; cause: unknown }) {
+    super(`${context.service} ${context.operation} ${context.retriable ? 'failed' : 'refused'} (${context.code}): ${context.detail}`, context.retriable, { cause: context.cause });
+    this.service = context.service;
+    this.operation = context.operation;
+    this.code = context.code;
+    this.throttled = context.throttled;
+    this.conditionFailed = context.conditionFailed ?? false;
   }
 }
 

@@ -1,5 +1,5 @@
 export * from './codec';
-export { StorageError, StorageConfigError, TableSchemaMismatchError, TableNotActiveError, BucketNotOwnedError } from './errors';
+export { StorageError, StorageRequestError, StorageConfigError, TableSchemaMismatchError, TableNotActiveError, BucketNotOwnedError } from './errors';
 export {
   LOCAL_DUMMY_CREDENTIALS,
   credentialsForEndpoint,
@@ -8,6 +8,7 @@ export {
 } from './aws/aws-client-config';
 export type { AwsClientConfig, AwsCredentials, ResolvedAwsClientConfig } from './aws/aws-client-config';
 export { createRedis, checkRedis } from './redis/redis-client';
+export { checkRedisSettings, type RedisSettingsReport } from './redis/redis-settings';
 export { createRedisCluster, type RedisClusterConfig } from './redis/redis-cluster';
 export { createHotRedis, readHotRedisEnv, type HotRedisConfig } from './redis/redis-env';
 export type { RedisConfig } from './redis/redis-client';
@@ -30,7 +31,19 @@ export { RebuildCheckpoints } from './dynamodb/rebuild-checkpoint';
 export { HotTierState, type HotTierStatus } from './hot/hot-state';
 export { DEFAULT_WINDOW_MS, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot/hot-keys';
 export { LATE_LEDGER_KEEP_DAYS, LateWriteLedger, type LedgerDay } from './hot/late-write-ledger';
-export { DynamoWarmStore, warmPartitionKey, type SealedChunk, type WarmChunk, type WarmStoreOptions, type WarmWriteEvents } from './dynamodb/warm-store';
+export {
+  DynamoWarmStore,
+  QUARANTINE,
+  quarantinePartitionKey,
+  warmItemCount,
+  warmPartitionKey,
+  type QuarantineEntry,
+  type SealedChunk,
+  type WarmChunk,
+  type WarmStoreOptions,
+  type WarmWriteEvents,
+} from './dynamodb/warm-store';
+export { MAX_PARTITION_KEY_BYTES, WARM_ITEM_PAYLOAD_BYTES } from './dynamodb/warm-layout';
 export { HotChunkCorruptError, HotReadError, mergeHotWindow, RedisHotReader, type HotReaderOptions, type HotWindowParts } from './hot/hot-reader';
 export { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewerOver, mergeNewestFirst, type SortedColumns } from './hot/hot-reader-merge';
 export { DAY_INDEX, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX } from './dynamodb/warm-table';

@@ -1,15 +1,31 @@
+import { createHash } from 'node:crypto';
 import {
   BatchWriteItemCommand,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
-  GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { StorageError } from '../errors';
-import { decodePointOffsets, encodePointOffsets, NO_POINT_OFFSETS, type SealOffsets } from '../hot/seal-offsets';
+import { fromAwsError } from '../aws/aws-errors';
+import { StorageError, StorageRequestError } from '../errors';
+import { decodePointOffsets, NO_POINT_OFFSETS, type SealOffsets } from '../hot/seal-offsets';
+import {
+  assembleWindow,
+  byteLength,
+  canonicalPartKey,
+  headLayout,
+  lastPartSortKey,
+  MAX_PARTITION_KEY_BYTES,
+  parseSortKey,
+  partSortKey,
+  WARM_ITEM_PAYLOAD_BYTES,
+  windowGeneration,
+  windowItems,
+  type AssembledWindow,
+  type WindowPayload,
+} from './warm-layout';
 import { DayIndexCache, dayIndexPartitionKey, dayIndexShard, dayIndexSortKey, newDayIndexToken, type DayIndexEntry } from './day-index';
 import { DAY_INDEX, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX, WARM_TABLE_KEY } from './warm-table';
 
@@ -25,6 +41,12 @@ export interface WarmChunk {
   readonly sealOffset?: number;
   /** Points with a record offset of their own (attribute `po`, seal-offsets.ts); usually empty. */
   readonly pointOffsets?: ReadonlyMap<number, number>;
+  /**
+   * The window may be stored over several items already (its previous seal was big, see
+   * `warmItemCount`): the write then replaces the head item in a way that tells which
+   * parts to delete. Unneeded when the new seal is itself split.
+   */
+  readonly mayHaveParts?: boolean;
 }
 
 /** A window's chunk as the writer merges into it: the chunk and what its seal knows of offsets. */
@@ -66,17 +88,73 @@ export interface WarmStoreOptions {
 }
 
 const BATCH_LIMIT = 25;
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
+/** Reads of a window that raced a re-seal (a part of the head's generation missing) before giving up. */
+const ASSEMBLE_ATTEMPTS = 4;
 
 /** `tenant#seriesKey`: tenants contain no `#`, so the split is unambiguous. */
 export function warmPartitionKey(tenant: string, seriesKey: string): string {
   return `${tenant}#${seriesKey}`;
+}
+
+/**
+ * Partition of a series' quarantined windows: "~q#tenant#<SHA-256 of the series key>",
+ * at most a few hundred bytes whatever the series key, so it always fits DynamoDB's key
+ * limit (docs/write-path.md, "Quarantine").
+ */
+export function quarantinePartitionKey(tenant: string, seriesKey: string): string {
+  return `${QUARANTINE.partitionPrefix}${tenant}#${createHash('sha256').update(seriesKey, 'utf8').digest('hex')}`;
+}
+
+/** Where quarantined windows live in the warm table. */
+export const QUARANTINE = Object.freeze({
+  /** Prefix of a series' quarantine partition; `~` never starts a tenant. */
+  partitionPrefix: '~q#',
+  /** The one partition listing every quarantined window (few, by design). */
+  listPartition: '~quarantine',
+  /** Attributes of a listing entry and of a quarantined window's head item. */
+  attributes: Object.freeze({ tenant: 't', seriesKey: 's', start: 'st', error: 'e', at: 'qa', location: 'ql' }),
+  /** Characters of the error kept with an entry. */
+  errorChars: 1_000,
+});
+
+/** One quarantined window as the listing holds it. */
+export interface QuarantineEntry {
+  readonly tenant: string;
+  readonly seriesKey: string;
+  readonly start: number;
+  /** What DynamoDB said when it refused the window. */
+  readonly error: string;
+  /** When the window was quarantined, ms since the epoch. */
+  readonly at: number;
+}
+
+/** Items a window's chunk and offsets take in the warm table (warm-layout.ts). */
+export function warmItemCount(window: Pick<WindowPayload, 'chunk' | 'sealOffset' | 'pointOffsets'>): number {
+  return windowItems('', { start: 0, count: 0, ...window }).length;
+}
+
+/** A series whose primary partition key DynamoDB cannot take: its windows can only be in quarantine. */
+function primaryKeyFits(tenant: string, seriesKey: string): boolean {
+  return byteLength(warmPartitionKey(tenant, seriesKey)) <= MAX_PARTITION_KEY_BYTES;
+}
+
+/** Where reads of a series go: its own partition, or its quarantine when its key cannot be one. */
+function readPartitionKey(tenant: string, seriesKey: string): string {
+  return primaryKeyFits(tenant, seriesKey) ? warmPartitionKey(tenant, seriesKey) : quarantinePartitionKey(tenant, seriesKey);
+}
+
+/** The listing entry's sort key: 120 bits of the SHA-256 of "tenant#series#start". */
+function quarantineListSortKey(tenant: string, seriesKey: string, start: number): string {
+  const digest = createHash('sha256').update(`${tenant}#${seriesKey}#${start}`, 'utf8').digest();
+  return BigInt(`0x${digest.subarray(0, 15).toString('hex')}`).toString(10);
+}
+
+type Item = Record<string, AttributeValue>;
+
+/** One window to write: its items under a partition key, and whether old parts may exist. */
+interface WindowWrite {
+  readonly items: Item[];
+  readonly mayHaveParts: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -89,8 +167,10 @@ export interface ArchivableSeries {
 
 /**
  * The DynamoDB warm tier: one item per series per window (partition key
- * `tenant#seriesKey`, sort key window start, attribute `c` the chunk, `n` its points), and
- * the day index the archiver finds its work in (warm-table.ts, DAY_INDEX).
+ * `tenant#seriesKey`, sort key window start, attribute `c` the chunk, `n` its points), or
+ * several for a window bigger than an item (warm-layout.ts); the day index the archiver
+ * finds its work in (warm-table.ts, DAY_INDEX); and the quarantine of windows DynamoDB
+ * refused (QUARANTINE). Every read returns whole windows.
  */
 export class DynamoWarmStore {
   private readonly dayIndexCache: DayIndexCache;
@@ -118,11 +198,139 @@ export class DynamoWarmStore {
    */
   async putChunks(chunks: readonly WarmChunk[], events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<void> {
     const entries = this.missingDayIndexEntries(chunks);
-    const requests = [...entries.map((e) => this.toIndexPutRequest(e)), ...chunks.map(toPutRequest)];
-    for (let i = 0; i < requests.length; i += BATCH_LIMIT) {
-      await this.writeBatch(requests.slice(i, i + BATCH_LIMIT), events, signal);
-    }
+    const windows = chunks.map((c): WindowWrite => ({ items: windowItems(warmPartitionKey(c.tenant, c.seriesKey), c), mayHaveParts: c.mayHaveParts ?? false }));
+    await this.writeWindows(windows, entries.map((e) => this.toIndexPutRequest(e)), events, signal);
     this.dayIndexCache.remember(entries);
+  }
+
+  /**
+   * Writes windows so that a reader sees each one whole, old or new, never a mix: the parts
+   * of a split window first (keys carry the new generation, so they never overwrite the
+   * parts the current head names), then its head, then the parts of the head it replaced.
+   * Single-item windows that cannot have had parts go in the same batches as `before`.
+   */
+  private async writeWindows(windows: readonly WindowWrite[], before: WriteRequest[], events: WarmWriteEvents, signal?: AbortSignal): Promise<void> {
+    const batched: WriteRequest[] = [...before];
+    const heads: Item[] = [];
+    for (const w of windows) {
+      const [head, ...parts] = w.items;
+      for (const part of parts) batched.push({ PutRequest: { Item: part } });
+      if (parts.length > 0 || w.mayHaveParts) heads.push(head);
+      else batched.push({ PutRequest: { Item: head } });
+    }
+    for (let i = 0; i < batched.length; i += BATCH_LIMIT) {
+      await this.writeBatch(batched.slice(i, i + BATCH_LIMIT), events, signal);
+    }
+    for (const head of heads) {
+      const replaced = await this.retrying('PutItem', events, signal, () =>
+        this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: head, ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' })),
+      );
+      if (replaced.ConsumedCapacity?.CapacityUnits) events.onConsumedCapacity?.(replaced.ConsumedCapacity.CapacityUnits);
+      if (replaced.Attributes) await this.deleteStaleParts(replaced.Attributes, head, events, signal);
+    }
+  }
+
+  /** Deletes the parts `old` (a replaced or deleted head) named that `current` does not. */
+  private async deleteStaleParts(old: Item, current: Item | undefined, events: WarmWriteEvents, signal?: AbortSignal): Promise<void> {
+    const was = headLayout(old);
+    if (was.parts <= 1) return;
+    const now = current ? headLayout(current) : { parts: 0, generation: undefined };
+    const pk = old[WARM_TABLE_KEY.partitionKey];
+    const start = Number(old[WARM_TABLE_KEY.sortKey].N);
+    const stale: WriteRequest[] = [];
+    for (let i = 1; i < was.parts; i++) {
+      if (now.generation === was.generation && i < now.parts) continue;
+      stale.push({ DeleteRequest: { Key: { [WARM_TABLE_KEY.partitionKey]: pk, [WARM_TABLE_KEY.sortKey]: { N: partSortKey(start, was.generation!, i) } } } });
+    }
+    for (let i = 0; i < stale.length; i += BATCH_LIMIT) await this.writeBatch(stale.slice(i, i + BATCH_LIMIT), events, signal);
+  }
+
+  /**
+   * Stores a window DynamoDB refused under the series' quarantine partition (a hash of its
+   * identity, so the key always fits; split like any window) and lists it in the
+   * quarantine listing. Reads of a series whose own key cannot exist find it there.
+   * Resolves once both are durable; the caller may then let Redis drop the window.
+   */
+  async quarantineWindow(chunk: WarmChunk, error: unknown, events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<QuarantineEntry> {
+    const a = QUARANTINE.attributes;
+    const entry: QuarantineEntry = {
+      tenant: chunk.tenant,
+      seriesKey: chunk.seriesKey,
+      start: chunk.start,
+      error: (error instanceof Error ? error.message : String(error)).slice(0, QUARANTINE.errorChars),
+      at: (this.options.now ?? Date.now)(),
+    };
+    const identity: Item = {
+      [a.tenant]: { S: entry.tenant },
+      [a.seriesKey]: { S: entry.seriesKey },
+      [a.error]: { S: entry.error },
+      [a.at]: { N: String(entry.at) },
+    };
+    const pk = quarantinePartitionKey(chunk.tenant, chunk.seriesKey);
+    await this.writeWindows([{ items: windowItems(pk, chunk, identity), mayHaveParts: true }], [], events, signal);
+    const listing: Item = {
+      [WARM_TABLE_KEY.partitionKey]: { S: QUARANTINE.listPartition },
+      [WARM_TABLE_KEY.sortKey]: { N: quarantineListSortKey(chunk.tenant, chunk.seriesKey, chunk.start) },
+      ...identity,
+      [a.start]: { N: String(chunk.start) },
+      [a.location]: { S: pk },
+    };
+    await this.writeBatch([{ PutRequest: { Item: listing } }], events, signal);
+    return entry;
+  }
+
+  /** Every quarantined window (strongly consistent, paginated). */
+  async quarantinedWindows(): Promise<QuarantineEntry[]> {
+    const a = QUARANTINE.attributes;
+    const out: QuarantineEntry[] = [];
+    for await (const item of this.queryPartition(QUARANTINE.listPartition, undefined, true)) {
+      out.push({
+        tenant: item[a.tenant]?.S ?? '',
+        seriesKey: item[a.seriesKey]?.S ?? '',
+        start: Number(item[a.start]?.N),
+        error: item[a.error]?.S ?? '',
+        at: Number(item[a.at]?.N),
+      });
+    }
+    return out;
+  }
+
+  /** Number of quarantined windows (a COUNT Query of the listing: 0.5 read units per MB listed). */
+  async countQuarantined(): Promise<number> {
+    let count = 0;
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const page = await this.query('Query', {
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': WARM_TABLE_KEY.partitionKey },
+        ExpressionAttributeValues: { ':pk': { S: QUARANTINE.listPartition } },
+        Select: 'COUNT',
+        ExclusiveStartKey: exclusiveStartKey,
+      });
+      count += page.Count ?? 0;
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return count;
+  }
+
+  /** The quarantined copy of a window, whole, with its seal offsets. */
+  async getQuarantinedChunk(tenant: string, seriesKey: string, start: number): Promise<SealedChunk | undefined> {
+    const window = await this.readWindow(quarantinePartitionKey(tenant, seriesKey), start);
+    return window && toSealed(window);
+  }
+
+  /**
+   * Drops a window from the quarantine (its items and its listing entry): after a re-drive
+   * wrote it to its own partition, or after an operator gave it up.
+   */
+  async releaseQuarantined(tenant: string, seriesKey: string, start: number, events: WarmWriteEvents = {}): Promise<void> {
+    const pk = quarantinePartitionKey(tenant, seriesKey);
+    const stale: WriteRequest[] = [];
+    for await (const item of this.queryPartition(pk, { from: String(start), to: lastPartSortKey(start) }, true)) {
+      stale.push({ DeleteRequest: { Key: { [WARM_TABLE_KEY.partitionKey]: item[WARM_TABLE_KEY.partitionKey], [WARM_TABLE_KEY.sortKey]: item[WARM_TABLE_KEY.sortKey] } } });
+    }
+    stale.push({ DeleteRequest: { Key: { [WARM_TABLE_KEY.partitionKey]: { S: QUARANTINE.listPartition }, [WARM_TABLE_KEY.sortKey]: { N: quarantineListSortKey(tenant, seriesKey, start) } } } });
+    for (let i = 0; i < stale.length; i += BATCH_LIMIT) await this.writeBatch(stale.slice(i, i + BATCH_LIMIT), events);
   }
 
   /** Series-days of `chunks` whose entry must be written, each once. */
@@ -196,76 +404,99 @@ export class DynamoWarmStore {
    */
   async deleteDayIndexEntryIf(entry: DayIndexEntry, events: WarmWriteEvents = {}): Promise<boolean> {
     if (entry.token === undefined) throw new StorageError(`day-index entry of ${entry.tenant}#${entry.seriesKey} has no token to delete it by`, false);
-    return this.deleteIf(
+    const deleted = await this.deleteIf(
       {
         [WARM_TABLE_KEY.partitionKey]: { S: dayIndexPartitionKey(entry.day, dayIndexShard(entry.tenant, entry.seriesKey, this.dayIndexShards)) },
         [WARM_TABLE_KEY.sortKey]: { N: dayIndexSortKey(entry.tenant, entry.seriesKey) },
       },
-      DAY_INDEX.attributes.token,
-      { S: entry.token },
+      '#a = :v',
+      { '#a': DAY_INDEX.attributes.token },
+      { ':v': { S: entry.token } },
       events,
     );
+    return deleted !== undefined;
   }
 
   async getChunk(tenant: string, seriesKey: string, start: number): Promise<Uint8Array | undefined> {
     return (await this.getSealedChunk(tenant, seriesKey, start))?.chunk;
   }
 
-  /** The chunk of a window with its seal offsets. */
+  /**
+   * The chunk of a window with its seal offsets, whole however many items it takes
+   * (strongly consistent). A series whose own key DynamoDB cannot take is read from its
+   * quarantine.
+   */
   async getSealedChunk(tenant: string, seriesKey: string, start: number): Promise<SealedChunk | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.options.tableName,
-        Key: {
-          [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(tenant, seriesKey) },
-          [WARM_TABLE_KEY.sortKey]: { N: String(start) },
-        },
-        ConsistentRead: true,
-      }),
-    );
-    const chunk = out.Item?.['c']?.B;
-    if (!chunk) return undefined;
-    const so = out.Item?.['so']?.N;
-    const po = out.Item?.['po']?.B;
-    if (so === undefined) return { chunk, seal: { base: undefined, points: NO_POINT_OFFSETS } };
-    const base = Number(so);
-    return { chunk, seal: { base, points: po ? decodePointOffsets(po, base).points : NO_POINT_OFFSETS } };
+    const window = await this.readWindow(readPartitionKey(tenant, seriesKey), start);
+    return window && toSealed(window);
   }
 
   /**
-   * Chunks of a series whose window starts in [fromStart, toStart], in time order.
-   * `consistent` reads what every acknowledged write left (twice the read units).
+   * Chunks of a series whose window starts in [fromStart, toStart], in time order, each
+   * whole (a window over several items is joined; parts of an older generation are never
+   * returned). `consistent` reads what every acknowledged write left (twice the read units).
    */
   async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number, options: { consistent?: boolean } = {}): Promise<WarmChunk[]> {
-    const chunks: WarmChunk[] = [];
-    let exclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': WARM_TABLE_KEY.partitionKey, '#sk': WARM_TABLE_KEY.sortKey },
-          ExpressionAttributeValues: {
-            ':pk': { S: warmPartitionKey(tenant, seriesKey) },
-            ':from': { N: String(fromStart) },
-            ':to': { N: String(toStart) },
-          },
-          ExclusiveStartKey: exclusiveStartKey,
-          ...(options.consistent && { ConsistentRead: true }),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        chunks.push({
-          tenant,
-          seriesKey,
-          start: Number(item[WARM_TABLE_KEY.sortKey].N),
-          chunk: item['c'].B!,
-          count: Number(item['n']?.N ?? 0),
-        });
+    const pk = readPartitionKey(tenant, seriesKey);
+    const windows = await this.readWindows(pk, String(fromStart), lastPartSortKey(toStart), options.consistent ?? false);
+    return windows.map((w) => ({ tenant, seriesKey, start: w.start, chunk: w.chunk, count: w.count }));
+  }
+
+  private async readWindow(pk: string, start: number): Promise<AssembledWindow | undefined> {
+    const windows = await this.readWindows(pk, String(start), lastPartSortKey(start), true);
+    return windows.find((w) => w.start === start);
+  }
+
+  /**
+   * Whole windows of a partition with sort keys in [from, to]. A window missing a part of
+   * its head's generation raced a re-seal or a delete: the range is read again (strongly
+   * consistent), a few times, before the read fails (retriable).
+   */
+  private async readWindows(pk: string, from: string, to: string, consistent: boolean): Promise<AssembledWindow[]> {
+    for (let attempt = 1; ; attempt++) {
+      const heads: Item[] = [];
+      const parts = new Map<string, Item>();
+      for await (const item of this.queryPartition(pk, { from, to }, consistent || attempt > 1)) {
+        const key = item[WARM_TABLE_KEY.sortKey].N!;
+        if (parseSortKey(key).part) parts.set(canonicalPartKey(key), item);
+        else heads.push(item);
       }
-      exclusiveStartKey = out.LastEvaluatedKey;
+      const windows: AssembledWindow[] = [];
+      let torn: number | undefined;
+      for (const head of heads) {
+        const window = assembleWindow(head, parts);
+        if (window) windows.push(window);
+        else torn ??= Number(head[WARM_TABLE_KEY.sortKey].N);
+      }
+      if (torn === undefined) return windows;
+      if (attempt >= ASSEMBLE_ATTEMPTS) {
+        throw new StorageError(`window ${torn} of ${pk.slice(0, 200)} is missing parts of its generation after ${attempt} reads`, true);
+      }
+    }
+  }
+
+  /** Items of a partition, optionally within a sort-key range, page by page. */
+  private async *queryPartition(pk: string, range: { from: string; to: string } | undefined, consistent: boolean): AsyncGenerator<Item> {
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const page = await this.query('Query', {
+        KeyConditionExpression: range ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': WARM_TABLE_KEY.partitionKey, ...(range && { '#sk': WARM_TABLE_KEY.sortKey }) },
+        ExpressionAttributeValues: { ':pk': { S: pk }, ...(range && { ':from': { N: range.from }, ':to': { N: range.to } }) },
+        ExclusiveStartKey: exclusiveStartKey,
+        ...(consistent && { ConsistentRead: true }),
+      });
+      yield* page.Items ?? [];
+      exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
-    return chunks;
+  }
+
+  private async query(operation: string, input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+    try {
+      return await this.client.send(new QueryCommand({ TableName: this.options.tableName, ...input }));
+    } catch (error) {
+      throw fromAwsError('dynamodb', operation, error);
+    }
   }
 
   /**
@@ -306,41 +537,62 @@ export class DynamoWarmStore {
   }
 
   /**
-   * Deletes a chunk only if the item still holds exactly `chunk`: a window re-sealed since
-   * it was read (a late point merged in) is left for the next archive run instead of being
-   * lost. BatchWriteItem cannot carry a condition, hence one call per item (same write
-   * units). Returns false when the item changed (or is already gone).
+   * Deletes a window only if it still holds exactly `chunk`: a window re-sealed since it
+   * was read (a late point merged in) is left for the next archive run instead of being
+   * lost. A single-item window is compared byte for byte; a split one by its generation
+   * (the chunk's CRC) and length, then its parts go too. BatchWriteItem cannot carry a
+   * condition, hence one call per head (same write units). Returns false when the window
+   * changed (or is already gone). A window of a series whose own key cannot exist is
+   * deleted from its quarantine, listing entry included.
    */
   async deleteChunkIf(tenant: string, seriesKey: string, start: number, chunk: Uint8Array, events: WarmWriteEvents = {}): Promise<boolean> {
-    return this.deleteIf(
-      {
-        [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(tenant, seriesKey) },
-        [WARM_TABLE_KEY.sortKey]: { N: String(start) },
-      },
-      'c',
-      { B: chunk },
+    const quarantined = !primaryKeyFits(tenant, seriesKey);
+    const pk = readPartitionKey(tenant, seriesKey);
+    const key = { [WARM_TABLE_KEY.partitionKey]: { S: pk }, [WARM_TABLE_KEY.sortKey]: { N: String(start) } };
+    const split = { ':g': { N: String(windowGeneration(chunk)) }, ':cb': { N: String(chunk.length) } };
+    const whole = chunk.length <= WARM_ITEM_PAYLOAD_BYTES;
+    const old = await this.deleteIf(
+      key,
+      whole ? '(attribute_not_exists(#p) AND #c = :c) OR (#g = :g AND #cb = :cb)' : '#g = :g AND #cb = :cb',
+      { '#g': 'g', '#cb': 'cb', ...(whole && { '#p': 'p', '#c': 'c' }) },
+      { ...split, ...(whole && { ':c': { B: chunk } }) },
       events,
     );
+    if (!old) return false;
+    await this.deleteStaleParts(old, undefined, events);
+    if (quarantined) {
+      const listing = { [WARM_TABLE_KEY.partitionKey]: { S: QUARANTINE.listPartition }, [WARM_TABLE_KEY.sortKey]: { N: quarantineListSortKey(tenant, seriesKey, start) } };
+      await this.writeBatch([{ DeleteRequest: { Key: listing } }], events);
+    }
+    return true;
   }
 
-  /** DeleteItem if `attribute` equals `value`; false when it does not (or the item is gone). */
-  private async deleteIf(key: Record<string, AttributeValue>, attribute: string, value: AttributeValue, events: WarmWriteEvents): Promise<boolean> {
+  /** DeleteItem under `condition`; the old item, or undefined when the condition failed (or the item is gone). */
+  private async deleteIf(
+    key: Item,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, AttributeValue>,
+    events: WarmWriteEvents,
+  ): Promise<Item | undefined> {
     try {
       const out = await this.client.send(
         new DeleteItemCommand({
           TableName: this.options.tableName,
           Key: key,
-          ConditionExpression: '#a = :v',
-          ExpressionAttributeNames: { '#a': attribute },
-          ExpressionAttributeValues: { ':v': value },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
       if (out.ConsumedCapacity?.CapacityUnits) events.onConsumedCapacity?.(out.ConsumedCapacity.CapacityUnits);
-      return true;
+      return out.Attributes ?? {};
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
+      const mapped = fromAwsError('dynamodb', 'DeleteItem', error);
+      if (mapped instanceof StorageRequestError && mapped.conditionFailed) return undefined;
+      throw mapped;
     }
   }
 
@@ -364,10 +616,26 @@ export class DynamoWarmStore {
         pending = out.UnprocessedItems?.[this.options.tableName] ?? [];
         if (pending.length > 0) events.onRetry?.({ reason: 'unprocessed', items: pending.length, delayMs: this.backoff(attempt + 1) });
       } catch (error) {
-        const name = (error as { name?: string }).name ?? '';
-        const retriable = THROTTLING.has(name) || (error as { $retryable?: unknown }).$retryable !== undefined || isNetworkError(error);
-        if (!retriable) throw error;
-        events.onRetry?.({ reason: THROTTLING.has(name) ? 'throttled' : 'error', items: pending.length, delayMs: this.backoff(attempt + 1), error });
+        const mapped = fromAwsError('dynamodb', 'BatchWriteItem', error);
+        if (!mapped.retriable) throw mapped;
+        const throttled = mapped instanceof StorageRequestError && mapped.throttled;
+        events.onRetry?.({ reason: throttled ? 'throttled' : 'error', items: pending.length, delayMs: this.backoff(attempt + 1), error: mapped });
+      }
+    }
+  }
+
+  /** One call, retried with backoff while its error is retriable and `signal` has not aborted. */
+  private async retrying<T>(operation: string, events: WarmWriteEvents, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await (this.options.sleep ?? abortableSleep)(this.backoff(attempt), signal);
+      if (signal?.aborted) throw new StorageError(`warm ${operation} aborted`, true);
+      try {
+        return await call();
+      } catch (error) {
+        const mapped = fromAwsError('dynamodb', operation, error);
+        if (!mapped.retriable) throw mapped;
+        const throttled = mapped instanceof StorageRequestError && mapped.throttled;
+        events.onRetry?.({ reason: throttled ? 'throttled' : 'error', items: 1, delayMs: this.backoff(attempt + 1), error: mapped });
       }
     }
   }
@@ -379,24 +647,10 @@ export class DynamoWarmStore {
   }
 }
 
-function toPutRequest(chunk: WarmChunk): WriteRequest {
-  return {
-    PutRequest: {
-      Item: {
-        [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(chunk.tenant, chunk.seriesKey) },
-        [WARM_TABLE_KEY.sortKey]: { N: String(chunk.start) },
-        c: { B: chunk.chunk },
-        n: { N: String(chunk.count) },
-        ...(chunk.sealOffset === undefined ? {} : { so: { N: String(chunk.sealOffset) } }),
-        ...(chunk.sealOffset === undefined || !chunk.pointOffsets?.size ? {} : { po: { B: encodePointOffsets(chunk.pointOffsets, chunk.sealOffset) } }),
-      },
-    },
-  };
-}
-
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE' || code === 'ENOTFOUND';
+function toSealed(window: AssembledWindow): SealedChunk {
+  if (window.sealOffset === undefined) return { chunk: window.chunk, seal: { base: undefined, points: NO_POINT_OFFSETS } };
+  const base = window.sealOffset;
+  return { chunk: window.chunk, seal: { base, points: window.offsets ? decodePointOffsets(window.offsets, base).points : NO_POINT_OFFSETS } };
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,92 @@
+import { isStrataError, type Logger } from '@strata/runtime';
+import type { DynamoWarmStore, WarmChunk, WarmWriteEvents } from '@strata/storage';
+import type { WriterMetrics } from './writer-metrics';
+
+/** How often the gauge of quarantined windows is read from the warm table's listing. */
+export const QUARANTINE_GAUGE_REFRESH_MS = 60_000;
+
+/** A window DynamoDB refused for good, with what it said. */
+export interface Refused {
+  readonly chunk: WarmChunk;
+  readonly error: unknown;
+}
+
+/**
+ * An error that the same request will meet again: a refusal in Strata's error tree that is
+ * not retriable. Anything else (retriable, or not from the tree: a bug, an unknown
+ * failure) fails the round instead, which leaves every window due; quarantining on an error
+ * nobody classified would move healthy windows aside.
+ */
+export function isPermanent(error: unknown): boolean {
+  return isStrataError(error) && !error.retriable;
+}
+
+/**
+ * Writes `chunks` with `put` and, when `put` refuses them for good, finds which windows it
+ * refuses by halving the batch: a single poisoned window among 25 costs about 2 log2(25)
+ * calls more, and every healthy window is still written. Returns the refused windows;
+ * retriable errors (and aborts) reject as before.
+ */
+export async function writeIsolated(chunks: readonly WarmChunk[], put: (chunks: WarmChunk[]) => Promise<void>): Promise<Refused[]> {
+  if (chunks.length === 0) return [];
+  try {
+    await put([...chunks]);
+    return [];
+  } catch (error) {
+    if (!isPermanent(error)) throw error;
+    if (chunks.length === 1) return [{ chunk: chunks[0], error }];
+    const half = Math.ceil(chunks.length / 2);
+    return [...(await writeIsolated(chunks.slice(0, half), put)), ...(await writeIsolated(chunks.slice(half), put))];
+  }
+}
+
+export interface QuarantineContext {
+  readonly warm: Pick<DynamoWarmStore, 'quarantineWindow'>;
+  readonly events: WarmWriteEvents;
+  readonly signal?: AbortSignal;
+  readonly logger: Logger;
+  readonly metrics: WriterMetrics;
+  readonly partition: number;
+}
+
+/** Characters of a series key put in a log line (keys can be kilobytes long; the hash finds it). */
+const LOGGED_SERIES_CHARS = 512;
+
+/**
+ * Moves each refused window into the warm table's quarantine (DynamoWarmStore
+ * .quarantineWindow: a key that always fits, so its points stay durable past the hot TTL
+ * and the log's retention). Returns the windows now durable there; the caller takes them
+ * off the due set. A window whose quarantine write fails too stays due and is tried again
+ * next round, and the others go on; a lost lease (the signal aborted) stops here.
+ */
+export async function quarantineRefused(refused: readonly Refused[], context: QuarantineContext): Promise<WarmChunk[]> {
+  const done: WarmChunk[] = [];
+  for (const { chunk, error } of refused) {
+    const where = {
+      partition: context.partition,
+      tenant: chunk.tenant,
+      seriesKey: chunk.seriesKey.slice(0, LOGGED_SERIES_CHARS),
+      seriesKeyBytes: Buffer.byteLength(chunk.seriesKey, 'utf8'),
+      start: chunk.start,
+      startIso: new Date(chunk.start).toISOString(),
+      points: chunk.count,
+      chunkBytes: chunk.chunk.length,
+    };
+    if (context.signal?.aborted) break;
+    try {
+      await context.warm.quarantineWindow(chunk, error, context.events, context.signal);
+    } catch (failure) {
+      context.metrics.quarantineFailures.inc();
+      context.logger.error({ ...where, err: failure, refusal: describe(error) }, 'DynamoDB refused a window and its quarantine failed too; it stays due in Redis and is tried again next round');
+      continue;
+    }
+    done.push(chunk);
+    context.metrics.quarantinedWindows.inc();
+    context.logger.error({ ...where, err: error }, 'window quarantined: DynamoDB refused it for good; its points are kept in the warm table\'s quarantine (docs/operations.md, "Quarantined windows")');
+  }
+  return done;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
