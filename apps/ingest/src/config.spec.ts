@@ -37,6 +37,9 @@ describe('loadIngestConfig', () => {
       activeMs: 26 * 3_600_000,
       cacheSize: 250_000,
       registryTimeoutMs: 500,
+      registryChunkSize: 5_000,
+      uncheckedAllowance: 100,
+      uncheckedIntervalMs: 60_000,
     });
     expect(defaults.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' });
     const config = loadIngestConfig({
@@ -69,5 +72,19 @@ describe('loadIngestConfig', () => {
 
   it('keeps retention overrides in milliseconds', () => {
     expect(loadIngestConfig({ STRATA_TENANT_RETENTION_DAYS: 'acme:30' }).tenantRetentionMs.get('acme')).toBe(30 * 86_400_000);
+  });
+
+  it('bounds the front door: bytes in flight, streams per connection, rejections listed', () => {
+    expect(loadIngestConfig({}).frontDoor).toEqual({ maxInFlightBytes: 16 * 1024 * 1024, maxConcurrentStreams: 32, maxListedRejections: 100 });
+    // The in-flight default follows the request size.
+    expect(loadIngestConfig({ STRATA_MAX_REQUEST_BYTES: '1048576' }).frontDoor.maxInFlightBytes).toBe(2 * 1048576);
+    // At the request size is enough; one byte below could never admit a full request.
+    expect(loadIngestConfig({ STRATA_INGEST_MAX_INFLIGHT_BYTES: String(8 * 1024 * 1024) }).frontDoor.maxInFlightBytes).toBe(8 * 1024 * 1024);
+    expect(() => loadIngestConfig({ STRATA_INGEST_MAX_INFLIGHT_BYTES: String(8 * 1024 * 1024 - 1) })).toThrow(
+      /STRATA_INGEST_MAX_INFLIGHT_BYTES \(8388607\) must be at least STRATA_MAX_REQUEST_BYTES/,
+    );
+    expect(() => loadIngestConfig({ STRATA_GRPC_MAX_CONCURRENT_STREAMS: '0', STRATA_MAX_LISTED_REJECTIONS: '-1' })).toThrow(
+      /STRATA_GRPC_MAX_CONCURRENT_STREAMS=0 is below the minimum 1[\s\S]*STRATA_MAX_LISTED_REJECTIONS=-1 is below the minimum 0/,
+    );
   });
 });

@@ -26,6 +26,16 @@ export interface IngestLimits {
   readonly tenantBurstPoints: number;
 }
 
+/** What ingest admits before it decodes a body: docs/operations.md, "Ingest limits". */
+export interface FrontDoorLimits {
+  /** Raw request bytes being worked on at once in this process. @default 2 × maxRequestBytes (16 MiB) */
+  readonly maxInFlightBytes: number;
+  /** HTTP/2 streams (calls) one connection may have open at once. @default 32 */
+  readonly maxConcurrentStreams: number;
+  /** Rejections listed in full in one WriteResponse; the rest as a count per code. @default 100 */
+  readonly maxListedRejections: number;
+}
+
 /** The active-series limit per tenant (docs/write-path.md, "Series per tenant"). */
 export interface SeriesLimitConfig {
   /** Active series a tenant may have. @default 1000000 */
@@ -36,8 +46,14 @@ export interface SeriesLimitConfig {
   readonly activeMs: number;
   /** Series each replica remembers as admitted. @default 250000 */
   readonly cacheSize: number;
-  /** How long a write waits for the registry before admitting unchecked. @default 500 */
+  /** How long each registry call may take before its series count as unchecked. @default 500 */
   readonly registryTimeoutMs: number;
+  /** Series per registry call: a large request makes several calls, one after another, each under the timeout. @default 5000 */
+  readonly registryChunkSize: number;
+  /** New series a tenant may have admitted unchecked per interval while the registry does not answer. @default 100 */
+  readonly uncheckedAllowance: number;
+  /** The interval of uncheckedAllowance. @default 60000 */
+  readonly uncheckedIntervalMs: number;
 }
 
 export interface IngestConfig {
@@ -50,6 +66,7 @@ export interface IngestConfig {
   /** Retention overrides by tenant, in ms; others use validation.retentionMs. */
   readonly tenantRetentionMs: ReadonlyMap<string, number>;
   readonly limits: IngestLimits;
+  readonly frontDoor: FrontDoorLimits;
   readonly seriesLimit: SeriesLimitConfig;
   /** Where the series registry lives: the hot tier's Redis. */
   readonly redis: HotRedisConfig;
@@ -68,6 +85,9 @@ function readSeriesLimit(reader: EnvReader): SeriesLimitConfig {
     activeMs: reader.int('STRATA_SERIES_ACTIVE_HOURS', 26, { min: 1, max: 24 * 36_500 }) * HOUR_MS,
     cacheSize: reader.int('STRATA_SERIES_CACHE_SIZE', 250_000, { min: 0 }),
     registryTimeoutMs: reader.int('STRATA_SERIES_REGISTRY_TIMEOUT_MS', 500, { min: 1, max: 60_000 }),
+    registryChunkSize: reader.int('STRATA_SERIES_REGISTRY_CHUNK', 5_000, { min: 1, max: 100_000 }),
+    uncheckedAllowance: reader.int('STRATA_SERIES_UNCHECKED_ALLOWANCE', 100, { min: 0 }),
+    uncheckedIntervalMs: reader.int('STRATA_SERIES_UNCHECKED_INTERVAL_MS', 60_000, { min: 1_000, max: 3_600_000 }),
   };
 }
 
@@ -100,6 +120,17 @@ export function loadIngestConfig(env: Env): IngestConfig {
     tenantPointsPerSecond,
     tenantBurstPoints: reader.int('STRATA_TENANT_BURST_POINTS', 2 * tenantPointsPerSecond, { min: 1 }),
   };
+  const frontDoor: FrontDoorLimits = {
+    maxInFlightBytes: reader.int('STRATA_INGEST_MAX_INFLIGHT_BYTES', 2 * limits.maxRequestBytes, { min: 1024 }),
+    maxConcurrentStreams: reader.int('STRATA_GRPC_MAX_CONCURRENT_STREAMS', 32, { min: 1, max: 10_000 }),
+    maxListedRejections: reader.int('STRATA_MAX_LISTED_REJECTIONS', 100, { min: 0, max: 100_000 }),
+  };
+  if (frontDoor.maxInFlightBytes < limits.maxRequestBytes) {
+    reader.problem(
+      `STRATA_INGEST_MAX_INFLIGHT_BYTES (${frontDoor.maxInFlightBytes}) must be at least STRATA_MAX_REQUEST_BYTES ` +
+        `(${limits.maxRequestBytes}), or a request of the largest accepted size could never be admitted`,
+    );
+  }
   const tenantRetentionMs = new Map(
     [...readTenantOverrides(reader, 'STRATA_TENANT_RETENTION_DAYS', { min: 1, max: 36_500, unit: 'days' })].map(
       ([tenant, days]) => [tenant, days * DAY_MS],
@@ -125,6 +156,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     validation,
     tenantRetentionMs,
     limits,
+    frontDoor,
     seriesLimit,
     redis,
   };

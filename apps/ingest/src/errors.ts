@@ -35,3 +35,21 @@ export class MalformedRequestError extends StrataError {
     super(`request body is not a valid strata.v1.WriteRequest (${reason}); nothing was stored`);
   }
 }
+
+/**
+ * The process already holds as many request bytes as it may work on at once; this
+ * request was refused before it was decoded. Retriable: room frees as answers go out.
+ */
+export class BytesInFlightError extends StrataError {
+  constructor(
+    readonly bytes: number | undefined,
+    readonly inUse: number,
+    readonly limit: number,
+  ) {
+    super(
+      `ingest is working on ${inUse} request bytes, ${bytes === undefined ? 'its whole budget' : `and this request of ${bytes} bytes would pass its budget`} ` +
+        `of ${limit} (STRATA_INGEST_MAX_INFLIGHT_BYTES); nothing was stored: retry with backoff, or spread writes over more ingest replicas`,
+      { retriable: true },
+    );
+  }
+}

@@ -5,6 +5,10 @@ export class IngestMetrics {
   readonly pointsAccepted: Counter<'tenant'>;
   readonly pointsRefused: Counter<'tenant' | 'code'>;
   readonly requests: Counter<'code'>;
+  readonly requestsRefused: Counter<'code' | 'reason'>;
+  readonly bytesInFlight: Gauge;
+  readonly bytesInFlightLimit: Gauge;
+  readonly rejectionsUnlisted: Counter<'code'>;
   readonly requestSeconds: Histogram;
   readonly produceSeconds: Histogram<'result'>;
   readonly produceBatchRecords: Histogram;
@@ -33,6 +37,30 @@ export class IngestMetrics {
     this.requests = new Counter({
       name: 'strata_ingest_requests_total',
       help: 'Write calls by gRPC status code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.requestsRefused = new Counter({
+      name: 'strata_ingest_requests_refused_total',
+      help:
+        'Write calls refused as a whole, by gRPC code and reason (missing_key, unknown_key, bytes_in_flight, ' +
+        'malformed_body, too_many_points, rate_limited, log_unavailable, internal)',
+      labelNames: ['code', 'reason'],
+      registers,
+    });
+    this.bytesInFlight = new Gauge({
+      name: 'strata_ingest_request_bytes_in_flight',
+      help: 'Raw request bytes of admitted Write calls not yet answered (compare with strata_ingest_request_bytes_in_flight_limit)',
+      registers,
+    });
+    this.bytesInFlightLimit = new Gauge({
+      name: 'strata_ingest_request_bytes_in_flight_limit',
+      help: 'STRATA_INGEST_MAX_INFLIGHT_BYTES: past it, Writes are refused RESOURCE_EXHAUSTED before they are decoded',
+      registers,
+    });
+    this.rejectionsUnlisted = new Counter({
+      name: 'strata_ingest_rejections_unlisted_total',
+      help: 'Rejections answered only as a count per code, past STRATA_MAX_LISTED_REJECTIONS in one answer',
       labelNames: ['code'],
       registers,
     });

@@ -1,17 +1,21 @@
-import { status as grpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import type { IngestServiceServer, WriteRequest, WriteResponse } from '@strata/proto';
+import { status as grpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { IngestServiceService, type WriteRequest, type WriteResponse } from '@strata/proto';
 import type { Tracer } from '@opentelemetry/api';
 import {
   grpcError,
-  malformedRequestReason,
+  rawRequestBodies,
   startGrpcServerSpan,
   tenantFromMetadata,
   type ApiKeyStore,
+  type CallRefusal,
+  type GrpcServiceBinding,
   type Logger,
 } from '@strata/runtime';
-import { MalformedRequestError } from './errors';
+import { BytesInFlightError, MalformedRequestError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { IngestMetrics } from './ingest-metrics';
+import { capRejections } from './rejection-cap';
+import type { RequestBytesBudget } from './request-bytes-budget';
 import type { WriteHandler } from './write-handler';
 
 export interface IngestServiceDeps {
@@ -19,18 +23,64 @@ export interface IngestServiceDeps {
   readonly handler: Pick<WriteHandler, 'write'>;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
+  /** Raw request bytes this process works on at once (STRATA_INGEST_MAX_INFLIGHT_BYTES). */
+  readonly budget: RequestBytesBudget;
+  /** Rejections listed in full per answer (STRATA_MAX_LISTED_REJECTIONS). */
+  readonly maxListedRejections: number;
   /** Each Write is a server span when set (tracing on). */
   readonly tracer?: Tracer;
 }
 
-/** strata.v1.IngestService over gRPC: authentication, then the write handler. */
-export function createIngestService(deps: IngestServiceDeps): IngestServiceServer {
+// A type, not an interface: grpc-js wants an implementation with an index signature.
+export type IngestServiceImplementation = {
+  write(call: ServerUnaryCall<Buffer, WriteResponse>, callback: sendUnaryData<WriteResponse>): void;
+};
+
+const decodeWriteRequest = IngestServiceService.write.requestDeserialize;
+
+/**
+ * strata.v1.IngestService as a gRPC binding whose work is ordered by cost, cheapest
+ * refusal first: before the body is read, the API key and the bytes budget
+ * (refuseBeforeBody); once the raw body is in, its bytes against the budget; only then is
+ * it decoded (the expensive step) and handed to the write handler. Register it with
+ * GrpcServer as is: the raw-body definition and the early refusal belong together.
+ */
+export function ingestServiceBinding(deps: IngestServiceDeps): GrpcServiceBinding {
   return {
-    write(call: ServerUnaryCall<WriteRequest, WriteResponse>, callback: sendUnaryData<WriteResponse>) {
+    name: 'strata.v1.IngestService',
+    definition: rawRequestBodies(IngestServiceService),
+    implementation: createIngestService(deps),
+    refuseBeforeBody: (metadata) => refuseBeforeBody(deps, metadata),
+  };
+}
+
+function refuseBeforeBody(deps: IngestServiceDeps, metadata: Metadata): CallRefusal | undefined {
+  let refusal: ReturnType<typeof toGrpcStatus> | undefined;
+  try {
+    tenantFromMetadata(metadata, deps.keys);
+  } catch (error) {
+    refusal = toGrpcStatus(error);
+  }
+  if (refusal === undefined && !deps.budget.hasRoom()) {
+    refusal = toGrpcStatus(new BytesInFlightError(undefined, deps.budget.inUse, deps.budget.capacity));
+  }
+  if (refusal === undefined) return undefined;
+  deps.metrics.requests.inc({ code: grpcStatus[refusal.code] });
+  deps.metrics.requestsRefused.inc({ code: grpcStatus[refusal.code], reason: refusal.reason });
+  return refusal;
+}
+
+/** The Write handler over raw bodies (see {@link ingestServiceBinding}). */
+export function createIngestService(deps: IngestServiceDeps): IngestServiceImplementation {
+  deps.metrics.bytesInFlightLimit.set(deps.budget.capacity);
+  return {
+    write(call, callback) {
       const stopTimer = deps.metrics.requestSeconds.startTimer();
       deps.metrics.inFlight.inc();
       const span = startGrpcServerSpan(deps.tracer, 'strata.v1.IngestService', 'Write', call.metadata);
+      let release: (() => void) | undefined;
       const finish = (code: grpcStatus, details?: string) => {
+        release?.();
         deps.metrics.inFlight.dec();
         deps.metrics.requests.inc({ code: grpcStatus[code] });
         stopTimer();
@@ -39,30 +89,45 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceServe
       let tenant: string | undefined;
       Promise.resolve()
         .then(() => {
+          // Again here, not only before the body: the handler must never trust that an
+          // interceptor ran (a test server, a future second binding).
           tenant = tenantFromMetadata(call.metadata, deps.keys);
-          const malformed = malformedRequestReason(call.request);
-          if (malformed !== undefined) throw new MalformedRequestError(malformed);
+          const body = call.request;
+          release = deps.budget.tryTake(body.length);
+          if (release === undefined) throw new BytesInFlightError(body.length, deps.budget.inUse, deps.budget.capacity);
+          const request = decode(body);
           span.setAttributes({ 'strata.tenant': tenant });
-          const request = call.request;
           return span.run(() => deps.handler.write(tenant!, request));
         })
         .then(
-          (response) => {
+          (full) => {
+            const { rejections, unlisted } = capRejections(full.rejections, deps.maxListedRejections);
+            for (const [code, count] of unlisted) deps.metrics.rejectionsUnlisted.inc({ code }, count);
+            const response: WriteResponse = { accepted: full.accepted, rejections };
             span.setAttributes({
               'strata.points.accepted': Number(response.accepted),
-              'strata.points.rejected': response.rejections.length,
+              'strata.points.rejected': full.rejections.length,
             });
             finish(grpcStatus.OK);
             callback(null, response);
           },
           (error: unknown) => {
-            const { code, details } = toGrpcStatus(error);
+            const { code, details, reason } = toGrpcStatus(error);
             finish(code, details);
+            deps.metrics.requestsRefused.inc({ code: grpcStatus[code], reason });
             const level = code === grpcStatus.INTERNAL || code === grpcStatus.UNAVAILABLE ? 'error' : 'info';
-            deps.logger[level]({ tenant, code: grpcStatus[code], err: error }, 'write refused');
+            deps.logger[level]({ tenant, code: grpcStatus[code], reason, err: error }, 'write refused');
             callback(grpcError(code, details));
           },
         );
     },
   };
+}
+
+function decode(body: Buffer): WriteRequest {
+  try {
+    return decodeWriteRequest(body);
+  } catch (error) {
+    throw new MalformedRequestError(error instanceof Error ? error.message : String(error));
+  }
 }

@@ -1,4 +1,4 @@
-import { IngestServiceService, strataPackageDefinition } from '@strata/proto';
+import { strataPackageDefinition } from '@strata/proto';
 import {
   buildStandardService,
   createLogger,
@@ -6,15 +6,15 @@ import {
   DEVELOPMENT_API_KEY,
   runMain,
   startTracing,
-  tolerateMalformedRequests,
 } from '@strata/runtime';
 import { createHotRedis, RedisSeriesRegistry } from '@strata/storage';
 import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
 import { loadIngestConfig, seriesRefreshMs } from './config';
 import { IngestMetrics } from './ingest-metrics';
-import { createIngestService } from './ingest-service';
+import { ingestServiceBinding } from './ingest-service';
 import { TenantRateLimiter } from './rate-limiter';
+import { RequestBytesBudget } from './request-bytes-budget';
 import { SeriesLimiter } from './series-limiter';
 import { WriteHandler } from './write-handler';
 
@@ -78,12 +78,17 @@ runMain(async () => {
       },
       { name: 'series-registry', start: async () => undefined, stop: async () => redis.disconnect() },
     ],
+    maxConcurrentStreams: config.frontDoor.maxConcurrentStreams,
     grpcServices: [
-      {
-        name: 'strata.v1.IngestService',
-        definition: tolerateMalformedRequests(IngestServiceService),
-        implementation: createIngestService({ keys: config.apiKeys, handler, metrics, logger, tracer }),
-      },
+      ingestServiceBinding({
+        keys: config.apiKeys,
+        handler,
+        metrics,
+        logger,
+        tracer,
+        budget: new RequestBytesBudget(config.frontDoor.maxInFlightBytes, (inUse) => metrics.bytesInFlight.set(inUse)),
+        maxListedRejections: config.frontDoor.maxListedRejections,
+      }),
     ],
   });
   await runner.start();

@@ -58,6 +58,9 @@ export const SERIES_LIMIT_DEFAULTS: SeriesLimitConfig = {
   activeMs: 26 * 3_600_000,
   cacheSize: 1_000,
   registryTimeoutMs: 500,
+  registryChunkSize: 5_000,
+  uncheckedAllowance: 100,
+  uncheckedIntervalMs: 60_000,
 };
 
 /** A WriteHandler over a MemoryLog; the series registry is in memory unless one is given (e.g. on real Redis). */

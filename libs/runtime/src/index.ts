@@ -1,12 +1,12 @@
 export { ApiKeyStore, DEVELOPMENT_API_KEY, DEVELOPMENT_TENANT, readApiKeys } from './api-keys';
 export { EnvReader, type Env } from './env-reader';
 export { ConfigError, StrataError, isRetriable, isStrataError } from './errors';
-export { GrpcServer, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
+export { GrpcServer, type CallRefusal, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
 export { UnauthenticatedError, grpcError, tenantFromMetadata } from './grpc-auth';
 export { createLogger, type Logger } from './logger';
 export { createMetricsRegistry } from './metrics';
 export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
-export { malformedRequestReason, tolerateMalformedRequests } from './malformed-request';
+export { malformedRequestReason, rawRequestBodies, tolerateMalformedRequests } from './malformed-request';
 export { runMain } from './run-main';
 export { readServiceConfig, type LogLevel, type ServiceConfig } from './service-config';
 export { ServiceRunner, type Lifecycle, type ServiceRunnerOptions } from './service-runner';

@@ -36,3 +36,17 @@ export function malformedRequestReason(request: unknown): string | undefined {
     ? (request as MalformedMarker)[MALFORMED]
     : undefined;
 }
+
+/**
+ * The definition with every method's request deserializer replaced by the identity: the
+ * handler receives the raw body as a Buffer and decodes it itself, after it has
+ * authenticated the caller and admitted the bytes. grpc-js would otherwise decode the
+ * body (millions of objects for a few MB) before any handler code could refuse it.
+ */
+export function rawRequestBodies<T extends ServiceDefinition>(definition: T): T {
+  const raw: Record<string, unknown> = {};
+  for (const [method, spec] of Object.entries(definition)) {
+    raw[method] = { ...spec, requestDeserialize: (bytes: Buffer) => bytes };
+  }
+  return raw as T;
+}

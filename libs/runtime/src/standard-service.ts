@@ -16,6 +16,8 @@ export interface StandardServiceOptions {
   readonly grpcServices?: readonly GrpcServiceBinding[];
   readonly reflection?: PackageDefinition;
   readonly maxReceiveMessageLength?: number;
+  /** HTTP/2 streams one connection may have open at once (GrpcServerOptions). */
+  readonly maxConcurrentStreams?: number;
   /** Components started after the ops port and before the gRPC port, stopped in reverse. */
   readonly components?: readonly Lifecycle[];
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
@@ -53,6 +55,7 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
     services: options.grpcServices ?? [],
     reflection: options.reflection,
     maxReceiveMessageLength: options.maxReceiveMessageLength,
+    maxConcurrentStreams: options.maxConcurrentStreams,
   });
   const lifecycle: Lifecycle[] = [
     { name: 'ops-server', start: () => ops.start(), stop: () => ops.stop() },
