@@ -28,10 +28,20 @@ describe('encodeChunk input contract', () => {
 
   it('rejects more than MAX_POINTS_PER_CHUNK points', () => {
     const n = MAX_POINTS_PER_CHUNK + 1;
-    const timestamps = Float64Array.from({ length: n }, (_, i) => i);
-    expect(() => encodeChunk({ timestamps, values: new Float64Array(n) })).toThrow(
+    // The count is checked before the timestamps are read: zeros are enough.
+    expect(() => encodeChunk({ timestamps: new Float64Array(n), values: new Float64Array(n) })).toThrow(
       expect.objectContaining({ reason: 'too-many-points' }),
     );
+  });
+
+  it('takes a 4 h window at 1 ms resolution: more points than the old limit of 2^20 (issue 14)', () => {
+    expect(MAX_POINTS_PER_CHUNK).toBeGreaterThanOrEqual(4 * 3_600_000);
+    const n = (1 << 20) + 1;
+    const timestamps = Float64Array.from({ length: n }, (_, i) => T0 + i);
+    const values = Float64Array.from({ length: n }, (_, i) => (i * 7) % 1_000);
+    const decoded = decodeChunk(encodeChunk({ timestamps, values }));
+    expect(decoded.timestamps).toEqual(timestamps);
+    expect(decoded.values).toEqual(values);
   });
 
   it('names the offending point in the message', () => {
