@@ -11,6 +11,7 @@ import {
 } from '@strata/runtime';
 import {
   checkRedis,
+  checkRedisSettings,
   createDynamoDb,
   createHotRedis,
   DynamoWarmStore,
@@ -116,10 +117,13 @@ runMain(async () => {
   let housekeeping: NodeJS.Timeout | undefined;
   const components: Lifecycle[] = [
     {
-      name: 'kafka-admin',
+      name: 'log-and-redis-checks',
       start: async () => {
         await admin.connect();
         if (replaying) return;
+        const settings = await checkRedisSettings(redis);
+        settings.warnings.forEach((warning) => logger.warn({ checked: settings.checked }, warning));
+        if (settings.problems.length > 0) throw new ConfigError([...settings.problems]);
         const problems = retentionProblems(await topicRetention(admin, topic), topic, config.recovery.minLogRetentionMs);
         if (problems.length > 0) throw new ConfigError(problems);
       },
