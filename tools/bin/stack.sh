@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The local stack (Kafka, Redis, DynamoDB Local, moto S3): stack.sh install|up|down|status.
+# The local stack (Kafka, Redis, DynamoDB Local, versitygw S3): stack.sh install|up|down|status|env.
 # Works in a fresh clone: the stack's scripts import the generated proto code.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

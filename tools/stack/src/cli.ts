@@ -4,7 +4,7 @@ import { parseServiceNames } from './stack-config';
 const USAGE = `usage: stack <command> [service...] [--wipe]
 
   install   install what the services need and is missing (Kafka and DynamoDB Local jars,
-            redis-server, moto); starts nothing
+            redis-server, versitygw for S3); starts nothing
   up        install, start what is not running, wait until ready, create topic/table/bucket
   down      stop what the stack started; --wipe also deletes their data
   status    pid and readiness of each service (exit 3 if any is not ready)

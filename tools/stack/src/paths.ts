@@ -7,8 +7,8 @@ export interface StackPaths {
   root: string;
   /** Downloaded jars, one folder per service, plus the generated poms under `.poms/`. */
   jars: string;
-  /** Python virtualenv holding moto. */
-  venv: string;
+  /** Binaries built from source (Go modules), one folder per tool. */
+  bin: string;
   /** Service data, one folder per service; `down --wipe` deletes it. */
   data: string;
   logs: string;
@@ -22,7 +22,7 @@ export function stackPaths(cacheDir: string, stateDir?: string): StackPaths {
   return {
     root,
     jars: path.join(root, 'jars'),
-    venv: path.join(root, 'venv'),
+    bin: path.join(root, 'bin'),
     data: path.join(state, 'data'),
     logs: path.join(state, 'logs'),
     run: path.join(state, 'run'),

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inspectPidRecord, pidFiles, readPidRecord, removePidRecord, writePidRecord } from './pidfile';
+import { inspectPidRecord, launchedDifferently, pidFiles, readPidRecord, removePidRecord, writePidRecord } from './pidfile';
 import type { ProcessTable } from './process-supervisor';
 
 const table = (processes: Record<number, string[]>): ProcessTable => ({
@@ -48,5 +48,20 @@ describe('inspectPidRecord', () => {
     ['a record without argv: ownership unprovable', { pid: 10, argv: [] }, { 10: argv }, 'stale-foreign'],
   ])('%s → %s', (_, record, processes, kind) => {
     expect(inspectPidRecord(record, table(processes)).kind).toBe(kind);
+  });
+});
+
+describe('launchedDifferently', () => {
+  const moto = ['/c/venv/bin/python', '/c/venv/bin/moto_server', '-H', '127.0.0.1', '-p', '8333'];
+  const versitygw = ['/c/bin/versitygw/versitygw', '--port', '127.0.0.1:8333', 'posix', '/c/data/s3'];
+
+  it.each<[string, Parameters<typeof launchedDifferently>[0], string[], boolean]>([
+    ['a service started before an upgrade (moto, now versitygw)', { pid: 10, argv: moto }, versitygw, true],
+    ['the same command line', { pid: 10, argv: versitygw }, versitygw, false],
+    ['one argument more', { pid: 10, argv: versitygw }, [...versitygw, '--quiet'], true],
+    ['no pidfile', undefined, versitygw, false],
+    ['a hand-written pidfile without argv: nothing to compare', { pid: 10, argv: [] }, versitygw, false],
+  ])('%s → %s', (_, record, argv, expected) => {
+    expect(launchedDifferently(record, argv)).toBe(expected);
   });
 });

@@ -67,6 +67,15 @@ export function inspectPidRecord(record: PidRecord | undefined, table: ProcessTa
   return { kind: 'stale-foreign', pid: record.pid, cmdline: actual };
 }
 
+/**
+ * True when a service of ours runs with another command line than this checkout would launch:
+ * it was started before an upgrade (moto before versitygw, another jar version) and keeps
+ * the old behaviour until it is restarted.
+ */
+export function launchedDifferently(record: PidRecord | undefined, argv: readonly string[]): boolean {
+  return record !== undefined && record.argv.length > 0 && !sameArgv(record.argv, argv);
+}
+
 function sameArgv(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((arg, i) => arg === b[i]);
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { PortInUseError, StackErrors } from './errors';
 import { installServices } from './install';
-import { inspectPidRecord, readPidRecord, removePidRecord, writePidRecord } from './pidfile';
+import { inspectPidRecord, launchedDifferently, readPidRecord, removePidRecord, writePidRecord } from './pidfile';
 import { findPortHolder } from './port-check';
 import { spawnDetached, stopProcessGroup } from './process-supervisor';
 import { waitForReady } from './readiness';
@@ -136,6 +136,7 @@ async function launch(rt: StackRuntime, service: StackService, onSpawned: (pid: 
 }
 
 async function reuse(rt: StackRuntime, service: StackService, pid: number): Promise<ServiceReport> {
+  warnIfLaunchedDifferently(rt, service);
   const readyMs = await waitForReady({
     service: service.name,
     probe: () => service.probe(),
@@ -146,6 +147,22 @@ async function reuse(rt: StackRuntime, service: StackService, pid: number): Prom
   const provisioned = await service.provision();
   rt.logger.info(`${label(service.name)} already running (pid ${pid}), ready at ${service.endpoint}${suffix(provisioned)}`);
   return { name: service.name, endpoint: service.endpoint, pid, state: 'already-running', readyMs, provisioned };
+}
+
+function warnIfLaunchedDifferently(rt: StackRuntime, service: StackService): void {
+  let argv: string[];
+  try {
+    const spec = service.launchSpec();
+    argv = [spec.command, ...spec.args];
+  } catch {
+    return; // cannot tell (e.g. the program is no longer on PATH); the running one is reused as is
+  }
+  const record = readPidRecord(rt.files(service.name));
+  if (!launchedDifferently(record, argv)) return;
+  rt.logger.warn(
+    `${label(service.name)} was started with another command than this checkout's (${record!.argv.join(' ').slice(0, 120)}); ` +
+      `it keeps running as it was: \`stack down ${service.name} && stack up ${service.name}\` switches it`,
+  );
 }
 
 const suffix = (lines: readonly string[]) => (lines.length > 0 ? ` · ${lines.join(' · ')}` : '');

@@ -16,7 +16,7 @@ describe('findOrphans', () => {
     proc = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-proc-root-'));
     fakeProcess(101, '/usr/lib/jvm/java-17/bin/java', ['java', '-cp', `${stackRoot}/jars/kafka/*`, 'kafka.Kafka']);
     fakeProcess(102, '/usr/bin/redis-check-rdb', ['/usr/bin/redis-server', '--dir', `${stackRoot}/data/redis`]);
-    fakeProcess(103, '/usr/bin/python3.11', [`${stackRoot}/venv/bin/python`, `${stackRoot}/venv/bin/moto_server`]);
+    fakeProcess(103, `${stackRoot}/bin/versitygw/versitygw`, [`${stackRoot}/bin/versitygw/versitygw`, '--port', '127.0.0.1:8333', 'posix', `${stackRoot}/data/s3`]);
     fakeProcess(104, '/usr/bin/java', ['java', `-Djava.library.path=${stackRoot}/jars/dynamodb/native`, 'X']);
     fakeProcess(201, '/usr/bin/bash', ['bash', '-c', `ls ${stackRoot}/logs`]); // a shell looking at our files
     fakeProcess(202, '/usr/bin/java', ['java', '-cp', '/opt/other/*', 'Main']); // someone else's JVM
@@ -25,7 +25,7 @@ describe('findOrphans', () => {
   });
   afterEach(() => fs.rmSync(proc, { recursive: true, force: true }));
 
-  it('finds JVMs, redis and python launched from the stack directory, and nothing else', () => {
+  it('finds JVMs, redis and versitygw launched from the stack directory, and nothing else', () => {
     expect(findOrphans(stackRoot, new Set(), proc).map((o) => o.pid).sort()).toEqual([101, 102, 103, 104]);
   });
 

@@ -76,7 +76,7 @@ function describeOutcome(outcome: StopOutcome, graceMs: number): string {
 
 /**
  * Processes launched from this stack (an argument under the stack directory, e.g. the
- * java classpath, redis' --dir, moto's venv) whose pidfile is gone: an interrupted `up`
+ * java classpath, redis' --dir, versitygw's data dir) whose pidfile is gone: an interrupted `up`
  * or a deleted run/ directory.
  */
 export function findOrphans(stackRoot: string, exclude: ReadonlySet<number>, procRoot = '/proc'): { pid: number; cmdline: string[] }[] {
@@ -96,7 +96,7 @@ export function findOrphans(stackRoot: string, exclude: ReadonlySet<number>, pro
       continue;
     }
     // Debian's redis-server is a symlink to redis-check-rdb, so argv[0] counts as well as exe.
-    const program = /^(java|python[\d.]*|redis-server)$/;
+    const program = /^(java|redis-server|versitygw)$/;
     if (!program.test(exe) && !program.test(path.basename(cmdline[0] ?? ''))) continue;
     if (cmdline.some((arg) => arg.startsWith(prefix) || arg.includes(`=${prefix}`) || arg.includes(`:${prefix}`))) {
       orphans.push({ pid, cmdline });

@@ -13,7 +13,7 @@ export interface ServiceContext {
 }
 
 /** Install work that shares a resource runs in one lane, one step after another. */
-export type InstallLane = 'maven' | 'python' | 'none';
+export type InstallLane = 'maven' | 'go' | 'none';
 
 /** One dependency of Strata run locally: how to install, launch, check and provision it. */
 export interface StackService {
