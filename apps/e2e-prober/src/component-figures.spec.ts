@@ -42,6 +42,23 @@ describe('componentFigures', () => {
     });
   });
 
+  it('writer: the hot tier is whole, being rebuilt from the log, or missing records the log deleted', () => {
+    const text = (rebuilding: [number, number], remaining: [number, number], gap = 0) => `
+# TYPE strata_writer_hot_rebuilding gauge
+strata_writer_hot_rebuilding{partition="0"} ${rebuilding[0]}
+strata_writer_hot_rebuilding{partition="1"} ${rebuilding[1]}
+# TYPE strata_writer_hot_rebuild_remaining_records gauge
+strata_writer_hot_rebuild_remaining_records{partition="0"} ${remaining[0]}
+strata_writer_hot_rebuild_remaining_records{partition="1"} ${remaining[1]}
+# TYPE strata_writer_rebuild_gap_records gauge
+strata_writer_rebuild_gap_records{partition="0"} ${gap}
+`;
+    expect(figures('writer', undefined, text([0, 0], [0, 0]))['hot-tier']).toEqual({ text: 'whole', level: 'ok' });
+    expect(figures('writer', undefined, text([1, 0], [12_000, 0]))['hot-tier']).toEqual({ text: 'rebuilding from the log: 12.0 k records to go', level: 'warn' });
+    expect(figures('writer', undefined, text([0, 0], [0, 0], 40))['hot-tier']).toEqual({ text: 'log retention deleted 40 records not yet sealed', level: 'bad' });
+    expect(figures('writer', undefined, writerText(1, 0, [0, 0]))['hot-tier']).toEqual({ text: 'no data', level: 'info' });
+  });
+
   it('says a rate is being measured until a second scrape exists', () => {
     expect(figures('writer', undefined, writerText(1, 0, [0, 0]))).toMatchObject({
       points: { text: 'measuring…', level: 'info' },

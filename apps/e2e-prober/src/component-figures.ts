@@ -113,6 +113,21 @@ function archiverLastSuccess(s: Scrapes): Figure {
   return { key, label, value: age, text: `${formatSeconds(age)} ago`, level: age > ARCHIVER_STALE_SECONDS ? 'bad' : 'ok' };
 }
 
+/** Whether the writer is rebuilding the hot tier from the log after Redis lost data (hot-recovery.ts). */
+function hotTierFigure(s: Scrapes): Figure {
+  const key = 'hot-tier';
+  const label = 'hot tier';
+  const rebuilding = s.current.sum('strata_writer_hot_rebuilding');
+  if (rebuilding === undefined) return pending(key, label, 'no data');
+  const gap = s.current.sum('strata_writer_rebuild_gap_records') ?? 0;
+  if (rebuilding > 0) {
+    const remaining = s.current.sum('strata_writer_hot_rebuild_remaining_records') ?? 0;
+    return { key, label, value: remaining, text: `rebuilding from the log: ${formatNumber(remaining)} records to go`, level: 'warn' };
+  }
+  if (gap > 0) return { key, label, value: gap, text: `log retention deleted ${formatNumber(gap)} records not yet sealed`, level: 'bad' };
+  return { key, label, value: 0, text: 'whole', level: 'ok' };
+}
+
 const bytes = (v: number) => `${formatNumber(v / 1_048_576)} MiB`;
 
 /** The process figures every Strata app exports (prom-client's default metrics, prefix strata_). */
@@ -141,6 +156,7 @@ export function componentFigures(component: string, s: Scrapes): Figure[] {
         gaugeFigure(s, 'lag', 'consumer lag', 'strata_writer_consumer_lag_records', (v) => `${formatNumber(v)} records`, WRITER_LAG_WARN_RECORDS),
         rateFigure(s, 'points', 'points written', 'strata_writer_points_total', { unit: '/min', perMinute: true }),
         gaugeFigure(s, 'seal-backlog', 'seal backlog', 'strata_writer_seal_backlog_windows', (v) => `${formatNumber(v)} windows`),
+        hotTierFigure(s),
         gaugeFigure(s, 'utilisation', 'utilisation', 'strata_writer_utilisation_ratio', (v) => `${(v * 100).toFixed(0)} %`, WRITER_UTILISATION_WARN),
         rateFigure(s, 'throttled', 'DynamoDB throttles', 'strata_writer_dynamodb_retries_total', {
           match: { reason: 'throttled' },
