@@ -2,9 +2,12 @@ import { decodeInline, type DecodeOutcome } from './decode-batch';
 import type { DecodePool } from './decode-pool';
 import type { ReaderMetrics } from './reader-metrics';
 
-/** Decodes the chunks of one series read; one outcome per chunk, in order. */
+/**
+ * Decodes the chunks of one series read; one outcome per chunk, in order. Once `signal`
+ * aborts, no further decoding starts and the promise rejects with its reason.
+ */
 export interface ChunkDecoder {
-  decodeAll(chunks: readonly Uint8Array[]): Promise<DecodeOutcome[]>;
+  decodeAll(chunks: readonly Uint8Array[], signal?: AbortSignal): Promise<DecodeOutcome[]>;
 }
 
 /** Fewest chunks worth a trip to a worker: below this, posting costs more than decoding. */
@@ -23,15 +26,16 @@ export class ChunkDecoderSwitch implements ChunkDecoder {
     private readonly metrics?: ReaderMetrics,
   ) {}
 
-  async decodeAll(chunks: readonly Uint8Array[]): Promise<DecodeOutcome[]> {
+  async decodeAll(chunks: readonly Uint8Array[], signal?: AbortSignal): Promise<DecodeOutcome[]> {
     if (chunks.length === 0) return [];
+    signal?.throwIfAborted();
     if (!this.pool || chunks.length <= this.inlineMaxChunks) {
       this.metrics?.chunksDecoded.inc({ where: 'inline' }, chunks.length);
       return decodeInline(chunks);
     }
     const perTask = Math.max(MIN_CHUNKS_PER_TASK, Math.ceil(chunks.length / this.pool.size));
     const tasks: Array<Promise<DecodeOutcome[]>> = [];
-    for (let i = 0; i < chunks.length; i += perTask) tasks.push(this.pool.decode(chunks.slice(i, i + perTask)));
+    for (let i = 0; i < chunks.length; i += perTask) tasks.push(this.pool.decode(chunks.slice(i, i + perTask), signal));
     const outcomes = (await Promise.all(tasks)).flat();
     this.metrics?.chunksDecoded.inc({ where: 'worker' }, chunks.length);
     return outcomes;

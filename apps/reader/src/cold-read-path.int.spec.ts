@@ -35,7 +35,10 @@ import { Fetcher } from './fetcher';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
+import { ReadLimiter } from './read-limits';
+import { RedisSeriesIndex } from './series-index';
 import { SeriesLister } from './series-lister';
+import { TEST_ADMISSION, TEST_LISTING } from './test-support';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 import { WarmPruner } from './warm-pruner';
 
@@ -214,8 +217,10 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
       tierTimeoutMs: 10_000,
       metrics,
     });
+    const limiter = new ReadLimiter(TEST_ADMISSION, metrics.admission);
     const reads = new ReadHandler({
       fetcher,
+      limiter,
       ...(coldSource && { warmPruner: new WarmPruner({ ledger, cold: coldSource, metrics, logger }) }),
       settings: {
         limits: { maxSeriesPerRequest: 100, maxRangeMs: 500 * DAY, maxPointsPerRequest: 5_000_000, maxPointsPerMessage: 997, maxListSeries: 100 },
@@ -229,7 +234,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     const service = createQueryService({
       keys: ApiKeyStore.parse(`key-cold-secret:${tenant}`),
       reads,
-      lister: new SeriesLister({ hot: new RedisHotReader(redis, { windowMs: W }), maxSeries: 100 }),
+      lister: new SeriesLister({ candidates: new RedisSeriesIndex(redis), limiter, limits: { maxResults: 100, ...TEST_LISTING }, metrics }),
       metrics,
       logger,
     });

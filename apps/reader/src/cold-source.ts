@@ -31,6 +31,8 @@ export interface ColdRollupPart {
 export interface ColdRequest {
   /** The cold tier's days (from the plan). */
   readonly range: TierRange;
+  /** Aborts the range GETs of the series' sections (catalog and index loads are shared, so they finish). */
+  readonly signal?: AbortSignal;
   /** For a rollup read: the buckets, and the stored resolution whose rows answer them. */
   readonly rollup?: { readonly window: RollupWindow; readonly resolutionMs: number };
   /** Read raw points for exactly these archived days, nothing else (dirty buckets' second round). */
@@ -61,8 +63,8 @@ export class ColdTierSource implements TierSource {
   constructor(private readonly reader: Pick<ColdReader, 'year' | 'invalidateYear' | 'seriesParts'>) {}
 
   /** Raw points of every archived day of the range. */
-  async fetch(tenant: string, seriesKey: string, range: TierRange): Promise<TierWindow[]> {
-    return (await this.fetchCold(tenant, seriesKey, { range })).raw;
+  async fetch(tenant: string, seriesKey: string, range: TierRange, _windowMs?: number, signal?: AbortSignal): Promise<TierWindow[]> {
+    return (await this.fetchCold(tenant, seriesKey, { range, ...(signal && { signal }) })).raw;
   }
 
   async fetchCold(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
@@ -94,6 +96,8 @@ export class ColdTierSource implements TierSource {
   }
 
   private async attempt(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
+    const { signal } = request;
+    signal?.throwIfAborted();
     const { months, years, views, manifests, archivedDays } = await this.catalogued(tenant, dayNumber(request.range.fromStart), dayNumber(request.range.toStart));
 
     let plan: ColdBucketPlan | undefined;
@@ -132,7 +136,7 @@ export class ColdTierSource implements TierSource {
       if (wanted.length === 0) continue;
       const entry = manifests.get(monthOfDay(day))!.days.find((d) => d.day === day)!;
       reads.push(
-        this.reader.seriesParts(tenant, BlockKind.Day, day, entry, seriesKey, wanted).then((found) => {
+        this.reader.seriesParts(tenant, BlockKind.Day, day, entry, seriesKey, wanted, signal).then((found) => {
           if (!found) return;
           if (found.parts.raw && found.parts.raw.length > 0) rawWindows.push({ start: day * DAY_MS, layers: splitRawPart(found.parts.raw) });
           const rows = part && found.parts[part];
@@ -143,7 +147,7 @@ export class ColdTierSource implements TierSource {
     for (const month of monthRollups) {
       const set = manifests.get(month)!.rollup!;
       reads.push(
-        this.reader.seriesParts(tenant, BlockKind.Month, month, set, seriesKey, [part!]).then((found) => {
+        this.reader.seriesParts(tenant, BlockKind.Month, month, set, seriesKey, [part!], signal).then((found) => {
           const rows = found?.parts[part!];
           if (rows && rows.length > 0) rollups.push({ fromMs: monthFirstDay(month) * DAY_MS, toMs: monthEndDay(month) * DAY_MS, bytes: rows });
         }),
@@ -152,7 +156,7 @@ export class ColdTierSource implements TierSource {
     for (const year of yearRollups) {
       const set = views[years.indexOf(year)].rollup!;
       reads.push(
-        this.reader.seriesParts(tenant, BlockKind.Year, year, set, seriesKey, ['d1']).then((found) => {
+        this.reader.seriesParts(tenant, BlockKind.Year, year, set, seriesKey, ['d1'], signal).then((found) => {
           const rows = found?.parts.d1;
           if (rows && rows.length > 0) rollups.push({ fromMs: Date.UTC(year, 0, 1), toMs: Date.UTC(year + 1, 0, 1), bytes: rows });
         }),

@@ -8,7 +8,11 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
+import { MAX_GLOB_LENGTH } from '@strata/model';
 import { DEFAULT_WINDOW_MS, readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig, readRetentionEnv, type RetentionPolicy } from '@strata/storage';
+
+import type { AdmissionLimits } from './read-limits';
+import type { ListLimits } from './series-lister';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -18,7 +22,10 @@ export interface ReadLimits {
   readonly maxSeriesPerRequest: number;
   /** Widest `to_ms - from_ms` of one Read. @default 500 days (above the 460-day retention) */
   readonly maxRangeMs: number;
-  /** Raw points one Read may scan, over all its series, before rollup. @default 5000000 */
+  /**
+   * Raw points one Read may decode, over all its series and tiers, counted from chunk
+   * headers before decoding. @default 5000000
+   */
   readonly maxPointsPerRequest: number;
   /** Points in one ReadResponse message; larger results are split. @default 10000 */
   readonly maxPointsPerMessage: number;
@@ -71,6 +78,12 @@ export interface ReaderConfig {
   /** Longest wait for one tier's answer for one series. @default 10000 */
   readonly tierTimeoutMs: number;
   readonly limits: ReadLimits;
+  /** Admission of Reads and listings: fairness, cost ceilings, time limits (docs/operations.md, "Read limits"). */
+  readonly admission: AdmissionLimits;
+  /** ListSeries bounds besides its result count (limits.maxListSeries). */
+  readonly listing: Omit<ListLimits, 'maxResults'>;
+  /** How long one reading of the hot tier's rebuild state (h:{state}) is trusted. @default 1000 */
+  readonly hotStateTtlMs: number;
   readonly decode: DecodeConfig;
   /** The cold tier (S3); undefined when STRATA_COLD_ENABLED=false. */
   readonly cold?: ColdConfig;
@@ -118,6 +131,25 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       maxPointsPerMessage: reader.int('STRATA_READ_MAX_POINTS_PER_MESSAGE', 10_000, { min: 1, max: 100_000 }),
       maxListSeries: reader.int('STRATA_LIST_MAX_SERIES', 10_000, { min: 1, max: 1_000_000 }),
     },
+    admission: {
+      perTenantConcurrency: reader.int('STRATA_READ_TENANT_CONCURRENCY', 4, { min: 1, max: 1_024 }),
+      globalConcurrency: reader.int('STRATA_READ_GLOBAL_CONCURRENCY', 64, { min: 1, max: 10_000 }),
+      perTenantQueue: reader.int('STRATA_READ_TENANT_QUEUE', 32, { min: 0, max: 100_000 }),
+      maxCost: {
+        read: { units: reader.int('STRATA_READ_MAX_REQUESTS', 100_000, { min: 1 }), setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' },
+        list: { units: reader.int('STRATA_LIST_MAX_SCANNED', 1_000_000, { min: 1 }), setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' },
+      },
+      timeoutMs: {
+        read: { ms: reader.int('STRATA_READ_TIMEOUT_MS', 60_000, { min: 100, max: 3_600_000 }), setting: 'STRATA_READ_TIMEOUT_MS' },
+        list: { ms: reader.int('STRATA_LIST_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }), setting: 'STRATA_LIST_TIMEOUT_MS' },
+      },
+    },
+    listing: {
+      maxPatternLength: reader.int('STRATA_LIST_MAX_PATTERN_LENGTH', 256, { min: 1, max: MAX_GLOB_LENGTH }),
+      cpuMs: reader.int('STRATA_LIST_CPU_MS', 1_000, { min: 1, max: 600_000 }),
+      sliceMs: reader.int('STRATA_LIST_SLICE_MS', 5, { min: 1, max: 1_000 }),
+    },
+    hotStateTtlMs: reader.int('STRATA_HOT_STATE_TTL_MS', 1_000, { min: 0, max: 60_000 }),
     decode: {
       workers: reader.int('STRATA_DECODE_WORKERS', Math.min(host.cores, 4), { min: 0, max: 64 }),
       maxQueue: reader.int('STRATA_DECODE_QUEUE', 256, { min: 1, max: 100_000 }),

@@ -57,4 +57,18 @@ describe('DecodePool (worker threads started from the TypeScript sources)', () =
     await expect(pool.decode(big)).rejects.toBeInstanceOf(DecodeQueueFullError);
     expect((await Promise.all(accepted)).every((r) => r.length === 400)).toBe(true);
   });
+
+  it('drops a queued task when its read is stopped, so the queue frees at once and the worker never decodes it', async () => {
+    const big = Array.from({ length: 400 }, (_, i) => chunkOf(i * 7_200_000, 240));
+    const running = [pool.decode(big), pool.decode(big)];
+    const stop = new AbortController();
+    const queued = pool.decode(big, stop.signal);
+    const reason = new Error('the read took longer than STRATA_READ_TIMEOUT_MS');
+    stop.abort(reason);
+    await expect(queued).rejects.toBe(reason);
+    // Its place in the queue is free again: two more fit although two tasks still run.
+    const next = [pool.decode(big), pool.decode(big)];
+    await Promise.all([...running, ...next]);
+    await expect(pool.decode(big, stop.signal)).rejects.toBe(reason);
+  });
 });

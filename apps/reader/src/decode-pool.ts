@@ -77,16 +77,45 @@ export class DecodePool {
     this.options.logger.info({ workers: this.options.size, file: this.options.entry.file }, 'decode workers started');
   }
 
-  /** Decodes chunks in one worker; one outcome per chunk, in order. */
-  decode(chunks: readonly Uint8Array[]): Promise<DecodeOutcome[]> {
+  /**
+   * Decodes chunks in one worker; one outcome per chunk, in order. Once `signal` aborts,
+   * a task still queued leaves the queue without being decoded, and the promise rejects
+   * with the signal's reason (a task already in a worker finishes there, unused).
+   */
+  decode(chunks: readonly Uint8Array[], signal?: AbortSignal): Promise<DecodeOutcome[]> {
     if (this.stopping) return Promise.reject(new Error('the decode pool is stopping'));
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.queue.length >= this.options.maxQueue && !this.slots.some((s) => s.ready && !s.task)) {
       this.options.metrics?.decodeRejected.inc();
       return Promise.reject(new DecodeQueueFullError(this.options.maxQueue));
     }
     const { bytes, ends } = packChunks(chunks);
     return new Promise<DecodeOutcome[]>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, bytes, ends, queuedAt: process.hrtime.bigint(), resolve, reject });
+      const onAbort = () => {
+        const at = this.queue.indexOf(task);
+        if (at >= 0) {
+          this.queue.splice(at, 1);
+          this.options.metrics?.decodeQueueDepth.set(this.queue.length);
+        }
+        reject(signal!.reason);
+      };
+      const settle = () => signal?.removeEventListener('abort', onAbort);
+      const task: Task = {
+        id: this.nextId++,
+        bytes,
+        ends,
+        queuedAt: process.hrtime.bigint(),
+        resolve: (outcomes) => {
+          settle();
+          resolve(outcomes);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(task);
       this.dispatch();
     });
   }

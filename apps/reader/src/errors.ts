@@ -25,14 +25,32 @@ export class RequestTooLargeError extends InvalidQueryError {
   }
 }
 
-/** The data the request would return or scan exceeds a limit: RESOURCE_EXHAUSTED. */
+/**
+ * The work the request would take exceeds a limit (points, storage requests, time, a
+ * listing's budget): RESOURCE_EXHAUSTED. Not retriable unless the limit is the reader's
+ * load (a full queue), which passes.
+ */
 export class QueryLimitError extends StrataError {
   constructor(
     message: string,
     readonly setting: string,
     readonly limit: number,
+    options: { retriable?: boolean } = {},
   ) {
-    super(message);
+    super(message, options);
+  }
+}
+
+/** The tenant already has as many reads waiting as it may (STRATA_READ_TENANT_QUEUE): retry later. */
+export class ReadQueueFullError extends QueryLimitError {
+  constructor(tenant: string, limit: number, running: number) {
+    super(
+      `tenant ${tenant} already has ${running} reads running and ${limit} waiting (STRATA_READ_TENANT_QUEUE=${limit}); ` +
+        'retry when some have finished, or send fewer at once',
+      'STRATA_READ_TENANT_QUEUE',
+      limit,
+      { retriable: true },
+    );
   }
 }
 
@@ -81,6 +99,11 @@ export class ReadCancelledError extends StrataError {
   constructor() {
     super('the call was cancelled by the client');
   }
+}
+
+/** Why `signal` aborted, as a reader error: its reason when the reader set one, else the client cancelled. */
+export function abortReason(signal: AbortSignal): StrataError {
+  return signal.reason instanceof StrataError ? signal.reason : new ReadCancelledError();
 }
 
 export function iso(ms: number): string {

@@ -4,9 +4,10 @@ import type { ChunkDecoder } from './chunk-decoder';
 import { dirtyBuckets, outsideServed, withoutDirty, type ColdBucketPlan } from './cold-plan';
 import type { ColdRequest, ColdResult, ColdRollupPart, ColdTierSource } from './cold-source';
 import { isDecodeFailure, type DecodeOutcome } from './decode-batch';
-import { HotTierFailedError, iso, ReadCancelledError, TierTimeoutError } from './errors';
+import { abortReason, HotTierFailedError, iso, QueryLimitError, TierTimeoutError } from './errors';
 import { mergeTiers, mergeTierWindows, type DecodedWindow } from './merge';
 import { exclusiveRange, type ReadPlan, type TierName, type TierRange } from './planner';
+import type { PointBudget } from './read-cost';
 import type { ReaderMetrics } from './reader-metrics';
 import type { SeriesRef } from './read-request';
 import type { TierSource, TierWindow } from './tier-sources';
@@ -52,6 +53,14 @@ const PRIMARY: TierName = 'hot';
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** What one Read's fetches share: its cancellation and its budget of points to decode. */
+export interface FetchContext {
+  /** Aborts the read's work: no new storage request or decode task starts, waits end. */
+  readonly signal?: AbortSignal;
+  /** Charged with each series' points before they are decoded; throws past its limit. */
+  readonly budget?: PointBudget;
+}
+
 /**
  * Fetches series from every tier of a plan and merges them. Each series is one task
  * that reads its tiers concurrently (hot and warm at once); a read runs up to
@@ -67,21 +76,24 @@ export class Fetcher {
   /**
    * Results in the order of `refs`. At most `concurrency` series are in flight (started
    * but not yet taken by the consumer): the window doubles as the semaphore that bounds
-   * load on Redis and DynamoDB and the memory one read holds. Stops starting work once
-   * `signal` aborts; the first series that fails fails the whole sequence.
+   * load on Redis and DynamoDB and the memory one read holds. Once `signal` aborts, no
+   * series starts and those in flight stop at their next storage call or decode (the
+   * sequence throws the signal's reason); the first series that fails fails the whole
+   * sequence.
    */
   async *fetchAll(
     tenant: string,
     refs: readonly SeriesRef[],
     plan: ReadPlan,
-    options: { concurrency: number; signal?: AbortSignal },
+    options: FetchContext & { concurrency: number },
   ): AsyncGenerator<SeriesResult> {
+    const context: FetchContext = { ...(options.signal && { signal: options.signal }), ...(options.budget && { budget: options.budget }) };
     const inFlight: Array<Promise<Settled<SeriesResult>>> = [];
     let next = 0;
     const launch = () => {
       while (next < refs.length && inFlight.length < options.concurrency && !options.signal?.aborted) {
         inFlight.push(
-          this.fetchSeries(tenant, refs[next++], plan).then(
+          this.fetchSeries(tenant, refs[next++], plan, context).then(
             (value) => ({ ok: true as const, value }),
             (error: unknown) => ({ ok: false as const, error }),
           ),
@@ -91,7 +103,7 @@ export class Fetcher {
     launch();
     while (inFlight.length > 0) {
       const settled = await inFlight.shift()!;
-      if (options.signal?.aborted) throw new ReadCancelledError();
+      if (options.signal?.aborted) throw abortReason(options.signal);
       if (!settled.ok) throw settled.error;
       launch();
       yield settled.value;
@@ -99,17 +111,24 @@ export class Fetcher {
   }
 
   /** One series from every tier of the plan, merged (hottest wins) and clipped to the range. */
-  async fetchSeries(tenant: string, ref: SeriesRef, plan: ReadPlan): Promise<SeriesResult> {
+  async fetchSeries(tenant: string, ref: SeriesRef, plan: ReadPlan, context: FetchContext = {}): Promise<SeriesResult> {
+    const { signal } = context;
     const coldRollups = plan.rollup !== undefined && this.deps.cold !== undefined;
     const fetched = await Promise.allSettled(
       plan.tiers.map(async (range): Promise<{ windows: TierWindow[]; cold?: ColdResult }> => {
         if (range.tier === 'cold' && coldRollups) {
-          const cold = await this.fetchCold(tenant, ref.key, { range, rollup: { window: { fromMs: plan.fromMs, toMs: plan.toMs, stepMs: plan.rollup!.stepMs }, resolutionMs: plan.rollup!.resolutionMs } });
+          const cold = await this.fetchCold(tenant, ref.key, {
+            range,
+            rollup: { window: { fromMs: plan.fromMs, toMs: plan.toMs, stepMs: plan.rollup!.stepMs }, resolutionMs: plan.rollup!.resolutionMs },
+            ...(signal && { signal }),
+          });
           return { windows: cold.raw, cold };
         }
-        return { windows: await this.fetchTier(tenant, ref.key, range, plan.windowMs) };
+        return { windows: await this.fetchTier(tenant, ref.key, range, plan.windowMs, signal) };
       }),
     );
+    // A cancelled read is not a tier failure: answer with why it stopped, not a warning.
+    if (signal?.aborted) throw abortReason(signal);
     const failures: TierFailure[] = [];
     let cold: ColdResult | undefined;
     const tiers = fetched.map((outcome, i): TierWindow[] => {
@@ -122,13 +141,13 @@ export class Fetcher {
       failures.push(this.failure(plan, tier, outcome.reason));
       return [];
     });
-    const { windows: decoded, rollups } = await this.decode(tenant, ref, plan, tiers, cold?.rollups ?? [], failures);
+    const { windows: decoded, rollups } = await this.decode(tenant, ref, plan, tiers, cold?.rollups ?? [], failures, context);
     const columns = decoded.map((windows) => mergeTierWindows(windows));
     if (!cold?.plan) {
       columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: plan.tiers[i].tier }, c.timestamps.length));
       return { ref, columns: mergeTiers(columns, plan.fromMs, plan.toMs), failures };
     }
-    return this.withColdRollups(tenant, ref, plan, columns, cold, cold.plan, rollups, failures);
+    return this.withColdRollups(tenant, ref, plan, columns, cold, cold.plan, rollups, failures, context);
   }
 
   /**
@@ -145,6 +164,7 @@ export class Fetcher {
     bucketPlan: ColdBucketPlan,
     rollups: RollupStats,
     failures: TierFailure[],
+    context: FetchContext,
   ): Promise<SeriesResult> {
     const stepMs = plan.rollup!.stepMs;
     const window = { fromMs: plan.fromMs, toMs: plan.toMs, stepMs };
@@ -155,10 +175,12 @@ export class Fetcher {
     const missing = final.rawDays.filter((d) => !fetchedRaw.has(d));
     if (missing.length > 0) {
       try {
-        const second = await this.fetchCold(tenant, ref.key, { range: plan.tiers[coldIndex], rawDays: missing });
-        const { windows } = await this.decode(tenant, ref, plan, plan.tiers.map((t) => (t.tier === 'cold' ? second.raw : [])), [], failures);
+        const second = await this.fetchCold(tenant, ref.key, { range: plan.tiers[coldIndex], rawDays: missing, ...(context.signal && { signal: context.signal }) });
+        const { windows } = await this.decode(tenant, ref, plan, plan.tiers.map((t) => (t.tier === 'cold' ? second.raw : [])), [], failures, context);
         columns[coldIndex] = mergeNewestFirst([columns[coldIndex], mergeTierWindows(windows[coldIndex])]);
       } catch (error) {
+        // Past the budget or cancelled: the read stops, this is no cold-tier failure.
+        if (context.signal?.aborted || error instanceof QueryLimitError) throw error;
         failures.push(this.failure(plan, 'cold', error));
       }
     }
@@ -179,26 +201,38 @@ export class Fetcher {
     const cold = this.deps.cold!;
     const stop = this.deps.metrics.tierSeconds.startTimer({ tier: 'cold' });
     try {
-      const result = await withTimeout(cold.fetchCold(tenant, seriesKey, request), this.deps.tierTimeoutMs, () => new TierTimeoutError('cold', this.deps.tierTimeoutMs));
+      const result = await withTimeout(
+        cold.fetchCold(tenant, seriesKey, request),
+        this.deps.tierTimeoutMs,
+        () => new TierTimeoutError('cold', this.deps.tierTimeoutMs),
+        request.signal,
+      );
       stop({ result: 'ok' });
       return result;
     } catch (error) {
       stop({ result: 'error' });
+      if (request.signal?.aborted) throw error;
       this.deps.metrics.tierFailures.inc({ tier: 'cold', kind: error instanceof TierTimeoutError ? 'timeout' : 'error' });
       throw error;
     }
   }
 
-  private async fetchTier(tenant: string, seriesKey: string, range: TierRange, windowMs: number): Promise<TierWindow[]> {
+  private async fetchTier(tenant: string, seriesKey: string, range: TierRange, windowMs: number, signal?: AbortSignal): Promise<TierWindow[]> {
     const source = this.sources.get(range.tier);
     if (!source) throw new Error(`no source configured for the ${range.tier} tier`);
     const stop = this.deps.metrics.tierSeconds.startTimer({ tier: range.tier });
     try {
-      const windows = await withTimeout(source.fetch(tenant, seriesKey, range, windowMs), this.deps.tierTimeoutMs, () => new TierTimeoutError(range.tier, this.deps.tierTimeoutMs));
+      const windows = await withTimeout(
+        source.fetch(tenant, seriesKey, range, windowMs, signal),
+        this.deps.tierTimeoutMs,
+        () => new TierTimeoutError(range.tier, this.deps.tierTimeoutMs),
+        signal,
+      );
       stop({ result: 'ok' });
       return windows;
     } catch (error) {
       stop({ result: 'error' });
+      if (signal?.aborted) throw error;
       this.deps.metrics.tierFailures.inc({ tier: range.tier, kind: error instanceof TierTimeoutError ? 'timeout' : 'error' });
       throw error;
     }
@@ -215,6 +249,7 @@ export class Fetcher {
     tiers: readonly TierWindow[][],
     rollupParts: readonly ColdRollupPart[],
     failures: TierFailure[],
+    context: FetchContext,
   ): Promise<{ windows: DecodedWindow[][]; rollups: RollupStats }> {
     const chunks: Uint8Array[] = [];
     for (const windows of tiers) for (const w of windows) for (const layer of w.layers) if (layer instanceof Uint8Array) chunks.push(layer);
@@ -226,7 +261,12 @@ export class Fetcher {
       }
     });
     for (const s of split) if (!('error' in s)) chunks.push(...s.chunks);
-    const outcomes = await this.deps.decoder.decodeAll(chunks);
+    // Counted before any decoding, from the chunks' headers: past the budget, nothing of it runs.
+    context.budget?.charge(ref.key, (function* () {
+      for (const windows of tiers) for (const w of windows) yield* w.layers;
+      for (const s of split) if (!('error' in s)) yield* s.chunks;
+    })());
+    const outcomes = await this.deps.decoder.decodeAll(chunks, context.signal);
     let next = 0;
     const windows = tiers.map((windows, t) =>
       windows.map((w) => ({

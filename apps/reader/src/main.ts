@@ -17,6 +17,7 @@ import {
   createDynamoDb,
   createHotRedis,
   DynamoWarmStore,
+  HotTierState,
   LateWriteLedger,
   RedisHotReader,
   traceAwsClient,
@@ -27,9 +28,12 @@ import { ColdTierSource } from './cold-source';
 import { loadReaderConfig } from './config';
 import { DecodePool, workerEntry } from './decode-pool';
 import { Fetcher } from './fetcher';
+import { HotTierWatch } from './hot-tier-watch';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
+import { ReadLimiter } from './read-limits';
 import { ReaderMetrics } from './reader-metrics';
+import { RedisSeriesIndex } from './series-index';
 import { SeriesLister } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 import { traceTierSource } from './traced-tier-source';
@@ -84,8 +88,16 @@ runMain(async () => {
     tierTimeoutMs: config.tierTimeoutMs,
     metrics,
   });
+  // One limiter for Reads and listings (and later PromQL): one tenant's load queues behind its own.
+  const limiter = new ReadLimiter(config.admission, metrics.admission);
+  const hotTier = new HotTierWatch(new HotTierState(redis), {
+    ttlMs: config.hotStateTtlMs,
+    onStatus: (status) => metrics.hotTierRebuilding.set(status.complete ? 0 : 1),
+  });
   const reads = new ReadHandler({
     fetcher,
+    limiter,
+    hotTier,
     ...(coldSource && { warmPruner: new WarmPruner({ ledger: new LateWriteLedger(redis), cold: coldSource, metrics, logger }) }),
     settings: {
       limits: config.limits,
@@ -97,7 +109,12 @@ runMain(async () => {
     logger,
     now: Date.now,
   });
-  const lister = new SeriesLister({ hot, maxSeries: config.limits.maxListSeries });
+  const lister = new SeriesLister({
+    candidates: new RedisSeriesIndex(redis),
+    limiter,
+    limits: { maxResults: config.limits.maxListSeries, ...config.listing },
+    metrics,
+  });
   const components: Lifecycle[] = [
     ...(pool ? [{ name: 'decode-pool', start: () => pool.start(), stop: () => pool.stop() }] : []),
     {

@@ -199,11 +199,11 @@ describe('QueryService over gRPC (in-memory tiers)', () => {
     expect(error?.details).toMatch(details);
   });
 
-  it('answers RESOURCE_EXHAUSTED once a read scans more points than allowed', async () => {
+  it('answers RESOURCE_EXHAUSTED once a read would decode more points than allowed, counted before decoding', async () => {
     for (let i = 0; i < 20; i++) hot.put('acme', `many${i}`, at(12), 'open', Array.from({ length: 300 }, (_, j) => [at(12) + j, j] as [number, number]));
     const { error } = await read({ series: Array.from({ length: 20 }, (_, i) => ({ name: `many${i}`, labels: [] })), fromMs: at(12), toMs: NOW });
     expect(error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect(error?.details).toMatch(/scans more than 5000 raw points \(STRATA_READ_MAX_POINTS\): 5100 in its first 17 of 20 series/);
+    expect(error?.details).toMatch(/would decode more than 5000 raw points \(STRATA_READ_MAX_POINTS\): 5100 counted from chunk headers in 17 of its 20 series/);
   });
 
   it('answers INVALID_ARGUMENT for a body that is not a ReadRequest', async () => {

@@ -80,6 +80,9 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
 
     listSeries(call: ServerUnaryCall<ListSeriesRequest, ListSeriesResponse>, callback: sendUnaryData<ListSeriesResponse>) {
       const stopTimer = metrics.requestSeconds.startTimer({ rpc: 'ListSeries' });
+      // A client that gives up (or whose deadline passes) stops the scan too.
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
       const span = startGrpcServerSpan(deps.tracer, 'strata.v1.QueryService', 'ListSeries', call.metadata);
       let tenant: string | undefined;
       Promise.resolve()
@@ -88,7 +91,7 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
           const malformed = malformedRequestReason(call.request);
           if (malformed !== undefined) throw new MalformedRequestError('ListSeriesRequest', malformed);
           const request = call.request;
-          return span.run(() => deps.lister.list(tenant!, request));
+          return span.run(() => deps.lister.list(tenant!, request, abort.signal));
         })
         .then(
           (response) => {
@@ -97,10 +100,10 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
             callback(null, response);
           },
           (error: unknown) => {
-            const { code, details } = toGrpcStatus(error);
+            const { code, details } = toGrpcStatus(abort.signal.aborted ? new ReadCancelledError() : error);
             record('ListSeries', stopTimer, code);
             span.end(code, details);
-            logFailure('ListSeries', tenant, code, error);
+            if (code !== grpcStatus.CANCELLED) logFailure('ListSeries', tenant, code, error);
             callback(grpcError(code, details));
           },
         );

@@ -3,9 +3,12 @@ import { mergeNewestFirst, type RetentionPolicy } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
 import type { ReadLimits } from './config';
-import { QueryLimitError } from './errors';
+import { QueryLimitError, ReadCancelledError } from './errors';
 import type { Fetcher } from './fetcher';
+import type { HotTierWatch } from './hot-tier-watch';
 import { planRead, type PlannerSettings } from './planner';
+import { estimateReadCost, PointBudget } from './read-cost';
+import type { ReadLimiter } from './read-limits';
 import type { ReaderMetrics } from './reader-metrics';
 import { parseReadRequest } from './read-request';
 import type { WarmPruner } from './warm-pruner';
@@ -16,6 +19,10 @@ export interface ReadHandlerDeps {
   readonly fetcher: Pick<Fetcher, 'fetchAll'>;
   /** Drops the DynamoDB Query of reads of archived days with nothing left there. */
   readonly warmPruner?: Pick<WarmPruner, 'prune'>;
+  /** Admission: cost ceiling, per-tenant fair concurrency, time limit (read-limits.ts). */
+  readonly limiter: Pick<ReadLimiter, 'admit'>;
+  /** Warns reads of the hot span while the writer rebuilds Redis from the log. */
+  readonly hotTier?: Pick<HotTierWatch, 'warning'>;
   readonly settings: {
     readonly limits: ReadLimits;
     readonly concurrency: number;
@@ -29,9 +36,14 @@ export interface ReadHandlerDeps {
 }
 
 /**
- * Serves one Read: validate, plan the tiers, fetch and merge each series, roll up, and
- * pack the result into response messages. Warnings (a colder tier failed) come in the
- * last message. Errors are thrown; mapping them to gRPC is the service's job.
+ * Serves one Read: validate, plan the tiers, estimate the cost and wait for admission
+ * (read-limits.ts), fetch and merge each series, roll up, and pack the result into
+ * response messages. Warnings (a colder tier failed, the hot tier is being rebuilt) come
+ * in the last message. Errors are thrown; mapping them to gRPC is the service's job.
+ *
+ * The work stops, not only the answer, when the caller cancels, the read's time limit
+ * passes, or its point budget runs out: the permit's signal reaches every storage call and
+ * decode task of the read.
  */
 export class ReadHandler {
   constructor(private readonly deps: ReadHandlerDeps) {}
@@ -50,35 +62,46 @@ export class ReadHandler {
       return;
     }
     const planned = planRead(fromMs, parsed.toMs, planner, now, parsed.rollup ? parsed.stepMs : 0);
-    const plan = this.deps.warmPruner ? await this.deps.warmPruner.prune(tenant, planned) : planned;
-    const warnings = new WarningCollector(parsed.series.length);
-    let scanned = 0;
-    let returned = 0;
-    let index = 0;
-    for await (const result of this.deps.fetcher.fetchAll(tenant, parsed.series, plan, { concurrency, signal })) {
-      index++;
-      warnings.add(result.ref.key, result.failures);
-      scanned += result.columns.timestamps.length + (result.rollups?.timestamps.length ?? 0);
-      if (scanned > limits.maxPointsPerRequest) {
-        throw new QueryLimitError(
-          `this Read scans more than ${limits.maxPointsPerRequest} raw points (STRATA_READ_MAX_POINTS): ${scanned} in its ` +
-            `first ${index} of ${parsed.series.length} series (up to ${result.ref.key}); narrow the time range or select ` +
-            'fewer series per call. Messages already received hold only part of the answer.',
-          'STRATA_READ_MAX_POINTS',
-          limits.maxPointsPerRequest,
-        );
+    // Estimated from the unpruned plan (an upper bound) so nothing is looked up before admission.
+    const permit = await this.deps.limiter.admit(tenant, estimateReadCost(parsed.series.length, planned), signal);
+    // Stops what is still in flight when the read ends early (a failed series, the budget).
+    const work = new AbortController();
+    const stopWork = () => work.abort(permit.signal.reason);
+    permit.signal.addEventListener('abort', stopWork, { once: true });
+    try {
+      const hotWarning = this.deps.hotTier && planned.tiers.some((t) => t.tier === 'hot') ? await this.deps.hotTier.warning() : undefined;
+      const plan = this.deps.warmPruner ? await this.deps.warmPruner.prune(tenant, planned) : planned;
+      const warnings = new WarningCollector(parsed.series.length);
+      const budget = new PointBudget(limits.maxPointsPerRequest, parsed.series.length);
+      let returned = 0;
+      for await (const result of this.deps.fetcher.fetchAll(tenant, parsed.series, plan, { concurrency, signal: work.signal, budget })) {
+        warnings.add(result.ref.key, result.failures);
+        // Buckets the cold tier answered from stored rollups are disjoint from those of the raw points.
+        const points = parsed.rollup
+          ? mergeNewestFirst([rollup(result.columns, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
+          : result.columns;
+        returned += points.timestamps.length;
+        yield* packer.add(result.ref, points);
       }
-      // Buckets the cold tier answered from stored rollups are disjoint from those of the raw points.
-      const points = parsed.rollup
-        ? mergeNewestFirst([rollup(result.columns, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
-        : result.columns;
-      returned += points.timestamps.length;
-      yield* packer.add(result.ref, points);
+      const rendered = warnings.render();
+      for (const tier of warnings.tiers()) this.deps.metrics.warnings.inc({ tier });
+      if (rendered.length > 0) this.deps.logger.warn({ tenant, warnings: rendered }, 'read answered partially: a colder tier failed');
+      if (hotWarning) {
+        this.deps.metrics.warnings.inc({ tier: 'hot' });
+        rendered.unshift(hotWarning);
+      }
+      this.deps.metrics.pointsReturned.inc({ tenant }, returned);
+      yield* packer.finish(rendered);
+    } catch (error) {
+      const stopped = permit.signal.aborted ? permit.signal.reason : error;
+      if (stopped instanceof QueryLimitError) {
+        this.deps.metrics.limitRefusals.inc({ kind: 'read', reason: stopped.setting === 'STRATA_READ_MAX_POINTS' ? 'points' : 'timeout' });
+      }
+      throw stopped;
+    } finally {
+      permit.signal.removeEventListener('abort', stopWork);
+      if (!work.signal.aborted) work.abort(new ReadCancelledError());
+      permit.release();
     }
-    const rendered = warnings.render();
-    for (const tier of warnings.tiers()) this.deps.metrics.warnings.inc({ tier });
-    if (rendered.length > 0) this.deps.logger.warn({ tenant, warnings: rendered }, 'read answered partially: a colder tier failed');
-    this.deps.metrics.pointsReturned.inc({ tenant }, returned);
-    yield* packer.finish(rendered);
   }
 }

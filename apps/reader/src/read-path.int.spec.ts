@@ -24,7 +24,10 @@ import { Fetcher } from './fetcher';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
+import { ReadLimiter } from './read-limits';
+import { RedisSeriesIndex } from './series-index';
 import { SeriesLister } from './series-lister';
+import { TEST_ADMISSION, TEST_LISTING } from './test-support';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 
 // The read path against the real local stack: data written with the writer's own
@@ -82,8 +85,10 @@ function readerStack(redis: Redis, dynamo: DynamoDBClient, pool: DecodePool | un
     tierTimeoutMs: 10_000,
     metrics,
   });
+  const limiter = new ReadLimiter(TEST_ADMISSION, metrics.admission);
   const reads = new ReadHandler({
     fetcher,
+    limiter,
     settings: {
       limits: { maxSeriesPerRequest: 100, maxRangeMs: 30 * 24 * HOUR, maxPointsPerRequest: 1_000_000, maxPointsPerMessage: 97, maxListSeries: 100 },
       concurrency: 2,
@@ -93,7 +98,7 @@ function readerStack(redis: Redis, dynamo: DynamoDBClient, pool: DecodePool | un
     logger,
     now: () => NOW,
   });
-  const lister = new SeriesLister({ hot, maxSeries: 100 });
+  const lister = new SeriesLister({ candidates: new RedisSeriesIndex(redis), limiter, limits: { maxResults: 100, ...TEST_LISTING }, metrics });
   return { metrics, registry, service: createQueryService({ keys: ApiKeyStore.parse(`key-a-secret:${tenant},key-b-secret:${otherTenant}`), reads, lister, metrics, logger }) };
 }
 

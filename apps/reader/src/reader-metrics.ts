@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { AdmissionMetrics } from './read-limits';
 
 // Fine around 20 ms: the latency a one-series, one-day read is held to.
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -26,9 +27,59 @@ export class ReaderMetrics {
   readonly coldBytes: Counter<'kind'>;
   readonly coldCache: Counter<'kind' | 'result'>;
   readonly warmPruning: Counter<'result'>;
+  readonly limitRefusals: Counter<'kind' | 'reason'>;
+  readonly queuedWork: Gauge<'tenant'>;
+  readonly runningWork: Gauge<'tenant'>;
+  readonly queueSeconds: Histogram<'kind'>;
+  readonly listingSeconds: Histogram<'result'>;
+  readonly listingNames: Histogram;
+  readonly hotTierRebuilding: Gauge;
+
+  /** The read limiter's share of these metrics. */
+  get admission(): AdmissionMetrics {
+    return { refusals: this.limitRefusals, queued: this.queuedWork, running: this.runningWork, queueSeconds: this.queueSeconds };
+  }
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.limitRefusals = new Counter({
+      name: 'strata_reader_limit_refusals_total',
+      help: 'Reads and listings refused or stopped by a read limit, by kind (read, list) and reason (cost: estimate above the ceiling; queue_full; timeout; points; list_results; list_cpu)',
+      labelNames: ['kind', 'reason'],
+      registers,
+    });
+    this.queuedWork = new Gauge({
+      name: 'strata_reader_queued_work',
+      help: 'Reads and listings waiting for a slot, per tenant (STRATA_READ_TENANT_CONCURRENCY, STRATA_READ_GLOBAL_CONCURRENCY)',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.runningWork = new Gauge({ name: 'strata_reader_running_work', help: 'Reads and listings running, per tenant', labelNames: ['tenant'], registers });
+    this.queueSeconds = new Histogram({
+      name: 'strata_reader_queue_wait_seconds',
+      help: 'Time reads and listings waited for a slot before running (only those that waited)',
+      labelNames: ['kind'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.listingSeconds = new Histogram({
+      name: 'strata_reader_listing_duration_seconds',
+      help: 'ListSeries scans from admission to answer, by result (ok, or the limit that stopped it)',
+      labelNames: ['result'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.listingNames = new Histogram({
+      name: 'strata_reader_listing_scanned_names',
+      help: 'Series names one ListSeries matched its pattern against',
+      buckets: [10, 100, 1_000, 10_000, 100_000, 1_000_000],
+      registers,
+    });
+    this.hotTierRebuilding = new Gauge({
+      name: 'strata_reader_hot_tier_rebuilding',
+      help: '1 while the hot tier state (h:{state}) says Redis is being rebuilt from the log, as this reader last read it; reads of the hot span carry a warning',
+      registers,
+    });
     this.warmPruning = new Counter({
       name: 'strata_reader_warm_pruning_total',
       help: 'Reads of archived days only, by whether their DynamoDB Query was skipped (skipped: no chunk left there; queried: a day is not archived or has late chunks; error: the lookup failed)',

@@ -1,36 +1,117 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { compileNameGlob, nameGlobProblem, parseSeriesKey } from '@strata/model';
 import type { ListSeriesRequest, ListSeriesResponse } from '@strata/proto';
-import type { RedisHotReader } from '@strata/storage';
 import { InvalidQueryError, QueryLimitError } from './errors';
+import type { ReadLimiter } from './read-limits';
+import type { ReaderMetrics } from './reader-metrics';
+import type { SeriesCandidates } from './series-index';
+
+export interface ListLimits {
+  /** Series one ListSeries may return; more is refused. @default 10000 */
+  readonly maxResults: number;
+  /** Characters of the `match` pattern. @default 256 */
+  readonly maxPatternLength: number;
+  /** CPU time one listing may spend matching names, summed over its slices. @default 1000 */
+  readonly cpuMs: number;
+  /** The longest the event loop runs one listing's matching before letting other calls in. @default 5 */
+  readonly sliceMs: number;
+}
+
+export interface SeriesListerDeps {
+  readonly candidates: SeriesCandidates;
+  readonly limiter: Pick<ReadLimiter, 'admit'>;
+  readonly limits: ListLimits;
+  readonly metrics: ReaderMetrics;
+}
+
+/** Names matched between two looks at the clock: cheap enough to keep slices near sliceMs. */
+const CLOCK_EVERY = 64;
 
 /**
  * ListSeries: the tenant's series whose name matches a glob (`*` any run of characters,
- * `?` one; empty matches all), from the tenant's series index in Redis, sorted by key.
- * Only the caller's tenant index is ever read.
+ * `?` one; empty matches all), sorted by key. Only the caller's tenant is ever read.
+ *
+ * Bounded in every resource: the pattern's length; the names to match (the index's size,
+ * checked by the limiter before the scan, STRATA_LIST_MAX_SCANNED); the results; the CPU
+ * time spent matching; and the time from admission (STRATA_LIST_TIMEOUT_MS), which also
+ * covers waiting for the tenant's turn. Matching runs in slices of about `sliceMs` with a
+ * yield to the event loop between them, so a long listing delays other calls by at most
+ * a slice. Every refusal is RESOURCE_EXHAUSTED naming its setting; nothing is truncated
+ * silently (ListSeriesResponse has no way to say so).
  */
 export class SeriesLister {
-  constructor(
-    private readonly deps: { readonly hot: Pick<RedisHotReader, 'listSeries'>; readonly maxSeries: number },
-  ) {}
+  constructor(private readonly deps: SeriesListerDeps) {}
 
-  async list(tenant: string, request: ListSeriesRequest): Promise<ListSeriesResponse> {
-    const problem = nameGlobProblem(request.match);
-    if (problem !== undefined) throw new InvalidQueryError(problem);
-    const matches = compileNameGlob(request.match);
-    const { keys, truncated } = await this.deps.hot.listSeries(tenant, {
-      match: (key) => matches(nameOf(key)),
-      limit: this.deps.maxSeries,
-    });
-    if (truncated) {
-      throw new QueryLimitError(
-        `more than ${this.deps.maxSeries} series match ${JSON.stringify(request.match)} (STRATA_LIST_MAX_SERIES); ` +
-          'narrow the pattern',
-        'STRATA_LIST_MAX_SERIES',
-        this.deps.maxSeries,
-      );
+  async list(tenant: string, request: ListSeriesRequest, signal?: AbortSignal): Promise<ListSeriesResponse> {
+    const { limits, metrics } = this.deps;
+    const problem = nameGlobProblem(request.match, limits.maxPatternLength);
+    if (problem !== undefined) throw new InvalidQueryError(`${problem} (STRATA_LIST_MAX_PATTERN_LENGTH)`);
+    const matches = compileNameGlob(request.match, limits.maxPatternLength);
+    const all = request.match === '' || /^\*+$/.test(request.match);
+    const size = await this.deps.candidates.count(tenant);
+    // Every name matches: the answer's size is known before any scan.
+    if (all && size > limits.maxResults) throw this.refuse('list_results', tooMany(limits.maxResults, request.match));
+    const permit = await this.deps.limiter.admit(tenant, { kind: 'list', units: size, detail: `tenant ${tenant} has ${size} series` }, signal);
+    const started = performance.now();
+    let result = 'ok';
+    let scanned = 0;
+    try {
+      const found = new Set<string>();
+      let cpuMs = 0;
+      for await (const page of this.deps.candidates.pages(tenant, permit.signal)) {
+        for (let i = 0; i < page.length; ) {
+          if (permit.signal.aborted) throw permit.signal.reason;
+          const sliceStart = performance.now();
+          let now = sliceStart;
+          while (i < page.length && now - sliceStart < limits.sliceMs) {
+            const end = Math.min(page.length, i + CLOCK_EVERY);
+            for (; i < end; i++) if (matches(nameOf(page[i]))) found.add(page[i]);
+            now = performance.now();
+          }
+          cpuMs += now - sliceStart;
+          scanned = Math.min(scanned + page.length, Number.MAX_SAFE_INTEGER);
+          if (found.size > limits.maxResults) throw this.refuse('list_results', tooMany(limits.maxResults, request.match));
+          if (cpuMs > limits.cpuMs) {
+            throw this.refuse(
+              'list_cpu',
+              new QueryLimitError(
+                `matching ${JSON.stringify(request.match)} took more than ${limits.cpuMs} ms of CPU time (STRATA_LIST_CPU_MS) ` +
+                  `after ${found.size} matches; narrow the pattern (a literal prefix is cheapest)`,
+                'STRATA_LIST_CPU_MS',
+                limits.cpuMs,
+              ),
+            );
+          }
+          if (i < page.length) await yieldToEventLoop();
+        }
+        // Let other calls in between pages too; the SSCAN round trip alone may come back at once.
+        await yieldToEventLoop();
+      }
+      if (permit.signal.aborted) throw permit.signal.reason;
+      return { series: [...found].sort().map((key) => parseSeriesKey(key)) };
+    } catch (error) {
+      if (permit.signal.aborted && error === permit.signal.reason && error instanceof QueryLimitError) this.refuse('timeout', error);
+      result = error instanceof QueryLimitError ? error.setting : 'error';
+      throw error;
+    } finally {
+      permit.release();
+      metrics.listingSeconds.observe({ result }, (performance.now() - started) / 1000);
+      metrics.listingNames.observe(scanned);
     }
-    return { series: keys.map((key) => parseSeriesKey(key)) };
   }
+
+  private refuse(reason: string, error: QueryLimitError): QueryLimitError {
+    this.deps.metrics.limitRefusals.inc({ kind: 'list', reason });
+    return error;
+  }
+}
+
+function tooMany(limit: number, match: string): QueryLimitError {
+  return new QueryLimitError(
+    `more than ${limit} series match ${JSON.stringify(match)} (STRATA_LIST_MAX_SERIES); narrow the pattern`,
+    'STRATA_LIST_MAX_SERIES',
+    limit,
+  );
 }
 
 function nameOf(seriesKey: string): string {

@@ -35,9 +35,12 @@ import { ColdTierSource } from './cold-source';
 import { ChunkDecoderSwitch, type ChunkDecoder } from './chunk-decoder';
 import type { ReadLimits } from './config';
 import { Fetcher } from './fetcher';
+import { HotTierWatch, type HotTierStatusSource } from './hot-tier-watch';
 import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
-import { SeriesLister } from './series-lister';
+import { ReadLimiter, type AdmissionLimits } from './read-limits';
+import type { SeriesCandidates } from './series-index';
+import { SeriesLister, type ListLimits } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 
 export const HOUR = 3_600_000;
@@ -50,12 +53,39 @@ const cols = (points: ReadonlyArray<readonly [number, number]>): SortedColumns =
     ? EMPTY_COLUMNS
     : { timestamps: Float64Array.from(points, ([t]) => t), values: Float64Array.from(points, ([, v]) => v) };
 
-/** An in-memory hot tier with RedisHotReader's read API; `failing` makes it act like Redis down. */
-export class MemoryHot implements Pick<RedisHotReader, 'fetchWindows' | 'listSeries'> {
+/**
+ * An in-memory hot tier with RedisHotReader's read API and the series index's pages (as
+ * SSCAN gives them, one page per turn of the event loop); `failing` makes it act like
+ * Redis down.
+ */
+export class MemoryHot implements Pick<RedisHotReader, 'fetchWindows' | 'listSeries'>, SeriesCandidates {
   readonly windows = new Map<string, HotWindowParts>();
   readonly index = new Map<string, Set<string>>();
   failing = false;
   delayMs = 0;
+  pageSize = 1_000;
+
+  /** Adds series to a tenant's index only (no points): for listings over many names. */
+  addSeries(tenant: string, keys: Iterable<string>): void {
+    if (!this.index.has(tenant)) this.index.set(tenant, new Set());
+    const set = this.index.get(tenant)!;
+    for (const key of keys) set.add(key);
+  }
+
+  async count(tenant: string): Promise<number> {
+    if (this.failing) throw new HotReadError(tenant, '(series index)', 'connect ECONNREFUSED 127.0.0.1:6379');
+    return this.index.get(tenant)?.size ?? 0;
+  }
+
+  async *pages(tenant: string, signal: AbortSignal): AsyncIterable<readonly string[]> {
+    const keys = [...(this.index.get(tenant) ?? [])];
+    for (let i = 0; i === 0 || i < keys.length; i += this.pageSize) {
+      await new Promise((r) => setImmediate(r));
+      if (signal.aborted) return;
+      if (this.failing) throw new HotReadError(tenant, '(series index)', 'connect ECONNREFUSED 127.0.0.1:6379');
+      yield keys.slice(i, i + this.pageSize);
+    }
+  }
 
   /** Points of one layer of a window; the layer is replaced. */
   put(tenant: string, key: string, start: number, layer: 'open' | 'sealing' | 'packed', points: Array<[number, number]>): void {
@@ -113,9 +143,32 @@ export const TEST_LIMITS: ReadLimits = {
   maxListSeries: 100,
 };
 
+export const TEST_ADMISSION: AdmissionLimits = {
+  perTenantConcurrency: 4,
+  globalConcurrency: 64,
+  perTenantQueue: 32,
+  maxCost: {
+    read: { units: 100_000, setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' },
+    list: { units: 1_000_000, setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' },
+  },
+  timeoutMs: { read: { ms: 60_000, setting: 'STRATA_READ_TIMEOUT_MS' }, list: { ms: 10_000, setting: 'STRATA_LIST_TIMEOUT_MS' } },
+};
+
+export const TEST_LISTING: Omit<ListLimits, 'maxResults'> = { maxPatternLength: 256, cpuMs: 1_000, sliceMs: 5 };
+
 /** The reader's parts over in-memory tiers, with the clock at NOW. */
 export function readerHarness(
-  options: { limits?: Partial<ReadLimits>; decoder?: ChunkDecoder; tierTimeoutMs?: number; now?: () => number; cold?: ColdReader; retention?: RetentionPolicy } = {},
+  options: {
+    limits?: Partial<ReadLimits>;
+    admission?: Partial<AdmissionLimits>;
+    listing?: Partial<ListLimits>;
+    decoder?: ChunkDecoder;
+    tierTimeoutMs?: number;
+    now?: () => number;
+    cold?: ColdReader;
+    retention?: RetentionPolicy;
+    hotState?: HotTierStatusSource;
+  } = {},
 ) {
   const hot = new MemoryHot();
   const warm = new MemoryWarm();
@@ -130,15 +183,23 @@ export function readerHarness(
     tierTimeoutMs: options.tierTimeoutMs ?? 5_000,
     metrics,
   });
+  const limiter = new ReadLimiter({ ...TEST_ADMISSION, ...options.admission }, metrics.admission);
   const reads = new ReadHandler({
     fetcher,
+    limiter,
+    ...(options.hotState && { hotTier: new HotTierWatch(options.hotState, { now: options.now ?? (() => NOW) }) }),
     settings: { limits, concurrency: 4, ...(options.retention && { retention: options.retention }), planner: { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000, cold: options.cold !== undefined } },
     metrics,
     logger,
     now: options.now ?? (() => NOW),
   });
-  const lister = new SeriesLister({ hot, maxSeries: limits.maxListSeries });
-  return { hot, warm, registry, metrics, logger, fetcher, reads, lister };
+  const lister = new SeriesLister({
+    candidates: hot,
+    limiter,
+    limits: { maxResults: limits.maxListSeries, ...TEST_LISTING, ...options.listing },
+    metrics,
+  });
+  return { hot, warm, registry, metrics, logger, fetcher, reads, lister, limiter };
 }
 
 /**

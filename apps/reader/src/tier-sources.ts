@@ -13,8 +13,12 @@ export interface TierWindow {
  */
 export interface TierSource {
   readonly tier: TierName;
-  /** The windows of one series in `range` that hold anything, in any order. */
-  fetch(tenant: string, seriesKey: string, range: TierRange, windowMs: number): Promise<TierWindow[]>;
+  /**
+   * The windows of one series in `range` that hold anything, in any order. Once `signal`
+   * aborts, no new storage request starts (one in flight may finish; the fetcher stops
+   * waiting for it).
+   */
+  fetch(tenant: string, seriesKey: string, range: TierRange, windowMs: number, signal?: AbortSignal): Promise<TierWindow[]>;
 }
 
 /** Redis: open, sealing and packed layers per window, one pipeline per series. */
@@ -23,7 +27,9 @@ export class HotTierSource implements TierSource {
 
   constructor(private readonly reader: Pick<RedisHotReader, 'fetchWindows'>) {}
 
-  async fetch(tenant: string, seriesKey: string, range: TierRange, windowMs: number): Promise<TierWindow[]> {
+  async fetch(tenant: string, seriesKey: string, range: TierRange, windowMs: number, signal?: AbortSignal): Promise<TierWindow[]> {
+    // One pipeline: ioredis cannot take it back once sent, so the check is before it.
+    signal?.throwIfAborted();
     const windows = await this.reader.fetchWindows(tenant, seriesKey, windowStarts(range, windowMs));
     return windows.map((w) => ({ start: w.start, layers: w.packed ? [w.open, w.sealing, w.packed] : [w.open, w.sealing] }));
   }
@@ -35,7 +41,9 @@ export class WarmTierSource implements TierSource {
 
   constructor(private readonly store: Pick<DynamoWarmStore, 'queryChunks'>) {}
 
-  async fetch(tenant: string, seriesKey: string, range: TierRange): Promise<TierWindow[]> {
+  async fetch(tenant: string, seriesKey: string, range: TierRange, _windowMs?: number, signal?: AbortSignal): Promise<TierWindow[]> {
+    // DynamoWarmStore.queryChunks takes no signal yet, so a Query already sent runs to its end.
+    signal?.throwIfAborted();
     const chunks = await this.store.queryChunks(tenant, seriesKey, range.fromStart, range.toStart);
     return chunks.map((c) => ({ start: c.start, layers: [c.chunk] }));
   }

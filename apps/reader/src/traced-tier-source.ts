@@ -13,9 +13,9 @@ export function traceTierSource<S extends TierSource>(source: S, tracer: Tracer 
   if (!tracer) return source;
   const name = `fetch ${source.tier}`;
   const fetch = source.fetch.bind(source);
-  source.fetch = (tenant, seriesKey, range, windowMs) =>
+  source.fetch = (tenant, seriesKey, range, windowMs, signal) =>
     inSpan(tracer, name, { kind: SpanKind.INTERNAL, attributes: { 'strata.tier': source.tier, 'strata.series': seriesKey } }, async (span) => {
-      const windows = await fetch(tenant, seriesKey, range, windowMs);
+      const windows = await fetch(tenant, seriesKey, range, windowMs, signal);
       span?.setAttribute('strata.windows', windows.length);
       return windows;
     });

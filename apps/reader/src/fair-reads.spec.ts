@@ -1,0 +1,140 @@
+import * as grpc from '@grpc/grpc-js';
+import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest, type ReadResponse } from '@strata/proto';
+import { ApiKeyStore, GrpcServer, tolerateMalformedRequests } from '@strata/runtime';
+import { createQueryService } from './query-service';
+import { HOUR, NOW, readerHarness, W } from './test-support';
+
+/**
+ * Tenant A sends what a noisy neighbour sends at the reader: pathological globs over
+ * many long names, reads estimated far above the limit, and heavy reads that are
+ * admitted, all at once and again as soon as they are answered. Tenant B meanwhile reads
+ * its canary and lists its series, each call with a 3 s deadline, as a dashboard would.
+ * B must get every answer, whole, with no refusal; every refusal A gets must be
+ * RESOURCE_EXHAUSTED. Latency is not asserted (the bench reports it); a B call that
+ * waited out its deadline behind A's work would fail DEADLINE_EXCEEDED.
+ */
+describe('fair reads: one tenant’s pathological listings and giant reads do not stall another’s', () => {
+  const start = NOW - (NOW % W);
+  const harness = readerHarness({
+    limits: { maxListSeries: 1_000, maxPointsPerRequest: 2_000_000, maxSeriesPerRequest: 2_000 },
+    // A can hold 2 of the 3 slots; its further work queues behind its own.
+    admission: {
+      perTenantConcurrency: 2,
+      globalConcurrency: 3,
+      perTenantQueue: 8,
+      maxCost: {
+        read: { units: 1_000, setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' },
+        list: { units: 1_000_000, setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' },
+      },
+    },
+    listing: { cpuMs: 50 },
+  });
+  let server: GrpcServer;
+  let client: QueryServiceClient;
+
+  beforeAll(async () => {
+    harness.hot.addSeries('noisy', Array.from({ length: 60_000 }, (_, i) => `${'a'.repeat(240)}.${i}`));
+    for (let i = 0; i < 20; i++) {
+      harness.hot.put('noisy', `heavy${i}`, start, 'packed', Array.from({ length: 20_000 }, (_, j) => [start + j * 100, Math.sin(j)] as [number, number]));
+    }
+    harness.hot.put('quiet', 'canary', start, 'open', [[start, 1], [start + 60_000, 2]]);
+    server = new GrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: harness.logger,
+      services: [
+        {
+          name: 'strata.v1.QueryService',
+          definition: tolerateMalformedRequests(QueryServiceService),
+          implementation: createQueryService({
+            keys: ApiKeyStore.parse('noisy-secret-1:noisy,quiet-secret-1:quiet'),
+            reads: harness.reads,
+            lister: harness.lister,
+            metrics: harness.metrics,
+            logger: harness.logger,
+          }),
+        },
+      ],
+    });
+    await server.start();
+    client = new QueryServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client.close();
+    await server.stop(100);
+  });
+
+  const metadata = (key: string) => {
+    const m = new grpc.Metadata();
+    m.set('x-api-key', key);
+    return m;
+  };
+  const deadline = (ms: number) => ({ deadline: Date.now() + ms });
+
+  const read = (key: string, request: Partial<ReadRequest>, deadlineMs = 30_000) =>
+    new Promise<{ points: number; warnings: string[]; error?: grpc.ServiceError }>((resolve) => {
+      let points = 0;
+      const warnings: string[] = [];
+      const stream = client.read(
+        { series: [], fromMs: start, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG, ...request },
+        metadata(key),
+        deadline(deadlineMs),
+      );
+      stream.on('data', (m: ReadResponse) => {
+        for (const s of m.series) points += s.points.length;
+        warnings.push(...m.warnings);
+      });
+      stream.on('error', (error: grpc.ServiceError) => resolve({ points, warnings, error }));
+      stream.on('end', () => resolve({ points, warnings }));
+    });
+
+  const list = (key: string, match: string, deadlineMs = 30_000) =>
+    new Promise<{ names: string[]; error?: grpc.ServiceError }>((resolve) =>
+      client.listSeries({ match }, metadata(key), deadline(deadlineMs), (error, response) =>
+        resolve(error ? { names: [], error } : { names: response!.series.map((s) => s.name) }),
+      ),
+    );
+
+  it('answers every call of the quiet tenant, whole, while the noisy one is refused precisely', async () => {
+    const noisyCodes = new Map<string, number>();
+    const count = (code: grpc.status | 'OK') => noisyCodes.set(String(code === 'OK' ? 'OK' : grpc.status[code]), (noisyCodes.get(String(code === 'OK' ? 'OK' : grpc.status[code])) ?? 0) + 1);
+    let stop = false;
+    const noisy = async (work: () => Promise<{ error?: grpc.ServiceError }>) => {
+      while (!stop) {
+        const { error } = await work();
+        count(error ? error.code : 'OK');
+      }
+    };
+    const pathological = `*${'a'.repeat(120)}b*`;
+    const heavy = Array.from({ length: 20 }, (_, i) => ({ name: `heavy${i}`, labels: [] }));
+    const giant = Array.from({ length: 2_000 }, (_, i) => ({ name: `giant${i}`, labels: [] }));
+    const flood = [
+      ...Array.from({ length: 6 }, () => noisy(() => list('noisy-secret-1', pathological))),
+      ...Array.from({ length: 3 }, () => noisy(() => read('noisy-secret-1', { series: heavy }))),
+      // 2,000 series over 400 days: 4,000 storage requests (no cold tier here), refused before any.
+      ...Array.from({ length: 3 }, () => noisy(() => read('noisy-secret-1', { series: giant, fromMs: NOW - 400 * 24 * HOUR }))),
+    ];
+
+    const quiet: Array<{ what: string; error?: grpc.ServiceError; ok: boolean }> = [];
+    const quietStarted = Date.now();
+    while (quiet.length < 30 || Date.now() - quietStarted < 3_000) {
+      const r = await read('quiet-secret-1', { series: [{ name: 'canary', labels: [] }] }, 3_000);
+      quiet.push({ what: 'read', error: r.error, ok: r.points === 2 && r.warnings.length === 0 });
+      const l = await list('quiet-secret-1', 'can*', 3_000);
+      quiet.push({ what: 'list', error: l.error, ok: l.names.length === 1 && l.names[0] === 'canary' });
+    }
+    stop = true;
+    await Promise.all(flood);
+
+    expect(quiet.filter((q) => q.error || !q.ok).map((q) => `${q.what}: ${q.error?.details ?? 'wrong answer'}`)).toEqual([]);
+    // The noisy tenant was busy and refused, always with a precise code.
+    const codes = Object.fromEntries(noisyCodes);
+    process.stdout.write(`noisy tenant's answers: ${JSON.stringify(codes)}; quiet calls: ${quiet.length}\n`);
+    expect(Object.keys(codes).sort()).toEqual(expect.arrayContaining(['RESOURCE_EXHAUSTED']));
+    expect(Object.keys(codes).filter((c) => c !== 'OK' && c !== 'RESOURCE_EXHAUSTED')).toEqual([]);
+    const refusals = await harness.registry.getSingleMetricAsString('strata_reader_limit_refusals_total');
+    expect(refusals).toMatch(/kind="read",reason="cost"/);
+    expect(refusals).toMatch(/kind="list",reason="list_cpu"/);
+  }, 60_000);
+});

@@ -1,0 +1,249 @@
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { QueryLimitError, ReadCancelledError, ReadQueueFullError } from './errors';
+
+/** What a piece of query work is: a Read, or a ListSeries (later: a PromQL query). */
+export type WorkKind = 'read' | 'list';
+
+/**
+ * The estimated cost of one piece of work, known before any storage is touched. Units
+ * depend on the kind: storage requests for a Read (read-cost.ts), candidate names to
+ * match for a listing (the series index's size; a label index will give its postings).
+ */
+export interface WorkCost {
+  readonly kind: WorkKind;
+  readonly units: number;
+  /** How the estimate was made, for the refusal message: "1000 series x 502 requests". */
+  readonly detail: string;
+}
+
+export interface AdmissionLimits {
+  /** Reads and listings of one tenant running at once; more wait in the tenant's queue. @default 4 */
+  readonly perTenantConcurrency: number;
+  /** Reads and listings running at once over all tenants. @default 64 */
+  readonly globalConcurrency: number;
+  /** Work of one tenant waiting for a slot; past it, new work is refused. @default 32 */
+  readonly perTenantQueue: number;
+  /** The most cost units one piece of work may have, per kind, and the setting that sets it. */
+  readonly maxCost: Readonly<Record<WorkKind, { readonly units: number; readonly setting: string; readonly unit: string }>>;
+  /** Time one piece of work may take from admission (queueing included), per kind. */
+  readonly timeoutMs: Readonly<Record<WorkKind, { readonly ms: number; readonly setting: string }>>;
+}
+
+export interface AdmissionMetrics {
+  readonly refusals: Counter<'kind' | 'reason'>;
+  readonly queued: Gauge<'tenant'>;
+  readonly running: Gauge<'tenant'>;
+  readonly queueSeconds: Histogram<'kind'>;
+}
+
+/** The right to run one piece of work; hold it until the work has stopped, then release it. */
+export interface Permit {
+  /**
+   * Aborts when the caller cancels or the work's time limit passes; its `reason` is the
+   * error to answer with (ReadCancelledError or a QueryLimitError naming the limit). Pass it
+   * to every storage call and decode task, so stopping the answer also stops the work.
+   */
+  readonly signal: AbortSignal;
+  /** Idempotent. Frees the slot for the next waiting tenant. */
+  release(): void;
+}
+
+interface Waiter {
+  readonly kind: WorkKind;
+  readonly queuedAt: number;
+  readonly signal: AbortSignal;
+  grant(): void;
+}
+
+interface TenantState {
+  running: number;
+  readonly queue: Waiter[];
+}
+
+/**
+ * The one admission mechanism for query work (Read, ListSeries, and later PromQL): a cost
+ * ceiling per piece of work, checked before anything is fetched; a time limit that aborts
+ * the work itself; and a fair scheduler. Each tenant may run a few pieces at once and queue
+ * a bounded number more; free slots go round robin over the tenants that wait, so one
+ * tenant's heavy work queues behind its own and never behind everyone's.
+ *
+ * Single-threaded (event loop) state; safe for any number of concurrent calls.
+ */
+export class ReadLimiter {
+  private readonly tenants = new Map<string, TenantState>();
+  /** Tenants with waiters, in the order they get turns; `turn` is the next to be served. */
+  private ring: string[] = [];
+  private turn = 0;
+  private running = 0;
+
+  constructor(
+    private readonly limits: AdmissionLimits,
+    private readonly metrics: AdmissionMetrics,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Admits one piece of work of `tenant`, waiting for a slot if its tenant or the reader is
+   * busy. Rejects with QueryLimitError when the cost is above the ceiling (before waiting),
+   * ReadQueueFullError when the tenant's queue is full, and the permit signal's reason when
+   * the caller cancels or the time limit passes while waiting.
+   */
+  admit(tenant: string, cost: WorkCost, callerSignal?: AbortSignal): Promise<Permit> {
+    const ceiling = this.limits.maxCost[cost.kind];
+    if (cost.units > ceiling.units) {
+      this.metrics.refusals.inc({ kind: cost.kind, reason: 'cost' });
+      return Promise.reject(
+        new QueryLimitError(
+          `this ${cost.kind === 'read' ? 'Read' : 'listing'} would take about ${cost.units} ${ceiling.unit} (${cost.detail}); ` +
+            `the limit is ${ceiling.units} (${ceiling.setting}): ${cost.kind === 'read' ? 'narrow the time range, use a coarser step or select fewer series' : 'narrow the pattern'}`,
+          ceiling.setting,
+          ceiling.units,
+        ),
+      );
+    }
+    const { signal, dispose } = this.deadline(cost.kind, callerSignal);
+    if (signal.aborted) {
+      dispose();
+      return Promise.reject(signal.reason);
+    }
+    const state = this.state(tenant);
+    if (state.queue.length === 0 && state.running < this.limits.perTenantConcurrency && this.running < this.limits.globalConcurrency) {
+      return Promise.resolve(this.start(tenant, state, signal, dispose));
+    }
+    if (state.queue.length >= this.limits.perTenantQueue) {
+      dispose();
+      this.metrics.refusals.inc({ kind: cost.kind, reason: 'queue_full' });
+      this.forgetIfIdle(tenant, state);
+      return Promise.reject(new ReadQueueFullError(tenant, this.limits.perTenantQueue, state.running));
+    }
+    return new Promise<Permit>((resolve, reject) => {
+      const onAbort = () => {
+        const at = state.queue.indexOf(waiter);
+        if (at >= 0) state.queue.splice(at, 1);
+        this.metrics.queued.set({ tenant }, state.queue.length);
+        if (signal.reason instanceof QueryLimitError) this.metrics.refusals.inc({ kind: cost.kind, reason: 'timeout' });
+        this.dropFromRing(tenant, state);
+        this.forgetIfIdle(tenant, state);
+        dispose();
+        reject(signal.reason);
+      };
+      const waiter: Waiter = {
+        kind: cost.kind,
+        queuedAt: this.now(),
+        signal,
+        grant: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(this.start(tenant, state, signal, dispose));
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      state.queue.push(waiter);
+      this.metrics.queued.set({ tenant }, state.queue.length);
+      if (!this.ring.includes(tenant)) this.ring.push(tenant);
+    });
+  }
+
+  /** Work of `tenant` running and waiting now (for tests and the ops page). */
+  load(tenant: string): { running: number; queued: number } {
+    const state = this.tenants.get(tenant);
+    return { running: state?.running ?? 0, queued: state?.queue.length ?? 0 };
+  }
+
+  private start(tenant: string, state: TenantState, signal: AbortSignal, dispose: () => void): Permit {
+    state.running++;
+    this.running++;
+    this.metrics.running.set({ tenant }, state.running);
+    let released = false;
+    return {
+      signal,
+      release: () => {
+        if (released) return;
+        released = true;
+        dispose();
+        state.running--;
+        this.running--;
+        this.metrics.running.set({ tenant }, state.running);
+        this.forgetIfIdle(tenant, state);
+        this.dispatch();
+      },
+    };
+  }
+
+  /** Hands free slots to waiting tenants, one piece of work per tenant per turn. */
+  private dispatch(): void {
+    while (this.running < this.limits.globalConcurrency && this.ring.length > 0) {
+      let granted = false;
+      for (let looked = 0; looked < this.ring.length && !granted; looked++) {
+        const index = (this.turn + looked) % this.ring.length;
+        const tenant = this.ring[index];
+        const state = this.tenants.get(tenant)!;
+        if (state.running >= this.limits.perTenantConcurrency) continue;
+        const waiter = state.queue.shift()!;
+        this.metrics.queued.set({ tenant }, state.queue.length);
+        this.metrics.queueSeconds.observe({ kind: waiter.kind }, (this.now() - waiter.queuedAt) / 1000);
+        // The next turn goes to the tenant after this one; an emptied queue leaves the ring.
+        if (state.queue.length === 0) {
+          this.ring.splice(index, 1);
+          this.turn = this.ring.length === 0 ? 0 : index % this.ring.length;
+        } else {
+          this.turn = (index + 1) % this.ring.length;
+        }
+        waiter.grant();
+        granted = true;
+      }
+      if (!granted) return;
+    }
+  }
+
+  private deadline(kind: WorkKind, callerSignal?: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+    const { ms, setting } = this.limits.timeoutMs[kind];
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new QueryLimitError(
+            `this ${kind === 'read' ? 'Read' : 'listing'} took longer than ${ms} ms (${setting}), waiting for its turn included; ` +
+              'its work was stopped: narrow it, or retry when the reader is less busy',
+            setting,
+            ms,
+          ),
+        ),
+      ms,
+    );
+    // The server keeps the process alive; a pending read's timer must not.
+    timer.unref();
+    const onCancel = () => controller.abort(new ReadCancelledError());
+    if (callerSignal?.aborted) onCancel();
+    else callerSignal?.addEventListener('abort', onCancel, { once: true });
+    return {
+      signal: controller.signal,
+      dispose: () => {
+        clearTimeout(timer);
+        callerSignal?.removeEventListener('abort', onCancel);
+      },
+    };
+  }
+
+  private state(tenant: string): TenantState {
+    let state = this.tenants.get(tenant);
+    if (!state) this.tenants.set(tenant, (state = { running: 0, queue: [] }));
+    return state;
+  }
+
+  private dropFromRing(tenant: string, state: TenantState): void {
+    if (state.queue.length > 0) return;
+    const index = this.ring.indexOf(tenant);
+    if (index < 0) return;
+    this.ring.splice(index, 1);
+    if (this.turn > index) this.turn--;
+    if (this.turn >= this.ring.length) this.turn = 0;
+  }
+
+  /** Forgets a tenant with nothing running or waiting, so the map and the metrics stay small. */
+  private forgetIfIdle(tenant: string, state: TenantState): void {
+    if (state.running > 0 || state.queue.length > 0) return;
+    this.tenants.delete(tenant);
+    this.metrics.queued.remove({ tenant });
+    this.metrics.running.remove({ tenant });
+  }
+}

@@ -1,0 +1,111 @@
+import { InvalidQueryError, QueryLimitError, ReadCancelledError } from './errors';
+import { readerHarness } from './test-support';
+
+/** Long names that all start like the pathological pattern and never match it. */
+const longNames = (n: number) => Array.from({ length: n }, (_, i) => `${'a'.repeat(240)}.${String(i).padStart(8, '0')}`);
+const PATHOLOGICAL = `*${'a'.repeat(120)}b*`;
+
+describe('SeriesLister', () => {
+  it('lists the tenant’s matching series, sorted, and nothing of another tenant', async () => {
+    const h = readerHarness();
+    h.hot.addSeries('acme', ['host.b.cpu', 'host.a.cpu', 'mem', 'host.a.cpu{core="1"}']);
+    h.hot.addSeries('other', ['host.c.cpu']);
+    const { series } = await h.lister.list('acme', { match: 'host.*.cpu' });
+    expect(series.map((s) => [s.name, s.labels])).toEqual([
+      ['host.a.cpu', []],
+      ['host.a.cpu', [{ name: 'core', value: '1' }]],
+      ['host.b.cpu', []],
+    ]);
+  });
+
+  it('refuses a pattern longer than STRATA_LIST_MAX_PATTERN_LENGTH, and takes one at it', async () => {
+    const h = readerHarness({ listing: { maxPatternLength: 64 } });
+    await expect(h.lister.list('acme', { match: '*'.repeat(65) })).rejects.toThrow(InvalidQueryError);
+    await expect(h.lister.list('acme', { match: '*'.repeat(65) })).rejects.toThrow(/65 characters; the limit is 64 \(STRATA_LIST_MAX_PATTERN_LENGTH\)/);
+    await expect(h.lister.list('acme', { match: '?'.repeat(64) })).resolves.toEqual({ series: [] });
+  });
+
+  it('refuses before scanning when the index holds more names than STRATA_LIST_MAX_SCANNED', async () => {
+    const h = readerHarness({ admission: { maxCost: { read: { units: 1e6, setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' }, list: { units: 1_000, setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' } } } });
+    h.hot.addSeries('acme', longNames(1_001));
+    const pages = jest.spyOn(h.hot, 'pages');
+    await expect(h.lister.list('acme', { match: 'x*' })).rejects.toMatchObject({
+      constructor: QueryLimitError,
+      setting: 'STRATA_LIST_MAX_SCANNED',
+      message: expect.stringMatching(/about 1001 series names to match \(tenant acme has 1001 series\); the limit is 1000/),
+    });
+    expect(pages).not.toHaveBeenCalled();
+    h.hot.index.get('acme')!.delete(longNames(1)[0]);
+    await expect(h.lister.list('acme', { match: 'x*' })).resolves.toEqual({ series: [] });
+  });
+
+  it('refuses a match-all pattern over more series than STRATA_LIST_MAX_SERIES before scanning', async () => {
+    const h = readerHarness({ limits: { maxListSeries: 10 } });
+    h.hot.addSeries('acme', longNames(11));
+    const pages = jest.spyOn(h.hot, 'pages');
+    for (const match of ['', '*', '***']) await expect(h.lister.list('acme', { match })).rejects.toMatchObject({ setting: 'STRATA_LIST_MAX_SERIES' });
+    expect(pages).not.toHaveBeenCalled();
+    await expect(h.lister.list('acme', { match: '*.0000000?' })).resolves.toMatchObject({ series: { length: 10 } });
+    await expect(h.lister.list('acme', { match: '*.000000??' })).rejects.toThrow(/more than 10 series match "\*\.000000\?\?" \(STRATA_LIST_MAX_SERIES\)/);
+  });
+
+  it('stops a listing past its CPU budget with a refusal naming STRATA_LIST_CPU_MS', async () => {
+    const h = readerHarness({ listing: { cpuMs: 5, sliceMs: 1 } });
+    h.hot.addSeries('acme', longNames(100_000));
+    const error = await h.lister.list('acme', { match: `*${'a'.repeat(60)}?${'a'.repeat(60)}b*` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryLimitError);
+    expect((error as QueryLimitError).message).toMatch(/took more than 5 ms of CPU time \(STRATA_LIST_CPU_MS\)/);
+    expect(await h.registry.getSingleMetricAsString('strata_reader_limit_refusals_total')).toMatch(/kind="list",reason="list_cpu"} 1/);
+  });
+
+  it('matches in slices that let the event loop serve other calls between them', async () => {
+    const h = readerHarness({ listing: { sliceMs: 2, cpuMs: 60_000 } });
+    h.hot.pageSize = 100_000; // one page: only the slicing can let other work in
+    h.hot.addSeries('acme', longNames(100_000));
+    let turns = 0;
+    let longestGapMs = 0;
+    let last = performance.now();
+    let running = true;
+    const ticker = () => {
+      const now = performance.now();
+      longestGapMs = Math.max(longestGapMs, now - last);
+      last = now;
+      turns++;
+      if (running) setImmediate(ticker);
+    };
+    setImmediate(ticker);
+    const started = performance.now();
+    await expect(h.lister.list('acme', { match: PATHOLOGICAL })).resolves.toEqual({ series: [] });
+    const listingMs = performance.now() - started;
+    running = false;
+    // Other work ran throughout, not once at the end: many turns, none waiting for the whole listing.
+    expect(turns).toBeGreaterThan(5);
+    expect(longestGapMs).toBeLessThan(listingMs / 2);
+  });
+
+  it('stops scanning at STRATA_LIST_TIMEOUT_MS, and when the caller cancels', async () => {
+    const h = readerHarness({ admission: { timeoutMs: { read: { ms: 60_000, setting: 'STRATA_READ_TIMEOUT_MS' }, list: { ms: 50, setting: 'STRATA_LIST_TIMEOUT_MS' } } } });
+    h.hot.addSeries('acme', longNames(2_000));
+    h.hot.pageSize = 10;
+    let pagesServed = 0;
+    const pages = h.hot.pages.bind(h.hot);
+    h.hot.pages = async function* (tenant, signal) {
+      for await (const page of pages(tenant, signal)) {
+        pagesServed++;
+        await new Promise((r) => setTimeout(r, 5)); // a slow Redis
+        yield page;
+      }
+    };
+    await expect(h.lister.list('acme', { match: PATHOLOGICAL })).rejects.toMatchObject({ setting: 'STRATA_LIST_TIMEOUT_MS', message: expect.stringMatching(/longer than 50 ms/) });
+    const afterTimeout = pagesServed;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pagesServed).toBe(afterTimeout);
+    expect(afterTimeout).toBeLessThan(200);
+
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(), 30);
+    await expect(h.lister.list('acme', { match: PATHOLOGICAL }, caller.signal)).rejects.toBeInstanceOf(ReadCancelledError);
+    expect(h.limiter.load('acme')).toEqual({ running: 0, queued: 0 });
+    expect(await h.registry.getSingleMetricAsString('strata_reader_listing_duration_seconds')).toMatch(/result="STRATA_LIST_TIMEOUT_MS"/);
+  });
+});
