@@ -1,5 +1,5 @@
 import { isStrataError, type Logger } from '@strata/runtime';
-import type { DynamoWarmStore, WarmChunk, WarmWriteEvents } from '@strata/storage';
+import { decodeChunk, encodeChunk, MAX_PARTITION_KEY_BYTES, warmPartitionKey, type DynamoWarmStore, type WarmChunk, type WarmWriteEvents } from '@strata/storage';
 import type { WriterMetrics } from './writer-metrics';
 
 /** How often the gauge of quarantined windows is read from the warm table's listing. */
@@ -89,4 +89,53 @@ export async function quarantineRefused(refused: readonly Refused[], context: Qu
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a re-drive did with one quarantined window. */
+export type RedriveOutcome = 'redriven' | 'already-sealed' | 'key-too-long' | 'missing';
+
+/**
+ * Moves a quarantined window back to its own partition once the cause is fixed: writes
+ * it (merged under any chunk sealed there since, which is newer and wins a tie), then
+ * drops the quarantined copy. A series whose own key DynamoDB cannot take stays where it
+ * is (reads find it there). DynamoDB refusing again rejects, and the copy stays.
+ */
+export async function redriveQuarantined(
+  warm: Pick<DynamoWarmStore, 'getQuarantinedChunk' | 'getSealedChunk' | 'putChunks' | 'releaseQuarantined'>,
+  window: { tenant: string; seriesKey: string; start: number },
+): Promise<RedriveOutcome> {
+  const { tenant, seriesKey, start } = window;
+  if (Buffer.byteLength(warmPartitionKey(tenant, seriesKey), 'utf8') > MAX_PARTITION_KEY_BYTES) return 'key-too-long';
+  const quarantined = await warm.getQuarantinedChunk(tenant, seriesKey, start);
+  if (!quarantined) {
+    await warm.releaseQuarantined(tenant, seriesKey, start);
+    return 'missing';
+  }
+  const sealed = await warm.getSealedChunk(tenant, seriesKey, start);
+  const merged = new Map<number, number>();
+  const q = decodeChunk(quarantined.chunk);
+  q.timestamps.forEach((t, i) => merged.set(t, q.values[i]));
+  let added = q.timestamps.length;
+  if (sealed) {
+    const s = decodeChunk(sealed.chunk);
+    s.timestamps.forEach((t, i) => {
+      if (merged.has(t)) added--;
+      merged.set(t, s.values[i]);
+    });
+  }
+  if (!sealed) {
+    // Nothing sealed there since: the quarantined copy goes back as it was, offsets and all.
+    const { base, points } = quarantined.seal;
+    await warm.putChunks([{ tenant, seriesKey, start, chunk: quarantined.chunk, count: q.timestamps.length, ...(base === undefined ? {} : { sealOffset: base, pointOffsets: points }) }]);
+  } else if (added > 0) {
+    const timestamps = [...merged.keys()].sort((a, b) => a - b);
+    const values = Float64Array.from(timestamps, (t) => merged.get(t)!);
+    // The newer seal's offsets: it was made after the quarantine, from the records up to its base.
+    const { base, points } = sealed.seal;
+    await warm.putChunks([
+      { tenant, seriesKey, start, chunk: encodeChunk({ timestamps, values }), count: timestamps.length, mayHaveParts: true, ...(base === undefined ? {} : { sealOffset: base, pointOffsets: points }) },
+    ]);
+  }
+  await warm.releaseQuarantined(tenant, seriesKey, start);
+  return sealed && added === 0 ? 'already-sealed' : 'redriven';
 }

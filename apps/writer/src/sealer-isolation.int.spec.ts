@@ -7,6 +7,7 @@ import {
   createRedis,
   decodeChunk,
   dropWarmTable,
+  encodeChunk,
   DynamoWarmStore,
   ensureWarmTable,
   hotKeys,
@@ -18,6 +19,7 @@ import {
 } from '@strata/storage';
 import type { ConsumedBatch } from '@strata/stream';
 import { Projector } from './projector';
+import { redriveQuarantined } from './quarantine';
 import { Sealer } from './sealer';
 import { SeriesCache } from './series-cache';
 import { UtilisationTracker } from './utilisation';
@@ -129,5 +131,18 @@ describe('sealer isolation and big windows against real Redis and DynamoDB Local
     expect(Array.from(decoded.timestamps)).toEqual(points.map((p) => p.timestampMs));
     expect(Array.from(decoded.values)).toEqual(points.map((p) => p.value));
     expect(await metric('strata_writer_quarantined_windows_total')).toBe(2); // the poison's two, earlier
+  });
+
+  it('re-drives a quarantined window to its own partition once DynamoDB takes it; a key too long stays', async () => {
+    expect(await redriveQuarantined(warm, { tenant, seriesKey: poisonKey, start })).toBe('key-too-long');
+    const seriesKey = keyOf('healed', [{ name: 'host', value: 'a' }]);
+    const chunk = { tenant, seriesKey, start, chunk: encodeChunk([{ timestampMs: start, value: 1 }, { timestampMs: start + 1, value: 2 }]), count: 2, sealOffset: 3 };
+    await warm.quarantineWindow(chunk, new Error('refused while the table was misconfigured'));
+    // A later seal reached the series' own partition with a newer value for one timestamp.
+    await warm.putChunks([{ tenant, seriesKey, start, chunk: encodeChunk([{ timestampMs: start + 1, value: 20 }]), count: 1, sealOffset: 9 }]);
+    expect(await redriveQuarantined(warm, { tenant, seriesKey, start })).toBe('redriven');
+    const [merged] = await warm.queryChunks(tenant, seriesKey, start, start);
+    expect(Array.from(decodeChunk(merged.chunk).values)).toEqual([1, 20]);
+    expect((await warm.quarantinedWindows()).map((e) => e.seriesKey)).toEqual([poisonKey]);
   });
 });
