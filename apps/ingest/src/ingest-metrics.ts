@@ -17,6 +17,7 @@ export class IngestMetrics {
   readonly seriesRegistryRoundTrips: Counter<'result'>;
   readonly seriesRegistrySeconds: Histogram;
   readonly seriesAdmittedUnchecked: Counter<'tenant'>;
+  readonly seriesRefusedUnverified: Counter<'tenant'>;
   readonly activeSeries: Gauge<'tenant'>;
   readonly cachedSeries: Gauge;
 
@@ -108,7 +109,13 @@ export class IngestMetrics {
     });
     this.seriesAdmittedUnchecked = new Counter({
       name: 'strata_ingest_series_admitted_unchecked_total',
-      help: 'New series admitted without the series limit check because the registry in Redis did not answer',
+      help: 'New series admitted without the series limit check because the registry in Redis did not answer (within STRATA_SERIES_UNCHECKED_ALLOWANCE)',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.seriesRefusedUnverified = new Counter({
+      name: 'strata_ingest_series_refused_unverified_total',
+      help: 'New series refused SERIES_LIMIT_UNVERIFIED: the registry did not answer and the tenant had used its unchecked allowance',
       labelNames: ['tenant'],
       registers,
     });

@@ -95,5 +95,19 @@ describe('series per tenant limit against a real Redis', () => {
     expect(response).toEqual({ accepted: 2, rejections: [] });
     expect(await ingest.registry.getSingleMetricAsString('strata_ingest_series_admitted_unchecked_total')).toMatch(/ 2$/m);
   });
+
+  it('fails closed past the unchecked allowance while Redis cannot be reached', async () => {
+    const redis = createRedis({ url: 'redis://127.0.0.1:1' });
+    redis.on('error', () => undefined);
+    clients.push(redis);
+    const ingest = handlerHarness({}, { maxSeriesPerTenant: 1_000, uncheckedAllowance: 2 }, new RedisSeriesRegistry(redis, { activeMs: HOUR }));
+    const response = await ingest.handler.write(newTenant(), { series: ['a', 'b', 'c', 'd'].map((h) => series(h)) });
+    expect(response.accepted).toBe(2);
+    expect(response.rejections.map((r) => [r.seriesIndex, r.code])).toEqual([
+      [2, 'SERIES_LIMIT_UNVERIFIED'],
+      [3, 'SERIES_LIMIT_UNVERIFIED'],
+    ]);
+    expect(storedHosts(ingest.log.records)).toEqual(['a', 'b']);
+  });
 });
 

@@ -4,6 +4,7 @@ import { createLogger } from '@strata/runtime';
 import { AdmittedSeriesCache } from './admitted-series-cache';
 import { IngestMetrics } from './ingest-metrics';
 import { SeriesLimiter } from './series-limiter';
+import { SeriesRegistryUnavailableError } from '@strata/storage';
 import { MemorySeriesRegistry, NOW, SERIES_LIMIT_DEFAULTS } from './test-support';
 
 const HOUR = 3_600_000;
@@ -15,7 +16,27 @@ const series = (seriesIndex: number, host: string): ValidSeries => ({
   points: [{ timestampMs: NOW - 60_000, value: seriesIndex }],
 });
 
-function limiterHarness(limits: Partial<typeof SERIES_LIMIT_DEFAULTS> = {}) {
+type Registry_ = Pick<MemorySeriesRegistry, 'admit'>;
+
+/**
+ * A registry that, like Redis asked too much in one call, does not answer a call of more
+ * than `maxSeries` series in time; smaller calls go to `inner`. Counts calls.
+ */
+function boundedRegistry(inner: MemorySeriesRegistry, maxSeries: number, failFromCall = Infinity) {
+  const calls: number[] = [];
+  const registry: Registry_ = {
+    admit: async (tenant, request, limit) => {
+      calls.push(request.refresh.length + request.candidates.length);
+      if (calls.length >= failFromCall || request.refresh.length + request.candidates.length > maxSeries) {
+        throw new SeriesRegistryUnavailableError(tenant, 'no answer within 500 ms');
+      }
+      return inner.admit(tenant, request, limit);
+    },
+  };
+  return { registry, calls };
+}
+
+function limiterHarness(limits: Partial<typeof SERIES_LIMIT_DEFAULTS> = {}, wrap?: (inner: MemorySeriesRegistry) => Registry_) {
   const config = { ...SERIES_LIMIT_DEFAULTS, maxSeriesPerTenant: 3, activeMs: 4 * HOUR, ...limits };
   const registry = new MemorySeriesRegistry();
   const prometheus = new Registry();
@@ -23,7 +44,7 @@ function limiterHarness(limits: Partial<typeof SERIES_LIMIT_DEFAULTS> = {}) {
   const logger = createLogger({ service: 'spec', level: 'silent' });
   logger.warn = ((_: unknown, message: string) => void warnings.push(message)) as typeof logger.warn;
   const limiter = new SeriesLimiter({
-    registry,
+    registry: wrap ? wrap(registry) : registry,
     cache: new AdmittedSeriesCache(100, HOUR, config.activeMs),
     config,
     metrics: new IngestMetrics(prometheus),
@@ -108,12 +129,14 @@ describe('SeriesLimiter', () => {
     expect((await admit('beta', ['a', 'b', 'c'])).admitted).toEqual(['a', 'b', 'c']);
   });
 
-  it('fails open while the registry is unavailable: admits, counts and logs, and checks the series once it is back', async () => {
+  it('admits new series unchecked within the allowance while the registry is unavailable, counts and logs, and checks them once it is back', async () => {
     const { admit, registry, prometheus, warnings } = limiterHarness({ maxSeriesPerTenant: 1 });
     registry.failing = true;
     expect((await admit('acme', ['a', 'b'])).admitted).toEqual(['a', 'b']);
     await admit('acme', ['c'], NOW + 1_000);
-    expect(warnings).toEqual(['series registry unavailable: admitting new series without checking the series limit']);
+    expect(warnings).toEqual([
+      'series registry unavailable: admitting new series unchecked up to the allowance, refusing the rest (SERIES_LIMIT_UNVERIFIED)',
+    ]);
     const text = await prometheus.metrics();
     expect(text).toContain('strata_ingest_series_admitted_unchecked_total{tenant="acme"} 3');
     expect(text).toContain('strata_ingest_series_registry_round_trips_total{result="error"} 2');
@@ -121,6 +144,63 @@ describe('SeriesLimiter', () => {
     const back = await admit('acme', ['a', 'b'], NOW + 2_000);
     expect(back.admitted).toEqual(['a']);
     expect(back.refused).toEqual([[1, -1, 'SERIES_LIMIT_EXCEEDED']]);
+  });
+
+  it('fails closed beyond the allowance: the rest are refused SERIES_LIMIT_UNVERIFIED until the next interval', async () => {
+    const { admit, registry, prometheus } = limiterHarness({ maxSeriesPerTenant: 100, uncheckedAllowance: 2, uncheckedIntervalMs: 60_000 });
+    expect((await admit('acme', ['known'])).admitted).toEqual(['known']);
+    registry.failing = true;
+    const first = await admit('acme', ['a', 'b', 'c', 'd'], NOW + HOUR + 1); // 'known' now needs a refresh, too
+    expect(first.admitted).toEqual(['a', 'b']);
+    expect(first.refused).toEqual([
+      [2, -1, 'SERIES_LIMIT_UNVERIFIED'],
+      [3, -1, 'SERIES_LIMIT_UNVERIFIED'],
+    ]);
+    expect(first.messages[0]).toMatch(
+      /^series cpu\{host="c"\} would be a new series for tenant acme, and the series registry in Redis did not answer \(.*no answer|ECONNREFUSED/,
+    );
+    expect(first.messages[0]).toMatch(/2 new series per 60 s unchecked \(STRATA_SERIES_UNCHECKED_ALLOWANCE\).*retry later$/);
+    // A series this replica admitted before still passes: only new ones need the check.
+    const later = await admit('acme', ['known', 'e'], NOW + HOUR + 30_000);
+    expect(later.admitted).toEqual(['known']);
+    expect(later.refused).toEqual([[1, -1, 'SERIES_LIMIT_UNVERIFIED']]);
+    // Another tenant has an allowance of its own; the next interval gives a fresh one.
+    expect((await admit('beta', ['x', 'y', 'z'], NOW + HOUR + 30_000)).admitted).toEqual(['x', 'y']);
+    expect((await admit('acme', ['c', 'd', 'e'], NOW + HOUR + 60_001)).admitted).toEqual(['c', 'd']);
+    expect(await prometheus.metrics()).toContain('strata_ingest_series_refused_unverified_total{tenant="acme"} 4');
+  });
+
+  it('with an allowance of 0 admits no new series unchecked', async () => {
+    const { admit, registry } = limiterHarness({ uncheckedAllowance: 0 });
+    registry.failing = true;
+    expect((await admit('acme', ['a'])).refused).toEqual([[0, -1, 'SERIES_LIMIT_UNVERIFIED']]);
+  });
+
+  it('holds the limit for one request of 10,000 new series by asking the registry in chunks it can answer', async () => {
+    let bounded!: ReturnType<typeof boundedRegistry>;
+    // Like Redis with a 100,000-series request: a call over 1,000 series times out.
+    const { limiter } = limiterHarness({ maxSeriesPerTenant: 2_500, registryChunkSize: 1_000 }, (inner) => (bounded = boundedRegistry(inner, 1_000)).registry);
+    const hosts = Array.from({ length: 10_000 }, (_, i) => series(i, `h${i}`));
+    const outcome = await limiter.admit('acme', hosts, NOW);
+    expect(outcome.admitted).toHaveLength(2_500);
+    expect(outcome.admitted.map((s) => s.seriesIndex)).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
+    expect(outcome.refused).toHaveLength(7_500);
+    expect(new Set(outcome.refused.map((r) => r.code))).toEqual(new Set(['SERIES_LIMIT_EXCEEDED']));
+    expect(bounded.calls).toEqual(Array(10).fill(1_000));
+  });
+
+  it('chunks refreshes with candidates, and stops asking at the first failed chunk', async () => {
+    let bounded!: ReturnType<typeof boundedRegistry>;
+    const { admit } = limiterHarness(
+      { maxSeriesPerTenant: 100, registryChunkSize: 3, uncheckedAllowance: 1 },
+      (inner) => (bounded = boundedRegistry(inner, 3, 3)).registry, // the third call fails
+    );
+    const hosts = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const outcome = await admit('acme', hosts);
+    // Calls 1 and 2 decided a..f; g and h were never asked: one gets the allowance.
+    expect(outcome.admitted).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(outcome.refused).toEqual([[7, -1, 'SERIES_LIMIT_UNVERIFIED']]);
+    expect(bounded.calls).toEqual([3, 3, 2]);
   });
 
   it('reports cache hits, misses, round trips and the active count', async () => {

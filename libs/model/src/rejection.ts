@@ -21,6 +21,11 @@ export const RejectionCode = {
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   /** The series is new and its tenant already has its maximum of active series. */
   SERIES_LIMIT_EXCEEDED: 'SERIES_LIMIT_EXCEEDED',
+  /**
+   * The series is new, the series registry could not say whether the tenant is under its
+   * limit, and the tenant has used its small allowance of unchecked new series. Retry later.
+   */
+  SERIES_LIMIT_UNVERIFIED: 'SERIES_LIMIT_UNVERIFIED',
 } as const;
 
 export type RejectionCode = (typeof RejectionCode)[keyof typeof RejectionCode];
