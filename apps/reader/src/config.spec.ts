@@ -34,6 +34,27 @@ describe('loadReaderConfig', () => {
     });
   });
 
+  it('reads the read limits, with their defaults, and refuses a bad one naming it', () => {
+    expect(loadReaderConfig({})).toMatchObject({
+      admission: {
+        perTenantConcurrency: 4,
+        globalConcurrency: 64,
+        perTenantQueue: 32,
+        maxCost: { read: { units: 100_000, setting: 'STRATA_READ_MAX_REQUESTS' }, list: { units: 1_000_000, setting: 'STRATA_LIST_MAX_SCANNED' } },
+        timeoutMs: { read: { ms: 60_000 }, list: { ms: 10_000 } },
+      },
+      listing: { maxPatternLength: 256, cpuMs: 1_000, sliceMs: 5 },
+      hotStateTtlMs: 1_000,
+    });
+    expect(loadReaderConfig({ STRATA_READ_TENANT_CONCURRENCY: '2', STRATA_LIST_MAX_PATTERN_LENGTH: '512' })).toMatchObject({
+      admission: { perTenantConcurrency: 2 },
+      listing: { maxPatternLength: 512 },
+    });
+    expect(() => loadReaderConfig({ STRATA_LIST_MAX_PATTERN_LENGTH: '513', STRATA_READ_TENANT_CONCURRENCY: '0', STRATA_READ_TIMEOUT_MS: 'soon' })).toThrow(
+      /STRATA_READ_TENANT_CONCURRENCY=0 is below the minimum 1[\s\S]*STRATA_READ_TIMEOUT_MS="soon" is not an integer[\s\S]*STRATA_LIST_MAX_PATTERN_LENGTH=513 is above the maximum 512/,
+    );
+  });
+
   it('fails fast naming every bad variable', () => {
     expect(() => loadReaderConfig({ STRATA_API_KEYS: 'nope' })).toThrow(/STRATA_API_KEYS entry 1/);
     // Set but blank is a mistake, not the development key; named along with the others.
