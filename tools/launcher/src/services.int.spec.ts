@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkHealth } from './grpc-health';
+import { createKafka, ensureTopic } from '@strata/stream';
+import { withProberKey } from './prober-key';
 import { ServiceProcesses } from './service-processes';
 import { SERVICES, withPortOffset } from './services';
 
@@ -18,10 +20,23 @@ const grpcurl = join(process.env['STRATA_CACHE_DIR'] ?? join(workspace, '.cache'
 describe('the five services as processes', () => {
   const services = withPortOffset(SERVICES, 500);
   const logDir = mkdtempSync(join(tmpdir(), 'strata-launcher-'));
-  const processes = new ServiceProcesses({ workspace, services, env: { ...process.env, STRATA_LOG_LEVEL: 'warn', STRATA_WRITER_GROUP_ID: `strata-writer-spec-${process.pid}` }, logDir });
+  // Its own topic: a new writer group on the shared topic would first replay everyone's backlog.
+  const topic = `strata.points.launcher-${process.pid}-${Date.now().toString(36)}`;
+  // As `npm start` with the user's own STRATA_API_KEYS: the launcher gives the prober a key.
+  const keys = withProberKey({
+    ...process.env,
+    STRATA_KAFKA_TOPIC: topic,
+    STRATA_API_KEYS: `launcher-user-key-${process.pid}:launcher-user`,
+    STRATA_PROBER_INTERVAL_MS: '1000',
+    STRATA_LOG_LEVEL: 'warn',
+    STRATA_WRITER_GROUP_ID: `strata-writer-spec-${process.pid}`,
+  });
+  const processes = new ServiceProcesses({ workspace, services, env: keys.env, logDir });
   let pids: number[] = [];
 
   beforeAll(async () => {
+    const kafka = createKafka({ brokers: (process.env['STRATA_KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','), clientId: 'launcher-int', topic, logLevel: 'nothing' });
+    await ensureTopic(kafka, { topic, partitions: 2, replicationFactor: 1 });
     const started = await processes.start(60_000);
     pids = started.map((s) => s.pid);
   }, 90_000);
@@ -43,6 +58,20 @@ describe('the five services as processes', () => {
       expect(listed).toEqual(expect.arrayContaining([...service.rpcServices, 'grpc.health.v1.Health']));
     }
   });
+
+  it("probes green with the user's own STRATA_API_KEYS: the prober has a key of its own", async () => {
+    const prober = services.find((s) => s.name === 'e2e-prober')!;
+    const deadline = Date.now() + 45_000;
+    let latest: Record<string, { result: string; message?: string }> = {};
+    while (Date.now() < deadline) {
+      const state = (await (await fetch(`http://127.0.0.1:${prober.opsPort}/api/state`)).json()) as { latest: typeof latest };
+      latest = state.latest;
+      if (latest['strata-prober']?.result === 'ok') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(keys.generated?.tenant).toBe('strata-prober');
+    expect(latest['strata-prober']).toMatchObject({ result: 'ok' });
+  }, 60_000);
 
   it('stops every process on SIGTERM', async () => {
     await processes.stop(15_000);

@@ -15,10 +15,17 @@ describe('launcher services', () => {
     const shifted = withPortOffset(SERVICES, 100);
     const prober = shifted.find((s) => s.name === 'e2e-prober')!;
     const env = serviceEnv(prober, shifted, { KEEP: 'me' });
-    expect(env).toMatchObject({ KEEP: 'me', STRATA_GRPC_PORT: '7105', STRATA_OPS_PORT: '9105' });
+    expect(env).toMatchObject({
+      KEEP: 'me',
+      STRATA_GRPC_PORT: '7105',
+      STRATA_OPS_PORT: '9105',
+      STRATA_PROBER_INGEST_ADDRESS: '127.0.0.1:7101',
+      STRATA_PROBER_READER_ADDRESS: '127.0.0.1:7102',
+    });
     expect(env['STRATA_PROBER_COMPONENTS']).toBe(
       'ingest=http://127.0.0.1:9101,reader=http://127.0.0.1:9102,writer=http://127.0.0.1:9103,archiver=http://127.0.0.1:9104',
     );
     expect(serviceEnv(shifted[0], shifted, {})['STRATA_PROBER_COMPONENTS']).toBeUndefined();
+    expect(serviceEnv(shifted[0], shifted, {})['STRATA_PROBER_INGEST_ADDRESS']).toBeUndefined();
   });
 });

@@ -24,7 +24,7 @@ export function withPortOffset(services: readonly ServiceDefinition[], offset: n
   return services.map((s) => ({ ...s, grpcPort: s.grpcPort + offset, opsPort: s.opsPort + offset }));
 }
 
-/** The environment a service process gets: its ports, and the prober pointed at its peers. */
+/** The environment a service process gets: its ports, and the prober pointed at its peers (gRPC and ops). */
 export function serviceEnv(
   service: ServiceDefinition,
   all: readonly ServiceDefinition[],
@@ -36,6 +36,14 @@ export function serviceEnv(
     STRATA_OPS_PORT: String(service.opsPort),
   };
   if (service.name === 'e2e-prober') {
+    // Where it writes and reads: the peers' ports, which a shifted copy moves too.
+    for (const [variable, peer] of [
+      ['STRATA_PROBER_INGEST_ADDRESS', 'ingest'],
+      ['STRATA_PROBER_READER_ADDRESS', 'reader'],
+    ] as const) {
+      const target = all.find((s) => s.name === peer);
+      if (target) env[variable] = `127.0.0.1:${target.grpcPort}`;
+    }
     env['STRATA_PROBER_COMPONENTS'] = all
       .filter((s) => s.name !== 'e2e-prober')
       .map((s) => `${s.name}=http://127.0.0.1:${s.opsPort}`)
