@@ -178,6 +178,19 @@ describe('HotRecovery: where the writer resumes after taking stock of Redis', ()
     expect([...world.marked].sort()).toEqual([0, 1]);
   });
 
+  it('takes stock of an owned partition that gets no batch, so its mark does not stay for ever', async () => {
+    const world = new World();
+    world.owned = [0, 1];
+    world.initialised = false; // a new Redis
+    world.positions.set(0, { start: 0, end: 0, committed: null });
+    world.positions.set(1, { start: 0, end: 0, committed: null });
+    const recovery = world.recovery();
+    await recovery.check();
+    expect(world.marked.size).toBe(0);
+    expect(world.seeks).toEqual([]);
+    expect(recovery.rebuilding()).toEqual([]);
+  });
+
   it('writes a checkpoint only when it moves, and reports records retention deleted before they were durable', async () => {
     const world = new World();
     world.projected.set(0, 100);

@@ -54,6 +54,8 @@ interface PartitionState {
 export class HotRecovery {
   private readonly states = new Map<number, PartitionState>();
   private readonly locks = new Map<number, Promise<unknown>>();
+  /** The topic's partition count, fixed for its life. */
+  private partitionCount: number | undefined;
 
   constructor(private readonly deps: HotRecoveryDeps) {}
 
@@ -97,13 +99,19 @@ export class HotRecovery {
     if (owned.length === 0) return;
     let status = await this.deps.state.status();
     if (!status.initialised) {
-      await this.deps.state.takeStock(await this.deps.log.partitionCount(), this.deps.now());
+      this.partitionCount ??= await this.deps.log.partitionCount();
+      await this.deps.state.takeStock(this.partitionCount, this.deps.now());
       status = await this.deps.state.status();
     }
     for (const partition of owned) {
       await this.locked(partition, async () => {
         const state = this.states.get(partition);
-        if (!state) return; // taken stock of with its first batch
+        // Not taken stock of yet: an idle partition may never see a batch that would do it,
+        // and its mark must not stay for ever.
+        if (!state) {
+          await this.takeStock(partition);
+          return;
+        }
         const marked = status.rebuildingPartitions.includes(partition);
         if (state.phase === 'rebuilding' && marked) return;
         const projected = await this.deps.hot.projectedOffset(partition);
@@ -178,6 +186,10 @@ export class HotRecovery {
    */
   private async takeStock(partition: number): Promise<{ state: PartitionState; seeked: boolean; from: number | null }> {
     const { hot, state: tier, checkpoints, log, logger, metrics } = this.deps;
+    // An emptied Redis is marked whole first (a no-op when initialised), so this partition's
+    // own mark below cannot be taken for the whole tier's and trigger a second round.
+    this.partitionCount ??= await log.partitionCount();
+    await tier.takeStock(this.partitionCount, this.deps.now());
     const [projected, marked, positions] = await Promise.all([hot.projectedOffset(partition), tier.isMarked(partition), log.positions()]);
     const position = positions.get(partition) ?? { start: 0, end: 0, committed: null };
     let start: number | null;
