@@ -14,8 +14,8 @@ node -e '
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> installing npm packages (from package-lock.json)"
-  # Not `npm ci`: npm 11 records only this platform's optional native packages (esbuild,
-  # swc, buf) in the lockfile and `npm ci` then refuses the lockfile as out of sync.
-  # `npm install` installs the same locked versions.
+  # The lockfile lists every platform's optional native packages (esbuild, swc, buf), as
+  # `npm install` writes it, so `npm install` leaves it unchanged (git status stays clean)
+  # and `npm ci` accepts it too. `npm install` also repairs a half-installed tree.
   npm install --no-audit --no-fund
 fi
