@@ -3,7 +3,7 @@ import { mergeNewestFirst, type RetentionPolicy } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
 import type { ReadLimits } from './config';
-import { QueryLimitError, ReadCancelledError } from './errors';
+import { HotTierFailedError, QueryLimitError, ReadCancelledError } from './errors';
 import type { Fetcher } from './fetcher';
 import type { HotTierWatch } from './hot-tier-watch';
 import { planRead, type PlannerSettings } from './planner';
@@ -69,7 +69,7 @@ export class ReadHandler {
     const stopWork = () => work.abort(permit.signal.reason);
     permit.signal.addEventListener('abort', stopWork, { once: true });
     try {
-      const hotWarning = this.deps.hotTier && planned.tiers.some((t) => t.tier === 'hot') ? await this.deps.hotTier.warning() : undefined;
+      const hotWarning = planned.tiers.some((t) => t.tier === 'hot') ? await this.hotTierWarning(parsed.series[0].key, fromMs, parsed.toMs) : undefined;
       const plan = this.deps.warmPruner ? await this.deps.warmPruner.prune(tenant, planned) : planned;
       const warnings = new WarningCollector(parsed.series.length);
       const budget = new PointBudget(limits.maxPointsPerRequest, parsed.series.length);
@@ -102,6 +102,19 @@ export class ReadHandler {
       permit.signal.removeEventListener('abort', stopWork);
       if (!work.signal.aborted) work.abort(new ReadCancelledError());
       permit.release();
+    }
+  }
+
+  /**
+   * The rebuild warning for a read of the hot span. Not knowing whether the hot tier is
+   * whole is the hot tier failing: the read fails as when Redis fails reading a series.
+   */
+  private async hotTierWarning(seriesKey: string, fromMs: number, toMs: number): Promise<string | undefined> {
+    if (!this.deps.hotTier) return undefined;
+    try {
+      return await this.deps.hotTier.warning();
+    } catch (error) {
+      throw new HotTierFailedError(seriesKey, fromMs, toMs, error);
     }
   }
 }

@@ -11,7 +11,10 @@ export interface ListLimits {
   readonly maxResults: number;
   /** Characters of the `match` pattern. @default 256 */
   readonly maxPatternLength: number;
-  /** CPU time one listing may spend matching names, summed over its slices. @default 1000 */
+  /**
+   * CPU time one listing may spend matching names, summed over its slices (the wall time
+   * of each synchronous slice: nothing else runs on the event loop meanwhile). @default 1000
+   */
   readonly cpuMs: number;
   /** The longest the event loop runs one listing's matching before letting other calls in. @default 5 */
   readonly sliceMs: number;
@@ -62,6 +65,7 @@ export class SeriesLister {
         for (let i = 0; i < page.length; ) {
           if (permit.signal.aborted) throw permit.signal.reason;
           const sliceStart = performance.now();
+          const first = i;
           let now = sliceStart;
           while (i < page.length && now - sliceStart < limits.sliceMs) {
             const end = Math.min(page.length, i + CLOCK_EVERY);
@@ -69,7 +73,7 @@ export class SeriesLister {
             now = performance.now();
           }
           cpuMs += now - sliceStart;
-          scanned = Math.min(scanned + page.length, Number.MAX_SAFE_INTEGER);
+          scanned += i - first;
           if (found.size > limits.maxResults) throw this.refuse('list_results', tooMany(limits.maxResults, request.match));
           if (cpuMs > limits.cpuMs) {
             throw this.refuse(
