@@ -19,3 +19,6 @@ npx --no-install tsx tools/bench/src/write-bench.ts
 
 echo "== read path"
 npx --no-install tsx tools/bench/src/read-bench.ts
+
+echo "== noisy neighbour"
+npx --no-install tsx tools/bench/src/noisy-neighbour-bench.ts

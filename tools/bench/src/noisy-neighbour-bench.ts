@@ -1,0 +1,124 @@
+/* eslint-disable no-console -- a benchmark prints its numbers */
+// Noisy-neighbour benchmark: tenant B's write latency and time-to-readable, idle and while
+// tenant A and a client with no key send everything hostile at full speed (the traffic of
+// tools/system-tests' noisy-neighbour spec, unbounded in count), and ingest's peak resident
+// memory under a keyless flood alone. Runs on a private stack (free ports, temporary
+// directory) with the built services, so it never touches the shared one. Prints numbers;
+// asserts nothing.
+// Run: npm run bench (or npx tsx tools/bench/src/noisy-neighbour-bench.ts)
+import type * as grpc from '@grpc/grpc-js';
+import {
+  AttackTally,
+  CanaryTenant,
+  hostileAttacks,
+  METHODS,
+  outcomeCode,
+  ownConnection,
+  residentMemory,
+  sampleResidentMemory,
+  seedRequest,
+  sendNoise,
+  StrataSystem,
+  unaryRaw,
+  type Attack,
+} from '@strata/system-tests';
+import { median, percentile } from './stats';
+
+const SECONDS = Number(process.env['BENCH_NOISY_SECONDS'] ?? 30);
+const KEYLESS_SECONDS = Number(process.env['BENCH_KEYLESS_SECONDS'] ?? 15);
+/** Concurrent 8 MB keyless bodies in the flood, as in the issue. */
+const KEYLESS_CONCURRENCY = Number(process.env['BENCH_KEYLESS_CONCURRENCY'] ?? 4);
+const KEYS = { a: 'noisy-tenant-a-key', b: 'canary-tenant-b-key', wrong: 'nobody-has-this-key' };
+const API_KEYS = `${KEYS.a}:tenant-a,${KEYS.b}:tenant-b`;
+const MIB = 1024 * 1024;
+
+interface Phase {
+  readonly write: number[];
+  readonly readable: number[];
+  readonly refusals: number;
+}
+
+async function main(): Promise<void> {
+  const system = await StrataSystem.start({
+    name: 'bench-noisy',
+    baseEnv: process.env,
+    ingestEnv: { STRATA_API_KEYS: API_KEYS, STRATA_LOG_LEVEL: 'warn' },
+  });
+  const connections: grpc.Client[] = [];
+  const connect = (address: string) => {
+    const client = ownConnection(address);
+    connections.push(client);
+    return client;
+  };
+  try {
+    await system.startWriter('writer', { env: { STRATA_LOG_LEVEL: 'warn' } });
+    const reader = await system.startReader('reader', { STRATA_API_KEYS: API_KEYS, STRATA_COLD_ENABLED: 'false', STRATA_LOG_LEVEL: 'warn' });
+    const now = Date.now();
+    const a = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
+    const keyless = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
+    const canary = new CanaryTenant({ ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress), apiKey: KEYS.b });
+    const seeded = await unaryRaw(a.ingest, METHODS.write, seedRequest(now), KEYS.a, 60_000);
+    if (!seeded.ok) throw new Error(`seeding tenant A failed: ${outcomeCode(seeded)} ${seeded.error.details}`);
+    await canary.settle(120_000);
+
+    // B's read-backs: up to 8 at a time, so that most points get a time-to-readable even when reads slow down.
+    const measure = async (during: () => Promise<void>): Promise<Phase> => {
+      const failuresBefore = canary.failures.length;
+      canary.writeMs.length = 0;
+      canary.readableMs.length = 0;
+      const ends = Date.now() + SECONDS * 1_000;
+      await Promise.all([canary.run(() => Date.now() >= ends, 100, 8), during()]);
+      return { write: [...canary.writeMs], readable: [...canary.readableMs], refusals: canary.failures.length - failuresBefore };
+    };
+
+    console.log(`noisy neighbour: tenant B writes one point every 100 ms and reads it back, ${SECONDS} s idle, then ${SECONDS} s while tenant A and a keyless client send at full speed`);
+    const idle = await measure(async () => undefined);
+    const tally = new AttackTally();
+    const attacks = hostileAttacks({ now, countScale: 1_000 });
+    const noiseEnds = Date.now() + SECONDS * 1_000;
+    const loaded = await measure(() => sendNoise(attacks, { tenant: a, keyless }, { tenant: KEYS.a, wrong: KEYS.wrong }, tally, () => Date.now() >= noiseEnds));
+    const lost = await canary.check();
+
+    // The keyless flood alone: concurrent 8 MB bodies with no key, ingest's RSS sampled every 5 ms.
+    const flood: Attack[] = attacks.filter((attack) => attack.name === 'keyless label bomb 8 MB');
+    const before = residentMemory(system.ingest.pid);
+    const sampler = sampleResidentMemory(system.ingest.pid);
+    const floodTally = new AttackTally();
+    const floodEnds = Date.now() + KEYLESS_SECONDS * 1_000;
+    await sendNoise(flood, { tenant: a, keyless }, { tenant: KEYS.a, wrong: KEYS.wrong }, floodTally, () => Date.now() >= floodEnds, { tenantWrites: 0, tenantReads: 0, keyless: KEYLESS_CONCURRENCY });
+    const peak = sampler.stop();
+
+    const line = (label: string, xs: number[]) => `${label.padEnd(36)}p50 ${median(xs).toFixed(1)} ms   p99 ${percentile(xs, 99).toFixed(1)} ms   (${xs.length} samples)`;
+    const ratio = (f: (xs: number[]) => number, key: 'write' | 'readable') => (f(loaded[key]) / f(idle[key])).toFixed(2);
+    const p99 = (xs: number[]) => percentile(xs, 99);
+    console.log(`
+noisy neighbour results (tenant B; goal: p99 under noise no more than 2x idle)
+  ${line('write latency, idle', idle.write)}
+  ${line('write latency, under noise', loaded.write)}
+  ${line('time-to-readable, idle', idle.readable)}
+  ${line('time-to-readable, under noise', loaded.readable)}
+  p99 ratio under noise / idle        write ${ratio(p99, 'write')}x   time-to-readable ${ratio(p99, 'readable')}x   (p50: ${ratio(median, 'write')}x, ${ratio(median, 'readable')}x)
+  B refusals and failed reads         ${idle.refusals} idle, ${loaded.refusals} under noise; acknowledged points missing at the end: ${lost.length === 0 ? 'none' : lost.join('; ')}
+  hostile requests answered           ${tally.total} in ${SECONDS} s; statuses outside the allowed ones: ${tally.problems.length}
+${tally.describe().split('\n').filter((l) => !l.startsWith('    ') && !l.includes('first answer')).map((l) => `    ${l.trim()}`).join('\n')}
+
+keyless flood (${KEYLESS_CONCURRENCY} concurrent 8 MB bodies without a key for ${KEYLESS_SECONDS} s: ${floodTally.total} refused ${[...(floodTally.counts.values().next().value ?? new Map<string, number>())].map(([c, n]) => `${c} x${n}`).join(', ')})
+  ingest RSS before                   ${(before.rss / MIB).toFixed(1)} MiB   (VmHWM so far ${(before.hwm / MIB).toFixed(1)} MiB)
+  ingest peak RSS during the flood    ${(peak.peakRss / MIB).toFixed(1)} MiB   (+${((peak.peakRss - before.rss) / MIB).toFixed(1)} MiB; VmHWM after ${(peak.hwm / MIB).toFixed(1)} MiB)`);
+  } finally {
+    connections.forEach((c) => c.close());
+    await system.stop();
+  }
+}
+
+// A benchmark stopped from outside still exits through 'exit', where StrataSystem kills
+// the processes it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
