@@ -25,7 +25,7 @@ const PORT_VARIABLES = [
 
 /**
  * A second, independent local stack on free ports with its own state directory, run from
- * the jars and venv the shared stack already installed. Its processes are ours to kill;
+ * the jars and binaries the shared stack already installed. Its processes are ours to kill;
  * the shared stack on the default ports is never touched (other ports, other pidfiles).
  */
 export class PrivateStack {
@@ -101,6 +101,28 @@ export class PrivateStack {
     const report = result.services[0]!;
     this.pids.set(service, report.pid);
     return { readyMs: report.readyMs };
+  }
+
+  /**
+   * SIGKILL every service at once (a power cut of the stack: nothing flushed, no goodbye);
+   * resolves once all are gone. startAgain() brings them back on the same data.
+   */
+  async killAll(): Promise<void> {
+    const pids = [...this.pids.values()];
+    this.killNow();
+    await pollUntil(async () => (pids.some(isRunning) ? undefined : true), { what: `stack pids ${pids.join(', ')} to exit`, timeoutMs: 10_000, intervalMs: 50 });
+    this.pids.clear();
+  }
+
+  /**
+   * Starts every service again on the same ports and data directories, after
+   * stop({ keepStateDir: true }) or killAll(): the restart a user does with `stack up`.
+   * Resolves once all serve; returns each service's launch-to-ready time.
+   */
+  async startAgain(): Promise<Partial<Record<ServiceName, number>>> {
+    const result = await startStack({ env: this.env, logger: fileLogger(path.join(this.stateDir, 'stack.log')), services: this.services });
+    for (const report of result.services) this.pids.set(report.name, report.pid);
+    return Object.fromEntries(result.services.map((r) => [r.name, r.readyMs]));
   }
 
   /** Synchronous SIGKILL of every service, for an exit hook; prefer stop(). */

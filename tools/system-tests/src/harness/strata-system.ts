@@ -88,6 +88,17 @@ export class StrataSystem {
     return this.startService(name, 'writer', options);
   }
 
+  /**
+   * Starts a new ingest process once the old one has stopped or was killed (e.g. a restart
+   * of everything); `ingest` and client() use it from then on.
+   */
+  async startIngestAgain(name: string): Promise<ServiceProcess> {
+    this.clients.ingest?.close();
+    delete this.clients.ingest;
+    this.ingest = await this.startService(name, 'ingest', { env: this.options.ingestEnv });
+    return this.ingest;
+  }
+
   /** Starts a reader (QueryService) and waits until it serves. */
   startReader(name: string, env?: Readonly<Record<string, string>>): Promise<ServiceProcess> {
     return this.startService(name, 'reader', { env });
