@@ -7,7 +7,8 @@ import type { ReaderMetrics } from './reader-metrics';
  * aborts, no further decoding starts and the promise rejects with its reason.
  */
 export interface ChunkDecoder {
-  decodeAll(chunks: readonly Uint8Array[], signal?: AbortSignal): Promise<DecodeOutcome[]>;
+  /** `tenant`: whose read it is, for the pool's fair share. */
+  decodeAll(chunks: readonly Uint8Array[], signal?: AbortSignal, tenant?: string): Promise<DecodeOutcome[]>;
 }
 
 /** Fewest chunks worth a trip to a worker: below this, posting costs more than decoding. */
@@ -26,7 +27,7 @@ export class ChunkDecoderSwitch implements ChunkDecoder {
     private readonly metrics?: ReaderMetrics,
   ) {}
 
-  async decodeAll(chunks: readonly Uint8Array[], signal?: AbortSignal): Promise<DecodeOutcome[]> {
+  async decodeAll(chunks: readonly Uint8Array[], signal?: AbortSignal, tenant?: string): Promise<DecodeOutcome[]> {
     if (chunks.length === 0) return [];
     signal?.throwIfAborted();
     if (!this.pool || chunks.length <= this.inlineMaxChunks) {
@@ -35,7 +36,7 @@ export class ChunkDecoderSwitch implements ChunkDecoder {
     }
     const perTask = Math.max(MIN_CHUNKS_PER_TASK, Math.ceil(chunks.length / this.pool.size));
     const tasks: Array<Promise<DecodeOutcome[]>> = [];
-    for (let i = 0; i < chunks.length; i += perTask) tasks.push(this.pool.decode(chunks.slice(i, i + perTask), signal));
+    for (let i = 0; i < chunks.length; i += perTask) tasks.push(this.pool.decode(chunks.slice(i, i + perTask), signal, tenant));
     const outcomes = (await Promise.all(tasks)).flat();
     this.metrics?.chunksDecoded.inc({ where: 'worker' }, chunks.length);
     return outcomes;

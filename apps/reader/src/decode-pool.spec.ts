@@ -53,22 +53,38 @@ describe('DecodePool (worker threads started from the TypeScript sources)', () =
 
   it('refuses work beyond its queue instead of queueing without bound', async () => {
     const big = Array.from({ length: 400 }, (_, i) => chunkOf(i * 7_200_000, 720));
-    const accepted = Array.from({ length: 4 }, () => pool.decode(big)); // 2 running + 2 queued
-    await expect(pool.decode(big)).rejects.toBeInstanceOf(DecodeQueueFullError);
+    const accepted = ['a', 'b', 'c', 'd'].map((tenant) => pool.decode(big, undefined, tenant)); // 2 running + 2 queued
+    await expect(pool.decode(big, undefined, 'e')).rejects.toBeInstanceOf(DecodeQueueFullError);
     expect((await Promise.all(accepted)).every((r) => r.length === 400)).toBe(true);
-  });
+  }, 20_000);
+
+  it('keeps one tenant to its share of the queue and gives a free worker to the tenant with fewest tasks in workers', async () => {
+    const chunks = (n: number) => Array.from({ length: n }, (_, i) => chunkOf(i * 7_200_000, 240));
+    const big = chunks(40);
+    const done: string[] = [];
+    const track = (tenant: string, id: string, work = big) => pool.decode(work, undefined, tenant).then((r) => (done.push(id), r));
+    // n1 finishes at once and n2 takes long, so the worker n1 frees decides who goes next.
+    const noisy = [track('noisy', 'n1', chunks(1)), track('noisy', 'n2', chunks(600)), track('noisy', 'n3')]; // 2 running, 1 queued: its share (1 of 2)
+    const refused = pool.decode(big, undefined, 'noisy');
+    const quiet = track('quiet', 'q1'); // still room: the queue holds 2
+    await expect(refused).rejects.toMatchObject({ retriable: true, message: expect.stringMatching(/at most 1 of one tenant's reads/) });
+    await Promise.all([...noisy, quiet]);
+    // q1 came after n3 but went first: noisy had a task in a worker (n2), quiet none. In
+    // arrival order n3 would have run first and finished first.
+    expect(done.indexOf('q1')).toBeLessThan(done.indexOf('n3'));
+  }, 20_000);
 
   it('drops a queued task when its read is stopped, so the queue frees at once and the worker never decodes it', async () => {
     const big = Array.from({ length: 400 }, (_, i) => chunkOf(i * 7_200_000, 240));
-    const running = [pool.decode(big), pool.decode(big)];
+    const running = [pool.decode(big, undefined, 'a'), pool.decode(big, undefined, 'b')];
     const stop = new AbortController();
-    const queued = pool.decode(big, stop.signal);
+    const queued = pool.decode(big, stop.signal, 'c');
     const reason = new Error('the read took longer than STRATA_READ_TIMEOUT_MS');
     stop.abort(reason);
     await expect(queued).rejects.toBe(reason);
     // Its place in the queue is free again: two more fit although two tasks still run.
-    const next = [pool.decode(big), pool.decode(big)];
+    const next = [pool.decode(big, undefined, 'd'), pool.decode(big, undefined, 'e')];
     await Promise.all([...running, ...next]);
     await expect(pool.decode(big, stop.signal)).rejects.toBe(reason);
-  });
+  }, 20_000);
 });

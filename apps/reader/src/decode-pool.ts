@@ -37,6 +37,8 @@ export interface DecodePoolOptions {
 
 interface Task {
   readonly id: number;
+  /** Whose read it serves: the queue is shared fairly between tenants. */
+  readonly tenant: string;
   readonly bytes: ArrayBuffer;
   readonly ends: number[];
   readonly queuedAt: bigint;
@@ -56,10 +58,17 @@ interface Slot {
  * reader's event loop stays free to serve calls while large reads decode on other cores.
  * A full queue refuses work (DecodeQueueFullError) rather than growing without bound.
  * A worker that dies fails only its current task and is replaced.
+ *
+ * Shared fairly: one tenant may hold at most a quarter of the queue, so a tenant's heavy
+ * reads are refused on their own share before they could fill it for everyone, and a free
+ * worker takes the oldest task of the tenant with the fewest tasks in workers.
  */
 export class DecodePool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
+  /** Tasks queued and in workers, per tenant. */
+  private readonly queuedBy = new Map<string, number>();
+  private readonly runningBy = new Map<string, number>();
   private nextId = 1;
   private stopping = false;
 
@@ -82,12 +91,14 @@ export class DecodePool {
    * a task still queued leaves the queue without being decoded, and the promise rejects
    * with the signal's reason (a task already in a worker finishes there, unused).
    */
-  decode(chunks: readonly Uint8Array[], signal?: AbortSignal): Promise<DecodeOutcome[]> {
+  decode(chunks: readonly Uint8Array[], signal?: AbortSignal, tenant = ''): Promise<DecodeOutcome[]> {
     if (this.stopping) return Promise.reject(new Error('the decode pool is stopping'));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.queue.length >= this.options.maxQueue && !this.slots.some((s) => s.ready && !s.task)) {
+    const idle = this.slots.some((s) => s.ready && !s.task);
+    const share = Math.max(1, Math.ceil(this.options.maxQueue / 4));
+    if (!idle && (this.queue.length >= this.options.maxQueue || (this.queuedBy.get(tenant) ?? 0) >= share)) {
       this.options.metrics?.decodeRejected.inc();
-      return Promise.reject(new DecodeQueueFullError(this.options.maxQueue));
+      return Promise.reject(new DecodeQueueFullError(this.options.maxQueue, share));
     }
     const { bytes, ends } = packChunks(chunks);
     return new Promise<DecodeOutcome[]>((resolve, reject) => {
@@ -95,6 +106,7 @@ export class DecodePool {
         const at = this.queue.indexOf(task);
         if (at >= 0) {
           this.queue.splice(at, 1);
+          bump(this.queuedBy, task.tenant, -1);
           this.options.metrics?.decodeQueueDepth.set(this.queue.length);
         }
         reject(signal!.reason);
@@ -102,6 +114,7 @@ export class DecodePool {
       const settle = () => signal?.removeEventListener('abort', onAbort);
       const task: Task = {
         id: this.nextId++,
+        tenant,
         bytes,
         ends,
         queuedAt: process.hrtime.bigint(),
@@ -116,6 +129,7 @@ export class DecodePool {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(task);
+      bump(this.queuedBy, tenant, 1);
       this.dispatch();
     });
   }
@@ -124,6 +138,7 @@ export class DecodePool {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const task of this.queue.splice(0)) task.reject(new Error('the decode pool stopped'));
+    this.queuedBy.clear();
     this.options.metrics?.decodeQueueDepth.set(0);
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
@@ -150,6 +165,7 @@ export class DecodePool {
       worker.on('exit', (code) => {
         this.slots.splice(this.slots.indexOf(slot), 1);
         const reason = slot.lastError ?? new Error(`decode worker exited with code ${code}`);
+        if (slot.task) bump(this.runningBy, slot.task.tenant, -1);
         slot.task?.reject(new Error(`a decode worker died while decoding: ${reason.message}`));
         if (!slot.ready) {
           reject(new Error(`decode worker ${file} failed to start: ${reason.message}`));
@@ -167,20 +183,47 @@ export class DecodePool {
     for (const slot of this.slots) {
       if (this.queue.length === 0) break;
       if (!slot.ready || slot.task) continue;
-      const task = this.queue.shift()!;
+      const task = this.queue.splice(this.fairest(), 1)[0];
+      bump(this.queuedBy, task.tenant, -1);
+      bump(this.runningBy, task.tenant, 1);
       slot.task = task;
       slot.worker.postMessage({ id: task.id, bytes: task.bytes, ends: task.ends }, [task.bytes]);
     }
     this.options.metrics?.decodeQueueDepth.set(this.queue.length);
   }
 
+  /** Index of the oldest queued task of the tenant with the fewest tasks in workers. */
+  private fairest(): number {
+    let best = 0;
+    let fewest = Infinity;
+    const seen = new Set<string>();
+    for (let i = 0; i < this.queue.length && fewest > 0; i++) {
+      const { tenant } = this.queue[i];
+      if (seen.has(tenant)) continue;
+      seen.add(tenant);
+      const running = this.runningBy.get(tenant) ?? 0;
+      if (running < fewest) {
+        fewest = running;
+        best = i;
+      }
+    }
+    return best;
+  }
+
   private finish(slot: Slot, result: DecodeTaskResult): void {
     const task = slot.task;
     slot.task = undefined;
+    if (task) bump(this.runningBy, task.tenant, -1);
     if (task && task.id === result.id) {
       this.options.metrics?.decodeTaskSeconds.observe(Number(process.hrtime.bigint() - task.queuedAt) / 1e9);
       task.resolve(unpackResult(result));
     }
     this.dispatch();
   }
+}
+
+function bump(counts: Map<string, number>, tenant: string, by: number): void {
+  const next = (counts.get(tenant) ?? 0) + by;
+  if (next > 0) counts.set(tenant, next);
+  else counts.delete(tenant);
 }

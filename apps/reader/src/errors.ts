@@ -85,12 +85,17 @@ export class HotTierFailedError extends StrataError {
   }
 }
 
-/** Every decode worker is busy and the queue is full: the reader is overloaded. */
+/** Every decode worker is busy and the queue (or this tenant's share of it) is full: the reader is overloaded. */
 export class DecodeQueueFullError extends StrataError {
-  constructor(readonly maxQueue: number) {
-    super(`the chunk decode queue is full (${maxQueue} tasks, STRATA_DECODE_QUEUE); the reader is overloaded, retry later`, {
-      retriable: true,
-    });
+  constructor(
+    readonly maxQueue: number,
+    readonly tenantShare: number = maxQueue,
+  ) {
+    super(
+      `the chunk decode queue is full (${maxQueue} tasks, STRATA_DECODE_QUEUE, at most ${tenantShare} of one tenant's reads); ` +
+        'the reader is overloaded, retry later',
+      { retriable: true },
+    );
   }
 }
 

@@ -266,7 +266,7 @@ export class Fetcher {
       for (const windows of tiers) for (const w of windows) yield* w.layers;
       for (const s of split) if (!('error' in s)) yield* s.chunks;
     })());
-    const outcomes = await this.deps.decoder.decodeAll(chunks, context.signal);
+    const outcomes = await this.deps.decoder.decodeAll(chunks, context.signal, tenant);
     let next = 0;
     const windows = tiers.map((windows, t) =>
       windows.map((w) => ({
