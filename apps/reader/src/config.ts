@@ -9,7 +9,7 @@ import {
   type TracingConfig,
 } from '@strata/runtime';
 import { MAX_GLOB_LENGTH } from '@strata/model';
-import { DEFAULT_WINDOW_MS, readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig, readRetentionEnv, type RetentionPolicy } from '@strata/storage';
+import { readWindowMsEnv, readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig, readRetentionEnv, type RetentionPolicy } from '@strata/storage';
 
 import type { AdmissionLimits } from './read-limits';
 import type { ListLimits } from './series-lister';
@@ -99,8 +99,7 @@ export interface ReaderConfig {
 export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 }): ReaderConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7002, opsPort: 9002 });
-  const windowMs = reader.int('STRATA_WINDOW_MS', DEFAULT_WINDOW_MS, { min: 60_000, max: DAY });
-  if (DAY % windowMs !== 0) reader.problem(`STRATA_WINDOW_MS=${windowMs} must divide a day (86400000) evenly`);
+  const windowMs = readWindowMsEnv(reader);
   const coldEnabled = reader.bool('STRATA_COLD_ENABLED', true);
   const cold: ColdConfig = {
     s3: readColdS3Env(reader),

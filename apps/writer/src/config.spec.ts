@@ -16,6 +16,11 @@ describe('loadWriterConfig', () => {
     expect(loadWriterConfig({}, ['--replay-from', value]).replayFromMs).toBe(expected);
   });
 
+  it('refuses a window whose 1 ms data could not be sealed as one chunk (6 h: 21.6 M points, above 2^24)', () => {
+    expect(() => loadWriterConfig({ STRATA_WINDOW_MS: '21600000' })).toThrow(/STRATA_WINDOW_MS=21600000 is above 16777216/);
+    expect(loadWriterConfig({ STRATA_WINDOW_MS: '14400000' }).windowMs).toBe(14_400_000);
+  });
+
   it('fails fast naming every bad setting', () => {
     let error: unknown;
     try {

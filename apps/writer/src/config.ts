@@ -6,7 +6,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { DAY_INDEX, DEFAULT_WINDOW_MS, readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
+import { DAY_INDEX, readWindowMsEnv, readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
 
 const HOUR = 3_600_000;
@@ -72,8 +72,7 @@ export function parseReplayFrom(argv: readonly string[], reader: EnvReader): num
 export function loadWriterConfig(env: Env, argv: readonly string[] = []): WriterConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7003, opsPort: 9003 });
-  const windowMs = reader.int('STRATA_WINDOW_MS', DEFAULT_WINDOW_MS, { min: 60_000, max: DAY });
-  if (DAY % windowMs !== 0) reader.problem(`STRATA_WINDOW_MS=${windowMs} must divide a day (86400000) evenly`);
+  const windowMs = readWindowMsEnv(reader);
   const config: WriterConfig = {
     service,
     tracing: readTracingConfig(reader, 'writer'),

@@ -29,6 +29,7 @@ export { decodePointOffsets, encodePointOffsets, newestSealedOffset, NO_POINT_OF
 export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, type SeriesAdmission, type SeriesAdmissionRequest, type SeriesRegistryOptions } from './hot/series-registry';
 export { RebuildCheckpoints } from './dynamodb/rebuild-checkpoint';
 export { HotTierState, type HotTierStatus } from './hot/hot-state';
+export { readWindowMsEnv } from './window-env';
 export { DEFAULT_WINDOW_MS, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot/hot-keys';
 export { LATE_LEDGER_KEEP_DAYS, LateWriteLedger, type LedgerDay } from './hot/late-write-ledger';
 export {
