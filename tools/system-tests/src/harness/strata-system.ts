@@ -39,7 +39,7 @@ export interface StrataSystemOptions {
 
 /**
  * Strata on real processes: a private stack (Kafka with 4 partitions, Redis, DynamoDB
- * Local, and moto's S3 if asked for) plus the built ingest, and any number of writers,
+ * Local, and S3 (versitygw) if asked for) plus the built ingest, and any number of writers,
  * readers and one-shot archiver runs, all on free ports under one temporary directory.
  * stop() removes every process and the directory, and an exit hook SIGKILLs what is left
  * should the test process end without it.
