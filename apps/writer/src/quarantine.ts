@@ -96,8 +96,8 @@ export type RedriveOutcome = 'redriven' | 'already-sealed' | 'key-too-long' | 'm
 
 /**
  * Moves a quarantined window back to its own partition once the cause is fixed: writes
- * it (merged under any chunk sealed there since, which is newer and wins a tie), then
- * drops the quarantined copy. A series whose own key DynamoDB cannot take stays where it
+ * it (merged under any chunk sealed there since, which is newer and wins a tie; the
+ * window replaces the quarantine pointer), then drops the quarantined copy. A series whose own key DynamoDB cannot take stays where it
  * is (reads find it there). DynamoDB refusing again rejects, and the copy stays.
  */
 export async function redriveQuarantined(
@@ -111,7 +111,8 @@ export async function redriveQuarantined(
     await warm.releaseQuarantined(tenant, seriesKey, start);
     return 'missing';
   }
-  const sealed = await warm.getSealedChunk(tenant, seriesKey, start);
+  // What the series' own partition holds, not the pointer to this very copy.
+  const sealed = await warm.getSealedChunk(tenant, seriesKey, start, { followQuarantine: false });
   const merged = new Map<number, number>();
   const q = decodeChunk(quarantined.chunk);
   q.timestamps.forEach((t, i) => merged.set(t, q.values[i]));

@@ -250,8 +250,9 @@ export class Sealer {
     // Before the seals finish: a crash in between leaves the windows due, and their next
     // seal records them again, so no durable chunk of an old day goes unrecorded.
     const today = Math.floor(now / DAY_MS);
+    // Quarantined ones too: a reader must not skip DynamoDB for an archived day they belong to.
     const oldDays = chunks
-      .filter((c) => !notWritten.has(c))
+      .filter((c) => !notWritten.has(c) || kept.has(c))
       .map((c) => ({ tenant: c.tenant, day: Math.floor(c.start / DAY_MS) }))
       .filter((d) => d.day < today);
     if (oldDays.length > 0) await this.deps.ledger.recordWrites(oldDays);
@@ -389,6 +390,7 @@ export class Sealer {
         count,
         ...(base === undefined ? {} : { sealOffset: base, pointOffsets: points }),
         ...(mayHaveParts && { mayHaveParts }),
+        ...(previous?.quarantined && { releasesQuarantined: true }),
       },
       seal: merged.seal,
     };

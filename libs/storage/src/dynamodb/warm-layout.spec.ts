@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { assembleWindow, canonicalPartKey, lastPartSortKey, parseSortKey, partSortKey, WARM_ITEM_PAYLOAD_BYTES, windowItems } from './warm-layout';
+import { encodeChunk } from '../codec';
+import { assembleWindow, canonicalPartKey, lastPartSortKey, parseSortKey, partSortKey, WARM_ITEM_PAYLOAD_BYTES, windowGeneration, windowItems } from './warm-layout';
 
 type Item = Record<string, AttributeValue>;
 const START = 1_785_000_000_000;
@@ -30,6 +31,22 @@ describe('warm item layout', () => {
     // The new parts are written before the new head: the old head still reads whole.
     expect(assembleWindow(v1[0], new Map([...partsOf(v1), ...partsOf(v2)]))).toBeDefined();
     // The old parts deleted before the reader got to them: torn, read again.
+    expect(assembleWindow(v1[0], partsOf(v2))).toBeUndefined();
+  });
+
+  it('tells two seals of real codec chunks apart (a chunk ends with its own CRC-32, so the CRC of the whole is a constant)', () => {
+    const noise = (n: number, seed: number) => {
+      let x = seed;
+      return { timestamps: Float64Array.from({ length: n }, (_, i) => START + i * 100), values: Float64Array.from({ length: n }, () => (x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) };
+    };
+    const small = [encodeChunk(noise(2, 1)), encodeChunk(noise(2, 2)), encodeChunk(noise(3, 1))];
+    expect(new Set(small.map(windowGeneration)).size).toBe(3);
+    const v1 = windowItems('p', { start: START, chunk: encodeChunk(noise(100_000, 1)), count: 100_000 });
+    const v2 = windowItems('p', { start: START, chunk: encodeChunk(noise(100_000, 2)), count: 100_000 });
+    expect(v1.length).toBeGreaterThan(1);
+    expect(v1[0]['g'].N).not.toBe(v2[0]['g'].N);
+    // A re-seal's parts never land on the keys the current head names.
+    expect(v1.slice(1).map((i) => i['sk'].N)).not.toEqual(v2.slice(1).map((i) => i['sk'].N));
     expect(assembleWindow(v1[0], partsOf(v2))).toBeUndefined();
   });
 

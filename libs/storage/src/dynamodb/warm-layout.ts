@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { crc32 } from '../codec/crc32';
 import { StorageError } from '../errors';
@@ -51,8 +52,21 @@ export function byteLength(text: string): number {
   return encoder.encode(text).length;
 }
 
-/** The window's generation: parts of another generation are never read as this one's. */
+/**
+ * The window's generation: parts of another generation are never read as this one's. The
+ * first 32 bits of the chunk's SHA-256. Not its CRC-32: a codec chunk ends with the CRC-32
+ * of the bytes before it, so the CRC-32 of the whole chunk is the same constant
+ * (0x2144DF1C, the CRC's residue) for every chunk, and told no two seals apart.
+ */
 export function windowGeneration(chunk: Uint8Array): number {
+  return createHash('sha256').update(chunk).digest().readUInt32BE(0);
+}
+
+/**
+ * The generation heads written before the fix above carry (CRC-32 of the whole chunk):
+ * still accepted for them, where it proves no more than their length does.
+ */
+export function legacyWindowGeneration(chunk: Uint8Array): number {
   return crc32(chunk);
 }
 
@@ -93,7 +107,7 @@ export function parseSortKey(n: string): ParsedSortKey {
  * offsets fit WARM_ITEM_PAYLOAD_BYTES is one item as it always was (`c` chunk, `n` points,
  * `so`/`po` offsets). A bigger one is a byte stream (the chunk, then the encoded offsets)
  * cut into slices: the head carries the first slice in `c`, `n`, `so`, the number of items
- * `p`, the chunk's length `cb` and the generation `g`; parts 1..p-1 carry the next slices
+ * `p`, the chunk's length `cb` and the generation `g` (windowGeneration); parts 1..p-1 carry the next slices
  * in `c` and `g`. `extra` attributes go on the head (the quarantine's identity and error).
  */
 export function windowItems(pk: string, window: WindowPayload, extra: Item = {}): Item[] {
@@ -178,8 +192,8 @@ export function assembleWindow(head: Item, parts: ReadonlyMap<string, Item>): As
   if (!Number.isInteger(chunkBytes) || chunkBytes > total) return undefined;
   const chunk = stream.subarray(0, chunkBytes);
   // A slice of another generation under the right key cannot happen (the key names it),
-  // but a torn write could: the generation is the chunk's CRC, so check it.
-  if (windowGeneration(chunk) !== layout.generation) return undefined;
+  // but a torn write could: the generation is the chunk's hash, so check it.
+  if (windowGeneration(chunk) !== layout.generation && legacyWindowGeneration(chunk) !== layout.generation) return undefined;
   return { start, chunk, count: n, sealOffset, offsets: chunkBytes < total ? stream.subarray(chunkBytes) : undefined, head };
 }
 

@@ -16,6 +16,7 @@ import {
   byteLength,
   canonicalPartKey,
   headLayout,
+  legacyWindowGeneration,
   lastPartSortKey,
   MAX_PARTITION_KEY_BYTES,
   parseSortKey,
@@ -47,6 +48,12 @@ export interface WarmChunk {
    * parts to delete. Unneeded when the new seal is itself split.
    */
   readonly mayHaveParts?: boolean;
+  /**
+   * The window's previous seal was read from the quarantine (SealedChunk.quarantined) and
+   * merged into this chunk: once it is durable at the series' own key (replacing the
+   * pointer), `putChunks` releases the quarantined copy, which would otherwise stay listed.
+   */
+  readonly releasesQuarantined?: boolean;
 }
 
 /** A window's chunk as the writer merges into it: the chunk and what its seal knows of offsets. */
@@ -54,6 +61,8 @@ export interface SealedChunk {
   readonly chunk: Uint8Array;
   /** The seal as read: undefined base on items written before offsets were kept. */
   readonly seal: SealOffsets;
+  /** Read from the quarantine through the series' pointer (docs/write-path.md, "Quarantine"). */
+  readonly quarantined?: boolean;
 }
 
 export interface WarmWriteEvents {
@@ -111,8 +120,11 @@ export const QUARANTINE = Object.freeze({
   partitionPrefix: '~q#',
   /** The one partition listing every quarantined window (few, by design). */
   listPartition: '~quarantine',
-  /** Attributes of a listing entry and of a quarantined window's head item. */
-  attributes: Object.freeze({ tenant: 't', seriesKey: 's', start: 'st', error: 'e', at: 'qa', location: 'ql' }),
+  /**
+   * Attributes of a listing entry and of a quarantined window's head item; `pointer` marks
+   * the small item left at the series' own key, naming the quarantine partition.
+   */
+  attributes: Object.freeze({ tenant: 't', seriesKey: 's', start: 'st', error: 'e', at: 'qa', location: 'ql', pointer: 'qp' }),
   /** Characters of the error kept with an entry. */
   errorChars: 1_000,
 });
@@ -138,11 +150,6 @@ function primaryKeyFits(tenant: string, seriesKey: string): boolean {
   return byteLength(warmPartitionKey(tenant, seriesKey)) <= MAX_PARTITION_KEY_BYTES;
 }
 
-/** Where reads of a series go: its own partition, or its quarantine when its key cannot be one. */
-function readPartitionKey(tenant: string, seriesKey: string): string {
-  return primaryKeyFits(tenant, seriesKey) ? warmPartitionKey(tenant, seriesKey) : quarantinePartitionKey(tenant, seriesKey);
-}
-
 /** The listing entry's sort key: 120 bits of the SHA-256 of "tenant#series#start". */
 function quarantineListSortKey(tenant: string, seriesKey: string, start: number): string {
   const digest = createHash('sha256').update(`${tenant}#${seriesKey}#${start}`, 'utf8').digest();
@@ -150,6 +157,27 @@ function quarantineListSortKey(tenant: string, seriesKey: string, start: number)
 }
 
 type Item = Record<string, AttributeValue>;
+
+/**
+ * The pointer item at a quarantined window's own key: `qp` the quarantine partition, `n`
+ * its points, and `g`/`cb` the generation and length of the quarantined chunk, so a
+ * conditional delete (the archiver's deleteChunkIf) matches the pointer exactly when the
+ * copy it names is the chunk that was archived.
+ */
+function quarantinePointer(chunk: WarmChunk, quarantinePk: string): Item {
+  return {
+    [WARM_TABLE_KEY.partitionKey]: { S: warmPartitionKey(chunk.tenant, chunk.seriesKey) },
+    [WARM_TABLE_KEY.sortKey]: { N: String(chunk.start) },
+    [QUARANTINE.attributes.pointer]: { S: quarantinePk },
+    n: { N: String(chunk.count) },
+    g: { N: String(windowGeneration(chunk.chunk)) },
+    cb: { N: String(chunk.chunk.length) },
+  };
+}
+
+function isPointer(item: Item): boolean {
+  return item[QUARANTINE.attributes.pointer]?.S !== undefined;
+}
 
 /** One window to write: its items under a partition key, and whether old parts may exist. */
 interface WindowWrite {
@@ -201,6 +229,7 @@ export class DynamoWarmStore {
     const windows = chunks.map((c): WindowWrite => ({ items: windowItems(warmPartitionKey(c.tenant, c.seriesKey), c), mayHaveParts: c.mayHaveParts ?? false }));
     await this.writeWindows(windows, entries.map((e) => this.toIndexPutRequest(e)), events, signal);
     this.dayIndexCache.remember(entries);
+    for (const c of chunks) if (c.releasesQuarantined) await this.releaseQuarantined(c.tenant, c.seriesKey, c.start, events);
   }
 
   /**
@@ -247,9 +276,15 @@ export class DynamoWarmStore {
 
   /**
    * Stores a window DynamoDB refused under the series' quarantine partition (a hash of its
-   * identity, so the key always fits; split like any window) and lists it in the
-   * quarantine listing. Reads of a series whose own key cannot exist find it there.
-   * Resolves once both are durable; the caller may then let Redis drop the window.
+   * identity, so the key always fits; split like any window), lists it in the quarantine
+   * listing with the series-day's day-index entry (so the archiver finds it), and then,
+   * when the series' own key fits, leaves a **pointer** at that key: an item of a few
+   * dozen bytes (no chunk) naming the quarantine partition, which every read of the series
+   * (queryChunks, getSealedChunk) follows. The pointer replaces whatever the window had
+   * there (a previous seal, with its parts). DynamoDB refused the whole window, not
+   * necessarily so small an item; if it refuses the pointer too, this rejects and the
+   * window stays due in Redis (the caller counts a quarantine failure). Resolves once all
+   * of it is durable; the caller may then let Redis drop the window.
    */
   async quarantineWindow(chunk: WarmChunk, error: unknown, events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<QuarantineEntry> {
     const a = QUARANTINE.attributes;
@@ -275,7 +310,14 @@ export class DynamoWarmStore {
       [a.start]: { N: String(chunk.start) },
       [a.location]: { S: pk },
     };
-    await this.writeBatch([{ PutRequest: { Item: listing } }], events, signal);
+    // The entry is rewritten (a new token) even when one exists: an archive run that read
+    // the day before this window was quarantined then keeps the entry, and runs again.
+    const dayEntry = { tenant: chunk.tenant, seriesKey: chunk.seriesKey, day: Math.floor(chunk.start / DAY_MS) };
+    await this.writeBatch([{ PutRequest: { Item: listing } }, this.toIndexPutRequest(dayEntry)], events, signal);
+    if (primaryKeyFits(chunk.tenant, chunk.seriesKey)) {
+      // After the copy: a reader that sees the pointer always finds what it names.
+      await this.writeWindows([{ items: [quarantinePointer(chunk, pk)], mayHaveParts: true }], [], events, signal);
+    }
     return entry;
   }
 
@@ -320,11 +362,17 @@ export class DynamoWarmStore {
   }
 
   /**
-   * Drops a window from the quarantine (its items and its listing entry): after a re-drive
-   * wrote it to its own partition, or after an operator gave it up.
+   * Drops a window from the quarantine (its pointer, its items and its listing entry):
+   * after a re-drive wrote it to its own partition, after a seal wrote it there merged with
+   * its quarantined copy, or after an operator gave it up.
    */
   async releaseQuarantined(tenant: string, seriesKey: string, start: number, events: WarmWriteEvents = {}): Promise<void> {
     const pk = quarantinePartitionKey(tenant, seriesKey);
+    if (primaryKeyFits(tenant, seriesKey)) {
+      // The pointer first (only if it still is one: a re-drive replaced it with the window),
+      // so no reader follows it to a copy that is gone.
+      await this.deleteIf(warmKey(warmPartitionKey(tenant, seriesKey), start), 'attribute_exists(#qp)', { '#qp': QUARANTINE.attributes.pointer }, {}, events);
+    }
     const stale: WriteRequest[] = [];
     for await (const item of this.queryPartition(pk, { from: String(start), to: lastPartSortKey(start) }, true)) {
       stale.push({ DeleteRequest: { Key: { [WARM_TABLE_KEY.partitionKey]: item[WARM_TABLE_KEY.partitionKey], [WARM_TABLE_KEY.sortKey]: item[WARM_TABLE_KEY.sortKey] } } });
@@ -424,41 +472,82 @@ export class DynamoWarmStore {
   /**
    * The chunk of a window with its seal offsets, whole however many items it takes
    * (strongly consistent). A series whose own key DynamoDB cannot take is read from its
-   * quarantine.
+   * quarantine; so is a window whose own key holds a quarantine pointer, unless
+   * `followQuarantine` is false (a re-drive asks what the series' own partition holds).
    */
-  async getSealedChunk(tenant: string, seriesKey: string, start: number): Promise<SealedChunk | undefined> {
-    const window = await this.readWindow(readPartitionKey(tenant, seriesKey), start);
-    return window && toSealed(window);
+  async getSealedChunk(tenant: string, seriesKey: string, start: number, options: { followQuarantine?: boolean } = {}): Promise<SealedChunk | undefined> {
+    const [window] = await this.readSeriesWindows(tenant, seriesKey, start, start, true, options.followQuarantine ?? true);
+    return window && { ...toSealed(window), ...(window.quarantined && { quarantined: true }) };
   }
 
   /**
    * Chunks of a series whose window starts in [fromStart, toStart], in time order, each
    * whole (a window over several items is joined; parts of an older generation are never
-   * returned). `consistent` reads what every acknowledged write left (twice the read units).
+   * returned; a quarantined window is read through its pointer). `consistent` reads what
+   * every acknowledged write left (twice the read units).
    */
   async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number, options: { consistent?: boolean } = {}): Promise<WarmChunk[]> {
-    const pk = readPartitionKey(tenant, seriesKey);
-    const windows = await this.readWindows(pk, String(fromStart), lastPartSortKey(toStart), options.consistent ?? false);
+    const windows = await this.readSeriesWindows(tenant, seriesKey, fromStart, toStart, options.consistent ?? false, true);
     return windows.map((w) => ({ tenant, seriesKey, start: w.start, chunk: w.chunk, count: w.count }));
   }
 
   private async readWindow(pk: string, start: number): Promise<AssembledWindow | undefined> {
-    const windows = await this.readWindows(pk, String(start), lastPartSortKey(start), true);
+    const { windows } = await this.readWindows(pk, String(start), lastPartSortKey(start), true);
     return windows.find((w) => w.start === start);
   }
 
   /**
-   * Whole windows of a partition with sort keys in [from, to]. A window missing a part of
-   * its head's generation raced a re-seal or a delete: the range is read again (strongly
-   * consistent), a few times, before the read fails (retriable).
+   * Whole windows of a series starting in [fromStart, toStart], in time order: one Query of
+   * its own partition, which is all a series without quarantined windows costs. Each
+   * quarantine pointer found there costs one more (strongly consistent) Query of the
+   * series' quarantine partition, whose copy then stands for the window. A pointer whose
+   * copy is missing raced a release or a re-drive: both partitions are read again (the
+   * re-drive's window replaced the pointer), a few times, before the read fails (retriable).
    */
-  private async readWindows(pk: string, from: string, to: string, consistent: boolean): Promise<AssembledWindow[]> {
+  private async readSeriesWindows(
+    tenant: string,
+    seriesKey: string,
+    fromStart: number,
+    toStart: number,
+    consistent: boolean,
+    follow: boolean,
+  ): Promise<Array<AssembledWindow & { quarantined?: boolean }>> {
+    const to = lastPartSortKey(toStart);
+    if (!primaryKeyFits(tenant, seriesKey)) {
+      return (await this.readWindows(quarantinePartitionKey(tenant, seriesKey), String(fromStart), to, consistent)).windows;
+    }
+    const pk = warmPartitionKey(tenant, seriesKey);
+    for (let attempt = 1; ; attempt++) {
+      const { windows, pointers } = await this.readWindows(pk, String(fromStart), to, consistent || attempt > 1);
+      if (pointers.length === 0 || !follow) return windows;
+      const copies = await this.readWindows(quarantinePartitionKey(tenant, seriesKey), String(pointers[0]), lastPartSortKey(pointers[pointers.length - 1]), true);
+      const byStart = new Map(copies.windows.map((w) => [w.start, w]));
+      const missing = pointers.find((start) => !byStart.has(start));
+      if (missing === undefined) {
+        const followed = pointers.map((start) => ({ ...byStart.get(start)!, quarantined: true }));
+        return [...windows, ...followed].sort((x, y) => x.start - y.start);
+      }
+      if (attempt >= ASSEMBLE_ATTEMPTS) {
+        throw new StorageError(`window ${missing} of ${pk.slice(0, 200)} points to the quarantine, which has no copy of it after ${attempt} reads`, true);
+      }
+    }
+  }
+
+  /**
+   * Whole windows of a partition with sort keys in [from, to], and the starts of the
+   * quarantine pointers there (ascending). A window missing a part of its head's
+   * generation raced a re-seal or a delete: the range is read again (strongly consistent),
+   * a few times, before the read fails (retriable).
+   */
+  private async readWindows(pk: string, from: string, to: string, consistent: boolean): Promise<{ windows: AssembledWindow[]; pointers: number[] }> {
     for (let attempt = 1; ; attempt++) {
       const heads: Item[] = [];
       const parts = new Map<string, Item>();
+      const pointers: number[] = [];
       for await (const item of this.queryPartition(pk, { from, to }, consistent || attempt > 1)) {
         const key = item[WARM_TABLE_KEY.sortKey].N!;
         if (parseSortKey(key).part) parts.set(canonicalPartKey(key), item);
+        else if (isPointer(item)) pointers.push(Number(key));
         else heads.push(item);
       }
       const windows: AssembledWindow[] = [];
@@ -468,7 +557,7 @@ export class DynamoWarmStore {
         if (window) windows.push(window);
         else torn ??= Number(head[WARM_TABLE_KEY.sortKey].N);
       }
-      if (torn === undefined) return windows;
+      if (torn === undefined) return { windows, pointers };
       if (attempt >= ASSEMBLE_ATTEMPTS) {
         throw new StorageError(`window ${torn} of ${pk.slice(0, 200)} is missing parts of its generation after ${attempt} reads`, true);
       }
@@ -540,30 +629,37 @@ export class DynamoWarmStore {
    * Deletes a window only if it still holds exactly `chunk`: a window re-sealed since it
    * was read (a late point merged in) is left for the next archive run instead of being
    * lost. A single-item window is compared byte for byte; a split one by its generation
-   * (the chunk's CRC) and length, then its parts go too. BatchWriteItem cannot carry a
+   * (a hash of the chunk, warm-layout.ts) and length, then its parts go too. BatchWriteItem cannot carry a
    * condition, hence one call per head (same write units). Returns false when the window
-   * changed (or is already gone). A window of a series whose own key cannot exist is
-   * deleted from its quarantine, listing entry included.
+   * changed (or is already gone).
+   *
+   * A quarantined window (read through its pointer) leaves the quarantine this way: the
+   * pointer is deleted only if it names a copy of the same generation and length, then
+   * the copy if it still holds `chunk`, then its listing entry. A window of a series whose
+   * own key cannot exist is deleted from its quarantine, listing entry included.
    */
   async deleteChunkIf(tenant: string, seriesKey: string, start: number, chunk: Uint8Array, events: WarmWriteEvents = {}): Promise<boolean> {
-    const quarantined = !primaryKeyFits(tenant, seriesKey);
-    const pk = readPartitionKey(tenant, seriesKey);
-    const key = { [WARM_TABLE_KEY.partitionKey]: { S: pk }, [WARM_TABLE_KEY.sortKey]: { N: String(start) } };
-    const split = { ':g': { N: String(windowGeneration(chunk)) }, ':cb': { N: String(chunk.length) } };
-    const whole = chunk.length <= WARM_ITEM_PAYLOAD_BYTES;
-    const old = await this.deleteIf(
-      key,
-      whole ? '(attribute_not_exists(#p) AND #c = :c) OR (#g = :g AND #cb = :cb)' : '#g = :g AND #cb = :cb',
-      { '#g': 'g', '#cb': 'cb', ...(whole && { '#p': 'p', '#c': 'c' }) },
-      { ...split, ...(whole && { ':c': { B: chunk } }) },
-      events,
-    );
+    if (!primaryKeyFits(tenant, seriesKey)) return this.deleteQuarantinedIf(tenant, seriesKey, start, chunk, events);
+    const old = await this.deleteIf(warmKey(warmPartitionKey(tenant, seriesKey), start), ...sameChunk(chunk), events);
+    if (!old) return false;
+    // A pointer carries `g`/`cb` of its copy, so the same condition matched it: the copy,
+    // which is what the caller read and archived, goes too. Should the copy have changed
+    // meanwhile (a late point quarantined again), it stays; its new pointer follows it.
+    if (isPointer(old)) {
+      await this.deleteQuarantinedIf(tenant, seriesKey, start, chunk, events);
+      return true;
+    }
+    await this.deleteStaleParts(old, undefined, events);
+    return true;
+  }
+
+  /** Deletes a quarantined copy if it still holds `chunk`, its parts, then its listing entry. */
+  private async deleteQuarantinedIf(tenant: string, seriesKey: string, start: number, chunk: Uint8Array, events: WarmWriteEvents): Promise<boolean> {
+    const old = await this.deleteIf(warmKey(quarantinePartitionKey(tenant, seriesKey), start), ...sameChunk(chunk), events);
     if (!old) return false;
     await this.deleteStaleParts(old, undefined, events);
-    if (quarantined) {
-      const listing = { [WARM_TABLE_KEY.partitionKey]: { S: QUARANTINE.listPartition }, [WARM_TABLE_KEY.sortKey]: { N: quarantineListSortKey(tenant, seriesKey, start) } };
-      await this.writeBatch([{ DeleteRequest: { Key: listing } }], events);
-    }
+    const listing = { [WARM_TABLE_KEY.partitionKey]: { S: QUARANTINE.listPartition }, [WARM_TABLE_KEY.sortKey]: { N: quarantineListSortKey(tenant, seriesKey, start) } };
+    await this.writeBatch([{ DeleteRequest: { Key: listing } }], events);
     return true;
   }
 
@@ -582,7 +678,8 @@ export class DynamoWarmStore {
           Key: key,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          // DynamoDB refuses an empty map here (a condition such as attribute_exists has no values).
+          ...(Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
           ReturnValues: 'ALL_OLD',
           ReturnConsumedCapacity: 'TOTAL',
         }),
@@ -645,6 +742,22 @@ export class DynamoWarmStore {
     const cap = this.options.maxDelayMs ?? 5_000;
     return Math.round((this.options.random ?? Math.random)() * Math.min(cap, base * 2 ** Math.min(attempt, 20)));
   }
+}
+
+function warmKey(pk: string, start: number): Item {
+  return { [WARM_TABLE_KEY.partitionKey]: { S: pk }, [WARM_TABLE_KEY.sortKey]: { N: String(start) } };
+}
+
+/**
+ * The condition (with its names and values) that a window's head still holds exactly
+ * `chunk`: byte for byte for a one-item window, by generation and length for a split one
+ * (and for a quarantine pointer, which carries its copy's).
+ */
+function sameChunk(chunk: Uint8Array): [string, Record<string, string>, Record<string, AttributeValue>] {
+  const split = { ':g': { N: String(windowGeneration(chunk)) }, ':lg': { N: String(legacyWindowGeneration(chunk)) }, ':cb': { N: String(chunk.length) } };
+  const byGeneration = '#g IN (:g, :lg) AND #cb = :cb';
+  if (chunk.length > WARM_ITEM_PAYLOAD_BYTES) return [byGeneration, { '#g': 'g', '#cb': 'cb' }, split];
+  return [`(attribute_not_exists(#p) AND #c = :c) OR (${byGeneration})`, { '#g': 'g', '#cb': 'cb', '#p': 'p', '#c': 'c' }, { ...split, ':c': { B: chunk } }];
 }
 
 function toSealed(window: AssembledWindow): SealedChunk {
