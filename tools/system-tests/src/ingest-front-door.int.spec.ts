@@ -147,14 +147,22 @@ describe('the ingest front door on a real process', () => {
       }));
       const outcome = await write(sys.client(), sys.apiKey, { series }, 60_000);
       if (!outcome.ok) throw new Error(`Write failed: ${outcome.error.code} ${outcome.error.details}`);
-      // The limit holds whatever Redis did: at most the allowance past it.
-      expect(outcome.response.accepted).toBeLessThanOrEqual(SERIES_LIMIT + UNCHECKED_ALLOWANCE);
-      expect(outcome.response.accepted).toBe(SERIES_LIMIT);
-      const { rejections } = outcome.response;
-      expect(rejections).toHaveLength(101);
-      expect(rejections.slice(0, 100).every((r) => r.code === 'SERIES_LIMIT_EXCEEDED' && r.seriesIndex >= 0)).toBe(true);
-      expect(rejections[100]).toMatchObject({ seriesIndex: -1, pointIndex: -1, code: 'SERIES_LIMIT_EXCEEDED' });
-      expect(rejections[100].message).toMatch(/^98900 more rejections with code SERIES_LIMIT_EXCEEDED/);
+      // The limit holds whatever Redis did: at most the allowance past it. (On a busy
+      // machine a registry call may time out; its series are then unverified, and only the
+      // allowance of them is admitted.)
+      const { accepted, rejections } = outcome.response;
+      expect(accepted).toBeLessThanOrEqual(SERIES_LIMIT + UNCHECKED_ALLOWANCE);
+      const codes = new Set(['SERIES_LIMIT_EXCEEDED', 'SERIES_LIMIT_UNVERIFIED']);
+      const listed = rejections.filter((r) => r.seriesIndex >= 0);
+      const summaries = rejections.filter((r) => r.seriesIndex === -1);
+      expect(listed).toHaveLength(100);
+      expect(listed.every((r) => codes.has(r.code))).toBe(true);
+      expect(summaries.length).toBeGreaterThanOrEqual(1);
+      expect(summaries.every((r) => r.pointIndex === -1 && codes.has(r.code))).toBe(true);
+      // Every series is accounted for: accepted, listed, or counted in a summary.
+      const summarised = summaries.reduce((sum, r) => sum + Number(/^(\d+) more rejections/.exec(r.message)?.[1] ?? NaN), 0);
+      expect(Number(accepted) + listed.length + summarised).toBe(100_000);
+      process.stdout.write(`100,000 new series in one Write: ${accepted} accepted, summaries ${JSON.stringify(summaries.map((r) => r.message.slice(0, 60)))}\n`);
     }), 120_000);
 
   it('admits only a small allowance of unchecked new series while Redis is paused, refusing the rest as retriable', () =>

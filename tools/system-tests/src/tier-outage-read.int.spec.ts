@@ -28,7 +28,9 @@ const ARCHIVER_ENV = { STRATA_ARCHIVE_DELETE_DELAY_MS: '4000', STRATA_ARCHIVE_LO
 const SERIES = { name: 'outage.mem', labels: [{ name: 'host', value: 'x' }] };
 const KEY = seriesKey(SERIES.name, SERIES.labels);
 
-type Outcome = 'whole' | 'without warm' | 'without cold' | 'hot failed';
+// 'rebuilding': whole, with the one warning that Redis came back empty and the writer is
+// rebuilding it from the log (every window here was sealed, so nothing is missing).
+type Outcome = 'whole' | 'rebuilding' | 'without warm' | 'without cold' | 'hot failed';
 
 describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
   let system: StrataSystem | undefined;
@@ -90,6 +92,8 @@ describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
     const is = (expected: ExpectedRead) => got === JSON.stringify(Object.fromEntries(expected));
     const named = (label: string) => warnings.length === 1 && warnings[0].startsWith(`${label} failed for 1 of 1 series (${KEY})`);
     if (warnings.length === 0 && is(model.expected(request))) return 'whole';
+    const rebuilding = warnings.length === 1 && /^hot tier \(Redis\) (is being rebuilt|has not been checked)/.test(warnings[0]);
+    if (rebuilding && is(model.expected(request))) return 'rebuilding';
     if (named('warm tier (DynamoDB)') && is(model.expected(request, (k, t) => !inDay(warmDay)(k, t)))) return 'without warm';
     if (named('cold tier (S3)') && is(model.expected(request, (k, t) => !inDay(archivedDay)(k, t)))) return 'without cold';
     throw new Error(`step ${request.stepMs}: an answer that is neither whole nor a tier's loss with its warning: warnings ${JSON.stringify(warnings)}, points ${got.slice(0, 2_000)}`);
@@ -100,7 +104,7 @@ describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
    * whole again (at most a minute); returns how many answers of each kind came back.
    */
   async function readThrough(fault: () => Promise<void>): Promise<Record<Outcome, number>> {
-    const counts: Record<Outcome, number> = { whole: 0, 'without warm': 0, 'without cold': 0, 'hot failed': 0 };
+    const counts: Record<Outcome, number> = { whole: 0, rebuilding: 0, 'without warm': 0, 'without cold': 0, 'hot failed': 0 };
     let faultEndedAt: number | undefined;
     const reads = (async () => {
       for (;;) {
@@ -145,7 +149,7 @@ describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
       log(`reads while DynamoDB was killed and restarted: ${JSON.stringify(counts)}`);
       expect(counts['without warm']).toBeGreaterThan(0);
       expect(counts['without cold']).toBe(0);
-      expect(counts['hot failed']).toBe(0);
+      expect(counts['hot failed'] + counts.rebuilding).toBe(0);
     }), 120_000);
 
   it('returns Redis and DynamoDB with a warning while S3 hangs, and everything once it answers again', () =>
@@ -162,7 +166,7 @@ describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
       log(`reads while S3 was paused and resumed: ${JSON.stringify(counts)}`);
       expect(counts['without cold']).toBeGreaterThan(0);
       expect(counts['without warm']).toBe(0);
-      expect(counts['hot failed']).toBe(0);
+      expect(counts['hot failed'] + counts.rebuilding).toBe(0);
     }), 120_000);
 
   it('fails reads UNAVAILABLE while Redis is killed, and answers whole from DynamoDB and S3 once it is back empty', () =>
@@ -179,5 +183,7 @@ describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
       log(`reads while Redis was killed and restarted: ${JSON.stringify(counts)}`);
       expect(counts['hot failed']).toBeGreaterThan(0);
       expect(counts['without warm'] + counts['without cold']).toBe(0);
+      // readThrough returned: answers are whole with no warning again, so the writer took
+      // stock of the empty Redis and cleared its rebuild marks by itself.
     }), 120_000);
 });
