@@ -16,6 +16,7 @@ import {
   dropWarmTable,
   DynamoWarmStore,
   encodeManifest,
+  ensureBucket,
   ensureWarmTable,
   monthFirstDay,
   monthOfDay,
@@ -27,7 +28,7 @@ import {
 import { BUNDLE, prng, runBundle, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from './archiver.test-support';
 
 // The archiver as deployed (the built bundle, a child process) against DynamoDB Local and
-// moto: archive, archive again, kill it after every S3 PUT and at random moments, and check
+// the local S3 server: archive, archive again, kill it after every S3 PUT and at random moments, and check
 // that nothing is ever lost and that the end state is byte for byte the same.
 
 const SEED = Number(process.env['STRATA_SPEC_SEED'] ?? 20_261_101);
@@ -90,6 +91,9 @@ describe('the archiver bundle against DynamoDB Local and S3', () => {
     await ensureWarmTable(dynamo, table);
     await new DynamoWarmStore(dynamo, { tableName: table }).putChunks(chunks);
     const { client, store, keys } = createColdS3({ endpoint: S3, region: 'us-east-1', bucket, forcePathStyle: true, prefix: '' });
+    // Made here, not left to the archiver's start-up: a run killed before it got that far
+    // must still find an (empty) bucket when the spec looks at what it left.
+    await ensureBucket(client, bucket);
     const t = { table, bucket, store, keys, s3: client };
     targets.push(t);
     return t;
