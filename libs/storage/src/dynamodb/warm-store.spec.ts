@@ -187,3 +187,20 @@ describe('DayIndexCache', () => {
   });
 
 });
+
+describe('DynamoWarmStore.queryChunks when the reader gives up', () => {
+  it('passes the signal to each Query and asks for no further page once it aborted', async () => {
+    const controller = new AbortController();
+    const signals: Array<AbortSignal | undefined> = [];
+    const client = {
+      send: async (_command: unknown, options?: { abortSignal?: AbortSignal }) => {
+        signals.push(options?.abortSignal);
+        controller.abort(new Error('read timed out')); // the deadline passes during the first page
+        return { Items: [], LastEvaluatedKey: { pk: { S: 'a#s' }, sk: { N: '1' } } };
+      },
+    } as unknown as DynamoDBClient;
+    const read = new DynamoWarmStore(client, { tableName: 't' }).queryChunks('a', 's', 0, 10, { signal: controller.signal });
+    await expect(read).rejects.toMatchObject({ retriable: false, message: expect.stringContaining('stopped') });
+    expect(signals).toEqual([controller.signal]);
+  });
+});

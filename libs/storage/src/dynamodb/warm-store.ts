@@ -484,10 +484,11 @@ export class DynamoWarmStore {
    * Chunks of a series whose window starts in [fromStart, toStart], in time order, each
    * whole (a window over several items is joined; parts of an older generation are never
    * returned; a quarantined window is read through its pointer). `consistent` reads what
-   * every acknowledged write left (twice the read units).
+   * every acknowledged write left (twice the read units). `signal` stops the read: the
+   * request in flight is aborted and no further page is asked for.
    */
-  async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number, options: { consistent?: boolean } = {}): Promise<WarmChunk[]> {
-    const windows = await this.readSeriesWindows(tenant, seriesKey, fromStart, toStart, options.consistent ?? false, true);
+  async queryChunks(tenant: string, seriesKey: string, fromStart: number, toStart: number, options: { consistent?: boolean; signal?: AbortSignal } = {}): Promise<WarmChunk[]> {
+    const windows = await this.readSeriesWindows(tenant, seriesKey, fromStart, toStart, options.consistent ?? false, true, options.signal);
     return windows.map((w) => ({ tenant, seriesKey, start: w.start, chunk: w.chunk, count: w.count }));
   }
 
@@ -511,16 +512,17 @@ export class DynamoWarmStore {
     toStart: number,
     consistent: boolean,
     follow: boolean,
+    signal?: AbortSignal,
   ): Promise<Array<AssembledWindow & { quarantined?: boolean }>> {
     const to = lastPartSortKey(toStart);
     if (!primaryKeyFits(tenant, seriesKey)) {
-      return (await this.readWindows(quarantinePartitionKey(tenant, seriesKey), String(fromStart), to, consistent)).windows;
+      return (await this.readWindows(quarantinePartitionKey(tenant, seriesKey), String(fromStart), to, consistent, signal)).windows;
     }
     const pk = warmPartitionKey(tenant, seriesKey);
     for (let attempt = 1; ; attempt++) {
-      const { windows, pointers } = await this.readWindows(pk, String(fromStart), to, consistent || attempt > 1);
+      const { windows, pointers } = await this.readWindows(pk, String(fromStart), to, consistent || attempt > 1, signal);
       if (pointers.length === 0 || !follow) return windows;
-      const copies = await this.readWindows(quarantinePartitionKey(tenant, seriesKey), String(pointers[0]), lastPartSortKey(pointers[pointers.length - 1]), true);
+      const copies = await this.readWindows(quarantinePartitionKey(tenant, seriesKey), String(pointers[0]), lastPartSortKey(pointers[pointers.length - 1]), true, signal);
       const byStart = new Map(copies.windows.map((w) => [w.start, w]));
       const missing = pointers.find((start) => !byStart.has(start));
       if (missing === undefined) {
@@ -539,12 +541,12 @@ export class DynamoWarmStore {
    * generation raced a re-seal or a delete: the range is read again (strongly consistent),
    * a few times, before the read fails (retriable).
    */
-  private async readWindows(pk: string, from: string, to: string, consistent: boolean): Promise<{ windows: AssembledWindow[]; pointers: number[] }> {
+  private async readWindows(pk: string, from: string, to: string, consistent: boolean, signal?: AbortSignal): Promise<{ windows: AssembledWindow[]; pointers: number[] }> {
     for (let attempt = 1; ; attempt++) {
       const heads: Item[] = [];
       const parts = new Map<string, Item>();
       const pointers: number[] = [];
-      for await (const item of this.queryPartition(pk, { from, to }, consistent || attempt > 1)) {
+      for await (const item of this.queryPartition(pk, { from, to }, consistent || attempt > 1, signal)) {
         const key = item[WARM_TABLE_KEY.sortKey].N!;
         if (parseSortKey(key).part) parts.set(canonicalPartKey(key), item);
         else if (isPointer(item)) pointers.push(Number(key));
@@ -565,24 +567,25 @@ export class DynamoWarmStore {
   }
 
   /** Items of a partition, optionally within a sort-key range, page by page. */
-  private async *queryPartition(pk: string, range: { from: string; to: string } | undefined, consistent: boolean): AsyncGenerator<Item> {
+  private async *queryPartition(pk: string, range: { from: string; to: string } | undefined, consistent: boolean, signal?: AbortSignal): AsyncGenerator<Item> {
     let exclusiveStartKey: Item | undefined;
     do {
+      if (signal?.aborted) throw new StorageError(`warm read of ${pk.slice(0, 200)} stopped: ${String(signal.reason ?? 'aborted')}`, false);
       const page = await this.query('Query', {
         KeyConditionExpression: range ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
         ExpressionAttributeNames: { '#pk': WARM_TABLE_KEY.partitionKey, ...(range && { '#sk': WARM_TABLE_KEY.sortKey }) },
         ExpressionAttributeValues: { ':pk': { S: pk }, ...(range && { ':from': { N: range.from }, ':to': { N: range.to } }) },
         ExclusiveStartKey: exclusiveStartKey,
         ...(consistent && { ConsistentRead: true }),
-      });
+      }, signal);
       yield* page.Items ?? [];
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
   }
 
-  private async query(operation: string, input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+  private async query(operation: string, input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, signal?: AbortSignal) {
     try {
-      return await this.client.send(new QueryCommand({ TableName: this.options.tableName, ...input }));
+      return await this.client.send(new QueryCommand({ TableName: this.options.tableName, ...input }), signal ? { abortSignal: signal } : undefined);
     } catch (error) {
       throw fromAwsError('dynamodb', operation, error);
     }
