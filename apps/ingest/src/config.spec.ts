@@ -75,7 +75,12 @@ describe('loadIngestConfig', () => {
   });
 
   it('bounds the front door: bytes in flight, streams per connection, rejections listed', () => {
-    expect(loadIngestConfig({}).frontDoor).toEqual({ maxInFlightBytes: 16 * 1024 * 1024, maxConcurrentStreams: 32, maxListedRejections: 100 });
+    expect(loadIngestConfig({}).frontDoor).toEqual({
+      maxInFlightBytes: 16 * 1024 * 1024,
+      tenantMaxInFlightBytes: 8 * 1024 * 1024,
+      maxConcurrentStreams: 32,
+      maxListedRejections: 100,
+    });
     // The in-flight default follows the request size.
     expect(loadIngestConfig({ STRATA_MAX_REQUEST_BYTES: '1048576' }).frontDoor.maxInFlightBytes).toBe(2 * 1048576);
     // At the request size is enough; one byte below could never admit a full request.
@@ -85,6 +90,31 @@ describe('loadIngestConfig', () => {
     );
     expect(() => loadIngestConfig({ STRATA_GRPC_MAX_CONCURRENT_STREAMS: '0', STRATA_MAX_LISTED_REJECTIONS: '-1' })).toThrow(
       /STRATA_GRPC_MAX_CONCURRENT_STREAMS=0 is below the minimum 1[\s\S]*STRATA_MAX_LISTED_REJECTIONS=-1 is below the minimum 0/,
+    );
+  });
+
+  it('gives each tenant a share of the bytes in flight: half by default, never below the largest request nor above the whole', () => {
+    const share = (env: Record<string, string>) => loadIngestConfig(env).frontDoor.tenantMaxInFlightBytes;
+    expect(share({ STRATA_INGEST_MAX_INFLIGHT_BYTES: String(64 * 1024 * 1024) })).toBe(32 * 1024 * 1024);
+    // Half of 10 MiB is below the 8 MiB request limit: the default rises to it.
+    expect(share({ STRATA_INGEST_MAX_INFLIGHT_BYTES: String(10 * 1024 * 1024) })).toBe(8 * 1024 * 1024);
+    expect(share({ STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES: String(8 * 1024 * 1024) })).toBe(8 * 1024 * 1024);
+    expect(share({ STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES: String(16 * 1024 * 1024) })).toBe(16 * 1024 * 1024);
+    expect(() => share({ STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES: String(8 * 1024 * 1024 - 1) })).toThrow(
+      /STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES \(8388607\) must be from STRATA_MAX_REQUEST_BYTES \(8388608\) to STRATA_INGEST_MAX_INFLIGHT_BYTES \(16777216\)/,
+    );
+    expect(() => share({ STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES: String(16 * 1024 * 1024 + 1) })).toThrow(/STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES \(16777217\) must be from/);
+  });
+
+  it('bounds the series and labels of one request: series follow the point limit, labels 250,000', () => {
+    expect(loadIngestConfig({}).limits).toMatchObject({ maxPointsPerRequest: 100_000, maxSeriesPerRequest: 100_000, maxLabelsPerRequest: 250_000 });
+    expect(loadIngestConfig({ STRATA_MAX_POINTS_PER_REQUEST: '5000' }).limits.maxSeriesPerRequest).toBe(5_000);
+    expect(loadIngestConfig({ STRATA_MAX_SERIES_PER_REQUEST: '7', STRATA_MAX_LABELS_PER_REQUEST: '0' }).limits).toMatchObject({
+      maxSeriesPerRequest: 7,
+      maxLabelsPerRequest: 0,
+    });
+    expect(() => loadIngestConfig({ STRATA_MAX_SERIES_PER_REQUEST: '0', STRATA_MAX_LABELS_PER_REQUEST: '-1' })).toThrow(
+      /STRATA_MAX_SERIES_PER_REQUEST=0 is below the minimum 1[\s\S]*STRATA_MAX_LABELS_PER_REQUEST=-1 is below the minimum 0/,
     );
   });
 });

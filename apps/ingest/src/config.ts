@@ -18,6 +18,10 @@ const HOUR_MS = 3_600_000;
 export interface IngestLimits {
   /** Points in one Write call (all series). @default 100000 */
   readonly maxPointsPerRequest: number;
+  /** Series in one Write call: every stored series carries a point, so the point limit is the natural bound. @default maxPointsPerRequest */
+  readonly maxSeriesPerRequest: number;
+  /** Labels in one Write call, all series together: bounds the objects a body decodes into. @default 250000 */
+  readonly maxLabelsPerRequest: number;
   /** Largest Write message accepted, in bytes. @default 8 MiB */
   readonly maxRequestBytes: number;
   /** Sustained points per second per tenant. @default 1000000 */
@@ -30,6 +34,11 @@ export interface IngestLimits {
 export interface FrontDoorLimits {
   /** Raw request bytes being worked on at once in this process. @default 2 × maxRequestBytes (16 MiB) */
   readonly maxInFlightBytes: number;
+  /**
+   * Of maxInFlightBytes, what one tenant's requests may hold at once, so that one tenant's
+   * large bodies leave room for everyone else's. @default half of maxInFlightBytes, and at least maxRequestBytes
+   */
+  readonly tenantMaxInFlightBytes: number;
   /** HTTP/2 streams (calls) one connection may have open at once. @default 32 */
   readonly maxConcurrentStreams: number;
   /** Rejections listed in full in one WriteResponse; the rest as a count per code. @default 100 */
@@ -114,14 +123,21 @@ export function loadIngestConfig(env: Env): IngestConfig {
     retentionMs: reader.int('STRATA_RETENTION_DAYS', 460, { min: 1, max: 36_500 }) * DAY_MS,
   };
   const tenantPointsPerSecond = reader.int('STRATA_TENANT_POINTS_PER_SECOND', 1_000_000, { min: 1 });
+  const maxPointsPerRequest = reader.int('STRATA_MAX_POINTS_PER_REQUEST', 100_000, { min: 1 });
   const limits: IngestLimits = {
-    maxPointsPerRequest: reader.int('STRATA_MAX_POINTS_PER_REQUEST', 100_000, { min: 1 }),
+    maxPointsPerRequest,
+    maxSeriesPerRequest: reader.int('STRATA_MAX_SERIES_PER_REQUEST', maxPointsPerRequest, { min: 1 }),
+    maxLabelsPerRequest: reader.int('STRATA_MAX_LABELS_PER_REQUEST', 250_000, { min: 0 }),
     maxRequestBytes: reader.int('STRATA_MAX_REQUEST_BYTES', 8 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
     tenantPointsPerSecond,
     tenantBurstPoints: reader.int('STRATA_TENANT_BURST_POINTS', 2 * tenantPointsPerSecond, { min: 1 }),
   };
+  const maxInFlightBytes = reader.int('STRATA_INGEST_MAX_INFLIGHT_BYTES', 2 * limits.maxRequestBytes, { min: 1024 });
   const frontDoor: FrontDoorLimits = {
-    maxInFlightBytes: reader.int('STRATA_INGEST_MAX_INFLIGHT_BYTES', 2 * limits.maxRequestBytes, { min: 1024 }),
+    maxInFlightBytes,
+    tenantMaxInFlightBytes: reader.int('STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES', Math.max(limits.maxRequestBytes, Math.floor(maxInFlightBytes / 2)), {
+      min: 1024,
+    }),
     maxConcurrentStreams: reader.int('STRATA_GRPC_MAX_CONCURRENT_STREAMS', 32, { min: 1, max: 10_000 }),
     maxListedRejections: reader.int('STRATA_MAX_LISTED_REJECTIONS', 100, { min: 0, max: 100_000 }),
   };
@@ -129,6 +145,12 @@ export function loadIngestConfig(env: Env): IngestConfig {
     reader.problem(
       `STRATA_INGEST_MAX_INFLIGHT_BYTES (${frontDoor.maxInFlightBytes}) must be at least STRATA_MAX_REQUEST_BYTES ` +
         `(${limits.maxRequestBytes}), or a request of the largest accepted size could never be admitted`,
+    );
+  } else if (frontDoor.tenantMaxInFlightBytes < limits.maxRequestBytes || frontDoor.tenantMaxInFlightBytes > frontDoor.maxInFlightBytes) {
+    reader.problem(
+      `STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES (${frontDoor.tenantMaxInFlightBytes}) must be from STRATA_MAX_REQUEST_BYTES ` +
+        `(${limits.maxRequestBytes}) to STRATA_INGEST_MAX_INFLIGHT_BYTES (${frontDoor.maxInFlightBytes}): below, a tenant's largest ` +
+        'request could never be admitted; above, it is no share',
     );
   }
   const tenantRetentionMs = new Map(

@@ -1,15 +1,32 @@
 import { StrataError } from '@strata/runtime';
 
+/** What a request may hold too many of, with the setting that bounds it. */
+export type RequestCountLimit = 'points' | 'series' | 'labels';
+
+const REQUEST_COUNT_SETTINGS: Record<RequestCountLimit, string> = {
+  points: 'STRATA_MAX_POINTS_PER_REQUEST',
+  series: 'STRATA_MAX_SERIES_PER_REQUEST',
+  labels: 'STRATA_MAX_LABELS_PER_REQUEST',
+};
+
 /** The request as a whole breaks a limit; nothing in it was stored. */
 export class RequestTooLargeError extends StrataError {
+  readonly setting: string;
+
   constructor(
-    readonly points: number,
+    /** How many were counted: all of them, or (with `partial`) as far as the count went before it passed the limit. */
+    readonly count: number,
     readonly limit: number,
+    readonly what: RequestCountLimit = 'points',
+    /** The body was not counted to its end: the count is a lower bound. */
+    readonly partial = false,
   ) {
+    const setting = REQUEST_COUNT_SETTINGS[what];
     super(
-      `request holds ${points} points; the limit is ${limit} per request (STRATA_MAX_POINTS_PER_REQUEST); ` +
+      `request holds ${partial ? 'at least ' : ''}${count} ${what}; the limit is ${limit} per request (${setting}); ` +
         'nothing was stored: split it into smaller requests',
     );
+    this.setting = setting;
   }
 }
 
@@ -49,6 +66,27 @@ export class BytesInFlightError extends StrataError {
     super(
       `ingest is working on ${inUse} request bytes, ${bytes === undefined ? 'its whole budget' : `and this request of ${bytes} bytes would pass its budget`} ` +
         `of ${limit} (STRATA_INGEST_MAX_INFLIGHT_BYTES); nothing was stored: retry with backoff, or spread writes over more ingest replicas`,
+      { retriable: true },
+    );
+  }
+}
+
+/**
+ * The calling tenant's requests already hold its share of the bytes in flight; this
+ * request was refused before it was decoded, and other tenants' writes still have room.
+ * Retriable: the share frees as the tenant's own answers go out.
+ */
+export class TenantBytesInFlightError extends StrataError {
+  constructor(
+    readonly tenant: string,
+    readonly bytes: number | undefined,
+    readonly inUse: number,
+    readonly limit: number,
+  ) {
+    super(
+      `tenant ${tenant}'s writes hold ${inUse} request bytes in this ingest, ` +
+        `${bytes === undefined ? 'its whole share' : `and this request of ${bytes} bytes would pass its share`} of ${limit} ` +
+        '(STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES); nothing was stored: retry with backoff, or send fewer large requests at once',
       { retriable: true },
     );
   }

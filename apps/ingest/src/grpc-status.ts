@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '@strata/runtime';
 import { LogUnavailableError } from '@strata/stream';
-import { BytesInFlightError, MalformedRequestError, RateLimitedError, RequestTooLargeError } from './errors';
+import { BytesInFlightError, MalformedRequestError, RateLimitedError, RequestTooLargeError, TenantBytesInFlightError } from './errors';
 
 export interface IngestStatus {
   readonly code: status;
@@ -14,8 +14,9 @@ export interface IngestStatus {
 export function toGrpcStatus(error: unknown): IngestStatus {
   if (error instanceof UnauthenticatedError) return { code: status.UNAUTHENTICATED, details: error.message, reason: `${error.reason}_key` };
   if (error instanceof MalformedRequestError) return { code: status.INVALID_ARGUMENT, details: error.message, reason: 'malformed_body' };
-  if (error instanceof RequestTooLargeError) return { code: status.INVALID_ARGUMENT, details: error.message, reason: 'too_many_points' };
+  if (error instanceof RequestTooLargeError) return { code: status.INVALID_ARGUMENT, details: error.message, reason: `too_many_${error.what}` };
   if (error instanceof RateLimitedError) return { code: status.RESOURCE_EXHAUSTED, details: error.message, reason: 'rate_limited' };
+  if (error instanceof TenantBytesInFlightError) return { code: status.RESOURCE_EXHAUSTED, details: error.message, reason: 'tenant_bytes_in_flight' };
   if (error instanceof BytesInFlightError) return { code: status.RESOURCE_EXHAUSTED, details: error.message, reason: 'bytes_in_flight' };
   if (error instanceof LogUnavailableError) {
     return { code: status.UNAVAILABLE, details: `${error.message}; nothing in this request was stored, retry it`, reason: 'log_unavailable' };

@@ -40,6 +40,7 @@ describe('IngestService over gRPC', () => {
           metrics: harness.metrics,
           logger,
           budget,
+          shape: { maxPoints: 5, maxSeries: 5, maxLabels: 8 },
           maxListedRejections: LISTED_REJECTIONS,
         }),
       ],

@@ -11,20 +11,23 @@ import {
   type GrpcServiceBinding,
   type Logger,
 } from '@strata/runtime';
-import { BytesInFlightError, MalformedRequestError } from './errors';
+import { BytesInFlightError, MalformedRequestError, TenantBytesInFlightError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { IngestMetrics } from './ingest-metrics';
 import { capRejections } from './rejection-cap';
 import type { RequestBytesBudget } from './request-bytes-budget';
 import type { WriteHandler } from './write-handler';
+import { scanWriteRequest, type WriteRequestShapeLimits } from './write-request-scan';
 
 export interface IngestServiceDeps {
   readonly keys: ApiKeyStore;
   readonly handler: Pick<WriteHandler, 'write'>;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
-  /** Raw request bytes this process works on at once (STRATA_INGEST_MAX_INFLIGHT_BYTES). */
+  /** Raw request bytes this process works on at once (STRATA_INGEST_MAX_INFLIGHT_BYTES), and each tenant (STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES). */
   readonly budget: RequestBytesBudget;
+  /** Counts a body must stay within, checked on its raw bytes before it is decoded. */
+  readonly shape: WriteRequestShapeLimits;
   /** Rejections listed in full per answer (STRATA_MAX_LISTED_REJECTIONS). */
   readonly maxListedRejections: number;
   /** Each Write is a server span when set (tracing on). */
@@ -40,9 +43,11 @@ const decodeWriteRequest = IngestServiceService.write.requestDeserialize;
 
 /**
  * strata.v1.IngestService as a gRPC binding whose work is ordered by cost, cheapest
- * refusal first: before the body is read, the API key and the bytes budget
- * (refuseBeforeBody); once the raw body is in, its bytes against the budget; only then is
- * it decoded (the expensive step) and handed to the write handler. Register it with
+ * refusal first: before the body is read, the API key and the bytes budget, the process's
+ * and the tenant's share (refuseBeforeBody); once the raw body is in, its bytes against
+ * both; then a scan of its raw bytes (well-formed, within the point, series and label
+ * counts) that makes no object; only then is it decoded (the expensive step) and handed to
+ * the write handler. Register it with
  * GrpcServer as is: the raw-body definition and the early refusal belong together.
  */
 export function ingestServiceBinding(deps: IngestServiceDeps): GrpcServiceBinding {
@@ -56,13 +61,14 @@ export function ingestServiceBinding(deps: IngestServiceDeps): GrpcServiceBindin
 
 function refuseBeforeBody(deps: IngestServiceDeps, metadata: Metadata): CallRefusal | undefined {
   let refusal: ReturnType<typeof toGrpcStatus> | undefined;
+  let tenant: string | undefined;
   try {
-    tenantFromMetadata(metadata, deps.keys);
+    tenant = tenantFromMetadata(metadata, deps.keys);
   } catch (error) {
     refusal = toGrpcStatus(error);
   }
-  if (refusal === undefined && !deps.budget.hasRoom()) {
-    refusal = toGrpcStatus(new BytesInFlightError(undefined, deps.budget.inUse, deps.budget.capacity));
+  if (refusal === undefined && tenant !== undefined && !deps.budget.hasRoom(tenant)) {
+    refusal = toGrpcStatus(budgetRefusal(deps.budget, tenant, undefined));
   }
   if (refusal === undefined) return undefined;
   deps.metrics.requests.inc({ code: grpcStatus[refusal.code] });
@@ -93,8 +99,9 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceImple
           // interceptor ran (a test server, a future second binding).
           tenant = tenantFromMetadata(call.metadata, deps.keys);
           const body = call.request;
-          release = deps.budget.tryTake(body.length);
-          if (release === undefined) throw new BytesInFlightError(body.length, deps.budget.inUse, deps.budget.capacity);
+          release = deps.budget.tryTake(body.length, tenant);
+          if (release === undefined) throw budgetRefusal(deps.budget, tenant, body.length);
+          scanWriteRequest(body, deps.shape);
           const request = decode(body);
           span.setAttributes({ 'strata.tenant': tenant });
           return span.run(() => deps.handler.write(tenant!, request));
@@ -122,6 +129,18 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceImple
         );
     },
   };
+}
+
+/**
+ * Why `bytes` (undefined: any more bytes) do not fit: the tenant's share when it is a
+ * share (smaller than the whole) and spent, else the process's budget.
+ */
+function budgetRefusal(budget: RequestBytesBudget, tenant: string, bytes: number | undefined): Error {
+  const tenantInUse = budget.tenantInUse(tenant);
+  const overShare = bytes === undefined ? tenantInUse >= budget.tenantCapacity : tenantInUse + bytes > budget.tenantCapacity;
+  return overShare && budget.tenantCapacity < budget.capacity
+    ? new TenantBytesInFlightError(tenant, bytes, tenantInUse, budget.tenantCapacity)
+    : new BytesInFlightError(bytes, budget.inUse, budget.capacity);
 }
 
 function decode(body: Buffer): WriteRequest {

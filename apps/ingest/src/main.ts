@@ -86,7 +86,16 @@ runMain(async () => {
         metrics,
         logger,
         tracer,
-        budget: new RequestBytesBudget(config.frontDoor.maxInFlightBytes, (inUse) => metrics.bytesInFlight.set(inUse)),
+        budget: new RequestBytesBudget(
+          config.frontDoor.maxInFlightBytes,
+          (inUse) => metrics.bytesInFlight.set(inUse),
+          config.frontDoor.tenantMaxInFlightBytes,
+        ),
+        shape: {
+          maxPoints: config.limits.maxPointsPerRequest,
+          maxSeries: config.limits.maxSeriesPerRequest,
+          maxLabels: config.limits.maxLabelsPerRequest,
+        },
         maxListedRejections: config.frontDoor.maxListedRejections,
       }),
     ],

@@ -24,4 +24,31 @@ describe('RequestBytesBudget', () => {
     const budget = new RequestBytesBudget(8);
     expect(budget.tryTake(8)).toBeDefined();
   });
+
+  it.each([
+    ['at its share', 50, true],
+    ['one byte past its share', 51, false],
+  ])("admits a tenant's request %s and no more, while another tenant's still fit", (_case, bytes, admitted) => {
+    const budget = new RequestBytesBudget(100, undefined, 60);
+    const held = budget.tryTake(10, 'a')!;
+    expect(budget.tryTake(bytes, 'a') !== undefined).toBe(admitted);
+    expect(budget.tenantInUse('a')).toBe(admitted ? 60 : 10);
+    expect(budget.hasRoom('a')).toBe(!admitted);
+    expect(budget.hasRoom('b')).toBe(true);
+    const other = budget.tryTake(30, 'b');
+    expect(other).toBeDefined();
+    held();
+    held();
+    expect(budget.tenantInUse('a')).toBe(admitted ? 50 : 0);
+    expect(budget.inUse).toBe(admitted ? 80 : 30);
+  });
+
+  it('refuses a tenant within its share when the process budget is spent', () => {
+    const budget = new RequestBytesBudget(100, undefined, 60);
+    budget.tryTake(60, 'a');
+    budget.tryTake(40, 'b');
+    expect(budget.hasRoom('c')).toBe(false);
+    expect(budget.tryTake(1, 'c')).toBeUndefined();
+    expect(budget.tenantInUse('c')).toBe(0);
+  });
 });

@@ -5,36 +5,53 @@
  * that work's memory too. Not a queue: a request that does not fit is refused at once
  * (RESOURCE_EXHAUSTED, retriable) rather than held, since holding it would hold its bytes.
  *
- * The capacity is at least the largest request (config checks it), so a request alone
- * always fits. Single-threaded use only (the event loop).
+ * Each tenant may hold at most `tenantCapacity` of it, so one tenant sending its largest
+ * bodies as fast as they are answered still leaves the rest for everyone else's writes.
+ *
+ * The capacity and the tenant capacity are at least the largest request (config checks
+ * it), so a request alone always fits. Single-threaded use only (the event loop).
  */
 export class RequestBytesBudget {
   private used = 0;
+  private readonly byTenant = new Map<string, number>();
 
   constructor(
     readonly capacity: number,
     private readonly onChange: (inUse: number) => void = () => undefined,
+    readonly tenantCapacity: number = capacity,
   ) {}
 
   get inUse(): number {
     return this.used;
   }
 
-  /** False once the budget is spent: new calls are refused before their body is read. */
-  hasRoom(): boolean {
-    return this.used < this.capacity;
+  /** Bytes `tenant`'s admitted requests hold. */
+  tenantInUse(tenant: string): number {
+    return this.byTenant.get(tenant) ?? 0;
   }
 
-  /** Takes `bytes`, returning the (idempotent) release; undefined when they do not fit. */
-  tryTake(bytes: number): (() => void) | undefined {
+  /** False once the budget (or, given a tenant, its share) is spent: new calls are refused before their body is read. */
+  hasRoom(tenant?: string): boolean {
+    return this.used < this.capacity && (tenant === undefined || this.tenantInUse(tenant) < this.tenantCapacity);
+  }
+
+  /** Takes `bytes` (for `tenant`, from its share too), returning the (idempotent) release; undefined when they do not fit. */
+  tryTake(bytes: number, tenant?: string): (() => void) | undefined {
     if (this.used + bytes > this.capacity) return undefined;
+    if (tenant !== undefined && this.tenantInUse(tenant) + bytes > this.tenantCapacity) return undefined;
     this.used += bytes;
+    if (tenant !== undefined) this.byTenant.set(tenant, this.tenantInUse(tenant) + bytes);
     this.onChange(this.used);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.used -= bytes;
+      if (tenant !== undefined) {
+        const left = this.tenantInUse(tenant) - bytes;
+        if (left > 0) this.byTenant.set(tenant, left);
+        else this.byTenant.delete(tenant);
+      }
       this.onChange(this.used);
     };
   }

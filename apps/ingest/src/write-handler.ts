@@ -11,13 +11,13 @@ import {
   type PointLogRecord,
 } from '@strata/stream';
 import { RateLimitedError, RequestTooLargeError } from './errors';
-import type { IngestConfig } from './config';
+import type { IngestConfig, IngestLimits } from './config';
 import type { IngestMetrics } from './ingest-metrics';
 import type { TenantRateLimiter } from './rate-limiter';
 import type { SeriesLimiter } from './series-limiter';
 
 export interface WriteHandlerDeps {
-  readonly config: Pick<IngestConfig, 'validation' | 'tenantRetentionMs' | 'limits'>;
+  readonly config: Pick<IngestConfig, 'validation' | 'tenantRetentionMs'> & { readonly limits: Pick<IngestLimits, 'maxPointsPerRequest' | 'tenantPointsPerSecond'> };
   /**
    * The log. Its `maxRecordBytes` is the size series are split at; a log without one is
    * taken to be under Kafka's default broker limit.
