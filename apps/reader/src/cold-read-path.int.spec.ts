@@ -223,7 +223,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
       limiter,
       ...(coldSource && { warmPruner: new WarmPruner({ ledger, cold: coldSource, metrics, logger }) }),
       settings: {
-        limits: { maxSeriesPerRequest: 100, maxRangeMs: 500 * DAY, maxPointsPerRequest: 5_000_000, maxPointsPerMessage: 997, maxListSeries: 100 },
+        limits: { maxSeriesPerRequest: 100, maxRangeMs: 500 * DAY, maxPointsPerRequest: 5_000_000, pointsPerSeriesDay: 1_440, maxPointsPerMessage: 997, maxListSeries: 100 },
         concurrency: 2,
         planner: { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000, cold: cold !== undefined },
       },

@@ -45,7 +45,11 @@ describe('loadReaderConfig', () => {
       },
       listing: { maxPatternLength: 256, cpuMs: 1_000, sliceMs: 5 },
       hotStateTtlMs: 1_000,
+      limits: { maxPointsPerRequest: 5_000_000, pointsPerSeriesDay: 1_440 },
     });
+    expect(loadReaderConfig({ STRATA_READ_POINTS_PER_SERIES_DAY: '86400000' }).limits.pointsPerSeriesDay).toBe(86_400_000);
+    expect(() => loadReaderConfig({ STRATA_READ_POINTS_PER_SERIES_DAY: '86400001' })).toThrow(/STRATA_READ_POINTS_PER_SERIES_DAY=86400001 is above the maximum 86400000/);
+    expect(() => loadReaderConfig({ STRATA_READ_POINTS_PER_SERIES_DAY: '0' })).toThrow(/STRATA_READ_POINTS_PER_SERIES_DAY=0 is below the minimum 1/);
     expect(loadReaderConfig({ STRATA_READ_TENANT_CONCURRENCY: '2', STRATA_LIST_MAX_PATTERN_LENGTH: '512' })).toMatchObject({
       admission: { perTenantConcurrency: 2 },
       listing: { maxPatternLength: 512 },

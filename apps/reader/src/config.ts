@@ -27,6 +27,11 @@ export interface ReadLimits {
    * headers before decoding. @default 5000000
    */
   readonly maxPointsPerRequest: number;
+  /**
+   * Raw points the pre-fetch estimate assumes per series per day of range (read-cost.ts):
+   * the 1-minute resolution of the retention. @default 1440
+   */
+  readonly pointsPerSeriesDay: number;
   /** Points in one ReadResponse message; larger results are split. @default 10000 */
   readonly maxPointsPerMessage: number;
   /** Series one ListSeries may return. @default 10000 */
@@ -127,6 +132,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       maxSeriesPerRequest: reader.int('STRATA_READ_MAX_SERIES', 1_000, { min: 1, max: 1_000_000 }),
       maxRangeMs: reader.int('STRATA_READ_MAX_RANGE_MS', 500 * DAY, { min: HOUR }),
       maxPointsPerRequest: reader.int('STRATA_READ_MAX_POINTS', 5_000_000, { min: 1 }),
+      pointsPerSeriesDay: reader.int('STRATA_READ_POINTS_PER_SERIES_DAY', 1_440, { min: 1, max: DAY }),
       maxPointsPerMessage: reader.int('STRATA_READ_MAX_POINTS_PER_MESSAGE', 10_000, { min: 1, max: 100_000 }),
       maxListSeries: reader.int('STRATA_LIST_MAX_SERIES', 10_000, { min: 1, max: 1_000_000 }),
     },

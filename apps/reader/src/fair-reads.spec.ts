@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest, type ReadResponse } from '@strata/proto';
 import { ApiKeyStore, GrpcServer, tolerateMalformedRequests } from '@strata/runtime';
+import { QueryLimitError } from './errors';
 import { createQueryService } from './query-service';
 import { HOUR, NOW, readerHarness, W } from './test-support';
 
@@ -147,4 +148,33 @@ describe('fair reads: one tenant’s pathological listings and giant reads do no
     expect(refusals).toMatch(/kind="read",reason="cost"/);
     expect(refusals).toMatch(/kind="list",reason="list_cpu"/);
   }, 60_000);
+
+  it('refuses the noisy tenant’s raw year of 1,000 series before it touches storage, while the quiet tenant reads', async () => {
+    // The defaults: 100,000 storage requests, 5,000,000 points. The year costs 2,000 requests (admitted
+    // by that measure alone, it then held the reader's storage calls until its 60 s time limit).
+    const h = readerHarness({ limits: { maxSeriesPerRequest: 1_000, maxRangeMs: 500 * 24 * HOUR, maxPointsPerRequest: 5_000_000 } });
+    const names = Array.from({ length: 1_000 }, (_, i) => ({ name: `${'a'.repeat(250)}.${String(i).padStart(4, '0')}`, labels: [] }));
+    for (const { name } of names) h.hot.put('noisy', name, start, 'open', [[NOW - 120_000, 1]]);
+    h.hot.put('quiet', 'canary', start, 'open', [[start, 1], [start + 60_000, 2]]);
+    const warm = jest.spyOn(h.warm, 'queryChunks');
+    const hot = jest.spyOn(h.hot, 'fetchWindows');
+    const year = { series: names, fromMs: NOW - 365 * 24 * HOUR, toMs: NOW + 60_000, stepMs: 0, aggregation: Aggregation.AVG };
+    const drain = async (tenant: string, r: ReadRequest) => {
+      let points = 0;
+      for await (const m of h.reads.read(tenant, r)) for (const s of m.series) points += s.points.length;
+      return points;
+    };
+    const refusals = await Promise.all(Array.from({ length: 8 }, () => drain('noisy', year).catch((e: unknown) => e)));
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({
+        constructor: QueryLimitError,
+        setting: 'STRATA_READ_MAX_POINTS',
+        message: expect.stringMatching(/about \d{9} points to decode \(1000 series x \d+ points: hot .* \+ warm 365 days raw, at 1440 raw points per series-day/),
+      });
+    }
+    expect(hot.mock.calls.filter(([tenant]) => tenant === 'noisy')).toEqual([]);
+    expect(warm.mock.calls.filter(([tenant]) => tenant === 'noisy')).toEqual([]);
+    expect(h.limiter.load('noisy')).toEqual({ running: 0, queued: 0 });
+    await expect(drain('quiet', { series: [{ name: 'canary', labels: [] }], fromMs: start, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG })).resolves.toBe(2);
+  });
 });

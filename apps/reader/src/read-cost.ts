@@ -3,35 +3,126 @@ import { QueryLimitError } from './errors';
 import type { ReadPlan } from './planner';
 import type { WorkCost } from './read-limits';
 
+/** What the pre-fetch estimate assumes and the ceilings it is held to (from ReadLimits). */
+export interface ReadCostSettings {
+  /**
+   * Raw points assumed per series per day of range (STRATA_READ_POINTS_PER_SERIES_DAY): the
+   * 1-minute resolution retention is defined for. Finer data is still caught while fetching,
+   * from chunk headers (PointBudget).
+   */
+  readonly pointsPerSeriesDay: number;
+  /** STRATA_READ_MAX_POINTS: the ceiling of the estimate and of the points counted while fetching. */
+  readonly maxPointsPerRequest: number;
+}
+
+/** Bytes one decoded point takes in memory (a float64 timestamp and a float64 value). */
+export const DECODED_POINT_BYTES = 16;
 /**
- * A Read's cost before anything is fetched: the storage requests it takes at most. Per
- * series, one Redis pipeline (hot), one DynamoDB Query (warm; it returns only the windows
- * that exist), and for the cold tier one range GET per archived day read raw, or per
- * stored rollup block (a day's 5 m rows, a month's 1 h rows, a year's 1 d rows). Days that
- * turn out not to be archived cost nothing, so this is an upper bound; it is what the
- * reader's concurrency, S3's request rate and the latency of the answer scale with.
+ * Columns a stored rollup part decodes per row: min, max, sum, count, last, and the ULP
+ * column of the decimal layout; PointBudget charges each column's chunk.
  */
-export function estimateReadCost(series: number, plan: ReadPlan): WorkCost {
+const ROLLUP_COLUMNS = 6;
+const HOUR_MS = 3_600_000;
+
+/**
+ * A Read's cost before anything is fetched, in two measures held to two settings.
+ *
+ * Storage requests (`units`, STRATA_READ_MAX_REQUESTS): per series, one Redis pipeline
+ * (hot), one DynamoDB Query (warm; it returns only the windows that exist), and for the
+ * cold tier one range GET per archived day read raw, or per stored rollup block (a day's
+ * 5 m rows, a month's 1 h rows, a year's 1 d rows).
+ *
+ * Points (`also`, STRATA_READ_MAX_POINTS): what the read would decode, known only from the
+ * plan: series x days in range x STRATA_READ_POINTS_PER_SERIES_DAY for the days read raw,
+ * and series x whole stored blocks x rows per block x columns for the days the cold tier
+ * answers from rollups. Each day counts once, at the tier that answers it in steady state;
+ * the hot span counts again (Redis and DynamoDB both hold it and both are decoded). Request
+ * counts alone admitted a raw year of 1,000 series (2,000 requests, 525 M assumed points)
+ * that then ran into the time limit while holding storage for everyone.
+ */
+export function estimateReadCost(series: number, plan: ReadPlan, settings: ReadCostSettings): WorkCost {
   const parts: string[] = [];
+  const pointParts: string[] = [];
   let perSeries = 0;
+  let pointsPerSeries = 0;
+  const raw = (tier: string, ms: number) => {
+    const days = ms / DAY_MS;
+    const points = Math.ceil(days * settings.pointsPerSeriesDay);
+    pointsPerSeries += points;
+    pointParts.push(`${tier} ${formatDays(days)} raw`);
+  };
+  const cold = plan.tiers.find((t) => t.tier === 'cold');
+  const coldSpan = cold ? { from: cold.fromStart, to: cold.toStart + DAY_MS } : undefined;
   for (const range of plan.tiers) {
     if (range.tier !== 'cold') {
       perSeries += 1;
       parts.push(`${range.tier} 1`);
+      const span = { from: range.fromStart, to: range.toStart + plan.windowMs };
+      // Days the cold tier answers are counted once, there (warm keeps a day only until it is archived).
+      const ms = overlapMs(plan, span) - (range.tier === 'warm' && coldSpan ? overlapMs(plan, intersect(span, coldSpan)) : 0);
+      raw(range.tier, ms);
       continue;
     }
-    const days = dayNumber(range.toStart) - dayNumber(range.fromStart) + 1;
+    const firstDay = dayNumber(range.fromStart);
+    const lastDay = dayNumber(range.toStart);
+    const days = lastDay - firstDay + 1;
     const resolution = plan.rollup?.resolutionMs;
-    const gets =
+    const blocks =
       resolution === DAY_MS
-        ? yearOfMonth(monthOfDay(dayNumber(range.toStart))) - yearOfMonth(monthOfDay(dayNumber(range.fromStart))) + 1
-        : resolution === 3_600_000
-          ? monthOfDay(dayNumber(range.toStart)) - monthOfDay(dayNumber(range.fromStart)) + 1
+        ? yearOfMonth(monthOfDay(lastDay)) - yearOfMonth(monthOfDay(firstDay)) + 1
+        : resolution === HOUR_MS
+          ? monthOfDay(lastDay) - monthOfDay(firstDay) + 1
           : days;
-    perSeries += gets;
-    parts.push(`cold ${gets} (${days} days${resolution ? ` from stored ${resolution / 60_000} min rollups` : ' raw'})`);
+    perSeries += blocks;
+    parts.push(`cold ${blocks} (${days} days${resolution ? ` from stored ${resolution / 60_000} min rollups` : ' raw'})`);
+    if (resolution === undefined) {
+      raw('cold', overlapMs(plan, coldSpan!));
+    } else {
+      // Whole blocks: a block's part is fetched and decoded whole, and the budget counts it so.
+      const rowsPerBlock = resolution === DAY_MS ? 366 : resolution === HOUR_MS ? 31 * 24 : DAY_MS / resolution;
+      const rows = blocks * rowsPerBlock;
+      pointsPerSeries += rows * ROLLUP_COLUMNS;
+      pointParts.push(`cold ${rows} rollup rows x ${ROLLUP_COLUMNS} columns`);
+    }
   }
-  return { kind: 'read', units: series * perSeries, detail: `${series} series x ${perSeries} requests: ${parts.join(', ')}` };
+  const points = series * pointsPerSeries;
+  return {
+    kind: 'read',
+    units: series * perSeries,
+    detail: `${series} series x ${perSeries} requests: ${parts.join(', ')}`,
+    also: [
+      {
+        units: points,
+        limit: settings.maxPointsPerRequest,
+        setting: 'STRATA_READ_MAX_POINTS',
+        unit: 'points to decode',
+        reason: 'points_estimate',
+        detail:
+          `${series} series x ${pointsPerSeries} points: ${pointParts.join(' + ')}, at ${settings.pointsPerSeriesDay} raw points per series-day ` +
+          `(STRATA_READ_POINTS_PER_SERIES_DAY); about ${formatBytes(points * DECODED_POINT_BYTES)} decoded`,
+        advice: 'use a step the cold tier answers from rollups (5 m, 1 h, 1 d multiples), narrow the time range or select fewer series per call',
+      },
+    ],
+  };
+}
+
+/** Milliseconds of [span.from, span.to) inside the plan's range (and before the last window it plans). */
+function overlapMs(plan: ReadPlan, span: { from: number; to: number }): number {
+  return Math.max(0, Math.min(span.to, plan.toMs) - Math.max(span.from, plan.fromMs));
+}
+
+function intersect(a: { from: number; to: number }, b: { from: number; to: number }): { from: number; to: number } {
+  return { from: Math.max(a.from, b.from), to: Math.min(a.to, b.to) };
+}
+
+function formatDays(days: number): string {
+  return days >= 10 ? `${Math.round(days)} days` : `${Number(days.toFixed(2))} days`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 /**

@@ -63,7 +63,7 @@ export class ReadHandler {
     }
     const planned = planRead(fromMs, parsed.toMs, planner, now, parsed.rollup ? parsed.stepMs : 0);
     // Estimated from the unpruned plan (an upper bound) so nothing is looked up before admission.
-    const permit = await this.deps.limiter.admit(tenant, estimateReadCost(parsed.series.length, planned), signal);
+    const permit = await this.deps.limiter.admit(tenant, estimateReadCost(parsed.series.length, planned, limits), signal);
     // Stops what is still in flight when the read ends early (a failed series, the budget).
     const work = new AbortController();
     const stopWork = () => work.abort(permit.signal.reason);

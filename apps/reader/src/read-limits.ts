@@ -14,6 +14,26 @@ export interface WorkCost {
   readonly units: number;
   /** How the estimate was made, for the refusal message: "1000 series x 502 requests". */
   readonly detail: string;
+  /**
+   * Further measures of the same work, each with its own ceiling (a Read's points to
+   * decode, STRATA_READ_MAX_POINTS): refused like `units`, before anything is fetched.
+   */
+  readonly also?: readonly CostMeasure[];
+}
+
+/** One measure of a piece of work's cost and the setting that bounds it. */
+export interface CostMeasure {
+  readonly units: number;
+  readonly limit: number;
+  readonly setting: string;
+  /** What is counted, for the message: "points to decode". */
+  readonly unit: string;
+  /** The `reason` label of strata_reader_limit_refusals_total. */
+  readonly reason: string;
+  /** How the estimate was made. */
+  readonly detail: string;
+  /** What the client can do instead. */
+  readonly advice: string;
 }
 
 export interface AdmissionLimits {
@@ -98,6 +118,18 @@ export class ReadLimiter {
             `the limit is ${ceiling.units} (${ceiling.setting}): ${cost.kind === 'read' ? 'narrow the time range, use a coarser step or select fewer series' : 'narrow the pattern'}`,
           ceiling.setting,
           ceiling.units,
+        ),
+      );
+    }
+    for (const measure of cost.also ?? []) {
+      if (measure.units <= measure.limit) continue;
+      this.metrics.refusals.inc({ kind: cost.kind, reason: measure.reason });
+      return Promise.reject(
+        new QueryLimitError(
+          `this ${cost.kind === 'read' ? 'Read' : 'listing'} would take about ${measure.units} ${measure.unit} (${measure.detail}); ` +
+            `the limit is ${measure.limit} (${measure.setting}), refused before fetching: ${measure.advice}`,
+          measure.setting,
+          measure.limit,
         ),
       );
     }

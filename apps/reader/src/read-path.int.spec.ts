@@ -90,7 +90,7 @@ function readerStack(redis: Redis, dynamo: DynamoDBClient, pool: DecodePool | un
     fetcher,
     limiter,
     settings: {
-      limits: { maxSeriesPerRequest: 100, maxRangeMs: 30 * 24 * HOUR, maxPointsPerRequest: 1_000_000, maxPointsPerMessage: 97, maxListSeries: 100 },
+      limits: { maxSeriesPerRequest: 100, maxRangeMs: 30 * 24 * HOUR, maxPointsPerRequest: 1_000_000, pointsPerSeriesDay: 1_440, maxPointsPerMessage: 97, maxListSeries: 100 },
       concurrency: 2,
       planner: { windowMs: W, hotRetentionMs: RETENTION, futureGraceMs: 600_000 },
     },

@@ -7,6 +7,7 @@ const limits: ReadLimits = {
   maxSeriesPerRequest: 3,
   maxRangeMs: 1_000_000,
   maxPointsPerRequest: 100,
+  pointsPerSeriesDay: 1_440,
   maxPointsPerMessage: 10,
   maxListSeries: 10,
 };

@@ -139,6 +139,7 @@ export const TEST_LIMITS: ReadLimits = {
   maxSeriesPerRequest: 100,
   maxRangeMs: 400 * 24 * HOUR,
   maxPointsPerRequest: 1_000_000,
+  pointsPerSeriesDay: 1_440,
   maxPointsPerMessage: 1_000,
   maxListSeries: 100,
 };
