@@ -21,14 +21,18 @@ const COST = { pointsPerSeriesDay: 1_440, maxPointsPerRequest: 5_000_000 };
 const NO_COLD = { ...SETTINGS, cold: false };
 
 describe('estimateReadCost', () => {
-  it.each([
-    ['the last hour', NOW - HOUR, 0, 2, /hot 1, warm 1$/],
-    ['400 days raw', NOW - 400 * DAY_MS, 0, 2 + 399, /cold 399 \(399 days raw\)/],
-    ['400 days at 1 d steps (year rollup blocks)', NOW - 400 * DAY_MS, DAY_MS, 2 + 2, /cold 2 \(399 days from stored 1440 min rollups\)/],
-    ['400 days at 1 h steps (month rollup blocks)', NOW - 400 * DAY_MS, HOUR, 2 + 14, /cold 14 /],
-    ['400 days at 5 min steps (day rollup parts)', NOW - 400 * DAY_MS, 300_000, 2 + 399, /cold 399 /],
-  ])('counts %s as storage requests per series', (_, fromMs, stepMs, perSeries, detail) => {
-    const cost = estimateReadCost(10, planRead(fromMs, NOW, SETTINGS, NOW, stepMs), COST);
+  it.each<[string, number, number, number, RegExp]>([
+    // 2 h windows; NOW is 12:30: the last hour is the windows of 10:00 and 12:00.
+    ['the last hour', NOW - HOUR, 0, 2 * 3 + 1, /hot 6 \(2 windows x 3 Redis commands\), warm 1$/],
+    // The hot span: windows from 08:00 yesterday to 12:00 today (26 h retention + 1 h late seals + a window).
+    ['400 days raw', NOW - 400 * DAY_MS, 0, 15 * 3 + 1 + 399, /hot 45 \(15 windows x 3 Redis commands\), warm 1, cold 399 \(399 days raw\)/],
+    ['400 days at 1 d steps (year rollup blocks)', NOW - 400 * DAY_MS, DAY_MS, 46 + 2, /cold 2 \(399 days from stored 1440 min rollups\)/],
+    ['400 days at 1 h steps (month rollup blocks)', NOW - 400 * DAY_MS, HOUR, 46 + 14, /cold 14 /],
+    ['400 days at 5 min steps (day rollup parts)', NOW - 400 * DAY_MS, 300_000, 46 + 399, /cold 399 /],
+    ['an archived day', DAY0 - 10 * DAY_MS, 0, 1 + 1, /^10 series x 2 requests: warm 1, cold 1 \(1 days raw\)$/],
+  ])('counts %s as storage requests per series', (name, fromMs, stepMs, perSeries, detail) => {
+    const toMs = name === 'an archived day' ? fromMs + DAY_MS : NOW;
+    const cost = estimateReadCost(10, planRead(fromMs, toMs, SETTINGS, NOW, stepMs), COST);
     expect(cost).toMatchObject({ kind: 'read', units: 10 * perSeries, detail: expect.stringMatching(detail) });
   });
 
@@ -50,7 +54,8 @@ describe('estimateReadCost', () => {
 
   it('prices a raw year of 1,000 series at hundreds of millions of points (it cost 2,000 requests and was admitted)', () => {
     const cost = estimateReadCost(1_000, planRead(NOW - 365 * DAY_MS, NOW + 60_000, NO_COLD, NOW), COST);
-    expect(cost.units).toBe(2_000);
+    // One per series and tier before; the hot span's 15 windows alone are 45 Redis commands a series.
+    expect(cost.units).toBe(1_000 * (15 * 3 + 1));
     expect(cost.also![0].units).toBeGreaterThan(365 * 1_000 * 1_440);
     expect(cost.also![0].detail).toMatch(/1000 series x \d+ points: hot 1.\d+ days raw \+ warm 365 days raw, at 1440 raw points per series-day \(STRATA_READ_POINTS_PER_SERIES_DAY\); about 7.\d GiB decoded/);
   });
@@ -107,13 +112,13 @@ describe('admission of a Read at and just past each estimate', () => {
 
 describe('ReadHandler limits', () => {
   it('refuses a read whose estimate is above STRATA_READ_MAX_REQUESTS before any storage call', async () => {
-    const h = readerHarness({ admission: { maxCost: { read: { units: 150, setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' }, list: { units: 1, setting: 'STRATA_LIST_MAX_SCANNED', unit: 'names' } } } });
+    const h = readerHarness({ admission: { maxCost: { read: { units: 525, setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' }, list: { units: 1, setting: 'STRATA_LIST_MAX_SCANNED', unit: 'names' } } } });
     const hot = jest.spyOn(h.hot, 'fetchWindows');
     const warm = jest.spyOn(h.warm, 'queryChunks');
     await expect(drain(h, request({ series: series(76) }))).rejects.toMatchObject({
       constructor: QueryLimitError,
       setting: 'STRATA_READ_MAX_REQUESTS',
-      message: expect.stringMatching(/about 152 storage requests \(76 series x 2 requests: hot 1, warm 1\); the limit is 150/),
+      message: expect.stringMatching(/about 532 storage requests \(76 series x 7 requests: hot 6 \(2 windows x 3 Redis commands\), warm 1\); the limit is 525/),
     });
     expect(hot).not.toHaveBeenCalled();
     expect(warm).not.toHaveBeenCalled();

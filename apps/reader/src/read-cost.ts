@@ -23,22 +23,25 @@ export const DECODED_POINT_BYTES = 16;
  */
 const ROLLUP_COLUMNS = 6;
 const HOUR_MS = 3_600_000;
+/** RedisHotReader.fetchWindows: the open and sealing hashes and the packed chunk of each window. */
+const HOT_COMMANDS_PER_WINDOW = 3;
 
 /**
  * A Read's cost before anything is fetched, in two measures held to two settings.
  *
- * Storage requests (`units`, STRATA_READ_MAX_REQUESTS): per series, one Redis pipeline
- * (hot), one DynamoDB Query (warm; it returns only the windows that exist), and for the
- * cold tier one range GET per archived day read raw, or per stored rollup block (a day's
- * 5 m rows, a month's 1 h rows, a year's 1 d rows).
+ * Storage requests (`units`, STRATA_READ_MAX_REQUESTS): per series, three Redis commands
+ * per window of the hot span (one pipeline), one DynamoDB Query (warm; it returns only the
+ * windows that exist), and for the cold tier one range GET per archived day read raw, or
+ * per stored rollup block (a day's 5 m rows, a month's 1 h rows, a year's 1 d rows).
  *
  * Points (`also`, STRATA_READ_MAX_POINTS): what the read would decode, known only from the
  * plan: series x days in range x STRATA_READ_POINTS_PER_SERIES_DAY for the days read raw,
  * and series x whole stored blocks x rows per block x columns for the days the cold tier
  * answers from rollups. Each day counts once, at the tier that answers it in steady state;
- * the hot span counts again (Redis and DynamoDB both hold it and both are decoded). Request
- * counts alone admitted a raw year of 1,000 series (2,000 requests, 525 M assumed points)
- * that then ran into the time limit while holding storage for everyone.
+ * the hot span counts again (Redis and DynamoDB both hold it and both are decoded). Counting
+ * one request per tier and series admitted a raw year of 1,000 series (2,000 "requests";
+ * 527 M assumed points, and with 1-minute windows 5 M Redis commands) that then ran into
+ * the time limit while every tenant's Redis calls queued behind its pipelines.
  */
 export function estimateReadCost(series: number, plan: ReadPlan, settings: ReadCostSettings): WorkCost {
   const parts: string[] = [];
@@ -55,8 +58,13 @@ export function estimateReadCost(series: number, plan: ReadPlan, settings: ReadC
   const coldSpan = cold ? { from: cold.fromStart, to: cold.toStart + DAY_MS } : undefined;
   for (const range of plan.tiers) {
     if (range.tier !== 'cold') {
-      perSeries += 1;
-      parts.push(`${range.tier} 1`);
+      // Redis is asked for each window of the hot span (3 commands each, one pipeline); with
+      // short windows that is thousands of commands per series, on the connection every
+      // tenant's reads share. DynamoDB answers the whole range with one Query.
+      const windows = range.tier === 'hot' ? Math.floor((range.toStart - range.fromStart) / plan.windowMs) + 1 : 0;
+      const requests = range.tier === 'hot' ? windows * HOT_COMMANDS_PER_WINDOW : 1;
+      perSeries += requests;
+      parts.push(range.tier === 'hot' ? `hot ${requests} (${windows} windows x ${HOT_COMMANDS_PER_WINDOW} Redis commands)` : `${range.tier} 1`);
       const span = { from: range.fromStart, to: range.toStart + plan.windowMs };
       // Days the cold tier answers are counted once, there (warm keeps a day only until it is archived).
       const ms = overlapMs(plan, span) - (range.tier === 'warm' && coldSpan ? overlapMs(plan, intersect(span, coldSpan)) : 0);
