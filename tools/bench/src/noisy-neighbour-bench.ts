@@ -83,6 +83,9 @@ async function main(): Promise<void> {
     const tally = new AttackTally();
     const noiseEnds = Date.now() + SECONDS * 1_000;
     const loaded = await measure(() => sendNoise(noisy, { tenant: a, keyless }, { tenant: KEYS.a, wrong: KEYS.wrong }, tally, () => Date.now() >= noiseEnds));
+    // Checked once the writer has projected everything: B's last points may still be on
+    // their way (time to readable under noise is seconds), which is slow, not lost.
+    await system.waitForCatchUp(120_000);
     const lost = await canary.check();
 
     // The keyless flood alone: concurrent 8 MB bodies with no key, ingest's RSS sampled every 5 ms.

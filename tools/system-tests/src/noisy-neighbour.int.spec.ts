@@ -95,11 +95,12 @@ describe('a noisy neighbour on real processes', () => {
       // B: nothing refused, nothing lost.
       expect(canary.failures).toEqual([]);
       expect(loaded.write.length).toBeGreaterThan(50);
+      // Once the writer has projected everything, so that "missing" means lost, not late.
+      await sys.waitForCatchUp(120_000);
       expect(await canary.check()).toEqual([]);
       expect(canary.failures).toEqual([]);
 
       // A's legitimate part is kept too: its 100,000-point series whole, through the reader.
-      await sys.waitForCatchUp(120_000);
       const huge = await serverStreamRaw(a.reader, METHODS.read, hugeSeriesRead(now), KEYS.a, { timeoutMs: 120_000 });
       if (!huge.ok) throw new Error(`reading tenant A's huge series failed: ${outcomeCode(huge)} ${huge.error.details}`);
       expect(huge.messages.reduce((n, m) => n + ReadResponse.decode(m).series.reduce((k, s) => k + s.points.length, 0), 0)).toBe(100_000);
