@@ -47,6 +47,8 @@ describe('loadReaderConfig', () => {
       hotStateTtlMs: 1_000,
       limits: { maxPointsPerRequest: 5_000_000, pointsPerSeriesDay: 1_440 },
     });
+    expect(loadReaderConfig({}).tenantHotCommands).toBe(10_000);
+    expect(() => loadReaderConfig({ STRATA_READ_TENANT_HOT_COMMANDS: '0' })).toThrow(/STRATA_READ_TENANT_HOT_COMMANDS=0 is below the minimum 1/);
     expect(loadReaderConfig({ STRATA_READ_POINTS_PER_SERIES_DAY: '86400000' }).limits.pointsPerSeriesDay).toBe(86_400_000);
     expect(() => loadReaderConfig({ STRATA_READ_POINTS_PER_SERIES_DAY: '86400001' })).toThrow(/STRATA_READ_POINTS_PER_SERIES_DAY=86400001 is above the maximum 86400000/);
     expect(() => loadReaderConfig({ STRATA_READ_POINTS_PER_SERIES_DAY: '0' })).toThrow(/STRATA_READ_POINTS_PER_SERIES_DAY=0 is below the minimum 1/);

@@ -80,6 +80,11 @@ export interface ReaderConfig {
   readonly futureGraceMs: number;
   /** Series (of one Read) fetched at the same time. @default 32 */
   readonly concurrency: number;
+  /**
+   * Redis commands of one tenant's reads in flight at once (3 per hot window of a series);
+   * more wait for the tenant's own (tier-sources.ts). @default 10000
+   */
+  readonly tenantHotCommands: number;
   /** Longest wait for one tier's answer for one series. @default 10000 */
   readonly tierTimeoutMs: number;
   readonly limits: ReadLimits;
@@ -127,6 +132,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     hotRetentionMs: reader.int('STRATA_HOT_RETENTION_MS', 26 * HOUR, { min: HOUR, max: 30 * DAY }),
     futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', 600_000, { min: 0, max: 30 * DAY }),
     concurrency: reader.int('STRATA_READ_CONCURRENCY', 32, { min: 1, max: 1_024 }),
+    tenantHotCommands: reader.int('STRATA_READ_TENANT_HOT_COMMANDS', 10_000, { min: 1, max: 10_000_000 }),
     tierTimeoutMs: reader.int('STRATA_READ_TIER_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     limits: {
       maxSeriesPerRequest: reader.int('STRATA_READ_MAX_SERIES', 1_000, { min: 1, max: 1_000_000 }),

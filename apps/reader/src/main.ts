@@ -32,6 +32,7 @@ import { HotTierWatch } from './hot-tier-watch';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
 import { ReadLimiter } from './read-limits';
+import { TenantCredits } from './tenant-credits';
 import { ReaderMetrics } from './reader-metrics';
 import { RedisSeriesIndex } from './series-index';
 import { SeriesLister } from './series-lister';
@@ -82,7 +83,7 @@ runMain(async () => {
       : undefined;
   const coldSource = cold ? new ColdTierSource(cold) : undefined;
   const fetcher = new Fetcher({
-    sources: [traceTierSource(new HotTierSource(hot), tracer), traceTierSource(new WarmTierSource(warm), tracer)],
+    sources: [traceTierSource(new HotTierSource(hot, new TenantCredits(config.tenantHotCommands)), tracer), traceTierSource(new WarmTierSource(warm), tracer)],
     ...(coldSource && { cold: traceTierSource(coldSource, tracer) }),
     decoder: new ChunkDecoderSwitch(pool, config.decode.inlineMaxChunks, metrics),
     tierTimeoutMs: config.tierTimeoutMs,

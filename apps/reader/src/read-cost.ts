@@ -2,6 +2,7 @@ import { chunkInfo, DAY_MS, dayNumber, monthOfDay, type SortedColumns, yearOfMon
 import { QueryLimitError } from './errors';
 import type { ReadPlan } from './planner';
 import type { WorkCost } from './read-limits';
+import { HOT_COMMANDS_PER_WINDOW } from './tier-sources';
 
 /** What the pre-fetch estimate assumes and the ceilings it is held to (from ReadLimits). */
 export interface ReadCostSettings {
@@ -23,8 +24,6 @@ export const DECODED_POINT_BYTES = 16;
  */
 const ROLLUP_COLUMNS = 6;
 const HOUR_MS = 3_600_000;
-/** RedisHotReader.fetchWindows: the open and sealing hashes and the packed chunk of each window. */
-const HOT_COMMANDS_PER_WINDOW = 3;
 
 /**
  * A Read's cost before anything is fetched, in two measures held to two settings.

@@ -39,6 +39,7 @@ import { HotTierWatch, type HotTierStatusSource } from './hot-tier-watch';
 import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
 import { ReadLimiter, type AdmissionLimits } from './read-limits';
+import { TenantCredits } from './tenant-credits';
 import type { SeriesCandidates } from './series-index';
 import { SeriesLister, type ListLimits } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
@@ -164,6 +165,8 @@ export function readerHarness(
     admission?: Partial<AdmissionLimits>;
     listing?: Partial<ListLimits>;
     decoder?: ChunkDecoder;
+    /** STRATA_READ_TENANT_HOT_COMMANDS; unbounded when absent. */
+    tenantHotCommands?: number;
     tierTimeoutMs?: number;
     now?: () => number;
     cold?: ColdReader;
@@ -178,7 +181,7 @@ export function readerHarness(
   const logger = createLogger({ service: 'spec', level: 'silent' });
   const limits = { ...TEST_LIMITS, ...options.limits };
   const fetcher = new Fetcher({
-    sources: [new HotTierSource(hot), new WarmTierSource(warm)],
+    sources: [new HotTierSource(hot, options.tenantHotCommands === undefined ? undefined : new TenantCredits(options.tenantHotCommands)), new WarmTierSource(warm)],
     ...(options.cold && { cold: new ColdTierSource(options.cold) }),
     decoder: options.decoder ?? new ChunkDecoderSwitch(undefined, 64, metrics),
     tierTimeoutMs: options.tierTimeoutMs ?? 5_000,

@@ -1,5 +1,9 @@
 import type { DynamoWarmStore, RedisHotReader, SortedColumns } from '@strata/storage';
 import { windowStarts, type TierName, type TierRange } from './planner';
+import type { TenantCredits } from './tenant-credits';
+
+/** RedisHotReader.fetchWindows: the open and sealing hashes and the packed chunk of each window. */
+export const HOT_COMMANDS_PER_WINDOW = 3;
 
 /** One window of one tier: its layers newest first, packed chunks still encoded. */
 export interface TierWindow {
@@ -25,13 +29,27 @@ export interface TierSource {
 export class HotTierSource implements TierSource {
   readonly tier = 'hot' as const;
 
-  constructor(private readonly reader: Pick<RedisHotReader, 'fetchWindows'>) {}
+  /**
+   * @param credits Redis commands one tenant may have in flight (STRATA_READ_TENANT_HOT_COMMANDS):
+   *   every Read shares one connection and Redis answers in order, so without a bound one
+   *   tenant's pipelines queue everyone's calls behind them.
+   */
+  constructor(
+    private readonly reader: Pick<RedisHotReader, 'fetchWindows'>,
+    private readonly credits?: TenantCredits,
+  ) {}
 
   async fetch(tenant: string, seriesKey: string, range: TierRange, windowMs: number, signal?: AbortSignal): Promise<TierWindow[]> {
-    // One pipeline: ioredis cannot take it back once sent, so the check is before it.
-    signal?.throwIfAborted();
-    const windows = await this.reader.fetchWindows(tenant, seriesKey, windowStarts(range, windowMs));
-    return windows.map((w) => ({ start: w.start, layers: w.packed ? [w.open, w.sealing, w.packed] : [w.open, w.sealing] }));
+    const starts = windowStarts(range, windowMs);
+    const release = await this.credits?.acquire(tenant, starts.length * HOT_COMMANDS_PER_WINDOW, signal);
+    try {
+      // One pipeline: ioredis cannot take it back once sent, so the check is before it.
+      signal?.throwIfAborted();
+      const windows = await this.reader.fetchWindows(tenant, seriesKey, starts);
+      return windows.map((w) => ({ start: w.start, layers: w.packed ? [w.open, w.sealing, w.packed] : [w.open, w.sealing] }));
+    } finally {
+      release?.();
+    }
   }
 }
 
