@@ -151,6 +151,66 @@ describe('IngestService refusals before decoding', () => {
   });
 });
 
+describe('IngestService: a tenant over its rate is refused before its body is decoded', () => {
+  const harness = handlerHarness({ maxPointsPerRequest: 1_000, tenantPointsPerSecond: 1, tenantBurstPoints: 5 });
+  const decoded: string[] = [];
+  let server: GrpcServer;
+
+  beforeAll(async () => {
+    server = new GrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: createLogger({ service: 'spec', level: 'silent' }),
+      services: [
+        ingestServiceBinding({
+          keys: ApiKeyStore.parse('acme-secret-1:acme'),
+          handler: {
+            reserveRate: (tenant, points) => harness.handler.reserveRate(tenant, points),
+            // Reached only with a decoded request: what a refused tenant must not cost.
+            write: async (tenant, request, options) => {
+              decoded.push(tenant);
+              return harness.handler.write(tenant, request, options);
+            },
+          },
+          metrics: harness.metrics,
+          logger: createLogger({ service: 'spec', level: 'silent' }),
+          budget: new RequestBytesBudget(IN_FLIGHT_BYTES, undefined, TENANT_IN_FLIGHT_BYTES),
+          shape: { maxPoints: 1_000, maxSeries: 100, maxLabels: 100 },
+          maxListedRejections: 100,
+        }),
+      ],
+    });
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server.stop(100);
+  });
+
+  it('takes the rate from the scanned point count: within it, written; past it, RESOURCE_EXHAUSTED and never decoded', async () => {
+    const client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const send = (points: number) => {
+      const metadata = new grpc.Metadata();
+      metadata.set('x-api-key', 'acme-secret-1');
+      const body = Buffer.from(
+        WriteRequest.encode({ series: [{ name: 'm', labels: [], points: Array.from({ length: points }, (_, i) => ({ timestampMs: NOW - 60_000 - i, value: i })) }] }).finish(),
+      );
+      return new Promise<grpc.ServiceError | null>((resolve) =>
+        client.makeUnaryRequest('/strata.v1.IngestService/Write', (b: Buffer) => b, (b: Buffer) => WriteResponse.decode(b), body, metadata, (error) => resolve(error)),
+      );
+    };
+    try {
+      expect(await send(5)).toBeNull(); // the whole burst
+      const refused = await send(2);
+      expect(refused?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      expect(refused?.details).toMatch(/rate|retry/i);
+      expect(decoded).toEqual(['acme']);
+    } finally {
+      client.close();
+    }
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -21,7 +21,8 @@ import { scanWriteRequest, type WriteRequestShapeLimits } from './write-request-
 
 export interface IngestServiceDeps {
   readonly keys: ApiKeyStore;
-  readonly handler: Pick<WriteHandler, 'write'>;
+  /** `reserveRate`, when given, takes the tenant's rate from the scanned point count, before decoding. */
+  readonly handler: Pick<WriteHandler, 'write'> & Partial<Pick<WriteHandler, 'reserveRate'>>;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   /** Raw request bytes this process works on at once (STRATA_INGEST_MAX_INFLIGHT_BYTES), and each tenant (STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES). */
@@ -101,10 +102,12 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceImple
           const body = call.request;
           release = deps.budget.tryTake(body.length, tenant);
           if (release === undefined) throw budgetRefusal(deps.budget, tenant, body.length);
-          scanWriteRequest(body, deps.shape);
+          const shape = scanWriteRequest(body, deps.shape);
+          const rateReserved = deps.handler.reserveRate !== undefined;
+          deps.handler.reserveRate?.(tenant, shape.points);
           const request = decode(body);
           span.setAttributes({ 'strata.tenant': tenant });
-          return span.run(() => deps.handler.write(tenant!, request));
+          return span.run(() => deps.handler.write(tenant!, request, { rateReserved }));
         })
         .then(
           (full) => {

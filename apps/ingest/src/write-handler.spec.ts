@@ -77,6 +77,17 @@ describe('WriteHandler', () => {
     expect(log.records).toHaveLength(1);
   });
 
+  it('takes the rate for every point carried when a front door reserves it before decoding, and not again', async () => {
+    const { handler, log } = handlerHarness({ tenantPointsPerSecond: 1, tenantBurstPoints: 3 });
+    const series = { name: 'm', labels: [], points: [{ timestampMs: minuteAgo, value: 1 }, { timestampMs: minuteAgo + 1, value: Number.NaN }] };
+    handler.reserveRate('acme', 2); // the invalid point counts too: it was carried and checked
+    expect((await handler.write('acme', { series: [series] }, { rateReserved: true })).accepted).toBe(1);
+    handler.reserveRate('acme', 1); // the third token: write() above took none
+    expect(() => handler.reserveRate('acme', 1)).toThrow(RateLimitedError);
+    expect(() => handler.reserveRate('other', 3)).not.toThrow(); // per tenant
+    expect(log.records).toHaveLength(1);
+  });
+
   it('reports nothing accepted when the log is unavailable', async () => {
     const { handler, log, registry } = handlerHarness();
     log.failing = true;
