@@ -33,6 +33,13 @@ const API_KEYS = `${KEYS.a}:tenant-a,${KEYS.b}:tenant-b`;
 const MIB = 1024 * 1024;
 /** Only the attacks whose name matches this regular expression, to find which of them costs B (e.g. `label bomb|garbage`). */
 const ONLY = new RegExp(process.env['BENCH_NOISY_ATTACKS'] ?? '');
+// The per-tenant rate ingest enforces (STRATA_TENANT_POINTS_PER_SECOND); unset, its default
+// of 1,000,000 points/s, more than this machine's whole pipeline, so that A's legitimate
+// volume alone can fill it. An operator sets it to a share of the measured capacity.
+const TENANT_RATE = process.env['BENCH_TENANT_POINTS_PER_SECOND'];
+const RATE_ENV: Record<string, string> = TENANT_RATE
+  ? { STRATA_TENANT_POINTS_PER_SECOND: TENANT_RATE, STRATA_TENANT_BURST_POINTS: String(Math.max(2 * Number(TENANT_RATE), 100_000)) }
+  : {};
 
 interface Phase {
   readonly write: number[];
@@ -44,7 +51,7 @@ async function main(): Promise<void> {
   const system = await StrataSystem.start({
     name: 'bench-noisy',
     baseEnv: process.env,
-    ingestEnv: { STRATA_API_KEYS: API_KEYS, STRATA_LOG_LEVEL: 'warn' },
+    ingestEnv: { STRATA_API_KEYS: API_KEYS, STRATA_LOG_LEVEL: 'warn', ...RATE_ENV },
   });
   const connections: grpc.Client[] = [];
   const connect = (address: string) => {
@@ -77,7 +84,8 @@ async function main(): Promise<void> {
     const noisy = attacks.filter((attack) => ONLY.test(attack.name));
     console.log(
       `noisy neighbour: tenant B writes one point every 100 ms and reads it back, ${SECONDS} s idle, then ${SECONDS} s while tenant A and a keyless client send at full speed` +
-        (noisy.length < attacks.length ? ` (only ${noisy.map((attack) => attack.name).join('; ')})` : ''),
+        (noisy.length < attacks.length ? ` (only ${noisy.map((attack) => attack.name).join('; ')})` : '') +
+        `; tenant rate ${TENANT_RATE ? `${TENANT_RATE} points/s (BENCH_TENANT_POINTS_PER_SECOND)` : 'the default, 1,000,000 points/s'}`,
     );
     const idle = await measure(async () => undefined);
     const tally = new AttackTally();
