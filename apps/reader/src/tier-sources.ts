@@ -60,9 +60,10 @@ export class WarmTierSource implements TierSource {
   constructor(private readonly store: Pick<DynamoWarmStore, 'queryChunks'>) {}
 
   async fetch(tenant: string, seriesKey: string, range: TierRange, _windowMs?: number, signal?: AbortSignal): Promise<TierWindow[]> {
-    // DynamoWarmStore.queryChunks takes no signal yet, so a Query already sent runs to its end.
     signal?.throwIfAborted();
-    const chunks = await this.store.queryChunks(tenant, seriesKey, range.fromStart, range.toStart);
+    // The signal aborts the Query in flight and stops further pages: a read's time limit
+    // ends its DynamoDB work, not only the wait for it.
+    const chunks = await this.store.queryChunks(tenant, seriesKey, range.fromStart, range.toStart, signal ? { signal } : undefined);
     return chunks.map((c) => ({ start: c.start, layers: [c.chunk] }));
   }
 }
