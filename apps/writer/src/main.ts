@@ -46,6 +46,8 @@ runMain(async () => {
     windowMs: config.windowMs,
     sealGraceMs: config.sealGraceMs,
     retentionMs: config.hotRetentionMs,
+    // The main group's, also in a replay: the keys count the main group's offsets.
+    group: config.groupId,
   });
   const warm = new DynamoWarmStore(dynamo, {
     tableName: config.dynamodb.table,

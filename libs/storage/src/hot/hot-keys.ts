@@ -19,6 +19,13 @@ export interface WindowRef {
   readonly start: number;
 }
 
+/**
+ * The writer's consumer group by default (STRATA_WRITER_GROUP_ID). The keys that count log
+ * offsets (`unsealedFrom`, `projected`) carry the group: offsets mean nothing across topics,
+ * and a Redis shared by writers of two topics (tests, a second install) must not mix them.
+ */
+export const DEFAULT_WRITER_GROUP = 'strata-writer';
+
 export const hotKeys = {
   /** Hash: open window; field = ms offset from the window start, value = float64 BE. */
   open: (sid: string, start: number) => `s:{${sid}}:o:${start}`,
@@ -35,13 +42,13 @@ export const hotKeys = {
    * unsealed points. Its minimum is where a rebuild of the partition must start
    * (docs/write-path.md, "Rebuilding the hot tier").
    */
-  unsealedFrom: (partition: number) => `p:{${partition}}:first`,
+  unsealedFrom: (partition: number, group = DEFAULT_WRITER_GROUP) => `p:{${partition}}:first:${group}`,
   /**
    * String: the offset after the last record of the partition that Redis holds entirely
    * (written with each projected batch). Missing or behind the writer's own count means
    * Redis lost data.
    */
-  projected: (partition: number) => `p:{${partition}}:projected`,
+  projected: (partition: number, group = DEFAULT_WRITER_GROUP) => `p:{${partition}}:projected:${group}`,
   /** String: the writer instance currently sealing this partition's windows. */
   lease: (partition: number) => `p:{${partition}}:lease`,
   /** Set: series keys a tenant has written (for ListSeries). */

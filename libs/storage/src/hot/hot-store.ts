@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { StorageError } from '../errors';
-import { dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
+import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
 import type { SealOffsets } from './seal-offsets';
 import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
@@ -56,6 +56,8 @@ export interface HotStoreOptions {
   readonly sealGraceMs: number;
   /** How long a sealed window stays in Redis after its end. */
   readonly retentionMs: number;
+  /** The main writer group whose log offsets the store keeps (hotKeys). @default DEFAULT_WRITER_GROUP */
+  readonly group?: string;
 }
 
 /** What a seal starts from: points taken from the open window, and the previous seal. */
@@ -86,11 +88,13 @@ const SID_CACHE_SIZE = 200_000;
  */
 export class RedisHotStore {
   private readonly sids = new Map<string, string>();
+  private readonly group: string;
 
   constructor(
     private readonly redis: Client,
     readonly options: HotStoreOptions,
   ) {
+    this.group = options.group ?? DEFAULT_WRITER_GROUP;
     redis.defineCommand('strataBeginSeal', { numberOfKeys: 4, lua: BEGIN_SEAL });
     redis.defineCommand('strataFinishSeal', { numberOfKeys: 3, lua: FINISH_SEAL });
     redis.defineCommand('strataAcquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
@@ -159,7 +163,7 @@ export class RedisHotStore {
       }
     }
     if (due.length > 0) commands.push(['zadd', hotKeys.due(partition), ...due]);
-    if (unsealedFrom.length > 0) commands.push(['zadd', hotKeys.unsealedFrom(partition), 'LT', ...unsealedFrom]);
+    if (unsealedFrom.length > 0) commands.push(['zadd', hotKeys.unsealedFrom(partition, this.group), 'LT', ...unsealedFrom]);
     for (const [tenant, keys] of newSeries) commands.push(['sadd', hotKeys.seriesIndex(tenant), ...keys]);
     const { projected } = options;
     if (!projected) {
@@ -167,14 +171,14 @@ export class RedisHotStore {
       return {};
     }
     // Last, after every point: a Redis that dies mid-pipeline never claims more than it holds.
-    commands.push(['strataAdvanceProjected', hotKeys.projected(partition), projected.expect === null ? '' : String(projected.expect), String(projected.next)]);
+    commands.push(['strataAdvanceProjected', hotKeys.projected(partition, this.group), projected.expect === null ? '' : String(projected.expect), String(projected.next)]);
     const results = await this.run(commands);
     return { projectedAdvanced: Number(results[results.length - 1]) === 1 };
   }
 
   /** The offset after the last record of the partition Redis holds entirely; null when absent. */
   async projectedOffset(partition: number): Promise<number | null> {
-    const value = await this.redis.get(hotKeys.projected(partition));
+    const value = await this.redis.get(hotKeys.projected(partition, this.group));
     return value === null ? null : Number(value);
   }
 
@@ -183,7 +187,7 @@ export class RedisHotStore {
    * point written is sealed.
    */
   async lowestUnsealedOffset(partition: number): Promise<number | null> {
-    const [, score] = await this.redis.zrange(hotKeys.unsealedFrom(partition), 0, 0, 'WITHSCORES');
+    const [, score] = await this.redis.zrange(hotKeys.unsealedFrom(partition, this.group), 0, 0, 'WITHSCORES');
     return score === undefined ? null : Number(score);
   }
 
@@ -195,8 +199,8 @@ export class RedisHotStore {
    */
   async rebuildStart(partition: number): Promise<{ projected: number; start: number } | null> {
     const [projected, lowest] = (await (this.redis as unknown as SealCommands).strataRebuildStart(
-      hotKeys.projected(partition),
-      hotKeys.unsealedFrom(partition),
+      hotKeys.projected(partition, this.group),
+      hotKeys.unsealedFrom(partition, this.group),
     )) as [string | null, string | null];
     if (projected === null || projected === undefined) return null;
     const p = Number(projected);
@@ -276,12 +280,12 @@ export class RedisHotStore {
   async settleDue(window: WindowRef, partition: number): Promise<void> {
     const sid = seriesId(window.tenant, window.seriesKey);
     const member = dueMember(window);
-    const from = await this.redis.zscore(hotKeys.unsealedFrom(partition), member);
+    const from = await this.redis.zscore(hotKeys.unsealedFrom(partition, this.group), member);
     await this.redis.zrem(hotKeys.due(partition), member);
-    await this.redis.zrem(hotKeys.unsealedFrom(partition), member);
+    await this.redis.zrem(hotKeys.unsealedFrom(partition, this.group), member);
     if ((await this.redis.exists(hotKeys.open(sid, window.start))) === 1) {
       await this.redis.zadd(hotKeys.due(partition), this.dueAt(window.start), member);
-      if (from !== null) await this.redis.zadd(hotKeys.unsealedFrom(partition), 'LT', from, member);
+      if (from !== null) await this.redis.zadd(hotKeys.unsealedFrom(partition, this.group), 'LT', from, member);
     }
   }
 
