@@ -91,6 +91,7 @@ describe('HotRecovery: where the writer resumes after taking stock of Redis', ()
     marked?: boolean;
     committed: number | null;
     end: number;
+    logStart?: number;
     seek?: number;
     rebuilding: boolean;
   }> = [
@@ -99,6 +100,7 @@ describe('HotRecovery: where the writer resumes after taking stock of Redis', ()
     { name: 'Redis ahead of the committed offset (the commit lagged): resume at Redis', projected: 120, committed: 100, end: 130, seek: 120, rebuilding: false },
     { name: 'Redis emptied: rebuild from the checkpoint', checkpoint: 50, committed: 100, end: 130, seek: 50, rebuilding: true },
     { name: 'Redis emptied before any checkpoint was taken: rebuild from the log start', committed: 100, end: 130, seek: 0, rebuilding: true },
+    { name: 'the checkpoint is older than the log start (retention): rebuild from the log start', checkpoint: 20, committed: 100, end: 130, logStart: 50, seek: 50, rebuilding: true },
     { name: 'Redis rolled back behind the committed offset: rebuild from what it holds', projected: 80, checkpoint: 50, committed: 100, end: 130, seek: 80, rebuilding: true },
     { name: 'a rebuild left half-way (still marked): resume it at Redis', projected: 90, checkpoint: 50, marked: true, committed: 60, end: 130, seek: 90, rebuilding: true },
     { name: 'marked by a stock-taking, but Redis is whole and caught up', projected: 130, marked: true, committed: 130, end: 130, rebuilding: false },
@@ -109,7 +111,7 @@ describe('HotRecovery: where the writer resumes after taking stock of Redis', ()
     if (c.projected !== undefined) world.projected.set(0, c.projected);
     if (c.checkpoint !== undefined) world.checkpoints.set(0, c.checkpoint);
     if (c.marked) world.marked.add(0);
-    world.positions.set(0, { start: 0, end: c.end, committed: c.committed });
+    world.positions.set(0, { start: c.logStart ?? 0, end: c.end, committed: c.committed });
     const recovery = world.recovery();
 
     const first = await world.batch(recovery, 0, (c.committed ?? 0) + 9);

@@ -211,18 +211,19 @@ export class HotRecovery {
       logger.info({ partition, committed: position.committed }, 'no projected offset, rebuild checkpoint or committed offset: a new hot tier');
       return { state, seeked: false, from: null };
     }
-    const seeked = start !== position.committed;
-    if (seeked) log.seek(partition, BigInt(start));
-    if (reason === undefined || start >= position.end) {
-      if (marked) await tier.markRebuilt(partition);
-      return { state, seeked, from: start };
-    }
     if (start < position.start) {
       metrics.logGap.set({ partition: String(partition) }, position.start - start);
       logger.error(
         { partition, from: start, logStart: position.start, records: position.start - start },
         'rebuilding the hot tier needs records the log no longer holds: points of those records that were not yet in DynamoDB are lost',
       );
+      start = position.start; // the consumer can only be moved to where the log begins
+    }
+    const seeked = start !== position.committed;
+    if (seeked) log.seek(partition, BigInt(start));
+    if (reason === undefined || start >= position.end) {
+      if (marked) await tier.markRebuilt(partition);
+      return { state, seeked, from: start };
     }
     state.phase = 'rebuilding';
     state.target = position.end;

@@ -77,6 +77,12 @@ export class PointLogConsumer {
   private assigned: number[] = [];
   /** Seeks asked per partition; a batch handled across a seek is neither resolved nor committed. */
   private readonly seeks = new Map<number, number>();
+  /**
+   * Where each partition was moved to, until a batch fetched from there arrives. A fetch
+   * already under way when the seek took effect still delivers its batch from the old
+   * position; handling it (and resolving its offsets) would undo the seek.
+   */
+  private readonly seekTargets = new Map<number, string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -129,17 +135,31 @@ export class PointLogConsumer {
   /**
    * Moves a partition's consumption to `offset` (back, to rebuild a projection). A batch
    * being handled meanwhile finishes, but its offsets are not resolved or committed, so it
-   * cannot move the position past the seek; batches already fetched are dropped by kafkajs.
-   * The committed offset moves only when later batches are handled.
+   * cannot move the position past the seek; batches fetched from the old position are
+   * dropped until one fetched from `offset` arrives. The committed offset moves only when
+   * later batches are handled. `offset` must be one the log holds (from its start to its
+   * end): kafkajs would reset an out-of-range position, and no batch would come from it.
    */
   seek(partition: number, offset: bigint): void {
     this.seeks.set(partition, (this.seeks.get(partition) ?? 0) + 1);
+    this.seekTargets.set(partition, offset.toString());
     this.consumer.seek({ topic: this.options.topic, partition, offset: offset.toString() });
   }
 
   private async handleBatch(payload: EachBatchPayload, handler: (batch: ConsumedBatch) => Promise<void>): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
+    const target = this.seekTargets.get(batch.partition);
+    if (target !== undefined) {
+      // kafkajs keeps the offset each batch was fetched from (not in its typings).
+      const fetchedFrom = String((batch as unknown as { fetchedOffset?: string }).fetchedOffset);
+      if (fetchedFrom !== target) {
+        this.options.logger.debug({ partition: batch.partition, fetchedFrom, target }, 'dropping a batch fetched before the seek');
+        await payload.heartbeat();
+        return;
+      }
+      this.seekTargets.delete(batch.partition);
+    }
     const events: PointsAppended[] = [];
     const offsets: string[] = [];
     for (const message of batch.messages) {

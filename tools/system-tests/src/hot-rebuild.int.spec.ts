@@ -28,15 +28,21 @@ describe('Redis loses its data under write load; the writer rebuilds it by itsel
   async function waitWhole(sys: StrataSystem, ledger: AckLedger, what: string): Promise<void> {
     const state = new HotTierState(sys.redis());
     let sawIncomplete = false;
+    let last: Awaited<ReturnType<StrataSystem['check']>> | undefined;
     const check = await pollUntil(
       async () => {
         const status = await state.status();
         if (!status.complete) sawIncomplete = true;
         if (!status.complete) return undefined;
-        const result = await sys.check(ledger);
+        const result = (last = await sys.check(ledger));
         return result.ok ? result : undefined;
       },
-      { what: `${what}: the hot tier whole again and every acknowledged point readable`, timeoutMs: 120_000, intervalMs: 1_000 },
+      {
+        what: `${what}: the hot tier whole again and every acknowledged point readable`,
+        timeoutMs: 120_000,
+        intervalMs: 1_000,
+        describe: () => `last check: ${last === undefined ? 'none' : describeCheck(last)}`,
+      },
     );
     log(`${what}: ${describeCheck(check)}; the tier said it was incomplete meanwhile: ${sawIncomplete}`);
     expect(describeCheck(check)).toBe(ALL_PRESENT(ledger));
@@ -60,7 +66,7 @@ describe('Redis loses its data under write load; the writer rebuilds it by itsel
       expect(await sys.metric(writer, 'strata_writer_hot_rebuilds_total')).toBeGreaterThanOrEqual(1);
       expect(await sys.metric(writer, 'strata_writer_hot_rebuilding')).toBe(0);
     }),
-  );
+  240_000);
 
   it('Redis flushed at a random moment while writing: the same, and the writer says what it rebuilt', () =>
     system!.saveLogsOnFailure(async (sys) => {
@@ -79,5 +85,5 @@ describe('Redis loses its data under write load; the writer rebuilds it by itsel
       log(`partitions rebuilt so far: ${rebuilt.map((r) => `${String(r['partition'])} in ${String(r['seconds'])} s`).join(', ')}`);
       expect(rebuilt.length).toBeGreaterThan(0);
     }),
-  );
+  240_000);
 });
