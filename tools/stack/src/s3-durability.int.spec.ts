@@ -16,12 +16,41 @@ import type { StackLogger } from './logger';
 
 const sha256 = (data: Uint8Array | undefined) => (data === undefined ? 'missing' : createHash('sha256').update(data).digest('hex'));
 
+/**
+ * A port that is free now, below Linux's ephemeral range (32768-60999): a port the kernel
+ * hands out for listen(0) may be given to some outgoing connection before the server binds it.
+ */
 async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+}
+
+/** Resolves once nothing listens on `port` (a connection is refused), within 10 s. */
+async function portReleased(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const listening = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (!listening) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} still listened on 10 s after its server was killed`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('s3 keeps acknowledged objects across down/up and a SIGKILL (real process)', () => {
@@ -91,6 +120,9 @@ describe('s3 keeps acknowledged objects across down/up and a SIGKILL (real proce
     process.kill(-killed, 'SIGKILL');
     const table = procProcessTable();
     while (table.isAlive(killed)) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The kernel may release the dead server's listening socket a moment after the pid is
+    // gone; `up` would take the port for someone else's until then.
+    await portReleased(Number(env['STRATA_STACK_S3_PORT']));
     lines.length = 0;
     const third = await startStack(options());
     expect(third.started).toEqual(['s3']);
