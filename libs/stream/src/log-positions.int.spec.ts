@@ -44,7 +44,16 @@ describe('log positions and retention, against a real broker', () => {
         [1, { start: 0, end: 0, committed: null }],
       ]),
     );
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '2' }] });
+    // A young broker may still be moving the group's coordinator: retried, as a client would.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '2' }] });
+        break;
+      } catch (error) {
+        if (attempt >= 10 || !(error as { retriable?: boolean }).retriable) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
     expect((await logPositions(admin, topic, group)).get(0)).toEqual({ start: 0, end: 3, committed: 2 });
   });
 });
