@@ -8,6 +8,18 @@ import { ensureTopic } from './topic';
 const brokers = parseBrokerList(process.env['STRATA_KAFKA_BROKERS'] ?? '127.0.0.1:9092');
 const HOUR = 3_600_000;
 
+/** A young broker may still be moving a new group's coordinator: retried, as the writer's loops do. */
+async function retried<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 10 || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 describe('log positions and retention, against a real broker', () => {
   const run = randomUUID();
   const topic = `strata.test.retention.${run}`;
@@ -38,22 +50,13 @@ describe('log positions and retention, against a real broker', () => {
     await producer.send({ topic, messages: [0, 1, 2].map((i) => ({ partition: 0, value: `r${i}` })) });
     await producer.disconnect();
     const group = `strata-retention-int-${run}`;
-    expect(await logPositions(admin, topic, group)).toEqual(
+    expect(await retried(() => logPositions(admin, topic, group))).toEqual(
       new Map([
         [0, { start: 0, end: 3, committed: null }],
         [1, { start: 0, end: 0, committed: null }],
       ]),
     );
-    // A young broker may still be moving the group's coordinator: retried, as a client would.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '2' }] });
-        break;
-      } catch (error) {
-        if (attempt >= 10 || !(error as { retriable?: boolean }).retriable) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
-    expect((await logPositions(admin, topic, group)).get(0)).toEqual({ start: 0, end: 3, committed: 2 });
+    await retried(() => admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '2' }] }));
+    expect((await retried(() => logPositions(admin, topic, group))).get(0)).toEqual({ start: 0, end: 3, committed: 2 });
   });
 });
