@@ -16,6 +16,9 @@ describe('Redis loses its data under write load; the writer rebuilds it by itsel
   let system: StrataSystem | undefined;
   let writer: ServiceProcess;
   const log = (line: string) => process.stdout.write(`[hot-rebuild] ${line}\n`);
+  // One ledger for both cases: they write the same series, and the check reads every point
+  // of a series, so the second case must expect the first case's points too.
+  const ledger = new AckLedger();
 
   beforeAll(async () => {
     system = await StrataSystem.start({ name: 'hot-rebuild', baseEnv: process.env, keepDir: process.env['STRATA_SYSTEM_TESTS_KEEP'] === '1' });
@@ -50,7 +53,6 @@ describe('Redis loses its data under write load; the writer rebuilds it by itsel
 
   it('Redis killed and restarted empty mid-load: every acknowledged point comes back, with no command run', () =>
     system!.saveLogsOnFailure(async (sys) => {
-      const ledger = new AckLedger();
       const plan = recentPastPlan({ seriesCount: 150, maxTicks: 240 });
       const load = sys.startLoad(plan, ledger, 40);
       await new Promise((resolve) => setTimeout(resolve, 2_000 + Math.random() * 2_000));
@@ -70,9 +72,7 @@ describe('Redis loses its data under write load; the writer rebuilds it by itsel
 
   it('Redis flushed at a random moment while writing: the same, and the writer says what it rebuilt', () =>
     system!.saveLogsOnFailure(async (sys) => {
-      const ledger = new AckLedger();
-      // The same series as the first case, a quarter of an hour earlier: the check reads whole
-      // windows, and the first case's points beside this range would count as extra.
+      // The same series as the first case, a quarter of an hour earlier: windows of their own.
       const plan = recentPastPlan({ seriesCount: 150, maxTicks: 240, now: Date.now() - 15 * 60_000 });
       const rebuildsBefore = (await sys.metric(writer, 'strata_writer_hot_rebuilds_total')) ?? 0;
       const load = sys.startLoad(plan, ledger, 40);
