@@ -280,12 +280,17 @@ export class RedisHotStore {
   async settleDue(window: WindowRef, partition: number): Promise<void> {
     const sid = seriesId(window.tenant, window.seriesKey);
     const member = dueMember(window);
-    const from = await this.redis.zscore(hotKeys.unsealedFrom(partition, this.group), member);
-    await this.redis.zrem(hotKeys.due(partition), member);
-    await this.redis.zrem(hotKeys.unsealedFrom(partition, this.group), member);
+    const due = hotKeys.due(partition);
+    const unsealedFrom = hotKeys.unsealedFrom(partition, this.group);
+    // Both sets share the partition's slot: one round trip each way, also on a Cluster.
+    const taken = await this.redis.multi().zscore(unsealedFrom, member).zrem(due, member).zrem(unsealedFrom, member).exec();
+    const failed = taken?.find(([error]) => error !== null);
+    if (!taken || failed) throw new StorageError(`redis refused to settle ${member.slice(0, 200)}: ${failed?.[0]?.message ?? 'transaction aborted'}`, true);
+    const from = taken[0][1] as string | null;
     if ((await this.redis.exists(hotKeys.open(sid, window.start))) === 1) {
-      await this.redis.zadd(hotKeys.due(partition), this.dueAt(window.start), member);
-      if (from !== null) await this.redis.zadd(hotKeys.unsealedFrom(partition, this.group), 'LT', from, member);
+      const putBack = this.redis.multi().zadd(due, this.dueAt(window.start), member);
+      if (from !== null) putBack.zadd(unsealedFrom, 'LT', from, member);
+      await putBack.exec();
     }
   }
 
