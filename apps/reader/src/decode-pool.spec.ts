@@ -64,7 +64,9 @@ describe('DecodePool (worker threads started from the TypeScript sources)', () =
     const done: string[] = [];
     const track = (tenant: string, id: string, work = big) => pool.decode(work, undefined, tenant).then((r) => (done.push(id), r));
     // n1 finishes at once and n2 takes long, so the worker n1 frees decides who goes next.
-    const noisy = [track('noisy', 'n1', chunks(1)), track('noisy', 'n2', chunks(600)), track('noisy', 'n3')]; // 2 running, 1 queued: its share (1 of 2)
+    // n2 is long enough to outlast q1 on a busy machine too (with 600 chunks it once ended
+    // first, and n3 then ran beside q1 and could finish before it).
+    const noisy = [track('noisy', 'n1', chunks(1)), track('noisy', 'n2', chunks(4_000)), track('noisy', 'n3')]; // 2 running, 1 queued: its share (1 of 2)
     const refused = pool.decode(big, undefined, 'noisy');
     const quiet = track('quiet', 'q1'); // still room: the queue holds 2
     await expect(refused).rejects.toMatchObject({ retriable: true, message: expect.stringMatching(/at most 1 of one tenant's reads/) });
