@@ -1,4 +1,5 @@
 export { ApiKeyStore, DEVELOPMENT_API_KEY, DEVELOPMENT_TENANT, readApiKeys } from './api-keys';
+export { mapConcurrently, sleep } from './concurrency';
 export { EnvReader, type Env } from './env-reader';
 export { ConfigError, StrataError, isRetriable, isStrataError } from './errors';
 export { GrpcServer, type CallRefusal, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
@@ -28,3 +29,4 @@ export {
   startGrpcServerSpan,
   type GrpcCallSpan,
 } from './tracing-spans';
+export { WorkerPool, workerEntry, type WorkerEntry } from './worker-pool';
