@@ -5,25 +5,12 @@
 (function dashboard() {
   'use strict';
 
+  // The shapes /api/state sends, from the server's own declaration (one source: renaming a
+  // field there fails the type check of this script).
   /**
-   * @typedef {'ok'|'write_refused'|'write_unavailable'|'not_readable_in_time'|'read_error'} ProbeResult
-   * @typedef {{ t: number, tenant: string, result: ProbeResult, ms: number, writeAttempts: number, readAttempts: number, stage?: 'write'|'read', message?: string }} ProbeRecord
-   * @typedef {{ t: number, p50: number, p99: number, n: number }} QuantilePoint
-   * @typedef {{ probes: number, ok: number, failed: number, p50: number|null, p99: number|null, max: number|null }} ProbeSummary
-   * @typedef {{ key: string, label: string, value: number|null, text: string, level: 'ok'|'warn'|'bad'|'info', spark: (number|null)[] }} Figure
-   * @typedef {{ name: string, opsUrl: string, ready: boolean, problems: string[], checkedAt: number, figures: Figure[], metricsProblem?: string }} ComponentView
-   * @typedef {{
-   *   generatedAt: number,
-   *   status: 'starting'|'ok'|'degraded'|'failing',
-   *   reasons: string[],
-   *   prober: { instanceId: string, intervalMs: number, timeoutMs: number, tenants: string[], ingestAddress: string, readerAddress: string },
-   *   window: { fromMs: number, toMs: number },
-   *   probes: ProbeRecord[],
-   *   quantiles: { stepMs: number, windowMs: number, points: QuantilePoint[] },
-   *   summary: { last5m: ProbeSummary, window: ProbeSummary },
-   *   latest: Record<string, ProbeRecord>,
-   *   components: ComponentView[],
-   * }} DashboardState
+   * @typedef {import('../src/dashboard-contract').DashboardState} DashboardState
+   * @typedef {import('../src/dashboard-contract').ProbeRecord} ProbeRecord
+   * @typedef {import('../src/dashboard-contract').ComponentView} ComponentView
    */
 
   const POLL_MS = 2000;
@@ -235,7 +222,7 @@
 
   // ---- components ------------------------------------------------------------------
 
-  /** @param {(number|null)[]} values */
+  /** @param {readonly (number|null)[]} values */
   function sparkline(values) {
     const spark = svg('svg', { class: 'spark', viewBox: '0 0 64 18', preserveAspectRatio: 'none' });
     const numbers = values.filter((v) => v !== null && Number.isFinite(v)).map(Number);

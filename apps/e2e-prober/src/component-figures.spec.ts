@@ -1,4 +1,5 @@
-import { componentFigures, type Figure } from './component-figures';
+import { componentFigures } from './component-figures';
+import type { Figure } from './dashboard-contract';
 import { MetricSnapshot } from './prom-text';
 
 const NOW = Date.UTC(2026, 0, 15, 12);

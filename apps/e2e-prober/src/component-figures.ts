@@ -1,18 +1,5 @@
+import type { Figure } from './dashboard-contract';
 import { bucketIncrease, histogramQuantile, type MetricSnapshot } from './prom-text';
-
-/** How a figure should catch the eye: `bad` and `warn` are coloured on the dashboard. */
-export type FigureLevel = 'ok' | 'warn' | 'bad' | 'info';
-
-/** One key number of a component, computed from two scrapes of its /metrics. */
-export interface Figure {
-  readonly key: string;
-  readonly label: string;
-  /** Numeric value for sparklines; null when it cannot be computed (yet). */
-  readonly value: number | null;
-  /** Human-readable value with its unit. */
-  readonly text: string;
-  readonly level: FigureLevel;
-}
 
 /** Two scrapes of one component (about a minute apart): rates need both; the first scrape alone gives gauges only. */
 export interface Scrapes {

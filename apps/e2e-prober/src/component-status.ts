@@ -1,13 +1,5 @@
 import type { ComponentTarget } from './config';
-
-export interface ComponentStatus {
-  readonly name: string;
-  readonly opsUrl: string;
-  readonly ready: boolean;
-  /** Failing readiness checks, or why the component could not be asked. */
-  readonly problems: readonly string[];
-  readonly checkedAt: number;
-}
+import type { ComponentStatus } from './dashboard-contract';
 
 /**
  * Asks each component's `/readyz`. A component that does not answer within the timeout,

@@ -1,7 +1,8 @@
 import type { Logger } from '@strata/runtime';
-import { componentFigures, type Figure } from './component-figures';
-import { checkComponents, type ComponentStatus } from './component-status';
+import { componentFigures } from './component-figures';
+import { checkComponents } from './component-status';
 import type { ComponentTarget } from './config';
+import type { ComponentStatus, ComponentView } from './dashboard-contract';
 import type { ProberMetrics } from './prober-metrics';
 import { MetricSnapshot } from './prom-text';
 
@@ -13,12 +14,6 @@ const SPARK_POINTS = 60;
  * rate flipping between 0 and twice its value.
  */
 const RATE_WINDOW_MS = 60_000;
-
-export interface ComponentView extends ComponentStatus {
-  readonly figures: ReadonlyArray<Figure & { readonly spark: readonly (number | null)[] }>;
-  /** Why /metrics could not be read, when it could not. */
-  readonly metricsProblem?: string;
-}
 
 export interface ComponentWatcherOptions {
   readonly targets: readonly ComponentTarget[];

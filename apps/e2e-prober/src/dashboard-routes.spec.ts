@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { findAssetsDir, loadDashboardAssets } from './dashboard-assets';
 import { dashboardRoutes } from './dashboard-routes';
-import type { DashboardState } from './dashboard-state';
+import type { DashboardState } from './dashboard-contract';
 
 describe('dashboard routes', () => {
   const dir = findAssetsDir(__dirname);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Asset } from './dashboard-assets';
-import type { DashboardState } from './dashboard-state';
+import type { DashboardState } from './dashboard-contract';
 
 /**
  * Nothing on the page may come from elsewhere: no CDN, no external font, no inline

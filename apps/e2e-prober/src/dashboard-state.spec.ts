@@ -1,7 +1,7 @@
-import type { ComponentView } from './component-watcher';
 import type { ProberConfig } from './config';
+import type { ComponentView, ProbeRecord } from './dashboard-contract';
 import { buildDashboardState } from './dashboard-state';
-import { ProbeHistory, type ProbeRecord } from './probe-history';
+import { ProbeHistory } from './probe-history';
 
 const NOW = 10_000_000;
 const config: Pick<ProberConfig, 'probe' | 'tenants' | 'historyMs' | 'ingestAddress' | 'readerAddress'> = {

@@ -1,31 +1,6 @@
-import type { ComponentView } from './component-watcher';
 import type { ProberConfig } from './config';
-import { rollingQuantiles, summarize, type ProbeHistory, type ProbeRecord, type ProbeSummary, type QuantilePoint } from './probe-history';
-
-export type OverallStatus = 'starting' | 'ok' | 'degraded' | 'failing';
-
-/** What /api/state serves and the dashboard draws. */
-export interface DashboardState {
-  readonly generatedAt: number;
-  readonly status: OverallStatus;
-  /** Why the status is not ok, one line each. */
-  readonly reasons: readonly string[];
-  readonly prober: {
-    readonly instanceId: string;
-    readonly intervalMs: number;
-    readonly timeoutMs: number;
-    readonly tenants: readonly string[];
-    readonly ingestAddress: string;
-    readonly readerAddress: string;
-  };
-  readonly window: { readonly fromMs: number; readonly toMs: number };
-  readonly probes: readonly ProbeRecord[];
-  readonly quantiles: { readonly stepMs: number; readonly windowMs: number; readonly points: readonly QuantilePoint[] };
-  readonly summary: { readonly last5m: ProbeSummary; readonly window: ProbeSummary };
-  /** The newest probe of each tenant. */
-  readonly latest: Readonly<Record<string, ProbeRecord>>;
-  readonly components: readonly ComponentView[];
-}
+import type { ComponentView, DashboardState, OverallStatus, ProbeRecord, ProbeSummary } from './dashboard-contract';
+import { rollingQuantiles, summarize, type ProbeHistory } from './probe-history';
 
 const FIVE_MINUTES = 5 * 60_000;
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createKafka, ensureTopic, type Kafka } from '@strata/stream';
-import type { DashboardState } from './dashboard-state';
+import type { DashboardState } from './dashboard-contract';
 import { freePorts, startService, type ServiceProcess } from './service-process.test-support';
 
 // The dashboard in a real browser against the real pipeline: ingest, writer, reader and

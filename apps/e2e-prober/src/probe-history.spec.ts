@@ -1,4 +1,5 @@
-import { ProbeHistory, quantile, rollingQuantiles, summarize, type ProbeRecord } from './probe-history';
+import type { ProbeRecord } from './dashboard-contract';
+import { ProbeHistory, quantile, rollingQuantiles, summarize } from './probe-history';
 
 const record = (t: number, ms: number, result: ProbeRecord['result'] = 'ok'): ProbeRecord => ({
   t,

@@ -1,38 +1,5 @@
-import type { ProbeOutcome, ProbeResult } from './probe';
-
-/** One finished probe as the dashboard shows it. */
-export interface ProbeRecord {
-  /** Probe point timestamp (ms). */
-  readonly t: number;
-  readonly tenant: string;
-  readonly result: ProbeResult;
-  /** Time to readable for ok probes; time until the probe gave up otherwise. */
-  readonly ms: number;
-  readonly writeAttempts: number;
-  readonly readAttempts: number;
-  readonly stage?: 'write' | 'read';
-  readonly message?: string;
-}
-
-export interface QuantilePoint {
-  /** End of the window (ms). */
-  readonly t: number;
-  readonly p50: number;
-  readonly p99: number;
-  /** Successful probes in the window. */
-  readonly n: number;
-}
-
-export interface ProbeSummary {
-  readonly probes: number;
-  readonly ok: number;
-  readonly failed: number;
-  readonly byResult: Readonly<Partial<Record<ProbeResult, number>>>;
-  /** Time to readable of the ok probes, ms; null without any. */
-  readonly p50: number | null;
-  readonly p99: number | null;
-  readonly max: number | null;
-}
+import type { ProbeRecord, ProbeResult, ProbeSummary, QuantilePoint } from './dashboard-contract';
+import type { ProbeOutcome } from './probe';
 
 export function toRecord(outcome: ProbeOutcome): ProbeRecord {
   return {

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { Aggregation, type Label, type ReadResponse } from '@strata/proto';
 import { backoffMs, READ_POLL_BACKOFF, sleep as realSleep, WRITE_RETRY_BACKOFF } from './backoff';
 import type { ProbeTenant } from './config';
+import type { ProbeResult } from './dashboard-contract';
 import { isRpcError, type StrataRpc } from './strata-client';
 
 export const PROBE_SERIES = 'strata.prober.probe';
@@ -9,7 +10,6 @@ export const PROBE_SERIES = 'strata.prober.probe';
 /** No call is started with less time than this left: it could only run into its deadline. */
 const MIN_RPC_MS = 5;
 
-export type ProbeResult = 'ok' | 'write_refused' | 'write_unavailable' | 'not_readable_in_time' | 'read_error';
 export const PROBE_RESULTS: readonly ProbeResult[] = ['ok', 'write_refused', 'write_unavailable', 'not_readable_in_time', 'read_error'];
 
 export interface ProbeFailure {
