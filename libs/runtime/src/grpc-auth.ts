@@ -5,7 +5,7 @@ import { StrataError } from './errors';
 /** The caller presented no `x-api-key`, or one that maps to no tenant. */
 export class UnauthenticatedError extends StrataError {
   constructor(readonly reason: 'missing' | 'unknown') {
-    super(reason === 'missing' ? 'missing x-api-key metadata' : 'unknown API key');
+    super(reason === 'missing' ? 'missing x-api-key metadata' : 'unknown API key', { context: { reason } });
   }
 }
 
