@@ -1,35 +1,26 @@
 import { StrataError } from '@strata/runtime';
 
 /** A Kafka setting that cannot work; `field` names the offending option. */
-export class KafkaConfigError extends Error {
-  readonly retriable = false;
-
+export class KafkaConfigError extends StrataError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`);
-    this.name = 'KafkaConfigError';
+    super(`${field}: ${message}`, { context: { field } });
   }
 }
 
 /** The cluster is reachable but not (yet) able to serve: retry later. */
-export class KafkaNotReadyError extends Error {
-  readonly retriable = true;
-
+export class KafkaNotReadyError extends StrataError {
   constructor(message: string) {
-    super(message);
-    this.name = 'KafkaNotReadyError';
+    super(message, { retriable: true });
   }
 }
 
 /** MSK IAM could not sign a token: no usable AWS credentials (yet). Retried on reconnect. */
-export class MskIamCredentialsError extends Error {
-  readonly retriable = true;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MskIamCredentialsError';
+export class MskIamCredentialsError extends StrataError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retriable: true, cause: options.cause });
   }
 }
 
@@ -49,7 +40,7 @@ export class RecordTooLargeError extends StrataError {
     super(
       `a log record of ${bytes} bytes for ${key.slice(0, 200)} does not fit the broker's message limit ` +
         `(${limitBytes} bytes usable for records, from the topic's max.message.bytes)`,
-      { retriable: false, ...options },
+      { retriable: false, cause: options.cause, context: { key, bytes, limitBytes } },
     );
   }
 }

@@ -1,5 +1,5 @@
 import { context, propagation, SpanKind, type Span, type Tracer } from '@opentelemetry/api';
-import { inSpan } from '@strata/runtime';
+import { inSpan, StrataError } from '@strata/runtime';
 import { CompressionTypes, type Producer } from 'kafkajs';
 import { RecordTooLargeError } from './errors';
 import type { PointLogRecord } from './point-log';
@@ -40,14 +40,13 @@ export interface PointLogProducerOptions {
 }
 
 /** The log could not take a write: nothing in the failed batch counts as acknowledged. */
-export class LogUnavailableError extends Error {
-  readonly retriable = true;
-
+export class LogUnavailableError extends StrataError {
   constructor(readonly records: number, cause: unknown) {
     super(`Kafka did not acknowledge ${records} record(s): ${cause instanceof Error ? cause.message : String(cause)}`, {
+      retriable: true,
       cause,
+      context: { records },
     });
-    this.name = 'LogUnavailableError';
   }
 }
 
