@@ -44,6 +44,19 @@ export default tseslint.config(
       ],
     },
   },
+  // Test mechanisms (@strata/testing) and a lib's fakes (@strata/<lib>/testing) never ship:
+  // in apps and libs only specs, test/ folders, benchmarks and the testing code itself
+  // import them. Dev tools (tools/) may.
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '*/*/test/**', '*/*/bench/**', 'libs/*/src/testing/**', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@strata/testing', '@strata/*/testing'], message: 'test support: import it from specs, test/ or bench/ only' }] },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },

@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { IngestServiceService, strataPackageDefinition } from '@strata/proto';
+import { healthStatus } from '@strata/testing';
 import { GrpcServer } from './grpc-server';
 import { memoryLogger } from './logger.test-support';
 
@@ -11,14 +11,6 @@ type Constructor = new (address: string, credentials: grpc.ChannelCredentials) =
 function clientConstructor(protoFile: string, service: string, includeDirs: string[] = []): Constructor {
   const loaded = grpc.loadPackageDefinition(loadSync(protoFile, { keepCase: true, enums: String, includeDirs }));
   return service.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], loaded) as Constructor;
-}
-
-function healthCheck(client: grpc.Client, service: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    (client as unknown as {
-      check(req: { service: string }, cb: (e: grpc.ServiceError | null, r?: { status: string }) => void): void;
-    }).check({ service }, (error, response) => (error ? reject(error) : resolve(response!.status)));
-  });
 }
 
 function listServices(client: grpc.Client): Promise<string[]> {
@@ -39,7 +31,7 @@ describe('GrpcServer', () => {
     'build/proto/grpc/reflection/v1/reflection.proto',
   );
   let server: GrpcServer;
-  let health: grpc.Client;
+  let address: string;
   let reflection: grpc.Client;
 
   beforeEach(async () => {
@@ -60,27 +52,24 @@ describe('GrpcServer', () => {
       ],
     });
     await server.start();
-    const address = `127.0.0.1:${server.port}`;
-    const HealthClient = clientConstructor(healthProtoPath, 'grpc.health.v1.Health');
-    health = new HealthClient(address, grpc.credentials.createInsecure());
+    address = `127.0.0.1:${server.port}`;
     const ReflectionClient = clientConstructor(reflectionProto, 'grpc.reflection.v1.ServerReflection');
     reflection = new ReflectionClient(address, grpc.credentials.createInsecure());
   });
 
   afterEach(async () => {
-    health.close();
     reflection.close();
     await server.stop(100);
   });
 
   it('reports SERVING for the server and each service once started', async () => {
-    expect(await healthCheck(health, '')).toBe('SERVING');
-    expect(await healthCheck(health, 'strata.v1.IngestService')).toBe('SERVING');
+    expect(await healthStatus(address)).toBe('SERVING');
+    expect(await healthStatus(address, { service: 'strata.v1.IngestService' })).toBe('SERVING');
   });
 
   it('reports NOT_SERVING while draining', async () => {
     server.setServing(false);
-    expect(await healthCheck(health, 'strata.v1.IngestService')).toBe('NOT_SERVING');
+    expect(await healthStatus(address, { service: 'strata.v1.IngestService' })).toBe('NOT_SERVING');
   });
 
   it('lists the Strata and health services through reflection', async () => {

@@ -1,4 +1,3 @@
-export { checkHealth, waitServing } from './grpc-health';
 export { ServiceProcesses, type ServiceProcessesOptions, type StartedService } from './service-processes';
 export { DEFAULT_PROBER_TENANT, withProberKey, type ProberKeyPlan } from './prober-key';
 export { SERVICES, serviceEnv, withPortOffset, type ServiceDefinition } from './services';

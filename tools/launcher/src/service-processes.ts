@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitServing } from './grpc-health';
+import { waitServing } from '@strata/testing';
 import { bundlePath, serviceEnv, type ServiceDefinition } from './services';
 
 export interface StartedService {

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkHealth } from './grpc-health';
 import { createKafka, ensureTopic } from '@strata/stream';
+import { healthStatus } from '@strata/testing';
 import { withProberKey } from './prober-key';
 import { ServiceProcesses } from './service-processes';
 import { SERVICES, withPortOffset } from './services';
@@ -47,7 +47,7 @@ describe('the five services as processes', () => {
   });
 
   it('brings every service to SERVING', async () => {
-    const statuses = await Promise.all(services.map((s) => checkHealth(`127.0.0.1:${s.grpcPort}`)));
+    const statuses = await Promise.all(services.map((s) => healthStatus(`127.0.0.1:${s.grpcPort}`)));
     expect(statuses).toEqual(['SERVING', 'SERVING', 'SERVING', 'SERVING', 'SERVING']);
   });
 

@@ -1,9 +1,8 @@
+import { pollUntil, type ServiceProcess } from '@strata/testing';
 import { AckLedger } from './harness/ack-ledger';
 import { write } from './harness/ingest-client';
 import { describeCheck } from './harness/ledger-check';
-import { pollUntil } from './harness/poll';
 import { recentPastPlan, tickRequest, type LoadPlan } from './harness/load-plan';
-import type { ServiceProcess } from './harness/service-process';
 import { StrataSystem } from './harness/strata-system';
 
 // Redis (the hot tier) comes back empty, as after a restart without persistence. Kafka

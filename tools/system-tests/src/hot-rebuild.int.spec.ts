@@ -1,9 +1,8 @@
 import { HotTierState } from '@strata/storage';
+import { pollUntil, type ServiceProcess } from '@strata/testing';
 import { AckLedger } from './harness/ack-ledger';
 import { describeCheck } from './harness/ledger-check';
 import { recentPastPlan } from './harness/load-plan';
-import { pollUntil } from './harness/poll';
-import type { ServiceProcess } from './harness/service-process';
 import { StrataSystem } from './harness/strata-system';
 
 // Redis loses its data while clients write: killed and restarted empty (no persistence),

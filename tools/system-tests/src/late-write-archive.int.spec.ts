@@ -1,11 +1,10 @@
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
 import { hotKeys } from '@strata/storage';
-import { pollUntil, sleep } from './harness/poll';
+import { pollUntil, type ServiceProcess, sleep } from '@strata/testing';
 import { PointModel } from './harness/point-model';
 import { parsePrometheusText } from './harness/prometheus-text';
 import { createReaderClient, readAll, type ReadResult } from './harness/reader-client';
-import type { ServiceProcess } from './harness/service-process';
 import { StrataSystem } from './harness/strata-system';
 
 // Late points of an archived day, through every process: ingest, writer, archiver --once

@@ -2,13 +2,12 @@ import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type Series } from '@strata/proto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pollUntil, type ServiceProcess, sleep } from '@strata/testing';
 import { AckLedger, type LedgerSeries } from './harness/ack-ledger';
 import { write } from './harness/ingest-client';
 import { checkAgainstLedger, describeCheck, type LedgerCheck, type StoredPoints } from './harness/ledger-check';
 import { loadSeries, recentPastPlan, type LoadPlan } from './harness/load-plan';
-import { pollUntil, sleep } from './harness/poll';
 import { createReaderClient, readAll } from './harness/reader-client';
-import type { ServiceProcess } from './harness/service-process';
 import { StrataSystem, WINDOW_MS } from './harness/strata-system';
 
 // `npm start` → Ctrl-C → `npm start`, as processes: every acknowledged point must be

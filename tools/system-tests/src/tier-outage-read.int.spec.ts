@@ -1,7 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
-import { sleep } from './harness/poll';
+import { sleep } from '@strata/testing';
 import { PointModel, type ExpectedRead } from './harness/point-model';
 import { createReaderClient, readAll } from './harness/reader-client';
 import { StrataSystem } from './harness/strata-system';

@@ -1,7 +1,7 @@
+import { pollUntil, sleep } from '@strata/testing';
 import { AckLedger } from './harness/ack-ledger';
 import { describeCheck } from './harness/ledger-check';
 import { recentPastPlan } from './harness/load-plan';
-import { pollUntil, sleep } from './harness/poll';
 import { Sampler, type Sample } from './harness/sampler';
 import { StrataSystem } from './harness/strata-system';
 

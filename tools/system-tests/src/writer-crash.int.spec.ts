@@ -1,9 +1,9 @@
+import { pollUntil } from '@strata/testing';
 import { AckLedger } from './harness/ack-ledger';
 import { describeCheck } from './harness/ledger-check';
 import { recentPastPlan } from './harness/load-plan';
-import { pollUntil } from './harness/poll';
-import { Sampler } from './harness/sampler';
 import { latestAssignment } from './harness/service-log';
+import { Sampler } from './harness/sampler';
 import { StrataSystem } from './harness/strata-system';
 
 // A writer killed -9 mid-load, restarted; a second writer joining and leaving the group.

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { seriesKey } from '@strata/model';
 import { ReadRequest, ReadResponse, WriteRequest, WriteResponse, type Label } from '@strata/proto';
-import { sleep } from './poll';
+import { sleep } from '@strata/testing';
 import { METHODS, outcomeCode, serverStreamRaw, unaryRaw } from './raw-grpc';
 
 export interface CanaryOptions {

@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import type { IngestServiceClient } from '@strata/proto';
+import { pollUntil, sleep } from '@strata/testing';
 import type { AckLedger } from './ack-ledger';
 import { write } from './ingest-client';
 import { tickRequest, type LoadPlan } from './load-plan';
-import { pollUntil, sleep } from './poll';
 
 export interface LoadGeneratorOptions {
   readonly client: IngestServiceClient;

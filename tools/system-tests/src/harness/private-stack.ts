@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stackClientEnv, startStack, stopStack, type ServiceName, type StackLogger } from '@strata/stack';
-import { freePorts } from './free-port';
-import { pollUntil } from './poll';
+import { freePorts, pollUntil } from '@strata/testing';
 
 export interface PrivateStackOptions {
   /** Directory holding this stack's data, logs and pidfiles (created; removed by stop()). */

@@ -1,4 +1,4 @@
-import { sleep } from './poll';
+import { sleep } from '@strata/testing';
 
 export interface Sample<T> {
   /** ms since the epoch. */

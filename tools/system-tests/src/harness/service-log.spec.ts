@@ -1,20 +1,15 @@
-import { latestAssignment, parseServiceLog } from './service-log';
+import { parseServiceLog } from '@strata/testing';
+import { latestAssignment } from './service-log';
 
-describe('service log', () => {
-  const text = [
-    '{"level":30,"msg":"started","component":"kafka-consumer"}',
-    '{"level":30,"msg":"partitions assigned","groupId":"strata-writer","partitions":[0,1,2,3]}',
-    'fatal: something printed without JSON',
-    '{"level":30,"msg":"partitions assigned","groupId":"strata-writer","partitions":[2,3]}',
-    '{"level":30,"msg":"cut sho',
-  ].join('\n');
-
-  it('reads the JSON lines and skips the rest', () => {
-    expect(parseServiceLog(text).map((r) => r.msg)).toEqual(['started', 'partitions assigned', 'partitions assigned']);
-  });
-
-  it('finds the latest assignment', () => {
-    expect(latestAssignment(parseServiceLog(text))).toEqual([2, 3]);
+describe('latestAssignment', () => {
+  it("finds a writer's latest assignment in its log", () => {
+    const log = [
+      '{"level":30,"msg":"partitions assigned","groupId":"strata-writer","partitions":[0,1,2,3]}',
+      'fatal: something printed without JSON',
+      '{"level":30,"msg":"partitions assigned","groupId":"strata-writer","partitions":[2,3]}',
+      '{"level":30,"msg":"cut sho',
+    ];
+    expect(latestAssignment(parseServiceLog(log.join('\n')))).toEqual([2, 3]);
     expect(latestAssignment(parseServiceLog('{"msg":"started"}'))).toBeUndefined();
   });
 });

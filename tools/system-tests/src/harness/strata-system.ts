@@ -5,19 +5,19 @@ import type { IngestServiceClient, Series } from '@strata/proto';
 import { createDynamoDb, createRedis, DynamoWarmStore, hotKeys, type DynamoDBClient, type Redis } from '@strata/storage';
 import type { ServiceName } from '@strata/stack';
 import { createKafka, type Admin } from '@strata/stream';
+import { freePorts, pollUntil, ServiceProcess } from '@strata/testing';
 import type { AckLedger } from './ack-ledger';
 import { consumerGroupLag } from './consumer-lag';
-import { freePorts } from './free-port';
 import { createIngestClient, write } from './ingest-client';
 import { checkAgainstLedger, describeCheck, type LedgerCheck } from './ledger-check';
 import { LoadGenerator } from './load-generator';
 import type { LoadPlan } from './load-plan';
-import { pollUntil } from './poll';
 import { PrivateStack } from './private-stack';
 import { metricSum, parsePrometheusText } from './prometheus-text';
 import { repoRoot } from './repo-root';
-import { ServiceProcess, type StrataApp } from './service-process';
 import { TierReader } from './tier-reader';
+
+export type StrataApp = 'ingest' | 'writer' | 'reader' | 'archiver';
 
 /** 1-minute windows with a 1 s grace: windows seal while a test runs. */
 export const WINDOW_MS = 60_000;
@@ -269,8 +269,6 @@ export class StrataSystem {
       env: {
         ...Object.fromEntries(Object.entries(this.options.baseEnv).filter(([key]) => !key.startsWith('STRATA_'))),
         ...this.stack.clientEnv,
-        STRATA_GRPC_PORT: String(grpcPort),
-        STRATA_OPS_PORT: String(opsPort),
         STRATA_API_KEYS: `${this.apiKey}:${this.tenant}`,
         STRATA_WINDOW_MS: String(WINDOW_MS),
         STRATA_SEAL_GRACE_MS: '1000',

@@ -5,20 +5,19 @@ import { waitServing } from './grpc-health';
 import { pollUntil } from './poll';
 import { parseServiceLog, type LogRecord } from './service-log';
 
-export type StrataApp = 'ingest' | 'writer' | 'reader' | 'archiver';
-
 export interface ServiceProcessOptions {
   /** Names this instance in logs and errors, e.g. `writer-b`. */
   readonly name: string;
-  readonly app: StrataApp;
+  /** The app whose bundle runs: `dist/apps/<app>/main.js` under `workspace`. */
+  readonly app: string;
   /** Extra command-line arguments, e.g. `--replay-from <time>`. */
   readonly args?: readonly string[];
-  /** The complete environment of the process. */
+  /** The environment of the process; STRATA_GRPC_PORT and STRATA_OPS_PORT are set from the ports. */
   readonly env: NodeJS.ProcessEnv;
   readonly grpcPort: number;
   readonly opsPort: number;
   readonly workspace: string;
-  /** stdout and stderr are appended here. */
+  /** stdout and stderr are appended here (a restart under the same name keeps the earlier lines). */
   readonly logFile: string;
 }
 
@@ -47,13 +46,13 @@ export class ServiceProcess {
 
   static spawn(options: ServiceProcessOptions): ServiceProcess {
     const bundle = path.join(options.workspace, 'dist', 'apps', options.app, 'main.js');
-    if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: build it first (npx nx run-many -t build -p ingest writer reader archiver)`);
+    if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: build it first (npx nx build ${options.app})`);
     fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
     const fd = fs.openSync(options.logFile, 'a');
     try {
       const child = spawn(process.execPath, ['--enable-source-maps', bundle, ...(options.args ?? [])], {
         cwd: options.workspace,
-        env: options.env,
+        env: { ...options.env, STRATA_GRPC_PORT: String(options.grpcPort), STRATA_OPS_PORT: String(options.opsPort) },
         stdio: ['ignore', fd, fd],
       });
       return new ServiceProcess(options, child);
@@ -82,10 +81,30 @@ export class ServiceProcess {
     return `http://127.0.0.1:${this.options.opsPort}`;
   }
 
+  /** Waits for gRPC health SERVING; fails early, with the log's tail, if the process dies. */
   async waitServing(timeoutMs = 60_000): Promise<void> {
-    await waitServing(this.grpcAddress, timeoutMs, () => this.running).catch((error: Error) => {
+    await waitServing(this.grpcAddress, timeoutMs, { isAlive: () => this.running }).catch((error: Error) => {
       throw new Error(`${this.name} did not become SERVING: ${error.message}; log tail:\n${this.logTail()}`);
     });
+  }
+
+  /** Waits for the ops port's /readyz to answer 200; fails early, with the log's tail, if the process dies. */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    let last = 'no answer yet';
+    await pollUntil(
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited (${this.exit?.code ?? this.exit?.signal}) before it was ready:\n${this.logTail()}`);
+        try {
+          const response = await fetch(`${this.opsUrl}/readyz`, { signal: AbortSignal.timeout(1_000) });
+          if (response.status === 200) return true;
+          last = `${response.status} ${await response.text()}`;
+        } catch (error) {
+          last = String(error);
+        }
+        return undefined;
+      },
+      { what: `${this.name} to be ready`, timeoutMs, intervalMs: 100, describe: () => `last /readyz: ${last}; log tail:\n${this.logTail()}` },
+    );
   }
 
   /** Waits for the process to exit by itself; throws (leaving it running) after `timeoutMs`. */
