@@ -1,6 +1,6 @@
+import { MetricSnapshot } from '@strata/runtime';
 import { componentFigures } from './component-figures';
 import type { Figure } from './dashboard-contract';
-import { MetricSnapshot } from './prom-text';
 
 const NOW = Date.UTC(2026, 0, 15, 12);
 

@@ -1,5 +1,5 @@
+import { bucketIncrease, histogramQuantile, type MetricSnapshot } from '@strata/runtime';
 import type { Figure } from './dashboard-contract';
-import { bucketIncrease, histogramQuantile, type MetricSnapshot } from './prom-text';
 
 /** Two scrapes of one component (about a minute apart): rates need both; the first scrape alone gives gauges only. */
 export interface Scrapes {

@@ -1,10 +1,9 @@
-import type { Logger } from '@strata/runtime';
+import { MetricSnapshot, type Logger } from '@strata/runtime';
 import { componentFigures } from './component-figures';
 import { checkComponents } from './component-status';
 import type { ComponentTarget } from './config';
 import type { ComponentStatus, ComponentView } from './dashboard-contract';
 import type { ProberMetrics } from './prober-metrics';
-import { MetricSnapshot } from './prom-text';
 
 /** Values kept per figure for the dashboard's sparklines. */
 const SPARK_POINTS = 60;

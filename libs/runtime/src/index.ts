@@ -6,6 +6,7 @@ export { GrpcServer, type CallRefusal, type GrpcServerOptions, type GrpcServiceB
 export { UnauthenticatedError, grpcError, tenantFromMetadata } from './grpc-auth';
 export { createLogger, type Logger } from './logger';
 export { createMetricsRegistry } from './metrics';
+export { bucketIncrease, histogramQuantile, MetricSnapshot } from './prometheus-text';
 export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
 export { malformedRequestReason, rawRequestBodies, tolerateMalformedRequests } from './malformed-request';
 export { runMain } from './run-main';

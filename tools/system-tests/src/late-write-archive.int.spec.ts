@@ -1,9 +1,9 @@
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
+import { MetricSnapshot } from '@strata/runtime';
 import { hotKeys } from '@strata/storage';
 import { pollUntil, type ServiceProcess, sleep } from '@strata/testing';
 import { PointModel } from './harness/point-model';
-import { parsePrometheusText } from './harness/prometheus-text';
 import { createReaderClient, readAll, type ReadResult } from './harness/reader-client';
 import { StrataSystem } from './harness/strata-system';
 
@@ -84,9 +84,7 @@ describe('late points of an archived day, through ingest, writer, archiver and r
   }
 
   const pruning = async (result: 'skipped' | 'queried'): Promise<number> =>
-    parsePrometheusText(await reader.metrics())
-      .filter((s) => s.name === PRUNING && s.labels['result'] === result)
-      .reduce((sum, s) => sum + s.value, 0);
+    MetricSnapshot.parse(await reader.metrics(), { strict: true }).sum(PRUNING, { result }) ?? 0;
 
   const ledger = async (sys: StrataSystem) => {
     const fields = await sys.redis().hgetall(hotKeys.lateLedger(day));

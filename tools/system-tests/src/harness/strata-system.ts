@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { IngestServiceClient, Series } from '@strata/proto';
+import { MetricSnapshot } from '@strata/runtime';
 import { createDynamoDb, createRedis, DynamoWarmStore, hotKeys, type DynamoDBClient, type Redis } from '@strata/storage';
 import type { ServiceName } from '@strata/stack';
 import { createKafka, type Admin } from '@strata/stream';
@@ -13,7 +14,6 @@ import { checkAgainstLedger, describeCheck, type LedgerCheck } from './ledger-ch
 import { LoadGenerator } from './load-generator';
 import type { LoadPlan } from './load-plan';
 import { PrivateStack } from './private-stack';
-import { metricSum, parsePrometheusText } from './prometheus-text';
 import { repoRoot } from './repo-root';
 import { TierReader } from './tier-reader';
 
@@ -199,9 +199,13 @@ export class StrataSystem {
     return counts.reduce((a, b) => a + b, 0);
   }
 
-  /** A gauge or counter of a process' /metrics, summed over its label sets. */
+  /**
+   * A gauge or counter of a process' /metrics, summed over its label sets: 0 for a family it
+   * declares without samples, undefined for one it does not export. A line that is not
+   * Prometheus text fails the test.
+   */
   async metric(service: ServiceProcess, name: string): Promise<number | undefined> {
-    return metricSum(parsePrometheusText(await service.metrics()), name);
+    return MetricSnapshot.parse(await service.metrics(), { strict: true }).sum(name);
   }
 
   /** Compares what the tiers hold with what was acknowledged; `warm` ignores Redis entirely. */

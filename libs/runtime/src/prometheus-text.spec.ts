@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { bucketIncrease, histogramQuantile, MetricSnapshot, parsePrometheusText } from './prom-text';
+import { bucketIncrease, histogramQuantile, MetricSnapshot, parsePrometheusText } from './prometheus-text';
 
 describe('parsePrometheusText', () => {
   it('reads what prom-client serves: labelled counters, gauges, histograms, escaped label values', async () => {
@@ -32,6 +32,41 @@ describe('parsePrometheusText', () => {
       { name: 'ok', labels: {}, value: 1 },
       { name: 'also_ok', labels: { a: 'b' }, value: 4 },
     ]);
+  });
+
+  // What the system tests read from a service's /metrics: comments, blank lines, a sample
+  // timestamp, escaped quotes and backslashes, +Inf.
+  const EXPOSITION = `# HELP strata_writer_consumer_lag_records Records in the partition not yet processed
+# TYPE strata_writer_consumer_lag_records gauge
+strata_writer_consumer_lag_records{partition="0"} 12
+strata_writer_consumer_lag_records{partition="3"} 0
+
+# TYPE strata_writer_seal_backlog_windows gauge
+strata_writer_seal_backlog_windows 804
+strata_writer_batch_duration_seconds_bucket{le="+Inf"} 7 1700000000000
+odd_label{path="a\\"b\\\\c",x="1"} +Inf
+`;
+
+  it('reads names, labels and values, skipping comments and blank lines', () => {
+    expect(parsePrometheusText(EXPOSITION, { strict: true }).samples).toEqual([
+      { name: 'strata_writer_consumer_lag_records', labels: { partition: '0' }, value: 12 },
+      { name: 'strata_writer_consumer_lag_records', labels: { partition: '3' }, value: 0 },
+      { name: 'strata_writer_seal_backlog_windows', labels: {}, value: 804 },
+      { name: 'strata_writer_batch_duration_seconds_bucket', labels: { le: '+Inf' }, value: 7 },
+      { name: 'odd_label', labels: { path: 'a"b\\c', x: '1' }, value: Infinity },
+    ]);
+  });
+
+  it('sums a metric over its label sets, and says when it is absent', () => {
+    const snapshot = MetricSnapshot.parse(EXPOSITION, { strict: true });
+    expect(snapshot.sum('strata_writer_consumer_lag_records')).toBe(12);
+    expect(snapshot.sum('strata_writer_seal_backlog_windows')).toBe(804);
+    expect(snapshot.sum('strata_missing')).toBeUndefined();
+  });
+
+  it.each(['what is this', '{broken} 2', 'bad{a="x} 3', 'novalue', 'weird abc'])('refuses %j when strict', (line) => {
+    expect(() => parsePrometheusText(`ok 1\n${line}\n`, { strict: true })).toThrow('not a Prometheus sample line');
+    expect(() => MetricSnapshot.parse(line, { strict: true })).toThrow('not a Prometheus sample line');
   });
 });
 

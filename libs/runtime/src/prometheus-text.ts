@@ -46,13 +46,27 @@ export interface ParsedMetrics {
   readonly types: Map<string, string>;
 }
 
+export interface ParseOptions {
+  /**
+   * Throw on a line that is neither a comment nor a sample. The prober's dashboard leaves
+   * it off (one odd line must not blank a panel); a test turns it on, so that a service
+   * printing something unreadable fails it.
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
 /**
- * Parses the text format every Strata ops port serves at /metrics (prom-client's output).
- * Other comments and malformed lines are skipped: one odd line must not blank a panel.
+ * Parses the text format every Strata ops port serves at /metrics (prom-client's output,
+ * exposition format 0.0.4). Other comments, blank lines and sample timestamps are skipped,
+ * and so are malformed lines unless `strict`.
  */
-export function parsePrometheusText(text: string): ParsedMetrics {
+export function parsePrometheusText(text: string, options: ParseOptions = {}): ParsedMetrics {
   const samples: Sample[] = [];
   const types = new Map<string, string>();
+  const malformed = (line: string) => {
+    if (options.strict) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
+  };
   for (const rawLine of text.split('\n')) {
     const line = rawLine.trim();
     if (line === '') continue;
@@ -62,19 +76,27 @@ export function parsePrometheusText(text: string): ParsedMetrics {
       continue;
     }
     const name = NAME.exec(line);
-    if (!name) continue;
+    if (!name) {
+      malformed(line);
+      continue;
+    }
     let rest = name[0].length;
     let labels: Record<string, string> = {};
     if (line[rest] === '{') {
       const parsed = parseLabels(line, rest);
-      if (!parsed) continue;
+      if (!parsed) {
+        malformed(line);
+        continue;
+      }
       labels = parsed.labels;
       rest = parsed.end;
     }
     const [valueText] = line.slice(rest).trim().split(/\s+/);
-    if (valueText === undefined || valueText === '') continue;
-    const value = parseValue(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') continue;
+    const value = valueText === undefined || valueText === '' ? NaN : parseValue(valueText);
+    if (Number.isNaN(value) && valueText !== 'NaN') {
+      malformed(line);
+      continue;
+    }
     samples.push({ name: name[0], labels, value });
   }
   return { samples, types };
@@ -98,8 +120,8 @@ export class MetricSnapshot {
     }
   }
 
-  static parse(text: string): MetricSnapshot {
-    return new MetricSnapshot(parsePrometheusText(text));
+  static parse(text: string, options: ParseOptions = {}): MetricSnapshot {
+    return new MetricSnapshot(parsePrometheusText(text, options));
   }
 
   /** The component exports this metric family (declared by a TYPE line, or sampled). */
