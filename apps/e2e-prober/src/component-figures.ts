@@ -126,8 +126,8 @@ function processFigures(s: Scrapes): Figure[] {
 }
 
 /**
- * The numbers an operator looks at first for each component (MISSION.md, "Every
- * component is watched"). Unknown components get the process figures only.
+ * The numbers an operator looks at first for each component (docs/operations.md, "The
+ * prober's dashboard"). Unknown components get the process figures only.
  */
 export function componentFigures(component: string, s: Scrapes): Figure[] {
   switch (component) {

@@ -2,8 +2,8 @@ import type { Rejection } from '@strata/proto';
 
 /**
  * Caps the rejections of one WriteResponse, so that a request of many bad points cannot
- * make an answer of tens of MB (ARCHITECTURE.md: "beyond a documented cap, the first
- * refusals in full and a count per code"). Pure.
+ * make an answer of tens of MB (docs/api.md, "Capped list": the first refusals in full,
+ * then a count per code). Pure.
  *
  * The answer holds the first `listed` rejections unchanged, in request order, then one
  * summary per code among the rest, in order of first appearance:

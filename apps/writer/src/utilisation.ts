@@ -1,7 +1,8 @@
 /**
  * Busy time over a sliding minute, as the fraction of what the owned partitions could
  * absorb: sum(batch durations in the last 60 s) / (60 s × partitions). The writer is
- * saturated near 1; MISSION.md asks to stay below about 0.7.
+ * saturated near 1; StrataWriterUtilisationHigh (docs/operations.md) fires when it stays
+ * above 0.7 for 30 minutes.
  */
 export class UtilisationTracker {
   private readonly samples: Array<{ at: number; busyMs: number }> = [];

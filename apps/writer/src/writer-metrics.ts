@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** What an operator asks of the writer (MISSION.md, "Every component is watched"). */
+/** What an operator asks of the writer (the alerts and dashboards of docs/operations.md). */
 export class WriterMetrics {
   readonly consumerLag: Gauge<'partition'>;
   readonly points: Counter;

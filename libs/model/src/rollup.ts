@@ -24,8 +24,8 @@ export function bucketStart(timestampMs: number, stepMs: number): number {
 }
 
 /**
- * Rolls sorted points up to one point per bucket of `stepMs` (ARCHITECTURE.md,
- * "Semantics"): buckets are aligned to multiples of `stepMs` since the epoch, stamped with
+ * Rolls sorted points up to one point per bucket of `stepMs` (docs/api.md,
+ * "QueryService.Read"): buckets are aligned to multiples of `stepMs` since the epoch, stamped with
  * their start, and an empty bucket is absent. Pure.
  *
  * Arithmetic is fixed so results are reproducible: `sum` adds the bucket's values in time

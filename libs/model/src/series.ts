@@ -9,7 +9,7 @@ export interface Point {
   readonly value: number;
 }
 
-/** Series names: the contract in ARCHITECTURE.md ("Validation"). */
+/** Series names: the contract in docs/api.md ("IngestService.Write"). */
 export const SERIES_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,255}$/;
 /** Label names: Prometheus-compatible identifiers. */
 export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -10,7 +10,7 @@ export interface ServiceDefinition {
   readonly rpcServices: readonly string[];
 }
 
-/** The five Strata processes on their fixed local ports (ARCHITECTURE.md "Default ports"). */
+/** The five Strata processes on their fixed local ports (README.md, "Ports"). */
 export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'ingest', bundle: 'dist/apps/ingest/main.js', grpcPort: 7001, opsPort: 9001, rpcServices: ['strata.v1.IngestService'] },
   { name: 'reader', bundle: 'dist/apps/reader/main.js', grpcPort: 7002, opsPort: 9002, rpcServices: ['strata.v1.QueryService'] },
