@@ -6,12 +6,12 @@
 
 import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
-import { createLogger } from '@strata/runtime';
+import { createLogger, workerEntry } from '@strata/runtime';
 import { ColdKeys, DAY_MS, decodeManifest, MemoryObjectStore, monthFirstDay, monthOfDay, openBlock, PART_NAMES, type PartName } from '@strata/storage';
 import { Archiver } from '../src/archiver';
 import { ArchiverMetrics } from '../src/archiver-metrics';
 import { MemoryWarmArchive, prng, toChunk, W } from '../src/archiver.test-support';
-import { BlockPool, InlineBlockBuilder, workerEntry, type BlockBuilder } from '../src/block-pool';
+import { BlockPool, InlineBlockBuilder, type BlockBuilder } from '../src/block-pool';
 
 const SERIES = 200;
 const DAYS = 3;

@@ -1,10 +1,9 @@
 import { dayIso, dayNumber, monthOfDay, monthIso, RetentionPolicy, type ColdKeys, type DayIndexEntry, type LateWriteLedger, type ObjectStore } from '@strata/storage';
-import type { Logger } from '@strata/runtime';
+import { mapConcurrently, sleep, type Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import type { BlockBuilder } from './block-pool';
 import { ColdObjects } from './cold-objects';
 import { compactMonth, isMonthCompactable, type CompactedMonth } from './compactor';
-import { mapConcurrently, sleep } from './concurrency';
 import type { ArchiveSettings } from './config';
 import { archiveTenantDay, type ArchivedTenantDay, type WarmArchiveSource } from './day-archiver';
 import { clearEntries, discoverDay, entriesToClear } from './discovery';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { createLogger } from '@strata/runtime';
+import { createLogger, workerEntry } from '@strata/runtime';
 import { BlockKind, DAY_MS, decodeChunk, decodeRollupPart, encodeChunk, openBlock, splitRawPart } from '@strata/storage';
 import { rollupStats } from '@strata/model';
-import { BlockPool, InlineBlockBuilder, workerEntry } from './block-pool';
+import { BlockPool, InlineBlockBuilder } from './block-pool';
 import { buildDayBlock, buildMonthBlock, packBytes, runBlockTask, type DayBlockTask } from './block-task';
 
 const DAY = 20_758;

@@ -9,12 +9,11 @@ import {
   type ManifestDay,
   type WarmChunk,
 } from '@strata/storage';
-import type { Logger } from '@strata/runtime';
+import { mapConcurrently, type Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import { buildBlock, type BlockBuilder } from './block-pool';
 import { packBytes, type DayBlockTask } from './block-task';
 import { ColdObjects, sameHash } from './cold-objects';
-import { mapConcurrently } from './concurrency';
 import type { DayIndexSource } from './discovery';
 
 export type WarmArchiveSource = Pick<DynamoWarmStore, 'queryChunks' | 'deleteChunkIf'> & DayIndexSource;

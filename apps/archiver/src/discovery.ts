@@ -1,5 +1,5 @@
 import { LEGACY_ARCHIVE_INDEX, type DayIndexEntry, type DynamoWarmStore, type WarmChunk, type WarmWriteEvents } from '@strata/storage';
-import { mapConcurrently } from './concurrency';
+import { mapConcurrently } from '@strata/runtime';
 
 export type DayIndexSource = Pick<DynamoWarmStore, 'dayIndexShards' | 'dayIndexEntries' | 'legacyArchivableSeries' | 'deleteDayIndexEntryIf'>;
 

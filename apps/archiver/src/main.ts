@@ -6,6 +6,7 @@ import {
   inSpan,
   runMain,
   startTracing,
+  workerEntry,
   type Lifecycle,
   type Logger,
 } from '@strata/runtime';
@@ -25,7 +26,7 @@ import {
 } from '@strata/storage';
 import { Archiver, MIN_ARCHIVE_AGE_DAYS, type RunReport } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';
-import { BlockPool, InlineBlockBuilder, workerEntry, type BlockBuilder } from './block-pool';
+import { BlockPool, InlineBlockBuilder, type BlockBuilder } from './block-pool';
 import { loadArchiverConfig, type ArchiverConfig } from './config';
 import { KillAfterPuts } from './fault-injection';
 import { ArchiveScheduler } from './scheduler';

@@ -1,6 +1,6 @@
+import { sleep } from '@strata/runtime';
 import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, yearMonths, yearOfMonth, type RetentionPolicy } from '@strata/storage';
 import { compactMonth, refreshCatalog, type CompactorDeps, type RefreshedCatalog } from './compactor';
-import { sleep } from './concurrency';
 
 /**
  * The cold tier's upkeep around an archive run, in two steps with the archiver's own

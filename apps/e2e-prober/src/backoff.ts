@@ -13,17 +13,3 @@ export const WRITE_RETRY_BACKOFF: BackoffPolicy = { initialMs: 50, maxMs: 1_000,
 export function backoffMs(attempt: number, policy: BackoffPolicy): number {
   return Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt - 1));
 }
-
-/** Resolves after `ms`, or at once when the signal aborts (the caller checks the signal). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { seriesKey, type Label } from '@strata/model';
 import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest, type ReadResponse } from '@strata/proto';
-import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests } from '@strata/runtime';
+import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests, workerEntry } from '@strata/runtime';
 import {
   ColdReader,
   createColdS3,
@@ -30,7 +30,7 @@ import {
 import { Registry } from 'prom-client';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { ColdTierSource } from './cold-source';
-import { DecodePool, workerEntry } from './decode-pool';
+import { DecodePool } from './decode-pool';
 import { Fetcher } from './fetcher';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';

@@ -19,14 +19,12 @@ export function isDecodeFailure(outcome: DecodeOutcome): outcome is DecodeFailur
 }
 
 export interface DecodeTask {
-  readonly id: number;
   readonly bytes: ArrayBuffer;
   /** End offset of each chunk in `bytes`; chunk i is [ends[i-1] ?? 0, ends[i]). */
   readonly ends: readonly number[];
 }
 
 export interface DecodeTaskResult {
-  readonly id: number;
   /** Points of each chunk, or -1 when it failed (its message is in `errors`). */
   readonly counts: readonly number[];
   readonly errors: ReadonlyArray<string | null>;
@@ -69,7 +67,7 @@ export function decodeTask(task: DecodeTask): DecodeTaskResult {
     counts.push(d.timestamps.length);
     errors.push(null);
   }
-  return { id: task.id, counts, errors, timestamps, values };
+  return { counts, errors, timestamps, values };
 }
 
 /** Splits a task result back into one outcome per chunk (views on the transferred arrays). */

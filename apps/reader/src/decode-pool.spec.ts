@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
-import { createLogger } from '@strata/runtime';
+import { createLogger, workerEntry } from '@strata/runtime';
 import { encodeChunk } from '@strata/storage';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { decodeTask, isDecodeFailure, packChunks, unpackResult } from './decode-batch';
-import { DecodePool, workerEntry } from './decode-pool';
+import { DecodePool } from './decode-pool';
 import { DecodeQueueFullError } from './errors';
 import { ReaderMetrics } from './reader-metrics';
 
@@ -20,7 +20,7 @@ describe('decode batches', () => {
     backing.set(a, 100);
     const view = backing.subarray(100, 100 + a.length);
     const { bytes, ends } = packChunks([view, corrupt, chunkOf(7_200_000, 2)]);
-    const outcomes = unpackResult(decodeTask({ id: 1, bytes, ends }));
+    const outcomes = unpackResult(decodeTask({ bytes, ends }));
     expect(outcomes.map((o) => (isDecodeFailure(o) ? 'failed' : Array.from(o.timestamps)))).toEqual([
       [0, 60_000, 120_000],
       'failed',

@@ -8,6 +8,7 @@ import {
   runMain,
   startTracing,
   tolerateMalformedRequests,
+  workerEntry,
   type Lifecycle,
 } from '@strata/runtime';
 import {
@@ -26,7 +27,7 @@ import {
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { ColdTierSource } from './cold-source';
 import { loadReaderConfig } from './config';
-import { DecodePool, workerEntry } from './decode-pool';
+import { DecodePool } from './decode-pool';
 import { Fetcher } from './fetcher';
 import { HotTierWatch } from './hot-tier-watch';
 import { createQueryService } from './query-service';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { seriesKey, type Label } from '@strata/model';
 import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest, type ReadResponse } from '@strata/proto';
-import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests } from '@strata/runtime';
+import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests, workerEntry } from '@strata/runtime';
 import {
   createDynamoDb,
   createRedis,
@@ -19,7 +19,7 @@ import {
 } from '@strata/storage';
 import { Registry } from 'prom-client';
 import { ChunkDecoderSwitch } from './chunk-decoder';
-import { DecodePool, workerEntry } from './decode-pool';
+import { DecodePool } from './decode-pool';
 import { Fetcher } from './fetcher';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';

@@ -16,8 +16,8 @@ import {
   type WindowRef,
 } from '@strata/storage';
 import type { Tracer } from '@opentelemetry/api';
-import { inSpan, isPermanent, isRetriable, StrataError, type Logger } from '@strata/runtime';
-import { QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Refused } from './quarantine';
+import { inSpan, isStrataError, mapConcurrently, StrataError, type Logger } from '@strata/runtime';
+import { isPermanent, QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Refused } from './quarantine';
 import type { WriterMetrics } from './writer-metrics';
 
 export interface SealerDeps {
@@ -46,10 +46,7 @@ export interface SealerDeps {
  */
 export class LeaseLostError extends StrataError {
   constructor(readonly partition: number) {
-    super(`sealing lease of partition ${partition} lost mid-round; its windows stay due for the new owner`, {
-      retriable: true,
-      context: { partition },
-    });
+    super(`sealing lease of partition ${partition} lost mid-round; its windows stay due for the new owner`, { retriable: true });
   }
 }
 
@@ -59,28 +56,6 @@ const DAY_MS = 86_400_000;
 const SEAL_CONCURRENCY = 32;
 /** BatchWriteItem calls in flight per partition. */
 const WARM_WRITE_CONCURRENCY = 4;
-
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index]);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  // On a failure no new item starts, but the ones in flight finish before this rejects: a
-  // caller that gives up (and may release its lease) has nothing of this call still writing.
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return results;
-}
 
 interface Prepared {
   readonly partition: number;
@@ -181,7 +156,7 @@ export class Sealer {
         sealed += await this.sealPartition(partition);
       } catch (error) {
         failure ??= { error };
-        if (!(error instanceof LeaseLostError)) metrics.errors.inc({ tier: isRetriable(error) ? 'dynamodb' : 'seal' });
+        if (!(error instanceof LeaseLostError)) metrics.errors.inc({ tier: isStrataError(error) && error.retriable ? 'dynamodb' : 'seal' });
         this.deps.logger.warn({ err: error, partition }, 'sealing of a partition failed this round; its windows stay due, the other partitions go on');
       }
       backlog += await this.deps.hot.backlog(partition).catch(() => 0);
