@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { Aggregation, type Label, type ReadResponse } from '@strata/proto';
-import { sleep as realSleep } from '@strata/runtime';
+import { isRetriable, sleep as realSleep } from '@strata/runtime';
 import { backoffMs, READ_POLL_BACKOFF, WRITE_RETRY_BACKOFF } from './backoff';
 import type { ProbeTenant } from './config';
 import type { ProbeResult } from './dashboard-contract';
@@ -114,7 +114,7 @@ export async function runProbe(target: ProbeTenant, value: number, deps: ProbeDe
         lastError = undefined;
         if (holdsPoint(messages, timestampMs, value)) return outcome('ok', undefined, clock.monoMs() - started);
       } catch (error) {
-        if (!isRpcError(error) || !error.retriable) {
+        if (!isRpcError(error) || !isRetriable(error)) {
           return outcome('read_error', { stage: 'read', message: `reader refused the read (${describe(error)})` });
         }
         // A read cut short by the probe's own deadline leaves the verdict to the reads before it.
@@ -149,7 +149,7 @@ export async function runProbe(target: ProbeTenant, value: number, deps: ProbeDe
       }
       return poll();
     } catch (error) {
-      if (!isRpcError(error) || !error.retriable) {
+      if (!isRpcError(error) || !isRetriable(error)) {
         return outcome('write_refused', { stage: 'write', message: `ingest refused the write (${describe(error)})` });
       }
       // A call cut short by the probe's own deadline says nothing new about ingest.

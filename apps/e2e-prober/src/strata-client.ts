@@ -23,7 +23,10 @@ export class RpcError extends StrataError {
     readonly code: status,
     readonly details: string,
   ) {
-    super(`${rpc} to ${address} failed: ${status[code] ?? code}: ${details}`, { retriable: TRANSIENT.has(code) });
+    super(`${rpc} to ${address} failed: ${status[code] ?? code}: ${details}`, {
+      retriable: TRANSIENT.has(code),
+      context: { rpc, address, code: status[code] ?? code },
+    });
   }
 
   /** `UNAVAILABLE: connection refused`, for logs and the dashboard. */

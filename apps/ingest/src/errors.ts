@@ -25,6 +25,7 @@ export class RequestTooLargeError extends StrataError {
     super(
       `request holds ${partial ? 'at least ' : ''}${count} ${what}; the limit is ${limit} per request (${setting}); ` +
         'nothing was stored: split it into smaller requests',
+      { context: { count, limit, what, partial, setting } },
     );
     this.setting = setting;
   }
@@ -41,7 +42,7 @@ export class RateLimitedError extends StrataError {
     super(
       `tenant ${tenant} is over its rate of ${ratePerSecond} points/s (STRATA_TENANT_POINTS_PER_SECOND); ` +
         `this request of ${points} points was not stored; retry in ${retryAfterMs} ms`,
-      { retriable: true },
+      { retriable: true, context: { tenant, points, ratePerSecond, retryAfterMs, setting: 'STRATA_TENANT_POINTS_PER_SECOND' } },
     );
   }
 }
@@ -49,7 +50,7 @@ export class RateLimitedError extends StrataError {
 /** The request body did not decode as a strata.v1.WriteRequest. */
 export class MalformedRequestError extends StrataError {
   constructor(readonly reason: string) {
-    super(`request body is not a valid strata.v1.WriteRequest (${reason}); nothing was stored`);
+    super(`request body is not a valid strata.v1.WriteRequest (${reason}); nothing was stored`, { context: { reason } });
   }
 }
 
@@ -66,7 +67,7 @@ export class BytesInFlightError extends StrataError {
     super(
       `ingest is working on ${inUse} request bytes, ${bytes === undefined ? 'its whole budget' : `and this request of ${bytes} bytes would pass its budget`} ` +
         `of ${limit} (STRATA_INGEST_MAX_INFLIGHT_BYTES); nothing was stored: retry with backoff, or spread writes over more ingest replicas`,
-      { retriable: true },
+      { retriable: true, context: { bytes, inUse, limit, setting: 'STRATA_INGEST_MAX_INFLIGHT_BYTES' } },
     );
   }
 }
@@ -87,7 +88,7 @@ export class TenantBytesInFlightError extends StrataError {
       `tenant ${tenant}'s writes hold ${inUse} request bytes in this ingest, ` +
         `${bytes === undefined ? 'its whole share' : `and this request of ${bytes} bytes would pass its share`} of ${limit} ` +
         '(STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES); nothing was stored: retry with backoff, or send fewer large requests at once',
-      { retriable: true },
+      { retriable: true, context: { tenant, bytes, inUse, limit, setting: 'STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES' } },
     );
   }
 }

@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/runtime';
+import { isPermanent, StrataError } from '@strata/runtime';
 import { TIER_LABEL, type TierName } from './planner';
 
 /** A ReadRequest or ListSeriesRequest that can never succeed as sent. */
@@ -10,7 +10,7 @@ export class MalformedRequestError extends StrataError {
     readonly requestType: 'ReadRequest' | 'ListSeriesRequest',
     readonly reason: string,
   ) {
-    super(`request body is not a valid strata.v1.${requestType} (${reason})`);
+    super(`request body is not a valid strata.v1.${requestType} (${reason})`, { context: { requestType, reason } });
   }
 }
 
@@ -21,7 +21,7 @@ export class RequestTooLargeError extends InvalidQueryError {
     readonly setting: string,
     readonly limit: number,
   ) {
-    super(message);
+    super(message, { context: { setting, limit } });
   }
 }
 
@@ -35,9 +35,9 @@ export class QueryLimitError extends StrataError {
     message: string,
     readonly setting: string,
     readonly limit: number,
-    options: { retriable?: boolean } = {},
+    options: { retriable?: boolean; context?: Record<string, string | number> } = {},
   ) {
-    super(message, options);
+    super(message, { retriable: options.retriable, context: { ...options.context, setting, limit } });
   }
 }
 
@@ -49,7 +49,7 @@ export class ReadQueueFullError extends QueryLimitError {
         'retry when some have finished, or send fewer at once',
       'STRATA_READ_TENANT_QUEUE',
       limit,
-      { retriable: true },
+      { retriable: true, context: { tenant, running } },
     );
   }
 }
@@ -60,7 +60,10 @@ export class TierTimeoutError extends StrataError {
     readonly tier: TierName,
     readonly timeoutMs: number,
   ) {
-    super(`${TIER_LABEL[tier]} gave no answer within ${timeoutMs} ms (STRATA_READ_TIER_TIMEOUT_MS)`, { retriable: true });
+    super(`${TIER_LABEL[tier]} gave no answer within ${timeoutMs} ms (STRATA_READ_TIER_TIMEOUT_MS)`, {
+      retriable: true,
+      context: { tier, timeoutMs, setting: 'STRATA_READ_TIER_TIMEOUT_MS' },
+    });
   }
 }
 
@@ -80,7 +83,7 @@ export class HotTierFailedError extends StrataError {
         `${cause instanceof Error ? cause.message : String(cause)}; the read was abandoned, retry it`,
       // Storage errors carry their own `retriable` (a corrupt chunk is not); an unknown
       // error from a client library is most likely a connection problem.
-      { retriable: typeof (cause as { retriable?: unknown })?.retriable === 'boolean' ? (cause as { retriable: boolean }).retriable : true, cause },
+      { retriable: !isPermanent(cause), cause, context: { seriesKey, fromMs, toMs } },
     );
   }
 }
@@ -94,7 +97,7 @@ export class DecodeQueueFullError extends StrataError {
     super(
       `the chunk decode queue is full (${maxQueue} tasks, STRATA_DECODE_QUEUE, at most ${tenantShare} of one tenant's reads); ` +
         'the reader is overloaded, retry later',
-      { retriable: true },
+      { retriable: true, context: { maxQueue, tenantShare, setting: 'STRATA_DECODE_QUEUE' } },
     );
   }
 }

@@ -1,4 +1,4 @@
-import { isStrataError, type Logger } from '@strata/runtime';
+import { isPermanent, type Logger } from '@strata/runtime';
 import { decodeChunk, encodeChunk, MAX_PARTITION_KEY_BYTES, warmPartitionKey, type DynamoWarmStore, type WarmChunk, type WarmWriteEvents } from '@strata/storage';
 import type { WriterMetrics } from './writer-metrics';
 
@@ -12,20 +12,11 @@ export interface Refused {
 }
 
 /**
- * An error that the same request will meet again: a refusal in Strata's error tree that is
- * not retriable. Anything else (retriable, or not from the tree: a bug, an unknown
- * failure) fails the round instead, which leaves every window due; quarantining on an error
- * nobody classified would move healthy windows aside.
- */
-export function isPermanent(error: unknown): boolean {
-  return isStrataError(error) && !error.retriable;
-}
-
-/**
  * Writes `chunks` with `put` and, when `put` refuses them for good, finds which windows it
  * refuses by halving the batch: a single poisoned window among 25 costs about 2 log2(25)
  * calls more, and every healthy window is still written. Returns the refused windows;
- * retriable errors (and aborts) reject as before.
+ * any other error (retriable, an abort, or one from outside the tree: quarantining on an
+ * error nobody classified would move healthy windows aside) rejects as before.
  */
 export async function writeIsolated(chunks: readonly WarmChunk[], put: (chunks: WarmChunk[]) => Promise<void>): Promise<Refused[]> {
   if (chunks.length === 0) return [];

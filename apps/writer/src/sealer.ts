@@ -16,8 +16,8 @@ import {
   type WindowRef,
 } from '@strata/storage';
 import type { Tracer } from '@opentelemetry/api';
-import { inSpan, isStrataError, mapConcurrently, StrataError, type Logger } from '@strata/runtime';
-import { isPermanent, QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Refused } from './quarantine';
+import { inSpan, isPermanent, isRetriable, mapConcurrently, StrataError, type Logger } from '@strata/runtime';
+import { QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Refused } from './quarantine';
 import type { WriterMetrics } from './writer-metrics';
 
 export interface SealerDeps {
@@ -46,7 +46,10 @@ export interface SealerDeps {
  */
 export class LeaseLostError extends StrataError {
   constructor(readonly partition: number) {
-    super(`sealing lease of partition ${partition} lost mid-round; its windows stay due for the new owner`, { retriable: true });
+    super(`sealing lease of partition ${partition} lost mid-round; its windows stay due for the new owner`, {
+      retriable: true,
+      context: { partition },
+    });
   }
 }
 
@@ -156,7 +159,7 @@ export class Sealer {
         sealed += await this.sealPartition(partition);
       } catch (error) {
         failure ??= { error };
-        if (!(error instanceof LeaseLostError)) metrics.errors.inc({ tier: isStrataError(error) && error.retriable ? 'dynamodb' : 'seal' });
+        if (!(error instanceof LeaseLostError)) metrics.errors.inc({ tier: isRetriable(error) ? 'dynamodb' : 'seal' });
         this.deps.logger.warn({ err: error, partition }, 'sealing of a partition failed this round; its windows stay due, the other partitions go on');
       }
       backlog += await this.deps.hot.backlog(partition).catch(() => 0);

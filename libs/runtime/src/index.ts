@@ -1,7 +1,7 @@
 export { ApiKeyStore, DEVELOPMENT_API_KEY, DEVELOPMENT_TENANT, readApiKeys } from './api-keys';
 export { mapConcurrently, sleep } from './concurrency';
 export { EnvReader, type Env } from './env-reader';
-export { ConfigError, StrataError, isPermanent, isRetriable, isStrataError } from './errors';
+export { ConfigError, StrataError, isPermanent, isRetriable, isStrataError, type StrataErrorOptions } from './errors';
 export { GrpcServer, type CallRefusal, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
 export { UnauthenticatedError, grpcError, tenantFromMetadata } from './grpc-auth';
 export { createLogger, type Logger } from './logger';

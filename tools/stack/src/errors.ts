@@ -1,8 +1,13 @@
-/** Base of the stack's errors; the CLI prints `message` and exits non-zero. */
-export class StackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+import { StrataError, type StrataErrorOptions } from '@strata/runtime';
+
+/**
+ * Base of the stack's errors, a branch of Strata's one error tree; the CLI prints `message`
+ * and exits non-zero. None is retriable: each needs a person to act (free a port, install
+ * a tool, read a log).
+ */
+export class StackError extends StrataError {
+  constructor(message: string, options: Pick<StrataErrorOptions, 'context'> = {}) {
+    super(message, options);
   }
 }
 
@@ -12,7 +17,7 @@ export class StackConfigError extends StackError {
     readonly variable: string,
     message: string,
   ) {
-    super(`${variable}: ${message}`);
+    super(`${variable}: ${message}`, { context: { variable } });
   }
 }
 
@@ -35,6 +40,7 @@ export class PortInUseError extends StackError {
     super(
       `${service}: port ${port} is already in use by ${who}, which this stack did not start; ` +
         `stop it or choose another port (see STRATA_STACK_*_PORT)`,
+      { context: { service, port, pid: holder.pid, command: holder.command } },
     );
   }
 }
@@ -51,6 +57,7 @@ export class CommandFailedError extends StackError {
       `\`${commandLine}\` failed (exit ${exitCode ?? 'signal'})` +
         (logFile ? `; full output in ${logFile}` : '') +
         (outputTail ? `\n${outputTail}` : ''),
+      { context: { commandLine, exitCode: exitCode ?? 'signal', logFile } },
     );
   }
 }
@@ -63,13 +70,13 @@ export class ServiceStartError extends StackError {
     readonly logFile: string,
     logTail = '',
   ) {
-    super(`${service}: ${reason}; see ${logFile}` + (logTail ? `\n--- last lines of ${logFile} ---\n${logTail}` : ''));
+    super(`${service}: ${reason}; see ${logFile}` + (logTail ? `\n--- last lines of ${logFile} ---\n${logTail}` : ''), { context: { service, logFile } });
   }
 }
 
 /** Several services failed; each error is kept. */
 export class StackErrors extends StackError {
   constructor(readonly errors: readonly Error[]) {
-    super(errors.map((e) => e.message).join('\n'));
+    super(errors.map((e) => e.message).join('\n'), { context: { failures: errors.length } });
   }
 }
