@@ -12,10 +12,15 @@ node -e '
     process.exit(1);
   }'
 
+# npm writes node_modules/.package-lock.json at the end of an install, so a missing one
+# means no (or a half-finished) install, and an older one means the lockfile has moved on
+# since (a pull, a branch switch).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> installing npm packages (from package-lock.json)"
-  # The lockfile lists every platform's optional native packages (esbuild, swc, buf), as
-  # `npm install` writes it, so `npm install` leaves it unchanged (git status stays clean)
-  # and `npm ci` accepts it too. `npm install` also repairs a half-installed tree.
-  npm install --no-audit --no-fund
+  echo "==> installing npm packages (npm ci, from package-lock.json)"
+  # `npm ci` installs exactly the lockfile and never writes it, so git status stays clean,
+  # and it starts from an empty node_modules, which also repairs a half-installed tree. The
+  # lockfile lists every platform's optional native packages (esbuild, swc, buf), which
+  # `npm ci` needs on any machine. It refuses a package.json the lockfile does not match:
+  # after editing dependencies, `npm install` updates the lockfile to commit with them.
+  npm ci --no-audit --no-fund
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go command-line tools Strata's tests use into .cache/bin, once per version.
-# usage: go-tools.sh <tool>...   (tools: grpcurl, helm, kubeconform)
+# usage: go-tools.sh <tool>...   (tools: actionlint, grpcurl, helm, kubeconform)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin"
@@ -16,6 +16,9 @@ module_for() {
     # kubeconform: validates the rendered manifests against Kubernetes JSON schemas, which
     # charts/strata/tests/lib.sh generates offline.
     kubeconform) echo "github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0" ;;
+    # actionlint: checks the example pipeline in .github/workflows (syntax, expressions and
+    # their types, job needs and outputs; run scripts too where shellcheck is installed).
+    actionlint) echo "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# `npm test`: installs what is missing, then lint, typecheck, build and unit tests of every
-# project, then the integration tests against the real local stack (started here if it is
-# not already running, and stopped again afterwards if this run started it).
+# `npm test`: installs what is missing, checks the example CI pipeline (actionlint), then
+# lint, typecheck, build and unit tests of every project, then the integration tests
+# against the real local stack (started here if it is not already running, and stopped
+# again afterwards if this run started it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 began=$(date +%s)
 
 bash tools/bin/ensure-deps.sh
-bash tools/bin/go-tools.sh grpcurl
+bash tools/bin/go-tools.sh grpcurl actionlint
 
 nx() { npx --no-install nx "$@"; }
 export NX_TUI=false NX_DAEMON=false
+
+# The example pipeline belongs to no Nx project, so no target checks it: a workflow that
+# GitHub would refuse fails the test command here.
+echo "==> actionlint (.github/workflows)"
+"${STRATA_CACHE_DIR:-$root/.cache}/bin/actionlint"
 
 echo "==> lint, typecheck, build, unit tests (all projects)"
 nx run-many -t lint typecheck build test --outputStyle=stream
