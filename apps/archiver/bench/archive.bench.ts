@@ -8,9 +8,10 @@ import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, workerEntry } from '@strata/runtime';
 import { ColdKeys, DAY_MS, decodeManifest, MemoryObjectStore, monthFirstDay, monthOfDay, openBlock, PART_NAMES, type PartName } from '@strata/storage';
+import { prng } from '@strata/testing';
 import { Archiver } from '../src/archiver';
 import { ArchiverMetrics } from '../src/archiver-metrics';
-import { MemoryWarmArchive, prng, toChunk, W } from '../src/archiver.test-support';
+import { MemoryWarmArchive, toChunk, W } from '../test/archive-fixtures';
 import { BlockPool, InlineBlockBuilder, type BlockBuilder } from '../src/block-pool';
 
 const SERIES = 200;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { rollupStats } from '@strata/model';
 import {
   BlockKind,
@@ -25,7 +24,8 @@ import {
   type ObjectStore,
   type S3Client,
 } from '@strata/storage';
-import { BUNDLE, prng, runBundle, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from './archiver.test-support';
+import { freePorts, prng } from '@strata/testing';
+import { BUNDLE, runBundle, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from '../test/archive-fixtures';
 
 // The archiver as deployed (the built bundle, a child process) against DynamoDB Local and
 // the local S3 server: archive, archive again, kill it after every S3 PUT and at random moments, and check
@@ -44,16 +44,6 @@ const LOOKBACK = TODAY - DAYS[0] + 1;
 const YEARS = new Set(DAYS.map((d) => new Date(d * DAY_MS).getUTCFullYear())).size;
 const tenant = `arc${randomUUID().slice(0, 8)}`;
 const SERIES = ['cpu.user{host="a"}', 'cpu.user{host="b"}', 'mem.free', 'disk.io{dev="sda",host="a"}', 'net.rx{host="#1"}', 'temp{zone="é"}'];
-
-/** Ports free right now (the OS picks them). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 interface Target {
   readonly table: string;

@@ -1,9 +1,10 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { ColdKeys, DAY_MS, dayNumber, decodeManifest, MemoryObjectStore, monthFirstDay, monthOfDay } from '@strata/storage';
+import { prng } from '@strata/testing';
 import { Archiver, type ArchiverDeps } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';
-import { MemoryLedger, MemoryWarmArchive, prng, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from './archiver.test-support';
+import { MemoryLedger, MemoryWarmArchive, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from '../test/archive-fixtures';
 import { InlineBlockBuilder } from './block-pool';
 import type { ArchiveSettings } from './config';
 

@@ -1,9 +1,10 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { ColdKeys, DAY_MS, dayNumber, MemoryObjectStore } from '@strata/storage';
+import { prng } from '@strata/testing';
 import { Archiver } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';
-import { MemoryWarmArchive, prng, toChunk, W, windowPoints } from './archiver.test-support';
+import { MemoryWarmArchive, toChunk, W, windowPoints } from '../test/archive-fixtures';
 import { InlineBlockBuilder } from './block-pool';
 import { discoverDay, entriesToClear } from './discovery';
 

@@ -16,9 +16,10 @@ import {
   RetentionPolicy,
   type ObjectStore,
 } from '@strata/storage';
+import { prng } from '@strata/testing';
 import { Archiver } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';
-import { MemoryWarmArchive, prng, toChunk, W, windowPoints, type Layer } from './archiver.test-support';
+import { MemoryWarmArchive, toChunk, W, windowPoints, type Layer } from '../test/archive-fixtures';
 import { InlineBlockBuilder } from './block-pool';
 
 const NOW = Date.UTC(2026, 10, 23, 12);

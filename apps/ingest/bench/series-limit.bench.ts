@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { activeSeriesKey, createRedis, RedisSeriesRegistry } from '@strata/storage';
 import { AdmittedSeriesCache } from '../src/admitted-series-cache';
-import { handlerHarness, NOW } from '../src/test-support';
+import { handlerHarness, NOW } from '../test/handler-harness';
 
 const HOUR = 3_600_000;
 const out = (line = '') => process.stdout.write(`${line}\n`);

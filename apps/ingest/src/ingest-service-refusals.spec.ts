@@ -3,7 +3,7 @@ import { WriteRequest, WriteResponse, type Series } from '@strata/proto';
 import { ApiKeyStore, createLogger, GrpcServer } from '@strata/runtime';
 import { ingestServiceBinding } from './ingest-service';
 import { RequestBytesBudget } from './request-bytes-budget';
-import { NOW, handlerHarness } from './test-support';
+import { NOW, handlerHarness } from '../test/handler-harness';
 
 // Refusals made on a body's raw bytes, before it is decoded: its structure and counts
 // (write-request-scan.ts), and each tenant's share of the bytes in flight.

@@ -3,7 +3,7 @@ import { IngestServiceClient, type WriteRequest, type WriteResponse } from '@str
 import { ApiKeyStore, createLogger, GrpcServer } from '@strata/runtime';
 import { ingestServiceBinding } from './ingest-service';
 import { RequestBytesBudget } from './request-bytes-budget';
-import { NOW, handlerHarness } from './test-support';
+import { NOW, handlerHarness } from '../test/handler-harness';
 
 const MAX_REQUEST_BYTES = 16 * 1024;
 const IN_FLIGHT_BYTES = 24 * 1024;

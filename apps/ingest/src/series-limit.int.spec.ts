@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { activeSeriesKey, createRedis, RedisSeriesRegistry, type Redis } from '@strata/storage';
 import { decodePointsAppended } from '@strata/stream';
-import { handlerHarness, NOW } from './test-support';
+import { handlerHarness, NOW } from '../test/handler-harness';
 
 // The series limit through the write handler, with the registry on the local stack's
 // Redis. Each "ingest instance" has its own Redis connection, cache and log stand-in, as

@@ -5,7 +5,7 @@ import { AdmittedSeriesCache } from './admitted-series-cache';
 import { IngestMetrics } from './ingest-metrics';
 import { SeriesLimiter } from './series-limiter';
 import { SeriesRegistryUnavailableError } from '@strata/storage';
-import { MemorySeriesRegistry, NOW, SERIES_LIMIT_DEFAULTS } from './test-support';
+import { MemorySeriesRegistry, NOW, SERIES_LIMIT_DEFAULTS } from '../test/handler-harness';
 
 const HOUR = 3_600_000;
 

@@ -11,7 +11,7 @@ import {
   type PointLogRecord,
 } from '@strata/stream';
 import { RateLimitedError, RequestTooLargeError } from './errors';
-import { NOW, handlerHarness } from './test-support';
+import { NOW, handlerHarness } from '../test/handler-harness';
 
 const minuteAgo = NOW - 60_000;
 

@@ -6,7 +6,7 @@
 
 import { Aggregation } from '@strata/proto';
 import { ColdReader, DAY_MS, dayNumber, monthOfDay, type ColdReaderEvents } from '@strata/storage';
-import { MemoryCold, readerHarness } from '../src/test-support';
+import { MemoryCold, readerHarness } from '../test/reader-harness';
 
 const DAYS = 460;
 const WARM_SPAN_DAYS = 14;

@@ -28,6 +28,7 @@ import {
   type ColdReaderEvents,
 } from '@strata/storage';
 import { Registry } from 'prom-client';
+import { prng } from '@strata/testing';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { ColdTierSource } from './cold-source';
 import { DecodePool } from './decode-pool';
@@ -38,7 +39,7 @@ import { ReaderMetrics } from './reader-metrics';
 import { ReadLimiter } from './read-limits';
 import { RedisSeriesIndex } from './series-index';
 import { SeriesLister } from './series-lister';
-import { TEST_ADMISSION, TEST_LISTING } from './test-support';
+import { TEST_ADMISSION, TEST_LISTING } from '../test/reader-harness';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 import { WarmPruner } from './warm-pruner';
 
@@ -69,17 +70,6 @@ const BUNDLE = join(__dirname, '../../../dist/apps/archiver/main.js');
 const DYNAMO = process.env['STRATA_DYNAMODB_ENDPOINT'] ?? 'http://127.0.0.1:8000';
 const S3 = process.env['STRATA_S3_ENDPOINT'] ?? 'http://127.0.0.1:8333';
 const STORED_RESOLUTIONS = [DAY, HOUR, 300_000];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Layer = Map<number, number>;
 interface SeriesSpec {

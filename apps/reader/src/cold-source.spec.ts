@@ -1,7 +1,7 @@
 import { foldRollupStats, rollup, rollupStats, type RollupFunction } from '@strata/model';
 import { Aggregation, type ReadRequest, type ReadResponse } from '@strata/proto';
 import { DAY_MS, dayNumber, monthOfDay, RetentionPolicy } from '@strata/storage';
-import { HOUR, MemoryCold, NOW, readerHarness, W } from './test-support';
+import { HOUR, MemoryCold, NOW, readerHarness, W } from '../test/reader-harness';
 
 const TODAY = dayNumber(NOW);
 const D = TODAY - 40;

@@ -3,7 +3,7 @@ import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest,
 import { ApiKeyStore, GrpcServer, tolerateMalformedRequests } from '@strata/runtime';
 import { QueryLimitError } from './errors';
 import { createQueryService } from './query-service';
-import { HOUR, NOW, readerHarness, W } from './test-support';
+import { HOUR, NOW, readerHarness, W } from '../test/reader-harness';
 
 /**
  * Tenant A sends what a noisy neighbour sends at the reader: pathological globs over

@@ -7,7 +7,7 @@ import { planRead } from './planner';
 import { ReaderMetrics } from './reader-metrics';
 import type { SeriesRef } from './read-request';
 import type { TierSource, TierWindow } from './tier-sources';
-import { NOW, W } from './test-support';
+import { NOW, W } from '../test/reader-harness';
 
 const ref = (key: string): SeriesRef => ({ key, name: key, labels: [] });
 const plan = planRead(NOW - 3_600_000, NOW, { windowMs: W, hotRetentionMs: 26 * 3_600_000, futureGraceMs: 0 }, NOW);

@@ -12,7 +12,7 @@ import { HotTierWatch } from './hot-tier-watch';
 import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
 import { ReadLimiter } from './read-limits';
-import { HOUR, MemoryWarm, TEST_ADMISSION, TEST_LIMITS, W } from './test-support';
+import { HOUR, MemoryWarm, TEST_ADMISSION, TEST_LIMITS, W } from '../test/reader-harness';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 
 /**

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { HotTierStatus } from '@strata/storage';
 import { toGrpcStatus } from './grpc-status';
 import { HotTierWatch } from './hot-tier-watch';
-import { HOUR, NOW, readerHarness, W } from './test-support';
+import { HOUR, NOW, readerHarness, W } from '../test/reader-harness';
 
 const WHOLE: HotTierStatus = { initialised: true, rebuildingPartitions: [], complete: true };
 const REBUILDING: HotTierStatus = { initialised: true, rebuildingPartitions: [0, 3], complete: false };

@@ -9,7 +9,7 @@ import {
 } from '@strata/proto';
 import { ApiKeyStore, GrpcServer, tolerateMalformedRequests } from '@strata/runtime';
 import { createQueryService } from './query-service';
-import { HOUR, NOW, readerHarness } from './test-support';
+import { HOUR, NOW, readerHarness } from '../test/reader-harness';
 
 const TODAY = Date.UTC(2026, 10, 23);
 const at = (hours: number) => TODAY + hours * HOUR;

@@ -4,7 +4,7 @@ import { decodeInline } from './decode-batch';
 import { QueryLimitError, ReadCancelledError } from './errors';
 import { planRead } from './planner';
 import { estimateReadCost } from './read-cost';
-import { HOUR, NOW, readerHarness, W } from './test-support';
+import { HOUR, NOW, readerHarness, W } from '../test/reader-harness';
 
 const SETTINGS = { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000, cold: true };
 const series = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, labels: [] }));

@@ -18,6 +18,7 @@ import {
   type Redis,
 } from '@strata/storage';
 import { Registry } from 'prom-client';
+import { prng } from '@strata/testing';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { DecodePool } from './decode-pool';
 import { Fetcher } from './fetcher';
@@ -27,7 +28,7 @@ import { ReaderMetrics } from './reader-metrics';
 import { ReadLimiter } from './read-limits';
 import { RedisSeriesIndex } from './series-index';
 import { SeriesLister } from './series-lister';
-import { TEST_ADMISSION, TEST_LISTING } from './test-support';
+import { TEST_ADMISSION, TEST_LISTING } from '../test/reader-harness';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 
 // The read path against the real local stack: data written with the writer's own
@@ -44,18 +45,6 @@ const at = (hours: number) => DAY0 + hours * HOUR;
 const OLDEST_HOT = at(-16);
 const FIRST_WINDOW = at(-48);
 const SEED = Number(process.env['STRATA_SPEC_SEED'] ?? 20_261_123);
-
-/** Deterministic PRNG (mulberry32), so a failure can be replayed with STRATA_SPEC_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Layer = Map<number, number>;
 interface SeriesSpec {

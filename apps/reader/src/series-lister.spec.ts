@@ -1,5 +1,5 @@
 import { InvalidQueryError, QueryLimitError, ReadCancelledError } from './errors';
-import { readerHarness } from './test-support';
+import { readerHarness } from '../test/reader-harness';
 
 /** Long names that all start like the pathological pattern and never match it. */
 const longNames = (n: number) => Array.from({ length: n }, (_, i) => `${'a'.repeat(240)}.${String(i).padStart(8, '0')}`);

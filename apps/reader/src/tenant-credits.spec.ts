@@ -1,6 +1,6 @@
 import { Aggregation } from '@strata/proto';
 import { TenantCredits } from './tenant-credits';
-import { HOUR, NOW, readerHarness, W } from './test-support';
+import { HOUR, NOW, readerHarness, W } from '../test/reader-harness';
 
 const tick = () => new Promise((r) => setImmediate(r));
 

@@ -8,12 +8,12 @@ import {
   type SeriesAdmissionRequest,
 } from '@strata/storage';
 import { LogUnavailableError, type PointLogRecord } from '@strata/stream';
-import { AdmittedSeriesCache } from './admitted-series-cache';
-import { seriesRefreshMs, type IngestConfig, type SeriesLimitConfig } from './config';
-import { IngestMetrics } from './ingest-metrics';
-import { TenantRateLimiter } from './rate-limiter';
-import { SeriesLimiter } from './series-limiter';
-import { WriteHandler } from './write-handler';
+import { AdmittedSeriesCache } from '../src/admitted-series-cache';
+import { seriesRefreshMs, type IngestConfig, type SeriesLimitConfig } from '../src/config';
+import { IngestMetrics } from '../src/ingest-metrics';
+import { TenantRateLimiter } from '../src/rate-limiter';
+import { SeriesLimiter } from '../src/series-limiter';
+import { WriteHandler } from '../src/write-handler';
 
 export const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 

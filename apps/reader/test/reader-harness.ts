@@ -31,18 +31,18 @@ import {
   type WarmChunk,
 } from '@strata/storage';
 import { concatRollupStats, rollupStats } from '@strata/model';
-import { ColdTierSource } from './cold-source';
-import { ChunkDecoderSwitch, type ChunkDecoder } from './chunk-decoder';
-import type { ReadLimits } from './config';
-import { Fetcher } from './fetcher';
-import { HotTierWatch, type HotTierStatusSource } from './hot-tier-watch';
-import { ReadHandler } from './read-handler';
-import { ReaderMetrics } from './reader-metrics';
-import { ReadLimiter, type AdmissionLimits } from './read-limits';
-import { TenantCredits } from './tenant-credits';
-import type { SeriesCandidates } from './series-index';
-import { SeriesLister, type ListLimits } from './series-lister';
-import { HotTierSource, WarmTierSource } from './tier-sources';
+import { ColdTierSource } from '../src/cold-source';
+import { ChunkDecoderSwitch, type ChunkDecoder } from '../src/chunk-decoder';
+import type { ReadLimits } from '../src/config';
+import { Fetcher } from '../src/fetcher';
+import { HotTierWatch, type HotTierStatusSource } from '../src/hot-tier-watch';
+import { ReadHandler } from '../src/read-handler';
+import { ReaderMetrics } from '../src/reader-metrics';
+import { ReadLimiter, type AdmissionLimits } from '../src/read-limits';
+import { TenantCredits } from '../src/tenant-credits';
+import type { SeriesCandidates } from '../src/series-index';
+import { SeriesLister, type ListLimits } from '../src/series-lister';
+import { HotTierSource, WarmTierSource } from '../src/tier-sources';
 
 export const HOUR = 3_600_000;
 export const W = 2 * HOUR;

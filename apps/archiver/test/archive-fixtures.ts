@@ -27,18 +27,6 @@ export const HOUR = 3_600_000;
 export const W = 2 * HOUR;
 export const BUNDLE = join(__dirname, '../../../dist/apps/archiver/main.js');
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed with STRATA_SPEC_SEED. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type Layer = Map<number, number>;
 
 /** Random points in [start, start + W): mostly 2-decimal gauges, some full floats, an occasional -0. */
