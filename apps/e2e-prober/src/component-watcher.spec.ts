@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
+import { memoryLogger } from '@strata/runtime/testing';
 import { ComponentWatcher } from './component-watcher';
-import { memoryLogger } from './fake-strata.test-support';
 import { ProberMetrics } from './prober-metrics';
 
 describe('ComponentWatcher', () => {

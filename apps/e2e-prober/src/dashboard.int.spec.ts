@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createKafka, ensureTopic, type Kafka } from '@strata/stream';
+import { freePorts, ServiceProcess } from '@strata/testing';
 import type { DashboardState } from './dashboard-contract';
-import { freePorts, startService, type ServiceProcess } from './service-process.test-support';
 
 // The dashboard in a real browser against the real pipeline: ingest, writer, reader and
 // archiver from their bundles on the local stack, the prober probing them once a second.
@@ -58,15 +58,15 @@ describe('prober dashboard (real browser, real services)', () => {
     });
 
     const ports = await freePorts(10);
-    const at = (i: number) => ({ grpc: ports[2 * i], ops: ports[2 * i + 1] });
+    const at = (i: number) => ({ grpcPort: ports[2 * i], opsPort: ports[2 * i + 1] });
     const start = (name: string, i: number, extra: NodeJS.ProcessEnv = {}) =>
-      services.set(name, startService({ workspace, name, ports: at(i), env: { ...env, ...extra }, logDir }));
+      services.set(name, ServiceProcess.spawn({ workspace, name, app: name, ...at(i), env: { ...env, ...extra }, logFile: join(logDir, `${name}.log`) }));
     start('ingest', 0);
     start('reader', 1);
     start('writer', 2, { STRATA_WRITER_GROUP_ID: `strata-writer-e2e-prober-${run}`, STRATA_SEAL_INTERVAL_MS: '600000' });
     start('archiver', 3);
     start('e2e-prober', 4, proberEnv(1_000, 3_000));
-    await Promise.all([...services.values()].map((s) => s.waitUntilReady(60_000)));
+    await Promise.all([...services.values()].map((s) => s.waitReady(60_000)));
   }, 660_000);
 
   function proberEnv(intervalMs: number, timeoutMs: number): NodeJS.ProcessEnv {
@@ -85,23 +85,24 @@ describe('prober dashboard (real browser, real services)', () => {
     };
   }
 
-  async function once(name: string): Promise<number | null | undefined> {
-    const ports = await freePorts(2);
-    const probe = startService({
+  async function once(name: string): Promise<number | null> {
+    const [grpcPort, opsPort] = await freePorts(2);
+    const probe = ServiceProcess.spawn({
       workspace,
-      name: 'e2e-prober',
-      logName: name,
-      ports: { grpc: ports[0], ops: ports[1] },
+      name,
+      app: 'e2e-prober',
+      grpcPort,
+      opsPort,
       env: { ...env, ...proberEnv(1_000, 3_000) },
-      logDir,
+      logFile: join(logDir, `${name}.log`),
       args: ['--once'],
     });
-    return probe.exit();
+    return (await probe.exited).code;
   }
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([...services.values()].map((s) => s.stop()));
+    await Promise.all([...services.values()].map((s) => s.stop(5_000)));
     const admin = kafka?.admin();
     if (admin) {
       await admin.connect();

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { FakeStrata } from './fake-strata.test-support';
+import { FakeStrata } from '../test/fake-strata';
 import { PROBE_SERIES, runProbe, systemClock, type ProbeDeps } from './probe';
 import { GrpcStrataClient } from './strata-client';
 

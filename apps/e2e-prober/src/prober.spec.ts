@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
+import { memoryLogger } from '@strata/runtime/testing';
+import { FakeStrata } from '../test/fake-strata';
 import type { ProbeSettings } from './config';
-import { FakeStrata, memoryLogger } from './fake-strata.test-support';
 import { PROBE_SERIES, systemClock } from './probe';
 import { ProbeHistory } from './probe-history';
 import { Prober, SELF_REPORT_SERIES } from './prober';

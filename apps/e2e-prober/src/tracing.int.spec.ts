@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createKafka, ensureTopic, type Kafka } from '@strata/stream';
-import { OtlpReceiver, type ReceivedSpan } from './otlp-receiver.test-support';
-import { freePorts, startService, type ServiceProcess } from './service-process.test-support';
+import { freePorts, ServiceProcess } from '@strata/testing';
+import { OtlpReceiver, type ReceivedSpan } from '../test/otlp-receiver';
 import { GrpcStrataClient } from './strata-client';
 
 // Tracing on, end to end: ingest, writer and reader from their bundles on the local
@@ -62,18 +62,18 @@ describe('tracing across ingest -> Kafka -> writer and the reader (real processe
     await ensureTopic(kafka, { topic, partitions: 1, replicationFactor: 1 });
     const ports = await freePorts(6);
     const start = (name: string, i: number, extra: NodeJS.ProcessEnv = {}) =>
-      services.set(name, startService({ workspace, name, ports: { grpc: ports[2 * i], ops: ports[2 * i + 1] }, env: { ...env, ...extra }, logDir }));
+      services.set(name, ServiceProcess.spawn({ workspace, name, app: name, grpcPort: ports[2 * i], opsPort: ports[2 * i + 1], env: { ...env, ...extra }, logFile: join(logDir, `${name}.log`) }));
     start('ingest', 0);
     start('reader', 1);
     // No sealing during the test: the writer's first round would come long after it.
     start('writer', 2, { STRATA_WRITER_GROUP_ID: groupId, STRATA_SEAL_INTERVAL_MS: '600000' });
-    await Promise.all([...services.values()].map((s) => s.waitUntilReady(60_000)));
+    await Promise.all([...services.values()].map((s) => s.waitReady(60_000)));
     client = new GrpcStrataClient({ ingest: services.get('ingest')!.grpcAddress, reader: services.get('reader')!.grpcAddress });
   }, 120_000);
 
   afterAll(async () => {
     client?.close();
-    await Promise.all([...services.values()].map((s) => s.stop()));
+    await Promise.all([...services.values()].map((s) => s.stop(5_000)));
     await receiver.stop();
     const admin = kafka?.admin();
     if (admin) {

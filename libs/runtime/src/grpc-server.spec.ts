@@ -4,7 +4,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { IngestServiceService, strataPackageDefinition } from '@strata/proto';
 import { healthStatus } from '@strata/testing';
 import { GrpcServer } from './grpc-server';
-import { memoryLogger } from './logger.test-support';
+import { memoryLogger } from './testing';
 
 type Constructor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
 

@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { createMetricsRegistry } from './metrics';
 import { OpsServer } from './ops-server';
-import { memoryLogger } from './logger.test-support';
+import { memoryLogger } from './testing';
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);

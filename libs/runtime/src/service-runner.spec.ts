@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ServiceRunner, type Lifecycle } from './service-runner';
-import { memoryLogger } from './logger.test-support';
+import { memoryLogger } from './testing';
 
 function recorder(events: string[], name: string, failStart = false): Lifecycle {
   return {

@@ -88,8 +88,13 @@ export class ServiceProcess {
     });
   }
 
-  /** Waits for the ops port's /readyz to answer 200; fails early, with the log's tail, if the process dies. */
+  /**
+   * Waits until the service takes traffic: its ops port's /readyz answers 200 and then its
+   * gRPC health is SERVING (/readyz checks the service's dependencies, and can pass before
+   * the gRPC port is bound). Fails early, with the log's tail, if the process dies.
+   */
   async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     let last = 'no answer yet';
     await pollUntil(
       async () => {
@@ -105,6 +110,7 @@ export class ServiceProcess {
       },
       { what: `${this.name} to be ready`, timeoutMs, intervalMs: 100, describe: () => `last /readyz: ${last}; log tail:\n${this.logTail()}` },
     );
+    await this.waitServing(Math.max(0, deadline - Date.now()));
   }
 
   /** Waits for the process to exit by itself; throws (leaving it running) after `timeoutMs`. */

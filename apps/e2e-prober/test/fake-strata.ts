@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { Server, ServerCredentials, status, type Metadata, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import {
   IngestServiceService,
@@ -11,7 +10,6 @@ import {
   type WriteRequest,
   type WriteResponse,
 } from '@strata/proto';
-import { createLogger, type Logger } from '@strata/runtime';
 
 interface StoredPoint {
   readonly tenant: string;
@@ -139,23 +137,4 @@ export class FakeStrata {
     }
     call.end();
   }
-}
-
-/** A logger whose JSON lines are kept in memory, for specs that assert on logs. */
-export function memoryLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  const chunks: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger({ service: 'spec', level: 'debug' }, sink);
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { logger, lines };
 }

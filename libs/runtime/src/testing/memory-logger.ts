@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from './logger';
+import { createLogger, type Logger } from '../logger';
 
 /** A logger whose JSON lines are kept in memory, for specs that assert on logs. */
 export function memoryLogger(service = 'spec'): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
