@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/runtime';
+import { StrataError, type StrataErrorOptions } from '@strata/runtime';
 
 /**
  * Base of the storage lib's errors, a branch of Strata's one error tree (StrataError):
@@ -6,8 +6,8 @@ import { StrataError } from '@strata/runtime';
  * read it instead of messages or SDK error names.
  */
 export class StorageError extends StrataError {
-  constructor(message: string, retriable: boolean, options: { cause?: unknown } = {}) {
-    super(message, { retriable, cause: options.cause });
+  constructor(message: string, retriable: boolean, options: Pick<StrataErrorOptions, 'cause' | 'context'> = {}) {
+    super(message, { retriable, ...options });
   }
 }
 
@@ -31,7 +31,11 @@ export class StorageRequestError extends StorageError {
   readonly conditionFailed: boolean;
 
   constructor(context: { service: StorageService; operation: string; code: string; retriable: boolean; throttled: boolean; conditionFailed?: boolean; detail: string; cause: unknown }) {
-    super(`${context.service} ${context.operation} ${context.retriable ? 'failed' : 'refused'} (${context.code}): ${context.detail}`, context.retriable, { cause: context.cause });
+    const { service, operation, code, throttled } = context;
+    super(`${service} ${operation} ${context.retriable ? 'failed' : 'refused'} (${code}): ${context.detail}`, context.retriable, {
+      cause: context.cause,
+      context: { service, operation, code, throttled },
+    });
     this.service = context.service;
     this.operation = context.operation;
     this.code = context.code;
@@ -46,7 +50,7 @@ export class StorageConfigError extends StorageError {
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`, false);
+    super(`${field}: ${message}`, false, { context: { field } });
   }
 }
 
@@ -57,7 +61,7 @@ export class TableSchemaMismatchError extends StorageError {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`table ${tableName} exists with key schema ${actual}, expected ${expected}`, false);
+    super(`table ${tableName} exists with key schema ${actual}, expected ${expected}`, false, { context: { tableName, expected, actual } });
   }
 }
 
@@ -67,7 +71,7 @@ export class TableNotActiveError extends StorageError {
     readonly tableName: string,
     readonly waitedMs: number,
   ) {
-    super(`table ${tableName} was not ACTIVE after ${waitedMs} ms`, true);
+    super(`table ${tableName} was not ACTIVE after ${waitedMs} ms`, true, { context: { tableName, waitedMs } });
   }
 }
 
@@ -77,6 +81,6 @@ export class BucketNotOwnedError extends StorageError {
     readonly bucket: string,
     reason: string,
   ) {
-    super(`bucket ${bucket} cannot be used: ${reason}`, false);
+    super(`bucket ${bucket} cannot be used: ${reason}`, false, { context: { bucket } });
   }
 }

@@ -24,7 +24,7 @@ export class CodecError extends StorageError {
 
   constructor(reason: CodecErrorReason, detail: string, context: { byteLength: number; bitOffset?: number }) {
     const at = context.bitOffset === undefined ? '' : ` at bit ${context.bitOffset}`;
-    super(`chunk codec: ${reason}${at} in a ${context.byteLength}-byte chunk: ${detail}`, false);
+    super(`chunk codec: ${reason}${at} in a ${context.byteLength}-byte chunk: ${detail}`, false, { context: { reason, ...context } });
     this.reason = reason;
     this.byteLength = context.byteLength;
     this.bitOffset = context.bitOffset;
@@ -57,7 +57,7 @@ export class InvalidChunkInputError extends StorageError {
     detail: string,
     context: { pointIndex?: number; timestampMs?: number } = {},
   ) {
-    super(`cannot encode chunk: ${reason}: ${detail}`, false);
+    super(`cannot encode chunk: ${reason}: ${detail}`, false, { context: { reason, ...context } });
     this.reason = reason;
     this.pointIndex = context.pointIndex;
     this.timestampMs = context.timestampMs;

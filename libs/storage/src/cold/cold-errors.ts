@@ -14,7 +14,7 @@ export class ColdFormatError extends StorageError {
     readonly what: string,
     detail: string,
   ) {
-    super(`cold format: ${what}: ${reason}: ${detail}`, false);
+    super(`cold format: ${what}: ${reason}: ${detail}`, false, { context: { reason, what } });
   }
 }
 

@@ -82,7 +82,7 @@ export class SeriesRegistryUnavailableError extends StorageError {
     readonly tenant: string,
     reason: string,
   ) {
-    super(`series registry in Redis is unavailable for tenant ${tenant}: ${reason}`, true);
+    super(`series registry in Redis is unavailable for tenant ${tenant}: ${reason}`, true, { context: { tenant } });
   }
 }
 
