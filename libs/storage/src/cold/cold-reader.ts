@@ -10,7 +10,7 @@ import { Semaphore, WeightedLru } from './lru';
 /** A block the manifest names is gone (replaced and collected since the manifest was read). */
 export class ColdBlockMissingError extends StorageError {
   constructor(readonly key: string) {
-    super(`cold block ${key} is missing; the manifest that names it is out of date`, true);
+    super(`cold block ${key} is missing; the manifest that names it is out of date`, true, { context: { key } });
   }
 }
 

@@ -35,7 +35,7 @@ export class HotReadError extends StorageError {
     reason: string,
     cause?: unknown,
   ) {
-    super(`redis read of ${seriesKey} (tenant ${tenant}) failed: ${reason}`, true);
+    super(`redis read of ${seriesKey} (tenant ${tenant}) failed: ${reason}`, true, { context: { tenant, seriesKey } });
     if (cause !== undefined) this.cause = cause;
   }
 }
@@ -48,7 +48,9 @@ export class HotChunkCorruptError extends StorageError {
     readonly windowStart: number,
     reason: string,
   ) {
-    super(`packed hot chunk of ${seriesKey} (tenant ${tenant}) for the window at ${windowStart} is corrupt: ${reason}`, false);
+    super(`packed hot chunk of ${seriesKey} (tenant ${tenant}) for the window at ${windowStart} is corrupt: ${reason}`, false, {
+      context: { tenant, seriesKey, windowStart },
+    });
   }
 }
 
