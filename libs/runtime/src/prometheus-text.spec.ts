@@ -92,6 +92,45 @@ describe('MetricSnapshot', () => {
   });
 });
 
+describe('MetricSnapshot buckets', () => {
+  // One histogram with two label sets, as the reader's tier fetch histogram is scraped.
+  const snapshot = MetricSnapshot.parse(
+    [
+      '# TYPE t histogram',
+      't_bucket{le="0.01",tier="warm"} 50',
+      't_bucket{le="0.02",tier="warm"} 90',
+      't_bucket{le="+Inf",tier="warm"} 100',
+      't_bucket{le="0.01",tier="cold"} 0',
+      't_bucket{le="+Inf",tier="cold"} 0',
+      't_sum{tier="warm"} 1.2',
+    ].join('\n'),
+  );
+  const warm = snapshot.buckets('t', { tier: 'warm' });
+
+  it('selects one label set by its other labels, or sums them, ascending by le', () => {
+    expect(warm).toEqual([
+      { le: 0.01, count: 50 },
+      { le: 0.02, count: 90 },
+      { le: Infinity, count: 100 },
+    ]);
+    expect(snapshot.buckets('t')).toEqual(warm);
+    expect(snapshot.buckets('t', { tier: 'hot' })).toEqual([]);
+  });
+
+  it.each([
+    [0.5, 0.01],
+    [0.7, 0.015],
+    [0.25, 0.005],
+    [0.99, 0.02],
+  ])('interpolates the %d quantile within its bucket', (q, expected) => {
+    expect(histogramQuantile(q, warm)).toBeCloseTo(expected, 9);
+  });
+
+  it('has no quantile for an empty histogram', () => {
+    expect(histogramQuantile(0.5, snapshot.buckets('t', { tier: 'cold' }))).toBeUndefined();
+  });
+});
+
 describe('histogramQuantile', () => {
   const buckets = [
     { le: 0.01, count: 50 },

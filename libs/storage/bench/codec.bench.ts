@@ -3,6 +3,7 @@
 // Prints numbers; asserts nothing. Every dataset is generated from a fixed seed, so sizes
 // are reproducible to the byte; speeds are the median of REPETITIONS timed runs.
 
+import { prng } from '@strata/testing';
 import { ChunkEncoding, decodeChunk, encodeChunk } from '../src/codec';
 
 const SERIES = 200;
@@ -22,18 +23,6 @@ interface Dataset {
   readonly name: string;
   readonly description: string;
   readonly make: (rnd: () => number, index: number) => Series;
-}
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(rnd: () => number): number {

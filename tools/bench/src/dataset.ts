@@ -1,5 +1,5 @@
 import type { Series } from '@strata/proto';
-import { prng } from './stats';
+import { prng } from '@strata/testing';
 
 const MINUTE = 60_000;
 

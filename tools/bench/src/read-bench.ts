@@ -10,11 +10,13 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { seriesKey } from '@strata/model';
 import { ServiceProcesses, SERVICES, withPortOffset } from '@strata/launcher';
 import { Aggregation, IngestServiceClient, QueryServiceClient, type ReadRequest, type Series, type WriteRequest } from '@strata/proto';
+import { histogramQuantile, MetricSnapshot } from '@strata/runtime';
 import { startStack } from '@strata/stack';
 import { createColdS3, createDynamoDb, createRedis, DAY_MS, dropBucket, dropWarmTable, ensureWarmTable, hotKeys, seriesId } from '@strata/storage';
 import { createKafka, ensureTopic } from '@strata/stream';
+import { prng } from '@strata/testing';
 import { scrapeMetric, waitFor } from './probes';
-import { histogramQuantile, median, parseHistograms, percentile, prng } from './stats';
+import { median, percentile } from './stats';
 
 const workspace = resolve(__dirname, '../../..');
 const MINUTE = 60_000;
@@ -353,14 +355,14 @@ async function main(): Promise<void> {
 
 /** p50 / p99 of the reader's Read latency and of each tier's fetch, as histogram_quantile would estimate them. */
 function readerQuantiles(page: string): string[] {
-  const ms = (q: number, b: Parameters<typeof histogramQuantile>[1]) => (histogramQuantile(q, b) * 1_000).toFixed(1);
+  const metrics = MetricSnapshot.parse(page);
+  const ms = (q: number, buckets: ReturnType<MetricSnapshot['buckets']>) => ((histogramQuantile(q, buckets) ?? NaN) * 1_000).toFixed(1);
   const out: string[] = [];
-  const label = (labels: string, name: string) => labels.split(',').find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
-  for (const [labels, buckets] of parseHistograms(page, 'strata_reader_request_duration_seconds')) {
-    if (label(labels, 'rpc') === 'Read') out.push(`Read p50 ${ms(0.5, buckets)} / p99 ${ms(0.99, buckets)} ms`);
-  }
-  for (const [labels, buckets] of parseHistograms(page, 'strata_reader_tier_fetch_duration_seconds')) {
-    if (label(labels, 'result') === 'ok') out.push(`${label(labels, 'tier')} fetch p50 ${ms(0.5, buckets)} / p99 ${ms(0.99, buckets)} ms`);
+  const read = metrics.buckets('strata_reader_request_duration_seconds', { rpc: 'Read' });
+  if (read.length > 0) out.push(`Read p50 ${ms(0.5, read)} / p99 ${ms(0.99, read)} ms`);
+  for (const tier of ['hot', 'warm', 'cold']) {
+    const fetch = metrics.buckets('strata_reader_tier_fetch_duration_seconds', { tier, result: 'ok' });
+    if (fetch.length > 0) out.push(`${tier} fetch p50 ${ms(0.5, fetch)} / p99 ${ms(0.99, fetch)} ms`);
   }
   return out;
 }
