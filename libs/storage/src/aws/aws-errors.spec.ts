@@ -31,6 +31,6 @@ describe('fromAwsError: one place that tells retriable from permanent', () => {
     const own = new StorageError('aborted', true);
     expect(fromAwsError('dynamodb', 'Query', own)).toBe(own);
     expect((fromAwsError('dynamodb', 'DeleteItem', sdk('ConditionalCheckFailedException', { $fault: 'client' })) as StorageRequestError).conditionFailed).toBe(true);
-    expect(fromAwsError('dynamodb', 'Query', new StrataError('lease', { retriable: true })).retriable).toBe(true);
+    expect(fromAwsError('dynamodb', 'Query', new StrataError('lease', { retriable: true, context: { partition: 3 } }))).toMatchObject({ retriable: true, context: { partition: 3 } });
   });
 });

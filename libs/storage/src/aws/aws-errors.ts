@@ -1,4 +1,4 @@
-import { isStrataError } from '@strata/runtime';
+import { isRetriable, isStrataError } from '@strata/runtime';
 import { StorageError, StorageRequestError, type StorageService } from '../errors';
 
 /** Error names the AWS services use to say "slow down"; retrying after a backoff helps. */
@@ -36,7 +36,7 @@ interface SdkErrorShape {
  */
 export function fromAwsError(service: StorageService, operation: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
-  if (isStrataError(error)) return new StorageError(error.message, error.retriable, { cause: error });
+  if (isStrataError(error)) return new StorageError(error.message, isRetriable(error), { cause: error, context: error.context });
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const code = e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Error');
   const throttled = THROTTLING.has(code);
