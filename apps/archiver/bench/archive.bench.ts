@@ -7,7 +7,9 @@
 import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, workerEntry } from '@strata/runtime';
-import { ColdKeys, DAY_MS, decodeManifest, MemoryObjectStore, monthFirstDay, monthOfDay, openBlock, PART_NAMES, type PartName } from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { ColdKeys, decodeManifest, monthFirstDay, monthOfDay, openBlock, PART_NAMES, type PartName } from '@strata/storage/cold';
+import { MemoryObjectStore } from '@strata/storage/testing';
 import { prng } from '@strata/testing';
 import { Archiver } from '../src/archiver';
 import { ArchiverMetrics } from '../src/archiver-metrics';

@@ -1,29 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rollupStats } from '@strata/model';
-import {
-  BlockKind,
-  createColdS3,
-  createDynamoDb,
-  DAY_MS,
-  dayIso,
-  dayNumber,
-  decodeCatalog,
-  decodeManifest,
-  decodeRollupPart,
-  dropBucket,
-  dropWarmTable,
-  DynamoWarmStore,
-  encodeManifest,
-  ensureBucket,
-  ensureWarmTable,
-  monthFirstDay,
-  monthOfDay,
-  openBlock,
-  type ColdKeys,
-  type ObjectStore,
-  type S3Client,
-} from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { BlockKind, createColdS3, dayIso, dayNumber, decodeCatalog, decodeManifest, decodeRollupPart, encodeManifest, ensureBucket, monthFirstDay, monthOfDay, openBlock, type ColdKeys, type ObjectStore, type S3Client } from '@strata/storage/cold';
+import { dropBucket, dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
 import { freePorts, prng } from '@strata/testing';
 import { BUNDLE, runBundle, snapshot, sortedPairs, toChunk, visiblePoints, W, windowPoints, type Layer } from '../test/archive-fixtures';
 

@@ -1,6 +1,8 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
-import { ColdKeys, DAY_MS, dayNumber, decodeManifest, MemoryObjectStore, monthFirstDay, monthOfDay } from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { ColdKeys, dayNumber, decodeManifest, monthFirstDay, monthOfDay } from '@strata/storage/cold';
+import { MemoryObjectStore } from '@strata/storage/testing';
 import { prng } from '@strata/testing';
 import { Archiver, type ArchiverDeps } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';

@@ -1,4 +1,6 @@
-import { dayIso, dayNumber, monthOfDay, monthIso, RetentionPolicy, type ColdKeys, type DayIndexEntry, type LateWriteLedger, type ObjectStore } from '@strata/storage';
+import { dayIso, dayNumber, monthOfDay, monthIso, RetentionPolicy, type ColdKeys, type ObjectStore } from '@strata/storage/cold';
+import type { LateWriteLedger } from '@strata/storage/hot';
+import type { DayIndexEntry } from '@strata/storage/warm';
 import { mapConcurrently, sleep, type Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import type { BlockBuilder } from './block-pool';

@@ -1,4 +1,4 @@
-import type { BlockRef } from '@strata/storage';
+import type { BlockRef } from '@strata/storage/cold';
 import { WorkerPool, type Logger, type WorkerEntry } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import { isBlockFailure, runBlockTask, type BlockFailure, type BlockResult, type BlockTask } from './block-task';

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { createLogger, workerEntry } from '@strata/runtime';
-import { BlockKind, DAY_MS, decodeChunk, decodeRollupPart, encodeChunk, openBlock, splitRawPart } from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { decodeChunk, encodeChunk } from '@strata/storage/codec';
+import { BlockKind, decodeRollupPart, openBlock, splitRawPart } from '@strata/storage/cold';
 import { rollupStats } from '@strata/model';
 import { BlockPool, InlineBlockBuilder } from './block-pool';
 import { buildDayBlock, buildMonthBlock, packBytes, runBlockTask, type DayBlockTask } from './block-task';

@@ -1,21 +1,8 @@
 import { createHash } from 'node:crypto';
 import { concatRollupStats, type RollupStats } from '@strata/model';
-import {
-  BLOCK_HASH_BYTES,
-  BlockKind,
-  buildDaySection,
-  buildMonthSection,
-  compareSeriesKeys,
-  concatRuns,
-  decodeChunk,
-  decodeRollupPart,
-  encodeBlock,
-  mergeNewerOver,
-  openBlock,
-  splitRawPart,
-  type SeriesSection,
-  type SortedColumns,
-} from '@strata/storage';
+import { concatRuns, mergeNewerOver, type SortedColumns } from '@strata/storage';
+import { decodeChunk } from '@strata/storage/codec';
+import { BLOCK_HASH_BYTES, BlockKind, buildDaySection, buildMonthSection, compareSeriesKeys, decodeRollupPart, encodeBlock, openBlock, splitRawPart, type SeriesSection } from '@strata/storage/cold';
 
 /**
  * The messages between the archiver and its block-building workers, and the pure building

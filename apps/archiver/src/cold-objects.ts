@@ -1,4 +1,4 @@
-import { decodeManifest, encodeManifest, hexHash, type BlockSet, type ColdKeys, type Manifest, type ObjectStore } from '@strata/storage';
+import { decodeManifest, encodeManifest, hexHash, type BlockSet, type ColdKeys, type Manifest, type ObjectStore } from '@strata/storage/cold';
 import type { ArchiverMetrics } from './archiver-metrics';
 
 export type ObjectKind = 'day_block' | 'month_block' | 'year_block' | 'manifest' | 'catalog';

@@ -1,24 +1,6 @@
 import { createHash } from 'node:crypto';
 import { concatRollupStats, type RollupStats } from '@strata/model';
-import {
-  BLOCK_HASH_BYTES,
-  BlockKind,
-  buildYearSection,
-  compareSeriesKeys,
-  decodeCatalog,
-  decodeRollupPart,
-  encodeBlock,
-  encodeCatalog,
-  encodeManifest,
-  monthFirstDay,
-  monthIso,
-  openBlock,
-  shardOf,
-  yearMonths,
-  type BlockRef,
-  type BlockSet,
-  type Manifest,
-} from '@strata/storage';
+import { BLOCK_HASH_BYTES, BlockKind, buildYearSection, compareSeriesKeys, decodeCatalog, decodeRollupPart, encodeBlock, encodeCatalog, encodeManifest, monthFirstDay, monthIso, openBlock, shardOf, yearMonths, type BlockRef, type BlockSet, type Manifest } from '@strata/storage/cold';
 import type { Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import { buildBlock, type BlockBuilder } from './block-pool';

@@ -6,7 +6,9 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { DAY_INDEX, parseDayIso, readColdS3Env, readHotRedisEnv, readRetentionEnv, type ColdS3Config, type HotRedisConfig, type RetentionPolicy } from '@strata/storage';
+import { parseDayIso, readColdS3Env, readRetentionEnv, type ColdS3Config, type RetentionPolicy } from '@strata/storage/cold';
+import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
+import { DAY_INDEX } from '@strata/storage/warm';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,14 +1,6 @@
-import {
-  blockForShard,
-  dayIso,
-  DAY_MS,
-  monthOfDay,
-  shardOf,
-  type BlockRef,
-  type DynamoWarmStore,
-  type ManifestDay,
-  type WarmChunk,
-} from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { blockForShard, dayIso, monthOfDay, shardOf, type BlockRef, type ManifestDay } from '@strata/storage/cold';
+import type { DynamoWarmStore, WarmChunk } from '@strata/storage/warm';
 import { mapConcurrently, type Logger } from '@strata/runtime';
 import type { ArchiverMetrics } from './archiver-metrics';
 import { buildBlock, type BlockBuilder } from './block-pool';

@@ -1,6 +1,8 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
-import { ColdKeys, DAY_MS, dayNumber, MemoryObjectStore } from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { ColdKeys, dayNumber } from '@strata/storage/cold';
+import { MemoryObjectStore } from '@strata/storage/testing';
 import { prng } from '@strata/testing';
 import { Archiver } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';

@@ -1,4 +1,4 @@
-import { LEGACY_ARCHIVE_INDEX, type DayIndexEntry, type DynamoWarmStore, type WarmChunk, type WarmWriteEvents } from '@strata/storage';
+import { LEGACY_ARCHIVE_INDEX, type DayIndexEntry, type DynamoWarmStore, type WarmChunk, type WarmWriteEvents } from '@strata/storage/warm';
 import { mapConcurrently } from '@strata/runtime';
 
 export type DayIndexSource = Pick<DynamoWarmStore, 'dayIndexShards' | 'dayIndexEntries' | 'legacyArchivableSeries' | 'deleteDayIndexEntryIf'>;

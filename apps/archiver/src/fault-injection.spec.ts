@@ -1,4 +1,4 @@
-import { MemoryObjectStore } from '@strata/storage';
+import { MemoryObjectStore } from '@strata/storage/testing';
 import { KillAfterPuts } from './fault-injection';
 
 describe('KillAfterPuts', () => {

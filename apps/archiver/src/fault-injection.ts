@@ -1,4 +1,4 @@
-import type { ByteRange, ObjectStore } from '@strata/storage';
+import type { ByteRange, ObjectStore } from '@strata/storage/cold';
 
 /**
  * An ObjectStore that kills its own process (SIGKILL: no cleanup, no flush) right after

@@ -10,20 +10,10 @@ import {
   type Lifecycle,
   type Logger,
 } from '@strata/runtime';
-import {
-  checkDynamoDb,
-  checkS3,
-  createColdS3,
-  createDynamoDb,
-  createHotRedis,
-  dayIso,
-  dayNumber,
-  DynamoWarmStore,
-  ensureBucket,
-  LateWriteLedger,
-  traceAwsClient,
-  type ObjectStore,
-} from '@strata/storage';
+import { traceAwsClient } from '@strata/storage';
+import { checkS3, createColdS3, dayIso, dayNumber, ensureBucket, type ObjectStore } from '@strata/storage/cold';
+import { createHotRedis, LateWriteLedger } from '@strata/storage/hot';
+import { checkDynamoDb, createDynamoDb, DynamoWarmStore } from '@strata/storage/warm';
 import { Archiver, MIN_ARCHIVE_AGE_DAYS, type RunReport } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';
 import { BlockPool, InlineBlockBuilder, type BlockBuilder } from './block-pool';

@@ -1,21 +1,9 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { rollupStats } from '@strata/model';
-import {
-  BlockKind,
-  ColdKeys,
-  ColdReader,
-  DAY_MS,
-  dayNumber,
-  decodeCatalog,
-  decodeManifest,
-  decodeRollupPart,
-  MemoryObjectStore,
-  monthFirstDay,
-  monthOfDay,
-  RetentionPolicy,
-  type ObjectStore,
-} from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { BlockKind, ColdKeys, ColdReader, dayNumber, decodeCatalog, decodeManifest, decodeRollupPart, monthFirstDay, monthOfDay, RetentionPolicy, type ObjectStore } from '@strata/storage/cold';
+import { MemoryObjectStore } from '@strata/storage/testing';
 import { prng } from '@strata/testing';
 import { Archiver } from './archiver';
 import { ArchiverMetrics } from './archiver-metrics';

@@ -1,5 +1,5 @@
 import { sleep } from '@strata/runtime';
-import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, yearMonths, yearOfMonth, type RetentionPolicy } from '@strata/storage';
+import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, yearMonths, yearOfMonth, type RetentionPolicy } from '@strata/storage/cold';
 import { compactMonth, refreshCatalog, type CompactorDeps, type RefreshedCatalog } from './compactor';
 
 /**

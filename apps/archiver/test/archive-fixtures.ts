@@ -2,26 +2,10 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BlockKind,
-  concatRuns,
-  DAY_MS,
-  decodeChunk,
-  mergeNewerOver,
-  monthOfDay,
-  openBlock,
-  splitRawPart,
-  type ColdKeys,
-  type DayIndexEntry,
-  dayIndexShard,
-  type DynamoWarmStore,
-  type Manifest,
-  type ObjectStore,
-  type SortedColumns,
-  decodeManifest,
-  encodeChunk,
-  type WarmChunk,
-} from '@strata/storage';
+import { concatRuns, DAY_MS, mergeNewerOver, type SortedColumns } from '@strata/storage';
+import { decodeChunk, encodeChunk } from '@strata/storage/codec';
+import { BlockKind, monthOfDay, openBlock, splitRawPart, type ColdKeys, type Manifest, type ObjectStore, decodeManifest } from '@strata/storage/cold';
+import { type DayIndexEntry, dayIndexShard, type DynamoWarmStore, type WarmChunk } from '@strata/storage/warm';
 
 export const HOUR = 3_600_000;
 export const W = 2 * HOUR;

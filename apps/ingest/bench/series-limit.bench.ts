@@ -4,7 +4,7 @@
 // Prints numbers; asserts nothing. Uses its own tenants and deletes their keys afterwards.
 
 import { randomUUID } from 'node:crypto';
-import { activeSeriesKey, createRedis, RedisSeriesRegistry } from '@strata/storage';
+import { activeSeriesKey, createRedis, RedisSeriesRegistry } from '@strata/storage/hot';
 import { AdmittedSeriesCache } from '../src/admitted-series-cache';
 import { handlerHarness, NOW } from '../test/handler-harness';
 

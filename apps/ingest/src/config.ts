@@ -9,7 +9,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
+import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
 import { readKafkaEnv, type KafkaConfig, type LogCompression } from '@strata/stream';
 
 const DAY_MS = 86_400_000;

@@ -7,7 +7,7 @@ import {
   runMain,
   startTracing,
 } from '@strata/runtime';
-import { createHotRedis, RedisSeriesRegistry } from '@strata/storage';
+import { createHotRedis, RedisSeriesRegistry } from '@strata/storage/hot';
 import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
 import { loadIngestConfig, seriesRefreshMs } from './config';

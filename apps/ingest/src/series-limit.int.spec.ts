@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { activeSeriesKey, createRedis, RedisSeriesRegistry, type Redis } from '@strata/storage';
+import { activeSeriesKey, createRedis, RedisSeriesRegistry, type Redis } from '@strata/storage/hot';
 import { decodePointsAppended } from '@strata/stream';
 import { handlerHarness, NOW } from '../test/handler-harness';
 

@@ -4,7 +4,7 @@ import { createLogger } from '@strata/runtime';
 import { AdmittedSeriesCache } from './admitted-series-cache';
 import { IngestMetrics } from './ingest-metrics';
 import { SeriesLimiter } from './series-limiter';
-import { SeriesRegistryUnavailableError } from '@strata/storage';
+import { SeriesRegistryUnavailableError } from '@strata/storage/hot';
 import { MemorySeriesRegistry, NOW, SERIES_LIMIT_DEFAULTS } from '../test/handler-harness';
 
 const HOUR = 3_600_000;

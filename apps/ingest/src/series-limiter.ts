@@ -1,6 +1,6 @@
 import { RejectionCode, seriesKey, type PointRejection, type ValidSeries } from '@strata/model';
 import { isRetriable, type Logger } from '@strata/runtime';
-import type { RedisSeriesRegistry } from '@strata/storage';
+import type { RedisSeriesRegistry } from '@strata/storage/hot';
 import type { AdmittedSeriesCache } from './admitted-series-cache';
 import type { SeriesLimitConfig } from './config';
 import type { IngestMetrics } from './ingest-metrics';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { MAX_SERIES_KEY_BYTES, MAX_TENANT_BYTES, seriesKey, type Label } from '@strata/model';
-import { dayIndexSortKey, dueMember, parseDueMember, warmPartitionKey } from '@strata/storage';
+import { dueMember, parseDueMember } from '@strata/storage/hot';
+import { dayIndexSortKey, warmPartitionKey } from '@strata/storage/warm';
 import {
   decodePointsAppended,
   encodeSeriesRecords,

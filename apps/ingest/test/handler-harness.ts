@@ -1,12 +1,7 @@
 import { Registry } from 'prom-client';
 import { DEFAULT_VALIDATION_LIMITS } from '@strata/model';
 import { createLogger } from '@strata/runtime';
-import {
-  SeriesRegistryUnavailableError,
-  type RedisSeriesRegistry,
-  type SeriesAdmission,
-  type SeriesAdmissionRequest,
-} from '@strata/storage';
+import { SeriesRegistryUnavailableError, type RedisSeriesRegistry, type SeriesAdmission, type SeriesAdmissionRequest } from '@strata/storage/hot';
 import { LogUnavailableError, type PointLogRecord } from '@strata/stream';
 import { AdmittedSeriesCache } from '../src/admitted-series-cache';
 import { seriesRefreshMs, type IngestConfig, type SeriesLimitConfig } from '../src/config';

@@ -5,7 +5,8 @@
 // month to date, a catalog and a 1 d rollup block per year), and read through the reader's own planner, fetcher and rollup code.
 
 import { Aggregation } from '@strata/proto';
-import { ColdReader, DAY_MS, dayNumber, monthOfDay, type ColdReaderEvents } from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { ColdReader, dayNumber, monthOfDay, type ColdReaderEvents } from '@strata/storage/cold';
 import { MemoryCold, readerHarness } from '../test/reader-harness';
 
 const DAYS = 460;

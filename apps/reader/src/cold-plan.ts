@@ -1,5 +1,6 @@
 import { bucketStart } from '@strata/model';
-import { clipColumns, concatRuns, DAY_MS, dayNumber, type SortedColumns } from '@strata/storage';
+import { clipColumns, concatRuns, DAY_MS, type SortedColumns } from '@strata/storage';
+import { dayNumber } from '@strata/storage/cold';
 
 /**
  * Which buckets of a rollup read the cold tier's stored rollups answer, and which days it

@@ -6,27 +6,12 @@ import * as grpc from '@grpc/grpc-js';
 import { seriesKey, type Label } from '@strata/model';
 import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest, type ReadResponse } from '@strata/proto';
 import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests, workerEntry } from '@strata/runtime';
-import {
-  ColdReader,
-  createColdS3,
-  createDynamoDb,
-  createRedis,
-  DAY_MS,
-  dayIso,
-  dayNumber,
-  dropBucket,
-  dropWarmTable,
-  DynamoWarmStore,
-  encodeChunk,
-  ensureWarmTable,
-  LateWriteLedger,
-  monthFirstDay,
-  monthOfDay,
-  RedisHotReader,
-  S3ObjectStore,
-  createS3,
-  type ColdReaderEvents,
-} from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { encodeChunk } from '@strata/storage/codec';
+import { ColdReader, createColdS3, dayIso, dayNumber, monthFirstDay, monthOfDay, S3ObjectStore, createS3, type ColdReaderEvents } from '@strata/storage/cold';
+import { createRedis, LateWriteLedger, RedisHotReader } from '@strata/storage/hot';
+import { dropBucket, dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
 import { Registry } from 'prom-client';
 import { prng } from '@strata/testing';
 import { ChunkDecoderSwitch } from './chunk-decoder';

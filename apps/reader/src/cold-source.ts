@@ -1,17 +1,5 @@
-import {
-  BlockKind,
-  ColdBlockMissingError,
-  DAY_MS,
-  dayNumber,
-  monthEndDay,
-  monthFirstDay,
-  monthOfDay,
-  splitRawPart,
-  yearOfMonth,
-  type ColdReader,
-  type Manifest,
-  type PartName,
-} from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { BlockKind, ColdBlockMissingError, dayNumber, monthEndDay, monthFirstDay, monthOfDay, splitRawPart, yearOfMonth, type ColdReader, type Manifest, type PartName } from '@strata/storage/cold';
 import { planColdBuckets, type ColdBucketPlan, type RollupWindow } from './cold-plan';
 import type { TierRange } from './planner';
 import type { TierSource, TierWindow } from './tier-sources';

@@ -9,7 +9,8 @@ import {
   type TracingConfig,
 } from '@strata/runtime';
 import { MAX_GLOB_LENGTH } from '@strata/model';
-import { readWindowMsEnv, readColdS3Env, type ColdS3Config, readHotRedisEnv, type HotRedisConfig, readRetentionEnv, type RetentionPolicy } from '@strata/storage';
+import { readColdS3Env, type ColdS3Config, readRetentionEnv, type RetentionPolicy } from '@strata/storage/cold';
+import { readWindowMsEnv, readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
 
 import type { AdmissionLimits } from './read-limits';
 import type { ListLimits } from './series-lister';

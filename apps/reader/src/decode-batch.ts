@@ -1,4 +1,5 @@
-import { decodeChunk, type SortedColumns } from '@strata/storage';
+import type { SortedColumns } from '@strata/storage';
+import { decodeChunk } from '@strata/storage/codec';
 
 /**
  * The message format between the reader and its decode workers, and the decoding both

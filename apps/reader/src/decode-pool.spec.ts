@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { createLogger, workerEntry } from '@strata/runtime';
-import { encodeChunk } from '@strata/storage';
+import { encodeChunk } from '@strata/storage/codec';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { decodeTask, isDecodeFailure, packChunks, unpackResult } from './decode-batch';
 import { DecodePool } from './decode-pool';

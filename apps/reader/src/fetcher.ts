@@ -1,5 +1,7 @@
 import { concatRollupStats, filterRollupStats, bucketStart, type RollupStats } from '@strata/model';
-import { assembleRollupStats, DAY_MS, splitRollupPart, EMPTY_COLUMNS, HotChunkCorruptError, mergeNewestFirst, type SortedColumns } from '@strata/storage';
+import { DAY_MS, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from '@strata/storage';
+import { assembleRollupStats, splitRollupPart } from '@strata/storage/cold';
+import { HotChunkCorruptError } from '@strata/storage/hot';
 import type { ChunkDecoder } from './chunk-decoder';
 import { dirtyBuckets, outsideServed, withoutDirty, type ColdBucketPlan } from './cold-plan';
 import type { ColdRequest, ColdResult, ColdRollupPart, ColdTierSource } from './cold-source';

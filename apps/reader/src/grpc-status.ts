@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '@strata/runtime';
-import { HotChunkCorruptError, HotReadError } from '@strata/storage';
+import { HotChunkCorruptError, HotReadError } from '@strata/storage/hot';
 import {
   DecodeQueueFullError,
   HotTierFailedError,

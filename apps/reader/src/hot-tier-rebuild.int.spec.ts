@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { Aggregation, type ReadRequest } from '@strata/proto';
 import { createLogger } from '@strata/runtime';
-import { createRedis, HotTierState, hotKeys, RedisHotReader, type Redis } from '@strata/storage';
+import { createRedis, HotTierState, hotKeys, RedisHotReader, type Redis } from '@strata/storage/hot';
 import { Registry } from 'prom-client';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { Fetcher } from './fetcher';

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { HotTierStatus } from '@strata/storage';
+import type { HotTierStatus } from '@strata/storage/hot';
 import { toGrpcStatus } from './grpc-status';
 import { HotTierWatch } from './hot-tier-watch';
 import { HOUR, NOW, readerHarness, W } from '../test/reader-harness';

@@ -1,4 +1,4 @@
-import { HotReadError, type HotTierState, type HotTierStatus } from '@strata/storage';
+import { HotReadError, type HotTierState, type HotTierStatus } from '@strata/storage/hot';
 import { TIER_LABEL } from './planner';
 
 /** Where the state comes from: libs/storage HotTierState (hash `h:{state}`, kept by the writers). */

@@ -11,19 +11,10 @@ import {
   workerEntry,
   type Lifecycle,
 } from '@strata/runtime';
-import {
-  checkRedis,
-  ColdReader,
-  createColdS3,
-  createDynamoDb,
-  createHotRedis,
-  DynamoWarmStore,
-  HotTierState,
-  LateWriteLedger,
-  RedisHotReader,
-  traceAwsClient,
-  traceRedisPipelines,
-} from '@strata/storage';
+import { traceAwsClient } from '@strata/storage';
+import { ColdReader, createColdS3 } from '@strata/storage/cold';
+import { checkRedis, createHotRedis, HotTierState, LateWriteLedger, RedisHotReader, traceRedisPipelines } from '@strata/storage/hot';
+import { createDynamoDb, DynamoWarmStore } from '@strata/storage/warm';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { ColdTierSource } from './cold-source';
 import { loadReaderConfig } from './config';

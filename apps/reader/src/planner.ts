@@ -1,4 +1,6 @@
-import { DAY_MS, dayNumber, ROLLUP_RESOLUTIONS_MS, windowStart } from '@strata/storage';
+import { DAY_MS } from '@strata/storage';
+import { dayNumber, ROLLUP_RESOLUTIONS_MS } from '@strata/storage/cold';
+import { windowStart } from '@strata/storage/hot';
 
 /** The tiers, hottest first. A hotter tier's value wins a tie on a timestamp. */
 export type TierName = 'hot' | 'warm' | 'cold';

@@ -1,4 +1,6 @@
-import { chunkInfo, DAY_MS, dayNumber, monthOfDay, type SortedColumns, yearOfMonth } from '@strata/storage';
+import { DAY_MS, type SortedColumns } from '@strata/storage';
+import { chunkInfo } from '@strata/storage/codec';
+import { dayNumber, monthOfDay, yearOfMonth } from '@strata/storage/cold';
 import { QueryLimitError } from './errors';
 import type { ReadPlan } from './planner';
 import type { WorkCost } from './read-limits';

@@ -3,20 +3,10 @@ import * as grpc from '@grpc/grpc-js';
 import { seriesKey, type Label } from '@strata/model';
 import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest, type ReadResponse } from '@strata/proto';
 import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests, workerEntry } from '@strata/runtime';
-import {
-  createDynamoDb,
-  createRedis,
-  dropWarmTable,
-  DynamoWarmStore,
-  encodeChunk,
-  ensureWarmTable,
-  hotKeys,
-  RedisHotReader,
-  RedisHotStore,
-  seriesId,
-  type DynamoDBClient,
-  type Redis,
-} from '@strata/storage';
+import { encodeChunk } from '@strata/storage/codec';
+import { createRedis, hotKeys, RedisHotReader, RedisHotStore, seriesId, type Redis } from '@strata/storage/hot';
+import { dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable, type DynamoDBClient } from '@strata/storage/warm';
 import { Registry } from 'prom-client';
 import { prng } from '@strata/testing';
 import { ChunkDecoderSwitch } from './chunk-decoder';

@@ -1,4 +1,4 @@
-import { HotReadError, hotKeys, type Redis, type RedisCluster } from '@strata/storage';
+import { HotReadError, hotKeys, type Redis, type RedisCluster } from '@strata/storage/hot';
 
 /**
  * Where a listing's candidate series come from. Today that is every series of the tenant

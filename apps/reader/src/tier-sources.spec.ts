@@ -1,4 +1,4 @@
-import type { WarmChunk } from '@strata/storage';
+import type { WarmChunk } from '@strata/storage/warm';
 import { WarmTierSource } from './tier-sources';
 
 describe('WarmTierSource', () => {

@@ -1,4 +1,6 @@
-import type { DynamoWarmStore, RedisHotReader, SortedColumns } from '@strata/storage';
+import type { SortedColumns } from '@strata/storage';
+import type { RedisHotReader } from '@strata/storage/hot';
+import type { DynamoWarmStore } from '@strata/storage/warm';
 import { windowStarts, type TierName, type TierRange } from './planner';
 import type { TenantCredits } from './tenant-credits';
 

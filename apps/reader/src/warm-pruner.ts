@@ -1,4 +1,5 @@
-import { dayNumber, type LateWriteLedger } from '@strata/storage';
+import { dayNumber } from '@strata/storage/cold';
+import type { LateWriteLedger } from '@strata/storage/hot';
 import type { Logger } from '@strata/runtime';
 import type { ColdTierSource } from './cold-source';
 import type { ReadPlan } from './planner';

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { createDynamoDb, createRedis, dropWarmTable, DynamoWarmStore, encodeChunk, ensureWarmTable, RedisHotReader } from '@strata/storage';
+import { encodeChunk } from '@strata/storage/codec';
+import { createRedis, RedisHotReader } from '@strata/storage/hot';
+import { dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { Fetcher } from './fetcher';
 import { planRead } from './planner';

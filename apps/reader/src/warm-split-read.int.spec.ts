@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createDynamoDb, decodeChunk, dropWarmTable, DynamoWarmStore, encodeChunk, ensureWarmTable, WARM_ITEM_PAYLOAD_BYTES } from '@strata/storage';
+import { decodeChunk, encodeChunk } from '@strata/storage/codec';
+import { dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable, WARM_ITEM_PAYLOAD_BYTES } from '@strata/storage/warm';
 import { WarmTierSource } from './tier-sources';
 
 // Issue 14: a window bigger than a DynamoDB item is stored over several items; the

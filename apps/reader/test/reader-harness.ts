@@ -1,35 +1,12 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { createHash } from 'node:crypto';
-import {
-  BlockKind,
-  buildDaySection,
-  buildMonthSection,
-  buildYearSection,
-  ColdKeys,
-  ColdReader,
-  compareSeriesKeys,
-  DAY_MS,
-  dayNumber,
-  encodeBlock,
-  encodeCatalog,
-  encodeChunk,
-  encodeManifest,
-  EMPTY_COLUMNS,
-  HotReadError,
-  MemoryObjectStore,
-  monthOfDay,
-  yearMonths,
-  type BlockRef,
-  type BlockSet,
-  type DynamoWarmStore,
-  type HotWindowParts,
-  type Manifest,
-  type RedisHotReader,
-  type RetentionPolicy,
-  type SortedColumns,
-  type WarmChunk,
-} from '@strata/storage';
+import { DAY_MS, EMPTY_COLUMNS, type SortedColumns } from '@strata/storage';
+import { encodeChunk } from '@strata/storage/codec';
+import { BlockKind, buildDaySection, buildMonthSection, buildYearSection, ColdKeys, ColdReader, compareSeriesKeys, dayNumber, encodeBlock, encodeCatalog, encodeManifest, monthOfDay, yearMonths, type BlockRef, type BlockSet, type Manifest, type RetentionPolicy } from '@strata/storage/cold';
+import { HotReadError, type HotWindowParts, type RedisHotReader } from '@strata/storage/hot';
+import { MemoryObjectStore } from '@strata/storage/testing';
+import type { DynamoWarmStore, WarmChunk } from '@strata/storage/warm';
 import { concatRollupStats, rollupStats } from '@strata/model';
 import { ColdTierSource } from '../src/cold-source';
 import { ChunkDecoderSwitch, type ChunkDecoder } from '../src/chunk-decoder';

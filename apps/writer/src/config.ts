@@ -6,7 +6,8 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { DAY_INDEX, readWindowMsEnv, readHotRedisEnv, type HotRedisConfig } from '@strata/storage';
+import { readWindowMsEnv, readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
+import { DAY_INDEX } from '@strata/storage/warm';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
 
 const HOUR = 3_600_000;

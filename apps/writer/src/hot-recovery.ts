@@ -1,5 +1,6 @@
 import type { Logger } from '@strata/runtime';
-import type { HotTierState, RebuildCheckpoints, RedisHotStore } from '@strata/storage';
+import type { HotTierState, RedisHotStore } from '@strata/storage/hot';
+import type { RebuildCheckpoints } from '@strata/storage/warm';
 import type { RecoveryMetrics } from './recovery-metrics';
 
 /** What the recovery needs of the log: positions, and moving the consumer. */

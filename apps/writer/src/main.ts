@@ -9,19 +9,9 @@ import {
   startTracing,
   type Lifecycle,
 } from '@strata/runtime';
-import {
-  checkRedis,
-  checkRedisSettings,
-  createDynamoDb,
-  createHotRedis,
-  DynamoWarmStore,
-  HotTierState,
-  LateWriteLedger,
-  RebuildCheckpoints,
-  RedisHotStore,
-  traceAwsClient,
-  traceRedisPipelines,
-} from '@strata/storage';
+import { traceAwsClient } from '@strata/storage';
+import { checkRedis, checkRedisSettings, createHotRedis, HotTierState, LateWriteLedger, RedisHotStore, traceRedisPipelines } from '@strata/storage/hot';
+import { createDynamoDb, DynamoWarmStore, RebuildCheckpoints } from '@strata/storage/warm';
 import { createKafka, logPositions, PointLogConsumer, retentionProblems, topicRetention } from '@strata/stream';
 import { loadWriterConfig } from './config';
 import { HotRecovery } from './hot-recovery';

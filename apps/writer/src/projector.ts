@@ -1,6 +1,6 @@
 import { seriesKey } from '@strata/model';
 import type { Logger } from '@strata/runtime';
-import type { HotSeriesWrite, RedisHotStore } from '@strata/storage';
+import type { HotSeriesWrite, RedisHotStore } from '@strata/storage/hot';
 import type { ConsumedBatch } from '@strata/stream';
 import type { SeriesCache } from './series-cache';
 import type { UtilisationTracker } from './utilisation';

@@ -1,5 +1,5 @@
 import { EnvReader, runMain } from '@strata/runtime';
-import { createDynamoDb, DynamoWarmStore } from '@strata/storage';
+import { createDynamoDb, DynamoWarmStore } from '@strata/storage/warm';
 import { redriveQuarantined } from './quarantine';
 
 // The operator's door to the warm tier's quarantine (docs/operations.md, "Quarantined

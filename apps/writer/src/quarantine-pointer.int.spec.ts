@@ -2,20 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { seriesKey as keyOf } from '@strata/model';
-import {
-  createDynamoDb,
-  createRedis,
-  decodeChunk,
-  dropWarmTable,
-  DynamoWarmStore,
-  ensureWarmTable,
-  hotKeys,
-  LateWriteLedger,
-  RedisHotStore,
-  seriesId,
-  warmPartitionKey,
-  type DynamoDBClient,
-} from '@strata/storage';
+import { decodeChunk } from '@strata/storage/codec';
+import { createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
+import { dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable, warmPartitionKey, type DynamoDBClient } from '@strata/storage/warm';
 import type { ConsumedBatch } from '@strata/stream';
 import { Projector } from './projector';
 import { Sealer } from './sealer';

@@ -1,5 +1,6 @@
 import { isPermanent, type Logger } from '@strata/runtime';
-import { decodeChunk, encodeChunk, MAX_PARTITION_KEY_BYTES, warmPartitionKey, type DynamoWarmStore, type WarmChunk, type WarmWriteEvents } from '@strata/storage';
+import { decodeChunk, encodeChunk } from '@strata/storage/codec';
+import { MAX_PARTITION_KEY_BYTES, warmPartitionKey, type DynamoWarmStore, type WarmChunk, type WarmWriteEvents } from '@strata/storage/warm';
 import type { WriterMetrics } from './writer-metrics';
 
 /** How often the gauge of quarantined windows is read from the warm table's listing. */

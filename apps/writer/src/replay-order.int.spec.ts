@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
-import { createDynamoDb, createRedis, decodeChunk, dropWarmTable, DynamoWarmStore, ensureWarmTable, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage';
+import { decodeChunk } from '@strata/storage/codec';
+import { createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
+import { dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
 import type { ConsumedBatch } from '@strata/stream';
 import { Projector } from './projector';
 import { Sealer } from './sealer';

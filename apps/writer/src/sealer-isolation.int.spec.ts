@@ -2,21 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { seriesKey as keyOf } from '@strata/model';
-import {
-  createDynamoDb,
-  createRedis,
-  decodeChunk,
-  dropWarmTable,
-  encodeChunk,
-  DynamoWarmStore,
-  ensureWarmTable,
-  hotKeys,
-  LateWriteLedger,
-  RedisHotReader,
-  RedisHotStore,
-  seriesId,
-  WARM_ITEM_PAYLOAD_BYTES,
-} from '@strata/storage';
+import { decodeChunk, encodeChunk } from '@strata/storage/codec';
+import { createRedis, hotKeys, LateWriteLedger, RedisHotReader, RedisHotStore, seriesId } from '@strata/storage/hot';
+import { dropWarmTable } from '@strata/storage/testing';
+import { createDynamoDb, DynamoWarmStore, ensureWarmTable, WARM_ITEM_PAYLOAD_BYTES } from '@strata/storage/warm';
 import type { ConsumedBatch } from '@strata/stream';
 import { Projector } from './projector';
 import { redriveQuarantined } from './quarantine';

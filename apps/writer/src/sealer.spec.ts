@@ -1,6 +1,8 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
-import { StorageError, type SealInput, type WarmChunk, type WindowRef } from '@strata/storage';
+import { StorageError } from '@strata/storage';
+import type { SealInput, WindowRef } from '@strata/storage/hot';
+import type { WarmChunk } from '@strata/storage/warm';
 import { LeaseLostError, Sealer, type SealerDeps } from './sealer';
 import { WriterMetrics } from './writer-metrics';
 

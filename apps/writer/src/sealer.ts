@@ -1,20 +1,7 @@
-import {
-  decodeChunk,
-  EMPTY_COLUMNS,
-  encodeChunk,
-  mergeOverSealed,
-  unsealedColumns,
-  warmItemCount,
-  type DynamoWarmStore,
-  type LateWriteLedger,
-  type RedisHotStore,
-  type SealedChunk,
-  type SealInput,
-  type SealOffsets,
-  type WarmChunk,
-  type WarmWriteEvents,
-  type WindowRef,
-} from '@strata/storage';
+import { EMPTY_COLUMNS } from '@strata/storage';
+import { decodeChunk, encodeChunk } from '@strata/storage/codec';
+import { mergeOverSealed, unsealedColumns, type LateWriteLedger, type RedisHotStore, type SealInput, type SealOffsets, type WindowRef } from '@strata/storage/hot';
+import { warmItemCount, type DynamoWarmStore, type SealedChunk, type WarmChunk, type WarmWriteEvents } from '@strata/storage/warm';
 import type { Tracer } from '@opentelemetry/api';
 import { inSpan, isPermanent, isRetriable, mapConcurrently, StrataError, type Logger } from '@strata/runtime';
 import { QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Refused } from './quarantine';

@@ -4,7 +4,8 @@
 // are reproducible to the byte; speeds are the median of REPETITIONS timed runs.
 
 import { prng } from '@strata/testing';
-import { ChunkEncoding, decodeChunk, encodeChunk } from '../src/codec';
+import { decodeChunk, encodeChunk } from '../src/codec/chunk';
+import { ChunkEncoding } from '../src/codec/encoding';
 
 const SERIES = 200;
 const POINTS_PER_SERIES = 1_440; // one day of 1-minute points

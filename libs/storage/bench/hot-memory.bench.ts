@@ -5,7 +5,7 @@
  * so other clients' load does not skew it. Prints numbers; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { createRedis, hotKeys, RedisHotStore, seriesId, type HotSeriesWrite } from '../src';
+import { createRedis, hotKeys, RedisHotStore, seriesId, type HotSeriesWrite } from '../src/hot';
 
 const SERIES = Number(process.env['BENCH_SERIES'] ?? 2_000);
 const POINTS = 120; // a 2 h window of 60 s points

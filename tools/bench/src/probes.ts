@@ -1,5 +1,5 @@
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DAY_INDEX, type DynamoDBClient } from '@strata/storage';
+import { DAY_INDEX, type DynamoDBClient } from '@strata/storage/warm';
 
 /** Sum of a metric's samples (all label sets) from a Prometheus text endpoint. */
 export async function scrapeMetric(opsUrl: string, name: string): Promise<number> {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createS3, S3ObjectStore } from '@strata/storage';
+import { createS3, S3ObjectStore } from '@strata/storage/cold';
 import { startStack, stopStack } from './index';
 import { procProcessTable } from './process-supervisor';
 import type { StackLogger } from './logger';

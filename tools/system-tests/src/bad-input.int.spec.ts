@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { activeSeriesKey } from '@strata/storage';
+import { activeSeriesKey } from '@strata/storage/hot';
 import { AckLedger } from './harness/ack-ledger';
 import { write, writeRawBytes } from './harness/ingest-client';
 import { describeCheck } from './harness/ledger-check';

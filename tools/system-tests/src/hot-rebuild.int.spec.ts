@@ -1,4 +1,4 @@
-import { HotTierState } from '@strata/storage';
+import { HotTierState } from '@strata/storage/hot';
 import { pollUntil, type ServiceProcess } from '@strata/testing';
 import { AckLedger } from './harness/ack-ledger';
 import { describeCheck } from './harness/ledger-check';

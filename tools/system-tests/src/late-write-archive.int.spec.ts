@@ -1,7 +1,7 @@
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
 import { MetricSnapshot } from '@strata/runtime';
-import { hotKeys } from '@strata/storage';
+import { hotKeys } from '@strata/storage/hot';
 import { pollUntil, type ServiceProcess, sleep } from '@strata/testing';
 import { PointModel } from './harness/point-model';
 import { createReaderClient, readAll, type ReadResult } from './harness/reader-client';

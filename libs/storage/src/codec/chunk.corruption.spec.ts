@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { chunkInfo, decodeChunk, encodeChunk } from './chunk';
-import { seriesArb } from './chunk.test-support';
+import { seriesArb } from '../testing/chunk.test-support';
 import { crc32 } from './crc32';
 import { CodecError } from './errors';
 

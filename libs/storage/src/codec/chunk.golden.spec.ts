@@ -1,5 +1,5 @@
 import { decodeChunk, encodeChunk } from './chunk';
-import { fromBits, toBits } from './chunk.test-support';
+import { fromBits, toBits } from '../testing/chunk.test-support';
 import { ChunkEncoding } from './encoding';
 
 // Exact bytes of small chunks, derived by hand from docs/chunk-format.md (the decimal one is

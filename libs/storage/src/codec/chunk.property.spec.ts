@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { chunkInfo, decodeChunk, encodeChunk } from './chunk';
-import { type Series, seriesArb, toBits } from './chunk.test-support';
+import { type Series, seriesArb, toBits } from '../testing/chunk.test-support';
 import { ChunkEncoding } from './encoding';
 
 function expectRoundTrip(series: Series, encoding?: ChunkEncoding): void {

@@ -1,13 +1,3 @@
-export { chunkInfo, decodeChunk, encodeChunk, iterateChunk } from './chunk';
-export type { ChunkInfoOptions, DecodedChunk, EncodeOptions } from './chunk';
-export type { ChunkColumns, ChunkInput, ChunkPoint } from './chunk-input';
-export { ChunkEncoding, MAX_POINTS_PER_CHUNK } from './encoding';
-export {
-  CodecError,
-  InvalidChunkInputError,
-  isCodecError,
-  isInvalidChunkInputError,
-  type CodecErrorReason,
-  type InvalidChunkInputReason,
-} from './errors';
-export type { ChunkInfo } from './header';
+// @strata/storage/codec: the chunk codec, pure functions over bytes (docs/ holds the byte
+// layout). Exports what other projects use; the rest stays inside the lib.
+export { chunkInfo, decodeChunk, encodeChunk } from './chunk';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MemoryObjectStore } from '../s3/memory-object-store';
+import { MemoryObjectStore } from '../testing/memory-object-store';
 import { BlockKind, encodeBlock } from './block';
 import { ColdBlockMissingError, ColdReader } from './cold-reader';
 import { ColdKeys } from './keys';

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../s3/object-store';
+import type { ObjectStore } from './object-store';
 import { StorageError } from '../errors';
 import { BlockKind, decodeBlockIndex, PART_NAMES, partsRange, splitParts, type BlockIndex, type BlockIndexEntry, type PartName } from './block';
 import { ColdKeys, shardOf } from './keys';

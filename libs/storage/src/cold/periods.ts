@@ -1,7 +1,7 @@
 // UTC days and months as the cold tier numbers them: a day is floor(ms / 86 400 000), a
 // month is (year - 1970) * 12 + (month - 1). Both are what the formats store.
 
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from '../core/time';
 
 /** The stored rollup resolutions, finest first. */
 export const ROLLUP_RESOLUTIONS_MS = [300_000, 3_600_000, DAY_MS] as const;

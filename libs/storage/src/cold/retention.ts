@@ -1,5 +1,5 @@
 import type { EnvReader } from '@strata/runtime';
-import { DAY_MS } from './periods';
+import { DAY_MS } from '../core/time';
 
 /**
  * How long a tenant's points are kept: STRATA_RETENTION_DAYS (default 460), overridden per

@@ -1,10 +1,10 @@
 import { rollupStats, type RollupStats } from '@strata/model';
 import { encodeChunk } from '../codec/chunk';
 import { MAX_POINTS_PER_CHUNK } from '../codec/encoding';
-import type { SortedColumns } from '../hot/hot-reader-merge';
+import type { SortedColumns } from '../core/columns';
+import { DAY_MS } from '../core/time';
 import type { SeriesSection } from './block';
 import { encodeRawPart, encodeRollupPart } from './parts';
-import { DAY_MS } from './periods';
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { encodeChunk } from '../codec';
-import { createRedis } from '../redis/redis-client';
+import { encodeChunk } from '../codec/chunk';
+import { createRedis } from './redis-client';
 import { hotKeys, seriesId } from './hot-keys';
 import { HotChunkCorruptError, HotReadError, RedisHotReader } from './hot-reader';
 import { RedisHotStore } from './hot-store';

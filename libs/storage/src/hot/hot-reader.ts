@@ -1,8 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
-import { decodeChunk } from '../codec';
+import { decodeChunk } from '../codec/chunk';
 import { StorageError } from '../errors';
 import { hotKeys, seriesId, windowStart } from './hot-keys';
-import { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from './hot-reader-merge';
+import { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from '../core/columns';
 import { decodeHotValue, decodePackedHot } from './hot-value';
 import { mayBeSuperseded, withoutSuperseded, type UnsealedColumns } from './seal-merge';
 import type { SealOffsets } from './seal-offsets';

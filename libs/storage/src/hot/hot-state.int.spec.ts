@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRedis } from '../redis/redis-client';
+import { createRedis } from './redis-client';
 import { hotKeys } from './hot-keys';
 import { HotTierState } from './hot-state';
 import { RedisHotStore } from './hot-store';

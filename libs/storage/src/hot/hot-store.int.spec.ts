@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRedis } from '../redis/redis-client';
+import { createRedis } from './redis-client';
 import { hotKeys, seriesId } from './hot-keys';
 import { RedisHotStore } from './hot-store';
 

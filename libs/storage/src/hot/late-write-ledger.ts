@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
+import { DAY_MS } from '../core/time';
 import { hotKeys } from './hot-keys';
 
-const DAY_MS = 86_400_000;
 
 /**
  * How long a day's ledger stays in Redis after the day, well past the 460-day retention.

@@ -1,4 +1,4 @@
-import type { SortedColumns } from './hot-reader-merge';
+import type { SortedColumns } from '../core/columns';
 import { mayBeSuperseded, mergeOverSealed, unsealedColumns, withoutSuperseded } from './seal-merge';
 import { NO_POINT_OFFSETS, type SealOffsets } from './seal-offsets';
 

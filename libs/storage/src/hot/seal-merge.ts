@@ -1,5 +1,5 @@
 import { laterOffset, unsealedWins } from './hot-value';
-import type { SortedColumns } from './hot-reader-merge';
+import type { SortedColumns } from '../core/columns';
 import { newestSealedOffset, NO_POINT_OFFSETS, sealedPointOffset, type SealOffsets } from './seal-offsets';
 
 /** Unsealed points of one window (open over sealing), each with the offset that wrote it. */

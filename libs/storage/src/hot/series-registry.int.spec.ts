@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRedis } from '../redis/redis-client';
+import { createRedis } from './redis-client';
 import { activeSeriesKey, RedisSeriesRegistry } from './series-registry';
 
 const HOUR = 3_600_000;

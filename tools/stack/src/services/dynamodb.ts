@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkDynamoDb, createDynamoDb, ensureWarmTable, hasLegacyArchiveIndex } from '@strata/storage';
+import { checkDynamoDb, createDynamoDb, ensureWarmTable, hasLegacyArchiveIndex } from '@strata/storage/warm';
 import { StackError } from '../errors';
 import { whichSync } from '../exec';
 import { copyArtifact, copyDependencies, type MavenArtifact } from '../maven';

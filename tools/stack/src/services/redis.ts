@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { checkRedis, createRedis } from '@strata/storage';
+import { checkRedis, createRedis } from '@strata/storage/hot';
 import { StackError } from '../errors';
 import { whichSync } from '../exec';
 import { tcpReachable } from '../readiness';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkS3, createS3, ensureBucket, LOCAL_DUMMY_CREDENTIALS } from '@strata/storage';
+import { LOCAL_DUMMY_CREDENTIALS } from '@strata/storage';
+import { checkS3, createS3, ensureBucket } from '@strata/storage/cold';
 import { StackError } from '../errors';
 import { runCommand, whichSync } from '../exec';
 import { installAtomically, isInstalledAs } from './install-marker';

@@ -1,4 +1,6 @@
-import { decodeChunk, decodeHotValue, decodePackedHot, hotKeys, sealedPointOffset, seriesId, unsealedWins, type DynamoWarmStore, type Redis } from '@strata/storage';
+import { decodeChunk } from '@strata/storage/codec';
+import { decodeHotValue, decodePackedHot, hotKeys, sealedPointOffset, seriesId, unsealedWins, type Redis } from '@strata/storage/hot';
+import type { DynamoWarmStore } from '@strata/storage/warm';
 import { mergeSeriesTiers, type ChunkPoints, type MergedSeries, type WindowTiers } from './tier-merge';
 
 export interface SeriesRef {

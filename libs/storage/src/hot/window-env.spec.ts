@@ -1,5 +1,5 @@
 import { ConfigError, EnvReader } from '@strata/runtime';
-import { MAX_POINTS_PER_CHUNK } from './codec';
+import { MAX_POINTS_PER_CHUNK } from '../codec/encoding';
 import { readWindowMsEnv } from './window-env';
 
 function read(value: string | undefined): { windowMs: number; problems: readonly string[] } {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { clipColumns, concatRuns, mergeNewerOver, mergeNewestFirst, type SortedColumns } from './hot-reader-merge';
+import { clipColumns, concatRuns, mergeNewerOver, mergeNewestFirst, type SortedColumns } from './columns';
 
 const cols = (points: Array<[number, number]>): SortedColumns => ({
   timestamps: Float64Array.from(points, ([t]) => t),

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { encodeChunk } from '../codec';
+import { encodeChunk } from '../codec/chunk';
 import { assembleWindow, canonicalPartKey, lastPartSortKey, parseSortKey, partSortKey, WARM_ITEM_PAYLOAD_BYTES, windowGeneration, windowItems } from './warm-layout';
 
 type Item = Record<string, AttributeValue>;

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from '../codec/crc32';
+import { DAY_MS } from '../core/time';
 import { DAY_INDEX } from './warm-table';
 
-const DAY_MS = 86_400_000;
 const encoder = new TextEncoder();
 
 /** One day-index item: the series has (or had) chunks in DynamoDB on that UTC day. */

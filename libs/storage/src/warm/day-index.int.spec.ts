@@ -3,7 +3,8 @@ import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoDb } from './dynamodb-client';
 import { dayIndexShard } from './day-index';
 import { DynamoWarmStore } from './warm-store';
-import { dropWarmTable, ensureWarmTable, hasLegacyArchiveIndex } from './warm-table';
+import { dropWarmTable } from '../testing/drop-warm-table';
+import { ensureWarmTable, hasLegacyArchiveIndex } from './warm-table';
 
 const DAY = 86_400_000;
 const D = 20_758;

@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
-import { hotKeys, seriesId } from '../hot/hot-keys';
-import { RedisHotStore } from '../hot/hot-store';
-import { RedisHotReader } from '../hot/hot-reader';
-import { encodeChunk } from '../codec';
+import { hotKeys, seriesId } from './hot-keys';
+import { RedisHotStore } from './hot-store';
+import { RedisHotReader } from './hot-reader';
+import { encodeChunk } from '../codec/chunk';
 import { createRedisCluster } from './redis-cluster';
 
 const HOUR = 3_600_000;

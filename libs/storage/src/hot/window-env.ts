@@ -1,8 +1,8 @@
 import type { EnvReader } from '@strata/runtime';
-import { MAX_POINTS_PER_CHUNK } from './codec/encoding';
-import { DEFAULT_WINDOW_MS } from './hot/hot-keys';
+import { MAX_POINTS_PER_CHUNK } from '../codec/encoding';
+import { DAY_MS } from '../core/time';
+import { DEFAULT_WINDOW_MS } from './hot-keys';
 
-const DAY_MS = 86_400_000;
 
 /**
  * The longest window (STRATA_WINDOW_MS). Timestamps are whole milliseconds, so a window of

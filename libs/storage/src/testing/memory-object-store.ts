@@ -1,4 +1,4 @@
-import type { ByteRange, ObjectStore } from './object-store';
+import type { ByteRange, ObjectStore } from '../cold/object-store';
 
 /**
  * An in-memory {@link ObjectStore} for tests and tools: same contract as S3 (strongly

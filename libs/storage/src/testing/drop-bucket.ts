@@ -1,7 +1,7 @@
 import { DeleteBucketCommand, NoSuchBucket, type S3Client } from '@aws-sdk/client-s3';
-import { S3ObjectStore } from './object-store';
+import { S3ObjectStore } from '../cold/object-store';
 
-/** Empties and deletes a bucket (test fixtures and decommissioning); a missing bucket is fine. */
+/** Empties and deletes a bucket (test fixtures); a missing bucket is fine. */
 export async function dropBucket(client: S3Client, bucket: string): Promise<void> {
   const store = new S3ObjectStore(client, bucket);
   try {

@@ -1,5 +1,5 @@
 import type { EnvReader } from '@strata/runtime';
-import { ColdKeys } from '../cold/keys';
+import { ColdKeys } from './keys';
 import { createS3 } from './s3-client';
 import { S3ObjectStore } from './object-store';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createDynamoDb } from './dynamodb-client';
-import { dropWarmTable, ensureWarmTable } from './warm-table';
+import { dropWarmTable } from '../testing/drop-warm-table';
+import { ensureWarmTable } from './warm-table';
 import { DynamoWarmStore } from './warm-store';
 
 describe('DynamoWarmStore against DynamoDB Local', () => {

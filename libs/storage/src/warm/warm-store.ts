@@ -9,6 +9,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { fromAwsError } from '../aws/aws-errors';
+import { DAY_MS } from '../core/time';
 import { StorageError, StorageRequestError } from '../errors';
 import { decodePointOffsets, NO_POINT_OFFSETS, type SealOffsets } from '../hot/seal-offsets';
 import {
@@ -184,8 +185,6 @@ interface WindowWrite {
   readonly items: Item[];
   readonly mayHaveParts: boolean;
 }
-
-const DAY_MS = 86_400_000;
 
 /** A series that has chunks on a day, as the legacy archive index lists it. */
 export interface ArchivableSeries {

@@ -1,6 +1,5 @@
 import {
   CreateTableCommand,
-  DeleteTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
   ResourceNotFoundException,
@@ -136,15 +135,6 @@ async function describe(client: DynamoDBClient, tableName: string): Promise<Tabl
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
-  }
-}
-
-/** Deletes a warm table (test fixtures and decommissioning); a missing table is fine. */
-export async function dropWarmTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DeleteTableCommand({ TableName: tableName }));
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
   }
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { decodeChunk, encodeChunk } from '../codec';
+import { decodeChunk, encodeChunk } from '../codec/chunk';
 import { StorageError } from '../errors';
 import { createDynamoDb } from './dynamodb-client';
 import { WARM_ITEM_PAYLOAD_BYTES } from './warm-layout';
-import { dropWarmTable, ensureWarmTable } from './warm-table';
+import { dropWarmTable } from '../testing/drop-warm-table';
+import { ensureWarmTable } from './warm-table';
 import { DynamoWarmStore, quarantinePartitionKey, warmPartitionKey, type WarmChunk } from './warm-store';
 
 const W = 4 * 3_600_000;
