@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from './logger';
 import { WorkerPool, workerEntry, type WorkerEntry } from './worker-pool';
-import type { EchoTask } from './worker-pool.test-support';
+import type { EchoTask } from '../test/echo-worker';
 
 const logger = createLogger({ service: 'spec', level: 'silent' });
 // The echo worker is a test-support file (kept out of the lib's build), so its entry is
 // spelled out here; workerEntry's own resolution is checked below.
-const echo: WorkerEntry = { file: join(__dirname, 'worker-pool.test-support.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+const echo: WorkerEntry = { file: join(__dirname, '../test/echo-worker.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
 
 describe('workerEntry', () => {
   it('takes the bundled worker beside a bundle, else the TypeScript source, else names both', () => {
