@@ -186,8 +186,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     const metrics = new ReaderMetrics(new Registry());
     const coldSource = cold && new ColdTierSource(cold);
     const fetcher = new Fetcher({
-      sources: [new HotTierSource(new RedisHotReader(redis, { windowMs: W })), new WarmTierSource(warm)],
-      ...(coldSource && { cold: coldSource }),
+      sources: [new HotTierSource(new RedisHotReader(redis, { windowMs: W })), new WarmTierSource(warm), ...(coldSource ? [coldSource] : [])],
       decoder: new ChunkDecoderSwitch(pool, 8, metrics),
       tierTimeoutMs: 10_000,
       metrics,

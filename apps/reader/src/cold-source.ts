@@ -1,41 +1,13 @@
 import { DAY_MS } from '@strata/storage';
 import { BlockKind, ColdBlockMissingError, dayNumber, monthEndDay, monthFirstDay, monthOfDay, splitRawPart, yearOfMonth, type ColdReader, type Manifest, type PartName } from '@strata/storage/cold';
-import { planColdBuckets, type ColdBucketPlan, type RollupWindow } from './cold-plan';
-import type { TierRange } from './planner';
-import type { TierSource, TierWindow } from './tier-sources';
+import { planColdBuckets, type ColdBucketPlan } from './cold-plan';
+import type { StoredRollupPart, TierAnswer, TierRequest, TierSource, TierWindow, WindowUnit } from './tier-sources';
 
 /** The stored part holding rows of each rollup resolution. */
 const PART_OF_RESOLUTION: Readonly<Record<number, PartName>> = { 300_000: 'm5', 3_600_000: 'h1', [DAY_MS]: 'd1' };
 
-/** An undecoded rollup part of one day (or a month rollup block) for one series. */
-export interface ColdRollupPart {
-  /** The days it covers: [fromMs, toMs). */
-  readonly fromMs: number;
-  readonly toMs: number;
-  /** The part's bytes (splitRollupPart); decoded with the other chunks of the read. */
-  readonly bytes: Uint8Array;
-}
-
-export interface ColdRequest {
-  /** The cold tier's days (from the plan). */
-  readonly range: TierRange;
-  /** Aborts the range GETs of the series' sections (catalog and index loads are shared, so they finish). */
-  readonly signal?: AbortSignal;
-  /** For a rollup read: the buckets, and the stored resolution whose rows answer them. */
-  readonly rollup?: { readonly window: RollupWindow; readonly resolutionMs: number };
-  /** Read raw points for exactly these archived days, nothing else (dirty buckets' second round). */
-  readonly rawDays?: readonly number[];
-}
-
-export interface ColdResult {
-  /** Days of the range the catalogs (or manifests) list, ascending. */
-  readonly archivedDays: readonly number[];
-  /** The bucket plan (rollup reads only), before hotter tiers are checked for dirty buckets. */
-  readonly plan?: ColdBucketPlan;
-  /** One window per day read raw: start = the day's start, layers = its chunks. */
-  readonly raw: TierWindow[];
-  readonly rollups: ColdRollupPart[];
-}
+/** The cold tier's chunks hold UTC days. */
+const DAY: WindowUnit = { name: 'day', ms: DAY_MS };
 
 /**
  * S3: the year catalogs of the range's years (cached; a year without one falls back to its
@@ -50,12 +22,16 @@ export class ColdTierSource implements TierSource {
 
   constructor(private readonly reader: Pick<ColdReader, 'year' | 'invalidateYear' | 'seriesParts'>) {}
 
-  /** Raw points of every archived day of the range. */
-  async fetch(tenant: string, seriesKey: string, range: TierRange, _windowMs?: number, signal?: AbortSignal): Promise<TierWindow[]> {
-    return (await this.fetchCold(tenant, seriesKey, { range, ...(signal && { signal }) })).raw;
+  windowUnit(): WindowUnit {
+    return DAY;
   }
 
-  async fetchCold(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
+  /**
+   * One window per archived day read raw (start = the day's start, layers = its chunks); for
+   * a rollup read, the stored rows of the plan's resolution as well. The signal aborts the
+   * range GETs of the series' sections (catalog and index loads are shared, so they finish).
+   */
+  async fetch(tenant: string, seriesKey: string, request: TierRequest): Promise<TierAnswer> {
     try {
       return await this.attempt(tenant, seriesKey, request);
     } catch (error) {
@@ -83,7 +59,7 @@ export class ColdTierSource implements TierSource {
     return { months, years, views, manifests, archivedDays };
   }
 
-  private async attempt(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
+  private async attempt(tenant: string, seriesKey: string, request: TierRequest): Promise<TierAnswer> {
     const { signal } = request;
     signal?.throwIfAborted();
     const { months, years, views, manifests, archivedDays } = await this.catalogued(tenant, dayNumber(request.range.fromStart), dayNumber(request.range.toStart));
@@ -115,7 +91,7 @@ export class ColdTierSource implements TierSource {
     const fromBlock = (day: number) => fromMonthBlock.has(monthOfDay(day)) || fromYearBlock.has(yearOfMonth(monthOfDay(day)));
 
     const rawWindows: TierWindow[] = [];
-    const rollups: ColdRollupPart[] = [];
+    const rollups: StoredRollupPart[] = [];
     const reads: Array<Promise<void>> = [];
     for (const day of archivedDays) {
       const wanted: PartName[] = [];
@@ -153,6 +129,6 @@ export class ColdTierSource implements TierSource {
     await Promise.all(reads);
     rawWindows.sort((a, b) => a.start - b.start);
     rollups.sort((a, b) => a.fromMs - b.fromMs);
-    return { archivedDays, ...(plan && { plan }), raw: rawWindows, rollups };
+    return { windows: rawWindows, ...(plan && { rollups: { archivedDays, plan, parts: rollups } }) };
   }
 }

@@ -6,7 +6,7 @@ import { Fetcher } from './fetcher';
 import { planRead } from './planner';
 import { ReaderMetrics } from './reader-metrics';
 import type { SeriesRef } from './read-request';
-import type { TierSource, TierWindow } from './tier-sources';
+import type { TierAnswer, TierSource } from './tier-sources';
 import { NOW, W } from '../test/reader-harness';
 
 const ref = (key: string): SeriesRef => ({ key, name: key, labels: [] });
@@ -16,6 +16,7 @@ const plan = planRead(NOW - 3_600_000, NOW, { windowMs: W, hotRetentionMs: 26 * 
 class SlowSource implements TierSource {
   inFlight = 0;
   maxInFlight = 0;
+  readonly windowUnit = (windowMs: number) => ({ name: 'window', ms: windowMs });
   constructor(
     readonly tier: 'hot' | 'warm',
     private readonly delay: (key: string) => number,
@@ -24,7 +25,7 @@ class SlowSource implements TierSource {
     private readonly all = { inFlight: 0, maxInFlight: 0 },
   ) {}
 
-  async fetch(_tenant: string, seriesKey: string): Promise<TierWindow[]> {
+  async fetch(_tenant: string, seriesKey: string): Promise<TierAnswer> {
     this.inFlight++;
     this.all.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -34,7 +35,7 @@ class SlowSource implements TierSource {
     this.all.inFlight--;
     if (seriesKey === this.fail) throw new Error(`${this.tier} broke on ${seriesKey}`);
     const t = NOW - 1_000 - (this.tier === 'hot' ? 0 : 1);
-    return [{ start: plan.tiers[0].fromStart, layers: [{ timestamps: Float64Array.of(t), values: Float64Array.of(1) }, EMPTY_COLUMNS] }];
+    return { windows: [{ start: plan.tiers[0].fromStart, layers: [{ timestamps: Float64Array.of(t), values: Float64Array.of(1) }, EMPTY_COLUMNS] }] };
   }
 }
 

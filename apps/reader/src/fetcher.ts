@@ -1,29 +1,17 @@
 import { concatRollupStats, filterRollupStats, bucketStart, type RollupStats } from '@strata/model';
-import { DAY_MS, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from '@strata/storage';
+import { EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from '@strata/storage';
 import { assembleRollupStats, splitRollupPart } from '@strata/storage/cold';
-import { HotChunkCorruptError } from '@strata/storage/hot';
 import type { ChunkDecoder } from './chunk-decoder';
-import { dirtyBuckets, outsideServed, withoutDirty, type ColdBucketPlan } from './cold-plan';
-import type { ColdRequest, ColdResult, ColdRollupPart, ColdTierSource } from './cold-source';
+import { dirtyBuckets, outsideServed, withoutDirty } from './cold-plan';
 import { isDecodeFailure, type DecodeOutcome } from './decode-batch';
-import { abortReason, HotTierFailedError, iso, QueryLimitError, TierTimeoutError } from './errors';
+import { abortReason, QueryLimitError } from './errors';
+import { TierFanout, type Leg, type TierFailure } from './fanout';
 import { mergeTiers, mergeTierWindows, type DecodedWindow } from './merge';
-import { exclusiveRange, type ReadPlan, type TierName, type TierRange } from './planner';
+import type { ReadPlan, TierRange } from './planner';
 import type { PointBudget } from './read-cost';
 import type { ReaderMetrics } from './reader-metrics';
 import type { SeriesRef } from './read-request';
-import type { TierSource, TierWindow } from './tier-sources';
-import { withTimeout } from './with-timeout';
-
-/** A colder tier's failure for one series: the answer lacks what only that tier held. */
-export interface TierFailure {
-  readonly tier: TierName;
-  readonly kind: 'error' | 'timeout' | 'corrupt';
-  readonly reason: string;
-  /** The part of the requested range that may now lack points. */
-  readonly fromMs: number;
-  readonly toMs: number;
-}
+import type { StoredRollupPart, StoredRollups, TierRequest, TierSource, TierWindow } from './tier-sources';
 
 export interface SeriesResult {
   readonly ref: SeriesRef;
@@ -34,24 +22,22 @@ export interface SeriesResult {
   readonly columns: SortedColumns;
   /**
    * Rollup reads only: stored rows at the plan's resolution, exactly those of the buckets
-   * the cold tier answers from rollups (see cold-plan.ts); fold them to the step.
+   * a tier (the cold one) answers from stored rollups (see cold-plan.ts); fold them to the step.
    */
   readonly rollups?: RollupStats;
   readonly failures: readonly TierFailure[];
 }
 
 export interface FetcherDeps {
-  /** One per tier the planner may name (the cold one, if any, is `cold`). */
+  /**
+   * One per tier the planner may name, the primary (hot) first: its failure fails the read,
+   * any other's becomes a warning (fanout.ts).
+   */
   readonly sources: readonly TierSource[];
-  /** The cold tier (S3), when configured: it also answers rollup reads from stored rollups. */
-  readonly cold?: Pick<ColdTierSource, 'tier' | 'fetch' | 'fetchCold'>;
   readonly decoder: ChunkDecoder;
   readonly tierTimeoutMs: number;
   readonly metrics: ReaderMetrics;
 }
-
-/** The tier whose failure fails the read (storage/fanout.go's "primary"). */
-const PRIMARY: TierName = 'hot';
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -69,10 +55,10 @@ export interface FetchContext {
  * `concurrency` such tasks at a time and hands results back in request order.
  */
 export class Fetcher {
-  private readonly sources: ReadonlyMap<TierName, TierSource>;
+  private readonly fanout: TierFanout;
 
   constructor(private readonly deps: FetcherDeps) {
-    this.sources = new Map([...deps.sources, ...(deps.cold ? [deps.cold] : [])].map((s) => [s.tier, s]));
+    this.fanout = new TierFanout(deps.sources, { tierTimeoutMs: deps.tierTimeoutMs, metrics: deps.metrics });
   }
 
   /**
@@ -115,147 +101,83 @@ export class Fetcher {
   /** One series from every tier of the plan, merged (hottest wins) and clipped to the range. */
   async fetchSeries(tenant: string, ref: SeriesRef, plan: ReadPlan, context: FetchContext = {}): Promise<SeriesResult> {
     const { signal } = context;
-    const coldRollups = plan.rollup !== undefined && this.deps.cold !== undefined;
-    const fetched = await Promise.allSettled(
-      plan.tiers.map(async (range): Promise<{ windows: TierWindow[]; cold?: ColdResult }> => {
-        if (range.tier === 'cold' && coldRollups) {
-          const cold = await this.fetchCold(tenant, ref.key, {
-            range,
-            rollup: { window: { fromMs: plan.fromMs, toMs: plan.toMs, stepMs: plan.rollup!.stepMs }, resolutionMs: plan.rollup!.resolutionMs },
-            ...(signal && { signal }),
-          });
-          return { windows: cold.raw, cold };
-        }
-        return { windows: await this.fetchTier(tenant, ref.key, range, plan.windowMs, signal) };
-      }),
-    );
-    // A cancelled read is not a tier failure: answer with why it stopped, not a warning.
-    if (signal?.aborted) throw abortReason(signal);
-    const failures: TierFailure[] = [];
-    let cold: ColdResult | undefined;
-    const tiers = fetched.map((outcome, i): TierWindow[] => {
-      if (outcome.status === 'fulfilled') {
-        cold ??= outcome.value.cold;
-        return outcome.value.windows;
-      }
-      const { tier } = plan.tiers[i];
-      if (tier === PRIMARY) throw new HotTierFailedError(ref.key, plan.fromMs, plan.toMs, outcome.reason);
-      failures.push(this.failure(plan, tier, outcome.reason));
-      return [];
-    });
-    const { windows: decoded, rollups } = await this.decode(tenant, ref, plan, tiers, cold?.rollups ?? [], failures, context);
+    const legs = this.fanout.legs(plan);
+    const rollup = plan.rollup && { window: { fromMs: plan.fromMs, toMs: plan.toMs, stepMs: plan.rollup.stepMs }, resolutionMs: plan.rollup.resolutionMs };
+    const request = (range: TierRange): TierRequest => ({ range, windowMs: plan.windowMs, ...(rollup && { rollup }), ...(signal && { signal }) });
+    const { answers, failures } = await this.fanout.fetch(tenant, ref, plan, legs, request, signal);
+    // At most one tier answers with stored rows: the planner asks for rollups where the cold tier is.
+    const rowsLeg = answers.findIndex((a) => a.rollups !== undefined);
+    const stored = rowsLeg < 0 ? undefined : { leg: rowsLeg, parts: answers[rowsLeg].rollups!.parts };
+    const { windows: decoded, rollups } = await this.decode(tenant, ref, plan, legs, answers.map((a) => a.windows), stored, failures, context);
     const columns = decoded.map((windows) => mergeTierWindows(windows));
-    if (!cold?.plan) {
-      columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: plan.tiers[i].tier }, c.timestamps.length));
+    if (rowsLeg < 0) {
+      columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: legs[i].range.tier }, c.timestamps.length));
       return { ref, columns: mergeTiers(columns, plan.fromMs, plan.toMs), failures };
     }
-    return this.withColdRollups(tenant, ref, plan, columns, cold, cold.plan, rollups, failures, context);
+    return this.withStoredRollups(tenant, ref, plan, legs, columns, rowsLeg, answers[rowsLeg].rollups!, rollups, failures, context);
   }
 
   /**
-   * Completes a rollup read the cold tier answered in part from stored rollups: buckets in
-   * which a hotter tier holds points (late points not archived yet) fall back to raw, so
-   * their days' raw points are read from S3 in a second round; the rest keep their rows.
+   * Completes a rollup read that one tier (the cold one) answered in part from stored
+   * rollups: buckets in which another tier holds points (late points not archived yet) fall
+   * back to raw, so their days' raw points are read from that tier in a second round; the
+   * rest keep their rows.
    */
-  private async withColdRollups(
+  private async withStoredRollups(
     tenant: string,
     ref: SeriesRef,
     plan: ReadPlan,
+    legs: readonly Leg[],
     columns: SortedColumns[],
-    cold: ColdResult,
-    bucketPlan: ColdBucketPlan,
+    rowsLeg: number,
+    stored: StoredRollups,
     rollups: RollupStats,
     failures: TierFailure[],
     context: FetchContext,
   ): Promise<SeriesResult> {
     const stepMs = plan.rollup!.stepMs;
     const window = { fromMs: plan.fromMs, toMs: plan.toMs, stepMs };
-    const coldIndex = plan.tiers.findIndex((t) => t.tier === 'cold');
-    const hotter = columns.filter((_, i) => i !== coldIndex).map((c) => clip(c, plan));
-    const final = withoutDirty(window, cold.archivedDays, bucketPlan, dirtyBuckets(bucketPlan.served, stepMs, hotter));
-    const fetchedRaw = new Set(bucketPlan.rawDays);
+    const hotter = columns.filter((_, i) => i !== rowsLeg).map((c) => clip(c, plan));
+    const final = withoutDirty(window, stored.archivedDays, stored.plan, dirtyBuckets(stored.plan.served, stepMs, hotter));
+    const fetchedRaw = new Set(stored.plan.rawDays);
     const missing = final.rawDays.filter((d) => !fetchedRaw.has(d));
     if (missing.length > 0) {
+      const leg = legs[rowsLeg];
       try {
-        const second = await this.fetchCold(tenant, ref.key, { range: plan.tiers[coldIndex], rawDays: missing, ...(context.signal && { signal: context.signal }) });
-        const { windows } = await this.decode(tenant, ref, plan, plan.tiers.map((t) => (t.tier === 'cold' ? second.raw : [])), [], failures, context);
-        columns[coldIndex] = mergeNewestFirst([columns[coldIndex], mergeTierWindows(windows[coldIndex])]);
+        const second = await this.fanout.ask(tenant, ref.key, leg, { range: leg.range, windowMs: plan.windowMs, rawDays: missing, ...(context.signal && { signal: context.signal }) });
+        const { windows } = await this.decode(tenant, ref, plan, legs, legs.map((_, i) => (i === rowsLeg ? second.windows : [])), undefined, failures, context);
+        columns[rowsLeg] = mergeNewestFirst([columns[rowsLeg], mergeTierWindows(windows[rowsLeg])]);
       } catch (error) {
-        // Past the budget or cancelled: the read stops, this is no cold-tier failure.
+        // Past the budget or cancelled: the read stops, this is no failure of the tier.
         if (context.signal?.aborted || error instanceof QueryLimitError) throw error;
-        failures.push(this.failure(plan, 'cold', error));
+        failures.push(this.fanout.failed(ref, plan, leg, error));
       }
     }
     // Rows whose part failed to decode are gone; their buckets have no answer (a warning says so).
     const served = new Set(final.served);
     const rows = filterRollupStats(rollups, (t) => served.has(bucketStart(t, stepMs)));
-    columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: plan.tiers[i].tier }, c.timestamps.length + (i === coldIndex ? rows.timestamps.length : 0)));
+    columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: legs[i].range.tier }, c.timestamps.length + (i === rowsLeg ? rows.timestamps.length : 0)));
     const merged = outsideServed(mergeTiers(columns, plan.fromMs, plan.toMs), final.served, stepMs);
     return { ref, columns: merged, rollups: rows, failures };
   }
 
-  private failure(plan: ReadPlan, tier: TierName, error: unknown): TierFailure {
-    const kind = error instanceof TierTimeoutError ? 'timeout' : 'error';
-    return { tier, kind, reason: describe(error), ...exclusiveRange(plan, tier) };
-  }
-
-  private async fetchCold(tenant: string, seriesKey: string, request: ColdRequest): Promise<ColdResult> {
-    const cold = this.deps.cold!;
-    const stop = this.deps.metrics.tierSeconds.startTimer({ tier: 'cold' });
-    try {
-      const result = await withTimeout(
-        cold.fetchCold(tenant, seriesKey, request),
-        this.deps.tierTimeoutMs,
-        () => new TierTimeoutError('cold', this.deps.tierTimeoutMs),
-        request.signal,
-      );
-      stop({ result: 'ok' });
-      return result;
-    } catch (error) {
-      stop({ result: 'error' });
-      if (request.signal?.aborted) throw error;
-      this.deps.metrics.tierFailures.inc({ tier: 'cold', kind: error instanceof TierTimeoutError ? 'timeout' : 'error' });
-      throw error;
-    }
-  }
-
-  private async fetchTier(tenant: string, seriesKey: string, range: TierRange, windowMs: number, signal?: AbortSignal): Promise<TierWindow[]> {
-    const source = this.sources.get(range.tier);
-    if (!source) throw new Error(`no source configured for the ${range.tier} tier`);
-    const stop = this.deps.metrics.tierSeconds.startTimer({ tier: range.tier });
-    try {
-      const windows = await withTimeout(
-        source.fetch(tenant, seriesKey, range, windowMs, signal),
-        this.deps.tierTimeoutMs,
-        () => new TierTimeoutError(range.tier, this.deps.tierTimeoutMs),
-        signal,
-      );
-      stop({ result: 'ok' });
-      return windows;
-    } catch (error) {
-      stop({ result: 'error' });
-      if (signal?.aborted) throw error;
-      this.deps.metrics.tierFailures.inc({ tier: range.tier, kind: error instanceof TierTimeoutError ? 'timeout' : 'error' });
-      throw error;
-    }
-  }
-
   /**
-   * Decodes every packed layer of every tier, and the chunks of the cold tier's rollup
-   * parts, in one call, so a large read can use every worker.
+   * Decodes every packed layer of every leg, and the chunks of stored rollup parts (of leg
+   * `stored.leg`), in one call, so a large read can use every worker.
    */
   private async decode(
     tenant: string,
     ref: SeriesRef,
     plan: ReadPlan,
-    tiers: readonly TierWindow[][],
-    rollupParts: readonly ColdRollupPart[],
+    legs: readonly Leg[],
+    tiers: ReadonlyArray<readonly TierWindow[]>,
+    stored: { readonly leg: number; readonly parts: readonly StoredRollupPart[] } | undefined,
     failures: TierFailure[],
     context: FetchContext,
   ): Promise<{ windows: DecodedWindow[][]; rollups: RollupStats }> {
     const chunks: Uint8Array[] = [];
     for (const windows of tiers) for (const w of windows) for (const layer of w.layers) if (layer instanceof Uint8Array) chunks.push(layer);
-    const split = rollupParts.map((part) => {
+    const split = (stored?.parts ?? []).map((part) => {
       try {
         return { part, ...splitRollupPart(part.bytes) };
       } catch (error) {
@@ -277,19 +199,7 @@ export class Fetcher {
           if (!(layer instanceof Uint8Array)) return layer;
           const outcome = outcomes[next++];
           if (!isDecodeFailure(outcome)) return outcome;
-          const tier = plan.tiers[t].tier;
-          this.deps.metrics.tierFailures.inc({ tier, kind: 'corrupt' });
-          if (tier === PRIMARY) {
-            throw new HotTierFailedError(ref.key, plan.fromMs, plan.toMs, new HotChunkCorruptError(tenant, ref.key, w.start, outcome.error));
-          }
-          const length = tier === 'cold' ? DAY_MS : plan.windowMs;
-          failures.push({
-            tier,
-            kind: 'corrupt',
-            reason: `the chunk of the ${tier === 'cold' ? 'day' : 'window'} at ${iso(w.start)} is corrupt (${outcome.error})`,
-            fromMs: Math.max(plan.fromMs, w.start),
-            toMs: Math.min(plan.toMs, w.start + length),
-          });
+          failures.push(this.fanout.corruptChunk(tenant, ref, plan, legs[t], w.start, outcome.error));
           return EMPTY_COLUMNS;
         }),
       })),
@@ -305,14 +215,7 @@ export class Fetcher {
         if (failed) throw new Error(failed.error);
         rows.push(s.rows ?? assembleRollupStats(s.layout, decoded as SortedColumns[]));
       } catch (error) {
-        this.deps.metrics.tierFailures.inc({ tier: 'cold', kind: 'corrupt' });
-        failures.push({
-          tier: 'cold',
-          kind: 'corrupt',
-          reason: `the rollup rows stored for [${iso(part.fromMs)}, ${iso(part.toMs)}) are corrupt (${describe(error)})`,
-          fromMs: Math.max(plan.fromMs, part.fromMs),
-          toMs: Math.min(plan.toMs, part.toMs),
-        });
+        failures.push(this.fanout.corruptRollups(ref, plan, legs[stored!.leg], part.fromMs, part.toMs, error));
       }
     }
     return { windows, rollups: concatRollupStats(rows) };
@@ -321,9 +224,4 @@ export class Fetcher {
 
 function clip(columns: SortedColumns, plan: ReadPlan): SortedColumns {
   return mergeTiers([columns], plan.fromMs, plan.toMs);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
 }

@@ -75,8 +75,7 @@ runMain(async () => {
       : undefined;
   const coldSource = cold ? new ColdTierSource(cold) : undefined;
   const fetcher = new Fetcher({
-    sources: [traceTierSource(new HotTierSource(hot, new TenantCredits(config.tenantHotCommands)), tracer), traceTierSource(new WarmTierSource(warm), tracer)],
-    ...(coldSource && { cold: traceTierSource(coldSource, tracer) }),
+    sources: [new HotTierSource(hot, new TenantCredits(config.tenantHotCommands)), new WarmTierSource(warm), ...(coldSource ? [coldSource] : [])].map((s) => traceTierSource(s, tracer)),
     decoder: new ChunkDecoderSwitch(pool, config.decode.inlineMaxChunks, metrics),
     tierTimeoutMs: config.tierTimeoutMs,
     metrics,

@@ -11,10 +11,11 @@ describe('WarmTierSource', () => {
       },
     });
     const controller = new AbortController();
-    await source.fetch('acme', 'm', { tier: 'warm', fromStart: 0, toStart: 0 }, 3_600_000, controller.signal);
+    const request = { range: { tier: 'warm' as const, fromStart: 0, toStart: 0 }, windowMs: 3_600_000, signal: controller.signal };
+    await source.fetch('acme', 'm', request);
     expect(seen).toEqual([controller.signal]);
     controller.abort();
-    await expect(source.fetch('acme', 'm', { tier: 'warm', fromStart: 0, toStart: 0 }, 3_600_000, controller.signal)).rejects.toBeDefined();
+    await expect(source.fetch('acme', 'm', request)).rejects.toBeDefined();
     expect(seen).toHaveLength(1);
   });
 });

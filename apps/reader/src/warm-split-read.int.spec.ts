@@ -27,15 +27,15 @@ describe("the reader's warm source over a window split across items (DynamoDB Lo
     await warm.putChunks([{ tenant: 'acme', seriesKey: 'noise{res="100ms"}', start, chunk, count: 144_000 }]);
 
     const source = new WarmTierSource(warm);
-    const range = { tier: 'warm' as const, fromStart: start - W, toStart: start };
-    const [window] = await source.fetch('acme', 'noise{res="100ms"}', range);
+    const request = { range: { tier: 'warm' as const, fromStart: start - W, toStart: start }, windowMs: W };
+    const [window] = (await source.fetch('acme', 'noise{res="100ms"}', request)).windows;
     const decoded = decodeChunk(window.layers[0] as Uint8Array);
     expect(decoded.timestamps).toEqual(timestamps);
     expect(Buffer.from(decoded.values.buffer).equals(Buffer.from(values.buffer))).toBe(true);
 
     const fewer = encodeChunk({ timestamps: timestamps.subarray(0, 40_000), values: values.subarray(0, 40_000) });
     await warm.putChunks([{ tenant: 'acme', seriesKey: 'noise{res="100ms"}', start, chunk: fewer, count: 40_000, mayHaveParts: true }]);
-    const windows = await source.fetch('acme', 'noise{res="100ms"}', range);
+    const { windows } = await source.fetch('acme', 'noise{res="100ms"}', request);
     expect(windows).toHaveLength(1);
     expect(decodeChunk(windows[0].layers[0] as Uint8Array).timestamps.length).toBe(40_000);
   });

@@ -1,5 +1,5 @@
 import { iso } from './errors';
-import type { TierFailure } from './fetcher';
+import type { TierFailure } from './fanout';
 import { TIER_LABEL, type TierName } from './planner';
 
 interface Group {

@@ -158,8 +158,11 @@ export function readerHarness(
   const logger = createLogger({ service: 'spec', level: 'silent' });
   const limits = { ...TEST_LIMITS, ...options.limits };
   const fetcher = new Fetcher({
-    sources: [new HotTierSource(hot, options.tenantHotCommands === undefined ? undefined : new TenantCredits(options.tenantHotCommands)), new WarmTierSource(warm)],
-    ...(options.cold && { cold: new ColdTierSource(options.cold) }),
+    sources: [
+      new HotTierSource(hot, options.tenantHotCommands === undefined ? undefined : new TenantCredits(options.tenantHotCommands)),
+      new WarmTierSource(warm),
+      ...(options.cold ? [new ColdTierSource(options.cold)] : []),
+    ],
     decoder: options.decoder ?? new ChunkDecoderSwitch(undefined, 64, metrics),
     tierTimeoutMs: options.tierTimeoutMs ?? 5_000,
     metrics,
