@@ -1,4 +1,5 @@
 import { sleep } from '@strata/runtime';
+import { DAY_MS } from '@strata/storage';
 import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, yearMonths, yearOfMonth, type RetentionPolicy } from '@strata/storage/cold';
 import { compactMonth, refreshCatalog, type CompactorDeps, type RefreshedCatalog } from './compactor';
 
@@ -78,7 +79,7 @@ export async function trimExpired(deps: UpkeepDeps, tenant: string, months: read
       await deps.objects.writeManifest({ tenant, month, days: kept }, bytes);
     }
     deps.logger.info(
-      { tenant, month: monthIso(month), days: dropped.map(dayIso), retentionDays: deps.retention.retentionMs(tenant) / 86_400_000 },
+      { tenant, month: monthIso(month), days: dropped.map(dayIso), retentionDays: deps.retention.retentionMs(tenant) / DAY_MS },
       'cold days past the tenant retention left the manifest; their blocks are deleted after the delete delay',
     );
     out.push({ tenant, month, days: dropped, emptied: kept.length === 0 });

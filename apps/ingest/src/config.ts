@@ -9,11 +9,9 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
+import { DAY_MS, HOUR_MS } from '@strata/storage';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
 import { readKafkaEnv, type KafkaConfig, type LogCompression } from '@strata/stream';
-
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 export interface IngestLimits {
   /** Points in one Write call (all series). @default 100000 */

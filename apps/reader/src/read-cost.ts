@@ -1,4 +1,4 @@
-import { DAY_MS, type SortedColumns } from '@strata/storage';
+import { DAY_MS, HOUR_MS, type SortedColumns } from '@strata/storage';
 import { chunkInfo } from '@strata/storage/codec';
 import { dayNumber, monthOfDay, yearOfMonth } from '@strata/storage/cold';
 import { QueryLimitError } from './errors';
@@ -25,7 +25,6 @@ export const DECODED_POINT_BYTES = 16;
  * column of the decimal layout; PointBudget charges each column's chunk.
  */
 const ROLLUP_COLUMNS = 6;
-const HOUR_MS = 3_600_000;
 
 /**
  * A Read's cost before anything is fetched, in two measures held to two settings.

@@ -1,4 +1,4 @@
-import { EMPTY_COLUMNS } from '@strata/storage';
+import { DAY_MS, EMPTY_COLUMNS } from '@strata/storage';
 import { decodeChunk, encodeChunk } from '@strata/storage/codec';
 import { mergeOverSealed, unsealedColumns, type LateWriteLedger, type RedisHotStore, type SealInput, type SealOffsets, type WindowRef } from '@strata/storage/hot';
 import { warmItemCount, type DynamoWarmStore, type SealedChunk, type WarmChunk, type WarmWriteEvents } from '@strata/storage/warm';
@@ -39,8 +39,6 @@ export class LeaseLostError extends StrataError {
     });
   }
 }
-
-const DAY_MS = 86_400_000;
 
 /** Windows of one partition moved through Redis at once; each costs a few round trips. */
 const SEAL_CONCURRENCY = 32;

@@ -8,6 +8,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { ServiceProcesses, SERVICES, withPortOffset } from '@strata/launcher';
 import { IngestServiceClient, QueryServiceClient, type WriteRequest } from '@strata/proto';
 import { startStack } from '@strata/stack';
+import { DAY_MS } from '@strata/storage';
 import { createRedis, DEFAULT_WINDOW_MS } from '@strata/storage/hot';
 import { dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, ensureWarmTable } from '@strata/storage/warm';
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
   // series-day, as a fleet posting every minute produces.
   const dayWriter = holdingWriter();
   await dayWriter.start(60_000);
-  const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
+  const dayStart = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
   const day = new MonitoringDataset({ seriesCount: DAY_SERIES, firstTimestampMs: dayStart, seed: 7, prefix: 'day' });
   let dayPoints = 0;
   for (let minute = 0; minute < 1_440; minute += POINTS_PER_SERIES) {

@@ -1,6 +1,7 @@
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
 import { MetricSnapshot } from '@strata/runtime';
+import { DAY_MS } from '@strata/storage';
 import { hotKeys } from '@strata/storage/hot';
 import { pollUntil, type ServiceProcess, sleep } from '@strata/testing';
 import { PointModel } from './harness/point-model';
@@ -15,7 +16,6 @@ import { StrataSystem } from './harness/strata-system';
 // A second archiver run folds them into new blocks (rollups included) and marks the day
 // clean again. At every step raw and rolled-up reads must equal an in-memory model exactly.
 
-const DAY_MS = 86_400_000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 // The reader trusts a manifest for 1 s and waits at most 5 s for a tier; the archiver waits

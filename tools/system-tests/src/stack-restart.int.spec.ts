@@ -1,5 +1,6 @@
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type Series } from '@strata/proto';
+import { DAY_MS } from '@strata/storage';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pollUntil, type ServiceProcess, sleep } from '@strata/testing';
@@ -24,7 +25,6 @@ import { StrataSystem, WINDOW_MS } from './harness/strata-system';
 // the hot tier from Kafka by itself. S3 and DynamoDB are checked first and alone, so that
 // a lost archived day or sealed window is told apart from a slow or missing rebuild.
 
-const DAY_MS = 86_400_000;
 const MINUTE = 60_000;
 // As in late-write-archive: the reader trusts a manifest for 1 s; the archiver waits longer
 // than a read before deleting what a new manifest replaced.

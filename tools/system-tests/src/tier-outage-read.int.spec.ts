@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { seriesKey } from '@strata/model';
 import { Aggregation, type QueryServiceClient, type ReadRequest, type Series } from '@strata/proto';
+import { DAY_MS } from '@strata/storage';
 import { sleep } from '@strata/testing';
 import { PointModel, type ExpectedRead } from './harness/point-model';
 import { createReaderClient, readAll } from './harness/reader-client';
@@ -19,7 +20,6 @@ import { StrataSystem } from './harness/strata-system';
 // sockets stay open but nothing answers; the reader's tier timeout ends the wait) and
 // resumed. Redis is killed and restarted empty, as the stack runs it.
 
-const DAY_MS = 86_400_000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const TIER_TIMEOUT_MS = 2_000;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DAY_MS } from '../core/time';
 import { MemoryObjectStore } from '../testing/memory-object-store';
 import { BlockKind, encodeBlock } from './block';
 import { ColdBlockMissingError, ColdReader } from './cold-reader';
@@ -8,7 +9,7 @@ import { decodeManifest, encodeManifest, type ManifestDay } from './manifest';
 import { buildDaySection } from './section';
 
 const DAY = 20_758;
-const T0 = DAY * 86_400_000;
+const T0 = DAY * DAY_MS;
 
 function archive(store: MemoryObjectStore, keys: ColdKeys, series: string[]): ManifestDay {
   const sections = [...series].sort().map((k, i) => buildDaySection(k, { timestamps: Float64Array.of(T0 + i), values: Float64Array.of(i) }));

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { DAY_MS } from '../core/time';
 import { createRedis } from './redis-client';
 import { hotKeys } from './hot-keys';
 import { LATE_LEDGER_KEEP_DAYS, LateWriteLedger } from './late-write-ledger';
-
-const DAY_MS = 86_400_000;
 
 describe('LateWriteLedger against real Redis', () => {
   const redis = createRedis({ url: process.env['STRATA_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });

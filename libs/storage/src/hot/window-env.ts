@@ -3,7 +3,6 @@ import { MAX_POINTS_PER_CHUNK } from '../codec/encoding';
 import { DAY_MS } from '../core/time';
 import { DEFAULT_WINDOW_MS } from './hot-keys';
 
-
 /**
  * The longest window (STRATA_WINDOW_MS). Timestamps are whole milliseconds, so a window of
  * W ms holds at most W points of one series; with W at most the points a chunk takes

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DAY_MS } from '../core/time';
 import { createDynamoDb } from './dynamodb-client';
 import { dayIndexShard } from './day-index';
 import { DynamoWarmStore } from './warm-store';
 import { dropWarmTable } from '../testing/drop-warm-table';
 import { ensureWarmTable, hasLegacyArchiveIndex } from './warm-table';
 
-const DAY = 86_400_000;
 const D = 20_758;
 
 describe('the day index and conditional deletes on DynamoDB Local', () => {
@@ -37,12 +37,12 @@ describe('the day index and conditional deletes on DynamoDB Local', () => {
   });
 
   it('lists each series with chunks on a day once, costing one write unit per series-day on top of the chunks', async () => {
-    const store = new DynamoWarmStore(client, { tableName: await table(), now: () => (D + 1) * DAY, dayIndex: { shards: SHARDS } });
+    const store = new DynamoWarmStore(client, { tableName: await table(), now: () => (D + 1) * DAY_MS, dayIndex: { shards: SHARDS } });
     const keys = ['cpu{host="a"}', 'cpu{host="#2"}', 'mem'];
     let units = 0;
     const events = { onConsumedCapacity: (u: number) => (units += u) };
-    for (let w = 0; w < 12; w++) await store.putChunks(keys.map((k) => chunk(k, D * DAY + w * 7_200_000, `w${w}`)), events);
-    await store.putChunks(keys.map((k) => chunk(k, (D + 1) * DAY, 'z')), events);
+    for (let w = 0; w < 12; w++) await store.putChunks(keys.map((k) => chunk(k, D * DAY_MS + w * 7_200_000, `w${w}`)), events);
+    await store.putChunks(keys.map((k) => chunk(k, (D + 1) * DAY_MS, 'z')), events);
     expect(units).toBe(13 * keys.length + 2 * keys.length);
     const day = await listed(store, D);
     expect(day.map((e) => e.seriesKey)).toEqual([...keys].sort());
@@ -54,10 +54,10 @@ describe('the day index and conditional deletes on DynamoDB Local', () => {
   });
 
   it('pages through a partition larger than one Query answer', async () => {
-    const store = new DynamoWarmStore(client, { tableName: await table(), now: () => (D + 1) * DAY, dayIndex: { shards: 1 } });
+    const store = new DynamoWarmStore(client, { tableName: await table(), now: () => (D + 1) * DAY_MS, dayIndex: { shards: 1 } });
     const label = 'x'.repeat(900);
     const keys = Array.from({ length: 1_300 }, (_, i) => `m${i}{l="${label}"}`);
-    for (let i = 0; i < keys.length; i += 100) await store.putChunks(keys.slice(i, i + 100).map((k) => chunk(k, D * DAY, 'a')));
+    for (let i = 0; i < keys.length; i += 100) await store.putChunks(keys.slice(i, i + 100).map((k) => chunk(k, D * DAY_MS, 'a')));
     const entries = await store.dayIndexEntries(D, 0);
     expect(entries).toHaveLength(keys.length);
     expect(new Set(entries.map((e) => e.seriesKey)).size).toBe(keys.length);
@@ -66,9 +66,9 @@ describe('the day index and conditional deletes on DynamoDB Local', () => {
   it('deletes an entry only while it holds the token it was read with', async () => {
     const store = new DynamoWarmStore(client, { tableName: await table(), dayIndex: { shards: SHARDS } });
     // D is long past: every put of its chunks rewrites the entry (a late re-seal).
-    await store.putChunks([chunk('s', D * DAY, 'v1')]);
+    await store.putChunks([chunk('s', D * DAY_MS, 'v1')]);
     const [read] = await listed(store, D);
-    await store.putChunks([chunk('s', D * DAY, 'v2')]);
+    await store.putChunks([chunk('s', D * DAY_MS, 'v2')]);
     expect(await store.deleteDayIndexEntryIf(read)).toBe(false);
     const [now] = await listed(store, D);
     expect(now.token).not.toBe(read.token);
@@ -79,12 +79,12 @@ describe('the day index and conditional deletes on DynamoDB Local', () => {
 
   it('deletes a chunk only while it holds exactly the given bytes', async () => {
     const store = new DynamoWarmStore(client, { tableName: await table() });
-    await store.putChunks([chunk('s', D * DAY, 'v1')]);
-    await store.putChunks([chunk('s', D * DAY, 'v2')]);
-    expect(await store.deleteChunkIf('acme', 's', D * DAY, Buffer.from('v1'))).toBe(false);
-    expect(await store.getChunk('acme', 's', D * DAY)).toBeDefined();
-    expect(await store.deleteChunkIf('acme', 's', D * DAY, Buffer.from('v2'))).toBe(true);
-    expect(await store.deleteChunkIf('acme', 's', D * DAY, Buffer.from('v2'))).toBe(false);
+    await store.putChunks([chunk('s', D * DAY_MS, 'v1')]);
+    await store.putChunks([chunk('s', D * DAY_MS, 'v2')]);
+    expect(await store.deleteChunkIf('acme', 's', D * DAY_MS, Buffer.from('v1'))).toBe(false);
+    expect(await store.getChunk('acme', 's', D * DAY_MS)).toBeDefined();
+    expect(await store.deleteChunkIf('acme', 's', D * DAY_MS, Buffer.from('v2'))).toBe(true);
+    expect(await store.deleteChunkIf('acme', 's', D * DAY_MS, Buffer.from('v2'))).toBe(false);
   });
 
   it('still finds chunks written before the day index through a legacy archive-day index, and none without one', async () => {
@@ -107,13 +107,13 @@ describe('the day index and conditional deletes on DynamoDB Local', () => {
     );
     expect(await ensureWarmTable(client, name)).toEqual({ created: false });
     expect(await hasLegacyArchiveIndex(client, name)).toBe(true);
-    await client.send(new PutItemCommand({ TableName: name, Item: { pk: { S: 'acme#old' }, sk: { N: String(D * DAY) }, c: { B: Buffer.from('a') }, n: { N: '1' }, ad: { S: '2026-11-01#5' } } }));
+    await client.send(new PutItemCommand({ TableName: name, Item: { pk: { S: 'acme#old' }, sk: { N: String(D * DAY_MS) }, c: { B: Buffer.from('a') }, n: { N: '1' }, ad: { S: '2026-11-01#5' } } }));
     const store = new DynamoWarmStore(client, { tableName: name });
-    expect(new Date(D * DAY).toISOString().slice(0, 10)).toBe('2026-11-01');
+    expect(new Date(D * DAY_MS).toISOString().slice(0, 10)).toBe('2026-11-01');
     expect(await store.legacyArchivableSeries(D, 5)).toEqual([{ tenant: 'acme', seriesKey: 'old' }]);
     expect(await store.legacyArchivableSeries(D, 4)).toEqual([]);
     // New writes do not touch the legacy index.
-    await store.putChunks([chunk('new', D * DAY, 'b')]);
+    await store.putChunks([chunk('new', D * DAY_MS, 'b')]);
     expect(await store.legacyArchivableSeries(D, 5)).toEqual([{ tenant: 'acme', seriesKey: 'old' }]);
 
     const fresh = new DynamoWarmStore(client, { tableName: await table() });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeChunk, encodeChunk } from '../codec/chunk';
+import { DAY_MS } from '../core/time';
 import { createDynamoDb } from './dynamodb-client';
 import { dayIndexShard } from './day-index';
 import { WARM_ITEM_PAYLOAD_BYTES } from './warm-layout';
@@ -9,8 +10,7 @@ import { ensureWarmTable } from './warm-table';
 import { DynamoWarmStore, QUARANTINE, quarantinePartitionKey, warmPartitionKey, type WarmChunk } from './warm-store';
 
 const W = 4 * 3_600_000;
-const DAY = 86_400_000;
-const DAY0 = 20_500 * DAY;
+const DAY0 = 20_500 * DAY_MS;
 
 /** A chunk of `values` one second apart from `start`. */
 function chunkOf(tenant: string, seriesKey: string, start: number, values: number[], offset = 0): WarmChunk {
@@ -81,8 +81,8 @@ describe('quarantine pointers at the series\' own key (DynamoDB Local)', () => {
 
   it('writes the series-day\'s day-index entry, so the archiver finds the window', async () => {
     const series = 'indexed{x="1"}';
-    const day = DAY0 / DAY + 3;
-    await store.quarantineWindow(chunkOf(tenant, series, day * DAY + W, [1]), refusal);
+    const day = DAY0 / DAY_MS + 3;
+    await store.quarantineWindow(chunkOf(tenant, series, day * DAY_MS + W, [1]), refusal);
     const entries = await store.dayIndexEntries(day, dayIndexShard(tenant, series, 4));
     expect(entries).toEqual([expect.objectContaining({ tenant, seriesKey: series, day })]);
   });

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DAY_MS } from '../core/time';
 import { DayIndexCache, dayIndexShard, dayIndexSortKey } from './day-index';
 import { DynamoWarmStore } from './warm-store';
 
@@ -87,7 +88,6 @@ function recordingClient() {
 }
 
 describe('the day index written with the chunks', () => {
-  const DAY = 86_400_000;
   const today = Date.UTC(2026, 10, 23);
   const chunk = (seriesKey: string, start: number) => ({ tenant: 'acme', seriesKey, start, chunk: new Uint8Array([1]), count: 1 });
   const store = (client: DynamoDBClient, cacheSeries = 100) =>
@@ -116,14 +116,14 @@ describe('the day index written with the chunks', () => {
     const s = store(client);
     for (let w = 0; w < 12; w++) await s.putChunks([chunk('a', today + w * 7_200_000)]);
     // A late window of yesterday, after today's entry: yesterday's entry once, then remembered too.
-    await s.putChunks([chunk('a', today - DAY + 3_600_000)]);
-    await s.putChunks([chunk('a', today - DAY + 7_200_000)]);
+    await s.putChunks([chunk('a', today - DAY_MS + 3_600_000)]);
+    await s.putChunks([chunk('a', today - DAY_MS + 7_200_000)]);
     await s.putChunks([chunk('a', today + 7_200_000)]);
     expect(indexItems().map((i) => i['pk'].S!.slice(6, 16))).toEqual(['2026-11-23', '2026-11-22']);
     const before = indexItems().length;
     // Late points two days back, e.g. after the archiver cleared that day: always rewritten, with a new token.
-    await s.putChunks([chunk('a', today - 2 * DAY)]);
-    await s.putChunks([chunk('a', today - 2 * DAY)]);
+    await s.putChunks([chunk('a', today - 2 * DAY_MS)]);
+    await s.putChunks([chunk('a', today - 2 * DAY_MS)]);
     const late = indexItems().slice(before);
     expect(late).toHaveLength(2);
     expect(late[0]['w'].S).not.toBe(late[1]['w'].S);

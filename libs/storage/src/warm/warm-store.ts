@@ -8,6 +8,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { isRetriable, sleep } from '@strata/runtime';
 import { fromAwsError } from '../aws/aws-errors';
 import { DAY_MS } from '../core/time';
 import { StorageError, StorageRequestError } from '../errors';
@@ -700,7 +701,7 @@ export class DynamoWarmStore {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) {
         const delayMs = this.backoff(attempt);
-        await (this.options.sleep ?? abortableSleep)(delayMs, signal);
+        await (this.options.sleep ?? sleep)(delayMs, signal);
       }
       if (signal?.aborted) throw new StorageError(`warm write of ${pending.length} item(s) aborted`, true);
       try {
@@ -716,7 +717,7 @@ export class DynamoWarmStore {
         if (pending.length > 0) events.onRetry?.({ reason: 'unprocessed', items: pending.length, delayMs: this.backoff(attempt + 1) });
       } catch (error) {
         const mapped = fromAwsError('dynamodb', 'BatchWriteItem', error);
-        if (!mapped.retriable) throw mapped;
+        if (!isRetriable(mapped)) throw mapped;
         const throttled = mapped instanceof StorageRequestError && mapped.throttled;
         events.onRetry?.({ reason: throttled ? 'throttled' : 'error', items: pending.length, delayMs: this.backoff(attempt + 1), error: mapped });
       }
@@ -726,13 +727,13 @@ export class DynamoWarmStore {
   /** One call, retried with backoff while its error is retriable and `signal` has not aborted. */
   private async retrying<T>(operation: string, events: WarmWriteEvents, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 0) await (this.options.sleep ?? abortableSleep)(this.backoff(attempt), signal);
+      if (attempt > 0) await (this.options.sleep ?? sleep)(this.backoff(attempt), signal);
       if (signal?.aborted) throw new StorageError(`warm ${operation} aborted`, true);
       try {
         return await call();
       } catch (error) {
         const mapped = fromAwsError('dynamodb', operation, error);
-        if (!mapped.retriable) throw mapped;
+        if (!isRetriable(mapped)) throw mapped;
         const throttled = mapped instanceof StorageRequestError && mapped.throttled;
         events.onRetry?.({ reason: throttled ? 'throttled' : 'error', items: 1, delayMs: this.backoff(attempt + 1), error: mapped });
       }
@@ -766,18 +767,4 @@ function toSealed(window: AssembledWindow): SealedChunk {
   if (window.sealOffset === undefined) return { chunk: window.chunk, seal: { base: undefined, points: NO_POINT_OFFSETS } };
   const base = window.sealOffset;
   return { chunk: window.chunk, seal: { base, points: window.offsets ? decodePointOffsets(window.offsets, base).points : NO_POINT_OFFSETS } };
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { MAX_SERIES_KEY_BYTES, RejectionCode, seriesKeyBytes } from '@strata/model';
 import { ListSeriesRequest, ReadRequest, WriteRequest, WriteResponse, type Series } from '@strata/proto';
+import { DAY_MS } from '@strata/storage';
 import { garbage, labelBomb, nestedGroups, nestedMessages } from './protobuf-wire';
 import { METHODS, outcomeCode, serverStreamRaw, unaryRaw, type RawOutcome } from './raw-grpc';
 
 const MB = 1_000_000;
 const MIB = 1024 * 1024;
-const DAY_MS = 86_400_000;
 
 /** The statuses a refusal may have: precise, the client's fault or a limit, never the server's. */
 export const PRECISE_REFUSALS = ['INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED', 'UNAUTHENTICATED'] as const;
