@@ -1,10 +1,7 @@
 import { DAY_MS } from '@strata/storage';
-import { BlockKind, ColdBlockMissingError, dayNumber, monthEndDay, monthFirstDay, monthOfDay, splitRawPart, yearOfMonth, type ColdReader, type Manifest, type PartName } from '@strata/storage/cold';
+import { BlockKind, ColdBlockMissingError, dayNumber, monthEndDay, monthFirstDay, monthOfDay, rollupPartOf, splitRawPart, yearOfMonth, type ColdReader, type Manifest, type PartName } from '@strata/storage/cold';
 import { planColdBuckets, type ColdBucketPlan } from './cold-plan';
 import type { StoredRollupPart, TierAnswer, TierRequest, TierSource, TierWindow, WindowUnit } from './tier-sources';
-
-/** The stored part holding rows of each rollup resolution. */
-const PART_OF_RESOLUTION: Readonly<Record<number, PartName>> = { 300_000: 'm5', 3_600_000: 'h1', [DAY_MS]: 'd1' };
 
 /** The cold tier's chunks hold UTC days. */
 const DAY: WindowUnit = { name: 'day', ms: DAY_MS };
@@ -76,7 +73,7 @@ export class ColdTierSource implements TierSource {
     } else {
       rawDays = archivedDays;
     }
-    const part = request.rollup ? PART_OF_RESOLUTION[request.rollup.resolutionMs] : undefined;
+    const part = request.rollup ? rollupPartOf(request.rollup.resolutionMs) : undefined;
     const raw = new Set(rawDays);
     const rolled = new Set(rollupDays);
     // The 1 d rows of a year with a rollup block come from that block: one GET for the year.

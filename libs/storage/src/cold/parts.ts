@@ -1,6 +1,8 @@
 import { EMPTY_ROLLUP_STATS, type RollupStats } from '@strata/model';
 import { decodeChunk, encodeChunk } from '../codec/chunk';
 import { crc32 } from '../codec/crc32';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time';
+import type { PartName } from './block';
 import { ByteReader, ByteWriter } from './byte-io';
 import { ColdFormatError } from './cold-errors';
 
@@ -8,6 +10,23 @@ import { ColdFormatError } from './cold-errors';
 // run of length-prefixed chunks; a rollup part is a layout byte and length-prefixed
 // chunks (min, max, sum as one or two chunks, count, last) over the same bucket starts.
 // An empty part has no bytes at all.
+
+/** The parts of a series section that hold rollup rows. */
+export type RollupPartName = Exclude<PartName, 'raw'>;
+
+const PART_OF_RESOLUTION: ReadonlyMap<number, RollupPartName> = new Map([
+  [5 * MINUTE_MS, 'm5'],
+  [HOUR_MS, 'h1'],
+  [DAY_MS, 'd1'],
+]);
+
+/**
+ * The part of a series section that holds the rollup rows of `resolutionMs`; undefined for
+ * a resolution that is not stored (ROLLUP_RESOLUTIONS_MS lists those that are).
+ */
+export function rollupPartOf(resolutionMs: number): RollupPartName | undefined {
+  return PART_OF_RESOLUTION.get(resolutionMs);
+}
 
 /** Raw chunks, each `uvarint length` then the chunk. */
 export function encodeRawPart(chunks: readonly Uint8Array[]): Uint8Array {
