@@ -28,7 +28,9 @@ const ELSEWHERE = {
 function sourceFiles(dir) {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts') && !/\.(spec|int\.spec|test-support)\.ts$/.test(e.name))
-    .map((e) => join(e.parentPath ?? e.path, e.name));
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    // Test support (a project's test/, a lib's src/testing/, libs/testing) is never deployed.
+    .filter((file) => !/(^|\/)(test|testing)\//.test(relative(root, file)));
 }
 
 /** name -> prom-client type, from `new Counter({ name: 'strata_...' ...` in apps/ and libs/. */
