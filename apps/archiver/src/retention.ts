@@ -1,6 +1,6 @@
 import { sleep } from '@strata/runtime';
 import { DAY_MS } from '@strata/storage';
-import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, yearMonths, yearOfMonth, type RetentionPolicy } from '@strata/storage/cold';
+import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, parseMonthIso, yearMonths, yearOfMonth, type RetentionPolicy } from '@strata/storage/cold';
 import { compactMonth, refreshCatalog, type CompactorDeps, type RefreshedCatalog } from './compactor';
 
 /**
@@ -47,14 +47,8 @@ export interface PendingUpkeep {
 
 /** Months (numbers) of a tenant that have a manifest, from one LIST of its manifest prefix. */
 export async function listedMonths(deps: Pick<CompactorDeps, 'objects'>, tenant: string): Promise<number[]> {
-  const prefix = deps.objects.keys.manifestPrefix(tenant);
-  const { keys } = await deps.objects.store.list(prefix);
-  const months: number[] = [];
-  for (const key of keys) {
-    const match = /^(\d{4})-(\d{2})\.stm$/.exec(key.slice(prefix.length));
-    if (match) months.push((Number(match[1]) - 1970) * 12 + Number(match[2]) - 1);
-  }
-  return months.sort((a, b) => a - b);
+  const { keys } = await deps.objects.store.list(deps.objects.keys.manifestPrefix(tenant));
+  return keys.flatMap((key) => deps.objects.keys.manifestMonth(tenant, key) ?? []).sort((a, b) => a - b);
 }
 
 /**
@@ -203,10 +197,8 @@ async function collectBefore(deps: UpkeepDeps, tenant: string, firstKept: number
     if (day !== undefined && day < firstKept) deleted += await objects.collect(objects.keys.dayPrefix(tenant, day), []);
   }
   for (const iso of await periods('month')) {
-    const match = /^(\d{4})-(\d{2})$/.exec(iso);
-    if (!match) continue;
-    const month = (Number(match[1]) - 1970) * 12 + Number(match[2]) - 1;
-    if (monthFirstDay(month) >= firstKept) continue;
+    const month = parseMonthIso(iso);
+    if (month === undefined || monthFirstDay(month) >= firstKept) continue;
     let keep: string[] = [];
     if (monthEndDay(month) > firstKept) {
       const { manifest } = await objects.readManifest(tenant, month);

@@ -1,7 +1,7 @@
 import { DAY_MS, EMPTY_COLUMNS } from '@strata/storage';
 import { decodeChunk, encodeChunk } from '@strata/storage/codec';
 import { mergeOverSealed, unsealedColumns, type LateWriteLedger, type RedisHotStore, type SealInput, type SealOffsets, type WindowRef } from '@strata/storage/hot';
-import { warmItemCount, type DynamoWarmStore, type SealedChunk, type WarmChunk, type WarmWriteEvents } from '@strata/storage/warm';
+import { warmBatches, warmItemCount, type DynamoWarmStore, type SealedChunk, type WarmChunk, type WarmWriteEvents } from '@strata/storage/warm';
 import type { Tracer } from '@opentelemetry/api';
 import { inSpan, isPermanent, isRetriable, mapConcurrently, StrataError, type Logger } from '@strata/runtime';
 import { QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Refused } from './quarantine';
@@ -199,7 +199,7 @@ export class Sealer {
     // BatchWriteItem calls of 25 items, a few in flight: one call at a time leaves most of
     // the table's (and DynamoDB Local's) capacity unused. A call DynamoDB refuses for good
     // is narrowed down to the windows it refuses (quarantine.ts); the rest are written.
-    const batches = Array.from({ length: Math.ceil(chunks.length / 25) }, (_, i) => chunks.slice(i * 25, i * 25 + 25));
+    const batches = warmBatches(chunks);
     const refused: Refused[] = [];
     const quarantined = await this.whileLeased(partition, async (signal) => {
       await mapConcurrently(batches, WARM_WRITE_CONCURRENCY, async (batch) => refused.push(...(await writeIsolated(batch, (b) => warm.putChunks(b, events, signal)))));

@@ -8,7 +8,7 @@ import { ColdFormatError, InvalidColdInputError } from './cold-errors';
 import { ColdKeys, shardOf } from './keys';
 import { blockForShard, decodeManifest, encodeManifest, type Manifest } from './manifest';
 import { decodeRollupPart, encodeRollupPart, splitRawPart } from './parts';
-import { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso } from './periods';
+import { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso, parseMonthIso } from './periods';
 import { buildDaySection } from './section';
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -229,6 +229,28 @@ describe('periods, shards and keys', () => {
     expect(monthFirstDay(682)).toBe(dayNumber(T0));
     expect(monthEndDay(682) - monthFirstDay(682)).toBe(30);
     expect(monthEndDay(673) - monthFirstDay(673)).toBe(28); // 2026-02
+  });
+
+  it.each([
+    ['2026-11', 682],
+    ['1970-01', 0],
+    ['2024-12', 659],
+  ])('%s is month %d', (iso, month) => {
+    expect(parseMonthIso(iso)).toBe(month);
+    expect(monthIso(month)).toBe(iso);
+  });
+
+  it.each(['2026-00', '2026-13', '26-11', '2026-11-01', '2026-1', ''])('%s is not a month', (text) => {
+    expect(parseMonthIso(text)).toBeUndefined();
+  });
+
+  it('reads the month back from a manifest key, and nothing from any other key', () => {
+    const keys = new ColdKeys('strata/');
+    for (const month of [0, 659, 682, 1_000]) expect(keys.manifestMonth('acme', keys.manifest('acme', month))).toBe(month);
+    const h = new Uint8Array(16);
+    for (const other of [keys.manifest('beta', 682), keys.catalog('acme', 2026), keys.monthBlock('acme', 682, 0, 1, h), 'strata/v1/acme/manifest/2026-11.stm.tmp', 'strata/v1/acme/manifest/2026-13.stm']) {
+      expect(keys.manifestMonth('acme', other)).toBeUndefined();
+    }
   });
 
   it('spreads series over shards by CRC-32 of the key; a split in two halves each shard', () => {

@@ -143,7 +143,7 @@ export class ColdReader {
         const prefix = `${this.options.keys.manifestPrefix(tenant)}${year}-`;
         const { keys } = await this.gate.run(() => this.store.list(prefix));
         this.options.events?.onRequest?.('list', 0);
-        listed = keys.map((k) => /^(\d{2})\.stm$/.exec(k.slice(prefix.length))).flatMap((m) => (m ? [(year - 1970) * 12 + Number(m[1]) - 1] : []));
+        listed = keys.flatMap((k) => this.options.keys.manifestMonth(tenant, k) ?? []);
       }
       const entry = { catalog, ...(listed && { listed }), at };
       this.catalogs.set(key, entry);

@@ -12,5 +12,5 @@ export { compareSeriesKeys } from './byte-io';
 export { BLOCK_HASH_BYTES, ColdKeys, hexHash, shardOf } from './keys';
 export { blockForShard, decodeManifest, encodeManifest, type BlockRef, type BlockSet, type Manifest, type ManifestDay } from './manifest';
 export { assembleRollupStats, decodeRollupPart, rollupPartOf, splitRawPart, splitRollupPart } from './parts';
-export { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso, yearMonths, yearOfMonth, ROLLUP_RESOLUTIONS_MS } from './periods';
+export { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso, parseMonthIso, yearMonths, yearOfMonth, ROLLUP_RESOLUTIONS_MS } from './periods';
 export { buildDaySection, buildMonthSection, buildYearSection } from './section';

@@ -1,9 +1,11 @@
 import { crc32 } from '../codec/crc32';
 import { utf8 } from './byte-io';
-import { dayIso, monthIso } from './periods';
+import { dayIso, monthIso, parseMonthIso } from './periods';
 
 /** Blocks are named by the first 16 bytes of their SHA-256, so a name never changes meaning. */
 export const BLOCK_HASH_BYTES = 16;
+/** Ends every month manifest's key. */
+const MANIFEST_SUFFIX = '.stm';
 /** Most shards a day or month of one tenant may be split into. */
 export const MAX_SHARDS = 1 << 16;
 
@@ -53,12 +55,19 @@ export class ColdKeys {
   }
 
   manifest(tenant: string, month: number): string {
-    return `${this.tenantPrefix(tenant)}manifest/${monthIso(month)}.stm`;
+    return `${this.tenantPrefix(tenant)}manifest/${monthIso(month)}${MANIFEST_SUFFIX}`;
   }
 
   /** Where the month manifests of a tenant lie (listed by the retention sweep). */
   manifestPrefix(tenant: string): string {
     return `${this.tenantPrefix(tenant)}manifest/`;
+  }
+
+  /** The month a key from a LIST of `manifestPrefix(tenant)` names (the inverse of `manifest`), or undefined for any other key. */
+  manifestMonth(tenant: string, key: string): number | undefined {
+    const prefix = this.manifestPrefix(tenant);
+    if (!key.startsWith(prefix) || !key.endsWith(MANIFEST_SUFFIX)) return undefined;
+    return parseMonthIso(key.slice(prefix.length, -MANIFEST_SUFFIX.length));
   }
 
   catalog(tenant: string, year: number): string {

@@ -48,6 +48,15 @@ export function monthIso(month: number): string {
   return `${1970 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
 }
 
+/** Parses `YYYY-MM` (a real calendar month) into a month number, or undefined. */
+export function parseMonthIso(text: string): number | undefined {
+  const match = /^(\d{4})-(\d{2})$/.exec(text);
+  if (!match) return undefined;
+  const monthOfYear = Number(match[2]);
+  if (monthOfYear < 1 || monthOfYear > 12) return undefined;
+  return (Number(match[1]) - 1970) * 12 + monthOfYear - 1;
+}
+
 /** The calendar year (e.g. 2026) a month lies in. */
 export function yearOfMonth(month: number): number {
   return 1970 + Math.floor(month / 12);

@@ -5,5 +5,6 @@ export { createDynamoDb, checkDynamoDb } from './dynamodb-client';
 export { DAY_INDEX, ensureWarmTable, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX } from './warm-table';
 export { DynamoWarmStore, warmItemCount, warmPartitionKey, type SealedChunk, type WarmChunk, type WarmWriteEvents } from './warm-store';
 export { MAX_PARTITION_KEY_BYTES, WARM_ITEM_PAYLOAD_BYTES } from './warm-layout';
+export { warmBatches } from './warm-batches';
 export { dayIndexShard, dayIndexSortKey, type DayIndexEntry } from './day-index';
 export { RebuildCheckpoints } from './rebuild-checkpoint';

@@ -31,6 +31,7 @@ import {
 } from './warm-layout';
 import { DayIndexCache, dayIndexPartitionKey, dayIndexShard, dayIndexSortKey, newDayIndexToken, type DayIndexEntry } from './day-index';
 import { DAY_INDEX, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX, WARM_TABLE_KEY } from './warm-table';
+import { warmBatches } from './warm-batches';
 
 export interface WarmChunk {
   readonly tenant: string;
@@ -98,7 +99,6 @@ export interface WarmStoreOptions {
   readonly now?: () => number;
 }
 
-const BATCH_LIMIT = 25;
 /** Reads of a window that raced a re-seal (a part of the head's generation missing) before giving up. */
 const ASSEMBLE_ATTEMPTS = 4;
 
@@ -247,9 +247,7 @@ export class DynamoWarmStore {
       if (parts.length > 0 || w.mayHaveParts) heads.push(head);
       else batched.push({ PutRequest: { Item: head } });
     }
-    for (let i = 0; i < batched.length; i += BATCH_LIMIT) {
-      await this.writeBatch(batched.slice(i, i + BATCH_LIMIT), events, signal);
-    }
+    for (const batch of warmBatches(batched)) await this.writeBatch(batch, events, signal);
     for (const head of heads) {
       const replaced = await this.retrying('PutItem', events, signal, () =>
         this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: head, ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' })),
@@ -271,7 +269,7 @@ export class DynamoWarmStore {
       if (now.generation === was.generation && i < now.parts) continue;
       stale.push({ DeleteRequest: { Key: { [WARM_TABLE_KEY.partitionKey]: pk, [WARM_TABLE_KEY.sortKey]: { N: partSortKey(start, was.generation!, i) } } } });
     }
-    for (let i = 0; i < stale.length; i += BATCH_LIMIT) await this.writeBatch(stale.slice(i, i + BATCH_LIMIT), events, signal);
+    for (const batch of warmBatches(stale)) await this.writeBatch(batch, events, signal);
   }
 
   /**
@@ -378,7 +376,7 @@ export class DynamoWarmStore {
       stale.push({ DeleteRequest: { Key: { [WARM_TABLE_KEY.partitionKey]: item[WARM_TABLE_KEY.partitionKey], [WARM_TABLE_KEY.sortKey]: item[WARM_TABLE_KEY.sortKey] } } });
     }
     stale.push({ DeleteRequest: { Key: { [WARM_TABLE_KEY.partitionKey]: { S: QUARANTINE.listPartition }, [WARM_TABLE_KEY.sortKey]: { N: quarantineListSortKey(tenant, seriesKey, start) } } } });
-    for (let i = 0; i < stale.length; i += BATCH_LIMIT) await this.writeBatch(stale.slice(i, i + BATCH_LIMIT), events);
+    for (const batch of warmBatches(stale)) await this.writeBatch(batch, events);
   }
 
   /** Series-days of `chunks` whose entry must be written, each once. */
