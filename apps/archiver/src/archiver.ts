@@ -1,4 +1,5 @@
-import { dayIso, dayNumber, monthOfDay, monthIso, RetentionPolicy, type ColdKeys, type ObjectStore } from '@strata/storage/cold';
+import { RetentionPolicy } from '@strata/storage';
+import { dayIso, dayNumber, monthOfDay, monthIso, type ColdKeys, type ObjectStore } from '@strata/storage/cold';
 import type { LateWriteLedger } from '@strata/storage/hot';
 import type { DayIndexEntry } from '@strata/storage/warm';
 import { mapConcurrently, sleep, type Logger } from '@strata/runtime';

@@ -6,12 +6,10 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { parseDayIso, readColdS3Env, readRetentionEnv, type ColdS3Config, type RetentionPolicy } from '@strata/storage/cold';
+import { DAY_MS, HOUR_MS, type RetentionPolicy } from '@strata/storage';
+import { parseDayIso, readColdEnv, type ColdS3Config } from '@strata/storage/cold';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
-import { DAY_INDEX } from '@strata/storage/warm';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+import { readWarmEnv, type WarmEnv } from '@strata/storage/warm';
 
 export interface ArchiveSettings {
   /** Days a day stays in DynamoDB after it ends before it is archived. @default 14 */
@@ -44,13 +42,8 @@ export interface ArchiverConfig {
   readonly service: ServiceConfig;
   /** Service mode only: one-shot runs (--once, --day) export no spans. */
   readonly tracing: TracingConfig;
-  readonly dynamodb: {
-    readonly endpoint?: string;
-    readonly region: string;
-    readonly table: string;
-    /** Day-index partitions Queried per day; at least the writers' STRATA_DAY_INDEX_SHARDS. @default 64 */
-    readonly dayIndexShards: number;
-  };
+  /** The warm tier's settings, as the writers read them (their day-index shards are the ones Queried). */
+  readonly dynamodb: WarmEnv;
   readonly s3: ColdS3Config;
   /** The hot tier's Redis, where tenant-days with no chunk left in DynamoDB are marked for readers. */
   readonly redis: HotRedisConfig;
@@ -86,35 +79,32 @@ export function parseMode(argv: readonly string[], reader: EnvReader): ArchiverM
 export function loadArchiverConfig(env: Env, argv: readonly string[] = [], host: { cores: number } = { cores: 1 }): ArchiverConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7004, opsPort: 9004 });
-  const warmSpanDays = reader.int('STRATA_WARM_SPAN_DAYS', 14, { min: 2, max: 460 });
+  const warm = readWarmEnv(reader);
+  const { warmSpanDays } = warm;
   const lookbackDays = reader.int('STRATA_ARCHIVE_LOOKBACK_DAYS', 500, { min: 1, max: 10_000 });
   if (lookbackDays <= warmSpanDays) reader.problem(`STRATA_ARCHIVE_LOOKBACK_DAYS=${lookbackDays} must be more than STRATA_WARM_SPAN_DAYS=${warmSpanDays}`);
+  const cold = readColdEnv(reader);
   const kill = reader.int('STRATA_ARCHIVE_FAULT_KILL_AFTER_PUTS', 0, { min: 0 });
   const config: ArchiverConfig = {
     service,
     tracing: readTracingConfig(reader, 'archiver'),
-    dynamodb: {
-      endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
-      region: reader.string('AWS_REGION', 'us-east-1'),
-      table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
-      dayIndexShards: reader.int('STRATA_DAY_INDEX_SHARDS', DAY_INDEX.defaultShards, { min: 1, max: DAY_INDEX.maxShards }),
-    },
-    s3: readColdS3Env(reader),
+    dynamodb: warm,
+    s3: cold.s3,
     redis: readHotRedisEnv(reader),
     archive: {
       warmSpanDays,
       lookbackDays,
       recentDays: reader.int('STRATA_ARCHIVE_RECENT_DAYS', 7, { min: 1, max: 10_000 }),
-      fullSweepIntervalMs: reader.int('STRATA_ARCHIVE_FULL_SWEEP_INTERVAL_MS', DAY, { min: 60_000 }),
-      deleteDelayMs: reader.int('STRATA_ARCHIVE_DELETE_DELAY_MS', 120_000, { min: 0, max: DAY }),
+      fullSweepIntervalMs: reader.int('STRATA_ARCHIVE_FULL_SWEEP_INTERVAL_MS', DAY_MS, { min: 60_000 }),
+      deleteDelayMs: reader.int('STRATA_ARCHIVE_DELETE_DELAY_MS', 120_000, { min: 0, max: DAY_MS }),
       workers: reader.int('STRATA_ARCHIVE_WORKERS', Math.min(host.cores, 4), { min: 0, max: 64 }),
       concurrency: reader.int('STRATA_ARCHIVE_CONCURRENCY', 16, { min: 1, max: 1_024 }),
       blockTargetBytes: reader.int('STRATA_ARCHIVE_BLOCK_TARGET_BYTES', 64 * 1024 * 1024, { min: 64 * 1024, max: 4 * 1024 * 1024 * 1024 }),
       compact: reader.bool('STRATA_ARCHIVE_COMPACT', true),
     },
-    intervalMs: reader.int('STRATA_ARCHIVE_INTERVAL_MS', HOUR, { min: 1_000, max: 7 * DAY }),
+    intervalMs: reader.int('STRATA_ARCHIVE_INTERVAL_MS', HOUR_MS, { min: 1_000, max: 7 * DAY_MS }),
     mode: parseMode(argv, reader),
-    retention: readRetentionEnv(reader),
+    retention: cold.retention,
     ...(kill > 0 && { faultKillAfterPuts: kill }),
   };
   reader.finish();

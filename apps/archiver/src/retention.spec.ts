@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { rollupStats } from '@strata/model';
-import { DAY_MS } from '@strata/storage';
-import { BlockKind, ColdKeys, ColdReader, dayNumber, decodeCatalog, decodeManifest, decodeRollupPart, monthFirstDay, monthOfDay, RetentionPolicy, type ObjectStore } from '@strata/storage/cold';
+import { DAY_MS, RetentionPolicy } from '@strata/storage';
+import { BlockKind, ColdKeys, ColdReader, dayNumber, decodeCatalog, decodeManifest, decodeRollupPart, monthFirstDay, monthOfDay, type ObjectStore } from '@strata/storage/cold';
 import { MemoryObjectStore } from '@strata/storage/testing';
 import { prng } from '@strata/testing';
 import { Archiver } from './archiver';

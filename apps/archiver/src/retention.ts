@@ -1,6 +1,6 @@
 import { sleep } from '@strata/runtime';
-import { DAY_MS } from '@strata/storage';
-import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, parseMonthIso, yearMonths, yearOfMonth, type RetentionPolicy } from '@strata/storage/cold';
+import { DAY_MS, type RetentionPolicy } from '@strata/storage';
+import { dayIso, monthEndDay, monthFirstDay, monthIso, parseDayIso, parseMonthIso, yearMonths, yearOfMonth } from '@strata/storage/cold';
 import { compactMonth, refreshCatalog, type CompactorDeps, type RefreshedCatalog } from './compactor';
 
 /**

@@ -9,7 +9,7 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { DAY_MS, HOUR_MS } from '@strata/storage';
+import { HOUR_MS, readRetentionEnv } from '@strata/storage';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
 import { readKafkaEnv, type KafkaConfig, type LogCompression } from '@strata/stream';
 
@@ -113,12 +113,13 @@ export function loadIngestConfig(env: Env): IngestConfig {
     maxBatchRecords: reader.int('STRATA_INGEST_MAX_BATCH_RECORDS', 2_000, { min: 1, max: 100_000 }),
     compression: reader.oneOf<LogCompression>('STRATA_KAFKA_COMPRESSION', ['none', 'gzip'], 'gzip'),
   };
+  const retention = readRetentionEnv(reader);
   const validation: ValidationLimits = {
     maxLabels: reader.int('STRATA_MAX_LABELS', DEFAULT_VALIDATION_LIMITS.maxLabels, { min: 0, max: 1_000 }),
     maxLabelNameLength: reader.int('STRATA_MAX_LABEL_NAME_LENGTH', DEFAULT_VALIDATION_LIMITS.maxLabelNameLength, { min: 1 }),
     maxLabelValueLength: reader.int('STRATA_MAX_LABEL_VALUE_LENGTH', DEFAULT_VALIDATION_LIMITS.maxLabelValueLength, { min: 1 }),
     futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', DEFAULT_VALIDATION_LIMITS.futureGraceMs, { min: 0 }),
-    retentionMs: reader.int('STRATA_RETENTION_DAYS', 460, { min: 1, max: 36_500 }) * DAY_MS,
+    retentionMs: retention.defaultMs,
   };
   const tenantPointsPerSecond = reader.int('STRATA_TENANT_POINTS_PER_SECOND', 1_000_000, { min: 1 });
   const maxPointsPerRequest = reader.int('STRATA_MAX_POINTS_PER_REQUEST', 100_000, { min: 1 });
@@ -151,11 +152,6 @@ export function loadIngestConfig(env: Env): IngestConfig {
         'request could never be admitted; above, it is no share',
     );
   }
-  const tenantRetentionMs = new Map(
-    [...readTenantOverrides(reader, 'STRATA_TENANT_RETENTION_DAYS', { min: 1, max: 36_500, unit: 'days' })].map(
-      ([tenant, days]) => [tenant, days * DAY_MS],
-    ),
-  );
   const seriesLimit = readSeriesLimit(reader);
   const redis = readHotRedisEnv(reader);
   if (limits.tenantBurstPoints < limits.maxPointsPerRequest) {
@@ -174,7 +170,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     kafka,
     producer,
     validation,
-    tenantRetentionMs,
+    tenantRetentionMs: retention.byTenant,
     limits,
     frontDoor,
     seriesLimit,

@@ -1,7 +1,7 @@
 import { foldRollupStats, rollup, rollupStats, type RollupFunction } from '@strata/model';
 import { Aggregation, type ReadRequest, type ReadResponse } from '@strata/proto';
-import { DAY_MS } from '@strata/storage';
-import { dayNumber, monthOfDay, RetentionPolicy } from '@strata/storage/cold';
+import { DAY_MS, RetentionPolicy } from '@strata/storage';
+import { dayNumber, monthOfDay } from '@strata/storage/cold';
 import { HOUR, MemoryCold, NOW, readerHarness, W } from '../test/reader-harness';
 
 const TODAY = dayNumber(NOW);

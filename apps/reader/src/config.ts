@@ -9,14 +9,13 @@ import {
   type TracingConfig,
 } from '@strata/runtime';
 import { MAX_GLOB_LENGTH } from '@strata/model';
-import { readColdS3Env, type ColdS3Config, readRetentionEnv, type RetentionPolicy } from '@strata/storage/cold';
-import { readWindowMsEnv, readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
+import { DAY_MS, HOUR_MS, type RetentionPolicy } from '@strata/storage';
+import { readColdEnv, type ColdS3Config } from '@strata/storage/cold';
+import { readHotEnv, type HotEnv } from '@strata/storage/hot';
+import { readWarmEnv, type WarmEnv } from '@strata/storage/warm';
 
 import type { AdmissionLimits } from './read-limits';
 import type { ListLimits } from './series-lister';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 export interface ReadLimits {
   /** Selectors in one Read. @default 1000 */
@@ -66,17 +65,12 @@ export interface ColdConfig {
   readonly concurrency: number;
 }
 
-export interface ReaderConfig {
+/** `redis`, `windowMs` and `hotRetentionMs` come from the hot tier's settings, as the writer reads them. */
+export interface ReaderConfig extends HotEnv {
   readonly service: ServiceConfig;
   readonly tracing: TracingConfig;
   readonly apiKeys: ApiKeyStore;
-  /** Single node (STRATA_REDIS_URL) or Redis Cluster (STRATA_REDIS_CLUSTER_NODES). */
-  readonly redis: HotRedisConfig;
-  readonly dynamodb: { readonly endpoint?: string; readonly region: string; readonly table: string };
-  /** Window length; must equal the writer's. @default 4 h (DEFAULT_WINDOW_MS) */
-  readonly windowMs: number;
-  /** How long sealed windows stay in Redis after their end; must equal the writer's. @default 26 h */
-  readonly hotRetentionMs: number;
+  readonly dynamodb: WarmEnv;
   /** How far ahead of the clock ingest accepts timestamps; must equal ingest's. @default 10 min */
   readonly futureGraceMs: number;
   /** Series (of one Read) fetched at the same time. @default 32 */
@@ -110,11 +104,12 @@ export interface ReaderConfig {
 export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 }): ReaderConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7002, opsPort: 9002 });
-  const windowMs = readWindowMsEnv(reader);
+  const hot = readHotEnv(reader);
   const coldEnabled = reader.bool('STRATA_COLD_ENABLED', true);
+  const coldEnv = readColdEnv(reader);
   const cold: ColdConfig = {
-    s3: readColdS3Env(reader),
-    manifestTtlMs: reader.int('STRATA_COLD_MANIFEST_TTL_MS', 30_000, { min: 0, max: HOUR }),
+    s3: coldEnv.s3,
+    manifestTtlMs: reader.int('STRATA_COLD_MANIFEST_TTL_MS', 30_000, { min: 0, max: HOUR_MS }),
     indexCacheBytes: reader.int('STRATA_COLD_INDEX_CACHE_BYTES', 64 * 1024 * 1024, { min: 0 }),
     sectionCacheBytes: reader.int('STRATA_COLD_SECTION_CACHE_BYTES', 64 * 1024 * 1024, { min: 0 }),
     sectionReadAheadBytes: reader.int('STRATA_COLD_READ_AHEAD_BYTES', 256 * 1024, { min: 0, max: 64 * 1024 * 1024 }),
@@ -123,23 +118,17 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
   const config: Omit<ReaderConfig, 'apiKeys'> = {
     tracing: readTracingConfig(reader, 'reader'),
     service,
-    redis: readHotRedisEnv(reader),
-    dynamodb: {
-      endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
-      region: reader.string('AWS_REGION', 'us-east-1'),
-      table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
-    },
-    windowMs,
-    hotRetentionMs: reader.int('STRATA_HOT_RETENTION_MS', 26 * HOUR, { min: HOUR, max: 30 * DAY }),
-    futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', 600_000, { min: 0, max: 30 * DAY }),
+    ...hot,
+    dynamodb: readWarmEnv(reader),
+    futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', 600_000, { min: 0, max: 30 * DAY_MS }),
     concurrency: reader.int('STRATA_READ_CONCURRENCY', 32, { min: 1, max: 1_024 }),
     tenantHotCommands: reader.int('STRATA_READ_TENANT_HOT_COMMANDS', 10_000, { min: 1, max: 10_000_000 }),
     tierTimeoutMs: reader.int('STRATA_READ_TIER_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     limits: {
       maxSeriesPerRequest: reader.int('STRATA_READ_MAX_SERIES', 1_000, { min: 1, max: 1_000_000 }),
-      maxRangeMs: reader.int('STRATA_READ_MAX_RANGE_MS', 500 * DAY, { min: HOUR }),
+      maxRangeMs: reader.int('STRATA_READ_MAX_RANGE_MS', 500 * DAY_MS, { min: HOUR_MS }),
       maxPointsPerRequest: reader.int('STRATA_READ_MAX_POINTS', 5_000_000, { min: 1 }),
-      pointsPerSeriesDay: reader.int('STRATA_READ_POINTS_PER_SERIES_DAY', 1_440, { min: 1, max: DAY }),
+      pointsPerSeriesDay: reader.int('STRATA_READ_POINTS_PER_SERIES_DAY', 1_440, { min: 1, max: DAY_MS }),
       maxPointsPerMessage: reader.int('STRATA_READ_MAX_POINTS_PER_MESSAGE', 10_000, { min: 1, max: 100_000 }),
       maxListSeries: reader.int('STRATA_LIST_MAX_SERIES', 10_000, { min: 1, max: 1_000_000 }),
     },
@@ -168,7 +157,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       inlineMaxChunks: reader.int('STRATA_DECODE_INLINE_MAX_CHUNKS', 64, { min: 0 }),
     },
     ...(coldEnabled && { cold }),
-    retention: readRetentionEnv(reader),
+    retention: coldEnv.retention,
   };
   const apiKeys = readApiKeys(env, reader);
   reader.finish();

@@ -1,6 +1,5 @@
 import { foldRollupStats, rollup } from '@strata/model';
-import { mergeNewestFirst } from '@strata/storage';
-import type { RetentionPolicy } from '@strata/storage/cold';
+import { mergeNewestFirst, type RetentionPolicy } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
 import type { ReadLimits } from './config';

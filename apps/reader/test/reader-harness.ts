@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { createHash } from 'node:crypto';
-import { DAY_MS, EMPTY_COLUMNS, type SortedColumns } from '@strata/storage';
+import { DAY_MS, EMPTY_COLUMNS, type RetentionPolicy, type SortedColumns } from '@strata/storage';
 import { encodeChunk } from '@strata/storage/codec';
-import { BlockKind, buildDaySection, buildMonthSection, buildYearSection, ColdKeys, ColdReader, compareSeriesKeys, dayNumber, encodeBlock, encodeCatalog, encodeManifest, monthOfDay, yearMonths, type BlockRef, type BlockSet, type Manifest, type RetentionPolicy } from '@strata/storage/cold';
+import { BlockKind, buildDaySection, buildMonthSection, buildYearSection, ColdKeys, ColdReader, compareSeriesKeys, dayNumber, encodeBlock, encodeCatalog, encodeManifest, monthOfDay, yearMonths, type BlockRef, type BlockSet, type Manifest } from '@strata/storage/cold';
 import { HotReadError, type HotWindowParts, type RedisHotReader } from '@strata/storage/hot';
 import { MemoryObjectStore } from '@strata/storage/testing';
 import type { DynamoWarmStore, WarmChunk } from '@strata/storage/warm';

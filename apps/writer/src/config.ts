@@ -6,36 +6,24 @@ import {
   type ServiceConfig,
   type TracingConfig,
 } from '@strata/runtime';
-import { readWindowMsEnv, readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
-import { DAY_INDEX } from '@strata/storage/warm';
+import { DAY_MS, HOUR_MS } from '@strata/storage';
+import { readHotEnv, type HotEnv } from '@strata/storage/hot';
+import { readWarmEnv, type WarmEnv } from '@strata/storage/warm';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-export interface WriterConfig {
+/** `redis`, `windowMs` and `hotRetentionMs` come from the hot tier's settings, as the reader reads them. */
+export interface WriterConfig extends HotEnv {
   readonly service: ServiceConfig;
   readonly kafka: KafkaConfig;
   /** @default strata-writer */
   readonly groupId: string;
-  readonly redis: HotRedisConfig;
-  readonly dynamodb: {
-    readonly endpoint?: string;
-    readonly region: string;
-    readonly table: string;
-    /** Day-index partitions per day (docs/cold-format.md); the archiver's must not be smaller. @default 64 */
-    readonly dayIndexShards: number;
+  /** The warm tier's settings (as the archiver reads them), and the writer's day-index cache. */
+  readonly dynamodb: WarmEnv & {
     /** Series whose newest day-index entry is remembered, so it is written once a day. @default 1000000 */
     readonly dayIndexCacheSeries: number;
-    /** STRATA_WARM_SPAN_DAYS, as the archiver reads it. */
-    readonly warmSpanDays: number;
   };
-  /** Window length; divides a day. @default 2 h */
-  readonly windowMs: number;
   /** Wait after a window ends before sealing it, for late points. @default 5 min */
   readonly sealGraceMs: number;
-  /** How long sealed windows stay in Redis after their end. @default 26 h */
-  readonly hotRetentionMs: number;
   /** @default 1000 */
   readonly sealIntervalMs: number;
   /** Windows sealed per partition per round. @default 500 */
@@ -73,41 +61,35 @@ export function parseReplayFrom(argv: readonly string[], reader: EnvReader): num
 export function loadWriterConfig(env: Env, argv: readonly string[] = []): WriterConfig {
   const reader = new EnvReader(env);
   const service = readServiceConfig(reader, { grpcPort: 7003, opsPort: 9003 });
-  const windowMs = readWindowMsEnv(reader);
+  const hot = readHotEnv(reader);
   const config: WriterConfig = {
     service,
     tracing: readTracingConfig(reader, 'writer'),
     kafka: readKafkaEnv(reader, 'strata-writer'),
     groupId: reader.string('STRATA_WRITER_GROUP_ID', 'strata-writer'),
-    redis: readHotRedisEnv(reader),
+    ...hot,
     dynamodb: {
-      endpoint: reader.url('STRATA_DYNAMODB_ENDPOINT'),
-      region: reader.string('AWS_REGION', 'us-east-1'),
-      table: reader.string('STRATA_DYNAMODB_TABLE', 'strata_chunks'),
-      dayIndexShards: reader.int('STRATA_DAY_INDEX_SHARDS', DAY_INDEX.defaultShards, { min: 1, max: DAY_INDEX.maxShards }),
+      // warmSpanDays is the archiver's: the writer trusts the day-index entries it remembers
+      // for that many recent days, as the archiver takes (and clears) only older days.
+      ...readWarmEnv(reader),
       dayIndexCacheSeries: reader.int('STRATA_DAY_INDEX_CACHE_SERIES', 1_000_000, { min: 0 }),
-      // The archiver's warm span: the writer trusts the day-index entries it remembers for
-      // that many recent days, as the archiver takes (and clears) only older days.
-      warmSpanDays: reader.int('STRATA_WARM_SPAN_DAYS', 14, { min: 2, max: 460 }),
     },
-    windowMs,
-    sealGraceMs: reader.int('STRATA_SEAL_GRACE_MS', 5 * 60_000, { min: 0, max: DAY }),
-    hotRetentionMs: reader.int('STRATA_HOT_RETENTION_MS', 26 * HOUR, { min: HOUR, max: 30 * DAY }),
+    sealGraceMs: reader.int('STRATA_SEAL_GRACE_MS', 5 * 60_000, { min: 0, max: DAY_MS }),
     sealIntervalMs: reader.int('STRATA_SEAL_INTERVAL_MS', 1_000, { min: 10, max: 600_000 }),
     sealBatch: reader.int('STRATA_SEAL_BATCH', 500, { min: 1, max: 100_000 }),
     seriesCacheSize: reader.int('STRATA_WRITER_SERIES_CACHE', 100_000, { min: 0 }),
     recovery: {
       checkIntervalMs: reader.int('STRATA_HOT_CHECK_INTERVAL_MS', 1_000, { min: 50, max: 60_000 }),
       checkpointIntervalMs: reader.int('STRATA_REBUILD_CHECKPOINT_INTERVAL_MS', 10_000, { min: 100, max: 600_000 }),
-      minLogRetentionMs: reader.int('STRATA_MIN_LOG_RETENTION_HOURS', 48, { min: 1, max: 24 * 36_500 }) * HOUR,
+      minLogRetentionMs: reader.int('STRATA_MIN_LOG_RETENTION_HOURS', 48, { min: 1, max: 24 * 36_500 }) * HOUR_MS,
     },
     replayFromMs: parseReplayFrom(argv, reader),
   };
-  const needed = windowMs + config.sealGraceMs + HOUR;
+  const needed = hot.windowMs + config.sealGraceMs + HOUR_MS;
   if (config.recovery.minLogRetentionMs < needed) {
     reader.problem(
-      `STRATA_MIN_LOG_RETENTION_HOURS=${config.recovery.minLogRetentionMs / HOUR} is less than a window plus the seal grace plus an hour ` +
-        `(${Math.ceil(needed / HOUR)} h): records would leave the log before their points are durable in DynamoDB`,
+      `STRATA_MIN_LOG_RETENTION_HOURS=${config.recovery.minLogRetentionMs / HOUR_MS} is less than a window plus the seal grace plus an hour ` +
+        `(${Math.ceil(needed / HOUR_MS)} h): records would leave the log before their points are durable in DynamoDB`,
     );
   }
   reader.finish();

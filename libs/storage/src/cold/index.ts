@@ -2,11 +2,10 @@
 // retention), its object store and client. Exports what other projects use.
 export type { S3Client } from '@aws-sdk/client-s3';
 export { createS3, checkS3, ensureBucket } from './s3-client';
-export { createColdS3, readColdS3Env, type ColdS3Config } from './cold-s3-env';
+export { createColdS3, readColdEnv, type ColdS3Config } from './cold-env';
 export { S3ObjectStore, type ByteRange, type ObjectStore } from './object-store';
 export { BlockKind, encodeBlock, openBlock, PART_NAMES, type PartName, type SeriesSection } from './block';
 export { decodeCatalog, encodeCatalog } from './catalog';
-export { readRetentionEnv, RetentionPolicy } from './retention';
 export { ColdBlockMissingError, ColdReader, type ColdReaderEvents } from './cold-reader';
 export { compareSeriesKeys } from './byte-io';
 export { BLOCK_HASH_BYTES, ColdKeys, hexHash, shardOf } from './keys';

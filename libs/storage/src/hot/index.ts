@@ -5,7 +5,7 @@ export { createRedis, checkRedis } from './redis-client';
 export { checkRedisSettings } from './redis-settings';
 export { createHotRedis, readHotRedisEnv, type HotRedisConfig } from './redis-env';
 export { traceRedisPipelines } from './redis-tracing';
-export { readWindowMsEnv } from './window-env';
+export { readHotEnv, type HotEnv } from './hot-env';
 export { DEFAULT_WINDOW_MS, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 export { RedisHotStore, type HotSeriesWrite, type SealInput } from './hot-store';
 export { decodeHotValue, decodePackedHot, unsealedWins } from './hot-value';

@@ -1,16 +1,10 @@
-import { ConfigError, EnvReader } from '@strata/runtime';
 import { MAX_POINTS_PER_CHUNK } from '../codec/encoding';
+import { readSettings } from '../testing/read-settings';
 import { readWindowMsEnv } from './window-env';
 
 function read(value: string | undefined): { windowMs: number; problems: readonly string[] } {
-  const reader = new EnvReader(value === undefined ? {} : { STRATA_WINDOW_MS: value });
-  const windowMs = readWindowMsEnv(reader);
-  try {
-    reader.finish();
-    return { windowMs, problems: [] };
-  } catch (error) {
-    return { windowMs, problems: (error as ConfigError).problems };
-  }
+  const { settings, problems } = readSettings(readWindowMsEnv, value === undefined ? {} : { STRATA_WINDOW_MS: value });
+  return { windowMs: settings, problems };
 }
 
 // Issue 14: "a window of any size that ingest accepted is sealed". Timestamps are whole

@@ -1,11 +1,11 @@
+import { parseTenantOverrides } from '@strata/model';
 import type { EnvReader } from '@strata/runtime';
-import { DAY_MS } from '../core/time';
+import { DAY_MS } from './time';
 
 /**
  * How long a tenant's points are kept: STRATA_RETENTION_DAYS (default 460), overridden per
- * tenant by STRATA_TENANT_RETENTION_DAYS (`tenant:days,...`), the same variables ingest
- * reads to refuse points older than that. The reader hides older points; the archiver
- * deletes cold days that ended before the cutoff.
+ * tenant by STRATA_TENANT_RETENTION_DAYS (`tenant:days,...`). Ingest refuses older points,
+ * the reader hides them, and the archiver deletes cold days that ended before the cutoff.
  */
 export class RetentionPolicy {
   constructor(
@@ -28,17 +28,13 @@ export class RetentionPolicy {
   }
 }
 
+/**
+ * Reads the retention every service applies (ingest refuses, the reader hides, the archiver
+ * deletes), so that one parser gives them the same policy.
+ */
 export function readRetentionEnv(reader: EnvReader): RetentionPolicy {
   const defaultMs = reader.int('STRATA_RETENTION_DAYS', 460, { min: 1, max: 36_500 }) * DAY_MS;
-  const byTenant = new Map<string, number>();
-  for (const entry of reader.list('STRATA_TENANT_RETENTION_DAYS', [])) {
-    const [tenant, days, ...rest] = entry.split(':');
-    const parsed = Number(days);
-    if (!tenant || rest.length > 0 || !Number.isInteger(parsed) || parsed < 1 || parsed > 36_500) {
-      reader.problem(`STRATA_TENANT_RETENTION_DAYS entry ${JSON.stringify(entry)} must be tenant:days with 1 <= days <= 36500`);
-    } else {
-      byTenant.set(tenant, parsed * DAY_MS);
-    }
-  }
-  return new RetentionPolicy(defaultMs, byTenant);
+  const { values, problems } = parseTenantOverrides('STRATA_TENANT_RETENTION_DAYS', reader.list('STRATA_TENANT_RETENTION_DAYS', []), { min: 1, max: 36_500, unit: 'days' });
+  problems.forEach((problem) => reader.problem(problem));
+  return new RetentionPolicy(defaultMs, new Map([...values].map(([tenant, days]) => [tenant, days * DAY_MS])));
 }

@@ -1,4 +1,6 @@
 import type { EnvReader } from '@strata/runtime';
+import { readAwsRegion } from '../aws/aws-env';
+import { readRetentionEnv, type RetentionPolicy } from '../core/retention';
 import { ColdKeys } from './keys';
 import { createS3 } from './s3-client';
 import { S3ObjectStore } from './object-store';
@@ -16,7 +18,18 @@ export interface ColdS3Config {
   readonly prefix: string;
 }
 
-export function readColdS3Env(reader: EnvReader): ColdS3Config {
+/** The cold tier's settings, as every service that reads or writes it reads them. */
+export interface ColdEnv {
+  readonly s3: ColdS3Config;
+  /** STRATA_RETENTION_DAYS / STRATA_TENANT_RETENTION_DAYS: cold days past it are deleted, and never read. */
+  readonly retention: RetentionPolicy;
+}
+
+export function readColdEnv(reader: EnvReader): ColdEnv {
+  return { s3: readColdS3Env(reader), retention: readRetentionEnv(reader) };
+}
+
+function readColdS3Env(reader: EnvReader): ColdS3Config {
   const endpoint = reader.url('STRATA_S3_ENDPOINT');
   const prefix = reader.string('STRATA_S3_PREFIX', '');
   if (prefix !== '' && !/^[a-zA-Z0-9._/-]*\/$/.test(prefix)) {
@@ -28,7 +41,7 @@ export function readColdS3Env(reader: EnvReader): ColdS3Config {
   }
   return {
     endpoint,
-    region: reader.string('AWS_REGION', 'us-east-1'),
+    region: readAwsRegion(reader),
     bucket,
     forcePathStyle: reader.bool('STRATA_S3_FORCE_PATH_STYLE', endpoint !== undefined),
     prefix,
