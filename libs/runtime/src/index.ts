@@ -8,10 +8,12 @@ export { createLogger, type Logger } from './logger';
 export { createMetricsRegistry } from './metrics';
 export { bucketIncrease, histogramQuantile, MetricSnapshot } from './prometheus-text';
 export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
+export { probeReadiness } from './readiness';
 export { malformedRequestReason, rawRequestBodies, tolerateMalformedRequests } from './malformed-request';
 export { runMain } from './run-main';
 export { readServiceConfig, type LogLevel, type ServiceConfig } from './service-config';
 export { ServiceRunner, type Lifecycle, type ServiceRunnerOptions } from './service-runner';
+export { readStandardConfig, startService, type StandardConfig } from './service-start';
 export { buildStandardService, type StandardService, type StandardServiceOptions } from './standard-service';
 export {
   readTracingConfig,
