@@ -1,11 +1,4 @@
-import {
-  EnvReader,
-  readServiceConfig,
-  readTracingConfig,
-  type Env,
-  type ServiceConfig,
-  type TracingConfig,
-} from '@strata/runtime';
+import { EnvReader, readStandardConfig, type Env, type StandardConfig, type TracingConfig } from '@strata/runtime';
 import { DAY_MS, HOUR_MS, type RetentionPolicy } from '@strata/storage';
 import { parseDayIso, readColdEnv, type ColdS3Config } from '@strata/storage/cold';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
@@ -38,8 +31,7 @@ export interface ArchiveSettings {
 
 export type ArchiverMode = { readonly kind: 'service' } | { readonly kind: 'once' } | { readonly kind: 'day'; readonly day: number };
 
-export interface ArchiverConfig {
-  readonly service: ServiceConfig;
+export interface ArchiverConfig extends StandardConfig {
   /** Service mode only: one-shot runs (--once, --day) export no spans. */
   readonly tracing: TracingConfig;
   /** The warm tier's settings, as the writers read them (their day-index shards are the ones Queried). */
@@ -78,7 +70,7 @@ export function parseMode(argv: readonly string[], reader: EnvReader): ArchiverM
 /** Parses and validates the archiver settings once; throws ConfigError naming every bad variable. */
 export function loadArchiverConfig(env: Env, argv: readonly string[] = [], host: { cores: number } = { cores: 1 }): ArchiverConfig {
   const reader = new EnvReader(env);
-  const service = readServiceConfig(reader, { grpcPort: 7004, opsPort: 9004 });
+  const standard = readStandardConfig(reader, 'archiver', { grpcPort: 7004, opsPort: 9004 });
   const warm = readWarmEnv(reader);
   const { warmSpanDays } = warm;
   const lookbackDays = reader.int('STRATA_ARCHIVE_LOOKBACK_DAYS', 500, { min: 1, max: 10_000 });
@@ -86,8 +78,7 @@ export function loadArchiverConfig(env: Env, argv: readonly string[] = [], host:
   const cold = readColdEnv(reader);
   const kill = reader.int('STRATA_ARCHIVE_FAULT_KILL_AFTER_PUTS', 0, { min: 0 });
   const config: ArchiverConfig = {
-    service,
-    tracing: readTracingConfig(reader, 'archiver'),
+    ...standard,
     dynamodb: warm,
     s3: cold.s3,
     redis: readHotRedisEnv(reader),

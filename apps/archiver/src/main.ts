@@ -1,15 +1,5 @@
 import { availableParallelism } from 'node:os';
-import {
-  buildStandardService,
-  createLogger,
-  createMetricsRegistry,
-  inSpan,
-  runMain,
-  startTracing,
-  workerEntry,
-  type Lifecycle,
-  type Logger,
-} from '@strata/runtime';
+import { buildStandardService, inSpan, probeReadiness, runMain, startService, workerEntry, type Lifecycle, type Logger } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { checkS3, createColdS3, dayIso, dayNumber, ensureBucket, type ObjectStore } from '@strata/storage/cold';
 import { createHotRedis, LateWriteLedger } from '@strata/storage/hot';
@@ -28,10 +18,10 @@ runMain(async () => {
   const startedAt = Date.now();
   const config = loadArchiverConfig(process.env, process.argv.slice(2), { cores: availableParallelism() });
   const oneShot = config.mode.kind !== 'service';
-  const logger = createLogger({ service: 'archiver', level: oneShot && !process.env['STRATA_LOG_LEVEL'] ? 'warn' : config.service.logLevel });
-  const tracing = await startTracing({ ...config.tracing, enabled: config.tracing.enabled && !oneShot }, { logger });
-  const tracer = tracing.tracer('@strata/archiver');
-  const registry = createMetricsRegistry('archiver');
+  const { logger, tracing, tracer, registry } = await startService('archiver', config, {
+    logLevel: oneShot && !process.env['STRATA_LOG_LEVEL'] ? 'warn' : config.service.logLevel,
+    exportSpans: !oneShot,
+  });
   const metrics = new ArchiverMetrics(registry);
   const dynamo = traceAwsClient(createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region }), tracer);
   const s3 = createColdS3(config.s3);
@@ -99,10 +89,7 @@ runMain(async () => {
     registry,
     tracing,
     components,
-    readinessChecks: {
-      dynamodb: () => checkDynamoDb(dynamo).then(() => true as const, (e: Error) => `dynamodb: ${e.message}`),
-      s3: () => checkS3(s3.client).then(() => true as const, (e: Error) => `s3: ${e.message}`),
-    },
+    readinessChecks: probeReadiness({ dynamodb: () => checkDynamoDb(dynamo), s3: () => checkS3(s3.client) }),
   });
   await runner.start();
 });

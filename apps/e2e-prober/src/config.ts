@@ -3,10 +3,9 @@ import {
   DEVELOPMENT_TENANT,
   EnvReader,
   readApiKeys,
-  readServiceConfig,
-  readTracingConfig,
+  readStandardConfig,
   type Env,
-  type ServiceConfig,
+  type StandardConfig,
   type TracingConfig,
 } from '@strata/runtime';
 
@@ -35,8 +34,7 @@ export interface ProbeSettings {
   readonly selfReport: boolean;
 }
 
-export interface ProberConfig {
-  readonly service: ServiceConfig;
+export interface ProberConfig extends StandardConfig {
   /** Service mode only: `--once` exports no spans. */
   readonly tracing: TracingConfig;
   /** host:port of ingest's gRPC port. @default 127.0.0.1:7001 */
@@ -155,7 +153,7 @@ function readComponents(reader: EnvReader): ComponentTarget[] {
  */
 export function loadProberConfig(env: Env, defaults: { hostname: string } = { hostname: 'e2e-prober' }): ProberConfig {
   const reader = new EnvReader(env);
-  const service = readServiceConfig(reader, { grpcPort: 7005, opsPort: 9005 });
+  const standard = readStandardConfig(reader, 'e2e-prober', { grpcPort: 7005, opsPort: 9005 });
   const ingestAddress = readAddress(reader, 'STRATA_PROBER_INGEST_ADDRESS', '127.0.0.1:7001');
   const readerAddress = readAddress(reader, 'STRATA_PROBER_READER_ADDRESS', '127.0.0.1:7002');
   const tenants = readTenants(reader);
@@ -172,7 +170,6 @@ export function loadProberConfig(env: Env, defaults: { hostname: string } = { ho
   const components = readComponents(reader);
   const statusIntervalMs = reader.int('STRATA_PROBER_STATUS_INTERVAL_MS', 5_000, { min: 250, max: 600_000 });
   const statusTimeoutMs = reader.int('STRATA_PROBER_STATUS_TIMEOUT_MS', 2_000, { min: 100, max: 60_000 });
-  const tracing = readTracingConfig(reader, 'e2e-prober');
   reader.finish();
-  return { service, tracing, ingestAddress, readerAddress, tenants, probe, historyMs, components, statusIntervalMs, statusTimeoutMs };
+  return { ...standard, ingestAddress, readerAddress, tenants, probe, historyMs, components, statusIntervalMs, statusTimeoutMs };
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { buildStandardService, createLogger, createMetricsRegistry, runMain, startTracing } from '@strata/runtime';
+import { buildStandardService, runMain, startService } from '@strata/runtime';
 import { ComponentWatcher } from './component-watcher';
 import { loadProberConfig } from './config';
 import { findAssetsDir, loadDashboardAssets } from './dashboard-assets';
@@ -13,12 +13,13 @@ import { GrpcStrataClient } from './strata-client';
 
 runMain(async () => {
   const config = loadProberConfig(process.env, { hostname: hostname() });
-  const logger = createLogger({ service: 'e2e-prober', level: config.service.logLevel });
+  // `--once` (helm test): one probe per tenant, exit 0 when every point was readable; no spans.
+  const once = process.argv.slice(2).includes('--once');
+  const { logger, tracing, tracer, registry } = await startService('e2e-prober', config, { exportSpans: !once });
   const rpc = new GrpcStrataClient({ ingest: config.ingestAddress, reader: config.readerAddress });
   const tenants = config.tenants.map((t) => t.tenant);
 
-  // `--once` (helm test): one probe per tenant, exit 0 when every point was readable.
-  if (process.argv.slice(2).includes('--once')) {
+  if (once) {
     const prober = new Prober({ tenants: config.tenants, settings: { ...config.probe, selfReport: false }, rpc, logger, clock: systemClock });
     const outcomes = await prober.probeAll();
     rpc.close();
@@ -28,8 +29,6 @@ runMain(async () => {
     process.exit(outcomes.every((o) => o.result === 'ok') ? 0 : 1);
   }
 
-  const tracing = await startTracing(config.tracing, { logger });
-  const registry = createMetricsRegistry('e2e-prober');
   const metrics = new ProberMetrics(registry);
   // Enough room for the history span at the configured interval, twice over; never unbounded.
   const history = new ProbeHistory({
@@ -44,7 +43,7 @@ runMain(async () => {
     clock: systemClock,
     metrics,
     history,
-    tracer: tracing.tracer('@strata/e2e-prober'),
+    tracer,
   });
   const watcher = new ComponentWatcher({
     targets: config.components,

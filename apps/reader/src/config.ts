@@ -1,13 +1,4 @@
-import {
-  EnvReader,
-  readApiKeys,
-  readServiceConfig,
-  readTracingConfig,
-  type ApiKeyStore,
-  type Env,
-  type ServiceConfig,
-  type TracingConfig,
-} from '@strata/runtime';
+import { EnvReader, readApiKeys, readStandardConfig, type ApiKeyStore, type Env, type StandardConfig } from '@strata/runtime';
 import { MAX_GLOB_LENGTH } from '@strata/model';
 import { DAY_MS, HOUR_MS, type RetentionPolicy } from '@strata/storage';
 import { readColdEnv, type ColdS3Config } from '@strata/storage/cold';
@@ -66,9 +57,7 @@ export interface ColdConfig {
 }
 
 /** `redis`, `windowMs` and `hotRetentionMs` come from the hot tier's settings, as the writer reads them. */
-export interface ReaderConfig extends HotEnv {
-  readonly service: ServiceConfig;
-  readonly tracing: TracingConfig;
+export interface ReaderConfig extends HotEnv, StandardConfig {
   readonly apiKeys: ApiKeyStore;
   readonly dynamodb: WarmEnv;
   /** How far ahead of the clock ingest accepts timestamps; must equal ingest's. @default 10 min */
@@ -103,7 +92,7 @@ export interface ReaderConfig extends HotEnv {
  */
 export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 }): ReaderConfig {
   const reader = new EnvReader(env);
-  const service = readServiceConfig(reader, { grpcPort: 7002, opsPort: 9002 });
+  const standard = readStandardConfig(reader, 'reader', { grpcPort: 7002, opsPort: 9002 });
   const hot = readHotEnv(reader);
   const coldEnabled = reader.bool('STRATA_COLD_ENABLED', true);
   const coldEnv = readColdEnv(reader);
@@ -116,8 +105,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     concurrency: reader.int('STRATA_COLD_S3_CONCURRENCY', 64, { min: 1, max: 4_096 }),
   };
   const config: Omit<ReaderConfig, 'apiKeys'> = {
-    tracing: readTracingConfig(reader, 'reader'),
-    service,
+    ...standard,
     ...hot,
     dynamodb: readWarmEnv(reader),
     futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', 600_000, { min: 0, max: 30 * DAY_MS }),

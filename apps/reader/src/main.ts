@@ -1,16 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { QueryServiceService, strataPackageDefinition } from '@strata/proto';
-import {
-  buildStandardService,
-  createLogger,
-  createMetricsRegistry,
-  DEVELOPMENT_API_KEY,
-  runMain,
-  startTracing,
-  tolerateMalformedRequests,
-  workerEntry,
-  type Lifecycle,
-} from '@strata/runtime';
+import { buildStandardService, probeReadiness, runMain, startService, tolerateMalformedRequests, workerEntry, type Lifecycle } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { ColdReader, createColdS3 } from '@strata/storage/cold';
 import { checkRedis, createHotRedis, HotTierState, LateWriteLedger, RedisHotReader, traceRedisPipelines } from '@strata/storage/hot';
@@ -34,13 +24,7 @@ import { WarmPruner } from './warm-pruner';
 
 runMain(async () => {
   const config = loadReaderConfig(process.env, { cores: availableParallelism() });
-  const logger = createLogger({ service: 'reader', level: config.service.logLevel });
-  if (config.apiKeys.usesDevelopmentKey) {
-    logger.warn({ apiKey: DEVELOPMENT_API_KEY, tenant: 'dev' }, 'STRATA_API_KEYS is not set: accepting only the development key');
-  }
-  const tracing = await startTracing(config.tracing, { logger });
-  const tracer = tracing.tracer('@strata/reader');
-  const registry = createMetricsRegistry('reader');
+  const { logger, tracing, tracer, registry } = await startService('reader', config);
   const metrics = new ReaderMetrics(registry);
   // One retry, then fail: a read waiting on a Redis that is down should fail fast.
   const redis = traceRedisPipelines(createHotRedis(config.redis), tracer);
@@ -127,9 +111,7 @@ runMain(async () => {
     reflection: strataPackageDefinition(),
     components,
     // Only Redis gates readiness: without DynamoDB or S3 the reader still answers, with warnings.
-    readinessChecks: {
-      redis: () => checkRedis(redis).then(() => true as const, (e: Error) => `redis: ${e.message}`),
-    },
+    readinessChecks: probeReadiness({ redis: () => checkRedis(redis) }),
     grpcServices: [
       {
         name: 'strata.v1.QueryService',

@@ -1,19 +1,11 @@
-import {
-  EnvReader,
-  readServiceConfig,
-  readTracingConfig,
-  type Env,
-  type ServiceConfig,
-  type TracingConfig,
-} from '@strata/runtime';
+import { EnvReader, readStandardConfig, type Env, type StandardConfig } from '@strata/runtime';
 import { DAY_MS, HOUR_MS } from '@strata/storage';
 import { readHotEnv, type HotEnv } from '@strata/storage/hot';
 import { readWarmEnv, type WarmEnv } from '@strata/storage/warm';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
 
 /** `redis`, `windowMs` and `hotRetentionMs` come from the hot tier's settings, as the reader reads them. */
-export interface WriterConfig extends HotEnv {
-  readonly service: ServiceConfig;
+export interface WriterConfig extends HotEnv, StandardConfig {
   readonly kafka: KafkaConfig;
   /** @default strata-writer */
   readonly groupId: string;
@@ -41,7 +33,6 @@ export interface WriterConfig extends HotEnv {
   };
   /** Rebuild mode: replay the log from this time in a separate consumer group, then exit. */
   readonly replayFromMs?: number;
-  readonly tracing: TracingConfig;
 }
 
 /** `--replay-from <ISO time | epoch ms>` from the command line, or undefined. */
@@ -60,11 +51,10 @@ export function parseReplayFrom(argv: readonly string[], reader: EnvReader): num
 /** Parses and validates the writer settings once; throws ConfigError naming every bad variable. */
 export function loadWriterConfig(env: Env, argv: readonly string[] = []): WriterConfig {
   const reader = new EnvReader(env);
-  const service = readServiceConfig(reader, { grpcPort: 7003, opsPort: 9003 });
+  const standard = readStandardConfig(reader, 'writer', { grpcPort: 7003, opsPort: 9003 });
   const hot = readHotEnv(reader);
   const config: WriterConfig = {
-    service,
-    tracing: readTracingConfig(reader, 'writer'),
+    ...standard,
     kafka: readKafkaEnv(reader, 'strata-writer'),
     groupId: reader.string('STRATA_WRITER_GROUP_ID', 'strata-writer'),
     ...hot,

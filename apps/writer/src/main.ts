@@ -1,14 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import {
-  buildStandardService,
-  ConfigError,
-  createLogger,
-  createMetricsRegistry,
-  runMain,
-  startTracing,
-  type Lifecycle,
-} from '@strata/runtime';
+import { buildStandardService, ConfigError, probeReadiness, runMain, startService, type Lifecycle } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { checkRedis, checkRedisSettings, createHotRedis, HotTierState, LateWriteLedger, RedisHotStore, traceRedisPipelines } from '@strata/storage/hot';
 import { createDynamoDb, DynamoWarmStore, RebuildCheckpoints } from '@strata/storage/warm';
@@ -25,10 +17,7 @@ import { WriterMetrics } from './writer-metrics';
 
 runMain(async () => {
   const config = loadWriterConfig(process.env, process.argv.slice(2));
-  const logger = createLogger({ service: 'writer', level: config.service.logLevel });
-  const tracing = await startTracing(config.tracing, { logger });
-  const tracer = tracing.tracer('@strata/writer');
-  const registry = createMetricsRegistry('writer');
+  const { logger, tracing, tracer, registry } = await startService('writer', config);
   const metrics = new WriterMetrics(registry);
   const redis = traceRedisPipelines(createHotRedis(config.redis), tracer);
   const dynamo = traceAwsClient(createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region }), tracer);
@@ -172,7 +161,7 @@ runMain(async () => {
     tracing,
     components,
     readinessChecks: {
-      redis: () => checkRedis(redis).then(() => true as const, (e: Error) => `redis: ${e.message}`),
+      ...probeReadiness({ redis: () => checkRedis(redis) }),
       'kafka-assignment': () => consumer.assignedPartitions().length > 0 || 'no partitions assigned yet',
       'hot-tier': () => {
         const rebuilding = recovery?.rebuilding() ?? [];
