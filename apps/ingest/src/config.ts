@@ -1,14 +1,5 @@
 import { DEFAULT_VALIDATION_LIMITS, parseTenantOverrides, type ValidationLimits } from '@strata/model';
-import {
-  EnvReader,
-  readApiKeys,
-  readServiceConfig,
-  readTracingConfig,
-  type ApiKeyStore,
-  type Env,
-  type ServiceConfig,
-  type TracingConfig,
-} from '@strata/runtime';
+import { EnvReader, readApiKeys, readStandardConfig, type ApiKeyStore, type Env, type StandardConfig } from '@strata/runtime';
 import { HOUR_MS, readRetentionEnv } from '@strata/storage';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
 import { readKafkaEnv, type KafkaConfig, type LogCompression } from '@strata/stream';
@@ -63,9 +54,7 @@ export interface SeriesLimitConfig {
   readonly uncheckedIntervalMs: number;
 }
 
-export interface IngestConfig {
-  readonly service: ServiceConfig;
-  readonly tracing: TracingConfig;
+export interface IngestConfig extends StandardConfig {
   readonly apiKeys: ApiKeyStore;
   readonly kafka: KafkaConfig;
   readonly producer: { readonly lingerMs: number; readonly maxBatchRecords: number; readonly compression: LogCompression };
@@ -106,7 +95,7 @@ export function seriesRefreshMs(activeMs: number): number {
 /** Parses and validates the ingest settings once; throws ConfigError naming every bad variable. */
 export function loadIngestConfig(env: Env): IngestConfig {
   const reader = new EnvReader(env);
-  const service = readServiceConfig(reader, { grpcPort: 7001, opsPort: 9001 });
+  const standard = readStandardConfig(reader, 'ingest', { grpcPort: 7001, opsPort: 9001 });
   const kafka = readKafkaEnv(reader, 'strata-ingest');
   const producer = {
     lingerMs: reader.int('STRATA_INGEST_LINGER_MS', 2, { min: 0, max: 1_000 }),
@@ -160,12 +149,10 @@ export function loadIngestConfig(env: Env): IngestConfig {
         `(${limits.maxPointsPerRequest}), or a full request could never pass the rate limit`,
     );
   }
-  const tracing = readTracingConfig(reader, 'ingest');
   const apiKeys = readApiKeys(env, reader);
   reader.finish();
   return {
-    service,
-    tracing,
+    ...standard,
     apiKeys,
     kafka,
     producer,

@@ -1,12 +1,5 @@
 import { strataPackageDefinition } from '@strata/proto';
-import {
-  buildStandardService,
-  createLogger,
-  createMetricsRegistry,
-  DEVELOPMENT_API_KEY,
-  runMain,
-  startTracing,
-} from '@strata/runtime';
+import { buildStandardService, runMain, startService } from '@strata/runtime';
 import { createHotRedis, RedisSeriesRegistry } from '@strata/storage/hot';
 import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
@@ -20,13 +13,7 @@ import { WriteHandler } from './write-handler';
 
 runMain(async () => {
   const config = loadIngestConfig(process.env);
-  const logger = createLogger({ service: 'ingest', level: config.service.logLevel });
-  if (config.apiKeys.usesDevelopmentKey) {
-    logger.warn({ apiKey: DEVELOPMENT_API_KEY, tenant: 'dev' }, 'STRATA_API_KEYS is not set: accepting only the development key');
-  }
-  const tracing = await startTracing(config.tracing, { logger });
-  const tracer = tracing.tracer('@strata/ingest');
-  const registry = createMetricsRegistry('ingest');
+  const { logger, tracing, tracer, registry } = await startService('ingest', config);
   const metrics = new IngestMetrics(registry);
   const kafka = createKafka(config.kafka, logger);
   const log = new PointLogProducer(createProducer(kafka, { allowAutoTopicCreation: false }), {
