@@ -5,25 +5,15 @@ export { ConfigError, StrataError, isPermanent, isRetriable, isStrataError, type
 export { GrpcServer, type CallRefusal, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
 export { UnauthenticatedError, grpcError, tenantFromMetadata } from './grpc-auth';
 export { createLogger, type Logger } from './logger';
-export { createMetricsRegistry } from './metrics';
 export { bucketIncrease, histogramQuantile, MetricSnapshot } from './prometheus-text';
 export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';
 export { probeReadiness } from './readiness';
 export { malformedRequestReason, rawRequestBodies, tolerateMalformedRequests } from './malformed-request';
 export { runMain } from './run-main';
-export { readServiceConfig, type LogLevel, type ServiceConfig } from './service-config';
 export { ServiceRunner, type Lifecycle, type ServiceRunnerOptions } from './service-runner';
 export { readStandardConfig, startService, type StandardConfig } from './service-start';
 export { buildStandardService, type StandardService, type StandardServiceOptions } from './standard-service';
-export {
-  readTracingConfig,
-  startTracing,
-  TRACING_OFF,
-  type StartTracingOptions,
-  type Tracing,
-  type TracingConfig,
-  type TracesSampler,
-} from './tracing';
+export { type TracingConfig } from './tracing';
 export {
   contextFromMetadata,
   injectIntoMetadata,
