@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { buildStandardService, inSpan, probeReadiness, runMain, startService, workerEntry, type Lifecycle, type Logger } from '@strata/runtime';
+import { inSpan, probeReadiness, runMain, startService, workerEntry, type Lifecycle, type Logger } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { checkS3, createColdS3, dayIso, dayNumber, ensureBucket, type ObjectStore } from '@strata/storage/cold';
 import { createHotRedis, LateWriteLedger } from '@strata/storage/hot';
@@ -18,7 +18,7 @@ runMain(async () => {
   const startedAt = Date.now();
   const config = loadArchiverConfig(process.env, process.argv.slice(2), { cores: availableParallelism() });
   const oneShot = config.mode.kind !== 'service';
-  const { logger, tracing, tracer, registry } = await startService('archiver', config, {
+  const { logger, tracer, registry, buildService } = await startService('archiver', config, {
     logLevel: oneShot && !process.env['STRATA_LOG_LEVEL'] ? 'warn' : config.service.logLevel,
     exportSpans: !oneShot,
   });
@@ -83,11 +83,7 @@ runMain(async () => {
     { name: 'storage-clients', start: async () => undefined, stop: async () => close() },
     { name: 'archive-scheduler', start: async () => scheduler.start(), stop: () => scheduler.stop() },
   ];
-  const { runner } = buildStandardService({
-    config: config.service,
-    logger,
-    registry,
-    tracing,
+  const { runner } = buildService({
     components,
     readinessChecks: probeReadiness({ dynamodb: () => checkDynamoDb(dynamo), s3: () => checkS3(s3.client) }),
   });

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { buildStandardService, runMain, startService } from '@strata/runtime';
+import { runMain, startService } from '@strata/runtime';
 import { ComponentWatcher } from './component-watcher';
 import { loadProberConfig } from './config';
 import { findAssetsDir, loadDashboardAssets } from './dashboard-assets';
@@ -15,7 +15,7 @@ runMain(async () => {
   const config = loadProberConfig(process.env, { hostname: hostname() });
   // `--once` (helm test): one probe per tenant, exit 0 when every point was readable; no spans.
   const once = process.argv.slice(2).includes('--once');
-  const { logger, tracing, tracer, registry } = await startService('e2e-prober', config, { exportSpans: !once });
+  const { logger, tracer, registry, buildService } = await startService('e2e-prober', config, { exportSpans: !once });
   const rpc = new GrpcStrataClient({ ingest: config.ingestAddress, reader: config.readerAddress });
   const tenants = config.tenants.map((t) => t.tenant);
 
@@ -57,11 +57,7 @@ runMain(async () => {
     { tenants, ingest: config.ingestAddress, reader: config.readerAddress, intervalMs: config.probe.intervalMs, instance: config.probe.instanceId },
     `probing every ${config.probe.intervalMs} ms; dashboard on http://${config.service.host}:${config.service.opsPort}/`,
   );
-  const { runner } = buildStandardService({
-    config: config.service,
-    logger,
-    registry,
-    tracing,
+  const { runner } = buildService({
     components: [
       { name: 'component-watcher', start: () => watcher.start(), stop: () => watcher.stop() },
       { name: 'prober', start: () => prober.start(), stop: async () => prober.stop().finally(() => rpc.close()) },

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { QueryServiceService, strataPackageDefinition } from '@strata/proto';
-import { buildStandardService, probeReadiness, runMain, startService, tolerateMalformedRequests, workerEntry, type Lifecycle } from '@strata/runtime';
+import { probeReadiness, runMain, startService, tolerateMalformedRequests, workerEntry, type Lifecycle } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { ColdReader, createColdS3 } from '@strata/storage/cold';
 import { checkRedis, createHotRedis, HotTierState, LateWriteLedger, RedisHotReader, traceRedisPipelines } from '@strata/storage/hot';
@@ -24,7 +24,7 @@ import { WarmPruner } from './warm-pruner';
 
 runMain(async () => {
   const config = loadReaderConfig(process.env, { cores: availableParallelism() });
-  const { logger, tracing, tracer, registry } = await startService('reader', config);
+  const { logger, tracer, registry, buildService } = await startService('reader', config);
   const metrics = new ReaderMetrics(registry);
   // One retry, then fail: a read waiting on a Redis that is down should fail fast.
   const redis = traceRedisPipelines(createHotRedis(config.redis), tracer);
@@ -103,11 +103,7 @@ runMain(async () => {
       },
     },
   ];
-  const { runner } = buildStandardService({
-    config: config.service,
-    logger,
-    registry,
-    tracing,
+  const { runner } = buildService({
     reflection: strataPackageDefinition(),
     components,
     // Only Redis gates readiness: without DynamoDB or S3 the reader still answers, with warnings.

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { buildStandardService, ConfigError, probeReadiness, runMain, startService, type Lifecycle } from '@strata/runtime';
+import { ConfigError, probeReadiness, runMain, startService, type Lifecycle } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { checkRedis, checkRedisSettings, createHotRedis, HotTierState, LateWriteLedger, RedisHotStore, traceRedisPipelines } from '@strata/storage/hot';
 import { createDynamoDb, DynamoWarmStore, RebuildCheckpoints } from '@strata/storage/warm';
@@ -17,7 +17,7 @@ import { WriterMetrics } from './writer-metrics';
 
 runMain(async () => {
   const config = loadWriterConfig(process.env, process.argv.slice(2));
-  const { logger, tracing, tracer, registry } = await startService('writer', config);
+  const { logger, tracer, registry, buildService } = await startService('writer', config);
   const metrics = new WriterMetrics(registry);
   const redis = traceRedisPipelines(createHotRedis(config.redis), tracer);
   const dynamo = traceAwsClient(createDynamoDb({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region }), tracer);
@@ -154,11 +154,7 @@ runMain(async () => {
       stop: async () => clearInterval(housekeeping),
     },
   ];
-  const service = buildStandardService({
-    config: config.service,
-    logger,
-    registry,
-    tracing,
+  const service = buildService({
     components,
     readinessChecks: {
       ...probeReadiness({ redis: () => checkRedis(redis) }),

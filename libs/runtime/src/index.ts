@@ -12,7 +12,6 @@ export { malformedRequestReason, rawRequestBodies, tolerateMalformedRequests } f
 export { runMain } from './run-main';
 export { ServiceRunner, type Lifecycle, type ServiceRunnerOptions } from './service-runner';
 export { readStandardConfig, startService, type StandardConfig } from './service-start';
-export { buildStandardService, type StandardService, type StandardServiceOptions } from './standard-service';
 export { type TracingConfig } from './tracing';
 export {
   contextFromMetadata,

@@ -39,14 +39,24 @@ describe('startService', () => {
   });
 
   it('labels the metrics registry with the component and leaves tracing off unless configured', async () => {
-    const { registry, tracing, tracer } = await startService('archiver', standard(), { logger: memoryLogger().logger });
+    const { registry, tracer } = await startService('archiver', standard(), { logger: memoryLogger().logger });
     expect(await registry.metrics()).toContain('service="archiver"');
-    expect(tracing.enabled).toBe(false);
     expect(tracer).toBeUndefined();
   });
 
+  it("builds the standard service on the process's ops port, serving its registry", async () => {
+    const { buildService } = await startService('archiver', standard({ STRATA_OPS_PORT: '0' }), { logger: memoryLogger().logger });
+    const { ops } = buildService({});
+    await ops.start();
+    try {
+      expect(await (await fetch(`http://127.0.0.1:${ops.port}/metrics`)).text()).toContain('service="archiver"');
+    } finally {
+      await ops.stop();
+    }
+  });
+
   it('starts no tracing when spans are not to be exported, whatever the settings say', async () => {
-    const { tracing } = await startService('archiver', standard({ OTEL_TRACES_EXPORTER: 'otlp' }), { logger: memoryLogger().logger, exportSpans: false });
-    expect(tracing.enabled).toBe(false);
+    const { tracer } = await startService('archiver', standard({ OTEL_TRACES_EXPORTER: 'otlp' }), { logger: memoryLogger().logger, exportSpans: false });
+    expect(tracer).toBeUndefined();
   });
 });

@@ -5,7 +5,8 @@ import type { EnvReader } from './env-reader';
 import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { readServiceConfig, type LogLevel, type ServiceConfig } from './service-config';
-import { readTracingConfig, startTracing, TRACING_OFF, type Tracing, type TracingConfig } from './tracing';
+import { buildStandardService, type StandardService, type StandardServiceOptions } from './standard-service';
+import { readTracingConfig, startTracing, TRACING_OFF, type TracingConfig } from './tracing';
 
 /**
  * The settings every Strata process reads alike: where it listens and how it logs and
@@ -25,15 +26,21 @@ export function readStandardConfig(reader: EnvReader, component: string, ports: 
   return { service: readServiceConfig(reader, ports), tracing: readTracingConfig(reader, component) };
 }
 
+/** What the process itself brings to its standard service; the rest are its own parts. */
+type ProcessParts = 'config' | 'logger' | 'registry' | 'tracing';
+
 /** What every process holds before it builds its own parts. */
 export interface ServiceStart {
   readonly logger: Logger;
-  /** Handed to buildStandardService, which shuts it down last. */
-  readonly tracing: Tracing;
   /** The `@strata/<component>` tracer; undefined when tracing is off. */
   readonly tracer: Tracer | undefined;
   /** Default metrics are on it; components register theirs. */
   readonly registry: Registry;
+  /**
+   * The standard service (buildStandardService) on this process's ports, logger and
+   * registry, which shuts the process's tracing down last.
+   */
+  buildService(parts: Omit<StandardServiceOptions, ProcessParts>): StandardService;
 }
 
 export interface StartServiceOptions {
@@ -62,5 +69,11 @@ export async function startService(
     logger.warn({ apiKey: DEVELOPMENT_API_KEY, tenant: DEVELOPMENT_TENANT }, 'STRATA_API_KEYS is not set: accepting only the development key');
   }
   const tracing = options.exportSpans === false ? TRACING_OFF : await startTracing(config.tracing, { logger });
-  return { logger, tracing, tracer: tracing.tracer(`@strata/${component}`), registry: createMetricsRegistry(component) };
+  const registry = createMetricsRegistry(component);
+  return {
+    logger,
+    tracer: tracing.tracer(`@strata/${component}`),
+    registry,
+    buildService: (parts) => buildStandardService({ ...parts, config: config.service, logger, registry, tracing }),
+  };
 }
