@@ -1,5 +1,5 @@
 import { strataPackageDefinition } from '@strata/proto';
-import { buildStandardService, runMain, startService } from '@strata/runtime';
+import { runMain, startService } from '@strata/runtime';
 import { createHotRedis, RedisSeriesRegistry } from '@strata/storage/hot';
 import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
@@ -13,7 +13,7 @@ import { WriteHandler } from './write-handler';
 
 runMain(async () => {
   const config = loadIngestConfig(process.env);
-  const { logger, tracing, tracer, registry } = await startService('ingest', config);
+  const { logger, tracer, registry, buildService } = await startService('ingest', config);
   const metrics = new IngestMetrics(registry);
   const kafka = createKafka(config.kafka, logger);
   const log = new PointLogProducer(createProducer(kafka, { allowAutoTopicCreation: false }), {
@@ -47,11 +47,7 @@ runMain(async () => {
     logger,
     now: Date.now,
   });
-  const { runner } = buildStandardService({
-    config: config.service,
-    logger,
-    registry,
-    tracing,
+  const { runner } = buildService({
     reflection: strataPackageDefinition(),
     maxReceiveMessageLength: config.limits.maxRequestBytes,
     components: [
