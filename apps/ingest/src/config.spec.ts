@@ -29,6 +29,12 @@ describe('loadIngestConfig', () => {
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(/STRATA_GRPC_PORT="seven"/);
   });
 
+  it('prepares bodies of 256 KiB and more in a worker per core (at most 4), or every body inline with no workers', () => {
+    expect(loadIngestConfig({}, { cores: 8 }).preparation).toEqual({ workers: 4, minBytes: 256 * 1024 });
+    expect(loadIngestConfig({}, { cores: 2 }).preparation.workers).toBe(2);
+    expect(loadIngestConfig({ STRATA_INGEST_PREPARATION_WORKERS: '0', STRATA_INGEST_PREPARATION_MIN_BYTES: '1000' }).preparation).toEqual({ workers: 0, minBytes: 1000 });
+  });
+
   it('limits series per tenant, with overrides, and finds the series registry in the hot tier Redis', () => {
     const defaults = loadIngestConfig({});
     expect(defaults.seriesLimit).toEqual({

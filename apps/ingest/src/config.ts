@@ -34,6 +34,22 @@ export interface FrontDoorLimits {
   readonly maxListedRejections: number;
 }
 
+/**
+ * Where Write bodies are decoded, validated and encoded: docs/write-path.md, "Large bodies
+ * off the event loop".
+ */
+export interface PreparationConfig {
+  /** Worker threads for large bodies; 0 prepares every body on the event loop. @default min(cores, 4) */
+  readonly workers: number;
+  /**
+   * Bodies of at least this many bytes go to a worker. Smaller ones (a batch of 1,000
+   * series of 5 points is about 110 KiB) stay on the event loop: they hold it for a few
+   * milliseconds, and prepared in a worker they cost more CPU in all (the copy, the trip
+   * back) and would wait behind another tenant's large bodies. @default 262144
+   */
+  readonly minBytes: number;
+}
+
 /** The active-series limit per tenant (docs/write-path.md, "Series per tenant"). */
 export interface SeriesLimitConfig {
   /** Active series a tenant may have. @default 1000000 */
@@ -63,6 +79,7 @@ export interface IngestConfig extends StandardConfig {
   readonly tenantRetentionMs: ReadonlyMap<string, number>;
   readonly limits: IngestLimits;
   readonly frontDoor: FrontDoorLimits;
+  readonly preparation: PreparationConfig;
   readonly seriesLimit: SeriesLimitConfig;
   /** Where the series registry lives: the hot tier's Redis. */
   readonly redis: HotRedisConfig;
@@ -93,7 +110,7 @@ export function seriesRefreshMs(activeMs: number): number {
 }
 
 /** Parses and validates the ingest settings once; throws ConfigError naming every bad variable. */
-export function loadIngestConfig(env: Env): IngestConfig {
+export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 }): IngestConfig {
   const reader = new EnvReader(env);
   const standard = readStandardConfig(reader, 'ingest', { grpcPort: 7001, opsPort: 9001 });
   const kafka = readKafkaEnv(reader, 'strata-ingest');
@@ -141,6 +158,10 @@ export function loadIngestConfig(env: Env): IngestConfig {
         'request could never be admitted; above, it is no share',
     );
   }
+  const preparation: PreparationConfig = {
+    workers: reader.int('STRATA_INGEST_PREPARATION_WORKERS', Math.min(host.cores, 4), { min: 0, max: 64 }),
+    minBytes: reader.int('STRATA_INGEST_PREPARATION_MIN_BYTES', 256 * 1024, { min: 0 }),
+  };
   const seriesLimit = readSeriesLimit(reader);
   const redis = readHotRedisEnv(reader);
   if (limits.tenantBurstPoints < limits.maxPointsPerRequest) {
@@ -160,6 +181,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     tenantRetentionMs: retention.byTenant,
     limits,
     frontDoor,
+    preparation,
     seriesLimit,
     redis,
   };

@@ -20,6 +20,8 @@ export class IngestMetrics {
   readonly seriesRefusedUnverified: Counter<'tenant'>;
   readonly activeSeries: Gauge<'tenant'>;
   readonly cachedSeries: Gauge;
+  readonly preparationQueueDepth: Gauge;
+  readonly preparationSeconds: Histogram;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -128,6 +130,17 @@ export class IngestMetrics {
     this.cachedSeries = new Gauge({
       name: 'strata_ingest_series_cache_entries',
       help: 'Series held in this replica\'s admitted-series cache',
+      registers,
+    });
+    this.preparationQueueDepth = new Gauge({
+      name: 'strata_ingest_preparation_queue_depth',
+      help: 'Large Write bodies waiting for a preparation worker (STRATA_INGEST_PREPARATION_WORKERS)',
+      registers,
+    });
+    this.preparationSeconds = new Histogram({
+      name: 'strata_ingest_preparation_duration_seconds',
+      help: 'Time from queueing a large Write body to its decoded, validated and encoded result, waiting for a worker included',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
   }

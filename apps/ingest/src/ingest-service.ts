@@ -21,8 +21,12 @@ import { scanWriteRequest, type WriteRequestShapeLimits } from './write-request-
 
 export interface IngestServiceDeps {
   readonly keys: ApiKeyStore;
-  /** `reserveRate`, when given, takes the tenant's rate from the scanned point count, before decoding. */
-  readonly handler: Pick<WriteHandler, 'write'> & Partial<Pick<WriteHandler, 'reserveRate'>>;
+  /**
+   * `reserveRate`, when given, takes the tenant's rate from the scanned point count, before
+   * decoding; `offloads` and `writeBody`, when given, take the bodies that `offloads` names
+   * raw, to be decoded off the event loop.
+   */
+  readonly handler: Pick<WriteHandler, 'write'> & Partial<Pick<WriteHandler, 'reserveRate' | 'offloads' | 'writeBody'>>;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   /** Raw request bytes this process works on at once (STRATA_INGEST_MAX_INFLIGHT_BYTES), and each tenant (STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES). */
@@ -105,8 +109,14 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceImple
           const shape = scanWriteRequest(body, deps.shape);
           const rateReserved = deps.handler.reserveRate !== undefined;
           deps.handler.reserveRate?.(tenant, shape.points);
-          const request = decode(body);
           span.setAttributes({ 'strata.tenant': tenant });
+          const { writeBody } = deps.handler;
+          // A large body would hold the event loop (every tenant's calls) for its whole
+          // decode, validation and encoding: it goes to a worker thread as it is.
+          if (writeBody && deps.handler.offloads?.(body.length)) {
+            return span.run(() => writeBody.call(deps.handler, tenant!, body, { rateReserved }));
+          }
+          const request = decode(body);
           return span.run(() => deps.handler.write(tenant!, request, { rateReserved }));
         })
         .then(

@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { strataPackageDefinition } from '@strata/proto';
-import { runMain, startService } from '@strata/runtime';
+import { runMain, startService, workerEntry } from '@strata/runtime';
 import { createHotRedis, RedisSeriesRegistry } from '@strata/storage/hot';
 import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
@@ -10,9 +11,10 @@ import { TenantRateLimiter } from './rate-limiter';
 import { RequestBytesBudget } from './request-bytes-budget';
 import { SeriesLimiter } from './series-limiter';
 import { WriteHandler } from './write-handler';
+import { WritePreparationPool } from './write-preparation-pool';
 
 runMain(async () => {
-  const config = loadIngestConfig(process.env);
+  const config = loadIngestConfig(process.env, { cores: availableParallelism() });
   const { logger, tracer, registry, buildService } = await startService('ingest', config);
   const metrics = new IngestMetrics(registry);
   const kafka = createKafka(config.kafka, logger);
@@ -38,6 +40,11 @@ runMain(async () => {
     metrics,
     logger,
   });
+  const { preparation } = config;
+  const pool =
+    preparation.workers > 0
+      ? new WritePreparationPool({ entry: workerEntry(__dirname, 'write-preparation'), size: preparation.workers, minBytes: preparation.minBytes, logger, metrics })
+      : undefined;
   const handler = new WriteHandler({
     config,
     log,
@@ -46,6 +53,7 @@ runMain(async () => {
     metrics,
     logger,
     now: Date.now,
+    preparation: pool,
   });
   const { runner } = buildService({
     reflection: strataPackageDefinition(),
@@ -60,6 +68,7 @@ runMain(async () => {
         stop: () => log.stop(),
       },
       { name: 'series-registry', start: async () => undefined, stop: async () => redis.disconnect() },
+      ...(pool ? [{ name: 'write-preparation-pool', start: () => pool.start(), stop: () => pool.stop() }] : []),
     ],
     maxConcurrentStreams: config.frontDoor.maxConcurrentStreams,
     grpcServices: [

@@ -14,9 +14,12 @@ export interface SeriesLimiterDeps {
   readonly logger: Logger;
 }
 
-export interface SeriesLimitOutcome {
+/** What the limit reads of a series: its identity, and its place in the request for a refusal. */
+export type SeriesIdentity = Pick<ValidSeries, 'seriesIndex' | 'name' | 'labels'>;
+
+export interface SeriesLimitOutcome<S extends SeriesIdentity = ValidSeries> {
   /** The series that may be written, in the order given. */
-  readonly admitted: ValidSeries[];
+  readonly admitted: S[];
   /** One SERIES_LIMIT_EXCEEDED or SERIES_LIMIT_UNVERIFIED rejection (point_index -1) per refused series. */
   readonly refused: PointRejection[];
 }
@@ -47,7 +50,7 @@ export class SeriesLimiter {
     this.allowance = new UncheckedSeriesAllowance(deps.config.uncheckedAllowance, deps.config.uncheckedIntervalMs);
   }
 
-  async admit(tenant: string, series: readonly ValidSeries[], now: number): Promise<SeriesLimitOutcome> {
+  async admit<S extends SeriesIdentity>(tenant: string, series: readonly S[], now: number): Promise<SeriesLimitOutcome<S>> {
     const { cache, metrics } = this.deps;
     const keys = series.map((s) => seriesKey(s.name, s.labels));
     const refresh = new Set<string>();
@@ -73,7 +76,7 @@ export class SeriesLimiter {
     if (failure !== undefined) this.uncheckedAdmission(tenant, verdicts, failure, now);
     if (![...verdicts.values()].some((v) => v !== 'admitted')) return { admitted: [...series], refused: [] };
 
-    const admitted: ValidSeries[] = [];
+    const admitted: S[] = [];
     const refused: PointRejection[] = [];
     series.forEach((s, i) => {
       const verdict = verdicts.get(keys[i]) ?? 'admitted';

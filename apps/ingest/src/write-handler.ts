@@ -1,8 +1,7 @@
-import { RejectionCode, validateWrite, type PointRejection, type ValidationLimits, type ValidSeries } from '@strata/model';
+import { RejectionCode, type PointRejection, type ValidationLimits } from '@strata/model';
 import type { WriteRequest, WriteResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
 import {
-  encodeSeriesRecords,
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   LogUnavailableError,
   RecordTooLargeError,
@@ -10,11 +9,13 @@ import {
   type PointLogProducer,
   type PointLogRecord,
 } from '@strata/stream';
-import { RateLimitedError, RequestTooLargeError } from './errors';
+import { MalformedRequestError, RateLimitedError, RequestTooLargeError } from './errors';
 import type { IngestConfig, IngestLimits } from './config';
 import type { IngestMetrics } from './ingest-metrics';
 import type { TenantRateLimiter } from './rate-limiter';
 import type { SeriesLimiter } from './series-limiter';
+import type { WritePreparationPool } from './write-preparation-pool';
+import { prepareBody, prepareRequest, type PreparationSettings, type PreparedSeries, type PreparedWrite, type TooManyPoints } from './write-preparation';
 
 export interface WriteHandlerDeps {
   readonly config: Pick<IngestConfig, 'validation' | 'tenantRetentionMs'> & { readonly limits: Pick<IngestLimits, 'maxPointsPerRequest' | 'tenantPointsPerSecond'> };
@@ -28,6 +29,8 @@ export interface WriteHandlerDeps {
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Prepares large bodies in worker threads ({@link WriteHandler.writeBody}); without it, every body is prepared inline. */
+  readonly preparation?: Pick<WritePreparationPool, 'takes' | 'prepare'>;
 }
 
 /**
@@ -56,38 +59,61 @@ export class WriteHandler {
 
   /** With `rateReserved`, the caller took the rate already ({@link reserveRate}). */
   async write(tenant: string, request: WriteRequest, options: { rateReserved?: boolean } = {}): Promise<WriteResponse> {
+    const now = this.deps.now();
+    return this.commit(tenant, prepareRequest(request, this.settingsFor(tenant, now)), now, options);
+  }
+
+  /** True when {@link writeBody} takes a raw body of `bytes` to a worker thread rather than the event loop. */
+  offloads(bytes: number): boolean {
+    return this.deps.preparation?.takes(bytes) ?? false;
+  }
+
+  /**
+   * {@link write} for a raw body, decoded, validated and encoded in a worker thread while
+   * the event loop serves other calls. Throws MalformedRequestError for a body that is not
+   * a WriteRequest, as the front door does for one it decodes itself.
+   */
+  async writeBody(tenant: string, body: Buffer, options: { rateReserved?: boolean } = {}): Promise<WriteResponse> {
+    const now = this.deps.now();
+    const settings = this.settingsFor(tenant, now);
+    const { preparation } = this.deps;
+    const prepared = preparation ? await preparation.prepare(body, settings) : prepareBody(body, settings);
+    if (prepared.kind === 'malformed') throw new MalformedRequestError(prepared.reason);
+    return this.commit(tenant, prepared, now, options);
+  }
+
+  private async commit(
+    tenant: string,
+    prepared: PreparedWrite | TooManyPoints,
+    now: number,
+    options: { rateReserved?: boolean },
+  ): Promise<WriteResponse> {
     const { config, metrics, logger } = this.deps;
-    const totalPoints = request.series.reduce((sum, s) => sum + s.points.length, 0);
-    if (totalPoints > config.limits.maxPointsPerRequest) {
+    const { totalPoints } = prepared;
+    if (prepared.kind === 'too-many-points') {
       metrics.pointsRefused.inc({ tenant, code: 'REQUEST_TOO_LARGE' }, totalPoints);
       throw new RequestTooLargeError(totalPoints, config.limits.maxPointsPerRequest);
     }
-    const now = this.deps.now();
-    const limits = this.limitsFor(tenant);
-    const result = validateWrite(request.series, limits, now);
     if (!options.rateReserved) {
-      const admission = this.deps.rateLimiter.tryTake(tenant, result.acceptedPoints);
+      const admission = this.deps.rateLimiter.tryTake(tenant, prepared.acceptedPoints);
       if (!admission.admitted) {
         metrics.pointsRefused.inc({ tenant, code: 'RATE_LIMITED' }, totalPoints);
         throw new RateLimitedError(tenant, totalPoints, config.limits.tenantPointsPerSecond, admission.retryAfterMs);
       }
     }
-    const seriesLimit = await this.deps.seriesLimiter.admit(tenant, result.valid, now);
-    const tooLarge = await this.append(tenant, seriesLimit.admitted, now);
-    const accepted = seriesLimit.admitted.reduce((sum, s) => sum + (tooLarge.has(s.seriesIndex) ? 0 : s.points.length), 0);
+    const seriesLimit = await this.deps.seriesLimiter.admit(tenant, prepared.valid, now);
+    const tooLarge = await this.append(tenant, seriesLimit.admitted);
+    const accepted = seriesLimit.admitted.reduce((sum, s) => sum + (tooLarge.has(s.seriesIndex) ? 0 : s.points), 0);
     metrics.pointsAccepted.inc({ tenant }, accepted);
-    for (const rejection of result.rejections) {
-      const refused = rejection.pointIndex === -1 ? request.series[rejection.seriesIndex].points.length : 1;
-      metrics.pointsRefused.inc({ tenant, code: rejection.code }, refused);
-    }
+    for (const [code, points] of prepared.refusedPoints) metrics.pointsRefused.inc({ tenant, code }, points);
     // Over the series limit, only the points that passed validation are refused for it.
-    const valid = new Map(result.valid.map((s) => [s.seriesIndex, s.points.length]));
+    const valid = new Map(prepared.valid.map((s) => [s.seriesIndex, s.points]));
     for (const rejection of seriesLimit.refused) {
       metrics.pointsRefused.inc({ tenant, code: rejection.code }, valid.get(rejection.seriesIndex));
     }
     const refusedForSize = [...tooLarge.values()];
     for (const rejection of refusedForSize) metrics.pointsRefused.inc({ tenant, code: rejection.code }, valid.get(rejection.seriesIndex));
-    const rejections = inRequestOrder(result.rejections, [...seriesLimit.refused, ...refusedForSize]);
+    const rejections = inRequestOrder(prepared.rejections, [...seriesLimit.refused, ...refusedForSize]);
     if (rejections.length > 0) {
       logger.info({ tenant, refused: rejections.length, accepted, first: rejections[0].message }, 'write partly refused');
     }
@@ -100,19 +126,12 @@ export class WriteHandler {
    * one append; a series split over several records (a large one) goes in an append of its
    * own, so the log sends it alone and a refusal of its records reaches only this series.
    */
-  private async append(
-    tenant: string,
-    admitted: readonly ValidSeries[],
-    now: number,
-  ): Promise<Map<number, PointRejection>> {
-    const maxRecordBytes = this.deps.log.maxRecordBytes ?? recordLimitsFor(KAFKA_DEFAULT_MAX_MESSAGE_BYTES).recordBytes;
+  private async append(tenant: string, admitted: readonly PreparedSeries[]): Promise<Map<number, PointRejection>> {
     const shared: PointLogRecord[] = [];
-    const alone: Array<{ seriesIndex: number; records: PointLogRecord[] }> = [];
-    for (const series of admitted) {
-      const event = { tenant, series: { name: series.name, labels: [...series.labels], points: [...series.points] }, acceptedAtMs: now };
-      const records = encodeSeriesRecords(event, maxRecordBytes);
+    const alone: Array<{ seriesIndex: number; records: readonly PointLogRecord[] }> = [];
+    for (const { seriesIndex, records } of admitted) {
       if (records.length === 1) shared.push(records[0]);
-      else alone.push({ seriesIndex: series.seriesIndex, records });
+      else alone.push({ seriesIndex, records });
     }
     const outcomes = await Promise.allSettled([this.deps.log.append(shared), ...alone.map((a) => this.deps.log.append(a.records))]);
     const refused = new Map<number, PointRejection>();
@@ -134,9 +153,12 @@ export class WriteHandler {
     return refused;
   }
 
-  private limitsFor(tenant: string): ValidationLimits {
-    const retentionMs = this.deps.config.tenantRetentionMs.get(tenant);
-    return retentionMs === undefined ? this.deps.config.validation : { ...this.deps.config.validation, retentionMs };
+  private settingsFor(tenant: string, nowMs: number): PreparationSettings {
+    const { config, log } = this.deps;
+    const retentionMs = config.tenantRetentionMs.get(tenant);
+    const limits: ValidationLimits = retentionMs === undefined ? config.validation : { ...config.validation, retentionMs };
+    const maxRecordBytes = log.maxRecordBytes ?? recordLimitsFor(KAFKA_DEFAULT_MAX_MESSAGE_BYTES).recordBytes;
+    return { tenant, nowMs, limits, maxPointsPerRequest: config.limits.maxPointsPerRequest, maxRecordBytes };
   }
 }
 
