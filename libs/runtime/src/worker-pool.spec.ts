@@ -35,7 +35,7 @@ describe('WorkerPool', () => {
     refusal: ({ maxQueue, tenantShare }) => new Error(`full: ${maxQueue}/${tenantShare}`),
     hooks: { queueDepth: (n) => depths.push(n), refused: () => refused++, completed: () => completed++ },
   });
-  const run = (task: EchoTask, tenant?: string, signal?: AbortSignal) => pool.run<string>(task, { tenant, signal });
+  const run = (task: EchoTask, tenant?: string, signal?: AbortSignal) => pool.run<string>(() => ({ message: task }), { tenant, signal });
 
   beforeAll(() => pool.start(), 30_000);
   afterAll(() => pool.stop());
@@ -92,6 +92,6 @@ describe('WorkerPool', () => {
     const broken = new WorkerPool({ entry: workerEntry(dir, 'broken'), size: 1, name: 'broken', logger });
     await expect(broken.start()).rejects.toThrow(`broken worker ${join(dir, 'broken.worker.js')} failed to start: cannot load`);
     await broken.stop();
-    await expect(broken.run({})).rejects.toThrow('the broken worker pool is stopping');
+    await expect(broken.run(() => ({ message: {} }))).rejects.toThrow('the broken worker pool is stopping');
   }, 20_000);
 });

@@ -57,9 +57,13 @@ export interface WorkerPoolOptions {
   readonly hooks?: WorkerPoolHooks;
 }
 
-/** How one task is posted: transferred buffers move to the worker instead of being copied. */
-export interface WorkerTaskOptions {
+/** One task's message; the buffers in `transfer` move to the worker instead of being copied. */
+export interface WorkerTask {
+  readonly message: unknown;
   readonly transfer?: readonly TransferListItem[];
+}
+
+export interface WorkerTaskOptions {
   /** Whose work it is: a free worker goes to the tenant with the fewest tasks in workers. */
   readonly tenant?: string;
   /**
@@ -123,9 +127,12 @@ export class WorkerPool {
     this.options.logger.info({ workers: this.options.size, file: this.options.entry.file }, `${this.options.name} workers started`);
   }
 
-  /** Posts `message` to a free worker (queued until one is) and resolves with its answer. */
-  run<R>(message: unknown, options: WorkerTaskOptions = {}): Promise<R> {
-    const { signal, tenant = '', transfer = [] } = options;
+  /**
+   * Posts a task to a free worker (queued until one is) and resolves with its answer. The
+   * task is made by `make` only once it is admitted, so a refused one costs no packing.
+   */
+  run<R>(make: () => WorkerTask, options: WorkerTaskOptions = {}): Promise<R> {
+    const { signal, tenant = '' } = options;
     if (this.stopping) return Promise.reject(new Error(`the ${this.options.name} worker pool is stopping`));
     if (signal?.aborted) return Promise.reject(signal.reason);
     const idle = this.slots.some((s) => s.ready && !s.task);
@@ -133,6 +140,7 @@ export class WorkerPool {
       this.options.hooks?.refused?.();
       return Promise.reject(this.refusal());
     }
+    const { message, transfer = [] } = make();
     return new Promise<R>((resolve, reject) => {
       const onAbort = () => {
         const at = this.queue.indexOf(task);
