@@ -19,6 +19,15 @@ function limiter(limits: Partial<AdmissionLimits> = {}) {
   const registry = new Registry();
   const metrics = new ReaderMetrics(registry);
   const l = new ReadLimiter({ ...LIMITS, ...limits }, metrics.admission);
+  // Some cases end with admissions still queued. Their time limit rejects them seconds later,
+  // while the jest worker runs another spec file, as an unhandled rejection that kills the
+  // worker. Each is marked handled here; the cases still await and check their own.
+  const admit = l.admit.bind(l);
+  l.admit = (...args) => {
+    const admission = admit(...args);
+    admission.catch(() => undefined);
+    return admission;
+  };
   return { limiter: l, registry };
 }
 
@@ -26,12 +35,15 @@ function limiter(limits: Partial<AdmissionLimits> = {}) {
 function tracker(l: ReadLimiter) {
   const granted: string[] = [];
   const permits: Permit[] = [];
-  const admit = (tenant: string, id: string, signal?: AbortSignal) =>
-    l.admit(tenant, READ, signal).then((permit) => {
+  const admit = (tenant: string, id: string, signal?: AbortSignal) => {
+    const admission = l.admit(tenant, READ, signal).then((permit) => {
       granted.push(id);
       permits.push(permit);
       return permit;
     });
+    admission.catch(() => undefined);
+    return admission;
+  };
   return { granted, permits, admit };
 }
 
@@ -64,7 +76,10 @@ describe('ReadLimiter', () => {
     const b = await Promise.race([l.admit('b', READ), tick().then(() => 'waited')]);
     expect(b).not.toBe('waited');
     expect(l.load('a')).toEqual({ running: 2, queued: 1 });
-    void waiting.then((p) => p.release());
+    void waiting.then(
+      (p) => p.release(),
+      () => undefined,
+    );
   });
 
   it('hands freed slots round robin over waiting tenants, so one tenant cannot hold the queue', async () => {
