@@ -35,6 +35,9 @@ export async function scanChunkSizes(client: DynamoDBClient, table: string, kind
         indexItems++;
         continue;
       }
+      // Other `~` partitions are the writers' bookkeeping (rebuild checkpoints, the
+      // quarantine listing), not chunks: `~` never starts a tenant.
+      if (item['pk'].S!.startsWith('~')) continue;
       items++;
       points += Number(item['n'].N);
       chunkBytes += item['c'].B!.length;

@@ -68,6 +68,9 @@ async function main(): Promise<void> {
   const warmTenant = `readbench${runId}w`;
   const topic = `strata.readbench.${runId}`;
   const table = `strata_readbench_${runId}`;
+  // A group of its own: the writer keeps per-group offsets in Redis, and another bench's
+  // writer in the default group would share the partitions of the shared Kafka with it.
+  const group = `strata-readbench-${runId}`;
   const bucket = `strata-readbench-${runId}`;
   const stack = await startStack({ env: process.env, logger: { info: () => undefined, warn: (l) => console.warn(l) }, repoRoot: workspace });
   const env = stack.clientEnv;
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     ...process.env,
     ...env,
     STRATA_KAFKA_TOPIC: topic,
+    STRATA_WRITER_GROUP_ID: group,
     STRATA_DYNAMODB_TABLE: table,
     STRATA_S3_BUCKET: bucket,
     STRATA_REDIS_URL: redisUrl,
@@ -116,8 +120,11 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     for (const p of processes.reverse()) await p.stop(15_000).catch(() => undefined);
     // Only this run's keys: every key of its series (one hash tag each), its tenant's series
-    // set, and the sealing queues of its topic's partitions in its own Redis database.
-    const doomed: string[] = [hotKeys.seriesIndex(tenant), hotKeys.seriesIndex(warmTenant), ...Array.from({ length: 8 }, (_, p) => [hotKeys.due(p), hotKeys.lease(p)]).flat()];
+    // set, the sealing queues of its topic's partitions and its writer group's offsets (left
+    // behind, they made the next run's writer seek to offsets of a deleted topic) in its own
+    // Redis database.
+    const partitionKeys = (p: number) => [hotKeys.due(p), hotKeys.lease(p), hotKeys.projected(p, group), hotKeys.unsealedFrom(p, group)];
+    const doomed: string[] = [hotKeys.seriesIndex(tenant), hotKeys.seriesIndex(warmTenant), ...Array.from({ length: 8 }, (_, p) => partitionKeys(p)).flat()];
     const owned = [...seriesKeys.map((key) => [tenant, key]), ...warmSeries.map((s) => [warmTenant, seriesKey(s.name, s.labels)])];
     for (const [owner, key] of owned) {
       const sid = seriesId(owner, key);
