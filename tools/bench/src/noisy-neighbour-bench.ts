@@ -23,6 +23,7 @@ import {
   type Attack,
 } from '@strata/system-tests';
 import { median, percentile } from './stats';
+import { runBench } from './run-bench';
 
 const SECONDS = Number(process.env['BENCH_NOISY_SECONDS'] ?? 30);
 const KEYLESS_SECONDS = Number(process.env['BENCH_KEYLESS_SECONDS'] ?? 15);
@@ -128,14 +129,4 @@ keyless flood (${KEYLESS_CONCURRENCY} concurrent 8 MB bodies without a key for $
   }
 }
 
-// A benchmark stopped from outside still exits through 'exit', where StrataSystem kills
-// the processes it started.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

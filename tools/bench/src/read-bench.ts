@@ -21,6 +21,7 @@ import { createKafka, ensureTopic } from '@strata/stream';
 import { prng } from '@strata/testing';
 import { scrapeMetric, waitFor } from './probes';
 import { median, percentile } from './stats';
+import { runBench } from './run-bench';
 
 const workspace = resolve(__dirname, '../../..');
 const MINUTE = 60_000;
@@ -391,14 +392,4 @@ function readAll(client: QueryServiceClient, request: ReadRequest, metadata: Met
   });
 }
 
-// A benchmark stopped from outside still exits through 'exit', where ServiceProcesses
-// kills the services it started (and this file the archiver it spawned).
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

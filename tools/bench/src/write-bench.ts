@@ -17,6 +17,7 @@ import { MonitoringDataset } from './dataset';
 import { probeOnce } from './freshness';
 import { scrapeMetric, scanChunkSizes, waitFor } from './probes';
 import { median, percentile } from './stats';
+import { runBench } from './run-bench';
 
 const workspace = resolve(__dirname, '../../..');
 const REPETITIONS = Number(process.env['BENCH_REPETITIONS'] ?? 3);
@@ -248,14 +249,4 @@ async function usedMemory(redis: ReturnType<typeof createRedis>): Promise<number
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
 
-// A benchmark stopped from outside still exits through 'exit', where ServiceProcesses
-// kills the services it started.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);
