@@ -24,6 +24,12 @@ describe('loadIngestConfig', () => {
     expect(() => loadIngestConfig({ STRATA_API_KEYS: keys })).toThrow(message);
   });
 
+  it('reads STRATA_FUTURE_GRACE_MS through the parser the reader uses: 10 min by default, at most 30 days', () => {
+    expect(loadIngestConfig({}).validation.futureGraceMs).toBe(600_000);
+    expect(loadIngestConfig({ STRATA_FUTURE_GRACE_MS: '60000' }).validation.futureGraceMs).toBe(60_000);
+    expect(() => loadIngestConfig({ STRATA_FUTURE_GRACE_MS: String(31 * 86_400_000) })).toThrow(/STRATA_FUTURE_GRACE_MS/);
+  });
+
   it('fails fast naming the bad variable', () => {
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(ConfigError);
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(/STRATA_GRPC_PORT="seven"/);

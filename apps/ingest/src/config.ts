@@ -1,4 +1,4 @@
-import { DEFAULT_VALIDATION_LIMITS, parseTenantOverrides, type ValidationLimits } from '@strata/model';
+import { DEFAULT_VALIDATION_LIMITS, parseTenantOverrides, readFutureGraceMs, type ValidationLimits } from '@strata/model';
 import { EnvReader, readApiKeys, readStandardConfig, type ApiKeyStore, type Env, type StandardConfig } from '@strata/runtime';
 import { HOUR_MS, readRetentionEnv } from '@strata/storage';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
@@ -124,7 +124,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     maxLabels: reader.int('STRATA_MAX_LABELS', DEFAULT_VALIDATION_LIMITS.maxLabels, { min: 0, max: 1_000 }),
     maxLabelNameLength: reader.int('STRATA_MAX_LABEL_NAME_LENGTH', DEFAULT_VALIDATION_LIMITS.maxLabelNameLength, { min: 1 }),
     maxLabelValueLength: reader.int('STRATA_MAX_LABEL_VALUE_LENGTH', DEFAULT_VALIDATION_LIMITS.maxLabelValueLength, { min: 1 }),
-    futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', DEFAULT_VALIDATION_LIMITS.futureGraceMs, { min: 0 }),
+    futureGraceMs: readFutureGraceMs(reader),
     retentionMs: retention.defaultMs,
   };
   const tenantPointsPerSecond = reader.int('STRATA_TENANT_POINTS_PER_SECOND', 1_000_000, { min: 1 });

@@ -1,5 +1,5 @@
 import { EnvReader, readApiKeys, readStandardConfig, type ApiKeyStore, type Env, type StandardConfig } from '@strata/runtime';
-import { MAX_GLOB_LENGTH } from '@strata/model';
+import { MAX_GLOB_LENGTH, readFutureGraceMs } from '@strata/model';
 import { DAY_MS, HOUR_MS, type RetentionPolicy } from '@strata/storage';
 import { readColdEnv, type ColdS3Config } from '@strata/storage/cold';
 import { readHotEnv, type HotEnv } from '@strata/storage/hot';
@@ -108,7 +108,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     ...standard,
     ...hot,
     dynamodb: readWarmEnv(reader),
-    futureGraceMs: reader.int('STRATA_FUTURE_GRACE_MS', 600_000, { min: 0, max: 30 * DAY_MS }),
+    futureGraceMs: readFutureGraceMs(reader),
     concurrency: reader.int('STRATA_READ_CONCURRENCY', 32, { min: 1, max: 1_024 }),
     tenantHotCommands: reader.int('STRATA_READ_TENANT_HOT_COMMANDS', 10_000, { min: 1, max: 10_000_000 }),
     tierTimeoutMs: reader.int('STRATA_READ_TIER_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),

@@ -15,6 +15,7 @@ export {
 } from './series';
 export {
   DEFAULT_VALIDATION_LIMITS,
+  readFutureGraceMs,
   validateWrite,
   type SeriesInput,
   type ValidSeries,

@@ -151,3 +151,17 @@ export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = {
   futureGraceMs: 10 * 60_000,
   retentionMs: 460 * 86_400_000,
 };
+
+/** The part of the runtime's EnvReader a setting reader here needs (the model imports nothing). */
+export interface IntSettingReader {
+  int(name: string, fallback: number, range?: { min?: number; max?: number }): number;
+}
+
+/**
+ * STRATA_FUTURE_GRACE_MS, read the same way by every service that uses it: ingest refuses
+ * points further ahead of its clock, and the reader plans reads up to that far ahead. More
+ * than 30 days ahead is a clock error, not a grace.
+ */
+export function readFutureGraceMs(reader: IntSettingReader): number {
+  return reader.int('STRATA_FUTURE_GRACE_MS', DEFAULT_VALIDATION_LIMITS.futureGraceMs, { min: 0, max: 30 * 86_400_000 });
+}
