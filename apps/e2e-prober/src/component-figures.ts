@@ -67,7 +67,8 @@ function gaugeFigure(
   warnAbove?: number,
 ): Figure {
   const value = s.current.sum(name);
-  if (value === undefined) return pending(key, label, 'no data');
+  // NaN is a gauge not measured yet (prom-client's event-loop lag before its first sample).
+  if (value === undefined || Number.isNaN(value)) return pending(key, label, 'no data');
   return { key, label, value, text: format(value), level: warnAbove !== undefined && value > warnAbove ? 'warn' : 'ok' };
 }
 

@@ -64,6 +64,11 @@ odd_label{path="a\\"b\\\\c",x="1"} +Inf
     expect(snapshot.sum('strata_missing')).toBeUndefined();
   });
 
+  it('reads the special values in any case, as Prometheus does (prom-client writes NaN as "Nan")', () => {
+    const { samples } = parsePrometheusText('a{s="w"} Nan\nb NaN\nc nan\nd +Inf\ne inf\nf -Inf\ng -inf\n', { strict: true });
+    expect(samples.map((s) => s.value)).toEqual([NaN, NaN, NaN, Infinity, Infinity, -Infinity, -Infinity]);
+  });
+
   it.each(['what is this', '{broken} 2', 'bad{a="x} 3', 'novalue', 'weird abc'])('refuses %j when strict', (line) => {
     expect(() => parsePrometheusText(`ok 1\n${line}\n`, { strict: true })).toThrow('not a Prometheus sample line');
     expect(() => MetricSnapshot.parse(line, { strict: true })).toThrow('not a Prometheus sample line');

@@ -7,12 +7,25 @@ export interface Sample {
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 
+/**
+ * A sample value. The special values are case-insensitive, as Prometheus reads them
+ * (Go's ParseFloat): prom-client writes NaN as "Nan" (an event-loop lag mean before its
+ * first measurement), others write "NaN", "+Inf", "inf".
+ */
 function parseValue(raw: string): number {
-  if (raw === '+Inf' || raw === 'Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
-  if (raw === 'NaN') return NaN;
-  return Number(raw);
+  const special = SPECIAL_VALUES.get(raw.toLowerCase());
+  return special ?? Number(raw);
 }
+
+const SPECIAL_VALUES: ReadonlyMap<string, number> = new Map([
+  ['nan', NaN],
+  ['+inf', Infinity],
+  ['inf', Infinity],
+  ['+infinity', Infinity],
+  ['infinity', Infinity],
+  ['-inf', -Infinity],
+  ['-infinity', -Infinity],
+]);
 
 /** Parses `{a="x",b="y\"z"}` starting at `line[start] === '{'`; returns the labels and the index after `}`. */
 function parseLabels(line: string, start: number): { labels: Record<string, string>; end: number } | undefined {
@@ -93,7 +106,7 @@ export function parsePrometheusText(text: string, options: ParseOptions = {}): P
     }
     const [valueText] = line.slice(rest).trim().split(/\s+/);
     const value = valueText === undefined || valueText === '' ? NaN : parseValue(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') {
+    if (Number.isNaN(value) && valueText?.toLowerCase() !== 'nan') {
       malformed(line);
       continue;
     }
