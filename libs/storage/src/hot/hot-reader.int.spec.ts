@@ -4,6 +4,7 @@ import { createRedis } from './redis-client';
 import { hotKeys, seriesId } from './hot-keys';
 import { HotChunkCorruptError, HotReadError, RedisHotReader } from './hot-reader';
 import { RedisHotStore } from './hot-store';
+import type { UnsealedColumns } from './seal-merge';
 
 const HOUR = 3_600_000;
 const W = 2 * HOUR;
@@ -102,6 +103,58 @@ describe('RedisHotReader against a real Redis', () => {
       const error = await reader.read(tenant, bad, start, start + W).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HotChunkCorruptError);
       expect((error as Error).message).toContain(`window at ${start}`);
+    } finally {
+      await redis.del(badKey);
+    }
+  });
+
+  it('reads a window of 100,000 points in time order with their values and record offsets', async () => {
+    const big = `big{x="${randomUUID().slice(0, 8)}"}`;
+    const sid = seriesId(tenant, big);
+    touched.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start));
+    // Written in three records out of time order, the last overwriting some points of the first.
+    const points = (from: number, count: number, step: number, value: (i: number) => number) =>
+      Array.from({ length: count }, (_, i) => ({ timestampMs: start + from + i * step, value: value(i) }));
+    await store.append(partition, [{ tenant, seriesKey: big, index: false, points: points(50_000, 50_000, 7, (i) => i + 0.5), offset: 11 }]);
+    await store.append(partition, [{ tenant, seriesKey: big, index: false, points: points(0, 50_000, 1, (i) => -i), offset: 12 }]);
+    await store.append(partition, [{ tenant, seriesKey: big, index: false, points: points(50_000, 10, 7, () => 1e300), offset: 300_000 }]);
+    const [window] = await reader.fetchWindows(tenant, big, [start]);
+    const { timestamps, values, offsets } = window.open as UnsealedColumns;
+    expect(timestamps.length).toBe(100_000);
+    for (let i = 1; i < timestamps.length; i++) if (!(timestamps[i] > timestamps[i - 1])) throw new Error(`not in time order at ${i}`);
+    expect([timestamps[0], values[0], offsets[0]]).toEqual([start, -0, 12]);
+    expect([timestamps[49_999], values[49_999], offsets[49_999]]).toEqual([start + 49_999, -49_999, 12]);
+    expect([timestamps[50_000], values[50_000], offsets[50_000]]).toEqual([start + 50_000, 1e300, 300_000]);
+    expect([timestamps[50_010], values[50_010], offsets[50_010]]).toEqual([start + 50_070, 10.5, 11]);
+    expect([timestamps[99_999], values[99_999]]).toEqual([start + 50_000 + 49_999 * 7, 49_999.5]);
+  });
+
+  it.each([
+    ['a field that is not a number', 'x12'],
+    ['a field past the longest window', String(2 ** 24)],
+    ['an empty field', ''],
+  ])('names the series and window of an open window with %s', async (_, field) => {
+    const bad = `bad{x="${randomUUID().slice(0, 8)}"}`;
+    const badKey = hotKeys.open(seriesId(tenant, bad), start);
+    await redis.hset(badKey, '5', Buffer.alloc(9), field, Buffer.alloc(9));
+    try {
+      const error = await reader.read(tenant, bad, start, start + W).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HotChunkCorruptError);
+      expect((error as Error).message).toContain(`window at ${start}`);
+      expect((error as Error).message).toContain('not a millisecond offset');
+    } finally {
+      await redis.del(badKey);
+    }
+  });
+
+  it('names the field of a value of the wrong size', async () => {
+    const bad = `bad{x="${randomUUID().slice(0, 8)}"}`;
+    const badKey = hotKeys.open(seriesId(tenant, bad), start);
+    await redis.hset(badKey, '5', Buffer.alloc(9), '17', Buffer.alloc(3));
+    try {
+      const error = await reader.read(tenant, bad, start, start + W).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HotChunkCorruptError);
+      expect((error as Error).message).toMatch(/field 17: hot value of 3 bytes/);
     } finally {
       await redis.del(badKey);
     }

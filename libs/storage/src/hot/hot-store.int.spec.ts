@@ -31,6 +31,32 @@ describe('RedisHotStore against a real Redis', () => {
     expect(await redis.smembers(hotKeys.seriesIndex(tenant))).toEqual([seriesKey]);
   });
 
+  it('writes a record of 300,000 points of one window and 20,000 new series in one batch, plain and as a replay', async () => {
+    // One HSET of 600,000 arguments is past what a JavaScript call can spread: without the
+    // slicing, append throws RangeError and the writer's batch fails for ever.
+    const big = `big{x="${randomUUID().slice(0, 8)}"}`;
+    const bigSid = seriesId(tenant, big);
+    const crowd = `t${randomUUID().slice(0, 8)}`;
+    const p = partition + 1;
+    const points = Array.from({ length: 300_000 }, (_, i) => ({ timestampMs: start + i, value: i }));
+    const series = Array.from({ length: 20_000 }, (_, i) => ({ tenant: crowd, seriesKey: `s${i}`, index: true, points: [{ timestampMs: start, value: i }], offset: 7 }));
+    try {
+      await store.append(p, [{ tenant, seriesKey: big, index: false, points, offset: 5 }, ...series]);
+      expect(await redis.hlen(hotKeys.open(bigSid, start))).toBe(300_000);
+      expect(await redis.scard(hotKeys.seriesIndex(crowd))).toBe(20_000);
+      expect(await redis.zcard(hotKeys.due(p))).toBe(20_001);
+      // A replay of an older record changes nothing; of a newer one, every point.
+      const replay = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR });
+      await replay.append(p, [{ tenant, seriesKey: big, index: false, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 4 }], { ifNewer: true });
+      expect((await redis.hgetBuffer(hotKeys.open(bigSid, start), '299999'))!.readDoubleBE(0)).toBe(299_999);
+      await replay.append(p, [{ tenant, seriesKey: big, index: false, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 6 }], { ifNewer: true });
+      for (const field of ['0', '8191', '8192', '299999']) expect((await redis.hgetBuffer(hotKeys.open(bigSid, start), field))!.readDoubleBE(0)).toBe(-1);
+    } finally {
+      await redis.del(hotKeys.open(bigSid, start), hotKeys.replayed(bigSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p), hotKeys.seriesIndex(crowd));
+      for (let i = 0; i < series.length; i += 1_000) await redis.del(...series.slice(i, i + 1_000).map((s) => hotKeys.open(seriesId(crowd, s.seriesKey), start)));
+    }
+  });
+
   it('seals: hands over the latest points bit-exactly, then keeps the window packed and not due', async () => {
     const window = { tenant, seriesKey, start };
     const input = await store.beginSeal(window);

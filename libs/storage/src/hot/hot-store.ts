@@ -140,18 +140,17 @@ export class RedisHotStore {
       }
       if (options.ifNewer) {
         if (write.offset === undefined) throw new StorageError(`a conditional hot write of ${write.seriesKey} needs its record offset`, false);
-        const keys: string[] = [];
-        const args: Array<string | Buffer> = [String(write.offset)];
+        // One script call per window and slice: the script compares point by point, so
+        // splitting a record's points changes nothing but the size of each call.
         for (const [start, points] of byWindow) {
-          keys.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.replayed(sid, start));
-          args.push(String(points.size), ...[...points].flat());
+          const keys = [hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.replayed(sid, start)];
+          for (const slice of fieldSlices(points)) commands.push(['strataApplyIfNewer', String(keys.length), ...keys, String(write.offset), String(slice.length / 2), ...slice]);
         }
-        commands.push(['strataApplyIfNewer', String(keys.length), ...keys, ...args]);
       }
       for (const [start, points] of byWindow) {
         // The window is marked due even where the conditional write kept every point: the
         // sealer skips a due window with nothing unsealed (no warm write).
-        if (!options.ifNewer) commands.push(['hset', hotKeys.open(sid, start), ...[...points].flat()]);
+        if (!options.ifNewer) for (const slice of fieldSlices(points)) commands.push(['hset', hotKeys.open(sid, start), ...slice]);
         const member = dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start });
         due.push(this.dueAt(start), member);
         if (write.offset !== undefined) unsealedFrom.push(write.offset, member);
@@ -162,9 +161,9 @@ export class RedisHotStore {
         else newSeries.set(write.tenant, [write.seriesKey]);
       }
     }
-    if (due.length > 0) commands.push(['zadd', hotKeys.due(partition), ...due]);
-    if (unsealedFrom.length > 0) commands.push(['zadd', hotKeys.unsealedFrom(partition, this.group), 'LT', ...unsealedFrom]);
-    for (const [tenant, keys] of newSeries) commands.push(['sadd', hotKeys.seriesIndex(tenant), ...keys]);
+    for (const slice of argSlices(due, 2)) commands.push(['zadd', hotKeys.due(partition), ...slice]);
+    for (const slice of argSlices(unsealedFrom, 2)) commands.push(['zadd', hotKeys.unsealedFrom(partition, this.group), 'LT', ...slice]);
+    for (const [tenant, keys] of newSeries) for (const slice of argSlices(keys, 1)) commands.push(['sadd', hotKeys.seriesIndex(tenant), ...slice]);
     const { projected } = options;
     if (!projected) {
       await this.run(commands);
@@ -330,6 +329,38 @@ export class RedisHotStore {
     }
     return results.map(([, result]) => result);
   }
+}
+
+/**
+ * Arguments one command of an append carries at most. A record may hold 100,000 points of
+ * one window (more where the broker allows larger messages): as one HSET that is 200,000
+ * arguments, past what a JavaScript call can spread (ioredis passes them on that way, and
+ * the writer would fail the batch for ever), and one long command during which Redis
+ * serves no other client. Commands of this size keep both bounded.
+ */
+export const MAX_ARGS_PER_COMMAND = 8_192;
+
+/** A window's fields and values, flat, in slices of at most MAX_ARGS_PER_COMMAND arguments. */
+function fieldSlices(points: Map<string, Buffer>): Array<Array<string | Buffer>> {
+  const slices: Array<Array<string | Buffer>> = [];
+  let slice: Array<string | Buffer> = [];
+  for (const [field, value] of points) {
+    if (slice.length + 2 > MAX_ARGS_PER_COMMAND) {
+      slices.push(slice);
+      slice = [];
+    }
+    slice.push(field, value);
+  }
+  if (slice.length > 0) slices.push(slice);
+  return slices;
+}
+
+/** `args` in slices of at most MAX_ARGS_PER_COMMAND, never splitting a group of `group` (a score and its member). */
+function argSlices<T>(args: readonly T[], group: number): T[][] {
+  const size = MAX_ARGS_PER_COMMAND - (MAX_ARGS_PER_COMMAND % group);
+  const slices: T[][] = [];
+  for (let at = 0; at < args.length; at += size) slices.push(args.slice(at, at + size));
+  return slices;
 }
 
 type ScriptCommands = Record<string, (...args: Array<string | number | Buffer>) => Promise<unknown>>;
