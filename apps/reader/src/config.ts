@@ -86,6 +86,13 @@ export interface ReaderConfig extends HotEnv, StandardConfig {
 }
 
 /**
+ * STRATA_READ_TENANT_POINTS_PER_SECOND's default: above what one reader process decodes
+ * on two cores, so one tenant alone may use the whole reader until an operator sets the
+ * rate to a share of it (docs/operations.md).
+ */
+export const DEFAULT_TENANT_POINTS_PER_SECOND = 10_000_000;
+
+/**
  * Parses and validates the reader settings once; throws ConfigError naming every bad
  * variable. Window, retention and grace settings share their names with the writer and
  * ingest, so one value in the environment (or the chart) configures all of them.
@@ -124,6 +131,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       perTenantConcurrency: reader.int('STRATA_READ_TENANT_CONCURRENCY', 4, { min: 1, max: 1_024 }),
       globalConcurrency: reader.int('STRATA_READ_GLOBAL_CONCURRENCY', 64, { min: 1, max: 10_000 }),
       perTenantQueue: reader.int('STRATA_READ_TENANT_QUEUE', 32, { min: 0, max: 100_000 }),
+      tenantPointsPerSecond: reader.int('STRATA_READ_TENANT_POINTS_PER_SECOND', DEFAULT_TENANT_POINTS_PER_SECOND, { min: 1_000 }),
       maxCost: {
         read: { units: reader.int('STRATA_READ_MAX_REQUESTS', 100_000, { min: 1 }), setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' },
         list: { units: reader.int('STRATA_LIST_MAX_SCANNED', 1_000_000, { min: 1 }), setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' },

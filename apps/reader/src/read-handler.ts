@@ -68,11 +68,11 @@ export class ReadHandler {
     const work = new AbortController();
     const stopWork = () => work.abort(permit.signal.reason);
     permit.signal.addEventListener('abort', stopWork, { once: true });
+    const budget = new PointBudget(limits.maxPointsPerRequest, parsed.series.length);
     try {
       const hotWarning = planned.tiers.some((t) => t.tier === 'hot') ? await this.hotTierWarning(parsed.series[0].key, fromMs, parsed.toMs) : undefined;
       const plan = this.deps.warmPruner ? await this.deps.warmPruner.prune(tenant, planned) : planned;
       const warnings = new WarningCollector(parsed.series.length);
-      const budget = new PointBudget(limits.maxPointsPerRequest, parsed.series.length);
       let returned = 0;
       for await (const result of this.deps.fetcher.fetchAll(tenant, parsed.series, plan, { concurrency, signal: work.signal, budget })) {
         warnings.add(result.ref.key, result.failures);
@@ -101,6 +101,8 @@ export class ReadHandler {
     } finally {
       permit.signal.removeEventListener('abort', stopWork);
       if (!work.signal.aborted) work.abort(new ReadCancelledError());
+      // What was fetched to decode counts against the tenant's decode rate, finished or not.
+      permit.charge(budget.points);
       permit.release();
     }
   }

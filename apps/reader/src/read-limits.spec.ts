@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { QueryLimitError, ReadCancelledError, ReadQueueFullError } from './errors';
 import { ReaderMetrics } from './reader-metrics';
-import { ReadLimiter, type AdmissionLimits, type Permit, type WorkCost } from './read-limits';
+import { DecodeRate, ReadLimiter, type AdmissionLimits, type Permit, type WorkCost } from './read-limits';
 
 const LIMITS: AdmissionLimits = {
   perTenantConcurrency: 2,
@@ -148,5 +148,68 @@ describe('ReadLimiter', () => {
     await tick();
     expect(l.load('c')).toEqual({ running: 0, queued: 1 });
     void c;
+  });
+
+  describe('decode rate per tenant (STRATA_READ_TENANT_POINTS_PER_SECOND)', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => jest.useRealTimers());
+
+    it('holds back the next work of a tenant in debt until the rate has paid it back, while another tenant runs at once', async () => {
+      const { limiter: l } = limiter({ tenantPointsPerSecond: 100_000, perTenantConcurrency: 4 });
+      const first = await l.admit('a', READ);
+      // One read of 350,000 points: a second's burst of 100,000, then 2.5 s of debt.
+      first.charge(350_000);
+      first.release();
+      const next = l.admit('a', READ);
+      let granted = false;
+      void next.then(() => (granted = true));
+      const other = await l.admit('b', READ); // b is under its rate: it never waits for a
+      other.release();
+      expect(l.load('a')).toEqual({ running: 0, queued: 1 });
+      await jest.advanceTimersByTimeAsync(2_400);
+      expect(granted).toBe(false);
+      await jest.advanceTimersByTimeAsync(200);
+      expect(granted).toBe(true);
+      (await next).release();
+    });
+
+    it('never holds back a tenant that reads below its rate', async () => {
+      const { limiter: l } = limiter({ tenantPointsPerSecond: 100_000 });
+      for (let i = 0; i < 20; i++) {
+        const permit = await l.admit('a', READ);
+        permit.charge(4_000);
+        permit.release();
+        await jest.advanceTimersByTimeAsync(50); // 80,000 points a second
+      }
+      expect(l.load('a')).toEqual({ running: 0, queued: 0 });
+    });
+
+    it('refuses at once, naming the setting and when to retry, work that could only time out waiting for the debt to be paid', async () => {
+      const { limiter: l, registry } = limiter({ tenantPointsPerSecond: 1_000 });
+      const permit = await l.admit('a', READ);
+      permit.charge(20_000); // 19 s of debt, past the 10 s time limit
+      permit.release();
+      const refused = l.admit('a', READ);
+      await expect(refused).rejects.toBeInstanceOf(QueryLimitError);
+      await expect(refused).rejects.toMatchObject({
+        retriable: true,
+        setting: 'STRATA_READ_TENANT_POINTS_PER_SECOND',
+        message: expect.stringMatching(/decoded 19000 points more than its rate of 1000 a second .* retry in 19000 ms/),
+      });
+      expect(await registry.getSingleMetricAsString('strata_reader_limit_refusals_total')).toMatch(/kind="read",reason="points_rate"} 1/);
+      expect(l.load('a')).toEqual({ running: 0, queued: 0 });
+    });
+
+    it('does not charge a released permit twice', () => {
+      const rate = new DecodeRate(1_000, Date.now);
+      rate.charge('a', 3_000);
+      expect(rate.waitMs('a')).toBe(2_000);
+      expect(rate.debt('a')).toBe(2_000);
+      jest.advanceTimersByTime(1_000);
+      expect(rate.waitMs('a')).toBe(1_000);
+      jest.advanceTimersByTime(5_000);
+      expect(rate.waitMs('a')).toBe(0);
+      expect(rate.debt('a')).toBe(0);
+    });
   });
 });

@@ -47,6 +47,11 @@ export interface AdmissionLimits {
   readonly maxCost: Readonly<Record<WorkKind, { readonly units: number; readonly setting: string; readonly unit: string }>>;
   /** Time one piece of work may take from admission (queueing included), per kind. */
   readonly timeoutMs: Readonly<Record<WorkKind, { readonly ms: number; readonly setting: string }>>;
+  /**
+   * Points one tenant's reads may decode per second, on average
+   * (STRATA_READ_TENANT_POINTS_PER_SECOND); absent, no rate. See {@link DecodeRate}.
+   */
+  readonly tenantPointsPerSecond?: number;
 }
 
 export interface AdmissionMetrics {
@@ -64,8 +69,63 @@ export interface Permit {
    * to every storage call and decode task, so stopping the answer also stops the work.
    */
   readonly signal: AbortSignal;
+  /**
+   * Counts points the work decoded against its tenant's rate (tenantPointsPerSecond). Call
+   * it before release, with everything decoded, whether the work succeeded or not.
+   */
+  charge(points: number): void;
   /** Idempotent. Frees the slot for the next waiting tenant. */
   release(): void;
+}
+
+const RATE_SETTING = 'STRATA_READ_TENANT_POINTS_PER_SECOND';
+
+/**
+ * Points decoded per tenant against a rate: a token bucket holding one second of the rate,
+ * allowed to go into debt, because what a read decodes is known only once it has run. A
+ * tenant in debt starts no new work until the rate has paid it back; work already running
+ * goes on. So one tenant reading large series continuously gets its rate and leaves the
+ * rest of the reader's CPU to the others, while a tenant under its rate never waits.
+ */
+export class DecodeRate {
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+
+  constructor(
+    readonly pointsPerSecond: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Milliseconds until `tenant` may start work again; 0 when it may now. */
+  waitMs(tenant: string): number {
+    const tokens = this.tokens(tenant);
+    return tokens >= 0 ? 0 : Math.ceil((-tokens * 1_000) / this.pointsPerSecond);
+  }
+
+  /** How far into debt the tenant is, in points (0 when it is not). */
+  debt(tenant: string): number {
+    return Math.max(0, -this.tokens(tenant));
+  }
+
+  charge(tenant: string, points: number): void {
+    if (!(points > 0)) return;
+    const tokens = this.tokens(tenant) - points;
+    this.buckets.set(tenant, { tokens, atMs: this.now() });
+  }
+
+  /** Refills the bucket to now; a full bucket is forgotten (a tenant not seen starts full). */
+  private tokens(tenant: string): number {
+    const bucket = this.buckets.get(tenant);
+    if (!bucket) return this.pointsPerSecond;
+    const now = this.now();
+    const tokens = Math.min(this.pointsPerSecond, bucket.tokens + ((now - bucket.atMs) * this.pointsPerSecond) / 1_000);
+    if (tokens >= this.pointsPerSecond) {
+      this.buckets.delete(tenant);
+      return tokens;
+    }
+    bucket.tokens = tokens;
+    bucket.atMs = now;
+    return tokens;
+  }
 }
 
 interface Waiter {
@@ -95,12 +155,17 @@ export class ReadLimiter {
   private ring: string[] = [];
   private turn = 0;
   private running = 0;
+  private readonly rate: DecodeRate | undefined;
+  /** Wakes the dispatcher when the first tenant in debt may start again. */
+  private wake: { atMs: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly metrics: AdmissionMetrics,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.rate = limits.tenantPointsPerSecond === undefined ? undefined : new DecodeRate(limits.tenantPointsPerSecond, now);
+  }
 
   /**
    * Admits one piece of work of `tenant`, waiting for a slot if its tenant or the reader is
@@ -138,8 +203,25 @@ export class ReadLimiter {
       dispose();
       return Promise.reject(signal.reason);
     }
+    const waitMs = this.rate?.waitMs(tenant) ?? 0;
+    const timeout = this.limits.timeoutMs[cost.kind];
+    if (waitMs >= timeout.ms) {
+      // It could only time out in the queue: said now, with when to come back.
+      dispose();
+      this.metrics.refusals.inc({ kind: cost.kind, reason: 'points_rate' });
+      return Promise.reject(
+        new QueryLimitError(
+          `tenant ${tenant} has decoded ${Math.round(this.rate!.debt(tenant))} points more than its rate of ${this.rate!.pointsPerSecond} a second ` +
+            `(${RATE_SETTING}) allows; its next ${cost.kind === 'read' ? 'Read' : 'listing'} may start in ${waitMs} ms, past this one's time limit ` +
+            `(${timeout.setting}=${timeout.ms}): retry in ${waitMs} ms, or read less at a time`,
+          RATE_SETTING,
+          this.rate!.pointsPerSecond,
+          { retriable: true, context: { tenant, retryAfterMs: waitMs } },
+        ),
+      );
+    }
     const state = this.state(tenant);
-    if (state.queue.length === 0 && state.running < this.limits.perTenantConcurrency && this.running < this.limits.globalConcurrency) {
+    if (waitMs === 0 && state.queue.length === 0 && state.running < this.limits.perTenantConcurrency && this.running < this.limits.globalConcurrency) {
       return Promise.resolve(this.start(tenant, state, signal, dispose));
     }
     if (state.queue.length >= this.limits.perTenantQueue) {
@@ -172,6 +254,7 @@ export class ReadLimiter {
       state.queue.push(waiter);
       this.metrics.queued.set({ tenant }, state.queue.length);
       if (!this.ring.includes(tenant)) this.ring.push(tenant);
+      if (waitMs > 0) this.wakeIn(waitMs);
     });
   }
 
@@ -188,6 +271,9 @@ export class ReadLimiter {
     let released = false;
     return {
       signal,
+      charge: (points) => {
+        if (!released) this.rate?.charge(tenant, points);
+      },
       release: () => {
         if (released) return;
         released = true;
@@ -201,8 +287,12 @@ export class ReadLimiter {
     };
   }
 
-  /** Hands free slots to waiting tenants, one piece of work per tenant per turn. */
+  /**
+   * Hands free slots to waiting tenants, one piece of work per tenant per turn; a tenant in
+   * debt to its decode rate is passed over until it is paid back (a timer wakes this then).
+   */
   private dispatch(): void {
+    let soonestMs = Number.POSITIVE_INFINITY;
     while (this.running < this.limits.globalConcurrency && this.ring.length > 0) {
       let granted = false;
       for (let looked = 0; looked < this.ring.length && !granted; looked++) {
@@ -210,6 +300,11 @@ export class ReadLimiter {
         const tenant = this.ring[index];
         const state = this.tenants.get(tenant)!;
         if (state.running >= this.limits.perTenantConcurrency) continue;
+        const waitMs = this.rate?.waitMs(tenant) ?? 0;
+        if (waitMs > 0) {
+          soonestMs = Math.min(soonestMs, waitMs);
+          continue;
+        }
         const waiter = state.queue.shift()!;
         this.metrics.queued.set({ tenant }, state.queue.length);
         this.metrics.queueSeconds.observe({ kind: waiter.kind }, (this.now() - waiter.queuedAt) / 1000);
@@ -223,8 +318,22 @@ export class ReadLimiter {
         waiter.grant();
         granted = true;
       }
-      if (!granted) return;
+      if (!granted) break;
     }
+    if (soonestMs < Number.POSITIVE_INFINITY) this.wakeIn(soonestMs);
+  }
+
+  private wakeIn(ms: number): void {
+    const atMs = this.now() + ms;
+    if (this.wake && this.wake.atMs <= atMs) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = undefined;
+      this.dispatch();
+    }, ms);
+    // Like the deadlines: the server keeps the process alive, a waiting read must not.
+    timer.unref();
+    this.wake = { atMs, timer };
   }
 
   private deadline(kind: WorkKind, callerSignal?: AbortSignal): { signal: AbortSignal; dispose: () => void } {
