@@ -26,6 +26,16 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/**
+ * Extra node flags for every service a test or bench starts, from STRATA_SERVICE_NODE_FLAGS
+ * in the environment of the test or bench (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each one (node
+ * refuses --cpu-prof in NODE_OPTIONS). The profile is written when the service exits by
+ * itself, as it does on SIGTERM.
+ */
+function nodeFlags(): string[] {
+  return (process.env['STRATA_SERVICE_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag.length > 0);
+}
+
 /** A built Strata service (`node dist/apps/<app>/main.js`) run as a child process. */
 export class ServiceProcess {
   /** Settles when the process has exited, however. */
@@ -50,7 +60,7 @@ export class ServiceProcess {
     fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
     const fd = fs.openSync(options.logFile, 'a');
     try {
-      const child = spawn(process.execPath, ['--enable-source-maps', bundle, ...(options.args ?? [])], {
+      const child = spawn(process.execPath, ['--enable-source-maps', ...nodeFlags(), bundle, ...(options.args ?? [])], {
         cwd: options.workspace,
         env: { ...options.env, STRATA_GRPC_PORT: String(options.grpcPort), STRATA_OPS_PORT: String(options.opsPort) },
         stdio: ['ignore', fd, fd],

@@ -22,6 +22,7 @@ import {
   unaryRaw,
   type Attack,
 } from '@strata/system-tests';
+import { DEFAULT_WINDOW_MS } from '@strata/storage/hot';
 import { median, percentile } from './stats';
 import { runBench } from './run-bench';
 
@@ -42,6 +43,16 @@ const RATE_ENV: Record<string, string> = TENANT_RATE
   ? { STRATA_TENANT_POINTS_PER_SECOND: TENANT_RATE, STRATA_TENANT_BURST_POINTS: String(Math.max(2 * Number(TENANT_RATE), 100_000)) }
   : {};
 
+// The window length writer and reader run with: the shipped default (4 h) unless
+// BENCH_WINDOW_MS says otherwise. The system tests' harness uses 1-minute windows so that
+// seals happen within a test; with those, A's writes 30 minutes back re-seal due windows
+// and a year-long read asks Redis for 1,560 windows of the hot span instead of 7.
+const WINDOW_ENV: Record<string, string> = { STRATA_WINDOW_MS: process.env['BENCH_WINDOW_MS'] ?? String(DEFAULT_WINDOW_MS) };
+
+// The per-tenant decode rate the reader enforces (STRATA_READ_TENANT_POINTS_PER_SECOND); unset, its default.
+const READ_RATE = process.env['BENCH_TENANT_READ_POINTS_PER_SECOND'];
+const READ_RATE_ENV: Record<string, string> = READ_RATE ? { STRATA_READ_TENANT_POINTS_PER_SECOND: READ_RATE } : {};
+
 interface Phase {
   readonly write: number[];
   readonly readable: number[];
@@ -61,8 +72,8 @@ async function main(): Promise<void> {
     return client;
   };
   try {
-    await system.startWriter('writer', { env: { STRATA_LOG_LEVEL: 'warn' } });
-    const reader = await system.startReader('reader', { STRATA_API_KEYS: API_KEYS, STRATA_COLD_ENABLED: 'false', STRATA_LOG_LEVEL: 'warn' });
+    await system.startWriter('writer', { env: { STRATA_LOG_LEVEL: 'warn', ...WINDOW_ENV } });
+    const reader = await system.startReader('reader', { STRATA_API_KEYS: API_KEYS, STRATA_COLD_ENABLED: 'false', STRATA_LOG_LEVEL: 'warn', ...WINDOW_ENV, ...READ_RATE_ENV });
     const now = Date.now();
     const a = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
     const keyless = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
