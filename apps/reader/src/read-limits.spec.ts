@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { QueryLimitError, ReadCancelledError, ReadQueueFullError } from './errors';
 import { ReaderMetrics } from './reader-metrics';
-import { DecodeRate, ReadLimiter, type AdmissionLimits, type Permit, type WorkCost } from './read-limits';
+import { ReadLimiter, type AdmissionLimits, type Permit, type WorkCost } from './read-limits';
 
 const LIMITS: AdmissionLimits = {
   perTenantConcurrency: 2,
@@ -198,18 +198,6 @@ describe('ReadLimiter', () => {
       });
       expect(await registry.getSingleMetricAsString('strata_reader_limit_refusals_total')).toMatch(/kind="read",reason="points_rate"} 1/);
       expect(l.load('a')).toEqual({ running: 0, queued: 0 });
-    });
-
-    it('does not charge a released permit twice', () => {
-      const rate = new DecodeRate(1_000, Date.now);
-      rate.charge('a', 3_000);
-      expect(rate.waitMs('a')).toBe(2_000);
-      expect(rate.debt('a')).toBe(2_000);
-      jest.advanceTimersByTime(1_000);
-      expect(rate.waitMs('a')).toBe(1_000);
-      jest.advanceTimersByTime(5_000);
-      expect(rate.waitMs('a')).toBe(0);
-      expect(rate.debt('a')).toBe(0);
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { TenantRate } from '@strata/runtime';
 import { QueryLimitError, ReadCancelledError, ReadQueueFullError } from './errors';
 
 /** What a piece of query work is: a Read, or a ListSeries (later: a PromQL query). */
@@ -49,7 +50,7 @@ export interface AdmissionLimits {
   readonly timeoutMs: Readonly<Record<WorkKind, { readonly ms: number; readonly setting: string }>>;
   /**
    * Points one tenant's reads may decode per second, on average
-   * (STRATA_READ_TENANT_POINTS_PER_SECOND); absent, no rate. See {@link DecodeRate}.
+   * (STRATA_READ_TENANT_POINTS_PER_SECOND); absent, no rate.
    */
   readonly tenantPointsPerSecond?: number;
 }
@@ -80,53 +81,6 @@ export interface Permit {
 
 const RATE_SETTING = 'STRATA_READ_TENANT_POINTS_PER_SECOND';
 
-/**
- * Points decoded per tenant against a rate: a token bucket holding one second of the rate,
- * allowed to go into debt, because what a read decodes is known only once it has run. A
- * tenant in debt starts no new work until the rate has paid it back; work already running
- * goes on. So one tenant reading large series continuously gets its rate and leaves the
- * rest of the reader's CPU to the others, while a tenant under its rate never waits.
- */
-export class DecodeRate {
-  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
-
-  constructor(
-    readonly pointsPerSecond: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Milliseconds until `tenant` may start work again; 0 when it may now. */
-  waitMs(tenant: string): number {
-    const tokens = this.tokens(tenant);
-    return tokens >= 0 ? 0 : Math.ceil((-tokens * 1_000) / this.pointsPerSecond);
-  }
-
-  /** How far into debt the tenant is, in points (0 when it is not). */
-  debt(tenant: string): number {
-    return Math.max(0, -this.tokens(tenant));
-  }
-
-  charge(tenant: string, points: number): void {
-    if (!(points > 0)) return;
-    const tokens = this.tokens(tenant) - points;
-    this.buckets.set(tenant, { tokens, atMs: this.now() });
-  }
-
-  /** Refills the bucket to now; a full bucket is forgotten (a tenant not seen starts full). */
-  private tokens(tenant: string): number {
-    const bucket = this.buckets.get(tenant);
-    if (!bucket) return this.pointsPerSecond;
-    const now = this.now();
-    const tokens = Math.min(this.pointsPerSecond, bucket.tokens + ((now - bucket.atMs) * this.pointsPerSecond) / 1_000);
-    if (tokens >= this.pointsPerSecond) {
-      this.buckets.delete(tenant);
-      return tokens;
-    }
-    bucket.tokens = tokens;
-    bucket.atMs = now;
-    return tokens;
-  }
-}
 
 interface Waiter {
   readonly kind: WorkKind;
@@ -155,7 +109,12 @@ export class ReadLimiter {
   private ring: string[] = [];
   private turn = 0;
   private running = 0;
-  private readonly rate: DecodeRate | undefined;
+  /**
+   * Points decoded per tenant (tenantPointsPerSecond), charged when each read ends: a tenant
+   * reading large series continuously gets its rate and leaves the rest of the reader's CPU
+   * to the others, while a tenant under its rate never waits.
+   */
+  private readonly rate: TenantRate | undefined;
   /** Wakes the dispatcher when the first tenant in debt may start again. */
   private wake: { atMs: number; timer: NodeJS.Timeout } | undefined;
 
@@ -164,7 +123,7 @@ export class ReadLimiter {
     private readonly metrics: AdmissionMetrics,
     private readonly now: () => number = Date.now,
   ) {
-    this.rate = limits.tenantPointsPerSecond === undefined ? undefined : new DecodeRate(limits.tenantPointsPerSecond, now);
+    this.rate = limits.tenantPointsPerSecond === undefined ? undefined : new TenantRate(limits.tenantPointsPerSecond, now);
   }
 
   /**
@@ -211,11 +170,11 @@ export class ReadLimiter {
       this.metrics.refusals.inc({ kind: cost.kind, reason: 'points_rate' });
       return Promise.reject(
         new QueryLimitError(
-          `tenant ${tenant} has decoded ${Math.round(this.rate!.debt(tenant))} points more than its rate of ${this.rate!.pointsPerSecond} a second ` +
+          `tenant ${tenant} has decoded ${Math.round(this.rate!.debt(tenant))} points more than its rate of ${this.rate!.perSecond} a second ` +
             `(${RATE_SETTING}) allows; its next ${cost.kind === 'read' ? 'Read' : 'listing'} may start in ${waitMs} ms, past this one's time limit ` +
             `(${timeout.setting}=${timeout.ms}): retry in ${waitMs} ms, or read less at a time`,
           RATE_SETTING,
-          this.rate!.pointsPerSecond,
+          this.rate!.perSecond,
           { retriable: true, context: { tenant, retryAfterMs: waitMs } },
         ),
       );

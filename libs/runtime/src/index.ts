@@ -21,4 +21,5 @@ export {
   startGrpcServerSpan,
   type GrpcCallSpan,
 } from './tracing-spans';
+export { TenantRate } from './tenant-rate';
 export { WorkerPool, workerEntry, type WorkerEntry } from './worker-pool';

@@ -1,0 +1,39 @@
+import { TenantRate } from './tenant-rate';
+
+describe('TenantRate', () => {
+  let now = 0;
+  const clock = () => now;
+  beforeEach(() => (now = 1_000_000));
+
+  it('lets a tenant spend its burst, then makes it wait until the rate has paid its debt back', () => {
+    const rate = new TenantRate(1_000, clock);
+    rate.charge('a', 1_000);
+    expect(rate.waitMs('a')).toBe(0); // at zero, not in debt
+    rate.charge('a', 2_000);
+    expect(rate.debt('a')).toBe(2_000);
+    expect(rate.waitMs('a')).toBe(2_000);
+    now += 1_500;
+    expect(rate.waitMs('a')).toBe(500);
+    now += 500;
+    expect(rate.waitMs('a')).toBe(0);
+    expect(rate.debt('a')).toBe(0);
+  });
+
+  it('keeps tenants apart and refills no further than the burst', () => {
+    const rate = new TenantRate(100, clock, 500);
+    rate.charge('a', 900);
+    expect(rate.waitMs('a')).toBe(4_000);
+    expect(rate.waitMs('b')).toBe(0);
+    now += 3_600_000;
+    rate.charge('a', 600); // a full bucket holds 500, not an hour of the rate
+    expect(rate.waitMs('a')).toBe(1_000);
+  });
+
+  it('ignores charges of nothing and refuses a rate that is not positive', () => {
+    const rate = new TenantRate(10, clock);
+    rate.charge('a', 0);
+    rate.charge('a', Number.NaN);
+    expect(rate.debt('a')).toBe(0);
+    expect(() => new TenantRate(0)).toThrow(RangeError);
+  });
+});
