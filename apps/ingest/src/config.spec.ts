@@ -86,10 +86,11 @@ describe('loadIngestConfig', () => {
     expect(loadIngestConfig({ STRATA_TENANT_RETENTION_DAYS: 'acme:30' }).tenantRetentionMs.get('acme')).toBe(30 * 86_400_000);
   });
 
-  it('bounds the front door: bytes in flight, streams per connection, rejections listed', () => {
+  it('bounds the front door: bytes in flight, bytes per second, streams per connection, rejections listed', () => {
     expect(loadIngestConfig({}).frontDoor).toEqual({
       maxInFlightBytes: 16 * 1024 * 1024,
       tenantMaxInFlightBytes: 8 * 1024 * 1024,
+      tenantBytesPerSecond: 32 * 1024 * 1024,
       maxConcurrentStreams: 32,
       maxListedRejections: 100,
     });
@@ -100,6 +101,8 @@ describe('loadIngestConfig', () => {
     expect(() => loadIngestConfig({ STRATA_INGEST_MAX_INFLIGHT_BYTES: String(8 * 1024 * 1024 - 1) })).toThrow(
       /STRATA_INGEST_MAX_INFLIGHT_BYTES \(8388607\) must be at least STRATA_MAX_REQUEST_BYTES/,
     );
+    expect(loadIngestConfig({ STRATA_TENANT_BYTES_PER_SECOND: '1024' }).frontDoor.tenantBytesPerSecond).toBe(1024);
+    expect(() => loadIngestConfig({ STRATA_TENANT_BYTES_PER_SECOND: '1023' })).toThrow(/STRATA_TENANT_BYTES_PER_SECOND=1023 is below the minimum 1024/);
     expect(() => loadIngestConfig({ STRATA_GRPC_MAX_CONCURRENT_STREAMS: '0', STRATA_MAX_LISTED_REJECTIONS: '-1' })).toThrow(
       /STRATA_GRPC_MAX_CONCURRENT_STREAMS=0 is below the minimum 1[\s\S]*STRATA_MAX_LISTED_REJECTIONS=-1 is below the minimum 0/,
     );

@@ -28,6 +28,11 @@ export interface FrontDoorLimits {
    * large bodies leave room for everyone else's. @default half of maxInFlightBytes, and at least maxRequestBytes
    */
   readonly tenantMaxInFlightBytes: number;
+  /**
+   * Request bytes per second per tenant, valid or not, charged as each body arrives; a
+   * tenant past it is refused before its next body is read. @default 32 MiB
+   */
+  readonly tenantBytesPerSecond: number;
   /** HTTP/2 streams (calls) one connection may have open at once. @default 32 */
   readonly maxConcurrentStreams: number;
   /** Rejections listed in full in one WriteResponse; the rest as a count per code. @default 100 */
@@ -143,6 +148,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     tenantMaxInFlightBytes: reader.int('STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES', Math.max(limits.maxRequestBytes, Math.floor(maxInFlightBytes / 2)), {
       min: 1024,
     }),
+    tenantBytesPerSecond: reader.int('STRATA_TENANT_BYTES_PER_SECOND', 32 * 1024 * 1024, { min: 1024 }),
     maxConcurrentStreams: reader.int('STRATA_GRPC_MAX_CONCURRENT_STREAMS', 32, { min: 1, max: 10_000 }),
     maxListedRejections: reader.int('STRATA_MAX_LISTED_REJECTIONS', 100, { min: 0, max: 100_000 }),
   };

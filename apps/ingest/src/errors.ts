@@ -47,6 +47,24 @@ export class RateLimitedError extends StrataError {
   }
 }
 
+/**
+ * The tenant sent more request bytes than STRATA_TENANT_BYTES_PER_SECOND allows: refused
+ * before its body is read, whatever the body holds.
+ */
+export class BytesRateLimitedError extends StrataError {
+  constructor(
+    readonly tenant: string,
+    readonly bytesPerSecond: number,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      `tenant ${tenant} sent more than its ${bytesPerSecond} request bytes/s (STRATA_TENANT_BYTES_PER_SECOND), valid or not; ` +
+        `this request was refused before its body was read; retry in ${retryAfterMs} ms`,
+      { retriable: true, context: { tenant, bytesPerSecond, retryAfterMs, setting: 'STRATA_TENANT_BYTES_PER_SECOND' } },
+    );
+  }
+}
+
 /** The request body did not decode as a strata.v1.WriteRequest. */
 export class MalformedRequestError extends StrataError {
   constructor(readonly reason: string) {

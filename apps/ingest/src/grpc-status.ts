@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '@strata/runtime';
 import { LogUnavailableError } from '@strata/stream';
-import { BytesInFlightError, MalformedRequestError, RateLimitedError, RequestTooLargeError, TenantBytesInFlightError } from './errors';
+import { BytesInFlightError, BytesRateLimitedError, MalformedRequestError, RateLimitedError, RequestTooLargeError, TenantBytesInFlightError } from './errors';
 
 export interface IngestStatus {
   readonly code: status;
@@ -16,6 +16,7 @@ export function toGrpcStatus(error: unknown): IngestStatus {
   if (error instanceof MalformedRequestError) return { code: status.INVALID_ARGUMENT, details: error.message, reason: 'malformed_body' };
   if (error instanceof RequestTooLargeError) return { code: status.INVALID_ARGUMENT, details: error.message, reason: `too_many_${error.what}` };
   if (error instanceof RateLimitedError) return { code: status.RESOURCE_EXHAUSTED, details: error.message, reason: 'rate_limited' };
+  if (error instanceof BytesRateLimitedError) return { code: status.RESOURCE_EXHAUSTED, details: error.message, reason: 'bytes_rate_limited' };
   if (error instanceof TenantBytesInFlightError) return { code: status.RESOURCE_EXHAUSTED, details: error.message, reason: 'tenant_bytes_in_flight' };
   if (error instanceof BytesInFlightError) return { code: status.RESOURCE_EXHAUSTED, details: error.message, reason: 'bytes_in_flight' };
   if (error instanceof LogUnavailableError) {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { WriteRequest, WriteResponse, type Series } from '@strata/proto';
-import { ApiKeyStore, createLogger, GrpcServer } from '@strata/runtime';
+import { ApiKeyStore, createLogger, GrpcServer, TenantRate } from '@strata/runtime';
 import { ingestServiceBinding } from './ingest-service';
 import { RequestBytesBudget } from './request-bytes-budget';
 import { NOW, handlerHarness } from '../test/handler-harness';
@@ -208,6 +208,69 @@ describe('IngestService: a tenant over its rate is refused before its body is de
     } finally {
       client.close();
     }
+  });
+});
+
+describe('IngestService bytes rate per tenant (STRATA_TENANT_BYTES_PER_SECOND)', () => {
+  const harness = handlerHarness({ maxPointsPerRequest: 1_000 });
+  const logger = createLogger({ service: 'spec', level: 'silent' });
+  let now = 1_000_000;
+  const handled: string[] = [];
+  let server: GrpcServer;
+
+  beforeAll(async () => {
+    server = new GrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+      maxReceiveMessageLength: 16 * 1024,
+      services: [
+        ingestServiceBinding({
+          keys: ApiKeyStore.parse('acme-secret-1:acme,beta-secret-1:beta'),
+          handler: { write: async (tenant, request) => (handled.push(tenant), harness.handler.write(tenant, request)) },
+          metrics: harness.metrics,
+          logger,
+          byteRate: new TenantRate(4_096, () => now),
+          budget: new RequestBytesBudget(64 * 1024),
+          shape: SHAPE,
+          maxListedRejections: 100,
+        }),
+      ],
+    });
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server.stop(100);
+  });
+
+  const send = (body: Buffer, key: string) => {
+    const client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set('x-api-key', key);
+    return new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest('/strata.v1.IngestService/Write', (b: Buffer) => b, (b: Buffer) => WriteResponse.decode(b), body, metadata, (error) => {
+        client.close();
+        resolve(error);
+      }),
+    );
+  };
+
+  it('charges every body received, garbage too, and refuses a tenant in debt before reading its next body, while another tenant writes', async () => {
+    const garbage = Buffer.alloc(3_000, 0xff);
+    expect((await send(garbage, 'acme-secret-1'))?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect((await send(garbage, 'acme-secret-1'))?.code).toBe(grpc.status.INVALID_ARGUMENT); // 6,000 of 4,096: in debt
+    // Past the largest message too: refused on its metadata, so its size was never looked at.
+    const refused = await send(Buffer.alloc(20 * 1024, 0xff), 'acme-secret-1');
+    expect(refused?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(refused?.details).toMatch(/tenant acme sent more than its 4096 request bytes\/s \(STRATA_TENANT_BYTES_PER_SECOND\).*refused before its body was read; retry in 465 ms/);
+    const valid = Buffer.from(WriteRequest.encode({ series: [{ name: 'm', labels: [], points: [{ timestampMs: NOW - 60_000, value: 1 }] }] }).finish());
+    expect(await send(valid, 'beta-secret-1')).toBeNull();
+    expect(handled).toEqual(['beta']);
+    expect(await harness.registry.getSingleMetricAsString('strata_ingest_requests_refused_total')).toMatch(/code="RESOURCE_EXHAUSTED",reason="bytes_rate_limited"} 1/);
+    now += 465; // paid back
+    expect(await send(valid, 'acme-secret-1')).toBeNull();
+    expect(handled).toEqual(['beta', 'acme']);
   });
 });
 

@@ -10,8 +10,9 @@ import {
   type CallRefusal,
   type GrpcServiceBinding,
   type Logger,
+  type TenantRate,
 } from '@strata/runtime';
-import { BytesInFlightError, MalformedRequestError, TenantBytesInFlightError } from './errors';
+import { BytesInFlightError, BytesRateLimitedError, MalformedRequestError, TenantBytesInFlightError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { IngestMetrics } from './ingest-metrics';
 import { capRejections } from './rejection-cap';
@@ -31,6 +32,11 @@ export interface IngestServiceDeps {
   readonly logger: Logger;
   /** Raw request bytes this process works on at once (STRATA_INGEST_MAX_INFLIGHT_BYTES), and each tenant (STRATA_INGEST_TENANT_MAX_INFLIGHT_BYTES). */
   readonly budget: RequestBytesBudget;
+  /**
+   * Request bytes per tenant (STRATA_TENANT_BYTES_PER_SECOND), charged with each body as it
+   * arrives, valid or not; a tenant in debt is refused before its next body is read.
+   */
+  readonly byteRate?: TenantRate;
   /** Counts a body must stay within, checked on its raw bytes before it is decoded. */
   readonly shape: WriteRequestShapeLimits;
   /** Rejections listed in full per answer (STRATA_MAX_LISTED_REJECTIONS). */
@@ -75,6 +81,10 @@ function refuseBeforeBody(deps: IngestServiceDeps, metadata: Metadata): CallRefu
   if (refusal === undefined && tenant !== undefined && !deps.budget.hasRoom(tenant)) {
     refusal = toGrpcStatus(budgetRefusal(deps.budget, tenant, undefined));
   }
+  if (refusal === undefined && tenant !== undefined) {
+    const waitMs = deps.byteRate?.waitMs(tenant) ?? 0;
+    if (waitMs > 0) refusal = toGrpcStatus(new BytesRateLimitedError(tenant, deps.byteRate!.perSecond, waitMs));
+  }
   if (refusal === undefined) return undefined;
   deps.metrics.requests.inc({ code: grpcStatus[refusal.code] });
   deps.metrics.requestsRefused.inc({ code: grpcStatus[refusal.code], reason: refusal.reason });
@@ -104,6 +114,8 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceImple
           // interceptor ran (a test server, a future second binding).
           tenant = tenantFromMetadata(call.metadata, deps.keys);
           const body = call.request;
+          // Received is spent, whatever becomes of it: garbage costs the tenant as much as points.
+          deps.byteRate?.charge(tenant, body.length);
           release = deps.budget.tryTake(body.length, tenant);
           if (release === undefined) throw budgetRefusal(deps.budget, tenant, body.length);
           const shape = scanWriteRequest(body, deps.shape);

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { strataPackageDefinition } from '@strata/proto';
-import { runMain, startService, workerEntry } from '@strata/runtime';
+import { runMain, startService, TenantRate, workerEntry } from '@strata/runtime';
 import { createHotRedis, RedisSeriesRegistry } from '@strata/storage/hot';
 import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
@@ -78,6 +78,7 @@ runMain(async () => {
         metrics,
         logger,
         tracer,
+        byteRate: new TenantRate(config.frontDoor.tenantBytesPerSecond),
         budget: new RequestBytesBudget(
           config.frontDoor.maxInFlightBytes,
           (inUse) => metrics.bytesInFlight.set(inUse),
