@@ -27,13 +27,14 @@ export interface Exit {
 }
 
 /**
- * Extra node flags for every service a test or bench starts, from STRATA_SERVICE_NODE_FLAGS
- * in the environment of the test or bench (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each one (node
- * refuses --cpu-prof in NODE_OPTIONS). The profile is written when the service exits by
- * itself, as it does on SIGTERM.
+ * Extra node flags for every service a test or bench starts, from STRATA_NODE_ARGS in the
+ * environment of the test or bench, as the launcher reads it for `npm start`: e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` (node refuses --cpu-prof in NODE_OPTIONS). A
+ * profile is written when the service exits by itself, as it does on SIGTERM. Read here
+ * rather than from the service's environment, which the harness builds without STRATA_*.
  */
 function nodeFlags(): string[] {
-  return (process.env['STRATA_SERVICE_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag.length > 0);
+  return (process.env['STRATA_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 }
 
 /** A built Strata service (`node dist/apps/<app>/main.js`) run as a child process. */

@@ -39,9 +39,12 @@ const ONLY = new RegExp(process.env['BENCH_NOISY_ATTACKS'] ?? '');
 // of 1,000,000 points/s, more than this machine's whole pipeline, so that A's legitimate
 // volume alone can fill it. An operator sets it to a share of the measured capacity.
 const TENANT_RATE = process.env['BENCH_TENANT_POINTS_PER_SECOND'];
-const RATE_ENV: Record<string, string> = TENANT_RATE
-  ? { STRATA_TENANT_POINTS_PER_SECOND: TENANT_RATE, STRATA_TENANT_BURST_POINTS: String(Math.max(2 * Number(TENANT_RATE), 100_000)) }
-  : {};
+// The request bytes per second ingest takes from one tenant (STRATA_TENANT_BYTES_PER_SECOND); unset, its default.
+const TENANT_BYTES = process.env['BENCH_TENANT_BYTES_PER_SECOND'];
+const RATE_ENV: Record<string, string> = {
+  ...(TENANT_RATE && { STRATA_TENANT_POINTS_PER_SECOND: TENANT_RATE, STRATA_TENANT_BURST_POINTS: String(Math.max(2 * Number(TENANT_RATE), 100_000)) }),
+  ...(TENANT_BYTES && { STRATA_TENANT_BYTES_PER_SECOND: TENANT_BYTES }),
+};
 
 // The window length writer and reader run with: the shipped default (4 h) unless
 // BENCH_WINDOW_MS says otherwise. The system tests' harness uses 1-minute windows so that
@@ -97,7 +100,9 @@ async function main(): Promise<void> {
     console.log(
       `noisy neighbour: tenant B writes one point every 100 ms and reads it back, ${SECONDS} s idle, then ${SECONDS} s while tenant A and a keyless client send at full speed` +
         (noisy.length < attacks.length ? ` (only ${noisy.map((attack) => attack.name).join('; ')})` : '') +
-        `; tenant rate ${TENANT_RATE ? `${TENANT_RATE} points/s (BENCH_TENANT_POINTS_PER_SECOND)` : 'the default, 1,000,000 points/s'}`,
+        `; tenant rate ${TENANT_RATE ? `${TENANT_RATE} points/s (BENCH_TENANT_POINTS_PER_SECOND)` : 'the default, 1,000,000 points/s'}` +
+        `, ${TENANT_BYTES ? `${TENANT_BYTES} bytes/s (BENCH_TENANT_BYTES_PER_SECOND)` : 'the default 32 MiB/s'}` +
+        `, reads ${READ_RATE ? `${READ_RATE} points/s (BENCH_TENANT_READ_POINTS_PER_SECOND)` : 'the default 10,000,000 points/s'}; window ${WINDOW_ENV['STRATA_WINDOW_MS']} ms`,
     );
     const idle = await measure(async () => undefined);
     const tally = new AttackTally();
