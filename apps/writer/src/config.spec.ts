@@ -2,10 +2,12 @@ import { ConfigError } from '@strata/runtime';
 import { loadWriterConfig } from './config';
 
 describe('loadWriterConfig', () => {
-  it('listens on its fixed ports on loopback by default, with 2 h windows', () => {
+  it('listens on its fixed ports on loopback by default, with 4 h windows', () => {
     const config = loadWriterConfig({});
     expect(config.service).toMatchObject({ host: '127.0.0.1', grpcPort: 7003, opsPort: 9003 });
-    expect(config).toMatchObject({ windowMs: 14_400_000, groupId: 'strata-writer', hotRetentionMs: 26 * 3_600_000 });
+    expect(config).toMatchObject({ windowMs: 14_400_000, groupId: 'strata-writer', hotRetentionMs: 26 * 3_600_000, fetchPartitionBytes: 256 * 1024 });
+    expect(loadWriterConfig({ STRATA_WRITER_FETCH_PARTITION_BYTES: '1048576' }).fetchPartitionBytes).toBe(1_048_576);
+    expect(() => loadWriterConfig({ STRATA_WRITER_FETCH_PARTITION_BYTES: '1023' })).toThrow(/STRATA_WRITER_FETCH_PARTITION_BYTES=1023 is below the minimum 1024/);
     expect(config.replayFromMs).toBeUndefined();
   });
 

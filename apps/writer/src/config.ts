@@ -22,6 +22,11 @@ export interface WriterConfig extends HotEnv, StandardConfig {
   readonly sealBatch: number;
   /** Series whose index entry is remembered; older ones are passivated. @default 100000 */
   readonly seriesCacheSize: number;
+  /**
+   * STRATA_WRITER_FETCH_PARTITION_BYTES: most bytes of one partition per Kafka fetch
+   * (PointLogConsumerOptions.maxBytesPerPartition). @default 256 KiB
+   */
+  readonly fetchPartitionBytes: number;
   /** How the writer keeps the hot tier whole (docs/write-path.md, "Rebuilding the hot tier"). */
   readonly recovery: {
     /** How often Redis is checked for lost data. @default 1000 */
@@ -68,6 +73,7 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
     sealIntervalMs: reader.int('STRATA_SEAL_INTERVAL_MS', 1_000, { min: 10, max: 600_000 }),
     sealBatch: reader.int('STRATA_SEAL_BATCH', 500, { min: 1, max: 100_000 }),
     seriesCacheSize: reader.int('STRATA_WRITER_SERIES_CACHE', 100_000, { min: 0 }),
+    fetchPartitionBytes: reader.int('STRATA_WRITER_FETCH_PARTITION_BYTES', 256 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     recovery: {
       checkIntervalMs: reader.int('STRATA_HOT_CHECK_INTERVAL_MS', 1_000, { min: 50, max: 60_000 }),
       checkpointIntervalMs: reader.int('STRATA_REBUILD_CHECKPOINT_INTERVAL_MS', 10_000, { min: 100, max: 600_000 }),

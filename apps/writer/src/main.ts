@@ -40,6 +40,7 @@ runMain(async () => {
     groupId,
     logger,
     seekToTimestampMs: config.replayFromMs,
+    maxBytesPerPartition: config.fetchPartitionBytes,
     tracer,
     onAssignment: () => void sealer.releaseUnowned(),
   });

@@ -26,6 +26,13 @@ export interface PointLogConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /** Start a new group's partitions at the records of this time instead of the committed offsets. */
   readonly seekToTimestampMs?: number;
+  /**
+   * Most bytes one fetch brings of one partition (the broker still sends a record larger
+   * than this whole). kafkajs handles a fetch's batches, then fetches again: a partition
+   * holding a large series' records delays every partition's next records by the time its
+   * batch takes, so a smaller batch keeps other series fresh. @default 1 MiB (kafkajs's own)
+   */
+  readonly maxBytesPerPartition?: number;
   /** Called with each assignment after a rebalance. */
   readonly onAssignment?: (partitions: number[]) => void;
   /**
@@ -92,6 +99,7 @@ export class PointLogConsumer {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       allowAutoTopicCreation: false,
+      ...(options.maxBytesPerPartition !== undefined && { maxBytesPerPartition: options.maxBytesPerPartition }),
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = [...(payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);
