@@ -23,6 +23,7 @@ runMain(async () => {
     ...config.producer,
     // Read at start-up: produce requests and records stay below the topic's max.message.bytes.
     maxMessageBytes: messageLimitReader(kafka, config.kafka),
+    bulkProducer: createProducer(kafka, { allowAutoTopicCreation: false }),
     tracer,
     onBatch: ({ records, ms, ok }) => {
       metrics.produceSeconds.observe({ result: ok ? 'ok' : 'error' }, ms / 1_000);

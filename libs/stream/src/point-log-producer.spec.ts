@@ -114,6 +114,32 @@ describe('PointLogProducer', () => {
     expect(others.flatMap((r) => r.messages.map((m) => m.key))).toEqual(['a', 'b']);
   });
 
+  it('sends a large caller on the bulk producer, so small callers never queue behind it on one connection', async () => {
+    const shared = fakeProducer();
+    // The bulk producer's broker is slow: small writes must not wait for it.
+    let releaseBulk: () => void = () => undefined;
+    const bulk = fakeProducer(() => new Promise((resolve) => (releaseBulk = () => resolve([]))));
+    let connected = 0;
+    (bulk.producer as unknown as { connect: () => Promise<void> }).connect = async () => void connected++;
+    const log = new PointLogProducer(shared.producer, { topic: 't', lingerMs: 5, maxMessageBytes: LIMIT, bulkProducer: bulk.producer });
+    await log.start();
+    expect(connected).toBe(1);
+    const big = log.append(Array.from({ length: 4 }, (_, i) => sized('big', 10_000 + i)));
+    await Promise.all([log.append([record('a')]), log.append([record('b')])]);
+    expect(shared.sent.flatMap((r) => r.messages.map((m) => m.key))).toEqual(['a', 'b']);
+    expect(bulk.sent).toHaveLength(1);
+    expect(bulk.sent[0].messages.every((m) => m.key === 'big')).toBe(true);
+    let done = false;
+    void big.then(() => (done = true));
+    for (let i = 0; i < 100 && !done; i++) {
+      releaseBulk();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await big;
+    expect(bulk.sent.flatMap((r) => r.messages.map((m) => (m.value as Buffer).length))).toEqual([10_000, 10_001, 10_002, 10_003]);
+    await log.stop();
+  });
+
   it('refuses only the caller whose record the broker refuses for its size; every other caller in its request is acknowledged', async () => {
     const { producer } = sizeLimitedProducer(20_000);
     const refusedSeen: RecordTooLargeError[] = [];

@@ -28,6 +28,14 @@ export interface PointLogProducerOptions {
    * (record-limits.ts). @default 1048588, Kafka's default
    */
   readonly maxMessageBytes?: number | (() => Promise<number>);
+  /**
+   * Sends the records of callers too large to share a request (over half a request's
+   * bytes) on a producer, and so connections, of their own. A broker handles one request
+   * per connection at a time: on the shared connection, a megabyte of one caller's records
+   * held every small write queued behind it for as long as the broker took over it.
+   * Connected and disconnected with this producer. @default the shared producer
+   */
+  readonly bulkProducer?: Producer;
   /** Observes each sent produce request (for metrics). */
   readonly onBatch?: (batch: { records: number; ms: number; ok: boolean }) => void;
   /** Observes each record refused for its size (for metrics and a log line). */
@@ -118,6 +126,7 @@ export class PointLogProducer {
   async start(): Promise<void> {
     await this.readLimits();
     await this.producer.connect();
+    await this.options.bulkProducer?.connect();
   }
 
   private async readLimits(): Promise<void> {
@@ -178,6 +187,7 @@ export class PointLogProducer {
     this.flush();
     await Promise.allSettled([...this.inFlight]);
     await this.producer.disconnect();
+    await this.options.bulkProducer?.disconnect();
   }
 
   private flush(): void {
@@ -218,12 +228,16 @@ export class PointLogProducer {
   }
 
   /** One produce request; resolves or rejects with kafkajs's error, after reporting it. */
-  private async send(waiters: readonly Waiter[], records: ReadonlyArray<{ record: PointLogRecord; headers?: Record<string, string> }>): Promise<void> {
+  private async send(
+    waiters: readonly Waiter[],
+    records: ReadonlyArray<{ record: PointLogRecord; headers?: Record<string, string> }>,
+    producer: Producer = this.producer,
+  ): Promise<void> {
     const began = Date.now();
     // Concurrent appends share a produce request; each span says how large it was.
     for (const waiter of waiters) waiter.span?.setAttribute('strata.kafka.request_records', records.length);
     try {
-      await this.producer.send({
+      await producer.send({
         topic: this.options.topic,
         acks: -1,
         timeout: this.options.ackTimeoutMs ?? 10_000,
@@ -301,7 +315,7 @@ export class PointLogProducer {
 
   private async sendInOrder(waiter: Waiter, records: readonly PointLogRecord[]): Promise<void> {
     try {
-      await this.send([waiter], records.map((record) => ({ record, headers: waiter.headers })));
+      await this.send([waiter], records.map((record) => ({ record, headers: waiter.headers })), this.options.bulkProducer);
     } catch (error) {
       if (!isSizeRefusal(error)) throw error;
       this.refreshLimits();
