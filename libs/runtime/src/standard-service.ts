@@ -24,6 +24,8 @@ export interface StandardServiceOptions {
   readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** Shut down after every component has stopped, so their last spans are exported. */
   readonly tracing?: Tracing;
+  /** How the runner ends the process after a stop; injected for tests. @default process.exit */
+  readonly exit?: (code: number) => void;
 }
 
 export interface StandardService {
@@ -48,6 +50,9 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
     routes: options.routes,
   });
   for (const [name, check] of Object.entries(options.readinessChecks ?? {})) ops.addReadinessCheck(name, check);
+  // The ops port answers from the first moment; ready means the gRPC port takes calls too.
+  let serving = false;
+  ops.addReadinessCheck('grpc', () => serving || 'the gRPC port is not bound yet (starting)');
   const grpc = new GrpcServer({
     host: config.host,
     port: config.grpcPort,
@@ -61,11 +66,19 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
     { name: 'ops-server', start: () => ops.start(), stop: () => ops.stop() },
     ...(tracing?.enabled ? [{ name: 'tracing', start: async () => undefined, stop: () => tracing.shutdown() }] : []),
     ...(options.components ?? []),
-    { name: 'grpc-server', start: () => grpc.start(), stop: () => grpc.stop(config.shutdownGraceMs) },
+    {
+      name: 'grpc-server',
+      start: async () => {
+        await grpc.start();
+        serving = true;
+      },
+      stop: () => grpc.stop(config.shutdownGraceMs),
+    },
   ];
   const runner = new ServiceRunner(lifecycle, {
     logger,
     shutdownTimeoutMs: config.shutdownGraceMs + 5_000,
+    ...(options.exit && { exit: options.exit }),
     onDrainStart: () => {
       ops.markDraining();
       grpc.setServing(false);
