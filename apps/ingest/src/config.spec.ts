@@ -91,6 +91,7 @@ describe('loadIngestConfig', () => {
       maxInFlightBytes: 16 * 1024 * 1024,
       tenantMaxInFlightBytes: 8 * 1024 * 1024,
       tenantBytesPerSecond: 32 * 1024 * 1024,
+      tenantBytesPerSecondOverrides: new Map(),
       maxConcurrentStreams: 32,
       maxListedRejections: 100,
     });
@@ -103,6 +104,13 @@ describe('loadIngestConfig', () => {
     );
     expect(loadIngestConfig({ STRATA_TENANT_BYTES_PER_SECOND: '1024' }).frontDoor.tenantBytesPerSecond).toBe(1024);
     expect(() => loadIngestConfig({ STRATA_TENANT_BYTES_PER_SECOND: '1023' })).toThrow(/STRATA_TENANT_BYTES_PER_SECOND=1023 is below the minimum 1024/);
+    // Rates of named tenants, points and bytes; every bad entry is named.
+    const overridden = loadIngestConfig({ STRATA_TENANT_BYTES_PER_SECOND_OVERRIDES: 'acme:1048576', STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES: 'acme:5000,beta:200000' });
+    expect(overridden.frontDoor.tenantBytesPerSecondOverrides).toEqual(new Map([['acme', 1_048_576]]));
+    expect(overridden.limits.tenantPointsPerSecondOverrides).toEqual(new Map([['acme', 5_000], ['beta', 200_000]]));
+    expect(() => loadIngestConfig({ STRATA_TENANT_BYTES_PER_SECOND_OVERRIDES: 'acme:100', STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES: 'beta' })).toThrow(
+      /STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES entry "beta" must be tenant:points[\s\S]*STRATA_TENANT_BYTES_PER_SECOND_OVERRIDES entry "acme:100" must be tenant:bytes with bytes >= 1024/,
+    );
     expect(() => loadIngestConfig({ STRATA_GRPC_MAX_CONCURRENT_STREAMS: '0', STRATA_MAX_LISTED_REJECTIONS: '-1' })).toThrow(
       /STRATA_GRPC_MAX_CONCURRENT_STREAMS=0 is below the minimum 1[\s\S]*STRATA_MAX_LISTED_REJECTIONS=-1 is below the minimum 0/,
     );

@@ -1,4 +1,4 @@
-import { DEFAULT_VALIDATION_LIMITS, parseTenantOverrides, readFutureGraceMs, type ValidationLimits } from '@strata/model';
+import { DEFAULT_VALIDATION_LIMITS, readFutureGraceMs, readTenantOverrides, type ValidationLimits } from '@strata/model';
 import { EnvReader, readApiKeys, readStandardConfig, type ApiKeyStore, type Env, type StandardConfig } from '@strata/runtime';
 import { HOUR_MS, readRetentionEnv } from '@strata/storage';
 import { readHotRedisEnv, type HotRedisConfig } from '@strata/storage/hot';
@@ -17,6 +17,8 @@ export interface IngestLimits {
   readonly tenantPointsPerSecond: number;
   /** Points a tenant may send in a burst above the sustained rate. @default 2 × the rate */
   readonly tenantBurstPoints: number;
+  /** Rates of named tenants (STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES), each with a burst of twice its rate, at least a full request. */
+  readonly tenantPointsPerSecondOverrides: ReadonlyMap<string, number>;
 }
 
 /** What ingest admits before it decodes a body: docs/operations.md, "Ingest limits". */
@@ -33,6 +35,8 @@ export interface FrontDoorLimits {
    * tenant past it is refused before its next body is read. @default 32 MiB
    */
   readonly tenantBytesPerSecond: number;
+  /** Byte rates of named tenants (STRATA_TENANT_BYTES_PER_SECOND_OVERRIDES). */
+  readonly tenantBytesPerSecondOverrides: ReadonlyMap<string, number>;
   /** HTTP/2 streams (calls) one connection may have open at once. @default 32 */
   readonly maxConcurrentStreams: number;
   /** Rejections listed in full in one WriteResponse; the rest as a count per code. @default 100 */
@@ -90,12 +94,6 @@ export interface IngestConfig extends StandardConfig {
   readonly redis: HotRedisConfig;
 }
 
-function readTenantOverrides(reader: EnvReader, variable: string, range: { min: number; max?: number; unit: string }) {
-  const { values, problems } = parseTenantOverrides(variable, reader.list(variable, []), range);
-  problems.forEach((problem) => reader.problem(problem));
-  return values;
-}
-
 function readSeriesLimit(reader: EnvReader): SeriesLimitConfig {
   return {
     maxSeriesPerTenant: reader.int('STRATA_MAX_SERIES_PER_TENANT', 1_000_000, { min: 1 }),
@@ -141,6 +139,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     maxRequestBytes: reader.int('STRATA_MAX_REQUEST_BYTES', 8 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
     tenantPointsPerSecond,
     tenantBurstPoints: reader.int('STRATA_TENANT_BURST_POINTS', 2 * tenantPointsPerSecond, { min: 1 }),
+    tenantPointsPerSecondOverrides: readTenantOverrides(reader, 'STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES', { min: 1, unit: 'points' }),
   };
   const maxInFlightBytes = reader.int('STRATA_INGEST_MAX_INFLIGHT_BYTES', 2 * limits.maxRequestBytes, { min: 1024 });
   const frontDoor: FrontDoorLimits = {
@@ -149,6 +148,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
       min: 1024,
     }),
     tenantBytesPerSecond: reader.int('STRATA_TENANT_BYTES_PER_SECOND', 32 * 1024 * 1024, { min: 1024 }),
+    tenantBytesPerSecondOverrides: readTenantOverrides(reader, 'STRATA_TENANT_BYTES_PER_SECOND_OVERRIDES', { min: 1024, unit: 'bytes' }),
     maxConcurrentStreams: reader.int('STRATA_GRPC_MAX_CONCURRENT_STREAMS', 32, { min: 1, max: 10_000 }),
     maxListedRejections: reader.int('STRATA_MAX_LISTED_REJECTIONS', 100, { min: 0, max: 100_000 }),
   };

@@ -33,16 +33,22 @@ export class RequestTooLargeError extends StrataError {
 
 /** The tenant is over its point rate; nothing in the request was stored. */
 export class RateLimitedError extends StrataError {
+  /**
+   * @param overridden the rate is the tenant's own (STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES),
+   *   not every tenant's (STRATA_TENANT_POINTS_PER_SECOND): the message names the one that applied
+   */
   constructor(
     readonly tenant: string,
     readonly points: number,
     readonly ratePerSecond: number,
     readonly retryAfterMs: number,
+    overridden = false,
   ) {
+    const setting = overridden ? `STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES for ${tenant}` : 'STRATA_TENANT_POINTS_PER_SECOND';
     super(
-      `tenant ${tenant} is over its rate of ${ratePerSecond} points/s (STRATA_TENANT_POINTS_PER_SECOND); ` +
+      `tenant ${tenant} is over its rate of ${ratePerSecond} points/s (${setting}); ` +
         `this request of ${points} points was not stored; retry in ${retryAfterMs} ms`,
-      { retriable: true, context: { tenant, points, ratePerSecond, retryAfterMs, setting: 'STRATA_TENANT_POINTS_PER_SECOND' } },
+      { retriable: true, context: { tenant, points, ratePerSecond, retryAfterMs, setting } },
     );
   }
 }
@@ -56,11 +62,13 @@ export class BytesRateLimitedError extends StrataError {
     readonly tenant: string,
     readonly bytesPerSecond: number,
     readonly retryAfterMs: number,
+    overridden = false,
   ) {
+    const setting = overridden ? `STRATA_TENANT_BYTES_PER_SECOND_OVERRIDES for ${tenant}` : 'STRATA_TENANT_BYTES_PER_SECOND';
     super(
-      `tenant ${tenant} sent more than its ${bytesPerSecond} request bytes/s (STRATA_TENANT_BYTES_PER_SECOND), valid or not; ` +
+      `tenant ${tenant} sent more than its ${bytesPerSecond} request bytes/s (${setting}), valid or not; ` +
         `this request was refused before its body was read; retry in ${retryAfterMs} ms`,
-      { retriable: true, context: { tenant, bytesPerSecond, retryAfterMs, setting: 'STRATA_TENANT_BYTES_PER_SECOND' } },
+      { retriable: true, context: { tenant, bytesPerSecond, retryAfterMs, setting } },
     );
   }
 }

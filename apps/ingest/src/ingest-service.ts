@@ -83,7 +83,7 @@ function refuseBeforeBody(deps: IngestServiceDeps, metadata: Metadata): CallRefu
   }
   if (refusal === undefined && tenant !== undefined) {
     const waitMs = deps.byteRate?.waitMs(tenant) ?? 0;
-    if (waitMs > 0) refusal = toGrpcStatus(new BytesRateLimitedError(tenant, deps.byteRate!.perSecond, waitMs));
+    if (waitMs > 0) refusal = toGrpcStatus(new BytesRateLimitedError(tenant, deps.byteRate!.rateOf(tenant), waitMs, deps.byteRate!.overridden(tenant)));
   }
   if (refusal === undefined) return undefined;
   deps.metrics.requests.inc({ code: grpcStatus[refusal.code] });

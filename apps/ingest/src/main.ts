@@ -49,7 +49,10 @@ runMain(async () => {
   const handler = new WriteHandler({
     config,
     log,
-    rateLimiter: new TenantRateLimiter(config.limits.tenantPointsPerSecond, config.limits.tenantBurstPoints),
+    rateLimiter: new TenantRateLimiter(config.limits.tenantPointsPerSecond, config.limits.tenantBurstPoints, Date.now, {
+      rates: config.limits.tenantPointsPerSecondOverrides,
+      minBurst: config.limits.maxPointsPerRequest,
+    }),
     seriesLimiter,
     metrics,
     logger,
@@ -79,7 +82,7 @@ runMain(async () => {
         metrics,
         logger,
         tracer,
-        byteRate: new TenantRate(config.frontDoor.tenantBytesPerSecond),
+        byteRate: new TenantRate(config.frontDoor.tenantBytesPerSecond, Date.now, { perTenant: config.frontDoor.tenantBytesPerSecondOverrides }),
         budget: new RequestBytesBudget(
           config.frontDoor.maxInFlightBytes,
           (inUse) => metrics.bytesInFlight.set(inUse),

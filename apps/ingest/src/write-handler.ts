@@ -49,11 +49,12 @@ export class WriteHandler {
    * valid or not: refused points cost work too. Throws RateLimitedError.
    */
   reserveRate(tenant: string, points: number): void {
-    const { config, metrics } = this.deps;
+    const { metrics } = this.deps;
     const admission = this.deps.rateLimiter.tryTake(tenant, points);
     if (!admission.admitted) {
       metrics.pointsRefused.inc({ tenant, code: 'RATE_LIMITED' }, points);
-      throw new RateLimitedError(tenant, points, config.limits.tenantPointsPerSecond, admission.retryAfterMs);
+      const rate = this.deps.rateLimiter.rateOf(tenant);
+      throw new RateLimitedError(tenant, points, rate.perSecond, admission.retryAfterMs, rate.overridden);
     }
   }
 
@@ -98,7 +99,8 @@ export class WriteHandler {
       const admission = this.deps.rateLimiter.tryTake(tenant, prepared.acceptedPoints);
       if (!admission.admitted) {
         metrics.pointsRefused.inc({ tenant, code: 'RATE_LIMITED' }, totalPoints);
-        throw new RateLimitedError(tenant, totalPoints, config.limits.tenantPointsPerSecond, admission.retryAfterMs);
+        const rate = this.deps.rateLimiter.rateOf(tenant);
+        throw new RateLimitedError(tenant, totalPoints, rate.perSecond, admission.retryAfterMs, rate.overridden);
       }
     }
     const seriesLimit = await this.deps.seriesLimiter.admit(tenant, prepared.valid, now);

@@ -1,5 +1,5 @@
 import { EnvReader, readApiKeys, readStandardConfig, type ApiKeyStore, type Env, type StandardConfig } from '@strata/runtime';
-import { MAX_GLOB_LENGTH, readFutureGraceMs } from '@strata/model';
+import { MAX_GLOB_LENGTH, readFutureGraceMs, readTenantOverrides } from '@strata/model';
 import { DAY_MS, HOUR_MS, type RetentionPolicy } from '@strata/storage';
 import { readColdEnv, type ColdS3Config } from '@strata/storage/cold';
 import { readHotEnv, type HotEnv } from '@strata/storage/hot';
@@ -132,6 +132,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       globalConcurrency: reader.int('STRATA_READ_GLOBAL_CONCURRENCY', 64, { min: 1, max: 10_000 }),
       perTenantQueue: reader.int('STRATA_READ_TENANT_QUEUE', 32, { min: 0, max: 100_000 }),
       tenantPointsPerSecond: reader.int('STRATA_READ_TENANT_POINTS_PER_SECOND', DEFAULT_TENANT_POINTS_PER_SECOND, { min: 1_000 }),
+      tenantPointsPerSecondOverrides: readTenantOverrides(reader, 'STRATA_READ_TENANT_POINTS_PER_SECOND_OVERRIDES', { min: 1_000, unit: 'points' }),
       maxCost: {
         read: { units: reader.int('STRATA_READ_MAX_REQUESTS', 100_000, { min: 1 }), setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' },
         list: { units: reader.int('STRATA_LIST_MAX_SCANNED', 1_000_000, { min: 1 }), setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' },

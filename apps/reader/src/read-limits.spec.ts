@@ -173,6 +173,20 @@ describe('ReadLimiter', () => {
       (await next).release();
     });
 
+    it('holds a tenant to its own rate where it has one, and names that setting', async () => {
+      const { limiter: l } = limiter({ tenantPointsPerSecond: 100_000, tenantPointsPerSecondOverrides: new Map([['small', 1_000]]) });
+      for (const tenant of ['small', 'big']) {
+        const permit = await l.admit(tenant, READ);
+        permit.charge(50_000);
+        permit.release();
+      }
+      await expect(l.admit('small', READ)).rejects.toMatchObject({
+        setting: 'STRATA_READ_TENANT_POINTS_PER_SECOND_OVERRIDES for small',
+        message: expect.stringMatching(/rate of 1000 a second \(STRATA_READ_TENANT_POINTS_PER_SECOND_OVERRIDES for small\)/),
+      });
+      (await l.admit('big', READ)).release(); // 50,000 of its 100,000 burst: no wait
+    });
+
     it('never holds back a tenant that reads below its rate', async () => {
       const { limiter: l } = limiter({ tenantPointsPerSecond: 100_000 });
       for (let i = 0; i < 20; i++) {

@@ -53,6 +53,8 @@ export interface AdmissionLimits {
    * (STRATA_READ_TENANT_POINTS_PER_SECOND); absent, no rate.
    */
   readonly tenantPointsPerSecond?: number;
+  /** Decode rates of named tenants (STRATA_READ_TENANT_POINTS_PER_SECOND_OVERRIDES). */
+  readonly tenantPointsPerSecondOverrides?: ReadonlyMap<string, number>;
 }
 
 export interface AdmissionMetrics {
@@ -123,7 +125,7 @@ export class ReadLimiter {
     private readonly metrics: AdmissionMetrics,
     private readonly now: () => number = Date.now,
   ) {
-    this.rate = limits.tenantPointsPerSecond === undefined ? undefined : new TenantRate(limits.tenantPointsPerSecond, now);
+    this.rate = limits.tenantPointsPerSecond === undefined ? undefined : new TenantRate(limits.tenantPointsPerSecond, now, { perTenant: limits.tenantPointsPerSecondOverrides });
   }
 
   /**
@@ -168,13 +170,15 @@ export class ReadLimiter {
       // It could only time out in the queue: said now, with when to come back.
       dispose();
       this.metrics.refusals.inc({ kind: cost.kind, reason: 'points_rate' });
+      const rate = this.rate!;
+      const setting = rate.overridden(tenant) ? `${RATE_SETTING}_OVERRIDES for ${tenant}` : RATE_SETTING;
       return Promise.reject(
         new QueryLimitError(
-          `tenant ${tenant} has decoded ${Math.round(this.rate!.debt(tenant))} points more than its rate of ${this.rate!.perSecond} a second ` +
-            `(${RATE_SETTING}) allows; its next ${cost.kind === 'read' ? 'Read' : 'listing'} may start in ${waitMs} ms, past this one's time limit ` +
+          `tenant ${tenant} has decoded ${Math.round(rate.debt(tenant))} points more than its rate of ${rate.rateOf(tenant)} a second ` +
+            `(${setting}) allows; its next ${cost.kind === 'read' ? 'Read' : 'listing'} may start in ${waitMs} ms, past this one's time limit ` +
             `(${timeout.setting}=${timeout.ms}): retry in ${waitMs} ms, or read less at a time`,
-          RATE_SETTING,
-          this.rate!.perSecond,
+          setting,
+          rate.rateOf(tenant),
           { retriable: true, context: { tenant, retryAfterMs: waitMs } },
         ),
       );

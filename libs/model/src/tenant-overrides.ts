@@ -34,3 +34,23 @@ export function parseTenantOverrides(
   }
   return { values, problems };
 }
+
+/** The part of the runtime's EnvReader {@link readTenantOverrides} needs (the model imports nothing). */
+export interface ListSettingReader {
+  list(name: string, fallback: readonly string[]): string[];
+  problem(message: string): void;
+}
+
+/**
+ * Reads a variable of per-tenant overrides (`tenant:value,...`, unset: none), recording each
+ * bad entry as a problem of the process's settings so start-up fails listing them all.
+ */
+export function readTenantOverrides(
+  reader: ListSettingReader,
+  variable: string,
+  range: { readonly min: number; readonly max?: number; readonly unit: string },
+): ReadonlyMap<string, number> {
+  const { values, problems } = parseTenantOverrides(variable, reader.list(variable, []), range);
+  problems.forEach((problem) => reader.problem(problem));
+  return values;
+}

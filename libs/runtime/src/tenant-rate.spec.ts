@@ -20,13 +20,24 @@ describe('TenantRate', () => {
   });
 
   it('keeps tenants apart and refills no further than the burst', () => {
-    const rate = new TenantRate(100, clock, 500);
+    const rate = new TenantRate(100, clock, { burst: 500 });
     rate.charge('a', 900);
     expect(rate.waitMs('a')).toBe(4_000);
     expect(rate.waitMs('b')).toBe(0);
     now += 3_600_000;
     rate.charge('a', 600); // a full bucket holds 500, not an hour of the rate
     expect(rate.waitMs('a')).toBe(1_000);
+  });
+
+  it('gives named tenants rates of their own, with a second of their rate as their burst', () => {
+    const rate = new TenantRate(1_000, clock, { burst: 5_000, perTenant: new Map([['big', 10_000], ['small', 100]]) });
+    expect([rate.rateOf('big'), rate.rateOf('small'), rate.rateOf('other')]).toEqual([10_000, 100, 1_000]);
+    expect([rate.overridden('big'), rate.overridden('other')]).toEqual([true, false]);
+    for (const tenant of ['big', 'small', 'other']) rate.charge(tenant, 20_000);
+    expect(rate.waitMs('big')).toBe(1_000); // 10,000 in debt at 10,000/s
+    expect(rate.waitMs('small')).toBe(199_000); // 19,900 at 100/s
+    expect(rate.waitMs('other')).toBe(15_000); // 15,000 at 1,000/s
+    expect(() => new TenantRate(1, clock, { perTenant: new Map([['x', 0]]) })).toThrow(/not 0 \(x\)/);
   });
 
   it('ignores charges of nothing and refuses a rate that is not positive', () => {

@@ -10,21 +10,44 @@
  */
 export class TenantRate {
   private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
-  readonly burst: number;
+  private readonly burst: number;
+  private readonly perTenant: ReadonlyMap<string, number>;
 
+  /**
+   * @param perSecond every tenant's rate, but those of `options.perTenant`
+   * @param options.burst what a tenant at `perSecond` may spend at once. @default perSecond
+   * @param options.perTenant rates of named tenants; their burst is one second of their rate
+   */
   constructor(
     readonly perSecond: number,
     private readonly now: () => number = Date.now,
-    burst?: number,
+    options: { readonly burst?: number; readonly perTenant?: ReadonlyMap<string, number> } = {},
   ) {
-    if (!(perSecond > 0)) throw new RangeError(`a rate must be positive, not ${perSecond}`);
-    this.burst = burst ?? perSecond;
+    this.perTenant = options.perTenant ?? new Map();
+    for (const [tenant, rate] of [['(every tenant)', perSecond] as const, ...this.perTenant]) {
+      if (!(rate > 0)) throw new RangeError(`a rate must be positive, not ${rate} (${tenant})`);
+    }
+    this.burst = options.burst ?? perSecond;
+  }
+
+  /** The rate that applies to `tenant`. */
+  rateOf(tenant: string): number {
+    return this.perTenant.get(tenant) ?? this.perSecond;
+  }
+
+  /** Whether `tenant` has a rate of its own (to name the setting that set it). */
+  overridden(tenant: string): boolean {
+    return this.perTenant.has(tenant);
+  }
+
+  private burstOf(tenant: string): number {
+    return this.perTenant.get(tenant) ?? this.burst;
   }
 
   /** Milliseconds until `tenant` may start work again; 0 when it may now. */
   waitMs(tenant: string): number {
     const tokens = this.tokens(tenant);
-    return tokens >= 0 ? 0 : Math.ceil((-tokens * 1_000) / this.perSecond);
+    return tokens >= 0 ? 0 : Math.ceil((-tokens * 1_000) / this.rateOf(tenant));
   }
 
   /** How far into debt the tenant is (0 when it is not). */
@@ -39,11 +62,12 @@ export class TenantRate {
   }
 
   private tokens(tenant: string): number {
+    const burst = this.burstOf(tenant);
     const bucket = this.buckets.get(tenant);
-    if (!bucket) return this.burst;
+    if (!bucket) return burst;
     const now = this.now();
-    const tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.atMs) * this.perSecond) / 1_000);
-    if (tokens >= this.burst) {
+    const tokens = Math.min(burst, bucket.tokens + ((now - bucket.atMs) * this.rateOf(tenant)) / 1_000);
+    if (tokens >= burst) {
       this.buckets.delete(tenant);
       return tokens;
     }

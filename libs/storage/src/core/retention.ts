@@ -1,4 +1,4 @@
-import { parseTenantOverrides } from '@strata/model';
+import { readTenantOverrides } from '@strata/model';
 import type { EnvReader } from '@strata/runtime';
 import { DAY_MS } from './time';
 
@@ -34,7 +34,6 @@ export class RetentionPolicy {
  */
 export function readRetentionEnv(reader: EnvReader): RetentionPolicy {
   const defaultMs = reader.int('STRATA_RETENTION_DAYS', 460, { min: 1, max: 36_500 }) * DAY_MS;
-  const { values, problems } = parseTenantOverrides('STRATA_TENANT_RETENTION_DAYS', reader.list('STRATA_TENANT_RETENTION_DAYS', []), { min: 1, max: 36_500, unit: 'days' });
-  problems.forEach((problem) => reader.problem(problem));
+  const values = readTenantOverrides(reader, 'STRATA_TENANT_RETENTION_DAYS', { min: 1, max: 36_500, unit: 'days' });
   return new RetentionPolicy(defaultMs, new Map([...values].map(([tenant, days]) => [tenant, days * DAY_MS])));
 }
