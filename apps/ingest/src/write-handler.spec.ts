@@ -218,7 +218,7 @@ describe('WriteHandler', () => {
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
     );
     const identity = fc.record({
-      name: fc.oneof(fc.constant('n'.repeat(255)), fc.stringMatching(/^[a-zA-Z0-9._-]{1,255}$/)),
+      name: fc.oneof(fc.constant('n'.repeat(255)), fc.stringMatching(/^[a-zA-Z0-9._:-]{1,255}$/)),
       labels: fc
         .uniqueArray(
           fc.record({

@@ -20,6 +20,11 @@ const base: ReadRequest = {
 };
 
 describe('parseReadRequest', () => {
+  it('reads Prometheus names, colons included', () => {
+    const parsed = parseReadRequest({ ...base, series: [{ name: 'job:http_requests:rate5m', labels: [{ name: 'job', value: 'api' }] }] }, limits);
+    expect(parsed.series.map((s) => s.key)).toEqual(['job:http_requests:rate5m{job="api"}']);
+  });
+
   it('turns selectors into canonical series keys, labels sorted, repeats dropped', () => {
     const parsed = parseReadRequest(
       {

@@ -78,7 +78,7 @@ export function parseReadRequest(request: ReadRequest, limits: ReadLimits): Pars
 function parseSelector(name: string, labels: readonly Label[], index: number): SeriesRef {
   const where = `series[${index}]`;
   if (!SERIES_NAME_PATTERN.test(name)) {
-    throw new InvalidQueryError(`${where}: name ${JSON.stringify(name.slice(0, 300))} must match [a-zA-Z0-9._-]{1,255}`);
+    throw new InvalidQueryError(`${where}: name ${JSON.stringify(name.slice(0, 300))} must match [a-zA-Z0-9._:-]{1,255}`);
   }
   const names = new Set<string>();
   for (const label of labels) {

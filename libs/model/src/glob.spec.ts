@@ -10,6 +10,8 @@ describe('compileNameGlob', () => {
     ['cpu', 'cpu2', false],
     ['cpu', 'xcpu', false],
     ['host.*.cpu.*', 'host.a.cpu.user', true],
+    ['job:*:rate5m', 'job:http_requests:rate5m', true],
+    ['job:*:rate5m', 'job:http_requests:rate1m', false],
     ['host.*.cpu.*', 'host.a.b.cpu.user', true],
     ['host.*.cpu.*', 'host.a.cpu', false],
     ['host.*.cpu.*', 'host.a.cpu.', true],
@@ -121,7 +123,7 @@ describe('compileNameGlob', () => {
 
   it('matches every name against itself and against * and ?-for-each-character', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-zA-Z0-9._-]{1,60}$/), (name) => {
+      fc.property(fc.stringMatching(/^[a-zA-Z0-9._:-]{1,60}$/), (name) => {
         expect(compileNameGlob(name)(name)).toBe(true);
         expect(compileNameGlob('?'.repeat(name.length))(name)).toBe(true);
         expect(compileNameGlob(`${name[0]}*`)(name)).toBe(true);

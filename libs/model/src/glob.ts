@@ -6,7 +6,7 @@
  */
 
 /** What a glob may contain: the name alphabet plus the two wildcards. */
-const GLOB_ALPHABET = /^[a-zA-Z0-9._\-*?]*$/;
+const GLOB_ALPHABET = /^[a-zA-Z0-9._:\-*?]*$/;
 /** The longest pattern any caller may configure (servers may set a lower limit). */
 export const MAX_GLOB_LENGTH = 512;
 
@@ -19,7 +19,7 @@ export function nameGlobProblem(pattern: string, maxLength = MAX_GLOB_LENGTH): s
     const bad = [...pattern].find((c) => !GLOB_ALPHABET.test(c));
     return (
       `match pattern ${JSON.stringify(pattern.slice(0, 100))} contains ${JSON.stringify(bad)}; ` +
-      'patterns may hold only name characters [a-zA-Z0-9._-] and the wildcards * and ?'
+      'patterns may hold only name characters [a-zA-Z0-9._:-] and the wildcards * and ?'
     );
   }
   return undefined;

@@ -15,7 +15,7 @@ const oddChar = fc.oneof(
 );
 const labelValue = (maxLength: number) => fc.string({ unit: oddChar, minLength: 1, maxLength });
 const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/);
-const seriesName = fc.stringMatching(/^[a-zA-Z0-9._-]{1,255}$/);
+const seriesName = fc.stringMatching(/^[a-zA-Z0-9._:-]{1,255}$/);
 
 /** Label sets near the limits: up to 32 labels, values up to 1,024 characters, the key bytes around 1,920. */
 const labels = fc

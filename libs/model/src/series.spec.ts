@@ -21,7 +21,7 @@ describe('seriesKey', () => {
     const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,10}$/);
     fc.assert(
       fc.property(
-        fc.stringMatching(/^[a-zA-Z0-9._-]{1,40}$/),
+        fc.stringMatching(/^[a-zA-Z0-9._:-]{1,40}$/),
         fc.uniqueArray(fc.record({ name: labelName, value: fc.string({ minLength: 1, maxLength: 20 }) }), {
           selector: (l) => l.name,
           maxLength: 6,

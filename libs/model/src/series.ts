@@ -9,8 +9,11 @@ export interface Point {
   readonly value: number;
 }
 
-/** Series names: the contract in docs/api.md ("IngestService.Write"). */
-export const SERIES_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,255}$/;
+/**
+ * Series names: the contract in docs/api.md ("IngestService.Write") and ARCHITECTURE.md.
+ * `:` is in it because Prometheus's names use it (recording rules: `job:http_requests:rate5m`).
+ */
+export const SERIES_NAME_PATTERN = /^[a-zA-Z0-9._:-]{1,255}$/;
 /** Label names: Prometheus-compatible identifiers. */
 export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 

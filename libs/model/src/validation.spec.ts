@@ -22,8 +22,16 @@ describe('validateWrite', () => {
   });
 
 
+  it.each(['job:http_requests:rate5m', ':leading', 'node_cpu_seconds_total', 'host-1.cpu.user', 'a'.repeat(254) + ':'])(
+    'accepts the name %s (Prometheus names, with colons, included)',
+    (name) => {
+      expect(rejectionOf({ name, labels: [], points: [ok] })).toEqual([]);
+    },
+  );
+
   it.each([
     ['empty name', { name: '', labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
+    ['name with a slash', { name: 'a/b', labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
     ['name with a space', { name: 'cpu user', labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
     ['256-character name', { name: 'a'.repeat(256), labels: [], points: [ok] }, RejectionCode.INVALID_NAME],
     ['label name starting with a digit', { name: 'm', labels: [{ name: '1x', value: 'v' }], points: [ok] }, RejectionCode.INVALID_LABEL_NAME],

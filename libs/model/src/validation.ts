@@ -50,7 +50,7 @@ function checkIdentity(series: SeriesInput, seriesIndex: number, limits: Validat
   if (!SERIES_NAME_PATTERN.test(series.name)) {
     return refuse(
       RejectionCode.INVALID_NAME,
-      `series name ${JSON.stringify(series.name.slice(0, 300))} must match [a-zA-Z0-9._-]{1,255}`,
+      `series name ${JSON.stringify(series.name.slice(0, 300))} must match [a-zA-Z0-9._:-]{1,255}`,
     );
   }
   if (series.labels.length > limits.maxLabels) {

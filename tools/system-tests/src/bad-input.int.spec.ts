@@ -62,13 +62,15 @@ describe('bad input through the real ingest process', () => {
             [1_000, 13],
             [t + 3_000, 14],
           ]),
+          // A Prometheus recording-rule name: the colons are part of the name rule.
+          series('job:disk_used:rate5m', [['job', 'node']], [[t, 0.25]]),
         ],
       };
       const outcome = await write(sys.client(), sys.apiKey, request);
       if (!outcome.ok) throw new Error(`Write failed: ${outcome.error.message}`);
       ledger.recordAnswer(sys.tenant, request, outcome.response);
 
-      expect(outcome.response.accepted).toBe(5);
+      expect(outcome.response.accepted).toBe(6);
       expect(outcome.response.rejections.map(({ seriesIndex, pointIndex, code }) => [seriesIndex, pointIndex, code])).toEqual([
         [1, -1, 'INVALID_NAME'],
         [2, -1, 'INVALID_LABEL_NAME'],
@@ -84,7 +86,7 @@ describe('bad input through the real ingest process', () => {
       // Each message names what was wrong and the rule or limit that applies.
       const messages = outcome.response.rejections.map((r) => r.message);
       expect(messages[0]).toContain('"bad name!"');
-      expect(messages[0]).toContain('[a-zA-Z0-9._-]{1,255}');
+      expect(messages[0]).toContain('[a-zA-Z0-9._:-]{1,255}');
       expect(messages[1]).toContain('"1host"');
       expect(messages[2]).toMatch(/label host .* 0 characters/);
       expect(messages[3]).toContain('label host appears twice');
@@ -97,7 +99,7 @@ describe('bad input through the real ingest process', () => {
 
       await sys.waitForCatchUp(30_000);
       const check = await sys.waitForLedger(ledger, { timeoutMs: 15_000 });
-      expect(describeCheck(check)).toBe('all 5 acknowledged points present, nothing extra');
+      expect(describeCheck(check)).toBe('all 6 acknowledged points present, nothing extra');
     }),
   );
 
@@ -132,7 +134,7 @@ describe('bad input through the real ingest process', () => {
       ledger.recordAnswer(sys.tenant, { series: [series('disk.used', [['host', 'after']], [[t, 42]])] }, after.response);
       await sys.waitForCatchUp(30_000);
       const check = await sys.waitForLedger(ledger, { timeoutMs: 15_000 });
-      expect(describeCheck(check)).toBe('all 6 acknowledged points present, nothing extra');
+      expect(describeCheck(check)).toBe('all 7 acknowledged points present, nothing extra');
     }),
   );
 
@@ -174,7 +176,7 @@ describe('bad input through the real ingest process', () => {
 
       await sys.waitForCatchUp(30_000);
       const check = await sys.waitForLedger(ledger, { timeoutMs: 15_000 });
-      expect(describeCheck(check)).toBe(`all ${6 + 1 + room + 1} acknowledged points present, nothing extra`);
+      expect(describeCheck(check)).toBe(`all ${7 + 1 + room + 1} acknowledged points present, nothing extra`);
     }),
   );
 

@@ -64,7 +64,7 @@ const writeRequestArb = (now: number): fc.Arbitrary<{ series: Series[] }> =>
  * it checks them: undefined when it is accepted.
  */
 function identityVerdict(s: Series): string | undefined {
-  if (!/^[a-zA-Z0-9._-]{1,255}$/.test(s.name)) return RejectionCode.INVALID_NAME;
+  if (!/^[a-zA-Z0-9._:-]{1,255}$/.test(s.name)) return RejectionCode.INVALID_NAME;
   if (s.labels.length > 32) return RejectionCode.TOO_MANY_LABELS;
   const seen = new Set<string>();
   for (const l of s.labels) {
