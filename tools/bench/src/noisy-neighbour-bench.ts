@@ -1,15 +1,17 @@
 /* eslint-disable no-console -- a benchmark prints its numbers */
-// Noisy-neighbour benchmark: tenant B's write latency and time-to-readable, idle and while
+// Noisy-neighbour benchmark: tenant B's write latency and time-to-readable (B in a thread of
+// its own, canary-worker.ts, as another client would be), idle and while
 // tenant A and a client with no key send everything hostile at full speed (the traffic of
 // tools/system-tests' noisy-neighbour spec, unbounded in count), and ingest's peak resident
 // memory under a keyless flood alone. Runs on a private stack (free ports, temporary
 // directory) with the built services, so it never touches the shared one. Prints numbers;
 // asserts nothing.
 // Run: npm run bench (or npx tsx tools/bench/src/noisy-neighbour-bench.ts)
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type * as grpc from '@grpc/grpc-js';
 import {
   AttackTally,
-  CanaryTenant,
   hostileAttacks,
   METHODS,
   outcomeCode,
@@ -23,6 +25,7 @@ import {
   type Attack,
 } from '@strata/system-tests';
 import { DEFAULT_WINDOW_MS } from '@strata/storage/hot';
+import type { CanaryAnswer, CanaryCommand, CanaryThreadData } from './canary-worker';
 import { median, percentile } from './stats';
 import { runBench } from './run-bench';
 
@@ -70,7 +73,37 @@ interface Phase {
   readonly refusals: number;
 }
 
+/** Tenant B's thread (canary-worker.ts): one command at a time, answered in order. */
+class CanaryThread {
+  private readonly worker: Worker;
+
+  constructor(data: CanaryThreadData) {
+    const source = path.join(__dirname, 'canary-worker.ts');
+    this.worker = new Worker(source, { workerData: data, execArgv: ['--require', require.resolve('tsx/cjs')] });
+  }
+
+  ask(command: CanaryCommand): Promise<CanaryAnswer> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.worker.once('error', onError);
+      this.worker.once('message', (answer: CanaryAnswer) => {
+        this.worker.off('error', onError);
+        if (answer.error) reject(new Error(`tenant B's thread failed: ${answer.error}`));
+        else resolve(answer);
+      });
+      this.worker.postMessage(command);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.ask({ op: 'stop' }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+}
+
 async function main(): Promise<void> {
+  let failures: string[] = [];
+  let stopCanary: () => Promise<void> = async () => undefined;
   const system = await StrataSystem.start({
     name: 'bench-noisy',
     baseEnv: process.env,
@@ -88,19 +121,18 @@ async function main(): Promise<void> {
     const now = Date.now();
     const a = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
     const keyless = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
-    const canary = new CanaryTenant({ ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress), apiKey: KEYS.b });
+    const canary = new CanaryThread({ ingest: system.ingest.grpcAddress, reader: reader.grpcAddress, apiKey: KEYS.b });
+    stopCanary = () => canary.stop();
     const seeded = await unaryRaw(a.ingest, METHODS.write, seedRequest(now), KEYS.a, 60_000);
     if (!seeded.ok) throw new Error(`seeding tenant A failed: ${outcomeCode(seeded)} ${seeded.error.details}`);
-    await canary.settle(120_000);
+    await canary.ask({ op: 'settle', timeoutMs: 120_000 });
 
-    // B's read-backs: up to 8 at a time, so that most points get a time-to-readable even when reads slow down.
+    // B runs in a thread of its own (canary-worker.ts) while this thread sends A's traffic.
     const measure = async (during: () => Promise<void>): Promise<Phase> => {
-      const failuresBefore = canary.failures.length;
-      canary.writeMs.length = 0;
-      canary.readableMs.length = 0;
-      const ends = Date.now() + SECONDS * 1_000;
-      await Promise.all([canary.run(() => Date.now() >= ends, 100, 8), during()]);
-      return { write: [...canary.writeMs], readable: [...canary.readableMs], refusals: canary.failures.length - failuresBefore };
+      const failuresBefore = failures.length;
+      const [run] = await Promise.all([canary.ask({ op: 'run', seconds: SECONDS }), during()]);
+      failures = run.failures;
+      return { write: run.write ?? [], readable: run.readable ?? [], refusals: failures.length - failuresBefore };
     };
 
     const attacks = hostileAttacks({ now, countScale: 1_000 });
@@ -119,7 +151,9 @@ async function main(): Promise<void> {
     // Checked once the writer has projected everything: B's last points may still be on
     // their way (time to readable under noise is seconds), which is slow, not lost.
     await system.waitForCatchUp(120_000);
-    const lost = await canary.check();
+    const checked = await canary.ask({ op: 'check' });
+    failures = checked.failures;
+    const lost = checked.lost ?? [];
 
     // The keyless flood alone: concurrent 8 MB bodies with no key, ingest's RSS sampled every 5 ms.
     const flood: Attack[] = attacks.filter((attack) => attack.name === 'keyless label bomb 8 MB');
@@ -140,7 +174,7 @@ noisy neighbour results (tenant B; goal: p99 under noise no more than 2x idle)
   ${line('time-to-readable, idle', idle.readable)}
   ${line('time-to-readable, under noise', loaded.readable)}
   p99 ratio under noise / idle        write ${ratio(p99, 'write')}x   time-to-readable ${ratio(p99, 'readable')}x   (p50: ${ratio(median, 'write')}x, ${ratio(median, 'readable')}x)
-  B refusals and failed reads         ${idle.refusals} idle, ${loaded.refusals} under noise${canary.failures.length > 0 ? ` (first: ${canary.failures[0]})` : ''}; acknowledged points missing at the end: ${lost.length === 0 ? 'none' : lost.join('; ')}
+  B refusals and failed reads         ${idle.refusals} idle, ${loaded.refusals} under noise${failures.length > 0 ? ` (first: ${failures[0]})` : ''}; acknowledged points missing at the end: ${lost.length === 0 ? 'none' : lost.join('; ')}
   hostile requests answered           ${tally.total} in ${SECONDS} s; statuses outside the allowed ones: ${tally.problems.length}
 ${tally.describe().split('\n').filter((l) => !l.startsWith('    ') && !l.includes('first answer')).map((l) => `    ${l.trim()}`).join('\n')}
 
@@ -148,6 +182,7 @@ keyless flood (${KEYLESS_CONCURRENCY} concurrent 8 MB bodies without a key for $
   ingest RSS before                   ${(before.rss / MIB).toFixed(1)} MiB   (VmHWM so far ${(before.hwm / MIB).toFixed(1)} MiB)
   ingest peak RSS during the flood    ${(peak.peakRss / MIB).toFixed(1)} MiB   (+${((peak.peakRss - before.rss) / MIB).toFixed(1)} MiB; VmHWM after ${(peak.hwm / MIB).toFixed(1)} MiB)`);
   } finally {
+    await stopCanary();
     connections.forEach((c) => c.close());
     await system.stop();
   }
