@@ -10,7 +10,7 @@ export interface Point {
 }
 
 /**
- * Series names: the contract in docs/api.md ("IngestService.Write") and ARCHITECTURE.md.
+ * Series names: the contract in docs/api.md ("IngestService.Write").
  * `:` is in it because Prometheus's names use it (recording rules: `job:http_requests:rate5m`).
  */
 export const SERIES_NAME_PATTERN = /^[a-zA-Z0-9._:-]{1,255}$/;
