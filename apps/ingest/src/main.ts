@@ -7,7 +7,6 @@ import { AdmittedSeriesCache } from './admitted-series-cache';
 import { loadIngestConfig, seriesRefreshMs } from './config';
 import { IngestMetrics } from './ingest-metrics';
 import { ingestServiceBinding } from './ingest-service';
-import { TenantRateLimiter } from './rate-limiter';
 import { RequestBytesBudget } from './request-bytes-budget';
 import { SeriesLimiter } from './series-limiter';
 import { WriteHandler } from './write-handler';
@@ -49,9 +48,11 @@ runMain(async () => {
   const handler = new WriteHandler({
     config,
     log,
-    rateLimiter: new TenantRateLimiter(config.limits.tenantPointsPerSecond, config.limits.tenantBurstPoints, Date.now, {
-      rates: config.limits.tenantPointsPerSecondOverrides,
-      minBurst: config.limits.maxPointsPerRequest,
+    rateLimiter: new TenantRate(config.limits.tenantPointsPerSecond, Date.now, {
+      burst: config.limits.tenantBurstPoints,
+      perTenant: config.limits.tenantPointsPerSecondOverrides,
+      // Twice a named tenant's rate, and never less than a full request, which must be able to pass.
+      perTenantBurst: (rate) => Math.max(2 * rate, config.limits.maxPointsPerRequest),
     }),
     seriesLimiter,
     metrics,

@@ -1,6 +1,6 @@
 import { RejectionCode, type PointRejection, type ValidationLimits } from '@strata/model';
 import type { WriteRequest, WriteResponse } from '@strata/proto';
-import type { Logger } from '@strata/runtime';
+import type { Logger, TenantRate } from '@strata/runtime';
 import {
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   LogUnavailableError,
@@ -12,7 +12,6 @@ import {
 import { MalformedRequestError, RateLimitedError, RequestTooLargeError } from './errors';
 import type { IngestConfig, IngestLimits } from './config';
 import type { IngestMetrics } from './ingest-metrics';
-import type { TenantRateLimiter } from './rate-limiter';
 import type { SeriesLimiter } from './series-limiter';
 import type { WritePreparationPool } from './write-preparation-pool';
 import { prepareBody, prepareRequest, type PreparationSettings, type PreparedSeries, type PreparedWrite, type TooManyPoints } from './write-preparation';
@@ -24,7 +23,8 @@ export interface WriteHandlerDeps {
    * taken to be under Kafka's default broker limit.
    */
   readonly log: Pick<PointLogProducer, 'append'> & Partial<Pick<PointLogProducer, 'maxRecordBytes'>>;
-  readonly rateLimiter: TenantRateLimiter;
+  /** Points per second per tenant (STRATA_TENANT_POINTS_PER_SECOND and its overrides), taken whole or not at all. */
+  readonly rateLimiter: Pick<TenantRate, 'tryTake' | 'rateOf' | 'overridden'>;
   readonly seriesLimiter: Pick<SeriesLimiter, 'admit'>;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
@@ -53,8 +53,8 @@ export class WriteHandler {
     const admission = this.deps.rateLimiter.tryTake(tenant, points);
     if (!admission.admitted) {
       metrics.pointsRefused.inc({ tenant, code: 'RATE_LIMITED' }, points);
-      const rate = this.deps.rateLimiter.rateOf(tenant);
-      throw new RateLimitedError(tenant, points, rate.perSecond, admission.retryAfterMs, rate.overridden);
+      const { rateLimiter } = this.deps;
+      throw new RateLimitedError(tenant, points, rateLimiter.rateOf(tenant), admission.retryAfterMs, rateLimiter.overridden(tenant));
     }
   }
 
@@ -99,8 +99,8 @@ export class WriteHandler {
       const admission = this.deps.rateLimiter.tryTake(tenant, prepared.acceptedPoints);
       if (!admission.admitted) {
         metrics.pointsRefused.inc({ tenant, code: 'RATE_LIMITED' }, totalPoints);
-        const rate = this.deps.rateLimiter.rateOf(tenant);
-        throw new RateLimitedError(tenant, totalPoints, rate.perSecond, admission.retryAfterMs, rate.overridden);
+        const { rateLimiter } = this.deps;
+        throw new RateLimitedError(tenant, totalPoints, rateLimiter.rateOf(tenant), admission.retryAfterMs, rateLimiter.overridden(tenant));
       }
     }
     const seriesLimit = await this.deps.seriesLimiter.admit(tenant, prepared.valid, now);

@@ -1,12 +1,11 @@
 import { Registry } from 'prom-client';
 import { DEFAULT_VALIDATION_LIMITS } from '@strata/model';
-import { createLogger } from '@strata/runtime';
+import { createLogger, TenantRate } from '@strata/runtime';
 import { SeriesRegistryUnavailableError, type RedisSeriesRegistry, type SeriesAdmission, type SeriesAdmissionRequest } from '@strata/storage/hot';
 import { LogUnavailableError, type PointLogRecord } from '@strata/stream';
 import { AdmittedSeriesCache } from '../src/admitted-series-cache';
 import { seriesRefreshMs, type IngestConfig, type SeriesLimitConfig } from '../src/config';
 import { IngestMetrics } from '../src/ingest-metrics';
-import { TenantRateLimiter } from '../src/rate-limiter';
 import { SeriesLimiter } from '../src/series-limiter';
 import { WriteHandler } from '../src/write-handler';
 
@@ -86,7 +85,7 @@ export function handlerHarness<R extends Pick<RedisSeriesRegistry, 'admit'> = Me
   const handler = new WriteHandler({
     config: { validation: DEFAULT_VALIDATION_LIMITS, tenantRetentionMs: new Map([['short', 86_400_000]]), limits },
     log,
-    rateLimiter: new TenantRateLimiter(limits.tenantPointsPerSecond, limits.tenantBurstPoints, () => NOW),
+    rateLimiter: new TenantRate(limits.tenantPointsPerSecond, () => NOW, { burst: limits.tenantBurstPoints }),
     seriesLimiter,
     metrics,
     logger,

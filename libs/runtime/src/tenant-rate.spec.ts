@@ -47,4 +47,43 @@ describe('TenantRate', () => {
     expect(rate.debt('a')).toBe(0);
     expect(() => new TenantRate(0)).toThrow(RangeError);
   });
+
+  describe('tryTake: whole or not at all, never into debt', () => {
+    it('admits a burst, then refills at the sustained rate', () => {
+      const limiter = new TenantRate(100, clock, { burst: 200 });
+      expect(limiter.tryTake('a', 200)).toEqual({ admitted: true });
+      expect(limiter.tryTake('a', 50)).toEqual({ admitted: false, retryAfterMs: 500 });
+      now += 500;
+      expect(limiter.tryTake('a', 50)).toEqual({ admitted: true });
+    });
+
+    it('keeps tenants apart', () => {
+      const limiter = new TenantRate(10, clock, { burst: 10 });
+      expect(limiter.tryTake('a', 10).admitted).toBe(true);
+      expect(limiter.tryTake('b', 10).admitted).toBe(true);
+      expect(limiter.tryTake('a', 1).admitted).toBe(false);
+    });
+
+    it('never refills beyond the burst', () => {
+      const limiter = new TenantRate(1_000, clock, { burst: 100 });
+      now += 60_000;
+      expect(limiter.tryTake('a', 101).admitted).toBe(false);
+      expect(limiter.tryTake('a', 100).admitted).toBe(true);
+    });
+
+    it('gives named tenants rates of their own, with the burst their rule gives', () => {
+      const limiter = new TenantRate(1_000, clock, {
+        burst: 2_000,
+        perTenant: new Map([['big', 10_000], ['small', 10]]),
+        perTenantBurst: (rate) => Math.max(2 * rate, 500),
+      });
+      expect(limiter.tryTake('big', 20_000)).toEqual({ admitted: true });
+      expect(limiter.tryTake('big', 1_000)).toEqual({ admitted: false, retryAfterMs: 100 });
+      expect(limiter.tryTake('small', 500)).toEqual({ admitted: true }); // burst 500, not 20
+      expect(limiter.tryTake('small', 10)).toEqual({ admitted: false, retryAfterMs: 1_000 });
+      expect(limiter.tryTake('other', 2_000)).toEqual({ admitted: true });
+      now += 100;
+      expect(limiter.tryTake('big', 1_000)).toEqual({ admitted: true });
+    });
+  });
 });
