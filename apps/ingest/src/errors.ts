@@ -1,3 +1,4 @@
+import { appliedSetting } from '@strata/model';
 import { StrataError } from '@strata/runtime';
 
 /** What a request may hold too many of, with the setting that bounds it. */
@@ -44,7 +45,7 @@ export class RateLimitedError extends StrataError {
     readonly retryAfterMs: number,
     overridden = false,
   ) {
-    const setting = overridden ? `STRATA_TENANT_POINTS_PER_SECOND_OVERRIDES for ${tenant}` : 'STRATA_TENANT_POINTS_PER_SECOND';
+    const setting = appliedSetting('STRATA_TENANT_POINTS_PER_SECOND', tenant, overridden);
     super(
       `tenant ${tenant} is over its rate of ${ratePerSecond} points/s (${setting}); ` +
         `this request of ${points} points was not stored; retry in ${retryAfterMs} ms`,
@@ -64,7 +65,7 @@ export class BytesRateLimitedError extends StrataError {
     readonly retryAfterMs: number,
     overridden = false,
   ) {
-    const setting = overridden ? `STRATA_TENANT_BYTES_PER_SECOND_OVERRIDES for ${tenant}` : 'STRATA_TENANT_BYTES_PER_SECOND';
+    const setting = appliedSetting('STRATA_TENANT_BYTES_PER_SECOND', tenant, overridden);
     super(
       `tenant ${tenant} sent more than its ${bytesPerSecond} request bytes/s (${setting}), valid or not; ` +
         `this request was refused before its body was read; retry in ${retryAfterMs} ms`,

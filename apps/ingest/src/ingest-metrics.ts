@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/** Seconds a Write, or a part of one, takes: from a millisecond to seconds under load. */
+const CALL_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 /** What an operator asks of ingest: how much came in, what was refused and why, how fast. */
 export class IngestMetrics {
   readonly pointsAccepted: Counter<'tenant'>;
@@ -70,7 +73,7 @@ export class IngestMetrics {
     this.requestSeconds = new Histogram({
       name: 'strata_ingest_request_duration_seconds',
       help: 'Write call latency, from receipt to reply',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: CALL_SECONDS_BUCKETS,
       registers,
     });
     this.produceSeconds = new Histogram({
@@ -140,7 +143,7 @@ export class IngestMetrics {
     this.preparationSeconds = new Histogram({
       name: 'strata_ingest_preparation_duration_seconds',
       help: 'Time from queueing a large Write body to its decoded, validated and encoded result, waiting for a worker included',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: CALL_SECONDS_BUCKETS,
       registers,
     });
   }

@@ -1,4 +1,5 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { appliedSetting } from '@strata/model';
 import { TenantRate } from '@strata/runtime';
 import { QueryLimitError, ReadCancelledError, ReadQueueFullError } from './errors';
 
@@ -171,7 +172,7 @@ export class ReadLimiter {
       dispose();
       this.metrics.refusals.inc({ kind: cost.kind, reason: 'points_rate' });
       const rate = this.rate!;
-      const setting = rate.overridden(tenant) ? `${RATE_SETTING}_OVERRIDES for ${tenant}` : RATE_SETTING;
+      const setting = appliedSetting(RATE_SETTING, tenant, rate.overridden(tenant));
       return Promise.reject(
         new QueryLimitError(
           `tenant ${tenant} has decoded ${Math.round(rate.debt(tenant))} points more than its rate of ${rate.rateOf(tenant)} a second ` +

@@ -23,7 +23,7 @@ export {
   type ValidationResult,
 } from './validation';
 export { bucketStart, rollup, ROLLUP_FUNCTIONS, type PointColumns, type RolledColumns, type RollupFunction } from './rollup';
-export { parseTenantOverrides, readTenantOverrides, type ListSettingReader, type TenantOverrides } from './tenant-overrides';
+export { appliedSetting, parseTenantOverrides, readTenantOverrides, type ListSettingReader, type TenantOverrides } from './tenant-overrides';
 export { compileNameGlob, MAX_GLOB_LENGTH, nameGlobProblem } from './glob';
 export {
   concatRollupStats,

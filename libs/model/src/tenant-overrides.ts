@@ -54,3 +54,11 @@ export function readTenantOverrides(
   problems.forEach((problem) => reader.problem(problem));
   return values;
 }
+
+/**
+ * The setting that set a tenant's value, for messages: `<variable>_OVERRIDES for <tenant>`
+ * when the tenant has a value of its own there, else `<variable>` itself.
+ */
+export function appliedSetting(variable: string, tenant: string, overridden: boolean): string {
+  return overridden ? `${variable}_OVERRIDES for ${tenant}` : variable;
+}
