@@ -92,6 +92,8 @@ export interface IngestConfig extends StandardConfig {
   readonly seriesLimit: SeriesLimitConfig;
   /** Where the series registry lives: the hot tier's Redis. */
   readonly redis: HotRedisConfig;
+  /** The HTTP API port: Prometheus remote write (`POST /api/v1/write`). @default 7101 */
+  readonly httpApiPort: number;
 }
 
 function readSeriesLimit(reader: EnvReader): SeriesLimitConfig {
@@ -177,9 +179,11 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     );
   }
   const apiKeys = readApiKeys(env, reader);
+  const httpApiPort = reader.port('STRATA_HTTP_API_PORT', 7101);
   reader.finish();
   return {
     ...standard,
+    httpApiPort,
     apiKeys,
     kafka,
     producer,

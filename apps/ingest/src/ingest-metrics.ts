@@ -25,6 +25,9 @@ export class IngestMetrics {
   readonly cachedSeries: Gauge;
   readonly preparationQueueDepth: Gauge;
   readonly preparationSeconds: Histogram;
+  readonly remoteWriteRequests: Counter<'status' | 'version'>;
+  readonly remoteWriteSeconds: Histogram;
+  readonly remoteWriteRefused: Counter<'tenant' | 'code'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -144,6 +147,26 @@ export class IngestMetrics {
       name: 'strata_ingest_preparation_duration_seconds',
       help: 'Time from queueing a large Write body to its decoded, validated and encoded result, waiting for a worker included',
       buckets: CALL_SECONDS_BUCKETS,
+      registers,
+    });
+    this.remoteWriteRequests = new Counter({
+      name: 'strata_ingest_remote_write_requests_total',
+      help: 'Prometheus remote write requests (POST /api/v1/write) by HTTP status and protocol version',
+      labelNames: ['status', 'version'],
+      registers,
+    });
+    this.remoteWriteSeconds = new Histogram({
+      name: 'strata_ingest_remote_write_duration_seconds',
+      help: 'Prometheus remote write request latency, from its headers to the answer',
+      buckets: CALL_SECONDS_BUCKETS,
+      registers,
+    });
+    this.remoteWriteRefused = new Counter({
+      name: 'strata_ingest_remote_write_refused_total',
+      help:
+        'What the remote write door did not store before validation, by code: samples of series without __name__, ' +
+        'staleness markers, native histogram samples, exemplars (validation refusals are in strata_ingest_points_refused_total)',
+      labelNames: ['tenant', 'code'],
       registers,
     });
   }

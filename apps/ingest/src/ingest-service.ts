@@ -12,11 +12,11 @@ import {
   type Logger,
   type TenantRate,
 } from '@strata/runtime';
-import { BytesInFlightError, BytesRateLimitedError, MalformedRequestError, TenantBytesInFlightError } from './errors';
+import { BytesRateLimitedError, MalformedRequestError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { IngestMetrics } from './ingest-metrics';
 import { capRejections } from './rejection-cap';
-import type { RequestBytesBudget } from './request-bytes-budget';
+import { budgetRefusal, type RequestBytesBudget } from './request-bytes-budget';
 import type { WriteHandler } from './write-handler';
 import { scanWriteRequest, type WriteRequestShapeLimits } from './write-request-scan';
 
@@ -154,18 +154,6 @@ export function createIngestService(deps: IngestServiceDeps): IngestServiceImple
         );
     },
   };
-}
-
-/**
- * Why `bytes` (undefined: any more bytes) do not fit: the tenant's share when it is a
- * share (smaller than the whole) and spent, else the process's budget.
- */
-function budgetRefusal(budget: RequestBytesBudget, tenant: string, bytes: number | undefined): Error {
-  const tenantInUse = budget.tenantInUse(tenant);
-  const overShare = bytes === undefined ? tenantInUse >= budget.tenantCapacity : tenantInUse + bytes > budget.tenantCapacity;
-  return overShare && budget.tenantCapacity < budget.capacity
-    ? new TenantBytesInFlightError(tenant, bytes, tenantInUse, budget.tenantCapacity)
-    : new BytesInFlightError(bytes, budget.inUse, budget.capacity);
 }
 
 function decode(body: Buffer): WriteRequest {

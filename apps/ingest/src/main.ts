@@ -7,6 +7,7 @@ import { AdmittedSeriesCache } from './admitted-series-cache';
 import { loadIngestConfig, seriesRefreshMs } from './config';
 import { IngestMetrics } from './ingest-metrics';
 import { ingestServiceBinding } from './ingest-service';
+import { remoteWriteRoute } from './remote-write-door';
 import { RequestBytesBudget } from './request-bytes-budget';
 import { SeriesLimiter } from './series-limiter';
 import { WriteHandler } from './write-handler';
@@ -60,6 +61,13 @@ runMain(async () => {
     now: Date.now,
     preparation: pool,
   });
+  // One budget of bytes in flight and one byte rate per tenant, whichever door a body comes through.
+  const budget = new RequestBytesBudget(
+    config.frontDoor.maxInFlightBytes,
+    (inUse) => metrics.bytesInFlight.set(inUse),
+    config.frontDoor.tenantMaxInFlightBytes,
+  );
+  const byteRate = new TenantRate(config.frontDoor.tenantBytesPerSecond, Date.now, { perTenant: config.frontDoor.tenantBytesPerSecondOverrides });
   const { runner } = buildService({
     reflection: strataPackageDefinition(),
     maxReceiveMessageLength: config.limits.maxRequestBytes,
@@ -83,12 +91,8 @@ runMain(async () => {
         metrics,
         logger,
         tracer,
-        byteRate: new TenantRate(config.frontDoor.tenantBytesPerSecond, Date.now, { perTenant: config.frontDoor.tenantBytesPerSecondOverrides }),
-        budget: new RequestBytesBudget(
-          config.frontDoor.maxInFlightBytes,
-          (inUse) => metrics.bytesInFlight.set(inUse),
-          config.frontDoor.tenantMaxInFlightBytes,
-        ),
+        byteRate,
+        budget,
         shape: {
           maxPoints: config.limits.maxPointsPerRequest,
           maxSeries: config.limits.maxSeriesPerRequest,
@@ -97,6 +101,22 @@ runMain(async () => {
         maxListedRejections: config.frontDoor.maxListedRejections,
       }),
     ],
+    httpApi: {
+      port: config.httpApiPort,
+      routes: [
+        remoteWriteRoute({
+          keys: config.apiKeys,
+          handler,
+          metrics,
+          logger,
+          budget,
+          byteRate,
+          maxRequestBytes: config.limits.maxRequestBytes,
+          maxListedRejections: config.frontDoor.maxListedRejections,
+          shape: { maxSeries: config.limits.maxSeriesPerRequest, maxLabels: config.limits.maxLabelsPerRequest },
+        }),
+      ],
+    },
   });
   await runner.start();
 });

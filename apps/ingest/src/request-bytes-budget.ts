@@ -1,3 +1,5 @@
+import { BytesInFlightError, TenantBytesInFlightError } from './errors';
+
 /**
  * Raw request bytes a process holds for Writes it has admitted, from the moment the body
  * has arrived until the answer is sent. A body costs many times its size once decoded,
@@ -55,4 +57,16 @@ export class RequestBytesBudget {
       this.onChange(this.used);
     };
   }
+}
+
+/**
+ * Why `bytes` (undefined: any more bytes) do not fit: the tenant's share when it is a
+ * share (smaller than the whole) and spent, else the process's budget.
+ */
+export function budgetRefusal(budget: RequestBytesBudget, tenant: string, bytes: number | undefined): Error {
+  const tenantInUse = budget.tenantInUse(tenant);
+  const overShare = bytes === undefined ? tenantInUse >= budget.tenantCapacity : tenantInUse + bytes > budget.tenantCapacity;
+  return overShare && budget.tenantCapacity < budget.capacity
+    ? new TenantBytesInFlightError(tenant, bytes, tenantInUse, budget.tenantCapacity)
+    : new BytesInFlightError(bytes, budget.inUse, budget.capacity);
 }

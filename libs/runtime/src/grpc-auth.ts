@@ -2,10 +2,18 @@ import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { ApiKeyStore } from './api-keys';
 import { StrataError } from './errors';
 
-/** The caller presented no `x-api-key`, or one that maps to no tenant. */
+const MISSING_KEY = {
+  grpc: 'missing x-api-key metadata',
+  http: 'missing API key: send x-api-key, Authorization: Bearer <key>, or basic auth with the key as password',
+};
+
+/** The caller presented no API key, or one that maps to no tenant. */
 export class UnauthenticatedError extends StrataError {
-  constructor(readonly reason: 'missing' | 'unknown') {
-    super(reason === 'missing' ? 'missing x-api-key metadata' : 'unknown API key', { context: { reason } });
+  constructor(
+    readonly reason: 'missing' | 'unknown',
+    door: 'grpc' | 'http' = 'grpc',
+  ) {
+    super(reason === 'missing' ? MISSING_KEY[door] : 'unknown API key', { context: { reason } });
   }
 }
 

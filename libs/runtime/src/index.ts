@@ -4,6 +4,8 @@ export { EnvReader, type Env } from './env-reader';
 export { ConfigError, StrataError, isPermanent, isRetriable, isStrataError, type StrataErrorOptions } from './errors';
 export { GrpcServer, type CallRefusal, type GrpcServerOptions, type GrpcServiceBinding } from './grpc-server';
 export { UnauthenticatedError, grpcError, tenantFromMetadata } from './grpc-auth';
+export { apiKeyFromHttpHeaders, tenantFromHttpHeaders } from './http-auth';
+export { BodyTooLargeError, HttpApiServer, readBody, refuseBeforeBody, type HttpApiServerOptions, type HttpRoute } from './http-api-server';
 export { createLogger, type Logger } from './logger';
 export { bucketIncrease, histogramQuantile, MetricSnapshot } from './prometheus-text';
 export { OpsServer, type OpsServerOptions, type ReadinessCheck } from './ops-server';

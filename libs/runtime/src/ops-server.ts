@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listen } from './http-api-server';
 import type { Logger } from './logger';
 
 /** A named readiness condition; resolves to `true` or to a reason it is not ready. */
@@ -44,13 +45,7 @@ export class OpsServer {
         res.end();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.options.port, this.options.host);
     this.server = server;
   }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { Registry } from 'prom-client';
 import { GrpcServer, type GrpcServiceBinding } from './grpc-server';
+import { HttpApiServer, type HttpRoute } from './http-api-server';
 import type { Logger } from './logger';
 import { OpsServer, type ReadinessCheck } from './ops-server';
 import type { ServiceConfig } from './service-config';
@@ -21,6 +22,11 @@ export interface StandardServiceOptions {
   /** Components started after the ops port and before the gRPC port, stopped in reverse. */
   readonly components?: readonly Lifecycle[];
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
+  /**
+   * The HTTP API port (the doors other ecosystems use: Prometheus remote write, ...),
+   * bound with the gRPC port, after the components behind it run.
+   */
+  readonly httpApi?: { readonly port: number; readonly routes: readonly HttpRoute[] };
   readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** Shut down after every component has stopped, so their last spans are exported. */
   readonly tracing?: Tracing;
@@ -31,6 +37,7 @@ export interface StandardServiceOptions {
 export interface StandardService {
   readonly ops: OpsServer;
   readonly grpc: GrpcServer;
+  readonly httpApi?: HttpApiServer;
   readonly runner: ServiceRunner;
 }
 
@@ -62,6 +69,10 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
     maxReceiveMessageLength: options.maxReceiveMessageLength,
     maxConcurrentStreams: options.maxConcurrentStreams,
   });
+  const { httpApi: api } = options;
+  const httpApi = api && new HttpApiServer({ host: config.host, port: api.port, logger, routes: api.routes });
+  let httpServing = false;
+  if (httpApi) ops.addReadinessCheck('http-api', () => httpServing || 'the HTTP API port is not bound yet (starting)');
   const lifecycle: Lifecycle[] = [
     { name: 'ops-server', start: () => ops.start(), stop: () => ops.stop() },
     ...(tracing?.enabled ? [{ name: 'tracing', start: async () => undefined, stop: () => tracing.shutdown() }] : []),
@@ -74,6 +85,18 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
       },
       stop: () => grpc.stop(config.shutdownGraceMs),
     },
+    ...(httpApi
+      ? [
+          {
+            name: 'http-api-server',
+            start: async () => {
+              await httpApi.start();
+              httpServing = true;
+            },
+            stop: () => httpApi.stop(config.shutdownGraceMs),
+          },
+        ]
+      : []),
   ];
   const runner = new ServiceRunner(lifecycle, {
     logger,
@@ -84,5 +107,5 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
       grpc.setServing(false);
     },
   });
-  return { ops, grpc, runner };
+  return { ops, grpc, runner, ...(httpApi && { httpApi }) };
 }

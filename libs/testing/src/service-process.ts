@@ -16,6 +16,11 @@ export interface ServiceProcessOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly grpcPort: number;
   readonly opsPort: number;
+  /**
+   * The HTTP API port of a service that has one (ingest, reader). @default 0: any free
+   * port, so that a test that does not use it never collides with `npm start`'s.
+   */
+  readonly httpApiPort?: number;
   readonly workspace: string;
   /** stdout and stderr are appended here (a restart under the same name keeps the earlier lines). */
   readonly logFile: string;
@@ -63,7 +68,12 @@ export class ServiceProcess {
     try {
       const child = spawn(process.execPath, ['--enable-source-maps', ...nodeFlags(), bundle, ...(options.args ?? [])], {
         cwd: options.workspace,
-        env: { ...options.env, STRATA_GRPC_PORT: String(options.grpcPort), STRATA_OPS_PORT: String(options.opsPort) },
+        env: {
+          ...options.env,
+          STRATA_GRPC_PORT: String(options.grpcPort),
+          STRATA_OPS_PORT: String(options.opsPort),
+          STRATA_HTTP_API_PORT: String(options.httpApiPort ?? 0),
+        },
         stdio: ['ignore', fd, fd],
       });
       return new ServiceProcess(options, child);

@@ -66,13 +66,15 @@ async function main(): Promise<void> {
   }
   console.log('\nServices (gRPC health SERVING):');
   for (const s of started) {
-    console.log(`  ${s.name.padEnd(10)} grpc ${s.grpc.padEnd(16)} ops ${s.ops.padEnd(22)} ready in ${s.startupMs} ms   log ${s.log}`);
+    const http = s.http ? `   http API ${s.http}` : '';
+    console.log(`  ${s.name.padEnd(10)} grpc ${s.grpc.padEnd(16)} ops ${s.ops.padEnd(22)} ready in ${s.startupMs} ms   log ${s.log}${http}`);
   }
   const usesDevKey = !process.env['STRATA_API_KEYS'];
   console.log(`
 Dashboard:  http://127.0.0.1:9005/
 Prober:     ${keys.generated ? `tenant ${keys.generated.tenant}, key ${keys.generated.key} (made for this run and added to STRATA_API_KEYS)` : usesDevKey ? 'the development key' : 'the key you gave (STRATA_PROBER_API_KEY / STRATA_PROBER_TENANTS)'}
 Write:      grpcurl -plaintext -H 'x-api-key: ${usesDevKey ? 'strata-dev-key' : '<your key>'}' -d '{"series":[{"name":"demo.cpu","points":[{"timestamp_ms":'$(date +%s000)',"value":1}]}]}' 127.0.0.1:7001 strata.v1.IngestService/Write
+Prometheus: remote_write url http://127.0.0.1:7101/api/v1/write with the key as bearer_token or basic_auth password (docs/prometheus.md)
 Everything up in ${Date.now() - began} ms. Press Ctrl-C to stop.`);
 }
 

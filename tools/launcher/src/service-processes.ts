@@ -9,6 +9,8 @@ export interface StartedService {
   readonly pid: number;
   readonly grpc: string;
   readonly ops: string;
+  /** The HTTP API base URL, for a service that has one. */
+  readonly http?: string;
   readonly log: string;
   /** From spawn to gRPC health SERVING. */
   readonly startupMs: number;
@@ -76,6 +78,7 @@ export class ServiceProcesses {
           pid: child.pid ?? -1,
           grpc,
           ops: `http://127.0.0.1:${service.opsPort}`,
+          ...(service.httpApiPort !== undefined && { http: `http://127.0.0.1:${service.httpApiPort}` }),
           log,
           startupMs: Date.now() - began,
         };

@@ -25,6 +25,9 @@ describe('launcher services', () => {
     expect(env['STRATA_PROBER_COMPONENTS']).toBe(
       'ingest=http://127.0.0.1:9101,reader=http://127.0.0.1:9102,writer=http://127.0.0.1:9103,archiver=http://127.0.0.1:9104',
     );
+    expect(serviceEnv(shifted[0], shifted, {})['STRATA_HTTP_API_PORT']).toBe('7201');
+    expect(serviceEnv(SERVICES[0], SERVICES, {})['STRATA_HTTP_API_PORT']).toBe('7101');
+    expect(env['STRATA_HTTP_API_PORT']).toBeUndefined();
     expect(serviceEnv(shifted[0], shifted, {})['STRATA_PROBER_COMPONENTS']).toBeUndefined();
     expect(serviceEnv(shifted[0], shifted, {})['STRATA_PROBER_INGEST_ADDRESS']).toBeUndefined();
   });

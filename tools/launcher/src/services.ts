@@ -6,13 +6,15 @@ export interface ServiceDefinition {
   readonly bundle: string;
   readonly grpcPort: number;
   readonly opsPort: number;
+  /** The HTTP API port (the doors other ecosystems use), for the services that have one. */
+  readonly httpApiPort?: number;
   /** Strata gRPC services it serves, besides health and reflection. */
   readonly rpcServices: readonly string[];
 }
 
 /** The five Strata processes on their fixed local ports (README.md, "Ports"). */
 export const SERVICES: readonly ServiceDefinition[] = [
-  { name: 'ingest', bundle: 'dist/apps/ingest/main.js', grpcPort: 7001, opsPort: 9001, rpcServices: ['strata.v1.IngestService'] },
+  { name: 'ingest', bundle: 'dist/apps/ingest/main.js', grpcPort: 7001, opsPort: 9001, httpApiPort: 7101, rpcServices: ['strata.v1.IngestService'] },
   { name: 'reader', bundle: 'dist/apps/reader/main.js', grpcPort: 7002, opsPort: 9002, rpcServices: ['strata.v1.QueryService'] },
   { name: 'writer', bundle: 'dist/apps/writer/main.js', grpcPort: 7003, opsPort: 9003, rpcServices: [] },
   { name: 'archiver', bundle: 'dist/apps/archiver/main.js', grpcPort: 7004, opsPort: 9004, rpcServices: [] },
@@ -21,7 +23,12 @@ export const SERVICES: readonly ServiceDefinition[] = [
 
 /** Shifts every port by `offset`, so a second copy (e.g. a test) can run beside the first. */
 export function withPortOffset(services: readonly ServiceDefinition[], offset: number): ServiceDefinition[] {
-  return services.map((s) => ({ ...s, grpcPort: s.grpcPort + offset, opsPort: s.opsPort + offset }));
+  return services.map((s) => ({
+    ...s,
+    grpcPort: s.grpcPort + offset,
+    opsPort: s.opsPort + offset,
+    ...(s.httpApiPort !== undefined && { httpApiPort: s.httpApiPort + offset }),
+  }));
 }
 
 /** The environment a service process gets: its ports, and the prober pointed at its peers (gRPC and ops). */
@@ -35,6 +42,7 @@ export function serviceEnv(
     STRATA_GRPC_PORT: String(service.grpcPort),
     STRATA_OPS_PORT: String(service.opsPort),
   };
+  if (service.httpApiPort !== undefined) env['STRATA_HTTP_API_PORT'] = String(service.httpApiPort);
   if (service.name === 'e2e-prober') {
     // Where it writes and reads: the peers' ports, which a shifted copy moves too.
     for (const [variable, peer] of [

@@ -262,13 +262,14 @@ export class StrataSystem {
     app: StrataApp,
     options: { args?: readonly string[]; env?: Readonly<Record<string, string>>; waitServing?: boolean },
   ): Promise<ServiceProcess> {
-    const [grpcPort, opsPort] = await freePorts(2);
+    const [grpcPort, opsPort, httpApiPort] = await freePorts(3);
     const service = ServiceProcess.spawn({
       name,
       app,
       args: options.args,
       grpcPort,
       opsPort,
+      httpApiPort,
       workspace: repoRoot(),
       logFile: path.join(this.dir, 'logs', `${name}.log`),
       env: {

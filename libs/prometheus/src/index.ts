@@ -1,0 +1,13 @@
+export { snappyCompress, snappyDeclaredLength, snappyUncompress, SnappyError } from './snappy';
+export {
+  decodeRemoteWrite,
+  describeSeries,
+  DoorRefusalCode,
+  RemoteWriteFormatError,
+  STALE_NAN_HIGH,
+  STALE_NAN_LOW,
+  type DecodedRemoteWrite,
+  type DoorRefusal,
+  type MetricMetadata,
+  type RemoteWriteVersion,
+} from './remote-write';

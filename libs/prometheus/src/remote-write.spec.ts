@@ -1,0 +1,159 @@
+import fc from 'fast-check';
+import { prometheus, prometheusWriteV2 } from '@strata/proto';
+import { decodeRemoteWrite, DoorRefusalCode, RemoteWriteFormatError } from './remote-write';
+
+const { WriteRequest, MetricMetadata_MetricType } = prometheus;
+const { Request } = prometheusWriteV2;
+
+const staleNaN = Buffer.from('020000000000f07f', 'hex').readDoubleLE(0);
+
+/** Encodes series (labels in order, `__name__` among them) as remote write 2.0, with a symbol table. */
+function encodeV2(series: Array<{ labels: Array<[string, string]>; samples: Array<{ value: number; timestamp: number }>; histograms?: number; exemplars?: number; help?: string }>): Buffer {
+  const symbols = [''];
+  const ref = (s: string) => {
+    const at = symbols.indexOf(s);
+    if (at >= 0) return at;
+    symbols.push(s);
+    return symbols.length - 1;
+  };
+  const timeseries = series.map((s) => ({
+    labelsRefs: s.labels.flatMap(([n, v]) => [ref(n), ref(v)]),
+    samples: s.samples,
+    histograms: Array.from({ length: s.histograms ?? 0 }, (_, i) => ({ countInt: 1, sum: 1, timestamp: i + 1, count: { $case: 'countInt' as const, value: 1 } })),
+    exemplars: Array.from({ length: s.exemplars ?? 0 }, (_, i) => ({ labelsRefs: [], value: i, timestamp: i + 1 })),
+    metadata: s.help === undefined ? undefined : { type: prometheusWriteV2.Metadata_MetricType.METRIC_TYPE_COUNTER, helpRef: ref(s.help), unitRef: ref('seconds') },
+  }));
+  return Buffer.from(Request.encode(Request.fromPartial({ symbols, timeseries })).finish());
+}
+
+function encodeV1(series: Array<{ labels: Array<[string, string]>; samples: Array<{ value: number; timestamp: number }>; histograms?: number; exemplars?: number }>, metadata: prometheus.MetricMetadata[] = []): Buffer {
+  const timeseries = series.map((s) => ({
+    labels: s.labels.map(([name, value]) => ({ name, value })),
+    samples: s.samples,
+    histograms: Array.from({ length: s.histograms ?? 0 }, (_, i) => ({ sum: 1, timestamp: i + 1, count: { $case: 'countInt' as const, value: 1 } })),
+    exemplars: Array.from({ length: s.exemplars ?? 0 }, (_, i) => ({ labels: [], value: i, timestamp: i + 1 })),
+  }));
+  return Buffer.from(WriteRequest.encode(WriteRequest.fromPartial({ timeseries, metadata })).finish());
+}
+
+const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,20}$/).filter((n) => n !== '__name__');
+const seriesArb = fc.record({
+  name: fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,30}$/),
+  labels: fc.uniqueArray(fc.tuple(labelName, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 })), { selector: ([n]) => n, maxLength: 6 }),
+  samples: fc.array(
+    fc.record({ value: fc.double({ noNaN: true }).map((v) => (v === 0 ? 0 : v)), // -0 is proto3's default: not on the wire
+      timestamp: fc.integer({ min: 0, max: 4_102_444_800_000 }) }),
+    { minLength: 1, maxLength: 5 },
+  ),
+});
+
+describe('decodeRemoteWrite', () => {
+  it.each(['1.0', '2.0'] as const)('maps every series of a %s body to name = __name__ and labels = the rest, samples exactly', (version) => {
+    fc.assert(
+      fc.property(fc.array(seriesArb, { maxLength: 20 }), (input) => {
+        const wire = input.map((s) => ({ labels: [['__name__', s.name] as [string, string], ...s.labels], samples: s.samples }));
+        const decoded = decodeRemoteWrite(version === '1.0' ? encodeV1(wire) : encodeV2(wire), version);
+        expect(decoded.refusals).toEqual([]);
+        expect(decoded.samples).toBe(input.reduce((n, s) => n + s.samples.length, 0));
+        expect(decoded.series).toEqual(
+          input.map((s) => ({
+            name: s.name,
+            labels: s.labels.map(([name, value]) => ({ name, value })),
+            points: s.samples.map((p) => ({ timestampMs: p.timestamp, value: p.value })),
+          })),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it.each(['1.0', '2.0'] as const)('%s: drops labels with an empty value (the same series in Prometheus) and refuses a series without __name__', (version) => {
+    const body = (version === '1.0' ? encodeV1 : encodeV2)([
+      { labels: [['__name__', 'up'], ['env', ''], ['job', 'node']], samples: [{ value: 1, timestamp: 10 }] },
+      { labels: [['job', 'node']], samples: [{ value: 1, timestamp: 10 }, { value: 2, timestamp: 20 }] },
+    ]);
+    const decoded = decodeRemoteWrite(body, version);
+    expect(decoded.series).toEqual([{ name: 'up', labels: [{ name: 'job', value: 'node' }], points: [{ timestampMs: 10, value: 1 }] }]);
+    expect(decoded.refusals).toEqual([
+      { series: '{job="node"}', code: DoorRefusalCode.MISSING_METRIC_NAME, count: 2, message: 'the series has no __name__ label' },
+    ]);
+  });
+
+  it.each(['1.0', '2.0'] as const)('%s: counts and names staleness markers, native histograms and exemplars, and keeps the float samples beside them', (version) => {
+    const body = (version === '1.0' ? encodeV1 : encodeV2)([
+      {
+        labels: [['__name__', 'http_requests_total'], ['code', '200']],
+        samples: [{ value: 5, timestamp: 10 }, { value: staleNaN, timestamp: 20 }],
+        histograms: 2,
+        exemplars: 3,
+      },
+    ]);
+    const decoded = decodeRemoteWrite(body, version);
+    expect(decoded.series).toEqual([{ name: 'http_requests_total', labels: [{ name: 'code', value: '200' }], points: [{ timestampMs: 10, value: 5 }] }]);
+    expect(decoded).toMatchObject({ samples: 2, histograms: 2, exemplars: 3 });
+    expect(decoded.refusals.map((r) => [r.series, r.code, r.count])).toEqual([
+      ['http_requests_total{code="200"}', DoorRefusalCode.STALE_MARKER_UNSUPPORTED, 1],
+      ['http_requests_total{code="200"}', DoorRefusalCode.HISTOGRAM_UNSUPPORTED, 2],
+      ['http_requests_total{code="200"}', DoorRefusalCode.EXEMPLAR_UNSUPPORTED, 3],
+    ]);
+  });
+
+  it('keeps an ordinary NaN a value (validation refuses it), unlike the staleness marker', () => {
+    const decoded = decodeRemoteWrite(encodeV1([{ labels: [['__name__', 'x']], samples: [{ value: Number.NaN, timestamp: 1 }] }]), '1.0');
+    expect(decoded.series[0].points[0].value).toBeNaN();
+    expect(decoded.refusals).toEqual([]);
+  });
+
+  it('gives a negative timestamp as NaN, for validation to refuse', () => {
+    const decoded = decodeRemoteWrite(encodeV1([{ labels: [['__name__', 'x']], samples: [{ value: 1, timestamp: -5 }] }]), '1.0');
+    expect(decoded.series[0].points[0].timestampMs).toBeNaN();
+  });
+
+  it('keeps metadata per metric family: 1.0 from the request, 2.0 from each series', () => {
+    const v1 = decodeRemoteWrite(
+      encodeV1([], [{ type: MetricMetadata_MetricType.GAUGE, metricFamilyName: 'node_load1', help: '1m load average.', unit: '' }]),
+      '1.0',
+    );
+    expect(v1.metadata.get('node_load1')).toEqual({ type: 'gauge', help: '1m load average.', unit: '' });
+    const v2 = decodeRemoteWrite(encodeV2([{ labels: [['__name__', 'cpu_seconds_total']], samples: [{ value: 1, timestamp: 1 }], help: 'CPU time.' }]), '2.0');
+    expect(v2.metadata.get('cpu_seconds_total')).toEqual({ type: 'counter', help: 'CPU time.', unit: 'seconds' });
+  });
+
+  it('refuses 2.0 bodies whose references leave the symbol table, come in odd numbers, or whose table does not start empty', () => {
+    const outside = Buffer.from(Request.encode(Request.fromPartial({ symbols: ['', 'a'], timeseries: [{ labelsRefs: [1, 7] }] })).finish());
+    expect(() => decodeRemoteWrite(outside, '2.0')).toThrow(/symbol reference 7 is outside the table of 2/);
+    const odd = Buffer.from(Request.encode(Request.fromPartial({ symbols: ['', 'a'], timeseries: [{ labelsRefs: [1] }] })).finish());
+    expect(() => decodeRemoteWrite(odd, '2.0')).toThrow(/odd number/);
+    const noEmpty = Buffer.from(Request.encode(Request.fromPartial({ symbols: ['a'], timeseries: [{ labelsRefs: [0, 0] }] })).finish());
+    expect(() => decodeRemoteWrite(noEmpty, '2.0')).toThrow(/must start with the empty string/);
+  });
+
+  it("refuses a non-empty body with none of its version's fields (the other version's, most likely)", () => {
+    const v1 = encodeV1([{ labels: [['__name__', 'up']], samples: [{ value: 1, timestamp: 1 }] }]);
+    const v2 = encodeV2([{ labels: [['__name__', 'up']], samples: [{ value: 1, timestamp: 1 }] }]);
+    expect(() => decodeRemoteWrite(v1, '2.0')).toThrow(/none of its fields/);
+    expect(() => decodeRemoteWrite(v2, '1.0')).toThrow(/none of its fields/);
+    expect(decodeRemoteWrite(Buffer.alloc(0), '2.0').series).toEqual([]);
+  });
+
+  it.each(['1.0', '2.0'] as const)('%s: random and mutated bodies give a result or RemoteWriteFormatError, nothing else', (version) => {
+    const valid = version === '1.0'
+      ? encodeV1([{ labels: [['__name__', 'up'], ['job', 'a']], samples: [{ value: 1, timestamp: 2 }] }])
+      : encodeV2([{ labels: [['__name__', 'up'], ['job', 'a']], samples: [{ value: 1, timestamp: 2 }] }]);
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(valid.length)).map(([at, byte, cut]) => {
+      const copy = Buffer.from(valid);
+      copy[at] = byte;
+      return copy.subarray(0, cut);
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), mutated), (body) => {
+        try {
+          decodeRemoteWrite(body, version);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RemoteWriteFormatError);
+        }
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});

@@ -1,0 +1,334 @@
+import type { Label, Point, Series } from '@strata/proto';
+import { StrataError } from '@strata/runtime';
+import { WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from './wire';
+
+/**
+ * Prometheus remote write, 1.0 (`prometheus.WriteRequest`) and 2.0
+ * (`io.prometheus.write.v2.Request`), decoded from an uncompressed body into Strata's own
+ * Write: one Series per Prometheus series, named by its `__name__` and labelled by the
+ * rest (docs/prometheus.md, "Names and labels"). What Strata does not store is not dropped
+ * quietly: it is counted and listed as a refusal, for the door to name in its answer.
+ */
+
+export type RemoteWriteVersion = '1.0' | '2.0';
+
+/** A refusal made while decoding, before Strata's validation: for a whole series or some of its parts. */
+export interface DoorRefusal {
+  /** The series as Prometheus writes it: `name{label="value",...}`. */
+  readonly series: string;
+  readonly code: DoorRefusalCode;
+  /** Samples, histograms or exemplars refused. */
+  readonly count: number;
+  readonly message: string;
+}
+
+export const DoorRefusalCode = {
+  /** No `__name__` label: Strata's series have a name. */
+  MISSING_METRIC_NAME: 'MISSING_METRIC_NAME',
+  /** Native histogram samples: not stored yet. */
+  HISTOGRAM_UNSUPPORTED: 'HISTOGRAM_UNSUPPORTED',
+  /** Exemplars: Strata keeps none. */
+  EXEMPLAR_UNSUPPORTED: 'EXEMPLAR_UNSUPPORTED',
+  /** Staleness markers: not stored yet. */
+  STALE_MARKER_UNSUPPORTED: 'STALE_MARKER_UNSUPPORTED',
+} as const;
+export type DoorRefusalCode = (typeof DoorRefusalCode)[keyof typeof DoorRefusalCode];
+
+/** Type, help and unit of a metric family, as the sender described it. */
+export interface MetricMetadata {
+  readonly type: string;
+  readonly help: string;
+  readonly unit: string;
+}
+
+export interface DecodedRemoteWrite {
+  readonly version: RemoteWriteVersion;
+  /** Strata's Write: the series with a name and samples to store. */
+  readonly series: Series[];
+  readonly refusals: DoorRefusal[];
+  /** Float samples in the body, stored or not (stale markers included). */
+  readonly samples: number;
+  readonly histograms: number;
+  readonly exemplars: number;
+  /** Per metric family name, the last description in the body. */
+  readonly metadata: Map<string, MetricMetadata>;
+}
+
+/** A body that is not the message its Content-Type names. */
+export class RemoteWriteFormatError extends StrataError {}
+
+/** Prometheus's staleness marker: a NaN with this bit pattern (0x7ff0000000000002). */
+export const STALE_NAN_HIGH = 0x7ff00000;
+export const STALE_NAN_LOW = 0x00000002;
+
+/**
+ * A non-empty body with none of its message's fields is most likely the other version's
+ * message under the wrong Content-Type (their field numbers do not overlap, by design).
+ */
+const NOTHING_KNOWN = 'the body has none of its fields: is the Content-Type proto= parameter the version the sender encoded?';
+
+const METRIC_TYPES_V1 = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
+
+/** Decodes an uncompressed remote-write body of the given version. Throws RemoteWriteFormatError. */
+export function decodeRemoteWrite(body: Buffer, version: RemoteWriteVersion): DecodedRemoteWrite {
+  try {
+    return version === '1.0' ? decodeV1(body) : decodeV2(body);
+  } catch (error) {
+    if (error instanceof WireError || error instanceof RemoteWriteFormatError) {
+      const message = version === '1.0' ? 'prometheus.WriteRequest' : 'io.prometheus.write.v2.Request';
+      throw new RemoteWriteFormatError(`body is not a valid ${message}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** What one series of either version adds up to, before it becomes a Strata Series. */
+interface SeriesParts {
+  labels: Label[];
+  points: Point[];
+  staleMarkers: number;
+  histograms: number;
+  exemplars: number;
+}
+
+class Collector {
+  readonly series: Series[] = [];
+  readonly refusals: DoorRefusal[] = [];
+  readonly metadata = new Map<string, MetricMetadata>();
+  samples = 0;
+  histograms = 0;
+  exemplars = 0;
+
+  add(parts: SeriesParts): string | undefined {
+    this.samples += parts.points.length + parts.staleMarkers;
+    this.histograms += parts.histograms;
+    this.exemplars += parts.exemplars;
+    let name: string | undefined;
+    const labels: Label[] = [];
+    for (const label of parts.labels) {
+      if (label.name === '__name__' && name === undefined) name = label.value;
+      // An empty value is the same as no label at all, in Prometheus's data model.
+      else if (label.value !== '') labels.push(label);
+    }
+    const text = () => describeSeries(name ?? '', labels);
+    if (name === undefined || name === '') {
+      const count = parts.points.length + parts.staleMarkers;
+      this.refusals.push({ series: text(), code: DoorRefusalCode.MISSING_METRIC_NAME, count, message: 'the series has no __name__ label' });
+      return undefined;
+    }
+    if (parts.staleMarkers > 0) {
+      this.refusals.push({
+        series: text(),
+        code: DoorRefusalCode.STALE_MARKER_UNSUPPORTED,
+        count: parts.staleMarkers,
+        message: `${parts.staleMarkers} staleness marker(s) not stored: Strata does not store staleness yet`,
+      });
+    }
+    if (parts.histograms > 0) {
+      this.refusals.push({
+        series: text(),
+        code: DoorRefusalCode.HISTOGRAM_UNSUPPORTED,
+        count: parts.histograms,
+        message: `${parts.histograms} native histogram sample(s) not stored: Strata stores float samples only`,
+      });
+    }
+    if (parts.exemplars > 0) {
+      this.refusals.push({
+        series: text(),
+        code: DoorRefusalCode.EXEMPLAR_UNSUPPORTED,
+        count: parts.exemplars,
+        message: `${parts.exemplars} exemplar(s) not stored: Strata keeps no exemplars`,
+      });
+    }
+    if (parts.points.length > 0) this.series.push({ name, labels, points: parts.points });
+    return name;
+  }
+
+  result(version: RemoteWriteVersion): DecodedRemoteWrite {
+    const { series, refusals, samples, histograms, exemplars, metadata } = this;
+    return { version, series, refusals, samples, histograms, exemplars, metadata };
+  }
+}
+
+/** A label set as Prometheus prints it: `name{a="x",b="y"}`. */
+export function describeSeries(name: string, labels: readonly Label[]): string {
+  const inner = labels.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(',');
+  return labels.length === 0 ? name || '{}' : `${name}{${inner}}`;
+}
+
+/** Reads a Sample (value = 1, timestamp = 2) into `parts`. */
+function readSample(body: Buffer, start: number, end: number, parts: SeriesParts): void {
+  const sample = new WireReader(body, start, end);
+  let value = 0;
+  let timestampMs = 0;
+  let stale = false;
+  while (!sample.done) {
+    const tag = sample.tag();
+    if (tag === ((1 << 3) | WIRE_FIXED64)) {
+      const { buf, pos } = sample;
+      stale = pos + 8 <= end && buf.readUInt32LE(pos + 4) === STALE_NAN_HIGH && buf.readUInt32LE(pos) === STALE_NAN_LOW;
+      value = sample.double();
+    } else if (tag === ((2 << 3) | WIRE_VARINT)) {
+      timestampMs = sample.int64();
+    } else {
+      sample.skip(tag & 7);
+    }
+  }
+  if (stale) parts.staleMarkers++;
+  else parts.points.push({ timestampMs, value });
+}
+
+function newParts(): SeriesParts {
+  return { labels: [], points: [], staleMarkers: 0, histograms: 0, exemplars: 0 };
+}
+
+function decodeV1(body: Buffer): DecodedRemoteWrite {
+  const out = new Collector();
+  const r = new WireReader(body);
+  let known = false;
+  while (!r.done) {
+    const tag = r.tag();
+    known ||= tag === ((1 << 3) | WIRE_BYTES) || tag === ((3 << 3) | WIRE_BYTES);
+    if (tag === ((1 << 3) | WIRE_BYTES)) {
+      const { start, end } = r.bytes();
+      out.add(readSeriesV1(body, start, end));
+    } else if (tag === ((3 << 3) | WIRE_BYTES)) {
+      const { start, end } = r.bytes();
+      readMetadataV1(body, start, end, out.metadata);
+    } else {
+      r.skip(tag & 7);
+    }
+  }
+  if (body.length > 0 && !known) throw new RemoteWriteFormatError(NOTHING_KNOWN);
+  return out.result('1.0');
+}
+
+function readSeriesV1(body: Buffer, start: number, end: number): SeriesParts {
+  const parts = newParts();
+  const r = new WireReader(body, start, end);
+  while (!r.done) {
+    const tag = r.tag();
+    if ((tag & 7) !== WIRE_BYTES) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const field = tag >>> 3;
+    const bounds = r.bytes();
+    if (field === 1) parts.labels.push(readLabelV1(body, bounds.start, bounds.end));
+    else if (field === 2) readSample(body, bounds.start, bounds.end, parts);
+    else if (field === 3) parts.exemplars++;
+    else if (field === 4) parts.histograms++;
+  }
+  return parts;
+}
+
+function readLabelV1(body: Buffer, start: number, end: number): Label {
+  const r = new WireReader(body, start, end);
+  let name = '';
+  let value = '';
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === ((1 << 3) | WIRE_BYTES)) name = r.string();
+    else if (tag === ((2 << 3) | WIRE_BYTES)) value = r.string();
+    else r.skip(tag & 7);
+  }
+  return { name, value };
+}
+
+function readMetadataV1(body: Buffer, start: number, end: number, into: Map<string, MetricMetadata>): void {
+  const r = new WireReader(body, start, end);
+  let type = 0;
+  let family = '';
+  let help = '';
+  let unit = '';
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === ((1 << 3) | WIRE_VARINT)) type = r.varint();
+    else if (tag === ((2 << 3) | WIRE_BYTES)) family = r.string();
+    else if (tag === ((4 << 3) | WIRE_BYTES)) help = r.string();
+    else if (tag === ((5 << 3) | WIRE_BYTES)) unit = r.string();
+    else r.skip(tag & 7);
+  }
+  if (family !== '') into.set(family, { type: METRIC_TYPES_V1[type] ?? 'unknown', help, unit });
+}
+
+function decodeV2(body: Buffer): DecodedRemoteWrite {
+  // Symbols may follow the series that use them: find both first, then read the series.
+  const symbols: string[] = [];
+  const series: Array<{ start: number; end: number }> = [];
+  const r = new WireReader(body);
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === ((4 << 3) | WIRE_BYTES)) symbols.push(r.string());
+    else if (tag === ((5 << 3) | WIRE_BYTES)) series.push(r.bytes());
+    else r.skip(tag & 7);
+  }
+  if (body.length > 0 && symbols.length === 0 && series.length === 0) throw new RemoteWriteFormatError(NOTHING_KNOWN);
+  if (series.length > 0 && symbols[0] !== '') {
+    throw new RemoteWriteFormatError('the symbol table must start with the empty string');
+  }
+  const out = new Collector();
+  for (const { start, end } of series) {
+    const parts = newParts();
+    const refs: number[] = [];
+    let metadata: { type: number; help: number; unit: number } | undefined;
+    const s = new WireReader(body, start, end);
+    while (!s.done) {
+      const tag = s.tag();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 1 && wire === WIRE_BYTES) {
+        const bounds = s.bytes();
+        const packed = new WireReader(body, bounds.start, bounds.end);
+        while (!packed.done) refs.push(packed.varint());
+      } else if (field === 1 && wire === WIRE_VARINT) {
+        refs.push(s.varint());
+      } else if (field === 2 && wire === WIRE_BYTES) {
+        const bounds = s.bytes();
+        readSample(body, bounds.start, bounds.end, parts);
+      } else if (field === 3 && wire === WIRE_BYTES) {
+        s.bytes();
+        parts.histograms++;
+      } else if (field === 4 && wire === WIRE_BYTES) {
+        s.bytes();
+        parts.exemplars++;
+      } else if (field === 5 && wire === WIRE_BYTES) {
+        const bounds = s.bytes();
+        metadata = readMetadataV2(body, bounds.start, bounds.end);
+      } else {
+        s.skip(wire);
+      }
+    }
+    if (refs.length % 2 !== 0) throw new RemoteWriteFormatError('labels_refs has an odd number of entries');
+    for (let i = 0; i < refs.length; i += 2) parts.labels.push({ name: symbol(symbols, refs[i]), value: symbol(symbols, refs[i + 1]) });
+    const name = out.add(parts);
+    if (name !== undefined && metadata !== undefined && metadata.type !== 0) {
+      out.metadata.set(name, {
+        type: METRIC_TYPES_V1[metadata.type] ?? 'unknown',
+        help: symbol(symbols, metadata.help),
+        unit: symbol(symbols, metadata.unit),
+      });
+    }
+  }
+  return out.result('2.0');
+}
+
+function symbol(symbols: readonly string[], ref: number): string {
+  if (ref >= symbols.length) {
+    throw new RemoteWriteFormatError(`symbol reference ${ref} is outside the table of ${symbols.length}`);
+  }
+  return symbols[ref];
+}
+
+function readMetadataV2(body: Buffer, start: number, end: number): { type: number; help: number; unit: number } {
+  const r = new WireReader(body, start, end);
+  const meta = { type: 0, help: 0, unit: 0 };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === ((1 << 3) | WIRE_VARINT)) meta.type = r.varint();
+    else if (tag === ((3 << 3) | WIRE_VARINT)) meta.help = r.varint();
+    else if (tag === ((4 << 3) | WIRE_VARINT)) meta.unit = r.varint();
+    else r.skip(tag & 7);
+  }
+  return meta;
+}

@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import * as reference from 'snappyjs';
+import { snappyCompress, snappyDeclaredLength, snappyUncompress, SnappyError } from './snappy';
+
+const MAX = 1 << 20;
+
+// Inputs with repeats, as protobuf bodies have (label names, timestamps), and without.
+const bodies = fc.oneof(
+  fc.uint8Array({ maxLength: 5_000 }),
+  fc.array(fc.constantFrom(...['__name__', 'node_cpu_seconds_total', 'instance', 'job', '\x00\x01', 'x'].map((s) => Buffer.from(s))), { maxLength: 2_000 }).map((parts) => new Uint8Array(Buffer.concat(parts))),
+  fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 100_000 })).map(([unit, times]) => new Uint8Array(Buffer.concat(Array(times).fill(Buffer.from(unit))))),
+);
+
+describe('snappy block codec', () => {
+  it('reads what an independent encoder writes', () => {
+    fc.assert(
+      fc.property(bodies, (input) => {
+        expect(Buffer.compare(snappyUncompress(reference.compress(input), MAX), Buffer.from(input))).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes what an independent decoder reads, and reads it back itself', () => {
+    fc.assert(
+      fc.property(bodies, (input) => {
+        const block = snappyCompress(input);
+        expect(Buffer.compare(Buffer.from(reference.uncompress(block)), Buffer.from(input))).toBe(0);
+        expect(Buffer.compare(snappyUncompress(block, MAX), Buffer.from(input))).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('compresses repetitive input', () => {
+    const input = Buffer.alloc(100_000, 'node_cpu_seconds_total{cpu="0"} ');
+    expect(snappyCompress(input).length).toBeLessThan(input.length / 10);
+  });
+
+  it('refuses a block that declares more than the limit before taking any memory', () => {
+    // 5 bytes that claim 4 GiB - 1.
+    const block = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(snappyDeclaredLength(block).length).toBe(0xffffffff);
+    expect(() => snappyUncompress(block, MAX)).toThrow(expect.objectContaining({ kind: 'too-large' }));
+    const atLimit = snappyCompress(Buffer.alloc(MAX, 1));
+    expect(snappyUncompress(atLimit, MAX).length).toBe(MAX);
+    expect(() => snappyUncompress(snappyCompress(Buffer.alloc(MAX + 1, 1)), MAX)).toThrow(/declares 1048577 bytes uncompressed; the limit is 1048576/);
+  });
+
+  it.each([
+    ['empty', []],
+    ['a length that never ends', [0x80, 0x80]],
+    ['a length over 32 bits', [0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+    ['a literal past the block', [10, 9 << 2, 1, 2]],
+    ['a literal past the declared length', [1, 1 << 2, 1, 2]],
+    ['a copy before the start', [4, 0, 7, (0 << 2) | 2, 5, 0]],
+    ['a copy of distance 0', [4, 0, 7, (2 << 2) | 2, 0, 0]],
+    ['fewer bytes than declared', [5, 0, 7]],
+    ['a truncated copy', [4, 0, 7, 2, 1]],
+  ])('refuses %s as corrupt', (_, bytes) => {
+    expect(() => snappyUncompress(Buffer.from(bytes), MAX)).toThrow(SnappyError);
+  });
+
+  it('never throws anything but SnappyError on random bytes, and never writes past the declared length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        try {
+          const out = snappyUncompress(bytes, 4_096);
+          expect(out.length).toBe(snappyDeclaredLength(bytes).length);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SnappyError);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
