@@ -88,6 +88,10 @@ terminationGracePeriodSeconds: {{ add $preStop $graceSeconds (int $merged.margin
   value: {{ $v.ports.grpc | int | quote }}
 - name: STRATA_OPS_PORT
   value: {{ $v.ports.ops | int | quote }}
+{{- with $v.ports.httpApi }}
+- name: STRATA_HTTP_API_PORT
+  value: {{ . | int | quote }}
+{{- end }}
 - name: STRATA_SHUTDOWN_GRACE_MS
   value: {{ .graceMs | int | quote }}
 {{- with $v.logLevel }}
@@ -231,6 +235,11 @@ spec:
         - name: ops
           containerPort: {{ $v.ports.ops }}
           protocol: TCP
+        {{- with $v.ports.httpApi }}
+        - name: http-api
+          containerPort: {{ . }}
+          protocol: TCP
+        {{- end }}
       envFrom:
         - configMapRef:
             name: {{ include "strata.configName" $ctx }}

@@ -57,6 +57,13 @@ spec:
   targetPort: ops
   protocol: TCP
   appProtocol: http
+{{- with $v.ports.httpApi }}
+- name: http-api
+  port: {{ . }}
+  targetPort: http-api
+  protocol: TCP
+  appProtocol: http
+{{- end }}
 {{- end }}
 
 {{- define "strata.serviceAccount" -}}
@@ -188,9 +195,9 @@ spec:
 {{- if $np.enabled }}
 {{- $v := index .ctx.Values (include "strata.valuesKey" .app) }}
 {{- $strataPods := dict "podSelector" (dict "matchLabels" (include "strata.selectorLabels" (dict "ctx" .ctx) | fromYaml)) }}
-{{- $grpcFrom := list $strataPods }}
+{{- $apiFrom := list $strataPods }}
 {{- if has .app (list "ingest" "reader") }}
-{{- $grpcFrom = ternary list (concat $grpcFrom $np.apiClients) (empty $np.apiClients) }}
+{{- $apiFrom = ternary list (concat $apiFrom $np.apiClients) (empty $np.apiClients) }}
 {{- end }}
 {{- $opsFrom := ternary list (concat (list $strataPods) $np.opsClients) (empty $np.opsClients) }}
 apiVersion: networking.k8s.io/v1
@@ -210,10 +217,15 @@ spec:
     - Egress
     {{- end }}
   ingress:
+    {{- /* The HTTP API (remote write) serves the same clients as gRPC: one rule admits both. */}}
     - ports:
         - port: grpc
           protocol: TCP
-      {{- with $grpcFrom }}
+        {{- if $v.ports.httpApi }}
+        - port: http-api
+          protocol: TCP
+        {{- end }}
+      {{- with $apiFrom }}
       from:
         {{- toYaml . | nindent 8 }}
       {{- end }}

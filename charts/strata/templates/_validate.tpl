@@ -23,4 +23,14 @@ failure names the values involved and what to do. Included once, by the ConfigMa
 {{- if and $v.prober.enabled (not (and $v.ingest.enabled $v.reader.enabled)) }}
 {{- fail "prober.enabled needs ingest.enabled and reader.enabled: it writes through one and reads through the other" }}
 {{- end }}
+{{- range $app := include "strata.enabledApps" . | fromYamlArray }}
+{{- $key := include "strata.valuesKey" $app }}
+{{- $seen := dict }}
+{{- range $name, $port := (index $v $key).ports }}
+{{- with get $seen (toString (int $port)) }}
+{{- fail (printf "%s.ports.%s and %s.ports.%s are both %d: each port of a pod needs its own number" $key . $key $name (int $port)) }}
+{{- end }}
+{{- $_ := set $seen (toString (int $port)) $name }}
+{{- end }}
+{{- end }}
 {{- end }}

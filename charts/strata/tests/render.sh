@@ -4,7 +4,8 @@
 #      supported Kubernetes version: every manifest validates with kubeconform -strict
 #      against that version's API schemas (CRDs included: no kind is skipped), and every
 #      pod meets tests/policy/restricted.json (restricted Pod Security profile, probes...).
-#   2. Rendered facts no schema can state: shutdown timing, the API keys Secret.
+#   2. Rendered facts no schema can state: shutdown timing, the API keys Secret, ingest's
+#      HTTP API port in its container, Services, NetworkPolicy and NOTES.txt.
 #   3. Bad values (tests/bad-values/*.yaml): each must make `helm template` fail with the
 #      message on its first line (`# expect: ...`). Schema violations must fail
 #      `helm lint --strict` too; the chart's own cross-value checks (`fail` in templates)
@@ -103,6 +104,62 @@ expect_line "tracing resource attributes" "$work/config-tracing.yaml" 'OTEL_RESO
 code_samplers=$(sed -n '/^const SAMPLERS/,/^];/p' "$root/libs/runtime/src/tracing.ts" | grep -o "'[^']*'" | tr -d "'" | sort | paste -sd ' ')
 chart_samplers=$(node -p 'require(process.argv[1]).properties.tracing.properties.sampler.enum.sort().join(" ")' "$chart/values.schema.json")
 if [ -n "$code_samplers" ] && [ "$chart_samplers" = "$code_samplers" ]; then pass "tracing.sampler offers what OTEL_TRACES_SAMPLER accepts"; else fail "tracing.sampler offers '$chart_samplers', OTEL_TRACES_SAMPLER accepts '$code_samplers'"; fi
+
+# Ingest's HTTP API port (remote write): one value drives the container port, the env the
+# app reads, both Services and the NetworkPolicy, which admits it from the gRPC port's peers.
+# expect_block <description> <file> <lines that must appear together, in this order>
+expect_block() {
+  if [[ $(< "$2") == *"$3"* ]]; then pass "$1"; else fail "$1 (no block:"$'\n'"$3)"; fi
+}
+render --kube-version "$floor" --set ingest.ports.httpApi=8080 \
+  --set-json 'networkPolicy.apiClients=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"senders"}}}]' \
+  --show-only templates/ingest/ingest-deployment.yaml --show-only templates/ingest/ingest-svc.yaml \
+  --show-only templates/ingest/ingest-networkpolicy.yaml > "$work/ingest-http-api.yaml"
+expect_block "ingest's container declares the HTTP API port" "$work/ingest-http-api.yaml" "\
+            - name: http-api
+              containerPort: 8080
+              protocol: TCP"
+expect_block "STRATA_HTTP_API_PORT comes from ingest.ports.httpApi" "$work/ingest-http-api.yaml" "\
+            - name: STRATA_HTTP_API_PORT
+              value: \"8080\""
+expect_block "the ingest Services expose the HTTP API port" "$work/ingest-http-api.yaml" "\
+    - name: http-api
+      port: 8080
+      targetPort: http-api
+      protocol: TCP
+      appProtocol: http"
+services=$(grep -c -- '^    - name: http-api$' "$work/ingest-http-api.yaml" || true)
+if [ "$services" = 2 ]; then pass "both ingest Services (ClusterIP, headless) have it"; else fail "both ingest Services have the HTTP API port (found in $services)"; fi
+expect_block "the NetworkPolicy admits the HTTP API port from the gRPC port's peers" "$work/ingest-http-api.yaml" "\
+    - ports:
+        - port: grpc
+          protocol: TCP
+        - port: http-api
+          protocol: TCP
+      from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/instance: strata
+              app.kubernetes.io/name: strata
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: senders
+    - ports:
+        - port: ops"
+render --kube-version "$floor" --show-only templates/reader/reader-deployment.yaml \
+  --show-only templates/reader/reader-svc.yaml --show-only templates/reader/reader-networkpolicy.yaml > "$work/reader-all.yaml"
+if grep -qE 'http-api|HTTP_API' "$work/reader-all.yaml"; then
+  fail "the reader exposes no HTTP API port (it serves none yet)"
+else
+  pass "the reader exposes no HTTP API port (it serves none yet)"
+fi
+# helm template skips NOTES.txt: a copy of the chart renders it as a template's data instead.
+cp -r "$chart" "$work/notes-chart"
+cp "$chart/templates/NOTES.txt" "$work/notes-chart/notes.txt"
+printf '%s\n' 'notes: |' '{{ tpl (.Files.Get "notes.txt") . | indent 2 }}' > "$work/notes-chart/templates/notes-check.yaml"
+"$helm" template strata "$work/notes-chart" --namespace strata --kube-version "$floor" \
+  --show-only templates/notes-check.yaml > "$work/notes.txt"
+expect_line "NOTES.txt gives the remote_write URL of ingest's Service" "$work/notes.txt" "http://strata-ingest.strata.svc:7101/api/v1/write"
 
 echo "==> bad values must fail"
 for values in "$tests"/bad-values/*.yaml; do
