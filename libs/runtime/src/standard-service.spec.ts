@@ -35,4 +35,30 @@ describe('buildStandardService', () => {
     }
     expect(exits).toEqual([0]);
   });
+
+  it('binds the HTTP API port before the gRPC port, so gRPC SERVING means both take calls', async () => {
+    const exits: number[] = [];
+    let httpBoundWhenGrpcStarted: boolean | undefined;
+    const service = buildStandardService({
+      config: { host: '127.0.0.1', grpcPort: 0, opsPort: 0, logLevel: 'silent', shutdownGraceMs: 100 },
+      logger: memoryLogger().logger,
+      registry: createMetricsRegistry('spec'),
+      httpApi: { port: 0, routes: [{ method: 'GET', path: '/hello', handle: async (_req, res) => void res.end('hi') }] },
+      exit: (code) => exits.push(code),
+    });
+    const grpcStart = service.grpc.start.bind(service.grpc);
+    service.grpc.start = async () => {
+      httpBoundWhenGrpcStarted = (service.httpApi?.port ?? 0) > 0;
+      return grpcStart();
+    };
+    await service.runner.start();
+    try {
+      expect(httpBoundWhenGrpcStarted).toBe(true);
+      expect(await (await fetch(`http://127.0.0.1:${service.httpApi!.port}/hello`)).text()).toBe('hi');
+      expect(await (await fetch(`http://127.0.0.1:${service.ops.port}/readyz`)).json()).toEqual({ ready: true, checks: { grpc: true, 'http-api': true } });
+    } finally {
+      await service.runner.shutdown('spec done');
+    }
+    expect(exits).toEqual([0]);
+  });
 });

@@ -24,7 +24,7 @@ export interface StandardServiceOptions {
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
   /**
    * The HTTP API port (the doors other ecosystems use: Prometheus remote write, ...),
-   * bound with the gRPC port, after the components behind it run.
+   * bound after the components behind it run and just before the gRPC port.
    */
   readonly httpApi?: { readonly port: number; readonly routes: readonly HttpRoute[] };
   readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -77,14 +77,8 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
     { name: 'ops-server', start: () => ops.start(), stop: () => ops.stop() },
     ...(tracing?.enabled ? [{ name: 'tracing', start: async () => undefined, stop: () => tracing.shutdown() }] : []),
     ...(options.components ?? []),
-    {
-      name: 'grpc-server',
-      start: async () => {
-        await grpc.start();
-        serving = true;
-      },
-      stop: () => grpc.stop(config.shutdownGraceMs),
-    },
+    // Before the gRPC port: gRPC health SERVING (what probes and the launcher wait for)
+    // then means every port takes calls.
     ...(httpApi
       ? [
           {
@@ -97,6 +91,14 @@ export function buildStandardService(options: StandardServiceOptions): StandardS
           },
         ]
       : []),
+    {
+      name: 'grpc-server',
+      start: async () => {
+        await grpc.start();
+        serving = true;
+      },
+      stop: () => grpc.stop(config.shutdownGraceMs),
+    },
   ];
   const runner = new ServiceRunner(lifecycle, {
     logger,
