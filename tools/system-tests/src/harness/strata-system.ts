@@ -96,8 +96,14 @@ export class StrataSystem {
   async startIngestAgain(name: string): Promise<ServiceProcess> {
     this.clients.ingest?.close();
     delete this.clients.ingest;
-    this.ingest = await this.startService(name, 'ingest', { env: this.options.ingestEnv });
+    // The HTTP API port stays: a remote-write sender retries the same URL.
+    this.ingest = await this.startService(name, 'ingest', { env: this.options.ingestEnv, httpApiPort: this.ingest.options.httpApiPort });
     return this.ingest;
+  }
+
+  /** Ingest's HTTP API, e.g. `${ingestHttpUrl}/api/v1/write` for Prometheus remote write. */
+  get ingestHttpUrl(): string {
+    return `http://127.0.0.1:${this.ingest.options.httpApiPort}`;
   }
 
   /** Starts a reader (QueryService) and waits until it serves. */
@@ -260,9 +266,10 @@ export class StrataSystem {
   private async startService(
     name: string,
     app: StrataApp,
-    options: { args?: readonly string[]; env?: Readonly<Record<string, string>>; waitServing?: boolean },
+    options: { args?: readonly string[]; env?: Readonly<Record<string, string>>; waitServing?: boolean; httpApiPort?: number },
   ): Promise<ServiceProcess> {
-    const [grpcPort, opsPort, httpApiPort] = await freePorts(3);
+    const [grpcPort, opsPort, freeHttpPort] = await freePorts(3);
+    const httpApiPort = options.httpApiPort ?? freeHttpPort;
     const service = ServiceProcess.spawn({
       name,
       app,
