@@ -94,6 +94,8 @@ export interface IngestConfig extends StandardConfig {
   readonly redis: HotRedisConfig;
   /** The HTTP API port: Prometheus remote write (`POST /api/v1/write`). @default 7101 */
   readonly httpApiPort: number;
+  /** Metric families whose metadata (type, help, unit) is kept per tenant. @default 10000 */
+  readonly metadataMaxPerTenant: number;
 }
 
 function readSeriesLimit(reader: EnvReader): SeriesLimitConfig {
@@ -180,10 +182,12 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
   }
   const apiKeys = readApiKeys(env, reader);
   const httpApiPort = reader.port('STRATA_HTTP_API_PORT', 7101);
+  const metadataMaxPerTenant = reader.int('STRATA_METADATA_MAX_PER_TENANT', 10_000, { min: 0 });
   reader.finish();
   return {
     ...standard,
     httpApiPort,
+    metadataMaxPerTenant,
     apiKeys,
     kafka,
     producer,

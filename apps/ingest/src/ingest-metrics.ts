@@ -28,6 +28,8 @@ export class IngestMetrics {
   readonly remoteWriteRequests: Counter<'status' | 'version'>;
   readonly remoteWriteSeconds: Histogram;
   readonly remoteWriteRefused: Counter<'tenant' | 'code'>;
+  readonly metadataWrites: Counter<'result'>;
+  readonly metadataRefused: Counter<'tenant' | 'reason'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -167,6 +169,18 @@ export class IngestMetrics {
         'What the remote write door did not store before validation, by code: samples of series without __name__, ' +
         'staleness markers, native histogram samples, exemplars (validation refusals are in strata_ingest_points_refused_total)',
       labelNames: ['tenant', 'code'],
+      registers,
+    });
+    this.metadataWrites = new Counter({
+      name: 'strata_ingest_metadata_writes_total',
+      help: 'Writes of changed metric metadata (type, help, unit) to Redis, by result (ok, error: the sender sends it again)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.metadataRefused = new Counter({
+      name: 'strata_ingest_metadata_refused_total',
+      help: 'Metric metadata entries not stored: past STRATA_METADATA_MAX_PER_TENANT (tenant_limit) or help/unit over 4,096 characters (too_long)',
+      labelNames: ['tenant', 'reason'],
       registers,
     });
   }

@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { strataPackageDefinition } from '@strata/proto';
 import { runMain, startService, TenantRate, workerEntry } from '@strata/runtime';
-import { createHotRedis, RedisSeriesRegistry } from '@strata/storage/hot';
+import { createHotRedis, RedisMetricMetadataStore, RedisSeriesRegistry } from '@strata/storage/hot';
 import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
 import { loadIngestConfig, seriesRefreshMs } from './config';
 import { IngestMetrics } from './ingest-metrics';
 import { ingestServiceBinding } from './ingest-service';
+import { MetricMetadataRecorder } from './metric-metadata-recorder';
 import { remoteWriteRoute } from './remote-write-door';
 import { RequestBytesBudget } from './request-bytes-budget';
 import { SeriesLimiter } from './series-limiter';
@@ -30,7 +31,8 @@ runMain(async () => {
       metrics.produceBatchRecords.observe(records);
     },
   });
-  // Not part of readiness: while Redis is away, new series are admitted unchecked (fail open).
+  // Not part of readiness: while Redis is away, new series are admitted unchecked (fail open),
+  // and metric metadata is not kept (its senders send it again).
   const redis = createHotRedis(config.redis);
   redis.on('error', (error: unknown) => logger.debug({ err: error }, 'series registry connection error'));
   const { seriesLimit } = config;
@@ -114,6 +116,12 @@ runMain(async () => {
           maxRequestBytes: config.limits.maxRequestBytes,
           maxListedRejections: config.frontDoor.maxListedRejections,
           shape: { maxSeries: config.limits.maxSeriesPerRequest, maxLabels: config.limits.maxLabelsPerRequest },
+          metadata: new MetricMetadataRecorder({
+            store: new RedisMetricMetadataStore(redis, { maxPerTenant: config.metadataMaxPerTenant, ttlMs: seriesLimit.activeMs }),
+            metrics,
+            logger,
+            cacheSize: 100_000,
+          }),
         }),
       ],
     },

@@ -37,10 +37,12 @@ describe('remote write door (POST /api/v1/write)', () => {
   let server: HttpApiServer;
   let url: string;
   let byteRate: TenantRate;
+  let recorded: Array<[string, string[]]>;
 
   beforeEach(async () => {
     harness = handlerHarness({ maxPointsPerRequest: 100, tenantPointsPerSecond: 50, tenantBurstPoints: 50 });
     byteRate = new TenantRate(1024 * 1024, () => NOW);
+    recorded = [];
     server = new HttpApiServer({
       host: '127.0.0.1',
       port: 0,
@@ -56,6 +58,7 @@ describe('remote write door (POST /api/v1/write)', () => {
           maxRequestBytes: MAX_REQUEST_BYTES,
           maxListedRejections: 3,
           shape: { maxSeries: 50, maxLabels: 200 },
+          metadata: { record: (tenant, entries) => recorded.push([tenant, [...entries].map(([name, m]) => `${name} ${m.type} ${m.help}`)]) },
         }),
       ],
     });
@@ -199,6 +202,15 @@ describe('remote write door (POST /api/v1/write)', () => {
     expect(await asV2.text()).toMatch(/none of its fields: is the Content-Type proto= parameter/);
     expect((await post(snappyCompress(v2Body([up('a')])))).status).toBe(400);
     expect(stored()).toEqual([]);
+  });
+
+  it('hands the metric metadata of a request it took to the recorder, and not of one it refused', async () => {
+    const { WriteRequest, MetricMetadata_MetricType } = prometheus;
+    const metadata = [{ type: MetricMetadata_MetricType.GAUGE, metricFamilyName: 'up', help: 'Target is up.', unit: '' }];
+    const body = Buffer.from(WriteRequest.encode(WriteRequest.fromPartial({ metadata })).finish());
+    expect((await post(snappyCompress(body))).status).toBe(204);
+    expect((await post(snappyCompress(body), { 'x-api-key': 'wrong-key-123' })).status).toBe(401);
+    expect(recorded).toEqual([['acme', ['up gauge Target is up.']]]);
   });
 
   it('answers 404 and 405 elsewhere', async () => {

@@ -25,6 +25,7 @@ import {
 import { LogUnavailableError } from '@strata/stream';
 import { BytesInFlightError, BytesRateLimitedError, RateLimitedError, RequestTooLargeError, TenantBytesInFlightError } from './errors';
 import type { IngestMetrics } from './ingest-metrics';
+import type { MetricMetadataRecorder } from './metric-metadata-recorder';
 import { budgetRefusal, type RequestBytesBudget } from './request-bytes-budget';
 import type { WriteHandler } from './write-handler';
 
@@ -42,6 +43,8 @@ export interface RemoteWriteDoorDeps {
   readonly maxListedRejections: number;
   /** Series and labels a request may hold (STRATA_MAX_SERIES_PER_REQUEST, STRATA_MAX_LABELS_PER_REQUEST). */
   readonly shape: { readonly maxSeries: number; readonly maxLabels: number };
+  /** Keeps the metric metadata of requests that pass the limits; without it, metadata is read and dropped. */
+  readonly metadata?: Pick<MetricMetadataRecorder, 'record'>;
 }
 
 const V1_MESSAGE = 'prometheus.WriteRequest';
@@ -170,6 +173,7 @@ async function handleWrite(deps: RemoteWriteDoorDeps, req: IncomingMessage, res:
       return answer(status.code, status.message, { ...status.headers, ...written(0) });
     }
     for (const refusal of decoded.refusals) metrics.remoteWriteRefused.inc({ tenant, code: refusal.code }, refusal.count);
+    deps.metadata?.record(tenant, decoded.metadata);
     const accepted = Number(response.accepted);
     if (response.rejections.length === 0 && decoded.refusals.length === 0) return answer(204, '', written(accepted));
     const retriable = response.rejections.some((r) => RETRIABLE_CODES.has(r.code));

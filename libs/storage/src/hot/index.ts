@@ -15,3 +15,4 @@ export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, t
 export { HotTierState, type HotTierStatus } from './hot-state';
 export { LateWriteLedger } from './late-write-ledger';
 export { HotChunkCorruptError, HotReadError, RedisHotReader, type HotWindowParts } from './hot-reader';
+export { metricMetadataKey, RedisMetricMetadataStore, type MetricMetadataEntry, type MetricMetadataOptions } from './metric-metadata';
