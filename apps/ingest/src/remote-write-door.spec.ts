@@ -130,20 +130,20 @@ describe('remote write door (POST /api/v1/write)', () => {
       up('good'),
       { labels: [['__name__', 'temp'], ['room', 'a']], samples: [{ value: Number.NaN, timestamp: NOW }, { value: 20, timestamp: NOW + 1 }] },
       { labels: [['__name__', 'gone'], ['job', 'x']], samples: [{ value: staleNaN, timestamp: NOW }] },
+      { labels: [['__name__', 'future'], ['job', 'x']], samples: [{ value: 1, timestamp: NOW + 3_600_000 }] },
       { labels: [['__name__', 'latency'], ['job', 'x']], samples: [], histograms: 2 },
       { labels: [['job', 'nameless']], samples: [{ value: 1, timestamp: NOW }] },
     ]);
     const res = await post(snappyCompress(body), { 'content-type': V2_TYPE.replace('io.prometheus.write.v2.Request', 'prometheus.WriteRequest') });
     expect(res.status).toBe(400);
     const text = await res.text();
-    expect(text.split('\n')[0]).toBe(
-      'stored 2 of 5 samples; not stored: 1 STALE_MARKER_UNSUPPORTED, 2 HISTOGRAM_UNSUPPORTED, 1 MISSING_METRIC_NAME, 1 NON_FINITE_VALUE',
-    );
-    expect(text).toContain('gone{job="x"}: STALE_MARKER_UNSUPPORTED');
+    expect(text.split('\n')[0]).toBe('stored 3 of 6 samples; not stored: 1 NON_FINITE_VALUE, 2 HISTOGRAM_UNSUPPORTED, 1 MISSING_METRIC_NAME, 1 TOO_FAR_IN_FUTURE');
+    expect(text).toContain('temp{room="a"}: NON_FINITE_VALUE: 1 NaN sample(s) not stored');
     expect(text).toContain('latency{job="x"}: HISTOGRAM_UNSUPPORTED');
     // Past the three listed in full, a count per code.
-    expect(text).toContain('1 more refusals with code NON_FINITE_VALUE not listed');
-    expect(stored()).toEqual([`acme/up{job="good"} ${NOW} 1`, `acme/temp{room="a"} ${NOW + 1} 20`]);
+    expect(text).toContain('1 more refusals with code TOO_FAR_IN_FUTURE not listed');
+    // The staleness marker is stored, as NaN (staleness), beside the good samples.
+    expect(stored()).toEqual([`acme/up{job="good"} ${NOW} 1`, `acme/temp{room="a"} ${NOW + 1} 20`, `acme/gone{job="x"} ${NOW} NaN`]);
     expect(await harness.registry.getSingleMetricAsString('strata_ingest_remote_write_refused_total')).toContain(
       'strata_ingest_remote_write_refused_total{tenant="acme",code="HISTOGRAM_UNSUPPORTED"} 2',
     );

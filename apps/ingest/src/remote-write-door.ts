@@ -166,7 +166,7 @@ async function handleWrite(deps: RemoteWriteDoorDeps, req: IncomingMessage, res:
       if (labels > deps.shape.maxLabels) throw new RequestTooLargeError(labels, deps.shape.maxLabels, 'labels');
       // Every sample the body carries costs the rate, refused ones too, as over gRPC.
       deps.handler.reserveRate(tenant, decoded.samples);
-      response = series.length === 0 ? { accepted: 0, rejections: [] } : await deps.handler.write(tenant, { series }, { rateReserved: true });
+      response = series.length === 0 ? { accepted: 0, rejections: [] } : await deps.handler.write(tenant, { series }, { rateReserved: true, staleness: true });
     } catch (error) {
       const status = statusOf(error);
       deps.logger[status.code >= 500 ? 'error' : 'info']({ tenant, status: status.code, err: error }, 'remote write refused');

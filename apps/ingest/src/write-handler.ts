@@ -58,10 +58,13 @@ export class WriteHandler {
     }
   }
 
-  /** With `rateReserved`, the caller took the rate already ({@link reserveRate}). */
-  async write(tenant: string, request: WriteRequest, options: { rateReserved?: boolean } = {}): Promise<WriteResponse> {
+  /**
+   * With `rateReserved`, the caller took the rate already ({@link reserveRate}); with
+   * `staleness`, NaN values are staleness markers to store (the remote-write door).
+   */
+  async write(tenant: string, request: WriteRequest, options: { rateReserved?: boolean; staleness?: boolean } = {}): Promise<WriteResponse> {
     const now = this.deps.now();
-    return this.commit(tenant, prepareRequest(request, this.settingsFor(tenant, now)), now, options);
+    return this.commit(tenant, prepareRequest(request, { ...this.settingsFor(tenant, now), staleness: options.staleness }), now, options);
   }
 
   /** True when {@link writeBody} takes a raw body of `bytes` to a worker thread rather than the event loop. */

@@ -18,6 +18,8 @@ export interface PreparationSettings {
   readonly maxPointsPerRequest: number;
   /** Size a series' records are split at. */
   readonly maxRecordBytes: number;
+  /** NaN values are staleness, not refused (ValidationOptions in the model): Prometheus remote write only. */
+  readonly staleness?: boolean;
 }
 
 /** A valid series with its records: what the series limit checks and what the log takes. */
@@ -74,7 +76,7 @@ export function prepareRequest(request: WriteRequest, settings: PreparationSetti
   const totalPoints = request.series.reduce((sum, s) => sum + s.points.length, 0);
   if (totalPoints > settings.maxPointsPerRequest) return { kind: 'too-many-points', totalPoints };
   const { tenant, nowMs, maxRecordBytes } = settings;
-  const result = validateWrite(request.series, settings.limits, nowMs);
+  const result = validateWrite(request.series, settings.limits, nowMs, { staleness: settings.staleness });
   const refusedPoints = new Map<string, number>();
   for (const rejection of result.rejections) {
     const points = rejection.pointIndex === -1 ? request.series[rejection.seriesIndex].points.length : 1;

@@ -119,6 +119,21 @@ describe('QueryService over gRPC (in-memory tiers)', () => {
     expect(messages[0].series[0].labels).toEqual([{ name: 'host', value: 'a' }]);
   });
 
+  it('never returns staleness (a stored NaN) as a value, raw or rolled up, and lets it hide the older value it overwrote', async () => {
+    // Warm holds 5 at t; the hot tier's staleness marker at t overwrote it; then a value.
+    warm.put('acme', 'gone', at(6), [[at(6), 5], [at(6) + 1_000, 6]]);
+    hot.put('acme', 'gone', at(6), 'open', [[at(6), Number.NaN], [at(6) + 2_000, 7], [at(6) + 3_000, Number.NaN]]);
+    const raw = await read({ series: [{ name: 'gone', labels: [] }], fromMs: at(6), toMs: at(7) });
+    expect(pointsOf(raw.messages, 'gone')).toEqual([
+      [at(6) + 1_000, 6],
+      [at(6) + 2_000, 7],
+    ]);
+    const summed = await read({ series: [{ name: 'gone', labels: [] }], fromMs: at(6), toMs: at(7), stepMs: 60_000, aggregation: Aggregation.SUM });
+    expect(pointsOf(summed.messages, 'gone')).toEqual([[at(6), 13]]);
+    const counted = await read({ series: [{ name: 'gone', labels: [] }], fromMs: at(6), toMs: at(7), stepMs: 60_000, aggregation: Aggregation.COUNT });
+    expect(pointsOf(counted.messages, 'gone')).toEqual([[at(6), 2]]);
+  });
+
   it('splits a large series over messages, in time order', async () => {
     const { messages } = await read({ series: [{ name: 'big', labels: [] }], fromMs: at(12), toMs: NOW });
     expect(messages.map((m) => m.series[0].points.length)).toEqual([50, 50, 50, 50, 50, 50]);

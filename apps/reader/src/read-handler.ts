@@ -1,4 +1,4 @@
-import { foldRollupStats, rollup } from '@strata/model';
+import { foldRollupStats, rollup, withoutStaleness } from '@strata/model';
 import { mergeNewestFirst, type RetentionPolicy } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
@@ -76,10 +76,13 @@ export class ReadHandler {
       let returned = 0;
       for await (const result of this.deps.fetcher.fetchAll(tenant, parsed.series, plan, { concurrency, signal: work.signal, budget })) {
         warnings.add(result.ref.key, result.failures);
-        // Buckets the cold tier answered from stored rollups are disjoint from those of the raw points.
+        // Staleness (stored NaN: the model's staleness.ts) ends a series for PromQL; Read
+        // returns values only. Buckets the cold tier answered from stored rollups are disjoint
+        // from those of the raw points.
+        const values = withoutStaleness(result.columns);
         const points = parsed.rollup
-          ? mergeNewestFirst([rollup(result.columns, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
-          : result.columns;
+          ? mergeNewestFirst([rollup(values, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
+          : values;
         returned += points.timestamps.length;
         yield* packer.add(result.ref, points);
       }

@@ -18,10 +18,12 @@ export {
   readFutureGraceMs,
   validateWrite,
   type SeriesInput,
+  type ValidationOptions,
   type ValidSeries,
   type ValidationLimits,
   type ValidationResult,
 } from './validation';
+export { isStaleness, withoutStaleness } from './staleness';
 export { bucketStart, rollup, ROLLUP_FUNCTIONS, type PointColumns, type RolledColumns, type RollupFunction } from './rollup';
 export { appliedSetting, parseTenantOverrides, readTenantOverrides, type ListSettingReader, type TenantOverrides } from './tenant-overrides';
 export { compileNameGlob, MAX_GLOB_LENGTH, nameGlobProblem } from './glob';

@@ -71,6 +71,16 @@ describe('validateWrite', () => {
     expect(result.acceptedPoints).toBe(2);
   });
 
+  it('takes NaN as staleness for a door that asks (remote write), and still refuses infinities and everything else there', () => {
+    const points = [ok, { timestampMs: NOW, value: NaN }, { timestampMs: NOW, value: -Infinity }, { timestampMs: -1, value: NaN }];
+    const result = validateWrite([{ name: 'm', labels: [], points }], limits, NOW, { staleness: true });
+    expect(result.rejections.map((r) => [r.pointIndex, r.code])).toEqual([
+      [2, RejectionCode.NON_FINITE_VALUE],
+      [3, RejectionCode.INVALID_TIMESTAMP],
+    ]);
+    expect(result.valid[0].points).toEqual([ok, { timestampMs: NOW, value: NaN }]);
+  });
+
   it('accepts the edges of the time window', () => {
     const result = validateWrite(
       [{ name: 'm', labels: [], points: [{ timestampMs: NOW + limits.futureGraceMs, value: 0 }, { timestampMs: NOW - limits.retentionMs, value: -0 }] }],

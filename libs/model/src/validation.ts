@@ -23,6 +23,15 @@ export interface ValidationLimits {
   readonly retentionMs: number;
 }
 
+export interface ValidationOptions {
+  /**
+   * NaN values are staleness (staleness.ts), not refused: for a front door that knows every
+   * NaN it passes on is one (Prometheus remote write turns its staleness markers into NaN
+   * and refuses its other NaN samples itself). Infinities are refused all the same.
+   */
+  readonly staleness?: boolean;
+}
+
 export interface SeriesInput {
   readonly name: string;
   readonly labels: readonly Label[];
@@ -102,7 +111,8 @@ function checkIdentity(series: SeriesInput, seriesIndex: number, limits: Validat
  * point refuses only that point. Every input point ends up either in `valid` or in
  * `rejections`, never both, never neither.
  */
-export function validateWrite(series: readonly SeriesInput[], limits: ValidationLimits, nowMs: number): ValidationResult {
+export function validateWrite(series: readonly SeriesInput[], limits: ValidationLimits, nowMs: number, options: ValidationOptions = {}): ValidationResult {
+  const staleness = options.staleness === true;
   const valid: ValidSeries[] = [];
   const rejections: PointRejection[] = [];
   let acceptedPoints = 0;
@@ -120,7 +130,7 @@ export function validateWrite(series: readonly SeriesInput[], limits: Validation
         rejections.push({ seriesIndex, pointIndex, code, message: `${input.name} @ ${point.timestampMs}: ${message}` });
       if (!Number.isSafeInteger(point.timestampMs) || point.timestampMs < 0) {
         refuse(RejectionCode.INVALID_TIMESTAMP, 'timestamp must be a non-negative integer of milliseconds since the epoch');
-      } else if (!Number.isFinite(point.value)) {
+      } else if (!Number.isFinite(point.value) && !(staleness && Number.isNaN(point.value))) {
         refuse(RejectionCode.NON_FINITE_VALUE, `value ${point.value} is not a finite number`);
       } else if (point.timestampMs > newest) {
         refuse(

@@ -79,7 +79,7 @@ describe('decodeRemoteWrite', () => {
     ]);
   });
 
-  it.each(['1.0', '2.0'] as const)('%s: counts and names staleness markers, native histograms and exemplars, and keeps the float samples beside them', (version) => {
+  it.each(['1.0', '2.0'] as const)('%s: passes staleness markers on as NaN points, counts and names native histograms and exemplars, and keeps the float samples beside them', (version) => {
     const body = (version === '1.0' ? encodeV1 : encodeV2)([
       {
         labels: [['__name__', 'http_requests_total'], ['code', '200']],
@@ -89,19 +89,24 @@ describe('decodeRemoteWrite', () => {
       },
     ]);
     const decoded = decodeRemoteWrite(body, version);
-    expect(decoded.series).toEqual([{ name: 'http_requests_total', labels: [{ name: 'code', value: '200' }], points: [{ timestampMs: 10, value: 5 }] }]);
-    expect(decoded).toMatchObject({ samples: 2, histograms: 2, exemplars: 3 });
+    expect(decoded.series).toEqual([
+      { name: 'http_requests_total', labels: [{ name: 'code', value: '200' }], points: [{ timestampMs: 10, value: 5 }, { timestampMs: 20, value: NaN }] },
+    ]);
+    expect(decoded).toMatchObject({ samples: 2, staleMarkers: 1, histograms: 2, exemplars: 3 });
     expect(decoded.refusals.map((r) => [r.series, r.code, r.count])).toEqual([
-      ['http_requests_total{code="200"}', DoorRefusalCode.STALE_MARKER_UNSUPPORTED, 1],
       ['http_requests_total{code="200"}', DoorRefusalCode.HISTOGRAM_UNSUPPORTED, 2],
       ['http_requests_total{code="200"}', DoorRefusalCode.EXEMPLAR_UNSUPPORTED, 3],
     ]);
   });
 
-  it('keeps an ordinary NaN a value (validation refuses it), unlike the staleness marker', () => {
-    const decoded = decodeRemoteWrite(encodeV1([{ labels: [['__name__', 'x']], samples: [{ value: Number.NaN, timestamp: 1 }] }]), '1.0');
-    expect(decoded.series[0].points[0].value).toBeNaN();
-    expect(decoded.refusals).toEqual([]);
+  it('refuses an ordinary NaN sample by name (NaN in storage is staleness), and keeps infinities for validation to refuse', () => {
+    const decoded = decodeRemoteWrite(
+      encodeV1([{ labels: [['__name__', 'x']], samples: [{ value: Number.NaN, timestamp: 1 }, { value: Infinity, timestamp: 2 }, { value: 3, timestamp: 3 }] }]),
+      '1.0',
+    );
+    expect(decoded.series[0].points).toEqual([{ timestampMs: 2, value: Infinity }, { timestampMs: 3, value: 3 }]);
+    expect(decoded.refusals.map((r) => [r.series, r.code, r.count])).toEqual([['x', DoorRefusalCode.NON_FINITE_VALUE, 1]]);
+    expect(decoded.samples).toBe(3);
   });
 
   it('gives a negative timestamp as NaN, for validation to refuse', () => {

@@ -29,8 +29,12 @@ export const DoorRefusalCode = {
   HISTOGRAM_UNSUPPORTED: 'HISTOGRAM_UNSUPPORTED',
   /** Exemplars: Strata keeps none. */
   EXEMPLAR_UNSUPPORTED: 'EXEMPLAR_UNSUPPORTED',
-  /** Staleness markers: not stored yet. */
-  STALE_MARKER_UNSUPPORTED: 'STALE_MARKER_UNSUPPORTED',
+  /**
+   * NaN samples other than staleness markers: Strata's values are finite, and NaN in
+   * storage means staleness (the model's staleness.ts). Infinities are refused by
+   * validation, under the same code.
+   */
+  NON_FINITE_VALUE: 'NON_FINITE_VALUE',
 } as const;
 export type DoorRefusalCode = (typeof DoorRefusalCode)[keyof typeof DoorRefusalCode];
 
@@ -46,8 +50,10 @@ export interface DecodedRemoteWrite {
   /** Strata's Write: the series with a name and samples to store. */
   readonly series: Series[];
   readonly refusals: DoorRefusal[];
-  /** Float samples in the body, stored or not (stale markers included). */
+  /** Float samples in the body, stored or not (staleness markers included). */
   readonly samples: number;
+  /** Staleness markers among them, passed on as NaN points (stored as staleness). */
+  readonly staleMarkers: number;
   readonly histograms: number;
   readonly exemplars: number;
   /** Per metric family name, the last description in the body. */
@@ -85,8 +91,11 @@ export function decodeRemoteWrite(body: Buffer, version: RemoteWriteVersion): De
 /** What one series of either version adds up to, before it becomes a Strata Series. */
 interface SeriesParts {
   labels: Label[];
+  /** Staleness markers among them as NaN. */
   points: Point[];
   staleMarkers: number;
+  /** NaN samples that are not staleness markers: refused. */
+  nanSamples: number;
   histograms: number;
   exemplars: number;
 }
@@ -96,11 +105,13 @@ class Collector {
   readonly refusals: DoorRefusal[] = [];
   readonly metadata = new Map<string, MetricMetadata>();
   samples = 0;
+  staleMarkers = 0;
   histograms = 0;
   exemplars = 0;
 
   add(parts: SeriesParts): string | undefined {
-    this.samples += parts.points.length + parts.staleMarkers;
+    this.samples += parts.points.length + parts.nanSamples;
+    this.staleMarkers += parts.staleMarkers;
     this.histograms += parts.histograms;
     this.exemplars += parts.exemplars;
     let name: string | undefined;
@@ -112,16 +123,16 @@ class Collector {
     }
     const text = () => describeSeries(name ?? '', labels);
     if (name === undefined || name === '') {
-      const count = parts.points.length + parts.staleMarkers;
+      const count = parts.points.length + parts.nanSamples;
       this.refusals.push({ series: text(), code: DoorRefusalCode.MISSING_METRIC_NAME, count, message: 'the series has no __name__ label' });
       return undefined;
     }
-    if (parts.staleMarkers > 0) {
+    if (parts.nanSamples > 0) {
       this.refusals.push({
         series: text(),
-        code: DoorRefusalCode.STALE_MARKER_UNSUPPORTED,
-        count: parts.staleMarkers,
-        message: `${parts.staleMarkers} staleness marker(s) not stored: Strata does not store staleness yet`,
+        code: DoorRefusalCode.NON_FINITE_VALUE,
+        count: parts.nanSamples,
+        message: `${parts.nanSamples} NaN sample(s) not stored: values must be finite (only staleness markers are stored as NaN)`,
       });
     }
     if (parts.histograms > 0) {
@@ -145,8 +156,8 @@ class Collector {
   }
 
   result(version: RemoteWriteVersion): DecodedRemoteWrite {
-    const { series, refusals, samples, histograms, exemplars, metadata } = this;
-    return { version, series, refusals, samples, histograms, exemplars, metadata };
+    const { series, refusals, samples, staleMarkers, histograms, exemplars, metadata } = this;
+    return { version, series, refusals, samples, staleMarkers, histograms, exemplars, metadata };
   }
 }
 
@@ -174,12 +185,18 @@ function readSample(body: Buffer, start: number, end: number, parts: SeriesParts
       sample.skip(tag & 7);
     }
   }
-  if (stale) parts.staleMarkers++;
-  else parts.points.push({ timestampMs, value });
+  if (stale) {
+    parts.staleMarkers++;
+    parts.points.push({ timestampMs, value: Number.NaN });
+  } else if (Number.isNaN(value)) {
+    parts.nanSamples++;
+  } else {
+    parts.points.push({ timestampMs, value });
+  }
 }
 
 function newParts(): SeriesParts {
-  return { labels: [], points: [], staleMarkers: 0, histograms: 0, exemplars: 0 };
+  return { labels: [], points: [], staleMarkers: 0, nanSamples: 0, histograms: 0, exemplars: 0 };
 }
 
 function decodeV1(body: Buffer): DecodedRemoteWrite {

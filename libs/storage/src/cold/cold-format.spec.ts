@@ -52,6 +52,21 @@ describe('series sections', () => {
     );
   });
 
+  it('keeps staleness (NaN) in the raw part and leaves it out of every rollup', () => {
+    fc.assert(
+      fc.property(dayPoints, fc.array(fc.boolean(), { minLength: 200, maxLength: 200 }), (points, stale) => {
+        const values = points.values.map((v, i) => (stale[i] ? Number.NaN : v));
+        const marked = { timestamps: points.timestamps, values };
+        const section = buildDaySection('s', marked);
+        const raw = decodeChunk(splitRawPart(section.parts.raw)[0]);
+        expect(raw.values.every((v, i) => Object.is(v, values[i]))).toBe(true);
+        const live = { timestamps: points.timestamps.filter((_, i) => !stale[i]), values: points.values.filter((_, i) => !stale[i]) };
+        expect(sameStats(decodeRollupPart(section.parts.h1), rollupStats(live, 3_600_000))).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('is deterministic: the same points give the same bytes', () => {
     fc.assert(
       fc.property(dayPoints, (points) => {

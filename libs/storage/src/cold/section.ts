@@ -1,4 +1,4 @@
-import { rollupStats, type RollupStats } from '@strata/model';
+import { rollupStats, withoutStaleness, type RollupStats } from '@strata/model';
 import { encodeChunk } from '../codec/chunk';
 import { MAX_POINTS_PER_CHUNK } from '../codec/encoding';
 import type { SortedColumns } from '../core/columns';
@@ -20,14 +20,16 @@ export function buildDaySection(seriesKey: string, points: SortedColumns): Serie
     const end = Math.min(n, i + MAX_POINTS_PER_CHUNK);
     chunks.push(encodeChunk({ timestamps: points.timestamps.subarray(i, end), values: points.values.subarray(i, end) }));
   }
+  // The raw part keeps staleness (for PromQL); rollups are of values only.
+  const values = withoutStaleness(points);
   return {
     seriesKey,
     points: n,
     parts: {
       raw: encodeRawPart(chunks),
-      m5: encodeRollupPart(rollupStats(points, 300_000)),
-      h1: encodeRollupPart(rollupStats(points, 3_600_000)),
-      d1: encodeRollupPart(rollupStats(points, DAY_MS)),
+      m5: encodeRollupPart(rollupStats(values, 300_000)),
+      h1: encodeRollupPart(rollupStats(values, 3_600_000)),
+      d1: encodeRollupPart(rollupStats(values, DAY_MS)),
     },
   };
 }
