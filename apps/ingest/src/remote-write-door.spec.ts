@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { prometheus, prometheusWriteV2, PointsAppended } from '@strata/proto';
 import { snappyCompress } from '@strata/prometheus';
 import { ApiKeyStore, createLogger, HttpApiServer, TenantRate } from '@strata/runtime';
@@ -211,6 +212,29 @@ describe('remote write door (POST /api/v1/write)', () => {
     expect((await post(snappyCompress(body))).status).toBe(204);
     expect((await post(snappyCompress(body), { 'x-api-key': 'wrong-key-123' })).status).toBe(401);
     expect(recorded).toEqual([['acme', ['up gauge Target is up.']]]);
+  });
+
+  it('answers random and mutated bodies with a definite status, keeps serving, and stores only what it acknowledged', async () => {
+    const valid = v2Body([up('a'), { labels: [['__name__', 'temp'], ['room', 'b']], samples: [{ value: 2, timestamp: NOW }] }]);
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(valid.length)).map(([at, byte, cut]) => {
+      const copy = Buffer.from(valid);
+      copy[at] = byte;
+      return snappyCompress(copy.subarray(0, cut));
+    });
+    const raw = fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b));
+    let written = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(mutated, raw, raw.map((b) => snappyCompress(b))), fc.constantFrom('1.0', '2.0'), async (body, version) => {
+        const res = await post(body, version === '2.0' ? { 'content-type': V2_TYPE } : {});
+        expect([204, 400, 413, 429]).toContain(res.status);
+        written += Number(res.headers.get('x-prometheus-remote-write-samples-written') ?? 0);
+        await res.arrayBuffer();
+      }),
+      { numRuns: 300 },
+    );
+    // Every stored point was reported written to a 2.0 sender or acknowledged to a 1.0 one; the door still answers.
+    expect(stored().length).toBeGreaterThanOrEqual(written);
+    expect((await post(snappyCompress(v1Body([up('after')])))).status).toBe(204);
   });
 
   it('answers 404 and 405 elsewhere', async () => {
