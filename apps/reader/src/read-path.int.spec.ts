@@ -318,7 +318,7 @@ describe('the read path against real Redis and DynamoDB Local', () => {
       new Promise<string[]>((resolve, reject) => {
         const metadata = new grpc.Metadata();
         metadata.set('x-api-key', key);
-        server.client.listSeries({ match: '*' }, metadata, (error, response) => (error ? reject(error) : resolve(response.series.map((s) => seriesKey(s.name, s.labels)))));
+        server.client.listSeries({ match: '*', matchers: [] }, metadata, (error, response) => (error ? reject(error) : resolve(response.series.map((s) => seriesKey(s.name, s.labels)))));
       });
     expect(await list('key-a-secret')).toEqual(SERIES.map((s) => s.key).sort());
     expect(await list('key-b-secret')).toEqual([]);

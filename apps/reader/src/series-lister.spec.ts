@@ -1,3 +1,5 @@
+import { seriesKey } from '@strata/model';
+import { MatchType } from '@strata/proto';
 import { InvalidQueryError, QueryLimitError, ReadCancelledError } from './errors';
 import { readerHarness } from '../test/reader-harness';
 
@@ -16,6 +18,33 @@ describe('SeriesLister', () => {
       ['host.a.cpu', [{ name: 'core', value: '1' }]],
       ['host.b.cpu', []],
     ]);
+  });
+
+  it('selects by label matchers too: =, !=, =~, !~, the name as __name__, a missing label as ""', async () => {
+    const h = readerHarness();
+    h.hot.addSeries('acme', [
+      'node_cpu_seconds_total{cpu="0",mode="idle"}',
+      'node_cpu_seconds_total{cpu="0",mode="user"}',
+      'node_cpu_seconds_total{cpu="1",mode="idle"}',
+      'node_load1',
+      'up{job="node"}',
+    ]);
+    h.hot.addSeries('other', ['node_cpu_seconds_total{cpu="0",mode="idle"}']);
+    const keys = (matchers: Array<{ name: string; type: MatchType; value: string }>, match = '') =>
+      h.lister.list('acme', { match, matchers }).then((r) => r.series.map((x) => seriesKey(x.name, x.labels)));
+    expect(await keys([{ name: '__name__', type: MatchType.EQUAL, value: 'node_cpu_seconds_total' }, { name: 'mode', type: MatchType.NOT_EQUAL, value: 'user' }])).toEqual([
+      'node_cpu_seconds_total{cpu="0",mode="idle"}',
+      'node_cpu_seconds_total{cpu="1",mode="idle"}',
+    ]);
+    expect(await keys([{ name: '__name__', type: MatchType.REGEX, value: 'node_.*' }, { name: 'cpu', type: MatchType.EQUAL, value: '' }])).toEqual(['node_load1']);
+    expect(await keys([{ name: 'mode', type: MatchType.NOT_REGEX, value: 'idle|user' }], 'node*')).toEqual(['node_load1']);
+    expect(await keys([{ name: 'job', type: MatchType.REGEX, value: 'no' }])).toEqual([]);
+  });
+
+  it('refuses an invalid regular expression as an invalid query, naming it', async () => {
+    const h = readerHarness();
+    await expect(h.lister.list('acme', { match: '', matchers: [{ name: 'job', type: MatchType.REGEX, value: '(' }] })).rejects.toThrow(InvalidQueryError);
+    await expect(h.lister.list('acme', { match: '', matchers: [{ name: 'job', type: MatchType.REGEX, value: '(' }] })).rejects.toThrow(/regular expression on job is not valid RE2/);
   });
 
   it('refuses a pattern longer than STRATA_LIST_MAX_PATTERN_LENGTH, and takes one at it', async () => {

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { compileNameGlob, nameGlobProblem, parseSeriesKey } from '@strata/model';
-import type { ListSeriesRequest, ListSeriesResponse } from '@strata/proto';
+import { compileMatchers, compileNameGlob, describeMatchers, matchesSeries, nameGlobProblem, parseSeriesKey, type LabelMatcher, type MatchType } from '@strata/model';
+import { MatchType as WireMatchType, type ListSeriesRequest, type ListSeriesResponse } from '@strata/proto';
 import { InvalidQueryError, QueryLimitError } from './errors';
 import type { ReadLimiter } from './read-limits';
 import type { ReaderMetrics } from './reader-metrics';
@@ -45,15 +45,43 @@ const CLOCK_EVERY = 64;
 export class SeriesLister {
   constructor(private readonly deps: SeriesListerDeps) {}
 
-  async list(tenant: string, request: ListSeriesRequest, signal?: AbortSignal): Promise<ListSeriesResponse> {
+  async list(tenant: string, request: Pick<ListSeriesRequest, 'match'> & Partial<Pick<ListSeriesRequest, 'matchers'>>, signal?: AbortSignal): Promise<ListSeriesResponse> {
+    const matchers = (request.matchers ?? []).map(fromWire);
+    const keys = await this.find(tenant, { glob: request.match, matchers }, signal);
+    return { series: keys.map((key) => parseSeriesKey(key)) };
+  }
+
+  /**
+   * The keys of the tenant's series whose name matches `glob` and that every matcher
+   * selects, sorted, within the listing limits (see the class). Also what remote read and
+   * PromQL select series with.
+   */
+  async find(tenant: string, selector: { glob?: string; matchers?: readonly LabelMatcher[] }, signal?: AbortSignal): Promise<string[]> {
     const { limits, metrics } = this.deps;
-    const problem = nameGlobProblem(request.match, limits.maxPatternLength);
+    const glob = selector.glob ?? '';
+    const problem = nameGlobProblem(glob, limits.maxPatternLength);
     if (problem !== undefined) throw new InvalidQueryError(`${problem} (STRATA_LIST_MAX_PATTERN_LENGTH)`);
-    const matches = compileNameGlob(request.match, limits.maxPatternLength);
-    const all = request.match === '' || /^\*+$/.test(request.match);
+    const compiled = compileMatchers(selector.matchers ?? []);
+    if ('problem' in compiled) throw new InvalidQueryError(compiled.problem);
+    const nameMatches = compileNameGlob(glob, limits.maxPatternLength);
+    const labelMatchers = compiled.matchers;
+    // Matchers on the name alone need no parse of the key.
+    const onNameOnly = labelMatchers.every((m) => m.name === '__name__');
+    const matches =
+      labelMatchers.length === 0
+        ? (key: string) => nameMatches(nameOf(key))
+        : onNameOnly
+          ? (key: string) => nameMatches(nameOf(key)) && matchesSeries(labelMatchers, nameOf(key), [])
+          : (key: string) => {
+              if (!nameMatches(nameOf(key))) return false;
+              const { name, labels } = parseSeriesKey(key);
+              return matchesSeries(labelMatchers, name, labels);
+            };
+    const described = labelMatchers.length === 0 ? JSON.stringify(glob) : `${glob === '' ? '' : `${JSON.stringify(glob)} and `}${describeMatchers(labelMatchers)}`;
+    const all = labelMatchers.length === 0 && (glob === '' || /^\*+$/.test(glob));
     const size = await this.deps.candidates.count(tenant);
     // Every name matches: the answer's size is known before any scan.
-    if (all && size > limits.maxResults) throw this.refuse('list_results', tooMany(limits.maxResults, request.match));
+    if (all && size > limits.maxResults) throw this.refuse('list_results', tooMany(limits.maxResults, described));
     const permit = await this.deps.limiter.admit(tenant, { kind: 'list', units: size, detail: `tenant ${tenant} has ${size} series` }, signal);
     const started = performance.now();
     let result = 'ok';
@@ -69,17 +97,17 @@ export class SeriesLister {
           let now = sliceStart;
           while (i < page.length && now - sliceStart < limits.sliceMs) {
             const end = Math.min(page.length, i + CLOCK_EVERY);
-            for (; i < end; i++) if (matches(nameOf(page[i]))) found.add(page[i]);
+            for (; i < end; i++) if (matches(page[i])) found.add(page[i]);
             now = performance.now();
           }
           cpuMs += now - sliceStart;
           scanned += i - first;
-          if (found.size > limits.maxResults) throw this.refuse('list_results', tooMany(limits.maxResults, request.match));
+          if (found.size > limits.maxResults) throw this.refuse('list_results', tooMany(limits.maxResults, described));
           if (cpuMs > limits.cpuMs) {
             throw this.refuse(
               'list_cpu',
               new QueryLimitError(
-                `matching ${JSON.stringify(request.match)} took more than ${limits.cpuMs} ms of CPU time (STRATA_LIST_CPU_MS) ` +
+                `matching ${described} took more than ${limits.cpuMs} ms of CPU time (STRATA_LIST_CPU_MS) ` +
                   `after ${found.size} matches; narrow the pattern (a literal prefix is cheapest)`,
                 'STRATA_LIST_CPU_MS',
                 limits.cpuMs,
@@ -92,7 +120,7 @@ export class SeriesLister {
         await yieldToEventLoop();
       }
       if (permit.signal.aborted) throw permit.signal.reason;
-      return { series: [...found].sort().map((key) => parseSeriesKey(key)) };
+      return [...found].sort();
     } catch (error) {
       if (permit.signal.aborted && error === permit.signal.reason && error instanceof QueryLimitError) this.refuse('timeout', error);
       result = error instanceof QueryLimitError ? error.setting : 'error';
@@ -110,9 +138,9 @@ export class SeriesLister {
   }
 }
 
-function tooMany(limit: number, match: string): QueryLimitError {
+function tooMany(limit: number, described: string): QueryLimitError {
   return new QueryLimitError(
-    `more than ${limit} series match ${JSON.stringify(match)} (STRATA_LIST_MAX_SERIES); narrow the pattern`,
+    `more than ${limit} series match ${described} (STRATA_LIST_MAX_SERIES); narrow the pattern`,
     'STRATA_LIST_MAX_SERIES',
     limit,
   );
@@ -121,4 +149,18 @@ function tooMany(limit: number, match: string): QueryLimitError {
 function nameOf(seriesKey: string): string {
   const brace = seriesKey.indexOf('{');
   return brace < 0 ? seriesKey : seriesKey.slice(0, brace);
+}
+
+const MATCH_TYPES: Record<WireMatchType, MatchType> = {
+  [WireMatchType.EQUAL]: '=',
+  [WireMatchType.NOT_EQUAL]: '!=',
+  [WireMatchType.REGEX]: '=~',
+  [WireMatchType.NOT_REGEX]: '!~',
+  [WireMatchType.UNRECOGNIZED]: '=',
+};
+
+/** A matcher as strata.v1 carries it, in the model's terms. */
+export function fromWire(m: { name: string; type: WireMatchType; value: string }): LabelMatcher {
+  if (!(m.type in MATCH_TYPES) || m.type === WireMatchType.UNRECOGNIZED) throw new InvalidQueryError(`matcher on ${m.name} has an unknown type ${m.type}`);
+  return { name: m.name, type: MATCH_TYPES[m.type], value: m.value };
 }

@@ -24,6 +24,16 @@ export {
   type ValidationResult,
 } from './validation';
 export { isStaleness, withoutStaleness } from './staleness';
+export {
+  compileMatchers,
+  describeMatchers,
+  matchesSeries,
+  MAX_MATCHER_VALUE_LENGTH,
+  MAX_MATCHERS,
+  type CompiledMatcher,
+  type LabelMatcher,
+  type MatchType,
+} from './matchers';
 export { bucketStart, rollup, ROLLUP_FUNCTIONS, type PointColumns, type RolledColumns, type RollupFunction } from './rollup';
 export { appliedSetting, parseTenantOverrides, readTenantOverrides, type ListSettingReader, type TenantOverrides } from './tenant-overrides';
 export { compileNameGlob, MAX_GLOB_LENGTH, nameGlobProblem } from './glob';
