@@ -59,6 +59,8 @@ export interface ColdConfig {
 /** `redis`, `windowMs` and `hotRetentionMs` come from the hot tier's settings, as the writer reads them. */
 export interface ReaderConfig extends HotEnv, StandardConfig {
   readonly apiKeys: ApiKeyStore;
+  /** The HTTP API port: Prometheus remote read (`POST /api/v1/read`). @default 7102 */
+  readonly httpApiPort: number;
   readonly dynamodb: WarmEnv;
   /** How far ahead of the clock ingest accepts timestamps; must equal ingest's. @default 10 min */
   readonly futureGraceMs: number;
@@ -111,7 +113,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     sectionReadAheadBytes: reader.int('STRATA_COLD_READ_AHEAD_BYTES', 256 * 1024, { min: 0, max: 64 * 1024 * 1024 }),
     concurrency: reader.int('STRATA_COLD_S3_CONCURRENCY', 64, { min: 1, max: 4_096 }),
   };
-  const config: Omit<ReaderConfig, 'apiKeys'> = {
+  const config: Omit<ReaderConfig, 'apiKeys' | 'httpApiPort'> = {
     ...standard,
     ...hot,
     dynamodb: readWarmEnv(reader),
@@ -157,6 +159,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     retention: coldEnv.retention,
   };
   const apiKeys = readApiKeys(env, reader);
+  const httpApiPort = reader.port('STRATA_HTTP_API_PORT', 7102);
   reader.finish();
-  return { ...config, apiKeys };
+  return { ...config, apiKeys, httpApiPort };
 }

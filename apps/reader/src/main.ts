@@ -13,6 +13,7 @@ import { Fetcher } from './fetcher';
 import { HotTierWatch } from './hot-tier-watch';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
+import { remoteReadRoute } from './remote-read-door';
 import { ReadLimiter } from './read-limits';
 import { TenantCredits } from './tenant-credits';
 import { ReaderMetrics } from './reader-metrics';
@@ -115,6 +116,7 @@ runMain(async () => {
         implementation: createQueryService({ keys: config.apiKeys, reads, lister, metrics, logger, tracer }),
       },
     ],
+    httpApi: { port: config.httpApiPort, routes: [remoteReadRoute({ keys: config.apiKeys, reads, lister, metrics, logger })] },
   });
   await runner.start();
 });

@@ -48,7 +48,11 @@ export interface ReadHandlerDeps {
 export class ReadHandler {
   constructor(private readonly deps: ReadHandlerDeps) {}
 
-  async *read(tenant: string, request: ReadRequest, signal?: AbortSignal): AsyncGenerator<ReadResponse> {
+  /**
+   * With `keepStaleness`, raw points keep staleness (NaN), for remote read, whose reader
+   * (a Prometheus) ends series there; buckets never hold it.
+   */
+  async *read(tenant: string, request: ReadRequest, signal?: AbortSignal, options: { keepStaleness?: boolean } = {}): AsyncGenerator<ReadResponse> {
     const { limits, concurrency, planner, retention } = this.deps.settings;
     const parsed = parseReadRequest(request, limits);
     const now = this.deps.now();
@@ -79,7 +83,7 @@ export class ReadHandler {
         // Staleness (stored NaN: the model's staleness.ts) ends a series for PromQL; Read
         // returns values only. Buckets the cold tier answered from stored rollups are disjoint
         // from those of the raw points.
-        const values = withoutStaleness(result.columns);
+        const values = parsed.rollup || !options.keepStaleness ? withoutStaleness(result.columns) : result.columns;
         const points = parsed.rollup
           ? mergeNewestFirst([rollup(values, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
           : values;

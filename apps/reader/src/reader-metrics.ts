@@ -11,6 +11,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025,
  */
 export class ReaderMetrics {
   readonly requests: Counter<'rpc' | 'code'>;
+  readonly remoteReadRequests: Counter<'status'>;
   readonly requestSeconds: Histogram<'rpc'>;
   readonly inFlightReads: Gauge;
   readonly seriesPerRead: Histogram;
@@ -42,6 +43,12 @@ export class ReaderMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.remoteReadRequests = new Counter({
+      name: 'strata_reader_remote_read_requests_total',
+      help: 'Prometheus remote read requests (POST /api/v1/read) by HTTP status',
+      labelNames: ['status'],
+      registers: [registry],
+    });
     this.limitRefusals = new Counter({
       name: 'strata_reader_limit_refusals_total',
       help: 'Reads and listings refused or stopped by a read limit, by kind (read, list) and reason (cost: estimate above the ceiling; queue_full; timeout; points; list_results; list_cpu)',

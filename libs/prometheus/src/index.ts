@@ -11,3 +11,12 @@ export {
   type MetricMetadata,
   type RemoteWriteVersion,
 } from './remote-write';
+export {
+  decodeReadRequest,
+  encodeReadResponse,
+  prometheusLabels,
+  RemoteReadFormatError,
+  type DecodedReadRequest,
+  type ReadSeries,
+  type RemoteReadQuery,
+} from './remote-read';

@@ -27,6 +27,7 @@ describe('launcher services', () => {
     );
     expect(serviceEnv(shifted[0], shifted, {})['STRATA_HTTP_API_PORT']).toBe('7201');
     expect(serviceEnv(SERVICES[0], SERVICES, {})['STRATA_HTTP_API_PORT']).toBe('7101');
+    expect(serviceEnv(SERVICES[1], SERVICES, {})['STRATA_HTTP_API_PORT']).toBe('7102');
     expect(env['STRATA_HTTP_API_PORT']).toBeUndefined();
     expect(serviceEnv(shifted[0], shifted, {})['STRATA_PROBER_COMPONENTS']).toBeUndefined();
     expect(serviceEnv(shifted[0], shifted, {})['STRATA_PROBER_INGEST_ADDRESS']).toBeUndefined();

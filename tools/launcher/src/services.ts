@@ -15,7 +15,7 @@ export interface ServiceDefinition {
 /** The five Strata processes on their fixed local ports (README.md, "Ports"). */
 export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'ingest', bundle: 'dist/apps/ingest/main.js', grpcPort: 7001, opsPort: 9001, httpApiPort: 7101, rpcServices: ['strata.v1.IngestService'] },
-  { name: 'reader', bundle: 'dist/apps/reader/main.js', grpcPort: 7002, opsPort: 9002, rpcServices: ['strata.v1.QueryService'] },
+  { name: 'reader', bundle: 'dist/apps/reader/main.js', grpcPort: 7002, opsPort: 9002, httpApiPort: 7102, rpcServices: ['strata.v1.QueryService'] },
   { name: 'writer', bundle: 'dist/apps/writer/main.js', grpcPort: 7003, opsPort: 9003, rpcServices: [] },
   { name: 'archiver', bundle: 'dist/apps/archiver/main.js', grpcPort: 7004, opsPort: 9004, rpcServices: [] },
   { name: 'e2e-prober', bundle: 'dist/apps/e2e-prober/main.js', grpcPort: 7005, opsPort: 9005, rpcServices: [] },

@@ -1,0 +1,196 @@
+import type { LabelMatcher, MatchType } from '@strata/model';
+import { prometheus } from '@strata/proto';
+import { StrataError } from '@strata/runtime';
+import { STALE_NAN_HIGH, STALE_NAN_LOW } from './remote-write';
+
+/**
+ * Prometheus remote read (`prometheus.ReadRequest` in, `prometheus.ReadResponse` out, the
+ * SAMPLES response type): what a Prometheus whose `remote_read` points at Strata asks,
+ * and the answer in its terms. Decoding uses the generated code (a read request is a few
+ * matchers); the answer is encoded here, because staleness must leave as Prometheus's
+ * exact staleness NaN, whatever NaN Strata held.
+ */
+
+/** One query of a read request: matchers and an inclusive range of milliseconds. */
+export interface RemoteReadQuery {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly matchers: LabelMatcher[];
+}
+
+export interface DecodedReadRequest {
+  readonly queries: RemoteReadQuery[];
+  /** The response types the sender takes, in its order of preference; empty means SAMPLES. */
+  readonly acceptedResponseTypes: Array<'SAMPLES' | 'STREAMED_XOR_CHUNKS'>;
+}
+
+/** A body that is not a `prometheus.ReadRequest`, or asks for something no read can be. */
+export class RemoteReadFormatError extends StrataError {}
+
+const MATCH_TYPES: Record<number, MatchType> = {
+  [prometheus.LabelMatcher_Type.EQ]: '=',
+  [prometheus.LabelMatcher_Type.NEQ]: '!=',
+  [prometheus.LabelMatcher_Type.RE]: '=~',
+  [prometheus.LabelMatcher_Type.NRE]: '!~',
+};
+
+export function decodeReadRequest(body: Uint8Array): DecodedReadRequest {
+  let request: prometheus.ReadRequest;
+  try {
+    request = prometheus.ReadRequest.decode(body);
+  } catch (error) {
+    throw new RemoteReadFormatError(`body is not a valid prometheus.ReadRequest: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const queries = request.queries.map((q, i) => {
+    if (!Number.isSafeInteger(q.startTimestampMs) || !Number.isSafeInteger(q.endTimestampMs) || q.endTimestampMs < q.startTimestampMs) {
+      throw new RemoteReadFormatError(`query ${i} has the range ${q.startTimestampMs} to ${q.endTimestampMs} ms; the end must not be before the start`);
+    }
+    const matchers = q.matchers.map((m) => {
+      const type = MATCH_TYPES[m.type];
+      if (type === undefined) throw new RemoteReadFormatError(`query ${i} has a matcher on ${m.name} of unknown type ${m.type}`);
+      return { name: m.name, type, value: m.value };
+    });
+    if (matchers.length === 0) throw new RemoteReadFormatError(`query ${i} has no matchers; a read selects series by at least one`);
+    return { startMs: q.startTimestampMs, endMs: q.endTimestampMs, matchers };
+  });
+  const acceptedResponseTypes = request.acceptedResponseTypes.map((t) =>
+    t === prometheus.ReadRequest_ResponseType.STREAMED_XOR_CHUNKS ? ('STREAMED_XOR_CHUNKS' as const) : ('SAMPLES' as const),
+  );
+  return { queries, acceptedResponseTypes };
+}
+
+/** A series of an answer: its name, labels and points (NaN is staleness). */
+export interface ReadSeries {
+  readonly name: string;
+  readonly labels: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  readonly timestamps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/**
+ * `prometheus.ReadResponse` with one QueryResult per query, in order. Labels go out sorted
+ * by name with `__name__` among them, as Prometheus expects; a NaN value goes out as the
+ * staleness marker's bit pattern.
+ */
+export function encodeReadResponse(results: ReadonlyArray<readonly ReadSeries[]>): Buffer {
+  const w = new Writer();
+  for (const series of results) {
+    const result = w.begin(1);
+    for (const s of series) {
+      const ts = w.begin(1);
+      for (const label of prometheusLabels(s.name, s.labels)) {
+        const l = w.begin(1);
+        w.string(1, label.name);
+        w.string(2, label.value);
+        w.end(l);
+      }
+      const { timestamps, values } = s;
+      for (let i = 0; i < timestamps.length; i++) {
+        const sample = w.begin(2);
+        w.double(1, values[i]);
+        w.int64(2, timestamps[i]);
+        w.end(sample);
+      }
+      w.end(ts);
+    }
+    w.end(result);
+  }
+  return w.finish();
+}
+
+/** A series' labels as Prometheus holds them: `__name__` with the rest, sorted by name (bytewise). */
+export function prometheusLabels(name: string, labels: ReadonlyArray<{ readonly name: string; readonly value: string }>): Array<{ name: string; value: string }> {
+  return [{ name: '__name__', value: name }, ...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * A protobuf writer for nested messages of unknown length: each message's length prefix
+ * is reserved as 5 bytes (a padded varint, valid protobuf) and filled in at its end.
+ */
+class Writer {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private pos = 0;
+
+  begin(field: number): number {
+    this.tag(field, 2);
+    this.ensure(5);
+    const at = this.pos;
+    this.pos += 5;
+    return at;
+  }
+
+  end(at: number): void {
+    let length = this.pos - at - 5;
+    for (let i = 0; i < 4; i++) {
+      this.buf[at + i] = (length & 0x7f) | 0x80;
+      length >>>= 7;
+    }
+    this.buf[at + 4] = length & 0x7f;
+  }
+
+  string(field: number, text: string): void {
+    if (text === '') return;
+    const bytes = Buffer.byteLength(text);
+    this.tag(field, 2);
+    this.varint(bytes);
+    this.ensure(bytes);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  double(field: number, value: number): void {
+    this.tag(field, 1);
+    this.ensure(8);
+    if (Number.isNaN(value)) {
+      this.buf.writeUInt32LE(STALE_NAN_LOW, this.pos);
+      this.buf.writeUInt32LE(STALE_NAN_HIGH, this.pos + 4);
+    } else {
+      this.buf.writeDoubleLE(value, this.pos);
+    }
+    this.pos += 8;
+  }
+
+  int64(field: number, value: number): void {
+    if (value === 0) return;
+    this.tag(field, 0);
+    if (value < 0) {
+      // Two's complement in ten bytes.
+      const big = BigInt.asUintN(64, BigInt(value));
+      this.bigVarint(big);
+    } else {
+      this.varint(value);
+    }
+  }
+
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private tag(field: number, wire: number): void {
+    this.varint(field * 8 + wire);
+  }
+
+  private varint(value: number): void {
+    this.ensure(10);
+    while (value >= 0x80) {
+      this.buf[this.pos++] = (value % 128) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buf[this.pos++] = value;
+  }
+
+  private bigVarint(value: bigint): void {
+    this.ensure(10);
+    while (value >= 0x80n) {
+      this.buf[this.pos++] = Number(value & 0x7fn) | 0x80;
+      value >>= 7n;
+    }
+    this.buf[this.pos++] = Number(value);
+  }
+
+  private ensure(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}
