@@ -217,7 +217,7 @@ spec:
     - Egress
     {{- end }}
   ingress:
-    {{- /* The HTTP API (remote write) serves the same clients as gRPC: one rule admits both. */}}
+    {{- /* The HTTP API (ingest: remote write; reader: remote read) serves the same clients as gRPC: one rule admits both. */}}
     - ports:
         - port: grpc
           protocol: TCP

@@ -4,8 +4,9 @@
 #      supported Kubernetes version: every manifest validates with kubeconform -strict
 #      against that version's API schemas (CRDs included: no kind is skipped), and every
 #      pod meets tests/policy/restricted.json (restricted Pod Security profile, probes...).
-#   2. Rendered facts no schema can state: shutdown timing, the API keys Secret, ingest's
-#      HTTP API port in its container, Services, NetworkPolicy and NOTES.txt.
+#   2. Rendered facts no schema can state: shutdown timing, the API keys Secret, the HTTP
+#      API ports of ingest and reader in their containers, Services, NetworkPolicies and
+#      NOTES.txt (and none on the other apps).
 #   3. Bad values (tests/bad-values/*.yaml): each must make `helm template` fail with the
 #      message on its first line (`# expect: ...`). Schema violations must fail
 #      `helm lint --strict` too; the chart's own cross-value checks (`fail` in templates)
@@ -105,32 +106,35 @@ code_samplers=$(sed -n '/^const SAMPLERS/,/^];/p' "$root/libs/runtime/src/tracin
 chart_samplers=$(node -p 'require(process.argv[1]).properties.tracing.properties.sampler.enum.sort().join(" ")' "$chart/values.schema.json")
 if [ -n "$code_samplers" ] && [ "$chart_samplers" = "$code_samplers" ]; then pass "tracing.sampler offers what OTEL_TRACES_SAMPLER accepts"; else fail "tracing.sampler offers '$chart_samplers', OTEL_TRACES_SAMPLER accepts '$code_samplers'"; fi
 
-# Ingest's HTTP API port (remote write): one value drives the container port, the env the
-# app reads, both Services and the NetworkPolicy, which admits it from the gRPC port's peers.
+# The HTTP API ports (ingest: remote write; reader: remote read): per app, one value drives
+# the container port, the env the app reads, both Services and the NetworkPolicy, which
+# admits it from the gRPC port's peers. The other apps serve no HTTP API and expose none.
 # expect_block <description> <file> <lines that must appear together, in this order>
 expect_block() {
   if [[ $(< "$2") == *"$3"* ]]; then pass "$1"; else fail "$1 (no block:"$'\n'"$3)"; fi
 }
-render --kube-version "$floor" --set ingest.ports.httpApi=8080 \
-  --set-json 'networkPolicy.apiClients=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"senders"}}}]' \
-  --show-only templates/ingest/ingest-deployment.yaml --show-only templates/ingest/ingest-svc.yaml \
-  --show-only templates/ingest/ingest-networkpolicy.yaml > "$work/ingest-http-api.yaml"
-expect_block "ingest's container declares the HTTP API port" "$work/ingest-http-api.yaml" "\
+for app_port in ingest:8080 reader:8081; do
+  app=${app_port%:*} port=${app_port#*:}
+  render --kube-version "$floor" --set "$app.ports.httpApi=$port" \
+    --set-json 'networkPolicy.apiClients=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"prometheus"}}}]' \
+    --show-only "templates/$app/$app-deployment.yaml" --show-only "templates/$app/$app-svc.yaml" \
+    --show-only "templates/$app/$app-networkpolicy.yaml" > "$work/$app-http-api.yaml"
+  expect_block "$app's container declares the HTTP API port" "$work/$app-http-api.yaml" "\
             - name: http-api
-              containerPort: 8080
+              containerPort: $port
               protocol: TCP"
-expect_block "STRATA_HTTP_API_PORT comes from ingest.ports.httpApi" "$work/ingest-http-api.yaml" "\
+  expect_block "STRATA_HTTP_API_PORT comes from $app.ports.httpApi" "$work/$app-http-api.yaml" "\
             - name: STRATA_HTTP_API_PORT
-              value: \"8080\""
-expect_block "the ingest Services expose the HTTP API port" "$work/ingest-http-api.yaml" "\
+              value: \"$port\""
+  expect_block "the $app Services expose the HTTP API port" "$work/$app-http-api.yaml" "\
     - name: http-api
-      port: 8080
+      port: $port
       targetPort: http-api
       protocol: TCP
       appProtocol: http"
-services=$(grep -c -- '^    - name: http-api$' "$work/ingest-http-api.yaml" || true)
-if [ "$services" = 2 ]; then pass "both ingest Services (ClusterIP, headless) have it"; else fail "both ingest Services have the HTTP API port (found in $services)"; fi
-expect_block "the NetworkPolicy admits the HTTP API port from the gRPC port's peers" "$work/ingest-http-api.yaml" "\
+  services=$(grep -c -- '^    - name: http-api$' "$work/$app-http-api.yaml" || true)
+  if [ "$services" = 2 ]; then pass "both $app Services (ClusterIP, headless) have it"; else fail "both $app Services have the HTTP API port (found in $services)"; fi
+  expect_block "$app's NetworkPolicy admits the HTTP API port from the gRPC port's peers" "$work/$app-http-api.yaml" "\
     - ports:
         - port: grpc
           protocol: TCP
@@ -143,15 +147,21 @@ expect_block "the NetworkPolicy admits the HTTP API port from the gRPC port's pe
               app.kubernetes.io/name: strata
         - namespaceSelector:
             matchLabels:
-              kubernetes.io/metadata.name: senders
+              kubernetes.io/metadata.name: prometheus
     - ports:
         - port: ops"
-render --kube-version "$floor" --show-only templates/reader/reader-deployment.yaml \
-  --show-only templates/reader/reader-svc.yaml --show-only templates/reader/reader-networkpolicy.yaml > "$work/reader-all.yaml"
-if grep -qE 'http-api|HTTP_API' "$work/reader-all.yaml"; then
-  fail "the reader exposes no HTTP API port (it serves none yet)"
+done
+render --kube-version "$floor" \
+  --show-only templates/writer/writer-deployment.yaml --show-only templates/writer/writer-svc.yaml \
+  --show-only templates/writer/writer-networkpolicy.yaml \
+  --show-only templates/archiver/archiver-statefulset.yaml --show-only templates/archiver/archiver-svc.yaml \
+  --show-only templates/archiver/archiver-networkpolicy.yaml \
+  --show-only templates/e2e-prober/e2e-prober-deployment.yaml --show-only templates/e2e-prober/e2e-prober-svc.yaml \
+  --show-only templates/e2e-prober/e2e-prober-networkpolicy.yaml > "$work/no-http-api.yaml"
+if grep -qE 'http-api|HTTP_API' "$work/no-http-api.yaml"; then
+  fail "writer, archiver and prober expose no HTTP API port (they serve none)"
 else
-  pass "the reader exposes no HTTP API port (it serves none yet)"
+  pass "writer, archiver and prober expose no HTTP API port (they serve none)"
 fi
 # helm template skips NOTES.txt: a copy of the chart renders it as a template's data instead.
 cp -r "$chart" "$work/notes-chart"
@@ -160,6 +170,7 @@ printf '%s\n' 'notes: |' '{{ tpl (.Files.Get "notes.txt") . | indent 2 }}' > "$w
 "$helm" template strata "$work/notes-chart" --namespace strata --kube-version "$floor" \
   --show-only templates/notes-check.yaml > "$work/notes.txt"
 expect_line "NOTES.txt gives the remote_write URL of ingest's Service" "$work/notes.txt" "http://strata-ingest.strata.svc:7101/api/v1/write"
+expect_line "NOTES.txt gives the remote_read URL of the reader's Service" "$work/notes.txt" "http://strata-reader.strata.svc:7102/api/v1/read"
 
 echo "==> bad values must fail"
 for values in "$tests"/bad-values/*.yaml; do
