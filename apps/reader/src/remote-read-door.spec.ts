@@ -1,4 +1,4 @@
-import { snappyCompress, snappyUncompress } from '@strata/prometheus';
+import { crc32c, snappyCompress, snappyUncompress } from '@strata/prometheus';
 import { prometheus } from '@strata/proto';
 import { ApiKeyStore, HttpApiServer } from '@strata/runtime';
 import { remoteReadRoute } from './remote-read-door';
@@ -78,14 +78,39 @@ describe('remote read door (POST /api/v1/read)', () => {
     expect(await res.text()).toMatch(message);
   });
 
-  it('answers 400 to an invalid regular expression, a body that is not a ReadRequest, or only streamed chunks accepted', async () => {
+  it('answers 400 to an invalid regular expression or a body that is not a ReadRequest', async () => {
     const bad = await post([query([['job', LabelMatcher_Type.RE, '(']])]);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/not valid RE2/);
     const garbage = await fetch(url, { method: 'POST', headers: { 'content-encoding': 'snappy', 'x-api-key': 'acme-secret-1' }, body: snappyCompress(Buffer.from([0xff, 0xff])) });
     expect(garbage.status).toBe(400);
-    const streamed = await post([query([['job', LabelMatcher_Type.EQ, 'node']])], {}, [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS]);
-    expect(streamed.status).toBe(400);
-    expect(await streamed.text()).toMatch(/SAMPLES/);
+  });
+
+  it('streams XOR chunks in CRC-checked frames when the sender names STREAMED_XOR_CHUNKS first', async () => {
+    const res = await post([query([['instance', LabelMatcher_Type.RE, 'a|b']])], {}, [ReadRequest_ResponseType.STREAMED_XOR_CHUNKS, ReadRequest_ResponseType.SAMPLES]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse');
+    const body = Buffer.from(await res.arrayBuffer());
+    const frames: prometheus.ChunkedReadResponse[] = [];
+    for (let at = 0; at < body.length; ) {
+      let length = 0;
+      let shift = 0;
+      for (;;) {
+        const b = body[at++];
+        length += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+        if (b < 0x80) break;
+      }
+      const crc = body.readUInt32BE(at);
+      const message = body.subarray(at + 4, at + 4 + length);
+      expect(crc).toBe(crc32c(message));
+      frames.push(prometheus.ChunkedReadResponse.decode(message));
+      at += 4 + length;
+    }
+    const series = frames.flatMap((f) => f.chunkedSeries.map((cs) => ({ query: f.queryIndex, labels: cs.labels.map((l) => l.value).join(','), chunks: cs.chunks.map((c) => [c.minTimeMs - start, c.maxTimeMs - start, c.type]) })));
+    expect(series).toEqual([
+      { query: 0, labels: 'node_load1,a,node', chunks: [[1_000, 3_000, prometheus.Chunk_Encoding.XOR]] },
+      { query: 0, labels: 'node_load1,b,node', chunks: [[1_000, 1_000, prometheus.Chunk_Encoding.XOR]] },
+    ]);
   });
 });

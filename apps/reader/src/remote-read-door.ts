@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSeriesKey } from '@strata/model';
-import { decodeReadRequest, encodeReadResponse, RemoteReadFormatError, snappyCompress, SnappyError, snappyUncompress, type ReadSeries } from '@strata/prometheus';
+import { decodeReadRequest, encodeReadResponse, RemoteReadFormatError, snappyCompress, SnappyError, snappyUncompress, streamedFrames, type ReadSeries } from '@strata/prometheus';
 import { Aggregation } from '@strata/proto';
 import {
   BodyTooLargeError,
@@ -35,8 +35,9 @@ export interface RemoteReadDoorDeps {
  * Prometheus remote read on the reader's HTTP API port: `POST /api/v1/read`, so that a
  * Prometheus can use Strata as its long-term storage. Each query's matchers select series
  * through the same lister as ListSeries, and their raw points come through the same Read
- * path as gRPC (limits, fair admission, tiers), staleness included. The SAMPLES response
- * type only, for now.
+ * path as gRPC (limits, fair admission, tiers), staleness included. Both response types:
+ * SAMPLES (one snappy-compressed ReadResponse) and STREAMED_XOR_CHUNKS (frames of XOR
+ * chunks), whichever the sender names first.
  *
  * An answer is complete or an error: remote read has no warnings, so a read that a colder
  * tier could not fully answer (or that reaches into a hot tier being rebuilt) fails 503
@@ -77,19 +78,29 @@ async function handleRead(deps: RemoteReadDoorDeps, req: IncomingMessage, res: S
   res.once('close', () => abort.abort(new ReadCancelledError()));
   try {
     const request = decodeReadRequest(snappyUncompress(body, maxBytes));
-    if (request.acceptedResponseTypes.length > 0 && !request.acceptedResponseTypes.includes('SAMPLES')) {
-      return answer(400, `this server answers the SAMPLES response type; the request accepts only ${request.acceptedResponseTypes.join(', ')}`);
-    }
     if (request.queries.length > maxQueries) return answer(400, `a request may hold at most ${maxQueries} queries; it holds ${request.queries.length}`);
+    // The sender's first choice: both types are answered.
+    const streamed = request.acceptedResponseTypes[0] === 'STREAMED_XOR_CHUNKS';
+    // Every query is read before the first byte goes out, so that a failure is still a status.
     const results: ReadSeries[][] = [];
     for (const query of request.queries) {
       const keys = await deps.lister.find(tenant, { matchers: query.matchers }, abort.signal);
       results.push(keys.length === 0 ? [] : await readRaw(deps, tenant, keys, query.startMs, query.endMs + 1, abort.signal));
     }
-    const encoded = snappyCompress(encodeReadResponse(results));
     deps.metrics.remoteReadRequests.inc({ status: '200' });
-    res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' });
-    res.end(encoded);
+    if (!streamed) {
+      const encoded = snappyCompress(encodeReadResponse(results));
+      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' });
+      res.end(encoded);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse' });
+    for (let i = 0; i < results.length; i++) {
+      for (const frame of streamedFrames(i, results[i])) {
+        if (!res.write(frame)) await new Promise((resolve) => res.once('drain', resolve));
+      }
+    }
+    res.end();
   } catch (error) {
     const { code, message } = httpStatusOf(error);
     deps.logger[code >= 500 ? 'warn' : 'info']({ tenant, status: code, err: error }, 'remote read refused');

@@ -14,9 +14,12 @@ export {
 export {
   decodeReadRequest,
   encodeReadResponse,
+  MAX_FRAME_BYTES,
   prometheusLabels,
+  streamedFrames,
   RemoteReadFormatError,
   type DecodedReadRequest,
   type ReadSeries,
   type RemoteReadQuery,
 } from './remote-read';
+export { crc32c, encodeXorChunk, frame, XOR_CHUNK_SAMPLES } from './xor-chunk';

@@ -2,6 +2,7 @@ import type { LabelMatcher, MatchType } from '@strata/model';
 import { prometheus } from '@strata/proto';
 import { StrataError } from '@strata/runtime';
 import { STALE_NAN_HIGH, STALE_NAN_LOW } from './remote-write';
+import { encodeXorChunk, frame, XOR_CHUNK_SAMPLES } from './xor-chunk';
 
 /**
  * Prometheus remote read (`prometheus.ReadRequest` in, `prometheus.ReadResponse` out, the
@@ -193,4 +194,36 @@ class Writer {
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
+}
+
+/** The most bytes of series one frame of a streamed answer carries (Prometheus's default too). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * A STREAMED_XOR_CHUNKS answer for one query: frames of `prometheus.ChunkedReadResponse`
+ * (xor-chunk.ts), each holding whole series cut into XOR chunks of 120 samples, at most
+ * about {@link MAX_FRAME_BYTES} of them per frame.
+ */
+export function* streamedFrames(queryIndex: number, series: readonly ReadSeries[]): Generator<Buffer> {
+  let batch: prometheus.ChunkedSeries[] = [];
+  let bytes = 0;
+  const flush = () => {
+    const message = prometheus.ChunkedReadResponse.encode({ chunkedSeries: batch, queryIndex }).finish();
+    batch = [];
+    bytes = 0;
+    return frame(message);
+  };
+  for (const s of series) {
+    const chunks: prometheus.Chunk[] = [];
+    const n = s.timestamps.length;
+    for (let from = 0; from < n; from += XOR_CHUNK_SAMPLES) {
+      const to = Math.min(n, from + XOR_CHUNK_SAMPLES);
+      const data = encodeXorChunk(s.timestamps, s.values, from, to);
+      chunks.push({ minTimeMs: s.timestamps[from], maxTimeMs: s.timestamps[to - 1], type: prometheus.Chunk_Encoding.XOR, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
+      bytes += data.length + 32;
+    }
+    batch.push({ labels: prometheusLabels(s.name, s.labels), chunks });
+    if (bytes >= MAX_FRAME_BYTES) yield flush();
+  }
+  if (batch.length > 0) yield flush();
 }
