@@ -1,6 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSeriesKey } from '@strata/model';
-import { decodeReadRequest, encodeReadResponse, RemoteReadFormatError, snappyCompress, SnappyError, snappyUncompress, streamedFrames, type ReadSeries } from '@strata/prometheus';
+import {
+  decodeReadRequest,
+  encodeReadResponse,
+  RemoteReadFormatError,
+  snappyCompress,
+  SnappyError,
+  snappyUncompress,
+  sortForPrometheus,
+  streamedFrames,
+  type ReadSeries,
+} from '@strata/prometheus';
 import { Aggregation } from '@strata/proto';
 import {
   BodyTooLargeError,
@@ -128,7 +138,8 @@ async function readRaw(deps: RemoteReadDoorDeps, tenant: string, keys: readonly 
       }
     }
   }
-  return [...bySeries.values()];
+  // In Prometheus's order of label sets, which a streamed answer's reader relies on.
+  return sortForPrometheus([...bySeries.values()]);
 }
 
 /** The one place where a remote read's failure becomes an HTTP status. */

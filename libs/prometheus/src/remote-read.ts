@@ -99,6 +99,35 @@ export function encodeReadResponse(results: ReadonlyArray<readonly ReadSeries[]>
   return w.finish();
 }
 
+/**
+ * Orders label sets as Prometheus does (labels.Compare): label by label, name then value,
+ * bytewise; a prefix first. A streamed answer's series must come in this order: its
+ * reader merges them as sorted sets.
+ */
+export function compareLabelSets(a: ReadonlyArray<{ name: string; value: string }>, b: ReadonlyArray<{ name: string; value: string }>): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const byName = compareBytes(a[i].name, b[i].name);
+    if (byName !== 0) return byName;
+    const byValue = compareBytes(a[i].value, b[i].value);
+    if (byValue !== 0) return byValue;
+  }
+  return a.length - b.length;
+}
+
+function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Series in Prometheus's order of their label sets (see {@link compareLabelSets}). */
+export function sortForPrometheus<S extends ReadSeries>(series: readonly S[]): S[] {
+  return series
+    .map((s) => ({ s, labels: prometheusLabels(s.name, s.labels) }))
+    .sort((x, y) => compareLabelSets(x.labels, y.labels))
+    .map(({ s }) => s);
+}
+
 /** A series' labels as Prometheus holds them: `__name__` with the rest, sorted by name (bytewise). */
 export function prometheusLabels(name: string, labels: ReadonlyArray<{ readonly name: string; readonly value: string }>): Array<{ name: string; value: string }> {
   return [{ name: '__name__', value: name }, ...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -196,34 +225,35 @@ class Writer {
   }
 }
 
-/** The most bytes of series one frame of a streamed answer carries (Prometheus's default too). */
+/** The most chunk bytes one frame of a streamed answer carries (Prometheus's default too). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * A STREAMED_XOR_CHUNKS answer for one query: frames of `prometheus.ChunkedReadResponse`
- * (xor-chunk.ts), each holding whole series cut into XOR chunks of 120 samples, at most
- * about {@link MAX_FRAME_BYTES} of them per frame.
+ * (xor-chunk.ts), one series each (Prometheus's reader takes the first series of a frame
+ * and no other), its points cut into XOR chunks of 120 samples; a series whose chunks pass
+ * {@link MAX_FRAME_BYTES} goes on in further frames under the same labels, as Prometheus's
+ * own server splits one.
  */
 export function* streamedFrames(queryIndex: number, series: readonly ReadSeries[]): Generator<Buffer> {
-  let batch: prometheus.ChunkedSeries[] = [];
-  let bytes = 0;
-  const flush = () => {
-    const message = prometheus.ChunkedReadResponse.encode({ chunkedSeries: batch, queryIndex }).finish();
-    batch = [];
-    bytes = 0;
-    return frame(message);
-  };
   for (const s of series) {
-    const chunks: prometheus.Chunk[] = [];
+    const labels = prometheusLabels(s.name, s.labels);
+    let chunks: prometheus.Chunk[] = [];
+    let bytes = 0;
+    const flush = () => {
+      const message = prometheus.ChunkedReadResponse.encode({ chunkedSeries: [{ labels, chunks }], queryIndex }).finish();
+      chunks = [];
+      bytes = 0;
+      return frame(message);
+    };
     const n = s.timestamps.length;
     for (let from = 0; from < n; from += XOR_CHUNK_SAMPLES) {
       const to = Math.min(n, from + XOR_CHUNK_SAMPLES);
       const data = encodeXorChunk(s.timestamps, s.values, from, to);
       chunks.push({ minTimeMs: s.timestamps[from], maxTimeMs: s.timestamps[to - 1], type: prometheus.Chunk_Encoding.XOR, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
-      bytes += data.length + 32;
+      bytes += data.length;
+      if (bytes >= MAX_FRAME_BYTES && to < n) yield flush();
     }
-    batch.push({ labels: prometheusLabels(s.name, s.labels), chunks });
-    if (bytes >= MAX_FRAME_BYTES) yield flush();
+    if (chunks.length > 0) yield flush();
   }
-  if (batch.length > 0) yield flush();
 }
