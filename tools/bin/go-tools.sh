@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go command-line tools Strata's tests use into .cache/bin, once per version.
-# usage: go-tools.sh <tool>...   (tools: actionlint, grpcurl, helm, kubeconform)
+# usage: go-tools.sh <tool>...   (tools: actionlint, grpcurl, helm, kubeconform, prometheus3)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin"
@@ -19,6 +19,10 @@ module_for() {
     # actionlint: checks the example pipeline in .github/workflows (syntax, expressions and
     # their types, job needs and outputs; run scripts too where shellcheck is installed).
     actionlint) echo "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12" ;;
+    # prometheus3: Prometheus 3.x (module v0.316.0 is 3.x), the remote-write 2.0 sender the
+    # Prometheus system test runs; Debian's 2.42 speaks 1.0 only. About 5 minutes to build;
+    # no web UI assets (the API is all the test uses). Installed as .cache/bin/prometheus3.
+    prometheus3) echo "github.com/prometheus/prometheus/cmd/prometheus@v0.316.0" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }
@@ -29,6 +33,11 @@ for tool in "$@"; do
   stamp="$bin/.$tool.version"
   if [ -x "$bin/$tool" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module" ]; then continue; fi
   echo "==> building $module"
-  GOBIN="$bin" GOFLAGS=-trimpath go install "$module"
+  # A tool whose binary has another name (prometheus3 is `prometheus`) is built beside the
+  # others in a directory of its own and linked under the tool's name.
+  own="$bin/.$tool.d"
+  mkdir -p "$own"
+  GOBIN="$own" GOFLAGS=-trimpath go install "$module"
+  ln -sf ".$tool.d/$(basename "${module%@*}")" "$bin/$tool"
   echo "$module" > "$stamp"
 done

@@ -11,4 +11,4 @@ export { SERVICE_NAMES, loadStackConfig } from './stack-config';
 export type { ServiceName, StackConfig } from './stack-config';
 export { StackError, PortInUseError, ServiceStartError, CommandFailedError, StackConfigError } from './errors';
 export { stackClientEnv } from './client-env';
-export { ensurePrometheusTools } from './prometheus-tools';
+export { ensurePrometheus3, ensurePrometheusTools } from './prometheus-tools';
