@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { WriteOutcome } from './harness/ingest-client';
 import { write } from './harness/ingest-client';
@@ -135,6 +136,48 @@ describe('the ingest front door on a real process', () => {
       } finally {
         clients.forEach((c) => c.close());
       }
+    }), 120_000);
+
+  it('refuses keyless and wrong-key 8 MB remote-write bodies on the HTTP API port without raising its RSS by 16 MiB', () =>
+    system!.saveLogsOnFailure(async (sys) => {
+      const pid = sys.ingest.pid;
+      const url = new URL('/api/v1/write', sys.ingestHttpUrl);
+      const body = Buffer.alloc(8_000_000, 0x61);
+      /** POSTs a body; resolves to the status, or to the socket error if no answer came (the server may close first). */
+      const post = (bytes: Buffer, headers: Record<string, string>) =>
+        new Promise<number | string>((resolve) => {
+          const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', ...headers } });
+          req.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+          req.end(bytes);
+        });
+      await Promise.all(Array.from({ length: 4 }, () => post(Buffer.alloc(1_000), {})));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const baseline = sampleRss(pid);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const before = baseline.stop();
+      const peakSampler = sampleRss(pid);
+      const statuses: Array<number | string> = [];
+      const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer not-a-key-of-anyone' }, {}, { 'x-api-key': 'not-a-key-of-anyone' }];
+      for (const headers of attempts) {
+        statuses.push(...(await Promise.all(Array.from({ length: 4 }, () => post(body, headers)))));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const peak = peakSampler.stop();
+      const grew = peak - before;
+      process.stdout.write(
+        `keyless remote-write flood: 16 x 8 MB bodies (4 at a time); ingest RSS before ${(before / MIB).toFixed(1)} MiB, ` +
+          `peak ${(peak / MIB).toFixed(1)} MiB, grew ${(grew / MIB).toFixed(1)} MiB; answers ${[...new Set(statuses)].join(', ')}\n`,
+      );
+      // Every request that got an answer got 401; one whose upload the server cut short may see the reset first.
+      expect(statuses.filter((s) => s !== 401 && s !== 'ECONNRESET' && s !== 'EPIPE')).toEqual([]);
+      expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(8);
+      expect(grew).toBeLessThan(KEYLESS_RSS_BUDGET);
+      expect(sys.ingest.running).toBe(true);
+      expect(await sys.metric(sys.ingest, 'strata_ingest_remote_write_requests_total')).toBe(20);
     }), 120_000);
 
   it('holds the series limit for one request of 100,000 new series, listing 100 refusals and a count', () =>
