@@ -99,7 +99,7 @@ export async function runProbe(target: ProbeTenant, value: number, deps: ProbeDe
   // Poll until exactly this point is readable.
   async function poll(): Promise<ProbeOutcome> {
     const read = {
-      series: [{ name: PROBE_SERIES, labels }],
+      matchers: [], series: [{ name: PROBE_SERIES, labels }],
       fromMs: timestampMs - 1_000,
       toMs: timestampMs + 1_000,
       stepMs: 0,

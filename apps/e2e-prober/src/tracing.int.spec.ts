@@ -89,7 +89,7 @@ describe('tracing across ingest -> Kafka -> writer and the reader (real processe
     const series = { name: 'trace.probe', labels: [{ name: 'run', value: run }] };
     const written = await client!.write(apiKey, { series: [{ ...series, points: [{ timestampMs: now, value: 42 }] }] }, 5_000);
     expect(Number(written.accepted)).toBe(1);
-    const read = { series: [series], fromMs: now - 60_000, toMs: now + 60_000, stepMs: 0, aggregation: 0 };
+    const read = { matchers: [], series: [series], fromMs: now - 60_000, toMs: now + 60_000, stepMs: 0, aggregation: 0 };
     await until('the point to be readable', 20_000, async () => {
       const messages = await client!.read(apiKey, read, 5_000);
       return messages.some((m) => m.series.some((s) => s.points.some((p) => p.value === 42))) ? true : undefined;

@@ -48,7 +48,7 @@ async function main() {
     };
     const reader = new ColdReader(cold.store, { keys: cold.keys, events, manifestTtlMs: 3_600_000 });
     const harness = readerHarness({ cold: reader, now: () => now, limits: { maxRangeMs: 500 * DAY_MS, maxPointsPerRequest: 10_000_000, maxPointsPerMessage: 100_000 } });
-    const request = { series: [{ name: 'cpu', labels: [{ name: 'host', value: 'a' }] }], fromMs: (today - DAYS) * DAY_MS, toMs: today * DAY_MS, stepMs: step, aggregation };
+    const request = { matchers: [], series: [{ name: 'cpu', labels: [{ name: 'host', value: 'a' }] }], fromMs: (today - DAYS) * DAY_MS, toMs: today * DAY_MS, stepMs: step, aggregation };
     const runs: string[] = [];
     let answered = 0;
     for (let i = 0; i < 2; i++) {

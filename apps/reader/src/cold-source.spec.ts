@@ -22,7 +22,7 @@ const pairs = (c: { timestamps: ArrayLike<number>; values: ArrayLike<number> }) 
 
 async function readAll(harness: ReturnType<typeof readerHarness>, request: Partial<ReadRequest>) {
   const messages: ReadResponse[] = [];
-  for await (const m of harness.reads.read('acme', { series: [SELECTOR], fromMs: 0, toMs: 0, stepMs: 0, aggregation: Aggregation.AVG, ...request })) messages.push(m);
+  for await (const m of harness.reads.read('acme', { matchers: [], series: [SELECTOR], fromMs: 0, toMs: 0, stepMs: 0, aggregation: Aggregation.AVG, ...request })) messages.push(m);
   const points = messages.flatMap((m) => m.series.flatMap((s) => s.points.map((p) => [p.timestampMs, p.value])));
   return { points, warnings: messages.flatMap((m) => m.warnings) };
 }
@@ -153,7 +153,7 @@ describe('the cold tier in the read path (in-memory S3)', () => {
     const before = await readAll(harness, { fromMs: at(D), toMs: cutoff });
     expect(before.points).toEqual([]);
     const other = [];
-    for await (const m of harness.reads.read('beta', { series: [SELECTOR], fromMs: at(D), toMs: at(D + 3), stepMs: 0, aggregation: Aggregation.AVG })) other.push(...m.series.flatMap((x) => x.points));
+    for await (const m of harness.reads.read('beta', { matchers: [], series: [SELECTOR], fromMs: at(D), toMs: at(D + 3), stepMs: 0, aggregation: Aggregation.AVG })) other.push(...m.series.flatMap((x) => x.points));
     expect(other).toHaveLength(POINTS.length);
   });
 

@@ -85,7 +85,7 @@ describe('fair reads: one tenant’s pathological listings and giant reads do no
       let points = 0;
       const warnings: string[] = [];
       const stream = client.read(
-        { series: [], fromMs: start, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG, ...request },
+        { matchers: [], series: [], fromMs: start, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG, ...request },
         metadata(key),
         deadline(deadlineMs),
       );
@@ -158,7 +158,7 @@ describe('fair reads: one tenant’s pathological listings and giant reads do no
     h.hot.put('quiet', 'canary', start, 'open', [[start, 1], [start + 60_000, 2]]);
     const warm = jest.spyOn(h.warm, 'queryChunks');
     const hot = jest.spyOn(h.hot, 'fetchWindows');
-    const year = { series: names, fromMs: NOW - 365 * 24 * HOUR, toMs: NOW + 60_000, stepMs: 0, aggregation: Aggregation.AVG };
+    const year = { matchers: [], series: names, fromMs: NOW - 365 * 24 * HOUR, toMs: NOW + 60_000, stepMs: 0, aggregation: Aggregation.AVG };
     const drain = async (tenant: string, r: ReadRequest) => {
       let points = 0;
       for await (const m of h.reads.read(tenant, r)) for (const s of m.series) points += s.points.length;
@@ -175,6 +175,6 @@ describe('fair reads: one tenant’s pathological listings and giant reads do no
     expect(hot.mock.calls.filter(([tenant]) => tenant === 'noisy')).toEqual([]);
     expect(warm.mock.calls.filter(([tenant]) => tenant === 'noisy')).toEqual([]);
     expect(h.limiter.load('noisy')).toEqual({ running: 0, queued: 0 });
-    await expect(drain('quiet', { series: [{ name: 'canary', labels: [] }], fromMs: start, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG })).resolves.toBe(2);
+    await expect(drain('quiet', { matchers: [], series: [{ name: 'canary', labels: [] }], fromMs: start, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG })).resolves.toBe(2);
   });
 });

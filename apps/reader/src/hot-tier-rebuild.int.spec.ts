@@ -60,7 +60,7 @@ describe('reads while the hot tier is rebuilt (real Redis)', () => {
   const read = async (reads: ReadHandler, r: Partial<ReadRequest>) => {
     const points: number[] = [];
     const warnings: string[] = [];
-    for await (const m of reads.read('acme', { series: [{ name: 'cpu', labels: [] }], fromMs: now - HOUR, toMs: now + 1, stepMs: 0, aggregation: Aggregation.AVG, ...r })) {
+    for await (const m of reads.read('acme', { matchers: [], series: [{ name: 'cpu', labels: [] }], fromMs: now - HOUR, toMs: now + 1, stepMs: 0, aggregation: Aggregation.AVG, ...r })) {
       for (const s of m.series) points.push(...s.points.map((p) => p.value));
       warnings.push(...m.warnings);
     }

@@ -63,7 +63,7 @@ describe('HotTierWatch', () => {
 describe('ReadHandler with the hot tier being rebuilt', () => {
   const collect = async (h: ReturnType<typeof readerHarness>, fromMs: number, toMs: number) => {
     const warnings: string[] = [];
-    for await (const m of h.reads.read('acme', { series: [{ name: 'cpu', labels: [] }], fromMs, toMs, stepMs: 0, aggregation: 0 })) warnings.push(...m.warnings);
+    for await (const m of h.reads.read('acme', { matchers: [], series: [{ name: 'cpu', labels: [] }], fromMs, toMs, stepMs: 0, aggregation: 0 })) warnings.push(...m.warnings);
     return warnings;
   };
 

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   Aggregation,
+  MatchType,
   QueryServiceClient,
   QueryServiceService,
   type ListSeriesResponse,
@@ -84,7 +85,7 @@ describe('QueryService over gRPC (in-memory tiers)', () => {
   const read = (request: Partial<ReadRequest>, key = 'acme-secret-1') =>
     new Promise<{ messages: ReadResponse[]; error?: grpc.ServiceError }>((resolve) => {
       const messages: ReadResponse[] = [];
-      const stream = client.read({ series: [CPU], fromMs: at(-24), toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG, ...request }, withKey(key));
+      const stream = client.read({ matchers: [], series: [CPU], fromMs: at(-24), toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG, ...request }, withKey(key));
       stream.on('data', (m: ReadResponse) => messages.push(m));
       stream.on('error', (error: grpc.ServiceError) => resolve({ messages, error }));
       stream.on('end', () => resolve({ messages }));
@@ -132,6 +133,19 @@ describe('QueryService over gRPC (in-memory tiers)', () => {
     expect(pointsOf(summed.messages, 'gone')).toEqual([[at(6), 13]]);
     const counted = await read({ series: [{ name: 'gone', labels: [] }], fromMs: at(6), toMs: at(7), stepMs: 60_000, aggregation: Aggregation.COUNT });
     expect(pointsOf(counted.messages, 'gone')).toEqual([[at(6), 2]]);
+  });
+
+  it('reads the series label matchers select, besides the exact selectors, each once', async () => {
+    const { messages, error } = await read({
+      series: [{ name: 'mem', labels: [] }],
+      matchers: [{ name: '__name__', type: MatchType.REGEX, value: 'host\\..*|mem' }],
+      fromMs: at(12),
+      toMs: NOW,
+    });
+    expect(error).toBeUndefined();
+    expect(messages.flatMap((m) => m.series.map((s) => s.name)).sort()).toEqual(['host.a.cpu.user', 'host.b.cpu.user', 'mem']);
+    const bad = await read({ matchers: [{ name: 'job', type: MatchType.REGEX, value: '(' }] });
+    expect(bad.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 
   it('splits a large series over messages, in time order', async () => {

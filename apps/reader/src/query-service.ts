@@ -1,3 +1,4 @@
+import { parseSeriesKey } from '@strata/model';
 import { status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import type { ListSeriesRequest, ListSeriesResponse, QueryServiceServer, ReadRequest, ReadResponse } from '@strata/proto';
 import type { Tracer } from '@opentelemetry/api';
@@ -13,12 +14,12 @@ import { MalformedRequestError, ReadCancelledError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { ReaderMetrics } from './reader-metrics';
 import type { ReadHandler } from './read-handler';
-import type { SeriesLister } from './series-lister';
+import { fromWire, type SeriesLister } from './series-lister';
 
 export interface QueryServiceDeps {
   readonly keys: ApiKeyStore;
   readonly reads: Pick<ReadHandler, 'read'>;
-  readonly lister: Pick<SeriesLister, 'list'>;
+  readonly lister: Pick<SeriesLister, 'list' | 'find'>;
   readonly metrics: ReaderMetrics;
   readonly logger: Logger;
   /** Read and ListSeries calls are server spans when set (tracing on). */
@@ -54,7 +55,8 @@ export function createQueryService(deps: QueryServiceDeps): QueryServiceServer {
         span.setAttributes({ 'strata.tenant': tenant });
         const malformed = malformedRequestReason(call.request);
         if (malformed !== undefined) throw new MalformedRequestError('ReadRequest', malformed);
-        for await (const message of deps.reads.read(tenant, call.request, abort.signal)) {
+        const request = call.request.matchers?.length ? await withMatchedSeries(deps.lister, tenant, call.request, abort.signal) : call.request;
+        for await (const message of deps.reads.read(tenant, request, abort.signal)) {
           if (abort.signal.aborted) throw new ReadCancelledError();
           if (!call.write(message)) await drained(call, abort.signal);
         }
@@ -122,4 +124,10 @@ function drained(call: ServerWritableStream<ReadRequest, ReadResponse>, signal: 
     call.on('drain', done);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** The request with the series its matchers select added to its selectors (a repeat is read once). */
+async function withMatchedSeries(lister: Pick<SeriesLister, 'find'>, tenant: string, request: ReadRequest, signal: AbortSignal): Promise<ReadRequest> {
+  const keys = await lister.find(tenant, { matchers: request.matchers.map(fromWire) }, signal);
+  return { ...request, series: [...request.series, ...keys.map((key) => parseSeriesKey(key))] };
 }

@@ -8,7 +8,7 @@ import { HOUR, NOW, readerHarness, W } from '../test/reader-harness';
 
 const SETTINGS = { windowMs: W, hotRetentionMs: 26 * HOUR, futureGraceMs: 600_000, cold: true };
 const series = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, labels: [] }));
-const request = (r: Partial<ReadRequest>): ReadRequest => ({ series: series(1), fromMs: NOW - HOUR, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG, ...r });
+const request = (r: Partial<ReadRequest>): ReadRequest => ({ matchers: [], series: series(1), fromMs: NOW - HOUR, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG, ...r });
 
 async function drain(h: ReturnType<typeof readerHarness>, r: ReadRequest, signal?: AbortSignal) {
   let points = 0;

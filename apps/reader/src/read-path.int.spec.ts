@@ -104,7 +104,7 @@ function read(client: QueryServiceClient, request: Partial<ReadRequest>, key = '
     const metadata = new grpc.Metadata();
     metadata.set('x-api-key', key);
     const messages: ReadResponse[] = [];
-    const stream = client.read({ series: [], fromMs: 0, toMs: 0, stepMs: 0, aggregation: Aggregation.AVG, ...request }, metadata);
+    const stream = client.read({ matchers: [], series: [], fromMs: 0, toMs: 0, stepMs: 0, aggregation: Aggregation.AVG, ...request }, metadata);
     stream.on('data', (m: ReadResponse) => messages.push(m));
     stream.on('error', (error: grpc.ServiceError) => resolve({ messages, error }));
     stream.on('end', () => resolve({ messages }));

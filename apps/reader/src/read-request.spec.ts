@@ -12,6 +12,7 @@ const limits: ReadLimits = {
   maxListSeries: 10,
 };
 const base: ReadRequest = {
+  matchers: [],
   series: [{ name: 'cpu', labels: [{ name: 'host', value: 'a' }] }],
   fromMs: 1_000,
   toMs: 2_000,

@@ -125,7 +125,7 @@ class IncompleteReadError extends StrataError {}
 async function readRaw(deps: RemoteReadDoorDeps, tenant: string, keys: readonly string[], fromMs: number, toMs: number, signal: AbortSignal): Promise<ReadSeries[]> {
   const bySeries = new Map<string, { name: string; labels: ReadSeries['labels']; timestamps: number[]; values: number[] }>();
   const selectors = keys.map((key) => parseSeriesKey(key));
-  const request = { series: selectors, fromMs, toMs, stepMs: 0, aggregation: Aggregation.AVG };
+  const request = { matchers: [], series: selectors, fromMs, toMs, stepMs: 0, aggregation: Aggregation.AVG };
   for await (const message of deps.reads.read(tenant, request, signal, { keepStaleness: true })) {
     if (message.warnings.length > 0) throw new IncompleteReadError(`the answer would be incomplete: ${message.warnings.join('; ')}`);
     for (const s of message.series) {

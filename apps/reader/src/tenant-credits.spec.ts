@@ -74,7 +74,7 @@ describe('hot-tier commands of one tenant in flight', () => {
     });
     const read = async (tenant: string, names: string[], fromMs: number) => {
       let points = 0;
-      for await (const m of h.reads.read(tenant, { series: names.map((name) => ({ name, labels: [] })), fromMs, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG })) {
+      for await (const m of h.reads.read(tenant, { matchers: [], series: names.map((name) => ({ name, labels: [] })), fromMs, toMs: NOW, stepMs: 0, aggregation: Aggregation.AVG })) {
         for (const s of m.series) points += s.points.length;
       }
       return points;

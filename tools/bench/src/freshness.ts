@@ -42,7 +42,7 @@ function readPoints(
   return new Promise((ok, fail) => {
     const points: Array<{ timestampMs: number; value: number }> = [];
     const call = reader.read(
-      { series: [{ name: 'bench.freshness', labels }], fromMs: timestampMs, toMs: timestampMs + 1, stepMs: 0, aggregation: 0 },
+      { matchers: [], series: [{ name: 'bench.freshness', labels }], fromMs: timestampMs, toMs: timestampMs + 1, stepMs: 0, aggregation: 0 },
       metadata,
     );
     call.on('data', (response: ReadResponse) => {

@@ -265,7 +265,7 @@ async function main(): Promise<void> {
         count: SMALL_QUERIES,
         request: () => {
           const from = hostDays.first * DAY_MS + Math.floor(random() * (HOST_DAYS - 1) * DAY_MS);
-          return { series: [hosts[Math.floor(random() * HOSTS)]], fromMs: from, toMs: from + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG };
+          return { matchers: [], series: [hosts[Math.floor(random() * HOSTS)]], fromMs: from, toMs: from + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG };
         },
       },
       {
@@ -274,7 +274,7 @@ async function main(): Promise<void> {
         count: SMALL_QUERIES,
         request: () => {
           const from = hostDays.first * DAY_MS + Math.floor(random() * (HOST_DAYS - 1) * DAY_MS);
-          return { series: hosts, fromMs: from, toMs: from + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG };
+          return { matchers: [], series: hosts, fromMs: from, toMs: from + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG };
         },
       },
       {
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
         count: LONG_QUERIES,
         request: () => {
           const from = longStart + Math.floor(random() * (LONG_DAYS - 35) * DAY_MS);
-          return { series: [long], fromMs: from, toMs: from + 30 * DAY_MS, stepMs: 300_000, aggregation: Aggregation.AVG };
+          return { matchers: [], series: [long], fromMs: from, toMs: from + 30 * DAY_MS, stepMs: 300_000, aggregation: Aggregation.AVG };
         },
       },
       {
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
         count: LONG_QUERIES,
         request: () => {
           const to = Date.now() - Math.floor(random() * DAY_MS);
-          return { series: [long], fromMs: to - 460 * DAY_MS, toMs: to, stepMs: DAY_MS, aggregation: Aggregation.MAX };
+          return { matchers: [], series: [long], fromMs: to - 460 * DAY_MS, toMs: to, stepMs: DAY_MS, aggregation: Aggregation.MAX };
         },
       },
     ];
@@ -317,7 +317,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < WARMUP_QUERIES; i++) {
         const from = hostDays.first * DAY_MS + Math.floor(warmRandom() * (HOST_DAYS - 1) * DAY_MS);
         const sent = process.hrtime.bigint();
-        await readAll(reader, { series: [warmSeries[i % WARMUP_SERIES]], fromMs: from, toMs: from + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG }, warmMetadata);
+        await readAll(reader, { matchers: [], series: [warmSeries[i % WARMUP_SERIES]], fromMs: from, toMs: from + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG }, warmMetadata);
         warmup.push(Number(process.hrtime.bigint() - sent) / 1e6);
       }
       const deadline = Date.now() + SHAPE_SECONDS * 1_000;

@@ -230,7 +230,7 @@ describe('fuzzing Write, Read and ListSeries over gRPC on real processes', () =>
       });
       await fc.assert(
         fc.asyncProperty(readArb, fc.array(mutationArb, { maxLength: 3 }), fc.boolean(), async (r, mutations, withKey) => {
-          const base = ReadRequest.encode({ series: r.series, fromMs: r.fromMs, toMs: r.fromMs + r.span, stepMs: r.stepMs, aggregation: r.aggregation }).finish();
+          const base = ReadRequest.encode({ matchers: [], series: r.series, fromMs: r.fromMs, toMs: r.fromMs + r.span, stepMs: r.stepMs, aggregation: r.aggregation }).finish();
           const body = mutations.reduce(mutate, Buffer.from(base));
           const outcome = await serverStreamRaw(query, METHODS.read, body, withKey ? sys.apiKey : undefined, { keepMessages: 0 });
           count(withKey ? 'read' : 'keyless read', outcome);

@@ -39,12 +39,12 @@ describe('late points of an archived day, through ingest, writer, archiver and r
   const reads = (): ReadRequest[] => {
     const all = ['a', 'b', 'c'].map(host);
     return [
-      { series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG },
-      { series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: 5 * MINUTE, aggregation: Aggregation.LAST },
-      { series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: HOUR, aggregation: Aggregation.MAX },
-      { series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: HOUR, aggregation: Aggregation.SUM },
-      { series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: DAY_MS, aggregation: Aggregation.COUNT },
-      { series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: DAY_MS, aggregation: Aggregation.AVG },
+      { matchers: [], series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: 0, aggregation: Aggregation.AVG },
+      { matchers: [], series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: 5 * MINUTE, aggregation: Aggregation.LAST },
+      { matchers: [], series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: HOUR, aggregation: Aggregation.MAX },
+      { matchers: [], series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: HOUR, aggregation: Aggregation.SUM },
+      { matchers: [], series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: DAY_MS, aggregation: Aggregation.COUNT },
+      { matchers: [], series: all, fromMs: dayStart, toMs: dayStart + DAY_MS, stepMs: DAY_MS, aggregation: Aggregation.AVG },
     ];
   };
 

@@ -200,7 +200,7 @@ describe('a real Prometheus remote-writes to Strata', () => {
       );
       const strata = createReaderClient(reader.grpcAddress);
       const upNode = { name: 'up', labels: [{ name: 'instance', value: `127.0.0.1:${exporterPort}` }, { name: 'job', value: 'node' }, senderLabel] };
-      const readUp = async () => (await readAll(strata, sys.apiKey, { series: [upNode], fromMs: startMs, toMs: Date.now() + 1, stepMs: 0, aggregation: 0 })).series;
+      const readUp = async () => (await readAll(strata, sys.apiKey, { matchers: [], series: [upNode], fromMs: startMs, toMs: Date.now() + 1, stepMs: 0, aggregation: 0 })).series;
       await pollUntil(async () => ((await readUp()).size > 0 ? true : undefined), { what: 'up{job="node"} readable in Strata', timeoutMs: 60_000, intervalMs: 500 });
       log(`first samples readable ${Date.now() - startMs} ms after Prometheus started`);
 
@@ -236,7 +236,7 @@ describe('a real Prometheus remote-writes to Strata', () => {
       const inStrata = new Map<string, ReadonlyArray<readonly [number, number]>>();
       for (let i = 0; i < selectors.length; i += 50) {
         const batch = selectors.slice(i, i + 50).map(({ name, labels }) => ({ name, labels }));
-        const result = await readAll(strata, sys.apiKey, { series: batch, fromMs: startMs - 60_000, toMs: endMs + 1, stepMs: 0, aggregation: 0 });
+        const result = await readAll(strata, sys.apiKey, { matchers: [], series: batch, fromMs: startMs - 60_000, toMs: endMs + 1, stepMs: 0, aggregation: 0 });
         for (const [key, points] of result.series) inStrata.set(key, points);
       }
 

@@ -96,7 +96,7 @@ describe('a restart of the whole local stack and every service keeps every ackno
     for (const series of all) {
       const timestamps = [...series.points.keys()];
       const request = {
-        series: [selectors.get(series.seriesKey)!],
+        matchers: [], series: [selectors.get(series.seriesKey)!],
         fromMs: Math.min(...timestamps),
         toMs: Math.max(...timestamps) + 1,
         stepMs: 0,

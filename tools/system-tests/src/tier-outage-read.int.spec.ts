@@ -44,8 +44,8 @@ describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
   const inDay = (day: number) => (_key: string, t: number) => t >= day * DAY_MS && t < (day + 1) * DAY_MS;
   const range = { fromMs: archivedDay * DAY_MS, toMs: now + MINUTE };
   const requests: ReadRequest[] = [
-    { series: [SERIES], ...range, stepMs: 0, aggregation: Aggregation.AVG },
-    { series: [SERIES], ...range, stepMs: HOUR, aggregation: Aggregation.MAX },
+    { matchers: [], series: [SERIES], ...range, stepMs: 0, aggregation: Aggregation.AVG },
+    { matchers: [], series: [SERIES], ...range, stepMs: HOUR, aggregation: Aggregation.MAX },
   ];
 
   beforeAll(async () => {
@@ -141,7 +141,7 @@ describe('DynamoDB, S3 or Redis stopped while the reader answers', () => {
         await sys.stack.kill('dynamodb');
         await sleep(4_000);
         // A read of the archived day alone needs no DynamoDB: its chunks have all left it.
-        const archivedOnly = { series: [SERIES], fromMs: archivedDay * DAY_MS, toMs: (archivedDay + 1) * DAY_MS, stepMs: 0, aggregation: Aggregation.AVG };
+        const archivedOnly = { matchers: [], series: [SERIES], fromMs: archivedDay * DAY_MS, toMs: (archivedDay + 1) * DAY_MS, stepMs: 0, aggregation: Aggregation.AVG };
         expect(await classify(archivedOnly)).toBe('whole');
         const { readyMs } = await sys.stack.restart('dynamodb');
         log(`dynamodb restarted, ready in ${readyMs} ms`);

@@ -162,7 +162,7 @@ export class CanaryTenant {
   }
 
   private async readPoints(labels: Label[], fromMs: number, toMs: number, what: string): Promise<Map<number, number> | undefined> {
-    const body = Buffer.from(ReadRequest.encode({ series: [{ name: this.name, labels }], fromMs, toMs, stepMs: 0, aggregation: 0 }).finish());
+    const body = Buffer.from(ReadRequest.encode({ matchers: [], series: [{ name: this.name, labels }], fromMs, toMs, stepMs: 0, aggregation: 0 }).finish());
     const outcome = await serverStreamRaw(this.options.reader, METHODS.read, body, this.options.apiKey, { timeoutMs: 30_000 });
     this.readMs.push(outcome.ms);
     if (!outcome.ok) {

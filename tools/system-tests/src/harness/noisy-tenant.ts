@@ -128,7 +128,7 @@ export function hostileAttacks(options: NoisyTenantOptions): Attack[] {
   const valid = encodeWrite([{ name: 'noisy.small', labels: [{ name: 'k', value: 'v' }], points: Array.from({ length: 50 }, (_, i) => ({ timestampMs: now - i * 1000, value: i })) }]);
   const glob = (length: number) => Buffer.from(ListSeriesRequest.encode({ match: `*${'a'.repeat(length - 2)}b`, matchers: [] }).finish());
   const readOf = (selectors: string[]) =>
-    Buffer.from(ReadRequest.encode({ series: selectors.map((name) => ({ name, labels: [] })), fromMs: now - 365 * DAY_MS, toMs: now + 60_000, stepMs: 0, aggregation: 0 }).finish());
+    Buffer.from(ReadRequest.encode({ matchers: [], series: selectors.map((name) => ({ name, labels: [] })), fromMs: now - 365 * DAY_MS, toMs: now + 60_000, stepMs: 0, aggregation: 0 }).finish());
   const bomb = labelBomb(8 * MB);
   const answered = ['OK', 'INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED'];
   const refused = ['INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED'];
@@ -160,7 +160,7 @@ export function hostileAttacks(options: NoisyTenantOptions): Attack[] {
 /** A raw Read of the huge series over the year up to `now`. */
 export function hugeSeriesRead(now: number): Buffer {
   const series = [{ name: 'noisy.huge', labels: [{ name: 'noise', value: 'full' }] }];
-  return Buffer.from(ReadRequest.encode({ series, fromMs: now - 365 * DAY_MS, toMs: now + 60_000, stepMs: 0, aggregation: 0 }).finish());
+  return Buffer.from(ReadRequest.encode({ matchers: [], series, fromMs: now - 365 * DAY_MS, toMs: now + 60_000, stepMs: 0, aggregation: 0 }).finish());
 }
 
 /** Tenant A's long names, written once before the noise: what the glob and the giant reads run over. */
