@@ -6,7 +6,8 @@ import { METHODS, outcomeCode, ownConnection, serverStreamRaw, unaryRaw } from '
 import { StrataSystem } from './harness/strata-system';
 
 // Issue 14's noisy neighbour on real processes with their default limits: tenant A and a
-// client with no key send everything hostile as fast as they are answered (8 MB garbage,
+// client with no key send everything hostile as fast as they are answered, through the gRPC
+// doors and the Prometheus ones (remote write, remote read) (8 MB garbage,
 // truncated and deeply nested bodies, keyless floods, label sets at and past every limit,
 // a 100,000-point series, worst-case globs over long names, year-long reads of 1,000
 // series), while tenant B writes a point every 100 ms and reads it back through the
@@ -46,8 +47,9 @@ describe('a noisy neighbour on real processes', () => {
       const writer = await sys.startWriter('writer', { env: { STRATA_LOG_LEVEL: 'warn' } });
       const reader = await sys.startReader('reader', { STRATA_API_KEYS: API_KEYS, STRATA_COLD_ENABLED: 'false' });
       const now = Date.now();
-      const a = { ingest: connect(sys.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
-      const keyless = { ingest: connect(sys.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
+      const http = { ingest: sys.ingestHttpUrl, reader: `http://127.0.0.1:${reader.options.httpApiPort}` };
+      const a = { ingest: connect(sys.ingest.grpcAddress), reader: connect(reader.grpcAddress), http };
+      const keyless = { ingest: connect(sys.ingest.grpcAddress), reader: connect(reader.grpcAddress), http };
       const canary = new CanaryTenant({ ingest: connect(sys.ingest.grpcAddress), reader: connect(reader.grpcAddress), apiKey: KEYS.b });
 
       // Tenant A's 2,000 long names, for the globs and the year-long reads to run over.
@@ -70,7 +72,7 @@ describe('a noisy neighbour on real processes', () => {
       const tally = new AttackTally();
       const noiseEnds = Date.now() + NOISE_MS;
       let noiseDone = false;
-      const noise = sendNoise(hostileAttacks({ now }), { tenant: a, keyless }, { tenant: KEYS.a, wrong: KEYS.wrong }, tally, () => Date.now() >= noiseEnds).finally(
+      const noise = sendNoise(hostileAttacks({ now, httpDoors: true }), { tenant: a, keyless }, { tenant: KEYS.a, wrong: KEYS.wrong }, tally, () => Date.now() >= noiseEnds).finally(
         () => (noiseDone = true),
       );
       const writesBefore = canary.writeMs.length;
@@ -90,7 +92,7 @@ describe('a noisy neighbour on real processes', () => {
 
       // A and the keyless client: precise refusals only, and the attacks really ran.
       expect(tally.problems).toEqual([]);
-      expect([...tally.counts.keys()].sort()).toEqual(hostileAttacks({ now }).map((attack) => attack.name).sort());
+      expect([...tally.counts.keys()].sort()).toEqual(hostileAttacks({ now, httpDoors: true }).map((attack) => attack.name).sort());
 
       // B: nothing refused, nothing lost.
       expect(canary.failures).toEqual([]);

@@ -1,8 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { MAX_SERIES_KEY_BYTES, RejectionCode, seriesKeyBytes } from '@strata/model';
-import { ListSeriesRequest, ReadRequest, WriteRequest, WriteResponse, type Series } from '@strata/proto';
+import { snappyCompress } from '@strata/prometheus';
+import { ListSeriesRequest, prometheus, prometheusWriteV2, ReadRequest, WriteRequest, WriteResponse, type Series } from '@strata/proto';
 import { DAY_MS } from '@strata/storage';
 import { garbage, labelBomb, nestedGroups, nestedMessages } from './protobuf-wire';
+import { postRaw } from './http-raw';
 import { METHODS, outcomeCode, serverStreamRaw, unaryRaw, type RawOutcome } from './raw-grpc';
 
 const MB = 1_000_000;
@@ -18,15 +20,23 @@ export type Caller = 'tenant' | 'keyless' | 'wrong-key';
 export interface Attack {
   readonly name: string;
   readonly caller: Caller;
-  /** Which process it is sent to. */
-  readonly target: 'ingest' | 'reader';
+  /** Which process it is sent to, through which door. */
+  readonly target: 'ingest' | 'reader' | 'ingest-http' | 'reader-http';
   /** Statuses this request may get (a subset of OK and PRECISE_REFUSALS). */
   readonly allowed: readonly string[];
   /** At most this many sends. */
   readonly max: number;
-  send(clients: { ingest: grpc.Client; reader: grpc.Client }, apiKey: string | undefined): Promise<RawOutcome>;
+  send(clients: NoiseClients, apiKey: string | undefined): Promise<RawOutcome>;
   /** For an OK answer: what is wrong with it, if anything (e.g. an unexpected rejection code). */
   checkAnswer?(outcome: RawOutcome & { ok: true }): string | undefined;
+}
+
+/** One caller's connections: a gRPC client per service, and the HTTP API base URLs. */
+export interface NoiseClients {
+  readonly ingest: grpc.Client;
+  readonly reader: grpc.Client;
+  /** Base URLs of ingest's and the reader's HTTP API ports, for the Prometheus doors' attacks. */
+  readonly http?: { readonly ingest: string; readonly reader: string };
 }
 
 export interface NoisyTenantOptions {
@@ -41,6 +51,8 @@ export interface NoisyTenantOptions {
   readonly maxRequestBytes?: number;
   /** Scales every attack's `max` (the bench runs longer). @default 1 */
   readonly countScale?: number;
+  /** Also attack the HTTP API doors (Prometheus remote write and remote read): the callers' `http` URLs must be set. @default false */
+  readonly httpDoors?: boolean;
 }
 
 const encodeWrite = (series: Series[]) => Buffer.from(WriteRequest.encode({ series }).finish());
@@ -154,7 +166,53 @@ export function hostileAttacks(options: NoisyTenantOptions): Attack[] {
     { name: 'keyless glob', target: 'reader', caller: 'keyless', allowed: ['UNAUTHENTICATED', 'RESOURCE_EXHAUSTED'], max: count(50), send: list(glob(patternLength)) },
     { name: 'keyless giant read', target: 'reader', caller: 'keyless', allowed: ['UNAUTHENTICATED', 'RESOURCE_EXHAUSTED'], max: count(50), send: read(readOf(names.slice(0, readSeries))) },
   ];
-  return attacks;
+  return options.httpDoors ? [...attacks, ...httpAttacks(now, maxBytes, count)] : attacks;
+}
+
+/** Hostile requests to the Prometheus doors: ingest's remote write, the reader's remote read. */
+function httpAttacks(now: number, maxBytes: number, count: (n: number) => number): Attack[] {
+  const remoteWrite = (body: Buffer, contentType = 'application/x-protobuf') => (clients: NoiseClients, apiKey: string | undefined) =>
+    postRaw(`${httpBase(clients).ingest}/api/v1/write`, body, { 'content-type': contentType, 'content-encoding': 'snappy', ...(apiKey && { authorization: `Bearer ${apiKey}` }) });
+  const remoteRead = (body: Buffer) => (clients: NoiseClients, apiKey: string | undefined) =>
+    postRaw(`${httpBase(clients).reader}/api/v1/read`, body, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', ...(apiKey && { authorization: `Bearer ${apiKey}` }) });
+  const { WriteRequest: V1 } = prometheus;
+  const mixed = snappyCompress(
+    V1.encode(
+      V1.fromPartial({
+        timeseries: [
+          { labels: [{ name: '__name__', value: 'noisy_rw' }, { name: 'k', value: 'v' }], samples: [{ value: 1, timestamp: now }, { value: Number.NaN, timestamp: now - 1_000 }] },
+          { labels: [{ name: '__name__', value: 'noisy_rw_hist' }], histograms: [{ sum: 1, timestamp: now, count: { $case: 'countInt', value: 1 } }] },
+          { labels: [{ name: 'job', value: 'nameless' }], samples: [{ value: 1, timestamp: now }] },
+        ],
+      }),
+    ).finish(),
+  );
+  const badRefs = snappyCompress(prometheusWriteV2.Request.encode(prometheusWriteV2.Request.fromPartial({ symbols: ['', 'a'], timeseries: [{ labelsRefs: [1, 99] }] })).finish());
+  const claims4GiB = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0]);
+  const regexRead = snappyCompress(
+    prometheus.ReadRequest.encode(
+      prometheus.ReadRequest.fromPartial({
+        queries: [{ startTimestampMs: now - 3_600_000, endTimestampMs: now, matchers: [{ type: prometheus.LabelMatcher_Type.RE, name: '__name__', value: `(a+)+${'a'.repeat(200)}b` }] }],
+      }),
+    ).finish(),
+  );
+  const refused = ['INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED'];
+  const unread = ['UNAUTHENTICATED', 'CANCELLED'];
+  return [
+    { name: 'remote write: 8 MB not snappy', target: 'ingest-http', caller: 'tenant', allowed: [...refused, 'CANCELLED'], max: count(40), send: remoteWrite(garbage(8 * MB, 3)) },
+    { name: 'remote write: 8 bytes declaring 4 GiB', target: 'ingest-http', caller: 'tenant', allowed: refused, max: count(100), send: remoteWrite(claims4GiB) },
+    { name: `remote write: body of max + 1 (${maxBytes + 1} bytes)`, target: 'ingest-http', caller: 'tenant', allowed: [...refused, 'CANCELLED'], max: count(20), send: remoteWrite(garbage(maxBytes + 1, 4)) },
+    { name: 'remote write: NaN, a native histogram, a nameless series', target: 'ingest-http', caller: 'tenant', allowed: refused, max: count(100), send: remoteWrite(mixed) },
+    { name: 'remote write 2.0: symbol references out of range', target: 'ingest-http', caller: 'tenant', allowed: refused, max: count(100), send: remoteWrite(badRefs, 'application/x-protobuf;proto=io.prometheus.write.v2.Request') },
+    { name: 'remote read: backtracking-shaped regex over long names', target: 'reader-http', caller: 'tenant', allowed: ['OK', 'RESOURCE_EXHAUSTED'], max: count(50), send: remoteRead(regexRead) },
+    { name: 'keyless remote write 8 MB', target: 'ingest-http', caller: 'keyless', allowed: unread, max: count(200), send: remoteWrite(garbage(8 * MB, 5)) },
+    { name: 'keyless remote read', target: 'reader-http', caller: 'keyless', allowed: unread, max: count(100), send: remoteRead(regexRead) },
+  ];
+}
+
+function httpBase(clients: NoiseClients): { ingest: string; reader: string } {
+  if (!clients.http) throw new Error('HTTP door attacks need the callers\' http URLs (NoiseClients.http)');
+  return clients.http;
 }
 
 /** A raw Read of the huge series over the year up to `now`. */
@@ -187,7 +245,10 @@ export class AttackTally {
     byCode.set(code, (byCode.get(code) ?? 0) + 1);
     this.counts.set(attack.name, byCode);
     if (!this.details.has(`${attack.name}/${code}`)) {
-      this.details.set(`${attack.name}/${code}`, outcome.ok ? (attack.target === 'ingest' ? summarizeWrite(outcome.messages[0]!) : `${outcome.messages.length} answers`) : outcome.error.details);
+      this.details.set(
+        `${attack.name}/${code}`,
+        outcome.ok ? (attack.target === 'ingest' ? summarizeWrite(outcome.messages[0]!) : `${outcome.messages.length} answers`) : outcome.error.details,
+      );
     }
     if (!attack.allowed.includes(code)) {
       this.problems.push(`${attack.name}: ${code}${outcome.ok ? '' : ` (${outcome.error.details})`}, allowed ${attack.allowed.join(' | ')}`);
@@ -231,14 +292,14 @@ type Pool = 'tenantWrites' | 'tenantReads' | 'keyless';
 export async function sendNoise(
   attacks: readonly Attack[],
   /** A connection pair per caller kind, as two different clients would have. */
-  clients: Record<'tenant' | 'keyless', { ingest: grpc.Client; reader: grpc.Client }>,
+  clients: Record<'tenant' | 'keyless', NoiseClients>,
   keys: { tenant: string; wrong: string },
   tally: AttackTally,
   until: () => boolean,
   workers: NoiseWorkers = {},
 ): Promise<void> {
   const sent = new Map<Attack, number>();
-  const poolOf = (a: Attack): Pool => (a.caller !== 'tenant' ? 'keyless' : a.target === 'ingest' ? 'tenantWrites' : 'tenantReads');
+  const poolOf = (a: Attack): Pool => (a.caller !== 'tenant' ? 'keyless' : a.target === 'ingest' || a.target === 'ingest-http' ? 'tenantWrites' : 'tenantReads');
   const pools: Record<Pool, Attack[]> = { tenantWrites: [], tenantReads: [], keyless: [] };
   for (const attack of attacks) pools[poolOf(attack)].push(attack);
   const cursor: Record<Pool, number> = { tenantWrites: 0, tenantReads: 0, keyless: 0 };
