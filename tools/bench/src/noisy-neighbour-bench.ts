@@ -119,8 +119,9 @@ async function main(): Promise<void> {
     await system.startWriter('writer', { env: { STRATA_LOG_LEVEL: 'warn', ...WINDOW_ENV } });
     const reader = await system.startReader('reader', { STRATA_API_KEYS: API_KEYS, STRATA_COLD_ENABLED: 'false', STRATA_LOG_LEVEL: 'warn', ...WINDOW_ENV, ...READ_RATE_ENV });
     const now = Date.now();
-    const a = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
-    const keyless = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress) };
+    const http = { ingest: system.ingestHttpUrl, reader: `http://127.0.0.1:${reader.options.httpApiPort}` };
+    const a = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress), http };
+    const keyless = { ingest: connect(system.ingest.grpcAddress), reader: connect(reader.grpcAddress), http };
     const canary = new CanaryThread({ ingest: system.ingest.grpcAddress, reader: reader.grpcAddress, apiKey: KEYS.b });
     stopCanary = () => canary.stop();
     const seeded = await unaryRaw(a.ingest, METHODS.write, seedRequest(now), KEYS.a, 60_000);
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
       return { write: run.write ?? [], readable: run.readable ?? [], refusals: failures.length - failuresBefore };
     };
 
-    const attacks = hostileAttacks({ now, countScale: 1_000 });
+    const attacks = hostileAttacks({ now, countScale: 1_000, httpDoors: true });
     const noisy = attacks.filter((attack) => ONLY.test(attack.name));
     console.log(
       `noisy neighbour: tenant B writes one point every 100 ms and reads it back, ${SECONDS} s idle, then ${SECONDS} s while tenant A and a keyless client send at full speed` +
