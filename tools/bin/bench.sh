@@ -17,6 +17,9 @@ if [ "$started_here" = 1 ]; then trap 'bash tools/bin/stack.sh down >/dev/null' 
 echo "== write path"
 npx --no-install tsx tools/bench/src/write-bench.ts
 
+echo "== remote write"
+npx --no-install tsx tools/bench/src/remote-write-bench.ts
+
 echo "== read path"
 npx --no-install tsx tools/bench/src/read-bench.ts
 
