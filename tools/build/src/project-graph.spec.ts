@@ -64,6 +64,7 @@ const CHANGES: readonly Change[] = [
       'runtime',
       'stream',
       'storage',
+      'prometheus',
       'ingest',
       'writer',
       'reader',
