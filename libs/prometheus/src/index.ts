@@ -1,4 +1,4 @@
-export { snappyCompress, snappyDeclaredLength, snappyUncompress, SnappyError } from './snappy';
+export { snappyCompress, snappyCompressWithLiterals, snappyDeclaredLength, snappyUncompress, SnappyError } from './snappy';
 export {
   decodeRemoteWrite,
   describeSeries,

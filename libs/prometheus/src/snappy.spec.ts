@@ -1,13 +1,18 @@
 import fc from 'fast-check';
 import * as reference from 'snappyjs';
-import { snappyCompress, snappyDeclaredLength, snappyUncompress, SnappyError } from './snappy';
+import { snappyCompress, snappyCompressWithLiterals, snappyDeclaredLength, snappyUncompress, SnappyError } from './snappy';
 
 const MAX = 1 << 20;
+
+/** Protobuf-like runs of repeated words (label names, timestamps). */
+const wordy = fc
+  .array(fc.constantFrom(...['__name__', 'node_cpu_seconds_total', 'instance', 'job', '\x00\x01', 'x'].map((s) => Buffer.from(s))), { maxLength: 2_000 })
+  .map((parts) => new Uint8Array(Buffer.concat(parts)));
 
 // Inputs with repeats, as protobuf bodies have (label names, timestamps), and without.
 const bodies = fc.oneof(
   fc.uint8Array({ maxLength: 5_000 }),
-  fc.array(fc.constantFrom(...['__name__', 'node_cpu_seconds_total', 'instance', 'job', '\x00\x01', 'x'].map((s) => Buffer.from(s))), { maxLength: 2_000 }).map((parts) => new Uint8Array(Buffer.concat(parts))),
+  wordy,
   fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 100_000 })).map(([unit, times]) => new Uint8Array(Buffer.concat(Array(times).fill(Buffer.from(unit))))),
 );
 
@@ -73,5 +78,38 @@ describe('snappy block codec', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+describe('snappy with kept literals', () => {
+  it('leaves the marked bytes as literals a sender can rewrite in place, and compresses the rest', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 5_000 }), wordy), fc.integer({ min: 0, max: 2 ** 31 }), (input, seed) => {
+        if (input.length === 0) return;
+        // Mark about one byte in 16, in runs of up to 8.
+        const literal = new Uint8Array(input.length);
+        let s = seed;
+        for (let i = 0; i < input.length; i++) {
+          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+          if (s % 16 === 0) literal.fill(1, i, Math.min(input.length, i + 1 + (s % 8)));
+        }
+        const { block, outputOf } = snappyCompressWithLiterals(input, literal);
+        const patched = Buffer.from(input);
+        const patchedBlock = Buffer.from(block);
+        for (let i = 0; i < input.length; i++) {
+          if (!literal[i]) continue;
+          const at = outputOf(i);
+          expect(at).toBeGreaterThan(0);
+          patched[i] = (patched[i] + 1) & 0xff;
+          patchedBlock[at] = patched[i];
+        }
+        expect(Buffer.compare(Buffer.from(reference.uncompress(patchedBlock)), patched)).toBe(0);
+      }),
+      { numRuns: 200 },
+    );
+    const repetitive = Buffer.alloc(50_000, 'node_cpu_seconds_total{cpu="0"} ');
+    const marks = new Uint8Array(repetitive.length);
+    for (let i = 0; i < marks.length; i += 1_000) marks[i] = 1;
+    expect(snappyCompressWithLiterals(repetitive, marks).block.length).toBeLessThan(repetitive.length / 5);
   });
 });

@@ -111,15 +111,44 @@ const MIN_MATCH = 4;
  * output is not the aim; any snappy decoder reads it.
  */
 export function snappyCompress(input: Uint8Array): Buffer {
+  return compress(input, undefined).block;
+}
+
+/**
+ * {@link snappyCompress}, keeping the input bytes that `literal` marks (non-zero) as literals
+ * that no copy reads or writes, so that they can be rewritten in place inside the block:
+ * `outputOf(offset)` is where input byte `offset` landed in the block (-1 for a byte a copy
+ * carries). What a load generator needs to send new samples in a body compressed once.
+ */
+export function snappyCompressWithLiterals(input: Uint8Array, literal: Uint8Array): { block: Buffer; outputOf: (inputOffset: number) => number } {
+  return compress(input, literal);
+}
+
+function compress(input: Uint8Array, literal: Uint8Array | undefined): { block: Buffer; outputOf: (inputOffset: number) => number } {
   const n = input.length;
   // Generous: every byte a literal with a tag of up to 3 bytes per 60 of them, plus the
   // length; a copy is never longer than the bytes it replaces.
   const out = Buffer.allocUnsafe(5 + n + Math.ceil(n / 60) * 3 + 16);
   let op = writeVarint(out, 0, n);
+  // The next kept-literal byte at or after each offset (n: none).
+  let nextLiteral: Int32Array | undefined;
+  if (literal) {
+    nextLiteral = new Int32Array(n + 1).fill(n);
+    for (let i = n - 1; i >= 0; i--) nextLiteral[i] = literal[i] ? i : nextLiteral[i + 1];
+  }
+  const segments: Array<{ from: number; to: number; at: number }> = [];
+  const emitLiteral = (from: number, to: number) => {
+    op = writeLiteral(out, op, input, from, to, literal ? segments : undefined);
+  };
   const table = new Int32Array(1 << HASH_BITS).fill(-1);
   let literalStart = 0;
   let ip = 0;
   while (ip + MIN_MATCH <= n) {
+    if (nextLiteral && nextLiteral[ip] < ip + MIN_MATCH) {
+      // No window holding a kept byte is hashed or matched.
+      ip = nextLiteral[ip] + 1;
+      continue;
+    }
     const word = input[ip] | (input[ip + 1] << 8) | (input[ip + 2] << 16) | (input[ip + 3] << 24);
     const slot = Math.imul(word, 0x1e35a7bd) >>> (32 - HASH_BITS);
     const candidate = table[slot];
@@ -132,9 +161,10 @@ export function snappyCompress(input: Uint8Array): Buffer {
       input[candidate + 2] === input[ip + 2] &&
       input[candidate + 3] === input[ip + 3]
     ) {
-      op = writeLiteral(out, op, input, literalStart, ip);
+      emitLiteral(literalStart, ip);
+      const maxRun = nextLiteral ? Math.min(nextLiteral[ip] - ip, nextLiteral[candidate] - candidate) : n - ip;
       let run = MIN_MATCH;
-      while (ip + run < n && input[candidate + run] === input[ip + run]) run++;
+      while (run < maxRun && input[candidate + run] === input[ip + run]) run++;
       op = writeCopy(out, op, ip - candidate, run);
       ip += run;
       literalStart = ip;
@@ -142,8 +172,20 @@ export function snappyCompress(input: Uint8Array): Buffer {
       ip++;
     }
   }
-  op = writeLiteral(out, op, input, literalStart, n);
-  return out.subarray(0, op);
+  emitLiteral(literalStart, n);
+  const outputOf = (offset: number) => {
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = segments[mid];
+      if (offset < s.from) hi = mid - 1;
+      else if (offset >= s.to) lo = mid + 1;
+      else return s.at + offset - s.from;
+    }
+    return -1;
+  };
+  return { block: out.subarray(0, op), outputOf };
 }
 
 function writeVarint(out: Buffer, at: number, value: number): number {
@@ -155,7 +197,7 @@ function writeVarint(out: Buffer, at: number, value: number): number {
   return at;
 }
 
-function writeLiteral(out: Buffer, op: number, input: Uint8Array, from: number, to: number): number {
+function writeLiteral(out: Buffer, op: number, input: Uint8Array, from: number, to: number, segments?: Array<{ from: number; to: number; at: number }>): number {
   let at = from;
   while (at < to) {
     // At most 65,536 bytes per literal element: a two-byte length (tag 61).
@@ -171,6 +213,7 @@ function writeLiteral(out: Buffer, op: number, input: Uint8Array, from: number, 
       out[op++] = code & 0xff;
       out[op++] = code >>> 8;
     }
+    segments?.push({ from: at, to: at + run, at: op });
     out.set(input.subarray(at, at + run), op);
     op += run;
     at += run;

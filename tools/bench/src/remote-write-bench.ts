@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { snappyCompress, snappyUncompress } from '@strata/prometheus';
+import { snappyCompress, snappyCompressWithLiterals, snappyUncompress } from '@strata/prometheus';
 import { prometheus, prometheusWriteV2, WriteRequest, WriteResponse, type Label } from '@strata/proto';
 import { ensurePrometheusTools } from '@strata/stack';
 import { METHODS, outcomeCode, ownConnection, StrataSystem, unaryRaw } from '@strata/system-tests';
@@ -258,90 +258,6 @@ function locate(bytes: Buffer, samples: readonly Sample[]): Patchable | undefine
 }
 
 /**
- * Snappy block compression, the greedy 4-byte-hash matcher of @strata/prometheus's
- * snappyCompress, except that the bytes `volatile` marks are left as literals that no copy
- * reads or writes, so that they can be rewritten inside the compressed block. (With the
- * lib's encoder they cannot: a sample's first or last byte completes a 4-byte window that
- * matches another series' by chance, and the copy takes it with it.) Returns the block and
- * where each literal input byte landed in it.
- */
-function snappyWithHoles(input: Buffer, volatile: Uint8Array): { block: Buffer; outputOf: (inputOffset: number) => number } {
-  const n = input.length;
-  const out = Buffer.allocUnsafe(5 + n + Math.ceil(n / 60) * 3 + 16);
-  let op = 0;
-  for (let v = n; ; v = Math.floor(v / 128)) {
-    out[op++] = v >= 0x80 ? (v & 0x7f) | 0x80 : v;
-    if (v < 0x80) break;
-  }
-  const nextVolatile = new Int32Array(n + 1).fill(n);
-  for (let i = n - 1; i >= 0; i--) nextVolatile[i] = volatile[i] ? i : nextVolatile[i + 1];
-  const segments: Array<{ from: number; to: number; at: number }> = [];
-  const literal = (from: number, to: number) => {
-    for (let at = from; at < to; ) {
-      const run = Math.min(to - at, 65_536);
-      const code = run - 1;
-      if (code < 60) {
-        out[op++] = code << 2;
-      } else if (code < 0x100) {
-        out[op++] = 60 << 2;
-        out[op++] = code;
-      } else {
-        out[op++] = 61 << 2;
-        out[op++] = code & 0xff;
-        out[op++] = code >>> 8;
-      }
-      segments.push({ from: at, to: at + run, at: op });
-      input.copy(out, op, at, at + run);
-      op += run;
-      at += run;
-    }
-  };
-  const table = new Int32Array(1 << 14).fill(-1);
-  let literalStart = 0;
-  let ip = 0;
-  while (ip + 4 <= n) {
-    if (nextVolatile[ip] < ip + 4) {
-      ip = nextVolatile[ip] + 1; // no window that holds a volatile byte is hashed or matched
-      continue;
-    }
-    const slot = Math.imul(input.readInt32LE(ip), 0x1e35a7bd) >>> 18;
-    const candidate = table[slot];
-    table[slot] = ip;
-    if (candidate < 0 || ip - candidate > 65_535 || input.readInt32LE(candidate) !== input.readInt32LE(ip)) {
-      ip++;
-      continue;
-    }
-    literal(literalStart, ip);
-    const maxRun = Math.min(nextVolatile[ip] - ip, nextVolatile[candidate] - candidate);
-    let run = 4;
-    while (run < maxRun && input[candidate + run] === input[ip + run]) run++;
-    for (let left = run; left > 0; ) {
-      const take = left > 64 ? (left - 64 < 4 ? 60 : 64) : left;
-      out[op++] = ((take - 1) << 2) | 2;
-      out[op++] = (ip - candidate) & 0xff;
-      out[op++] = (ip - candidate) >>> 8;
-      left -= take;
-    }
-    ip += run;
-    literalStart = ip;
-  }
-  literal(literalStart, n);
-  const outputOf = (offset: number) => {
-    let lo = 0;
-    let hi = segments.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = segments[mid];
-      if (offset < s.from) hi = mid - 1;
-      else if (offset >= s.to) lo = mid + 1;
-      else return s.at + offset - s.from;
-    }
-    return -1;
-  };
-  return { block: out.subarray(0, op), outputOf };
-}
-
-/**
  * Encodes the body once with placeholder samples and finds each sample's bytes in the
  * message and, for remote write, in its snappy block (compressed with the samples as
  * rewritable literals); both are checked by patching in other samples and comparing with a
@@ -364,7 +280,7 @@ function bodyTemplate(format: Format, fleet: readonly FleetSeries[], series: rea
     volatile.fill(1, slots.tsAt[k], slots.tsAt[k] + 6);
     volatile.fill(1, slots.valueAt[k], slots.valueAt[k] + 8);
   }
-  const { block, outputOf } = snappyWithHoles(raw, volatile);
+  const { block, outputOf } = snappyCompressWithLiterals(raw, volatile);
   const moved = (offsets: Int32Array, width: number) =>
     offsets.map((at) => (outputOf(at) >= 0 && outputOf(at + width - 1) === outputOf(at) + width - 1 ? outputOf(at) : -1));
   const compressed = { bytes: block, tsAt: moved(slots.tsAt, 6), valueAt: moved(slots.valueAt, 8) };
