@@ -27,17 +27,18 @@ describe('point log records', () => {
     fc.assert(
       fc.property(
         fc.array(pointArb, { minLength: 0, maxLength: 400 }),
-        fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }),
+        fc.array(fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }), { minLength: 1, maxLength: 8 }),
         fc.integer({ min: 200, max: 4_000 }),
-        (points, labelValue, maxRecordBytes) => {
-          const event = { tenant: 't', series: { name: 'm', labels: [{ name: 'l', value: labelValue }], points }, acceptedAtMs: 1 };
+        (points, labelValues, maxRecordBytes) => {
+          const labels = labelValues.map((value, i) => ({ name: `l${i}`, value }));
+          const event = { tenant: 't', series: { name: 'm', labels, points }, acceptedAtMs: 1 };
           const records = encodeSeriesRecords(event, maxRecordBytes);
           expect(records.length).toBeGreaterThanOrEqual(1);
           const decoded = records.map((r) => decodePointsAppended(r.value));
-          expect(new Set(records.map((r) => r.key))).toEqual(new Set([recordKey('t', 'm', event.series.labels)]));
+          expect(new Set(records.map((r) => r.key))).toEqual(new Set([recordKey('t', 'm', labels)]));
           expect(decoded.flatMap((d) => d.series!.points)).toEqual(points.map((p) => ({ timestampMs: p.timestampMs, value: p.value === 0 ? 0 : p.value })));
           for (const [i, record] of records.entries()) {
-            expect(decoded[i]).toMatchObject({ tenant: 't', acceptedAtMs: 1, series: { name: 'm', labels: event.series.labels } });
+            expect(decoded[i]).toMatchObject({ tenant: 't', acceptedAtMs: 1, series: { name: 'm', labels } });
             // Over the bound only when a single point does not fit beside the identity.
             if (countedRecordBytes(record) > maxRecordBytes) expect(decoded[i].series!.points.length).toBeLessThanOrEqual(1);
           }
@@ -48,7 +49,7 @@ describe('point log records', () => {
           }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 500 },
     );
   });
 

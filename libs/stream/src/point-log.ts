@@ -54,9 +54,19 @@ export function encodedPointBytes(point: Point): number {
 export function encodeSeriesRecords(event: PointsAppended, maxRecordBytes: number): PointLogRecord[] {
   const series = event.series!;
   const key = recordKey(event.tenant, series.name, series.labels);
+  const keyBytes = Buffer.byteLength(key);
+  let pointBytes = 0;
+  for (const point of series.points) pointBytes += encodedPointBytes(point);
+  // Most series fit one record by far: an upper bound of the encoded identity (the key holds
+  // the name and every label's name and value; each string field adds at most a tag and a
+  // 5-byte length; the tenant and acceptedAtMs a few more) settles it without encoding twice.
+  const identityBound = keyBytes + Buffer.byteLength(event.tenant) + 12 * (series.labels.length + 3);
+  if (RECORD_OVERHEAD_BYTES + keyBytes + identityBound + pointBytes + 8 <= maxRecordBytes) {
+    return [{ key, value: Buffer.from(PointsAppended.encode(event).finish()) }];
+  }
   const empty = PointsAppended.encode({ ...event, series: { ...series, points: [] } }).finish().length;
   // 8 bytes for the growth of the series field's length varint as points are added.
-  const fixed = RECORD_OVERHEAD_BYTES + Buffer.byteLength(key) + empty + 8;
+  const fixed = RECORD_OVERHEAD_BYTES + keyBytes + empty + 8;
   const records: PointLogRecord[] = [];
   const encode = (points: Point[]) =>
     records.push({ key, value: Buffer.from(PointsAppended.encode({ ...event, series: { ...series, points } }).finish()) });
