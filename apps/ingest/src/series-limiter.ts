@@ -15,7 +15,8 @@ export interface SeriesLimiterDeps {
 }
 
 /** What the limit reads of a series: its identity, and its place in the request for a refusal. */
-export type SeriesIdentity = Pick<ValidSeries, 'seriesIndex' | 'name' | 'labels'>;
+/** A series to admit; `key`, its canonical series key when the caller has it already, saves making it again. */
+export type SeriesIdentity = Pick<ValidSeries, 'seriesIndex' | 'name' | 'labels'> & { readonly key?: string };
 
 export interface SeriesLimitOutcome<S extends SeriesIdentity = ValidSeries> {
   /** The series that may be written, in the order given. */
@@ -52,7 +53,7 @@ export class SeriesLimiter {
 
   async admit<S extends SeriesIdentity>(tenant: string, series: readonly S[], now: number): Promise<SeriesLimitOutcome<S>> {
     const { cache, metrics } = this.deps;
-    const keys = series.map((s) => seriesKey(s.name, s.labels));
+    const keys = series.map((s) => s.key ?? seriesKey(s.name, s.labels));
     const refresh = new Set<string>();
     const candidates = new Set<string>();
     const looked = new Set<string>();

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { DEFAULT_VALIDATION_LIMITS } from '@strata/model';
+import { DEFAULT_VALIDATION_LIMITS, seriesKey } from '@strata/model';
 import { WriteRequest } from '@strata/proto';
 import { createLogger, workerEntry } from '@strata/runtime';
 import { MalformedRequestError, RequestTooLargeError } from './errors';
@@ -98,5 +98,16 @@ describe('WritePreparationPool (worker threads started from the TypeScript sourc
   it('takes bodies from its threshold up', () => {
     expect(pool.takes(64 * 1024 - 1)).toBe(false);
     expect(pool.takes(64 * 1024)).toBe(true);
+  });
+});
+
+describe('prepared series keys', () => {
+  it('carry the canonical series key, made once for the limiter and the log, escapes and all', () => {
+    const labels = [{ name: 'z', value: 'q"uo\\te' }, { name: 'a', value: 'line\nbreak' }];
+    const settings: PreparationSettings = { tenant: 'acme', nowMs: NOW, limits: DEFAULT_VALIDATION_LIMITS, maxPointsPerRequest: 1_000, maxRecordBytes: 1_000_000 };
+    const prepared = prepareBody(encode({ series: [{ name: 'm', labels, points: [{ timestampMs: minuteAgo, value: 1 }] }] }), settings);
+    if (prepared.kind !== 'prepared') throw new Error(prepared.kind);
+    expect(prepared.valid[0].key).toBe(seriesKey('m', labels));
+    expect(prepared.valid[0].records[0].key).toBe(`acme/${seriesKey('m', labels)}`);
   });
 });

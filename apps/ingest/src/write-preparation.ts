@@ -28,6 +28,8 @@ export interface PreparedSeries {
   readonly name: string;
   /** Sorted by name. */
   readonly labels: readonly Label[];
+  /** The canonical series key (the record key without its tenant), made once for the limiter and the log. */
+  readonly key: string;
   /** Valid points in the series. */
   readonly points: number;
   readonly records: readonly PointLogRecord[];
@@ -84,7 +86,9 @@ export function prepareRequest(request: WriteRequest, settings: PreparationSetti
   }
   const valid = result.valid.map(({ seriesIndex, name, labels, points }) => {
     const event = { tenant, series: { name, labels: [...labels], points: [...points] }, acceptedAtMs: nowMs };
-    return { seriesIndex, name, labels, points: points.length, records: encodeSeriesRecords(event, maxRecordBytes) };
+    const records = encodeSeriesRecords(event, maxRecordBytes);
+    // A record key is `tenant/seriesKey` (recordKey in libs/stream).
+    return { seriesIndex, name, labels, key: records[0].key.slice(tenant.length + 1), points: points.length, records };
   });
   return { kind: 'prepared', totalPoints, acceptedPoints: result.acceptedPoints, valid, rejections: result.rejections, refusedPoints };
 }
