@@ -12,11 +12,11 @@ import {
   type Logger,
   type TenantRate,
 } from '@strata/runtime';
-import { BytesRateLimitedError, MalformedRequestError } from './errors';
+import { MalformedRequestError } from './errors';
 import { toGrpcStatus } from './grpc-status';
 import type { IngestMetrics } from './ingest-metrics';
 import { capRejections } from './rejection-cap';
-import { budgetRefusal, type RequestBytesBudget } from './request-bytes-budget';
+import { budgetRefusal, refusalBeforeBody, type RequestBytesBudget } from './request-bytes-budget';
 import type { WriteHandler } from './write-handler';
 import { scanWriteRequest, type WriteRequestShapeLimits } from './write-request-scan';
 
@@ -78,12 +78,9 @@ function refuseBeforeBody(deps: IngestServiceDeps, metadata: Metadata): CallRefu
   } catch (error) {
     refusal = toGrpcStatus(error);
   }
-  if (refusal === undefined && tenant !== undefined && !deps.budget.hasRoom(tenant)) {
-    refusal = toGrpcStatus(budgetRefusal(deps.budget, tenant, undefined));
-  }
   if (refusal === undefined && tenant !== undefined) {
-    const waitMs = deps.byteRate?.waitMs(tenant) ?? 0;
-    if (waitMs > 0) refusal = toGrpcStatus(new BytesRateLimitedError(tenant, deps.byteRate!.rateOf(tenant), waitMs, deps.byteRate!.overridden(tenant)));
+    const early = refusalBeforeBody(deps.budget, deps.byteRate, tenant);
+    if (early) refusal = toGrpcStatus(early);
   }
   if (refusal === undefined) return undefined;
   deps.metrics.requests.inc({ code: grpcStatus[refusal.code] });

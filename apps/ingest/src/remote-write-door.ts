@@ -26,7 +26,7 @@ import { LogUnavailableError } from '@strata/stream';
 import { BytesInFlightError, BytesRateLimitedError, RateLimitedError, RequestTooLargeError, TenantBytesInFlightError } from './errors';
 import type { IngestMetrics } from './ingest-metrics';
 import type { MetricMetadataRecorder } from './metric-metadata-recorder';
-import { budgetRefusal, type RequestBytesBudget } from './request-bytes-budget';
+import { budgetRefusal, refusalBeforeBody, type RequestBytesBudget } from './request-bytes-budget';
 import type { WriteHandler } from './write-handler';
 
 export interface RemoteWriteDoorDeps {
@@ -123,9 +123,12 @@ async function handleWrite(deps: RemoteWriteDoorDeps, req: IncomingMessage, res:
         }
       : ({} as Record<string, string>);
 
-  // Before the body: the budget of bytes in flight and the tenant's byte rate.
-  const early = refusalBeforeBody(deps, tenant);
-  if (early) return answer(429, early.message, { 'retry-after': retryAfterSeconds(early.retryAfterMs), ...written(0) }, true);
+  // Before the body: the budget of bytes in flight and the tenant's byte rate, as over gRPC.
+  const early = refusalBeforeBody(deps.budget, deps.byteRate, tenant);
+  if (early) {
+    const status = statusOf(early);
+    return answer(status.code, status.message, { ...status.headers, ...written(0) }, true);
+  }
 
   let body: Buffer;
   try {
@@ -183,16 +186,6 @@ async function handleWrite(deps: RemoteWriteDoorDeps, req: IncomingMessage, res:
   } finally {
     release();
   }
-}
-
-function refusalBeforeBody(deps: RemoteWriteDoorDeps, tenant: string): { message: string; retryAfterMs: number } | undefined {
-  if (!deps.budget.hasRoom(tenant)) return { message: budgetRefusal(deps.budget, tenant, undefined).message, retryAfterMs: 1_000 };
-  const waitMs = deps.byteRate?.waitMs(tenant) ?? 0;
-  if (waitMs > 0) {
-    const rate = deps.byteRate!;
-    return { message: new BytesRateLimitedError(tenant, rate.rateOf(tenant), waitMs, rate.overridden(tenant)).message, retryAfterMs: waitMs };
-  }
-  return undefined;
 }
 
 /** Whole seconds, at least 1: what Retry-After carries. */

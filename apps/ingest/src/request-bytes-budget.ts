@@ -1,4 +1,5 @@
-import { BytesInFlightError, TenantBytesInFlightError } from './errors';
+import type { TenantRate } from '@strata/runtime';
+import { BytesInFlightError, BytesRateLimitedError, TenantBytesInFlightError } from './errors';
 
 /**
  * Raw request bytes a process holds for Writes it has admitted, from the moment the body
@@ -63,10 +64,22 @@ export class RequestBytesBudget {
  * Why `bytes` (undefined: any more bytes) do not fit: the tenant's share when it is a
  * share (smaller than the whole) and spent, else the process's budget.
  */
-export function budgetRefusal(budget: RequestBytesBudget, tenant: string, bytes: number | undefined): Error {
+export function budgetRefusal(budget: RequestBytesBudget, tenant: string, bytes: number | undefined): BytesInFlightError | TenantBytesInFlightError {
   const tenantInUse = budget.tenantInUse(tenant);
   const overShare = bytes === undefined ? tenantInUse >= budget.tenantCapacity : tenantInUse + bytes > budget.tenantCapacity;
   return overShare && budget.tenantCapacity < budget.capacity
     ? new TenantBytesInFlightError(tenant, bytes, tenantInUse, budget.tenantCapacity)
     : new BytesInFlightError(bytes, budget.inUse, budget.capacity);
+}
+
+/**
+ * Why a known tenant's next body must be refused before it is read, if it must: the
+ * process's or the tenant's bytes in flight are spent, or the tenant is in debt on its byte
+ * rate. The one check both front doors (gRPC and remote write) make before any body.
+ */
+export function refusalBeforeBody(budget: RequestBytesBudget, byteRate: TenantRate | undefined, tenant: string): BytesInFlightError | TenantBytesInFlightError | BytesRateLimitedError | undefined {
+  if (!budget.hasRoom(tenant)) return budgetRefusal(budget, tenant, undefined);
+  const waitMs = byteRate?.waitMs(tenant) ?? 0;
+  if (waitMs > 0) return new BytesRateLimitedError(tenant, byteRate!.rateOf(tenant), waitMs, byteRate!.overridden(tenant));
+  return undefined;
 }
