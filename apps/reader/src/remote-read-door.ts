@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseSeriesKey } from '@strata/model';
+import { parseSeriesKey, seriesKey } from '@strata/model';
 import {
   decodeReadRequest,
   encodeReadResponse,
@@ -129,7 +129,8 @@ async function readRaw(deps: RemoteReadDoorDeps, tenant: string, keys: readonly 
   for await (const message of deps.reads.read(tenant, request, signal, { keepStaleness: true })) {
     if (message.warnings.length > 0) throw new IncompleteReadError(`the answer would be incomplete: ${message.warnings.join('; ')}`);
     for (const s of message.series) {
-      const key = `${s.name}\u0000${s.labels.map((l) => `${l.name}=${l.value}`).join('\u0000')}`;
+      // A long series comes in several messages, one after another.
+      const key = seriesKey(s.name, s.labels);
       let entry = bySeries.get(key);
       if (!entry) bySeries.set(key, (entry = { name: s.name, labels: s.labels, timestamps: [], values: [] }));
       for (const p of s.points) {

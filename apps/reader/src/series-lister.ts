@@ -71,7 +71,10 @@ export class SeriesLister {
       labelMatchers.length === 0
         ? (key: string) => nameMatches(nameOf(key))
         : onNameOnly
-          ? (key: string) => nameMatches(nameOf(key)) && matchesSeries(labelMatchers, nameOf(key), [])
+          ? (key: string) => {
+              const name = nameOf(key);
+              return nameMatches(name) && matchesSeries(labelMatchers, name, []);
+            }
           : (key: string) => {
               if (!nameMatches(nameOf(key))) return false;
               const { name, labels } = parseSeriesKey(key);
