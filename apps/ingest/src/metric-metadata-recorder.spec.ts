@@ -47,11 +47,11 @@ describe('MetricMetadataRecorder', () => {
     expect(failing.calls).toHaveLength(2);
 
     const limited = setup(async () => 2);
-    limited.recorder.record('a', new Map([['x', gauge('x')], ['y', gauge('y')], ['long', gauge('h'.repeat(MAX_HELP_CHARS + 1))]]));
+    limited.recorder.record('a', new Map([['x', gauge('x')], ['y', gauge('y')], ['long', gauge('h'.repeat(MAX_HELP_CHARS + 1))], ['at-limit', gauge('h'.repeat(MAX_HELP_CHARS))]]));
     await settle();
     const refused = await limited.registry.getSingleMetricAsString('strata_ingest_metadata_refused_total');
     expect(refused).toContain('strata_ingest_metadata_refused_total{tenant="a",reason="tenant_limit"} 2');
     expect(refused).toContain('strata_ingest_metadata_refused_total{tenant="a",reason="too_long"} 1');
-    expect(limited.calls).toEqual([['a', ['x', 'y']]]);
+    expect(limited.calls).toEqual([['a', ['x', 'y', 'at-limit']]]);
   });
 });

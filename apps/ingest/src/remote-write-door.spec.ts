@@ -170,6 +170,31 @@ describe('remote write door (POST /api/v1/write)', () => {
     expect(await claims.text()).toMatch(/uncompressed body would be 4294967295 bytes; the limit is 65536/);
   });
 
+  it('takes an uncompressed message of exactly STRATA_MAX_REQUEST_BYTES, and answers 413 to one byte more', async () => {
+    // One series, then an unknown field (15, bytes) that pads the message to the size wanted.
+    const padded = (size: number) => {
+      const base = v1Body([up('edge')]);
+      const length = size - base.length - 1 - 3; // tag, a 3-byte length varint, the bytes
+      const varint = [(length & 0x7f) | 0x80, ((length >>> 7) & 0x7f) | 0x80, length >>> 14];
+      return Buffer.concat([base, Buffer.from([(15 << 3) | 2, ...varint]), Buffer.alloc(length)]);
+    };
+    expect(padded(MAX_REQUEST_BYTES).length).toBe(MAX_REQUEST_BYTES);
+    expect((await post(snappyCompress(padded(MAX_REQUEST_BYTES)))).status).toBe(204);
+    const over = await post(snappyCompress(padded(MAX_REQUEST_BYTES + 1)));
+    expect(over.status).toBe(413);
+    expect(await over.text()).toMatch(/uncompressed body would be 65537 bytes; the limit is 65536/);
+    expect(stored()).toEqual([`acme/up{job="edge"} ${NOW} 1`]);
+  });
+
+  it('takes as many series as a request may hold and answers 413 to one more, before the rate is charged', async () => {
+    const series = (n: number) => Array.from({ length: n }, (_, i) => up(`s${i}`));
+    expect((await post(snappyCompress(v1Body(series(50))))).status).toBe(204);
+    const over = await post(snappyCompress(v1Body(series(51))));
+    expect(over.status).toBe(413);
+    expect(await over.text()).toMatch(/request holds 51 series; the limit is 50 per request \(STRATA_MAX_SERIES_PER_REQUEST\)/);
+    expect(stored()).toHaveLength(50);
+  });
+
   it('answers 429 with Retry-After over the tenant point rate, and another tenant is unaffected', async () => {
     const many = v1Body(Array.from({ length: 40 }, (_, i) => up(`j${i}`)));
     expect((await post(snappyCompress(many))).status).toBe(204);

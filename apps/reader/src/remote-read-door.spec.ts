@@ -69,6 +69,18 @@ describe('remote read door (POST /api/v1/read)', () => {
     expect(results).toEqual([{ timeseries: [] }]);
   });
 
+  it('answers 16 queries in one request and refuses 17, and refuses a body over 1 MiB before reading it', async () => {
+    const q = () => query([['job', LabelMatcher_Type.EQ, 'node']]);
+    const sixteen = await post(Array.from({ length: 16 }, q));
+    expect(sixteen.status).toBe(200);
+    expect((await decode(sixteen)).results).toHaveLength(16);
+    const seventeen = await post(Array.from({ length: 17 }, q));
+    expect(seventeen.status).toBe(400);
+    expect(await seventeen.text()).toMatch(/at most 16 queries; it holds 17/);
+    const big = await fetch(url, { method: 'POST', headers: { 'content-encoding': 'snappy', 'x-api-key': 'acme-secret-1' }, body: Buffer.alloc(1024 * 1024 + 1) });
+    expect(big.status).toBe(413);
+  });
+
   it.each([
     ['no key', { authorization: '' }, 401, /missing API key/],
     ['gzip', { 'content-encoding': 'gzip' }, 415, /Content-Encoding/],

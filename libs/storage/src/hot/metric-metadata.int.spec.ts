@@ -37,5 +37,9 @@ describe('RedisMetricMetadataStore against a real Redis', () => {
     const held = await store.get(tenant);
     expect([...held.keys()].sort()).toEqual(['a', 'b', 'c']);
     expect(held.get('a')?.help).toBe('updated');
+    // Another tenant is not held back by this one's full hash.
+    const other = newTenant();
+    expect(await store.put(other, new Map(['p', 'q', 'r'].map((n) => [n, entry(n)])))).toBe(0);
+    expect((await store.get(other)).size).toBe(3);
   });
 });
