@@ -20,6 +20,9 @@ npx --no-install tsx tools/bench/src/write-bench.ts
 echo "== remote write"
 npx --no-install tsx tools/bench/src/remote-write-bench.ts
 
+echo "== label index"
+npx --no-install tsx tools/bench/src/label-index-bench.ts
+
 echo "== read path"
 npx --no-install tsx tools/bench/src/read-bench.ts
 

@@ -9,7 +9,7 @@ import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests, worke
 import { DAY_MS } from '@strata/storage';
 import { encodeChunk } from '@strata/storage/codec';
 import { ColdReader, createColdS3, dayIso, dayNumber, monthFirstDay, monthOfDay, S3ObjectStore, createS3, type ColdReaderEvents } from '@strata/storage/cold';
-import { createRedis, LateWriteLedger, RedisHotReader } from '@strata/storage/hot';
+import { createRedis, LateWriteLedger, RedisHotReader, RedisSeriesCatalog } from '@strata/storage/hot';
 import { dropBucket, dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
 import { Registry } from 'prom-client';
@@ -22,7 +22,7 @@ import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
 import { ReadLimiter } from './read-limits';
-import { RedisSeriesIndex } from './series-index';
+import { LabelIndex } from './label-index';
 import { SeriesLister } from './series-lister';
 import { TEST_ADMISSION, TEST_LISTING } from '../test/reader-harness';
 import { HotTierSource, WarmTierSource } from './tier-sources';
@@ -208,7 +208,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     const service = createQueryService({
       keys: ApiKeyStore.parse(`key-cold-secret:${tenant}`),
       reads,
-      lister: new SeriesLister({ candidates: new RedisSeriesIndex(redis), limiter, limits: { maxResults: 100, ...TEST_LISTING }, metrics }),
+      lister: new SeriesLister({ index: new LabelIndex({ catalog: new RedisSeriesCatalog(redis), firstKeptDay: () => -Infinity }), limiter, limits: { maxResults: 100, ...TEST_LISTING }, metrics }),
       metrics,
       logger,
     });

@@ -137,7 +137,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       tenantPointsPerSecondOverrides: readTenantOverrides(reader, 'STRATA_READ_TENANT_POINTS_PER_SECOND_OVERRIDES', { min: 1_000, unit: 'points' }),
       maxCost: {
         read: { units: reader.int('STRATA_READ_MAX_REQUESTS', 100_000, { min: 1 }), setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' },
-        list: { units: reader.int('STRATA_LIST_MAX_SCANNED', 1_000_000, { min: 1 }), setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' },
+        list: { units: reader.int('STRATA_LIST_MAX_SCANNED', 1_000_000, { min: 1 }), setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series to select from' },
       },
       timeoutMs: {
         read: { ms: reader.int('STRATA_READ_TIMEOUT_MS', 60_000, { min: 100, max: 3_600_000 }), setting: 'STRATA_READ_TIMEOUT_MS' },
@@ -148,6 +148,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       maxPatternLength: reader.int('STRATA_LIST_MAX_PATTERN_LENGTH', 256, { min: 1, max: MAX_GLOB_LENGTH }),
       cpuMs: reader.int('STRATA_LIST_CPU_MS', 1_000, { min: 1, max: 600_000 }),
       sliceMs: reader.int('STRATA_LIST_SLICE_MS', 5, { min: 1, max: 1_000 }),
+      maxLabelValues: reader.int('STRATA_LIST_MAX_LABEL_VALUES', 1_000_000, { min: 1 }),
     },
     hotStateTtlMs: reader.int('STRATA_HOT_STATE_TTL_MS', 1_000, { min: 0, max: 60_000 }),
     decode: {

@@ -99,7 +99,7 @@ describe('fair reads: one tenant’s pathological listings and giant reads do no
 
   const list = (key: string, match: string, deadlineMs = 30_000) =>
     new Promise<{ names: string[]; error?: grpc.ServiceError }>((resolve) =>
-      client.listSeries({ match, matchers: [] }, metadata(key), deadline(deadlineMs), (error, response) =>
+      client.listSeries({ match, matchers: [], fromMs: 0, toMs: 0 }, metadata(key), deadline(deadlineMs), (error, response) =>
         resolve(error ? { names: [], error } : { names: response!.series.map((s) => s.name) }),
       ),
     );

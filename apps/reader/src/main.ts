@@ -3,8 +3,9 @@ import { QueryServiceService, strataPackageDefinition } from '@strata/proto';
 import { probeReadiness, runMain, startService, tolerateMalformedRequests, workerEntry, type Lifecycle } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { ColdReader, createColdS3 } from '@strata/storage/cold';
-import { checkRedis, createHotRedis, HotTierState, LateWriteLedger, RedisHotReader, traceRedisPipelines } from '@strata/storage/hot';
+import { checkRedis, createHotRedis, HotTierState, LateWriteLedger, RedisHotReader, RedisSeriesCatalog, traceRedisPipelines } from '@strata/storage/hot';
 import { createDynamoDb, DynamoWarmStore } from '@strata/storage/warm';
+import { ColdArchivedSeries } from './archived-series';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { ColdTierSource } from './cold-source';
 import { loadReaderConfig } from './config';
@@ -13,11 +14,12 @@ import { Fetcher } from './fetcher';
 import { HotTierWatch } from './hot-tier-watch';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
+import { prometheusApiRoutes } from './prometheus-api-door';
 import { remoteReadRoute } from './remote-read-door';
 import { ReadLimiter } from './read-limits';
 import { TenantCredits } from './tenant-credits';
 import { ReaderMetrics } from './reader-metrics';
-import { RedisSeriesIndex } from './series-index';
+import { LabelIndex } from './label-index';
 import { SeriesLister } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 import { traceTierSource } from './traced-tier-source';
@@ -86,8 +88,13 @@ runMain(async () => {
     logger,
     now: Date.now,
   });
+  const labelIndex = new LabelIndex({
+    catalog: new RedisSeriesCatalog(redis),
+    ...(cold && { archived: new ColdArchivedSeries(cold) }),
+    firstKeptDay: (tenant, nowMs) => config.retention.firstKeptDay(tenant, nowMs),
+  });
   const lister = new SeriesLister({
-    candidates: new RedisSeriesIndex(redis),
+    index: labelIndex,
     limiter,
     limits: { maxResults: config.limits.maxListSeries, ...config.listing },
     metrics,
@@ -116,7 +123,13 @@ runMain(async () => {
         implementation: createQueryService({ keys: config.apiKeys, reads, lister, metrics, logger, tracer }),
       },
     ],
-    httpApi: { port: config.httpApiPort, routes: [remoteReadRoute({ keys: config.apiKeys, reads, lister, metrics, logger })] },
+    httpApi: {
+      port: config.httpApiPort,
+      routes: [
+        remoteReadRoute({ keys: config.apiKeys, reads, lister, metrics, logger }),
+        ...prometheusApiRoutes({ keys: config.apiKeys, lister, logger, maxSeries: config.limits.maxListSeries, requests: metrics.prometheusApiRequests }),
+      ],
+    },
   });
   await runner.start();
 });

@@ -93,7 +93,7 @@ describe('QueryService over gRPC (in-memory tiers)', () => {
 
   const list = (match: string, key = 'acme-secret-1') =>
     new Promise<{ error: grpc.ServiceError | null; response?: ListSeriesResponse }>((resolve) =>
-      client.listSeries({ match, matchers: [] }, withKey(key), (error, response) => resolve({ error, response })),
+      client.listSeries({ match, matchers: [], fromMs: 0, toMs: 0 }, withKey(key), (error, response) => resolve({ error, response })),
     );
 
   const pointsOf = (messages: ReadResponse[], name = 'cpu') =>

@@ -128,6 +128,7 @@ function drained(call: ServerWritableStream<ReadRequest, ReadResponse>, signal: 
 
 /** The request with the series its matchers select added to its selectors (a repeat is read once). */
 async function withMatchedSeries(lister: Pick<SeriesLister, 'find'>, tenant: string, request: ReadRequest, signal: AbortSignal): Promise<ReadRequest> {
-  const keys = await lister.find(tenant, { matchers: request.matchers.map(fromWire) }, signal);
+  // Only series with a point in the range's days: a series gone long before is not read at all.
+  const keys = await lister.find(tenant, { matchers: request.matchers.map(fromWire), fromMs: request.fromMs, toMs: request.toMs }, signal);
   return { ...request, series: [...request.series, ...keys.map((key) => parseSeriesKey(key))] };
 }

@@ -4,7 +4,7 @@ import { seriesKey, type Label } from '@strata/model';
 import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest, type ReadResponse } from '@strata/proto';
 import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests, workerEntry } from '@strata/runtime';
 import { encodeChunk } from '@strata/storage/codec';
-import { createRedis, hotKeys, RedisHotReader, RedisHotStore, seriesId, type Redis } from '@strata/storage/hot';
+import { catalogDays, catalogKeyList, createRedis, hotKeys, RedisHotReader, RedisHotStore, RedisSeriesCatalog, seriesId, type Redis } from '@strata/storage/hot';
 import { dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, DynamoWarmStore, ensureWarmTable, type DynamoDBClient } from '@strata/storage/warm';
 import { Registry } from 'prom-client';
@@ -16,7 +16,7 @@ import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
 import { ReaderMetrics } from './reader-metrics';
 import { ReadLimiter } from './read-limits';
-import { RedisSeriesIndex } from './series-index';
+import { LabelIndex } from './label-index';
 import { SeriesLister } from './series-lister';
 import { TEST_ADMISSION, TEST_LISTING } from '../test/reader-harness';
 import { HotTierSource, WarmTierSource } from './tier-sources';
@@ -77,7 +77,7 @@ function readerStack(redis: Redis, dynamo: DynamoDBClient, pool: DecodePool | un
     logger,
     now: () => NOW,
   });
-  const lister = new SeriesLister({ candidates: new RedisSeriesIndex(redis), limiter, limits: { maxResults: 100, ...TEST_LISTING }, metrics });
+  const lister = new SeriesLister({ index: new LabelIndex({ catalog: new RedisSeriesCatalog(redis), firstKeptDay: () => -Infinity }), limiter, limits: { maxResults: 100, ...TEST_LISTING }, metrics });
   return { metrics, registry, service: createQueryService({ keys: ApiKeyStore.parse(`key-a-secret:${tenant},key-b-secret:${otherTenant}`), reads, lister, metrics, logger }) };
 }
 
@@ -186,7 +186,7 @@ describe('the read path against real Redis and DynamoDB Local', () => {
     return layer;
   };
   const sorted = (layer: Layer) => [...layer].sort((a, b) => a[0] - b[0]).map(([timestampMs, value]) => ({ timestampMs, value }));
-  const append = (s: SeriesSpec, layer: Layer, t = tenant) => store.append(partition, [{ tenant: t, seriesKey: s.key, index: true, points: sorted(layer) }]);
+  const append = (s: SeriesSpec, layer: Layer, t = tenant) => store.append(partition, [{ tenant: t, seriesKey: s.key, index: catalogDays(sorted(layer)), points: sorted(layer) }]);
   const toWarm = (s: SeriesSpec, start: number, layer: Layer) =>
     warm.putChunks([{ tenant, seriesKey: s.key, start, chunk: encodeChunk(sorted(layer)), count: layer.size }]);
   /** Seals the open window the way the writer does, with `chunk` as the packed result. */
@@ -264,7 +264,7 @@ describe('the read path against real Redis and DynamoDB Local', () => {
   afterAll(async () => {
     await server?.close();
     await pool.stop();
-    const keys = [hotKeys.due(partition), hotKeys.seriesIndex(tenant), hotKeys.seriesIndex(otherTenant)];
+    const keys = [hotKeys.due(partition), ...catalogKeyList(tenant), ...catalogKeyList(otherTenant)];
     for (const s of SERIES) {
       for (const t of [tenant, otherTenant]) {
         const sid = seriesId(t, s.key);
@@ -318,7 +318,7 @@ describe('the read path against real Redis and DynamoDB Local', () => {
       new Promise<string[]>((resolve, reject) => {
         const metadata = new grpc.Metadata();
         metadata.set('x-api-key', key);
-        server.client.listSeries({ match: '*', matchers: [] }, metadata, (error, response) => (error ? reject(error) : resolve(response.series.map((s) => seriesKey(s.name, s.labels)))));
+        server.client.listSeries({ match: '*', matchers: [], fromMs: 0, toMs: 0 }, metadata, (error, response) => (error ? reject(error) : resolve(response.series.map((s) => seriesKey(s.name, s.labels)))));
       });
     expect(await list('key-a-secret')).toEqual(SERIES.map((s) => s.key).sort());
     expect(await list('key-b-secret')).toEqual([]);

@@ -12,6 +12,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025,
 export class ReaderMetrics {
   readonly requests: Counter<'rpc' | 'code'>;
   readonly remoteReadRequests: Counter<'status'>;
+  readonly prometheusApiRequests: Counter<'endpoint' | 'status'>;
   readonly requestSeconds: Histogram<'rpc'>;
   readonly inFlightReads: Gauge;
   readonly seriesPerRead: Histogram;
@@ -43,6 +44,12 @@ export class ReaderMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.prometheusApiRequests = new Counter({
+      name: 'strata_reader_prometheus_api_requests_total',
+      help: 'Prometheus HTTP API requests (series, labels, label_values) by endpoint and HTTP status',
+      labelNames: ['endpoint', 'status'],
+      registers,
+    });
     this.remoteReadRequests = new Counter({
       name: 'strata_reader_remote_read_requests_total',
       help: 'Prometheus remote read requests (POST /api/v1/read) by HTTP status',
@@ -78,7 +85,7 @@ export class ReaderMetrics {
     });
     this.listingNames = new Histogram({
       name: 'strata_reader_listing_scanned_names',
-      help: 'Series names one ListSeries matched its pattern against',
+      help: 'Series one listing (ListSeries, a selection by matchers, label names or values) may touch, as the label index estimated it before admission',
       buckets: [10, 100, 1_000, 10_000, 100_000, 1_000_000],
       registers,
     });

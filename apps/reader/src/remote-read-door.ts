@@ -94,7 +94,7 @@ async function handleRead(deps: RemoteReadDoorDeps, req: IncomingMessage, res: S
     // Every query is read before the first byte goes out, so that a failure is still a status.
     const results: ReadSeries[][] = [];
     for (const query of request.queries) {
-      const keys = await deps.lister.find(tenant, { matchers: query.matchers }, abort.signal);
+      const keys = await deps.lister.find(tenant, { matchers: query.matchers, fromMs: query.startMs, toMs: query.endMs + 1 }, abort.signal);
       results.push(keys.length === 0 ? [] : await readRaw(deps, tenant, keys, query.startMs, query.endMs + 1, abort.signal));
     }
     deps.metrics.remoteReadRequests.inc({ status: '200' });

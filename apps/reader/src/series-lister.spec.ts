@@ -54,26 +54,33 @@ describe('SeriesLister', () => {
     await expect(h.lister.list('acme', { match: '?'.repeat(64) })).resolves.toEqual({ series: [] });
   });
 
-  it('refuses before scanning when the index holds more names than STRATA_LIST_MAX_SCANNED', async () => {
-    const h = readerHarness({ admission: { maxCost: { read: { units: 1e6, setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' }, list: { units: 1_000, setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series names to match' } } } });
+  it('refuses before matching when the selection may touch more series than STRATA_LIST_MAX_SCANNED, by the index estimate', async () => {
+    const admission = { maxCost: { read: { units: 1e6, setting: 'STRATA_READ_MAX_REQUESTS', unit: 'storage requests' }, list: { units: 1_000, setting: 'STRATA_LIST_MAX_SCANNED', unit: 'series to select from' } } };
+    const h = readerHarness({ admission });
     h.hot.addSeries('acme', longNames(1_001));
-    const pages = jest.spyOn(h.hot, 'pages');
+    h.hot.addSeries('acme', ['up{job="a"}']);
+    const index = await h.labelIndex.current('acme');
+    const select = jest.spyOn(index, 'select');
     await expect(h.lister.list('acme', { match: 'x*' })).rejects.toMatchObject({
       constructor: QueryLimitError,
       setting: 'STRATA_LIST_MAX_SCANNED',
-      message: expect.stringMatching(/about 1001 series names to match \(tenant acme has 1001 series\); the limit is 1000/),
+      message: expect.stringMatching(/about 1002 series to select from \("x\*" may touch 1002 series\); the limit is 1000/),
     });
-    expect(pages).not.toHaveBeenCalled();
-    h.hot.index.get('acme')!.delete(longNames(1)[0]);
-    await expect(h.lister.list('acme', { match: 'x*' })).resolves.toEqual({ series: [] });
+    expect(select).not.toHaveBeenCalled();
+    // An equality narrows the estimate to its postings: admitted.
+    await expect(h.lister.list('acme', { match: 'x*', matchers: [{ name: 'job', type: MatchType.EQUAL, value: 'a' }] })).resolves.toEqual({ series: [] });
+    const small = readerHarness({ admission });
+    small.hot.addSeries('acme', longNames(1_000));
+    await expect(small.lister.list('acme', { match: 'x*' })).resolves.toEqual({ series: [] });
   });
 
-  it('refuses a match-all pattern over more series than STRATA_LIST_MAX_SERIES before scanning', async () => {
+  it('refuses a match-all pattern over more series than STRATA_LIST_MAX_SERIES before matching', async () => {
     const h = readerHarness({ limits: { maxListSeries: 10 } });
     h.hot.addSeries('acme', longNames(11));
-    const pages = jest.spyOn(h.hot, 'pages');
+    const index = await h.labelIndex.current('acme');
+    const select = jest.spyOn(index, 'select');
     for (const match of ['', '*', '***']) await expect(h.lister.list('acme', { match })).rejects.toMatchObject({ setting: 'STRATA_LIST_MAX_SERIES' });
-    expect(pages).not.toHaveBeenCalled();
+    expect(select).not.toHaveBeenCalled();
     await expect(h.lister.list('acme', { match: '*.0000000?' })).resolves.toMatchObject({ series: { length: 10 } });
     await expect(h.lister.list('acme', { match: '*.000000??' })).rejects.toThrow(/more than 10 series match "\*\.000000\?\?" \(STRATA_LIST_MAX_SERIES\)/);
   });
@@ -89,8 +96,8 @@ describe('SeriesLister', () => {
 
   it('matches in slices that let the event loop serve other calls between them', async () => {
     const h = readerHarness({ listing: { sliceMs: 2, cpuMs: 60_000 } });
-    h.hot.pageSize = 100_000; // one page: only the slicing can let other work in
     h.hot.addSeries('acme', longNames(100_000));
+    await h.labelIndex.current('acme'); // the index is loaded: only the slicing of the matching can let other work in
     let turns = 0;
     let longestGapMs = 0;
     let last = performance.now();
@@ -112,29 +119,42 @@ describe('SeriesLister', () => {
     expect(longestGapMs).toBeLessThan(listingMs / 2);
   });
 
-  it('stops scanning at STRATA_LIST_TIMEOUT_MS, and when the caller cancels', async () => {
-    const h = readerHarness({ admission: { timeoutMs: { read: { ms: 60_000, setting: 'STRATA_READ_TIMEOUT_MS' }, list: { ms: 50, setting: 'STRATA_LIST_TIMEOUT_MS' } } } });
-    h.hot.addSeries('acme', longNames(2_000));
-    h.hot.pageSize = 10;
-    let pagesServed = 0;
-    const pages = h.hot.pages.bind(h.hot);
-    h.hot.pages = async function* (tenant, signal) {
-      for await (const page of pages(tenant, signal)) {
-        pagesServed++;
-        await new Promise((r) => setTimeout(r, 5)); // a slow Redis
-        yield page;
-      }
-    };
-    await expect(h.lister.list('acme', { match: PATHOLOGICAL })).rejects.toMatchObject({ setting: 'STRATA_LIST_TIMEOUT_MS', message: expect.stringMatching(/longer than 50 ms/) });
-    const afterTimeout = pagesServed;
+  it('stops matching at STRATA_LIST_TIMEOUT_MS, and when the caller cancels', async () => {
+    const h = readerHarness({
+      listing: { sliceMs: 1, cpuMs: 60_000 },
+      admission: { timeoutMs: { read: { ms: 60_000, setting: 'STRATA_READ_TIMEOUT_MS' }, list: { ms: 20, setting: 'STRATA_LIST_TIMEOUT_MS' } } },
+    });
+    h.hot.addSeries('acme', longNames(100_000));
+    const index = await h.labelIndex.current('acme');
+    // Matching that would take long: every value of a label, tested slowly.
+    const slowly = { name: 'x', type: MatchType.NOT_REGEX, value: 'never' };
+    h.hot.addSeries('acme', Array.from({ length: 50_000 }, (_, i) => `m{x="${i}"}`));
+    let tested = 0;
+    const select = index.select.bind(index);
+    jest.spyOn(index, 'select').mockImplementation((matchers, days, pace) =>
+      select(
+        matchers.map((m) => ({ ...m, test: (v: string) => { tested++; const until = performance.now() + 0.01; while (performance.now() < until); return m.test(v); } })),
+        days,
+        pace,
+      ),
+    );
+    await expect(h.lister.list('acme', { match: '', matchers: [slowly] })).rejects.toMatchObject({ setting: 'STRATA_LIST_TIMEOUT_MS', message: expect.stringMatching(/longer than 20 ms/) });
+    const afterTimeout = tested;
     await new Promise((r) => setTimeout(r, 100));
-    expect(pagesServed).toBe(afterTimeout);
-    expect(afterTimeout).toBeLessThan(200);
+    expect(tested).toBe(afterTimeout);
+    expect(afterTimeout).toBeLessThan(50_000);
 
     const caller = new AbortController();
-    setTimeout(() => caller.abort(), 30);
-    await expect(h.lister.list('acme', { match: PATHOLOGICAL }, caller.signal)).rejects.toBeInstanceOf(ReadCancelledError);
-    expect(h.limiter.load('acme')).toEqual({ running: 0, queued: 0 });
+    setTimeout(() => caller.abort(), 10);
+    const patient = readerHarness({ listing: { sliceMs: 1, cpuMs: 60_000 } });
+    patient.hot.addSeries('acme', Array.from({ length: 50_000 }, (_, i) => `m{x="${i}"}`));
+    const patientIndex = await patient.labelIndex.current('acme');
+    const patientSelect = patientIndex.select.bind(patientIndex);
+    jest.spyOn(patientIndex, 'select').mockImplementation((matchers, days, pace) =>
+      patientSelect(matchers.map((m) => ({ ...m, test: (v: string) => { const until = performance.now() + 0.01; while (performance.now() < until); return m.test(v); } })), days, pace),
+    );
+    await expect(patient.lister.list('acme', { match: '', matchers: [slowly] }, caller.signal)).rejects.toBeInstanceOf(ReadCancelledError);
+    expect(patient.limiter.load('acme')).toEqual({ running: 0, queued: 0 });
     expect(await h.registry.getSingleMetricAsString('strata_reader_listing_duration_seconds')).toMatch(/result="STRATA_LIST_TIMEOUT_MS"/);
   });
 });

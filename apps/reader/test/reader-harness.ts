@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { DAY_MS, EMPTY_COLUMNS, type RetentionPolicy, type SortedColumns } from '@strata/storage';
 import { encodeChunk } from '@strata/storage/codec';
 import { BlockKind, buildDaySection, buildMonthSection, buildYearSection, ColdKeys, ColdReader, compareSeriesKeys, dayNumber, encodeBlock, encodeCatalog, encodeManifest, monthOfDay, yearMonths, type BlockRef, type BlockSet, type Manifest } from '@strata/storage/cold';
-import { HotReadError, type HotWindowParts, type RedisHotReader } from '@strata/storage/hot';
+import { HotReadError, type CatalogChanges, type CatalogPosition, type HotWindowParts, type RedisHotReader } from '@strata/storage/hot';
 import { MemoryObjectStore } from '@strata/storage/testing';
 import type { DynamoWarmStore, WarmChunk } from '@strata/storage/warm';
 import { concatRollupStats, rollupStats } from '@strata/model';
@@ -17,7 +17,7 @@ import { ReadHandler } from '../src/read-handler';
 import { ReaderMetrics } from '../src/reader-metrics';
 import { ReadLimiter, type AdmissionLimits } from '../src/read-limits';
 import { TenantCredits } from '../src/tenant-credits';
-import type { SeriesCandidates } from '../src/series-index';
+import { LabelIndex, type CatalogSource } from '../src/label-index';
 import { SeriesLister, type ListLimits } from '../src/series-lister';
 import { HotTierSource, WarmTierSource } from '../src/tier-sources';
 
@@ -32,37 +32,45 @@ const cols = (points: ReadonlyArray<readonly [number, number]>): SortedColumns =
     : { timestamps: Float64Array.from(points, ([t]) => t), values: Float64Array.from(points, ([, v]) => v) };
 
 /**
- * An in-memory hot tier with RedisHotReader's read API and the series index's pages (as
- * SSCAN gives them, one page per turn of the event loop); `failing` makes it act like
- * Redis down.
+ * An in-memory hot tier with RedisHotReader's read API and the series catalogue's (its
+ * changes, a page at a time, each page one turn of the event loop later); `failing` makes it
+ * act like Redis down.
  */
-export class MemoryHot implements Pick<RedisHotReader, 'fetchWindows' | 'listSeries'>, SeriesCandidates {
+export class MemoryHot implements Pick<RedisHotReader, 'fetchWindows'>, CatalogSource {
   readonly windows = new Map<string, HotWindowParts>();
-  readonly index = new Map<string, Set<string>>();
+  /** tenant → series key → its catalogue entry. */
+  readonly index = new Map<string, Map<string, { seq: number; oldestDay: number; newestDay: number }>>();
+  private seq = 0;
+  epoch = 'memory';
   failing = false;
   delayMs = 0;
-  pageSize = 1_000;
 
-  /** Adds series to a tenant's index only (no points): for listings over many names. */
-  addSeries(tenant: string, keys: Iterable<string>): void {
-    if (!this.index.has(tenant)) this.index.set(tenant, new Set());
-    const set = this.index.get(tenant)!;
-    for (const key of keys) set.add(key);
+  /** Adds series to a tenant's catalogue only (no points), with every day: for listings over many names. */
+  addSeries(tenant: string, keys: Iterable<string>, oldestDay = -Infinity, newestDay = Infinity): void {
+    for (const key of keys) this.record(tenant, key, oldestDay, newestDay);
   }
 
-  async count(tenant: string): Promise<number> {
-    if (this.failing) throw new HotReadError(tenant, '(series index)', 'connect ECONNREFUSED 127.0.0.1:6379');
-    return this.index.get(tenant)?.size ?? 0;
+  private record(tenant: string, key: string, oldestDay: number, newestDay: number): void {
+    if (!this.index.has(tenant)) this.index.set(tenant, new Map());
+    const entries = this.index.get(tenant)!;
+    const known = entries.get(key);
+    if (known && known.oldestDay <= oldestDay && known.newestDay >= newestDay) return;
+    entries.set(key, { seq: ++this.seq, oldestDay: Math.min(oldestDay, known?.oldestDay ?? Infinity), newestDay: Math.max(newestDay, known?.newestDay ?? -Infinity) });
   }
 
-  async *pages(tenant: string, signal: AbortSignal): AsyncIterable<readonly string[]> {
-    const keys = [...(this.index.get(tenant) ?? [])];
-    for (let i = 0; i === 0 || i < keys.length; i += this.pageSize) {
-      await new Promise((r) => setImmediate(r));
-      if (signal.aborted) return;
-      if (this.failing) throw new HotReadError(tenant, '(series index)', 'connect ECONNREFUSED 127.0.0.1:6379');
-      yield keys.slice(i, i + this.pageSize);
-    }
+  async position(tenant: string): Promise<CatalogPosition> {
+    if (this.failing) throw new HotReadError(tenant, '(series catalogue)', 'connect ECONNREFUSED 127.0.0.1:6379');
+    let seq = 0;
+    for (const e of this.index.get(tenant)?.values() ?? []) seq = Math.max(seq, e.seq);
+    return { epoch: seq === 0 ? null : this.epoch, seq };
+  }
+
+  async changes(tenant: string, afterSeq: number, limit: number): Promise<CatalogChanges> {
+    await new Promise((r) => setImmediate(r));
+    if (this.failing) throw new HotReadError(tenant, '(series catalogue)', 'connect ECONNREFUSED 127.0.0.1:6379');
+    const changed = [...(this.index.get(tenant) ?? [])].filter(([, e]) => e.seq > afterSeq).sort((a, b) => a[1].seq - b[1].seq).slice(0, limit);
+    if (changed.length === 0) return { entries: [], lastSeq: afterSeq };
+    return { entries: changed.map(([seriesKey, e]) => ({ seriesKey, oldestDay: e.oldestDay, newestDay: e.newestDay })), lastSeq: changed[changed.length - 1][1].seq };
   }
 
   /** Points of one layer of a window; the layer is replaced. */
@@ -71,21 +79,16 @@ export class MemoryHot implements Pick<RedisHotReader, 'fetchWindows' | 'listSer
     const current = this.windows.get(id) ?? { start, open: EMPTY_COLUMNS, sealing: EMPTY_COLUMNS, packed: null };
     const next = layer === 'packed' ? { ...current, packed: encodeChunk(points.map(([timestampMs, value]) => ({ timestampMs, value }))) } : { ...current, [layer]: cols(points) };
     this.windows.set(id, next);
-    if (!this.index.has(tenant)) this.index.set(tenant, new Set());
-    this.index.get(tenant)!.add(key);
+    if (points.length > 0) {
+      const days = points.map(([t]) => Math.floor(t / DAY_MS));
+      this.record(tenant, key, Math.min(...days), Math.max(...days));
+    }
   }
 
   async fetchWindows(tenant: string, seriesKey: string, starts: readonly number[]): Promise<HotWindowParts[]> {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failing) throw new HotReadError(tenant, seriesKey, 'connect ECONNREFUSED 127.0.0.1:6379');
     return starts.flatMap((s) => this.windows.get(`${tenant}/${seriesKey}/${s}`) ?? []);
-  }
-
-  async listSeries(tenant: string, options: { match?: (k: string) => boolean; limit?: number } = {}) {
-    if (this.failing) throw new HotReadError(tenant, '(series index)', 'connect ECONNREFUSED 127.0.0.1:6379');
-    const keys = [...(this.index.get(tenant) ?? [])].filter((k) => !options.match || options.match(k)).sort();
-    const limit = options.limit ?? Infinity;
-    return { keys: keys.slice(0, limit), truncated: keys.length > limit };
   }
 }
 
@@ -133,7 +136,7 @@ export const TEST_ADMISSION: AdmissionLimits = {
   timeoutMs: { read: { ms: 60_000, setting: 'STRATA_READ_TIMEOUT_MS' }, list: { ms: 10_000, setting: 'STRATA_LIST_TIMEOUT_MS' } },
 };
 
-export const TEST_LISTING: Omit<ListLimits, 'maxResults'> = { maxPatternLength: 256, cpuMs: 1_000, sliceMs: 5 };
+export const TEST_LISTING: Omit<ListLimits, 'maxResults'> = { maxPatternLength: 256, cpuMs: 1_000, sliceMs: 5, maxLabelValues: 100_000 };
 
 /** The reader's parts over in-memory tiers, with the clock at NOW. */
 export function readerHarness(
@@ -177,13 +180,14 @@ export function readerHarness(
     logger,
     now: options.now ?? (() => NOW),
   });
+  const labelIndex = new LabelIndex({ catalog: hot, firstKeptDay: () => -Infinity, now: options.now ?? (() => NOW) });
   const lister = new SeriesLister({
-    candidates: hot,
+    index: labelIndex,
     limiter,
     limits: { maxResults: limits.maxListSeries, ...TEST_LISTING, ...options.listing },
     metrics,
   });
-  return { hot, warm, registry, metrics, logger, fetcher, reads, lister, limiter };
+  return { hot, warm, registry, metrics, logger, fetcher, reads, lister, limiter, labelIndex };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { seriesKey } from '@strata/model';
 import type { Logger } from '@strata/runtime';
-import type { HotSeriesWrite, RedisHotStore } from '@strata/storage/hot';
+import { catalogDays, type HotSeriesWrite, type RedisHotStore } from '@strata/storage/hot';
 import type { ConsumedBatch } from '@strata/stream';
 import type { SeriesCache } from './series-cache';
 import type { UtilisationTracker } from './utilisation';
@@ -50,7 +50,9 @@ export class Projector {
       if (!Number.isSafeInteger(offset)) {
         throw new Error(`record ${i} of partition ${batch.partition} (last offset ${batch.lastOffset}) has no usable offset: ${batch.offsets[i]}`);
       }
-      writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index: cache.touch(`${event.tenant}/${key}`), offset });
+      const days = catalogDays(series.points);
+      const index = cache.touch(`${event.tenant}/${key}`, days.oldestDay, days.newestDay) ? days : undefined;
+      writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index, offset });
       points += series.points.length;
     });
     let advanced: boolean | undefined;

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { seriesKey as keyOf } from '@strata/model';
 import { decodeChunk } from '@strata/storage/codec';
-import { createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
+import { catalogKeyList, createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
 import { dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, DynamoWarmStore, ensureWarmTable, warmPartitionKey, type DynamoDBClient } from '@strata/storage/warm';
 import type { ConsumedBatch } from '@strata/stream';
@@ -98,7 +98,7 @@ describe('a window DynamoDB refuses for good, after Redis dropped it (Redis + Dy
 
   beforeAll(() => ensureWarmTable(real, table));
   afterAll(async () => {
-    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.unsealedFrom(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.unsealedFrom(partition), ...catalogKeyList(tenant));
     for (const series of [key, canaryKey]) await dropFromRedis(series);
     await dropWarmTable(real, table);
     redis.disconnect();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { decodeChunk } from '@strata/storage/codec';
-import { createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
+import { catalogKeyList, createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
 import { dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
 import type { ConsumedBatch } from '@strata/stream';
@@ -61,7 +61,7 @@ describe('replay group next to the main group (real Redis and DynamoDB Local)', 
 
   beforeAll(() => ensureWarmTable(dynamo, table));
   afterAll(async () => {
-    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), ...catalogKeyList(tenant));
     await loseRedis();
     await dropWarmTable(dynamo, table);
     redis.disconnect();

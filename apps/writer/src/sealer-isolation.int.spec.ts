@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { seriesKey as keyOf } from '@strata/model';
 import { decodeChunk, encodeChunk } from '@strata/storage/codec';
-import { createRedis, hotKeys, LateWriteLedger, RedisHotReader, RedisHotStore, seriesId } from '@strata/storage/hot';
+import { catalogKeyList, createRedis, hotKeys, LateWriteLedger, RedisHotReader, RedisHotStore, seriesId } from '@strata/storage/hot';
 import { dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, DynamoWarmStore, ensureWarmTable, WARM_ITEM_PAYLOAD_BYTES } from '@strata/storage/warm';
 import type { ConsumedBatch } from '@strata/stream';
@@ -64,7 +64,7 @@ describe('sealer isolation and big windows against real Redis and DynamoDB Local
 
   beforeAll(() => ensureWarmTable(dynamo, table));
   afterAll(async () => {
-    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.unsealedFrom(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.unsealedFrom(partition), ...catalogKeyList(tenant));
     for (const key of written) {
       const sid = seriesId(tenant, key);
       await redis.del(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start), hotKeys.replayed(sid, start));

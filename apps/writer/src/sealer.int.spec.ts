@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createLogger } from '@strata/runtime';
 import { decodeChunk } from '@strata/storage/codec';
-import { createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
+import { catalogKeyList, createRedis, hotKeys, LateWriteLedger, RedisHotStore, seriesId } from '@strata/storage/hot';
 import { dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
 import type { ConsumedBatch } from '@strata/stream';
@@ -51,7 +51,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
 
   beforeAll(() => ensureWarmTable(dynamo, table));
   afterAll(async () => {
-    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), ...catalogKeyList(tenant));
     await redis.hdel(hotKeys.lateLedger(day), `w:${tenant}`);
     for (const name of ['cpu', 'mem']) {
       const sid = seriesId(tenant, `${name}{host="a"}`);

@@ -1,11 +1,19 @@
+/** The catalogue days a series was last recorded with, and when. */
+interface Recorded {
+  at: number;
+  oldestDay: number;
+  newestDay: number;
+}
+
 /**
- * Remembers which series were indexed recently, so the projector adds a series to the
- * tenant index once rather than on every record. Bounded: the least recently seen series
- * is dropped (passivated) when full or idle longer than `idleMs`; a passivated series is
- * simply indexed again next time (SADD is idempotent).
+ * Remembers which series this writer recorded in the tenant's catalogue recently, and for
+ * which days, so the projector records a series once per day it reaches rather than on
+ * every record. Bounded: the least recently seen series is dropped (passivated) when full
+ * or idle longer than `idleMs`; a passivated series is simply recorded again next time
+ * (the catalogue keeps the oldest and newest day, so recording twice changes nothing).
  */
 export class SeriesCache {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, Recorded>();
 
   constructor(
     private readonly capacity: number,
@@ -13,15 +21,33 @@ export class SeriesCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** True when the series was not known (and is now). */
-  touch(key: string): boolean {
+  /**
+   * True when the series must be recorded with these days: unknown, idle, or points on a
+   * day outside those recorded. Remembers the days as recorded either way.
+   */
+  touch(key: string, oldestDay: number, newestDay: number): boolean {
     const now = this.now();
     const last = this.seen.get(key);
     if (last !== undefined) this.seen.delete(key);
     if (this.capacity === 0) return true;
-    this.seen.set(key, now);
+    if (last === undefined || now - last.at > this.idleMs) {
+      this.seen.set(key, { at: now, oldestDay, newestDay });
+    } else {
+      last.at = now;
+      this.seen.set(key, last);
+      if (oldestDay >= last.oldestDay && newestDay <= last.newestDay) {
+        this.evict();
+        return false;
+      }
+      last.oldestDay = Math.min(last.oldestDay, oldestDay);
+      last.newestDay = Math.max(last.newestDay, newestDay);
+    }
+    this.evict();
+    return true;
+  }
+
+  private evict(): void {
     if (this.seen.size > this.capacity) this.seen.delete(this.seen.keys().next().value!);
-    return last === undefined || now - last > this.idleMs;
   }
 
   /** Drops series idle longer than idleMs; returns how many. */
@@ -29,14 +55,14 @@ export class SeriesCache {
     const cutoff = this.now() - this.idleMs;
     let dropped = 0;
     for (const [key, last] of this.seen) {
-      if (last > cutoff) break; // insertion order is recency order
+      if (last.at > cutoff) break; // insertion order is recency order
       this.seen.delete(key);
       dropped++;
     }
     return dropped;
   }
 
-  /** Forgets every series (Redis lost its index: each is indexed again on its next record). */
+  /** Forgets every series (Redis lost its catalogue: each is recorded again on its next record). */
   clear(): void {
     this.seen.clear();
   }

@@ -25,6 +25,8 @@ describe('HttpApiServer', () => {
           }
         },
       },
+      { method: 'GET', path: '/things/', prefix: true, handle: async (req, res) => void res.end(`prefix ${req.url}`) },
+      { method: 'GET', path: '/things/special', handle: async (_req, res) => void res.end('exact') },
     ],
   });
   beforeAll(() => server.start());
@@ -56,6 +58,13 @@ describe('HttpApiServer', () => {
     const get = await fetch(`http://127.0.0.1:${server.port}/echo`);
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it('sends a path under a prefix route to it, an exact route winning, and another method there 405', async () => {
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/things/a/values?x=1`)).text()).toBe('prefix /things/a/values?x=1');
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/things/special`)).text()).toBe('exact');
+    expect((await fetch(`http://127.0.0.1:${server.port}/things`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${server.port}/things/a`, { method: 'POST' })).status).toBe(405);
   });
 
   it('refuses headers over 16 KiB before any route runs, and keeps serving', async () => {

@@ -17,7 +17,9 @@ export function listen(server: Server, port: number, host: string): Promise<void
 /** One endpoint of an HTTP API port. `handle` owns the response; a throw answers 500. */
 export interface HttpRoute {
   readonly method: 'GET' | 'POST';
+  /** The exact path, or with `prefix` the start of every path this route takes (an exact route wins). */
   readonly path: string;
+  readonly prefix?: boolean;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
@@ -82,7 +84,8 @@ export class HttpApiServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    const matches = this.options.routes.filter((r) => r.path === path);
+    const exact = this.options.routes.filter((r) => !r.prefix && r.path === path);
+    const matches = exact.length > 0 ? exact : this.options.routes.filter((r) => r.prefix && path.startsWith(r.path));
     const route = matches.find((r) => r.method === req.method);
     if (route) return route.handle(req, res);
     if (matches.length > 0) {

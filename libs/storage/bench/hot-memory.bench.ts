@@ -29,7 +29,7 @@ async function main(): Promise<void> {
         for (let p = 0; p < POINTS; p++) {
           // One record per point, as a 60 s scrape writes it; offsets interleave across series.
           const offset = firstOffset === undefined ? undefined : firstOffset + p * SERIES + k;
-          writes.push({ tenant, seriesKey, index: false, points: [{ timestampMs: start + p * 60_000, value: Math.round(Math.random() * 10_000) / 100 }], ...(offset === undefined ? {} : { offset }) });
+          writes.push({ tenant, seriesKey, points: [{ timestampMs: start + p * 60_000, value: Math.round(Math.random() * 10_000) / 100 }], ...(offset === undefined ? {} : { offset }) });
         }
       }
       await store.append(partition, writes);

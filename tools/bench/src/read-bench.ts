@@ -14,7 +14,7 @@ import { histogramQuantile, MetricSnapshot } from '@strata/runtime';
 import { startStack } from '@strata/stack';
 import { DAY_MS } from '@strata/storage';
 import { createColdS3 } from '@strata/storage/cold';
-import { createRedis, hotKeys, seriesId } from '@strata/storage/hot';
+import { catalogKeyList, createRedis, hotKeys, seriesId } from '@strata/storage/hot';
 import { dropBucket, dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, ensureWarmTable } from '@strata/storage/warm';
 import { createKafka, ensureTopic } from '@strata/stream';
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     // behind, they made the next run's writer seek to offsets of a deleted topic) in its own
     // Redis database.
     const partitionKeys = (p: number) => [hotKeys.due(p), hotKeys.lease(p), hotKeys.projected(p, group), hotKeys.unsealedFrom(p, group)];
-    const doomed: string[] = [hotKeys.seriesIndex(tenant), hotKeys.seriesIndex(warmTenant), ...Array.from({ length: 8 }, (_, p) => partitionKeys(p)).flat()];
+    const doomed: string[] = [...catalogKeyList(tenant), ...catalogKeyList(warmTenant), ...Array.from({ length: 8 }, (_, p) => partitionKeys(p)).flat()];
     const owned = [...seriesKeys.map((key) => [tenant, key]), ...warmSeries.map((s) => [warmTenant, seriesKey(s.name, s.labels)])];
     for (const [owner, key] of owned) {
       const sid = seriesId(owner, key);

@@ -243,7 +243,7 @@ describe('fuzzing Write, Read and ListSeries over gRPC on real processes', () =>
       const globArb = fc.oneof(fc.string({ maxLength: 300, unit: 'binary' }), fc.stringMatching(/^[*?a-z.[\]\\]{0,300}$/));
       await fc.assert(
         fc.asyncProperty(globArb, fc.array(mutationArb, { maxLength: 2 }), fc.boolean(), async (match, mutations, withKey) => {
-          const body = mutations.reduce(mutate, Buffer.from(ListSeriesRequest.encode({ match, matchers: [] }).finish()));
+          const body = mutations.reduce(mutate, Buffer.from(ListSeriesRequest.encode({ match, matchers: [], fromMs: 0, toMs: 0 }).finish()));
           const outcome = await unaryRaw(query, METHODS.listSeries, body, withKey ? sys.apiKey : undefined);
           count(withKey ? 'list' : 'keyless list', outcome);
           answer(outcome, withKey ? TENANT_ANSWERS : KEYLESS_ANSWERS);

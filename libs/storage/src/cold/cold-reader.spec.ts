@@ -167,6 +167,17 @@ describe('ColdReader', () => {
     expect(counts).toEqual({ catalog: 2 });
   });
 
+  it('lists the series keys of a block set with one index GET per block, and says which block is gone', async () => {
+    const store = new MemoryObjectStore();
+    const day = archive(store, keys, ['b', 'a', 'c{x="1"}']);
+    const counts: Record<string, number> = {};
+    const reader = new ColdReader(store, { keys, events: { onRequest: (kind) => (counts[kind] = (counts[kind] ?? 0) + 1) } });
+    expect(await reader.blockSetKeys('acme', BlockKind.Day, DAY, day)).toEqual(['a', 'b', 'c{x="1"}']);
+    expect(counts).toEqual({ index: 1 });
+    await store.delete([keys.dayBlock('acme', DAY, 0, 1, day.blocks[0].hash)]);
+    await expect(reader.blockSetKeys('acme', BlockKind.Day, DAY, day)).rejects.toBeInstanceOf(ColdBlockMissingError);
+  });
+
   it('reports a block gone since the manifest was read as ColdBlockMissingError (retriable)', async () => {
     const store = new MemoryObjectStore();
     const day = archive(store, keys, ['a']);

@@ -3,7 +3,7 @@ import { StorageError } from '../errors';
 import { BlockKind, decodeBlockIndex, PART_NAMES, partsRange, splitParts, type BlockIndex, type BlockIndexEntry, type PartName } from './block';
 import { ColdKeys, shardOf } from './keys';
 import { decodeCatalog, type Catalog } from './catalog';
-import { blockForShard, decodeManifest, type BlockSet, type Manifest } from './manifest';
+import { blockForShard, decodeManifest, type BlockRef, type BlockSet, type Manifest } from './manifest';
 import { monthOfDay, yearOfMonth } from './periods';
 import { Semaphore, WeightedLru } from './lru';
 
@@ -208,13 +208,7 @@ export class ColdReader {
   ): Promise<SeriesParts | undefined> {
     const ref = blockForShard(set, shardOf(seriesKey, set.shardCount));
     if (!ref) return undefined;
-    const keys = this.options.keys;
-    const key =
-      kind === BlockKind.Day
-        ? keys.dayBlock(tenant, period, ref.shard, set.shardCount, ref.hash)
-        : kind === BlockKind.Month
-          ? keys.monthBlock(tenant, period, ref.shard, set.shardCount, ref.hash)
-          : keys.yearBlock(tenant, period, ref.shard, set.shardCount, ref.hash);
+    const key = this.blockKey(tenant, kind, period, set, ref);
     const small = ref.size <= this.readAheadBytes() && !this.indexes.has(key);
     const index = small ? await this.wholeBlock(key, ref.size, ref.indexOffset, ref.indexLength) : await this.index(key, ref.indexOffset, ref.indexLength);
     const entry = index.byKey.get(seriesKey);
@@ -223,6 +217,35 @@ export class ColdReader {
     if (end === start) return { points: entry.points, parts: splitParts(entry, parts, new Uint8Array(0)) };
     const bytes = await this.section(key, index, entry, start, end, signal);
     return { points: entry.points, parts: splitParts(entry, parts, bytes) };
+  }
+
+  /**
+   * The series keys of every block of a day's, month's or year's block set, in block order:
+   * one range GET of each block's index. Not cached (a label index keeps what it needs; a
+   * month's index can be far larger than the index cache).
+   */
+  async blockSetKeys(tenant: string, kind: BlockKind, period: number, set: BlockSet, signal?: AbortSignal): Promise<string[]> {
+    const out: string[] = [];
+    for (const ref of set.blocks) {
+      const key = this.blockKey(tenant, kind, period, set, ref);
+      let index = this.indexes.get(key);
+      if (!index) {
+        const bytes = await this.gate.run(() => this.store.get(key, { start: ref.indexOffset, end: ref.indexOffset + ref.indexLength }, signal));
+        if (!bytes) throw new ColdBlockMissingError(key);
+        this.options.events?.onRequest?.('index', bytes.length);
+        index = decodeBlockIndex(bytes, ref.indexOffset);
+      }
+      for (const e of index.entries) out.push(e.seriesKey);
+    }
+    return out;
+  }
+
+  /** The object name of a block of a day's, month's or year's set. */
+  private blockKey(tenant: string, kind: BlockKind, period: number, set: BlockSet, ref: BlockRef): string {
+    const keys = this.options.keys;
+    if (kind === BlockKind.Day) return keys.dayBlock(tenant, period, ref.shard, set.shardCount, ref.hash);
+    if (kind === BlockKind.Month) return keys.monthBlock(tenant, period, ref.shard, set.shardCount, ref.hash);
+    return keys.yearBlock(tenant, period, ref.shard, set.shardCount, ref.hash);
   }
 
   /** Bytes [start, end) of `entry`'s section: from the cache (its whole section, or these parts), else one range GET. */

@@ -51,8 +51,6 @@ export const hotKeys = {
   projected: (partition: number, group = DEFAULT_WRITER_GROUP) => `p:{${partition}}:projected:${group}`,
   /** String: the writer instance currently sealing this partition's windows. */
   lease: (partition: number) => `p:{${partition}}:lease`,
-  /** Set: series keys a tenant has written (for ListSeries). */
-  seriesIndex: (tenant: string) => `t:{${tenant}}:series`,
   /**
    * Hash: whether the hot tier is whole. Field `initialised` is set once writers have taken
    * stock of Redis; a field `p:<partition>` marks a partition whose points are being

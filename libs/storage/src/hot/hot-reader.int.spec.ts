@@ -5,6 +5,7 @@ import { hotKeys, seriesId } from './hot-keys';
 import { HotChunkCorruptError, HotReadError, RedisHotReader } from './hot-reader';
 import { RedisHotStore } from './hot-store';
 import type { UnsealedColumns } from './seal-merge';
+import { catalogKeyList } from './series-catalog';
 
 const HOUR = 3_600_000;
 const W = 2 * HOUR;
@@ -21,7 +22,7 @@ describe('RedisHotReader against a real Redis', () => {
   const touched: string[] = [];
 
   const append = (points: Array<[number, number]>, seriesKey = key, t = tenant) =>
-    store.append(partition, [{ tenant: t, seriesKey, index: true, points: points.map(([timestampMs, value]) => ({ timestampMs, value })) }]);
+    store.append(partition, [{ tenant: t, seriesKey, points: points.map(([timestampMs, value]) => ({ timestampMs, value })) }]);
 
   beforeAll(async () => {
     // Window 1 (start): sealed once with [0 -> 1, 1m -> 2], then 1m overwritten to 20 and
@@ -38,7 +39,7 @@ describe('RedisHotReader against a real Redis', () => {
     // Another series of the same tenant and one of another tenant.
     await append([[start, 7]], 'mem{host="a"}');
     await append([[start, 9]], key, other);
-    touched.push(hotKeys.due(partition), hotKeys.seriesIndex(tenant), hotKeys.seriesIndex(other));
+    touched.push(hotKeys.due(partition), ...catalogKeyList(tenant), ...catalogKeyList(other));
     for (const [t, k] of [[tenant, key], [tenant, 'mem{host="a"}'], [other, key]]) {
       for (const s of [start, start + W]) {
         const id = seriesId(t, k);
@@ -77,22 +78,6 @@ describe('RedisHotReader against a real Redis', () => {
   });
 
   it('lists a tenant’s series, filtered and limited', async () => {
-    expect(await reader.listSeries(tenant)).toEqual({ keys: [key, 'mem{host="a"}'], truncated: false });
-    expect(await reader.listSeries(tenant, { match: (k) => k.startsWith('mem') })).toEqual({ keys: ['mem{host="a"}'], truncated: false });
-    expect(await reader.listSeries(tenant, { limit: 1 })).toMatchObject({ truncated: true });
-    expect(await reader.listSeries(other)).toEqual({ keys: [key], truncated: false });
-    expect(await reader.listSeries(`t${randomUUID().slice(0, 8)}`)).toEqual({ keys: [], truncated: false });
-  });
-
-  it('scans a series index larger than one SSCAN page', async () => {
-    const big = `t${randomUUID().slice(0, 8)}`;
-    const keys = Array.from({ length: 2_500 }, (_, i) => `m${String(i).padStart(5, '0')}`);
-    await redis.sadd(hotKeys.seriesIndex(big), ...keys);
-    try {
-      expect((await reader.listSeries(big)).keys).toEqual(keys);
-    } finally {
-      await redis.del(hotKeys.seriesIndex(big));
-    }
   });
 
   it('names the series and window of a corrupt packed chunk', async () => {
@@ -115,9 +100,9 @@ describe('RedisHotReader against a real Redis', () => {
     // Written in three records out of time order, the last overwriting some points of the first.
     const points = (from: number, count: number, step: number, value: (i: number) => number) =>
       Array.from({ length: count }, (_, i) => ({ timestampMs: start + from + i * step, value: value(i) }));
-    await store.append(partition, [{ tenant, seriesKey: big, index: false, points: points(50_000, 50_000, 7, (i) => i + 0.5), offset: 11 }]);
-    await store.append(partition, [{ tenant, seriesKey: big, index: false, points: points(0, 50_000, 1, (i) => -i), offset: 12 }]);
-    await store.append(partition, [{ tenant, seriesKey: big, index: false, points: points(50_000, 10, 7, () => 1e300), offset: 300_000 }]);
+    await store.append(partition, [{ tenant, seriesKey: big, points: points(50_000, 50_000, 7, (i) => i + 0.5), offset: 11 }]);
+    await store.append(partition, [{ tenant, seriesKey: big, points: points(0, 50_000, 1, (i) => -i), offset: 12 }]);
+    await store.append(partition, [{ tenant, seriesKey: big, points: points(50_000, 10, 7, () => 1e300), offset: 300_000 }]);
     const [window] = await reader.fetchWindows(tenant, big, [start]);
     const { timestamps, values, offsets } = window.open as UnsealedColumns;
     expect(timestamps.length).toBe(100_000);

@@ -153,34 +153,6 @@ export class RedisHotReader {
     });
     return clipColumns(concatRuns(runs), fromMs, toMs);
   }
-
-  /**
-   * Series keys of a tenant's series index, via SSCAN (never blocks Redis on a large
-   * set), deduplicated and sorted. `match` filters keys; once more than `limit` keys
-   * match, scanning stops and `truncated` is true.
-   */
-  async listSeries(
-    tenant: string,
-    options: { match?: (seriesKey: string) => boolean; limit?: number } = {},
-  ): Promise<{ keys: string[]; truncated: boolean }> {
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const found = new Set<string>();
-    let cursor = '0';
-    try {
-      do {
-        const [next, members] = await this.redis.sscan(hotKeys.seriesIndex(tenant), cursor, 'COUNT', 1000);
-        for (const key of members) {
-          if (options.match && !options.match(key)) continue;
-          found.add(key);
-          if (found.size > limit) return { keys: [...found].sort().slice(0, limit), truncated: true };
-        }
-        cursor = next;
-      } while (cursor !== '0');
-    } catch (error) {
-      throw new HotReadError(tenant, '(series index)', (error as Error).message, error);
-    }
-    return { keys: [...found].sort(), truncated: false };
-  }
 }
 
 /** One window's points: open over sealing over the decoded packed chunk. */

@@ -3,6 +3,7 @@ import { createRedis } from './redis-client';
 import { hotKeys } from './hot-keys';
 import { HotTierState } from './hot-state';
 import { RedisHotStore } from './hot-store';
+import { catalogKeyList } from './series-catalog';
 
 const HOUR = 3_600_000;
 const url = process.env['STRATA_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -13,10 +14,10 @@ describe('what a rebuild of the hot tier starts from, against a real Redis', () 
   const partition = 2_000_000 + Math.floor(Math.random() * 1_000_000);
   const tenant = `t${randomUUID().slice(0, 8)}`;
   const start = 1_763_856_000_000;
-  const write = (seriesKey: string, offset: number, at = start) => ({ tenant, seriesKey, index: false, offset, points: [{ timestampMs: at, value: offset }] });
+  const write = (seriesKey: string, offset: number, at = start) => ({ tenant, seriesKey, offset, points: [{ timestampMs: at, value: offset }] });
 
   afterAll(async () => {
-    await redis.del(hotKeys.due(partition), hotKeys.unsealedFrom(partition), hotKeys.projected(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.due(partition), hotKeys.unsealedFrom(partition), hotKeys.projected(partition), ...catalogKeyList(tenant));
     redis.disconnect();
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis } from './redis-client';
 import { hotKeys, seriesId } from './hot-keys';
+import { catalogKeyList } from './series-catalog';
 import { RedisHotStore, type HotSeriesWrite } from './hot-store';
 import { decodeHotValue } from './hot-value';
 
@@ -19,7 +20,7 @@ describe('RedisHotStore.append with ifNewer (replay) against a real Redis', () =
   const write = (offset: number | undefined, points: Array<[number, number]>): HotSeriesWrite => ({
     tenant,
     seriesKey,
-    index: false,
+    
     points: points.map(([t, value]) => ({ timestampMs: start + t, value })),
     ...(offset === undefined ? {} : { offset }),
   });
@@ -29,7 +30,7 @@ describe('RedisHotStore.append with ifNewer (replay) against a real Redis', () =
   };
 
   afterAll(async () => {
-    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), ...catalogKeyList(tenant));
     for (const s of [start, start + 2 * HOUR]) await redis.del(hotKeys.open(sid, s), hotKeys.sealing(sid, s), hotKeys.packed(sid, s));
     redis.disconnect();
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRedis } from './redis-client';
 import { hotKeys, seriesId } from './hot-keys';
 import { RedisHotStore } from './hot-store';
+import { catalogDays, catalogKeyList, catalogKeys, RedisSeriesCatalog } from './series-catalog';
 
 const HOUR = 3_600_000;
 
@@ -15,20 +16,27 @@ describe('RedisHotStore against a real Redis', () => {
   const sid = seriesId(tenant, seriesKey);
 
   afterAll(async () => {
-    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), hotKeys.seriesIndex(tenant));
+    await redis.del(hotKeys.due(partition), hotKeys.lease(partition), ...catalogKeyList(tenant));
     await redis.del(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start));
     redis.disconnect();
   });
 
-  it('writes idempotently per timestamp, marks the window due and indexes the series', async () => {
-    const write = { tenant, seriesKey, index: true, points: [{ timestampMs: start + 60_000, value: 1.25 }, { timestampMs: start, value: -0 }] };
+  it('writes idempotently per timestamp, marks the window due and records the series in the catalogue with its days', async () => {
+    const points = [{ timestampMs: start + 60_000, value: 1.25 }, { timestampMs: start, value: -0 }];
+    const write = { tenant, seriesKey, index: catalogDays(points), points };
     await store.append(partition, [write]);
     await store.append(partition, [write]);
     await store.append(partition, [{ ...write, points: [{ timestampMs: start + 60_000, value: 2.5 }] }]);
     expect(await redis.hlen(hotKeys.open(sid, start))).toBe(2);
     expect(await store.dueWindows(partition, start + 2 * HOUR + 60_000, 10)).toEqual([{ tenant, seriesKey, start }]);
     expect(await store.dueWindows(partition, start + 2 * HOUR + 59_999, 10)).toEqual([]);
-    expect(await redis.smembers(hotKeys.seriesIndex(tenant))).toEqual([seriesKey]);
+    const catalog = new RedisSeriesCatalog(redis);
+    const day = Math.floor(start / 86_400_000);
+    expect(await catalog.changes(tenant, 0, 10)).toEqual({ entries: [{ seriesKey, oldestDay: day, newestDay: day }], lastSeq: 1 });
+    // Writing the same days again is no change; a later day is one.
+    await store.append(partition, [{ ...write, points: [{ timestampMs: start + 60_000, value: 2.5 }], index: { oldestDay: day, newestDay: day + 1 } }]);
+    expect(await catalog.changes(tenant, 1, 10)).toEqual({ entries: [{ seriesKey, oldestDay: day, newestDay: day + 1 }], lastSeq: 2 });
+    expect(await catalog.position(tenant)).toMatchObject({ seq: 2 });
   });
 
   it('writes a record of 300,000 points of one window and 20,000 new series in one batch, plain and as a replay', async () => {
@@ -39,20 +47,21 @@ describe('RedisHotStore against a real Redis', () => {
     const crowd = `t${randomUUID().slice(0, 8)}`;
     const p = partition + 1;
     const points = Array.from({ length: 300_000 }, (_, i) => ({ timestampMs: start + i, value: i }));
-    const series = Array.from({ length: 20_000 }, (_, i) => ({ tenant: crowd, seriesKey: `s${i}`, index: true, points: [{ timestampMs: start, value: i }], offset: 7 }));
+    const series = Array.from({ length: 20_000 }, (_, i) => ({ tenant: crowd, seriesKey: `s${i}`, index: { oldestDay: 1, newestDay: 1 }, points: [{ timestampMs: start, value: i }], offset: 7 }));
     try {
-      await store.append(p, [{ tenant, seriesKey: big, index: false, points, offset: 5 }, ...series]);
+      await store.append(p, [{ tenant, seriesKey: big, points, offset: 5 }, ...series]);
       expect(await redis.hlen(hotKeys.open(bigSid, start))).toBe(300_000);
-      expect(await redis.scard(hotKeys.seriesIndex(crowd))).toBe(20_000);
+      expect(await redis.zcard(catalogKeys.newest(crowd))).toBe(20_000);
+      expect(await redis.zcard(catalogKeys.feed(crowd))).toBe(20_000);
       expect(await redis.zcard(hotKeys.due(p))).toBe(20_001);
       // A replay of an older record changes nothing; of a newer one, every point.
       const replay = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR });
-      await replay.append(p, [{ tenant, seriesKey: big, index: false, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 4 }], { ifNewer: true });
+      await replay.append(p, [{ tenant, seriesKey: big, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 4 }], { ifNewer: true });
       expect((await redis.hgetBuffer(hotKeys.open(bigSid, start), '299999'))!.readDoubleBE(0)).toBe(299_999);
-      await replay.append(p, [{ tenant, seriesKey: big, index: false, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 6 }], { ifNewer: true });
+      await replay.append(p, [{ tenant, seriesKey: big, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 6 }], { ifNewer: true });
       for (const field of ['0', '8191', '8192', '299999']) expect((await redis.hgetBuffer(hotKeys.open(bigSid, start), field))!.readDoubleBE(0)).toBe(-1);
     } finally {
-      await redis.del(hotKeys.open(bigSid, start), hotKeys.replayed(bigSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p), hotKeys.seriesIndex(crowd));
+      await redis.del(hotKeys.open(bigSid, start), hotKeys.replayed(bigSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p), ...catalogKeyList(crowd));
       for (let i = 0; i < series.length; i += 1_000) await redis.del(...series.slice(i, i + 1_000).map((s) => hotKeys.open(seriesId(crowd, s.seriesKey), start)));
     }
   });
@@ -64,7 +73,7 @@ describe('RedisHotStore against a real Redis', () => {
     expect(input.points).toEqual([{ timestampMs: start, value: -0 }, { timestampMs: start + 60_000, value: 2.5 }]);
     expect(Object.is(input.points[0].value, -0)).toBe(true);
     // A point arriving mid-seal goes to a fresh open hash and keeps the window due.
-    await store.append(partition, [{ tenant, seriesKey, index: false, points: [{ timestampMs: start + 120_000, value: 7 }] }]);
+    await store.append(partition, [{ tenant, seriesKey, points: [{ timestampMs: start + 120_000, value: 7 }] }]);
     await store.finishSeal(window, partition, Buffer.from('chunk-bytes'), start + 3 * HOUR);
     expect((await redis.getBuffer(hotKeys.packed(sid, start)))?.toString()).toBe('chunk-bytes');
     expect(await redis.exists(hotKeys.sealing(sid, start))).toBe(0);
@@ -81,9 +90,9 @@ describe('RedisHotStore against a real Redis', () => {
 
   it('repeats an interrupted seal without losing points', async () => {
     const window = { tenant, seriesKey, start };
-    await store.append(partition, [{ tenant, seriesKey, index: false, points: [{ timestampMs: start + 180_000, value: 9 }] }]);
+    await store.append(partition, [{ tenant, seriesKey, points: [{ timestampMs: start + 180_000, value: 9 }] }]);
     await store.beginSeal(window); // the sealer dies here
-    await store.append(partition, [{ tenant, seriesKey, index: false, points: [{ timestampMs: start + 240_000, value: 10 }] }]);
+    await store.append(partition, [{ tenant, seriesKey, points: [{ timestampMs: start + 240_000, value: 10 }] }]);
     const retry = await store.beginSeal(window);
     expect(retry.points.map((p) => p.value)).toEqual([9, 10]);
   });

@@ -3,6 +3,7 @@ import { StorageError } from '../errors';
 import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
 import type { SealOffsets } from './seal-offsets';
+import { catalogCommands, RECORD_SERIES, type CatalogUpdate } from './series-catalog';
 import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
 
 export interface HotPoint {
@@ -16,8 +17,11 @@ export interface HotSeriesWrite {
   readonly tenant: string;
   readonly seriesKey: string;
   readonly points: readonly HotPoint[];
-  /** Add the series to the tenant's series index (skip when recently done). */
-  readonly index: boolean;
+  /**
+   * Record the series in the tenant's catalogue with the UTC days of these points (skip
+   * when recently done for these days): see series-catalog.ts.
+   */
+  readonly index?: { readonly oldestDay: number; readonly newestDay: number };
   /**
    * Kafka offset of the record these points come from (one partition, so offsets order
    * the writes of a series). Stored with every value; omit only in tests of legacy data.
@@ -102,6 +106,8 @@ export class RedisHotStore {
     redis.defineCommand('strataApplyIfNewer', { lua: APPLY_IF_NEWER });
     redis.defineCommand('strataAdvanceProjected', { numberOfKeys: 1, lua: ADVANCE_PROJECTED });
     redis.defineCommand('strataRebuildStart', { numberOfKeys: 2, lua: REBUILD_START });
+    // The key count is the first argument (see catalogCommands).
+    redis.defineCommand('strataRecordSeries', { lua: RECORD_SERIES });
   }
 
   /** Due time of a window: its end plus the seal grace. */
@@ -121,12 +127,12 @@ export class RedisHotStore {
    */
   async append(partition: number, writes: readonly HotSeriesWrite[], options: AppendOptions = {}): Promise<AppendResult> {
     const commands: Array<[string, ...Array<string | number | Buffer>]> = [];
-    // One ZADD for every window of the batch and one SADD per tenant, after the HSETs: a
+    // One ZADD for every window of the batch and one catalogue script call per tenant, after the HSETs: a
     // command per record costs the writer more CPU than the points themselves, and a window
     // is still marked due only after its points are in (see settleDue).
     const due: Array<string | number> = [];
     const unsealedFrom: Array<string | number> = [];
-    const newSeries = new Map<string, string[]>();
+    const newSeries = new Map<string, CatalogUpdate[]>();
     for (const write of writes) {
       const sid = this.sid(write.tenant, write.seriesKey);
       // A record may hold a timestamp twice; its later point wins. Deduplicated here because
@@ -156,14 +162,15 @@ export class RedisHotStore {
         if (write.offset !== undefined) unsealedFrom.push(write.offset, member);
       }
       if (write.index) {
-        const keys = newSeries.get(write.tenant);
-        if (keys) keys.push(write.seriesKey);
-        else newSeries.set(write.tenant, [write.seriesKey]);
+        const update = { seriesKey: write.seriesKey, ...write.index };
+        const updates = newSeries.get(write.tenant);
+        if (updates) updates.push(update);
+        else newSeries.set(write.tenant, [update]);
       }
     }
     for (const slice of argSlices(due, 2)) commands.push(['zadd', hotKeys.due(partition), ...slice]);
     for (const slice of argSlices(unsealedFrom, 2)) commands.push(['zadd', hotKeys.unsealedFrom(partition, this.group), 'LT', ...slice]);
-    for (const [tenant, keys] of newSeries) for (const slice of argSlices(keys, 1)) commands.push(['sadd', hotKeys.seriesIndex(tenant), ...slice]);
+    for (const [tenant, updates] of newSeries) commands.push(...catalogCommands(tenant, updates));
     const { projected } = options;
     if (!projected) {
       await this.run(commands);

@@ -11,6 +11,7 @@ export { RedisHotStore, type HotSeriesWrite, type SealInput } from './hot-store'
 export { decodeHotValue, decodePackedHot, unsealedWins } from './hot-value';
 export { mergeOverSealed, unsealedColumns } from './seal-merge';
 export { sealedPointOffset, type SealOffsets } from './seal-offsets';
+export { catalogDays, catalogKeyList, catalogKeys, RedisSeriesCatalog, utcDay, type CatalogChanges, type CatalogEntry, type CatalogPosition, type CatalogUpdate } from './series-catalog';
 export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, type SeriesAdmission, type SeriesAdmissionRequest } from './series-registry';
 export { HotTierState, type HotTierStatus } from './hot-state';
 export { LateWriteLedger } from './late-write-ledger';

@@ -138,7 +138,7 @@ export function hostileAttacks(options: NoisyTenantOptions): Attack[] {
   ]);
   const poison = poisonLabelSets(now - 60_000);
   const valid = encodeWrite([{ name: 'noisy.small', labels: [{ name: 'k', value: 'v' }], points: Array.from({ length: 50 }, (_, i) => ({ timestampMs: now - i * 1000, value: i })) }]);
-  const glob = (length: number) => Buffer.from(ListSeriesRequest.encode({ match: `*${'a'.repeat(length - 2)}b`, matchers: [] }).finish());
+  const glob = (length: number) => Buffer.from(ListSeriesRequest.encode({ match: `*${'a'.repeat(length - 2)}b`, matchers: [], fromMs: 0, toMs: 0 }).finish());
   const readOf = (selectors: string[]) =>
     Buffer.from(ReadRequest.encode({ matchers: [], series: selectors.map((name) => ({ name, labels: [] })), fromMs: now - 365 * DAY_MS, toMs: now + 60_000, stepMs: 0, aggregation: 0 }).finish());
   const bomb = labelBomb(8 * MB);
