@@ -2,10 +2,11 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ConfigError, probeReadiness, runMain, startService, type Lifecycle } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
-import { checkRedis, checkRedisSettings, createHotRedis, HotTierState, LateWriteLedger, RedisHotStore, traceRedisPipelines } from '@strata/storage/hot';
+import { checkRedis, checkRedisSettings, createHotRedis, HotTierState, LateWriteLedger, RedisHotStore, RedisSeriesCatalog, traceRedisPipelines } from '@strata/storage/hot';
 import { createDynamoDb, DynamoWarmStore, RebuildCheckpoints } from '@strata/storage/warm';
 import { createKafka, logPositions, PointLogConsumer, retentionProblems, topicRetention } from '@strata/stream';
 import { loadWriterConfig } from './config';
+import { CatalogRestore } from './catalog-restore';
 import { HotRecovery } from './hot-recovery';
 import { Projector } from './projector';
 import { RecoveryMetrics } from './recovery-metrics';
@@ -45,6 +46,18 @@ runMain(async () => {
     onAssignment: () => void sealer.releaseUnowned(),
   });
   const cache = new SeriesCache(config.seriesCacheSize, 10 * 60_000);
+  const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const catalogRestore = new CatalogRestore({
+    redis,
+    catalog: new RedisSeriesCatalog(redis),
+    warm,
+    shards: config.dynamodb.dayIndexShards,
+    warmSpanDays: config.dynamodb.warmSpanDays,
+    restored: metrics.catalogRestoredSeries,
+    owner,
+    logger,
+    now: Date.now,
+  });
   const utilisation = new UtilisationTracker();
   const projector = new Projector({ hot, cache, metrics, utilisation, logger, now: Date.now, replay: replaying });
   const sealer = new Sealer({
@@ -52,7 +65,7 @@ runMain(async () => {
     warm,
     ledger: new LateWriteLedger(redis),
     partitions: () => consumer.assignedPartitions(),
-    owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    owner,
     metrics,
     logger,
     now: Date.now,
@@ -77,7 +90,10 @@ runMain(async () => {
           positions: () => logPositions(admin, topic, config.groupId),
         },
         partitions: () => consumer.assignedPartitions(),
-        onLoss: () => cache.clear(),
+        onLoss: () => {
+          cache.clear();
+          catalogRestore.markLost().catch((error: unknown) => logger.warn({ err: error }, 'could not mark the series catalogues for a restore; the next check retries'));
+        },
         metrics: new RecoveryMetrics(registry),
         logger,
         now: Date.now,
@@ -135,6 +151,7 @@ runMain(async () => {
         if (!recovery) return;
         everyInterval(config.recovery.checkIntervalMs, 'hot tier check', () => recovery.check());
         everyInterval(config.recovery.checkpointIntervalMs, 'rebuild checkpoint', () => recovery.checkpoint());
+        everyInterval(config.recovery.checkpointIntervalMs, 'series catalogue restore', async () => void (await catalogRestore.check()));
       },
       stop: async () => {
         recoveryTimers.forEach(clearInterval);

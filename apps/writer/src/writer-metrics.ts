@@ -19,6 +19,7 @@ export class WriterMetrics {
   readonly quarantinedWindows: Counter;
   readonly quarantineWindows: Gauge;
   readonly quarantineFailures: Counter;
+  readonly catalogRestoredSeries: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -29,6 +30,11 @@ export class WriterMetrics {
       registers,
     });
     this.points = new Counter({ name: 'strata_writer_points_total', help: 'Points written to the hot tier', registers });
+    this.catalogRestoredSeries = new Counter({
+      name: 'strata_writer_catalog_restored_series_total',
+      help: 'Series-days put back into the Redis series catalogues from the warm day index after Redis lost them',
+      registers,
+    });
     this.records = new Counter({ name: 'strata_writer_records_total', help: 'Log records processed', registers });
     this.batchSeconds = new Histogram({
       name: 'strata_writer_batch_duration_seconds',

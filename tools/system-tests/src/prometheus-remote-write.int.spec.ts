@@ -129,6 +129,48 @@ async function compareThroughRemoteRead(
   }
 }
 
+/**
+ * Strata's series, label names and label values (the Prometheus HTTP API on the reader) of
+ * one sender's series against what that Prometheus holds: every series with a finite sample
+ * in the compared span is listed, with its names and values, and nothing is listed that the
+ * Prometheus does not know (its own API, asked afterwards, so that it has every series Strata
+ * could have).
+ */
+async function compareLabelApis(
+  sys: StrataSystem,
+  reader: ServiceProcess,
+  promBase: string,
+  span: { startMs: number; endMs: number },
+  sender: string,
+  stored: ReadonlyArray<Record<string, string>>,
+): Promise<void> {
+  const strata = async <T>(path_: string): Promise<T> => {
+    const res = await fetch(`http://127.0.0.1:${reader.options.httpApiPort}${path_}`, { headers: { 'x-api-key': sys.apiKey } });
+    const body = (await res.json()) as { status: string; data: T };
+    expect({ path_, status: res.status, envelope: body.status }).toEqual({ path_, status: 200, envelope: 'success' });
+    return body.data;
+  };
+  const mine = encodeURIComponent(`{sender="${sender}"}`);
+  const range = `start=${span.startMs / 1_000}&end=${span.endMs / 1_000}`;
+  const series = await strata<Array<Record<string, string>>>(`/api/v1/series?match[]=${mine}&${range}`);
+  const names = await strata<string[]>(`/api/v1/labels?match[]=${mine}&${range}`);
+  const metricNames = await strata<string[]>(`/api/v1/label/__name__/values?match[]=${mine}&${range}`);
+  const jobs = await strata<string[]>(`/api/v1/label/job/values?match[]=${mine}&${range}`);
+  const withoutSender = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).filter(([n]) => n !== 'sender').sort());
+  const known = new Set((await getJson<{ data: Array<Record<string, string>> }>(`${promBase}/api/v1/series?match[]=${encodeURIComponent('{__name__=~".+"}')}`)).data.map(withoutSender));
+  const knownNames = new Set([...(await getJson<{ data: string[] }>(`${promBase}/api/v1/labels`)).data, 'sender']);
+  const listed = new Set(series.map(withoutSender));
+  expect(stored.map(withoutSender).filter((s) => !listed.has(s)).slice(0, 5)).toEqual([]);
+  expect(series.map(withoutSender).filter((s) => !known.has(s)).slice(0, 5)).toEqual([]);
+  expect(series.every((s) => s['sender'] === sender)).toBe(true);
+  const expectedNames = new Set(['sender', ...stored.flatMap((s) => Object.keys(s))]);
+  expect({ missing: [...expectedNames].filter((n) => !names.includes(n)), unknown: names.filter((n) => !knownNames.has(n)) }).toEqual({ missing: [], unknown: [] });
+  expect([...new Set(stored.map((s) => s['__name__']))].filter((n) => !metricNames.includes(n))).toEqual([]);
+  expect(metricNames).toEqual([...new Set(series.map((s) => s['__name__']))].sort());
+  expect(jobs).toEqual([...new Set(series.flatMap((s) => (s['job'] === undefined ? [] : [s['job']])))].sort());
+  log(`label API: ${series.length} series, ${names.length} label names, ${metricNames.length} metric names, jobs ${jobs.join(', ')}; all known to the Prometheus, none it stored missing`);
+}
+
 describe('a real Prometheus remote-writes to Strata', () => {
   let system: StrataSystem | undefined;
   const children: ChildProcess[] = [];
@@ -276,6 +318,8 @@ describe('a real Prometheus remote-writes to Strata', () => {
       const whileDown = up.filter((t) => t > killedAt && t < restartedAt - 1_000).length;
       expect(whileDown).toBeGreaterThanOrEqual(Math.floor((restartedAt - killedAt) / 1_000 / SCRAPE_INTERVAL_S) - 2);
       await compareThroughRemoteRead(sys, binary(), reader, promBase, dir, { startMs, endMs }, sender);
+      const stored = inPrometheus.filter(({ values }) => values.some(([, v]) => Number.isFinite(Number(v)))).map(({ metric }) => metric);
+      await compareLabelApis(sys, reader, promBase, { startMs, endMs }, sender, stored);
 
       // The sender spoke the protocol under test (the restarted ingest counts by version).
       const answered = await sys.metric(sys.ingest, 'strata_ingest_remote_write_requests_total');
