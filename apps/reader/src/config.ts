@@ -7,6 +7,7 @@ import { readWarmEnv, type WarmEnv } from '@strata/storage/warm';
 
 import type { AdmissionLimits } from './read-limits';
 import type { ListLimits } from './series-lister';
+import type { PromqlLimits } from './promql-queries';
 
 export interface ReadLimits {
   /** Selectors in one Read. @default 1000 */
@@ -76,6 +77,8 @@ export interface ReaderConfig extends HotEnv, StandardConfig {
   readonly limits: ReadLimits;
   /** Admission of Reads and listings: fairness, cost ceilings, time limits (docs/operations.md, "Read limits"). */
   readonly admission: AdmissionLimits;
+  /** PromQL: samples, time and lookback (docs/promql.md). */
+  readonly promql: PromqlLimits;
   /** ListSeries bounds besides its result count (limits.maxListSeries). */
   readonly listing: Omit<ListLimits, 'maxResults'>;
   /** How long one reading of the hot tier's rebuild state (h:{state}) is trusted. @default 1000 */
@@ -143,6 +146,11 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
         read: { ms: reader.int('STRATA_READ_TIMEOUT_MS', 60_000, { min: 100, max: 3_600_000 }), setting: 'STRATA_READ_TIMEOUT_MS' },
         list: { ms: reader.int('STRATA_LIST_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }), setting: 'STRATA_LIST_TIMEOUT_MS' },
       },
+    },
+    promql: {
+      maxSamples: reader.int('STRATA_PROMQL_MAX_SAMPLES', 50_000_000, { min: 1 }),
+      timeoutMs: reader.int('STRATA_PROMQL_TIMEOUT_MS', 120_000, { min: 100, max: 3_600_000 }),
+      lookbackMs: reader.int('STRATA_PROMQL_LOOKBACK_MS', 300_000, { min: 1_000, max: 86_400_000 }),
     },
     listing: {
       maxPatternLength: reader.int('STRATA_LIST_MAX_PATTERN_LENGTH', 256, { min: 1, max: MAX_GLOB_LENGTH }),

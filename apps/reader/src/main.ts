@@ -3,7 +3,7 @@ import { QueryServiceService, strataPackageDefinition } from '@strata/proto';
 import { probeReadiness, runMain, startService, tolerateMalformedRequests, workerEntry, type Lifecycle } from '@strata/runtime';
 import { traceAwsClient } from '@strata/storage';
 import { ColdReader, createColdS3 } from '@strata/storage/cold';
-import { checkRedis, createHotRedis, HotTierState, LateWriteLedger, RedisHotReader, RedisSeriesCatalog, traceRedisPipelines } from '@strata/storage/hot';
+import { checkRedis, createHotRedis, HotTierState, LateWriteLedger, RedisHotReader, RedisMetricMetadataStore, RedisSeriesCatalog, traceRedisPipelines } from '@strata/storage/hot';
 import { createDynamoDb, DynamoWarmStore } from '@strata/storage/warm';
 import { ColdArchivedSeries } from './archived-series';
 import { ChunkDecoderSwitch } from './chunk-decoder';
@@ -15,6 +15,7 @@ import { HotTierWatch } from './hot-tier-watch';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
 import { prometheusApiRoutes } from './prometheus-api-door';
+import { PromqlQueries } from './promql-queries';
 import { remoteReadRoute } from './remote-read-door';
 import { ReadLimiter } from './read-limits';
 import { TenantCredits } from './tenant-credits';
@@ -127,7 +128,16 @@ runMain(async () => {
       port: config.httpApiPort,
       routes: [
         remoteReadRoute({ keys: config.apiKeys, reads, lister, metrics, logger }),
-        ...prometheusApiRoutes({ keys: config.apiKeys, lister, logger, maxSeries: config.limits.maxListSeries, requests: metrics.prometheusApiRequests }),
+        ...prometheusApiRoutes({
+          keys: config.apiKeys,
+          lister,
+          logger,
+          maxSeries: config.limits.maxListSeries,
+          requests: metrics.prometheusApiRequests,
+          promql: new PromqlQueries({ lister, reads, limits: config.promql }),
+          // Read only here (ingest writes it); the options bound writes.
+          metadata: new RedisMetricMetadataStore(redis, { maxPerTenant: 10_000, ttlMs: 26 * 3_600_000 }),
+        }),
       ],
     },
   });

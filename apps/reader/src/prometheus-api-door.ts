@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSeriesKey, type LabelMatcher } from '@strata/model';
 import { compareLabelSets, parseSeriesSelector, prometheusLabels, SelectorSyntaxError } from '@strata/prometheus';
+import { formatValue, parsePromql, PromqlExecutionError, PromqlSyntaxError, type QueryValue } from '@strata/promql';
 import {
   BodyTooLargeError,
   readBody,
@@ -14,6 +15,7 @@ import {
 } from '@strata/runtime';
 import { HotChunkCorruptError, HotReadError } from '@strata/storage/hot';
 import { DecodeQueueFullError, HotTierFailedError, InvalidQueryError, MalformedRequestError, QueryLimitError, ReadCancelledError } from './errors';
+import type { PromqlQueries } from './promql-queries';
 import type { LabelQuery, SeriesLister, SeriesQuery } from './series-lister';
 
 /** Label names and values of the series that selectors match (the lister's label half). */
@@ -41,9 +43,15 @@ export interface PrometheusApiDoorDeps {
    * listing has its own limit, STRATA_LIST_MAX_SERIES); more is refused, 422. @default 10000
    */
   readonly maxSeries?: number;
+  /** PromQL (`/api/v1/query`, `/api/v1/query_range`); without it those paths are 404. */
+  readonly promql?: Pick<PromqlQueries, 'run'>;
+  /** Metric metadata as remote write delivered it (`/api/v1/metadata`). */
+  readonly metadata?: { get(tenant: string, names?: readonly string[]): Promise<Map<string, { type: string; help: string; unit: string }>> };
+  /** The time of a query without `time`. @default Date.now */
+  readonly now?: () => number;
 }
 
-type Endpoint = 'series' | 'labels' | 'label_values';
+type Endpoint = 'series' | 'labels' | 'label_values' | 'query' | 'query_range' | 'buildinfo' | 'metadata' | 'query_exemplars';
 
 /**
  * The metadata endpoints of Prometheus's HTTP API on the reader's HTTP API port, so that
@@ -72,14 +80,22 @@ export function prometheusApiRoutes(deps: PrometheusApiDoorDeps): HttpRoute[] {
     if (name === undefined) return refuseBeforeBody(res, 404, `no such endpoint: ${pathOf(req)}`);
     return values(req, res, name);
   };
+  const promql = deps.promql;
+  const query = (req: IncomingMessage, res: ServerResponse) => serve(deps, 'query', req, res, (call) => instantQuery(deps, promql!, call));
+  const queryRange = (req: IncomingMessage, res: ServerResponse) => serve(deps, 'query_range', req, res, (call) => rangeQuery(promql!, call));
+  const exemplars = (req: IncomingMessage, res: ServerResponse) => serve(deps, 'query_exemplars', req, res, async () => ({ data: [], warnings: [] }));
+  const buildinfo = (req: IncomingMessage, res: ServerResponse) => serve(deps, 'buildinfo', req, res, async () => ({ data: BUILD_INFO, warnings: [] }));
+  const metadata = (req: IncomingMessage, res: ServerResponse) => serve(deps, 'metadata', req, res, (call) => metricMetadata(deps, call));
+  // Prometheus takes GET and form-encoded POST alike on these.
+  const both = (path: string, handle: HttpRoute['handle'], prefix = false): HttpRoute[] => (['GET', 'POST'] as const).map((method) => ({ method, path, handle, prefix }));
   return [
-    { method: 'GET', path: '/api/v1/series', handle: series },
-    { method: 'POST', path: '/api/v1/series', handle: series },
-    { method: 'GET', path: '/api/v1/labels', handle: labels },
-    { method: 'POST', path: '/api/v1/labels', handle: labels },
+    ...(promql ? [...both('/api/v1/query', query), ...both('/api/v1/query_range', queryRange), ...both('/api/v1/query_exemplars', exemplars)] : []),
+    { method: 'GET', path: '/api/v1/status/buildinfo', handle: buildinfo },
+    { method: 'GET', path: '/api/v1/metadata', handle: metadata },
+    ...both('/api/v1/series', series),
+    ...both('/api/v1/labels', labels),
     // /api/v1/label/<name>/values: the name is part of the path.
-    { method: 'GET', path: '/api/v1/label/', prefix: true, handle: labelValuesRoute },
-    { method: 'POST', path: '/api/v1/label/', prefix: true, handle: labelValuesRoute },
+    ...both('/api/v1/label/', labelValuesRoute, true),
   ];
 }
 
@@ -230,6 +246,93 @@ async function labelValues(deps: PrometheusApiDoorDeps, { tenant, params, signal
   return { data: kept, warnings };
 }
 
+/** What `/api/v1/status/buildinfo` answers: the Prometheus API version Strata follows, and that it is Strata. */
+const BUILD_INFO = {
+  version: '3.0.0',
+  revision: 'strata',
+  branch: 'strata',
+  buildUser: 'strata',
+  buildDate: '',
+  goVersion: 'none (Strata, TypeScript)',
+  application: 'strata',
+};
+
+/** Points one range query may return per series, as Prometheus limits them. */
+const MAX_POINTS_PER_SERIES = 11_000;
+
+/** `GET|POST /api/v1/query`: `query`, `time` (default now). */
+async function instantQuery(deps: PrometheusApiDoorDeps, promql: Pick<PromqlQueries, 'run'>, { tenant, params, signal }: Call): Promise<Answer> {
+  const time = params.first('time') === '' ? (deps.now ?? Date.now)() : requiredTime(params, 'time');
+  const expr = parsePromql(params.first('query'));
+  const { value, warnings } = await promql.run(tenant, expr, { startMs: time, endMs: time, stepMs: 0 }, signal);
+  return { data: formatQueryValue(value), warnings };
+}
+
+/** `GET|POST /api/v1/query_range`: `query`, `start`, `end`, `step` (seconds or a duration). */
+async function rangeQuery(promql: Pick<PromqlQueries, 'run'>, { tenant, params, signal }: Call): Promise<Answer> {
+  const start = requiredTime(params, 'start');
+  const end = requiredTime(params, 'end');
+  if (end < start) throw new BadDataError('invalid parameter "end": end timestamp must not be before start time');
+  const stepMs = parseStep(params.first('step'));
+  if ((end - start) / stepMs > MAX_POINTS_PER_SERIES) {
+    throw new BadDataError(`exceeded maximum resolution of ${MAX_POINTS_PER_SERIES.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`);
+  }
+  const expr = parsePromql(params.first('query'));
+  const { value, warnings } = await promql.run(tenant, expr, { startMs: start, endMs: end, stepMs }, signal);
+  return { data: formatQueryValue(value), warnings };
+}
+
+function requiredTime(params: FormValues, name: string): number {
+  const text = params.first(name);
+  const ms = text === '' ? undefined : parseTime(text);
+  if (ms === undefined || !Number.isFinite(ms)) throw new BadDataError(`invalid parameter ${JSON.stringify(name)}: cannot parse ${JSON.stringify(text)} to a valid timestamp`);
+  return ms;
+}
+
+const STEP_DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;
+
+/** A step: seconds with decimals, or a duration such as 15s or 1m30s. */
+function parseStep(text: string): number {
+  let ms: number | undefined;
+  if (/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) ms = Math.round(Number(text) * 1_000);
+  else {
+    const m = text === '' ? null : STEP_DURATION.exec(text);
+    if (m) {
+      const units = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1_000, 1];
+      ms = units.reduce((sum, unit, i) => sum + Number(m[2 + i * 2] ?? 0) * unit, 0);
+    }
+  }
+  if (ms === undefined || !Number.isFinite(ms)) throw new BadDataError(`invalid parameter "step": cannot parse ${JSON.stringify(text)} to a valid duration`);
+  if (ms <= 0) throw new BadDataError('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+  return ms;
+}
+
+/** Prometheus's JSON for a query result: times in seconds, values as strings. */
+function formatQueryValue(value: QueryValue): unknown {
+  const metric = (labels: readonly { name: string; value: string }[]) => Object.fromEntries(labels.map((l) => [l.name, l.value]));
+  switch (value.resultType) {
+    case 'vector':
+      return { resultType: 'vector', result: value.result.map((s) => ({ metric: metric(s.labels), value: [s.t / 1_000, formatValue(s.v)] })) };
+    case 'matrix':
+      return { resultType: 'matrix', result: value.result.map((s) => ({ metric: metric(s.labels), values: s.t.map((t, i) => [t / 1_000, formatValue(s.v[i])]) })) };
+    case 'scalar':
+      return { resultType: 'scalar', result: [value.result[0], formatValue(value.result[1])] };
+    case 'string':
+      return { resultType: 'string', result: value.result };
+  }
+}
+
+/** `GET /api/v1/metadata`: `metric` (optional), `limit`, `limit_per_metric` (one entry per metric is kept). */
+async function metricMetadata(deps: PrometheusApiDoorDeps, { tenant, params }: Call): Promise<Answer> {
+  if (!deps.metadata) return { data: {}, warnings: [] };
+  const limit = parseLimit(params);
+  const metric = params.first('metric');
+  const found = await deps.metadata.get(tenant, metric === '' ? undefined : [metric]);
+  const names = [...found.keys()].sort();
+  const kept = limit > 0 ? names.slice(0, limit) : names;
+  return { data: Object.fromEntries(kept.map((n) => [n, [found.get(n)!]])), warnings: [] };
+}
+
 /** The parameters of the label endpoints, checked in Prometheus's order: limit, start, end, match[]. */
 function labelQuery(params: FormValues, deps: PrometheusApiDoorDeps): { query: LabelQuery; limit: number } {
   const texts = params.all('match[]');
@@ -334,6 +437,9 @@ function parseTime(text: string): number | undefined {
 
 /** The one place where a failure of these endpoints becomes Prometheus's error type and an HTTP status. */
 function apiErrorOf(error: unknown): { status: number; type: string; message: string } {
+  if (error instanceof PromqlSyntaxError) return { status: 400, type: 'bad_data', message: `invalid parameter "query": ${error.message}` };
+  if (error instanceof QueryLimitError && error.setting === 'STRATA_PROMQL_TIMEOUT_MS') return { status: 503, type: 'timeout', message: error.message };
+  if (error instanceof PromqlExecutionError) return { status: 422, type: 'execution', message: error.message };
   if (error instanceof BadDataError || error instanceof InvalidQueryError || error instanceof MalformedRequestError) return { status: 400, type: 'bad_data', message: error.message };
   if (error instanceof QueryLimitError) return { status: 422, type: 'execution', message: error.message };
   if (error instanceof DecodeQueueFullError) return { status: 503, type: 'unavailable', message: error.message };

@@ -175,7 +175,7 @@ const encoder = new TextEncoder();
  * quote, `\x` and three-digit octal bytes, `\u` and `\U` code points (not surrogates, at
  * most U+10FFFF), and no newline. Bytes from `\x` and octal escapes must make valid UTF-8.
  */
-function unquote(text: string, from: number, to: number): string {
+export function unquote(text: string, from: number, to: number): string {
   const quote = text[from];
   const body = text.slice(from + 1, to - 1);
   const bodyAt = from + 1;
@@ -239,7 +239,7 @@ function unquote(text: string, from: number, to: number): string {
 }
 
 /** What the parser stopped at, for a message: the end of the input, or the text there. */
-function unexpectedAt(text: string, position: number): string {
+export function unexpectedAt(text: string, position: number): string {
   if (position >= text.length) return text.trim() === '' ? 'empty selector; expected a metric name or label matchers in braces' : 'unexpected end of input';
   const rest = text.slice(position);
   const token = /^(?:[A-Za-z_:][\w:]*|\d[\w.]*|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?|[=!]~|!=|\S)/.exec(rest)?.[0] ?? rest[0];

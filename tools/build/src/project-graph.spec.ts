@@ -65,6 +65,7 @@ const CHANGES: readonly Change[] = [
       'stream',
       'storage',
       'prometheus',
+      'promql', // through prometheus, whose string unquoting its parser uses
       'ingest',
       'writer',
       'reader',

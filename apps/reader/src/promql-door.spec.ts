@@ -1,0 +1,117 @@
+import { compileMatchers, matchesSeries, parseSeriesKey, seriesKey, type LabelMatcher } from '@strata/model';
+import type { ReadRequest, ReadResponse } from '@strata/proto';
+import { ApiKeyStore, HttpApiServer } from '@strata/runtime';
+import { memoryLogger } from '@strata/runtime/testing';
+import { prometheusApiRoutes } from './prometheus-api-door';
+import { PromqlQueries } from './promql-queries';
+
+const KEY = 'acme-secret-1';
+const M = 60_000;
+const T0 = 1_700_000_000_000;
+
+/** up{instance=a|b} every minute from T0 for 10 minutes; b's last sample is a staleness marker. */
+const STORED = new Map<string, Array<[number, number]>>([
+  ['up{instance="a",job="node"}', Array.from({ length: 11 }, (_, i) => [T0 + i * M, 1] as [number, number])],
+  ['up{instance="b",job="node"}', [...Array.from({ length: 5 }, (_, i) => [T0 + i * M, 0] as [number, number]), [T0 + 5 * M, NaN]]],
+  ['http_requests_total{job="api"}', Array.from({ length: 11 }, (_, i) => [T0 + i * M, i * 60] as [number, number])],
+]);
+
+const lister = {
+  async find(_tenant: string, query: { matchers?: readonly LabelMatcher[] }): Promise<string[]> {
+    const c = compileMatchers(query.matchers ?? []);
+    if ('problem' in c) throw new Error(c.problem);
+    return [...STORED.keys()].filter((k) => {
+      const { name, labels } = parseSeriesKey(k);
+      return matchesSeries(c.matchers, name, labels);
+    });
+  },
+};
+const readRequests: ReadRequest[] = [];
+const reads = {
+  async *read(_tenant: string, request: ReadRequest): AsyncGenerator<ReadResponse> {
+    readRequests.push(request);
+    yield {
+      warnings: request.series.some((s) => s.name === 'http_requests_total') ? ['cold tier unavailable; the answer may miss archived days'] : [],
+      series: request.series.map((s) => ({
+        name: s.name,
+        labels: s.labels,
+        points: (STORED.get(seriesKey(s.name, s.labels)) ?? []).filter(([t]) => t >= request.fromMs && t < request.toMs).map(([timestampMs, value]) => ({ timestampMs, value })),
+      })),
+    };
+  },
+};
+
+describe('PromQL on the Prometheus HTTP API (query, query_range, buildinfo, metadata, exemplars)', () => {
+  const server = new HttpApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: memoryLogger().logger,
+    routes: prometheusApiRoutes({
+      keys: ApiKeyStore.parse(`${KEY}:acme`),
+      lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
+      logger: memoryLogger().logger,
+      promql: new PromqlQueries({ lister, reads, limits: { maxSamples: 1_000, timeoutMs: 10_000, lookbackMs: 300_000 } }),
+      metadata: { get: async () => new Map([['up', { type: 'gauge', help: 'Target up', unit: '' }]]) },
+      now: () => T0 + 10 * M,
+    }),
+  });
+  beforeAll(() => server.start());
+  afterAll(() => server.stop(100));
+  const base = () => `http://127.0.0.1:${server.port}`;
+  const get = async (path: string, headers: Record<string, string> = { 'x-api-key': KEY }) => {
+    const res = await fetch(`${base()}${path}`, { headers });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("answers Grafana's connection test, query=1+1&time=4, and its buildinfo call", async () => {
+    expect(await get('/api/v1/query?query=1%2B1&time=4')).toEqual({ status: 200, body: { status: 'success', data: { resultType: 'scalar', result: [4, '2'] } } });
+    const res = await fetch(`${base()}/api/v1/query`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=1%2B1&time=4' });
+    expect(await res.json()).toEqual({ status: 'success', data: { resultType: 'scalar', result: [4, '2'] } });
+    const info = await get('/api/v1/status/buildinfo');
+    expect(info.status).toBe(200);
+    expect(info.body).toMatchObject({ status: 'success', data: { version: expect.stringMatching(/^3\./) } });
+  });
+
+  it('answers an instant query as a vector, leaving out a series whose latest sample is a staleness marker', async () => {
+    expect(await get(`/api/v1/query?query=up&time=${(T0 + 6 * M) / 1000}`)).toEqual({
+      status: 200,
+      body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'up', instance: 'a', job: 'node' }, value: [(T0 + 6 * M) / 1000, '1'] }] } },
+    });
+    // Without time: now.
+    expect((await get('/api/v1/query?query=sum(up)')).body).toEqual({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [(T0 + 10 * M) / 1000, '1'] }] } });
+  });
+
+  it('answers a range query as a matrix, with the tiers\u2019 warnings', async () => {
+    const { body } = await get(`/api/v1/query_range?query=rate(http_requests_total[5m])&start=${(T0 + 5 * M) / 1000}&end=${(T0 + 7 * M) / 1000}&step=60`);
+    expect(body).toEqual({
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [{ metric: { job: 'api' }, values: [[(T0 + 5 * M) / 1000, '1'], [(T0 + 6 * M) / 1000, '1'], [(T0 + 7 * M) / 1000, '1']] }],
+      },
+      warnings: ['cold tier unavailable; the answer may miss archived days'],
+    });
+  });
+
+  it('refuses bad queries and parameters with Prometheus error types', async () => {
+    expect(await get('/api/v1/query?query=sum(')).toMatchObject({ status: 400, body: { status: 'error', errorType: 'bad_data', error: expect.stringMatching(/^invalid parameter "query": parse error/) } });
+    expect(await get('/api/v1/query?query=')).toMatchObject({ status: 400, body: { errorType: 'bad_data' } });
+    expect(await get('/api/v1/query_range?query=up&start=10&end=5&step=1')).toMatchObject({ status: 400, body: { errorType: 'bad_data', error: expect.stringMatching(/end timestamp must not be before start time/) } });
+    expect(await get('/api/v1/query_range?query=up&start=0&end=5&step=0')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/zero or negative query resolution step/) } });
+    expect(await get('/api/v1/query_range?query=up&start=0&end=100000&step=1')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/exceeded maximum resolution of 11,000 points/) } });
+    expect(await get('/api/v1/query_range?query=up&start=0&end=10&step=1s')).toMatchObject({ status: 200 });
+    expect(await get(`/api/v1/query?query=up%20*%20on(job)%20up&time=${(T0 + 3 * M) / 1000}`)).toMatchObject({ status: 422, body: { errorType: 'execution', error: expect.stringMatching(/many-to-many matching not allowed/) } });
+    expect(await get('/api/v1/query?query=up', {})).toMatchObject({ status: 401, body: { errorType: 'unauthorized' } });
+  });
+
+  it('refuses a query past its sample limit, naming the setting', async () => {
+    const { status, body } = await get(`/api/v1/query_range?query=up&start=${T0 / 1000}&end=${(T0 + 10 * M) / 1000}&step=0.1`);
+    expect(status).toBe(422);
+    expect(body).toMatchObject({ errorType: 'execution', error: expect.stringMatching(/STRATA_PROMQL_MAX_SAMPLES/) });
+  });
+
+  it('answers metadata from what remote write delivered, and exemplars empty', async () => {
+    expect((await get('/api/v1/metadata')).body).toEqual({ status: 'success', data: { up: [{ type: 'gauge', help: 'Target up', unit: '' }] } });
+    expect((await get('/api/v1/query_exemplars?query=up&start=0&end=1')).body).toEqual({ status: 'success', data: [] });
+  });
+});

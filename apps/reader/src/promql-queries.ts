@@ -1,0 +1,80 @@
+import { parseSeriesKey, seriesKey, type LabelMatcher } from '@strata/model';
+import { prometheusLabels } from '@strata/prometheus';
+import { evaluate, type EngineOptions, type Expr, type QueryValue, type Queryable, type StoredSeries } from '@strata/promql';
+import { Aggregation } from '@strata/proto';
+import { QueryLimitError } from './errors';
+import type { ReadHandler } from './read-handler';
+import type { SeriesLister } from './series-lister';
+
+export interface PromqlLimits {
+  /** Samples one query may load and return (STRATA_PROMQL_MAX_SAMPLES). */
+  readonly maxSamples: number;
+  /** Longest a query may run; past it the work stops (STRATA_PROMQL_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** How far back an instant selector looks (STRATA_PROMQL_LOOKBACK_MS, Prometheus's 5 minutes). */
+  readonly lookbackMs: number;
+}
+
+export interface PromqlQueriesDeps {
+  readonly lister: Pick<SeriesLister, 'find'>;
+  readonly reads: Pick<ReadHandler, 'read'>;
+  readonly limits: PromqlLimits;
+}
+
+/**
+ * PromQL over Strata's read path: each selector's series come from the label index (the
+ * listing and its limits), their raw points, staleness markers included, from the same Read
+ * as gRPC (its limits and the tenant's admission: STRATA_READ_MAX_SERIES is the series one
+ * selector may select). Tier warnings are gathered for the answer's `warnings`.
+ */
+export class PromqlQueries {
+  constructor(private readonly deps: PromqlQueriesDeps) {}
+
+  async run(tenant: string, expr: Expr, range: { startMs: number; endMs: number; stepMs: number }, signal: AbortSignal): Promise<{ value: QueryValue; warnings: string[] }> {
+    const { limits } = this.deps;
+    const warnings = new Set<string>();
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () =>
+        timeout.abort(
+          new QueryLimitError(`the query took longer than ${limits.timeoutMs} ms (STRATA_PROMQL_TIMEOUT_MS); narrow its range, step or selectors`, 'STRATA_PROMQL_TIMEOUT_MS', limits.timeoutMs),
+        ),
+      limits.timeoutMs,
+    );
+    const both = AbortSignal.any([signal, timeout.signal]);
+    const queryable: Queryable = { select: (matchers, fromMs, toMs, s) => this.select(tenant, matchers, fromMs, toMs, s ?? both, warnings) };
+    const options: EngineOptions = { lookbackMs: limits.lookbackMs, maxSamples: limits.maxSamples };
+    try {
+      const value = await evaluate(expr, range, queryable, options, both);
+      return { value, warnings: [...warnings] };
+    } catch (error) {
+      if (timeout.signal.aborted && !signal.aborted) throw timeout.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async select(tenant: string, matchers: readonly LabelMatcher[], fromMs: number, toMs: number, signal: AbortSignal, warnings: Set<string>): Promise<StoredSeries[]> {
+    // Nothing is stored before 1970; a listing's 0 would mean "no bound".
+    const from = Math.max(1, fromMs);
+    if (toMs < from) return [];
+    const keys = await this.deps.lister.find(tenant, { matchers, fromMs: from, toMs: toMs + 1 }, signal);
+    if (keys.length === 0) return [];
+    const request = { matchers: [], series: keys.map((key) => parseSeriesKey(key)), fromMs: from, toMs: toMs + 1, stepMs: 0, aggregation: Aggregation.AVG };
+    const bySeries = new Map<string, { labels: StoredSeries['labels']; t: number[]; v: number[] }>();
+    for await (const message of this.deps.reads.read(tenant, request, signal, { keepStaleness: true })) {
+      for (const w of message.warnings) warnings.add(w);
+      for (const s of message.series) {
+        const key = seriesKey(s.name, s.labels);
+        let entry = bySeries.get(key);
+        if (!entry) bySeries.set(key, (entry = { labels: prometheusLabels(s.name, s.labels), t: [], v: [] }));
+        for (const p of s.points) {
+          entry.t.push(p.timestampMs);
+          entry.v.push(p.value);
+        }
+      }
+    }
+    return [...bySeries.values()];
+  }
+}

@@ -1,0 +1,8 @@
+// @strata/promql: a PromQL engine. Parsed with the Prometheus team's grammar, evaluated
+// with Prometheus 3's semantics over any Queryable.
+export type { Aggregate, At, Binary, Call, Expr, MatrixSelector, Subquery, VectorSelector } from './ast';
+export { compareLabels, evaluate, formatValue, PromqlLimitError, type EngineOptions, type QueryValue, type Queryable, type StoredSeries } from './engine';
+export { PromqlExecutionError, type FunctionArg, type PromqlFunction } from './function-types';
+export { FUNCTIONS } from './functions';
+export { MAX_QUERY_LENGTH, parsePromql, PromqlSyntaxError } from './parser';
+export { type Label, type Labels, type Matrix, type Sample, type Series, type Vector } from './values';
