@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSeriesKey, type LabelMatcher } from '@strata/model';
 import { compareLabelSets, parseSeriesSelector, prometheusLabels, SelectorSyntaxError } from '@strata/prometheus';
-import { formatValue, parsePromql, PromqlExecutionError, PromqlSyntaxError, type QueryValue } from '@strata/promql';
+import { formatValue, parsePromql, PromqlExecutionError, PromqlSyntaxError, typeName, typeOf, type QueryValue } from '@strata/promql';
 import {
   BodyTooLargeError,
   readBody,
@@ -278,6 +278,8 @@ async function rangeQuery(promql: Pick<PromqlQueries, 'run'>, { tenant, params, 
     throw new BadDataError(`exceeded maximum resolution of ${MAX_POINTS_PER_SERIES.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`);
   }
   const expr = parsePromql(params.first('query'));
+  const type = typeOf(expr);
+  if (type !== 'vector' && type !== 'scalar') throw new BadDataError(`invalid expression type ${JSON.stringify(typeName(type))} for range query, must be Scalar or instant Vector`);
   const { value, warnings } = await promql.run(tenant, expr, { startMs: start, endMs: end, stepMs }, signal);
   return { data: formatQueryValue(value), warnings };
 }

@@ -171,6 +171,28 @@ describe('parsePromql', () => {
     expect(() => parsePromql(query)).toThrow(message);
   });
 
+  it('binds offset, @, ranges and subqueries to the operand next to them, and ^ tighter than a sign', async () => {
+    const q = data();
+    // The grammar groups `a - b offset 1m` as (a - b) offset 1m; PromQL means a - (b offset 1m).
+    expect(await instant(q, 'mem - mem offset 1m', 4 * M)).toEqual(['instance=a,job=node 0', 'instance=b,job=node 0']);
+    expect(await instant(q, 'up{instance="a"} + up{instance="a"} @ 60', 3 * M)).toEqual(['instance=a,job=node 2']);
+    expect(await instant(q, 'scalar(sum(up{instance="a"})) - count_over_time(up{instance="a"}[5m])', 3 * M)).toEqual(['instance=a,job=node -3']);
+    expect(await instant(q, '-2 ^ 2', 0)).toBe(-4);
+    expect(await instant(q, '(-2) ^ 2', 0)).toBe(4);
+    expect(await instant(q, '-2 * 3', 0)).toBe(-6);
+    expect(await instant(q, '2 - -0x10', 0)).toBe(18);
+  });
+
+  it('counts values with the value label set before grouping, as Prometheus', async () => {
+    const q = memory([
+      { labels: { __name__: 'info', instance: 'a', zone: 'z1', version: '7' }, points: [[0, 1]] },
+      { labels: { __name__: 'info', instance: 'b', zone: 'z1', version: '8' }, points: [[0, 1]] },
+      { labels: { __name__: 'info', instance: 'c', zone: 'z2', version: '9' }, points: [[0, 1]] },
+    ]);
+    expect(await instant(q, 'count_values without (instance) ("version", info)', 0)).toEqual(['version=1,zone=z1 2', 'version=1,zone=z2 1']);
+    expect(await instant(q, 'count_values by (zone) ("v", info)', 0)).toEqual(['v=1,zone=z1 2', 'v=1,zone=z2 1']);
+  });
+
   it('parses numbers as Prometheus does: hex, Inf, NaN, durations as seconds', () => {
     const value = (q: string) => {
       const e = parsePromql(q);

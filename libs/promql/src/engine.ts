@@ -39,8 +39,7 @@ export class PromqlLimitError extends PromqlExecutionError {
     message: string,
     readonly setting: string,
   ) {
-    super(message);
-    this.name = 'PromqlLimitError';
+    super(message, { context: { setting } });
   }
 }
 
@@ -318,14 +317,18 @@ class Evaluator {
       case 'count_values': {
         const label = param?.type === 'string' ? param.value : '';
         if (!isValidLabelName(label)) throw new PromqlExecutionError(`invalid label name ${JSON.stringify(label)}`);
-        for (const g of groups.values()) {
-          const counts = new Map<string, number>();
-          for (const s of g.samples) {
-            const text = formatValue(s.v);
-            counts.set(text, (counts.get(text) ?? 0) + 1);
-          }
-          for (const [text, n] of counts) out.push({ labels: withLabel(g.labels, label, text), t, v: n });
+        // As Prometheus: the value label is set on each sample first (over one it has), then
+        // the samples are grouped with it (`by` gains it, `without` never drops it).
+        const grouping = e.without ? e.grouping.filter((g) => g !== label) : [...e.grouping, label];
+        const counts = new Map<string, { labels: Labels; n: number }>();
+        for (const s of input.value) {
+          const labels = groupLabels(withLabel(s.labels, label, formatValue(s.v)), grouping, e.without);
+          const key = labelsKey(labels);
+          const c = counts.get(key);
+          if (c) c.n++;
+          else counts.set(key, { labels, n: 1 });
         }
+        for (const c of counts.values()) out.push({ labels: c.labels, t, v: c.n });
         return out;
       }
       case 'topk':

@@ -1,4 +1,5 @@
 import type { LabelMatcher } from '@strata/model';
+import { StrataError } from '@strata/runtime';
 import type { Matrix, ValueType, Vector } from './values';
 
 /** An argument of a function call, evaluated at one step. */
@@ -44,9 +45,4 @@ export interface PromqlFunction {
 }
 
 /** An error in evaluation that the query caused (Prometheus's errorType "execution"). */
-export class PromqlExecutionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PromqlExecutionError';
-  }
-}
+export class PromqlExecutionError extends StrataError {}

@@ -1,6 +1,6 @@
 // @strata/promql: a PromQL engine. Parsed with the Prometheus team's grammar, evaluated
 // with Prometheus 3's semantics over any Queryable.
-export type { Aggregate, At, Binary, Call, Expr, MatrixSelector, Subquery, VectorSelector } from './ast';
+export { typeName, typeOf, type Aggregate, type At, type Binary, type Call, type Expr, type MatrixSelector, type Subquery, type VectorSelector } from './ast';
 export { compareLabels, evaluate, formatValue, PromqlLimitError, type EngineOptions, type QueryValue, type Queryable, type StoredSeries } from './engine';
 export { PromqlExecutionError, type FunctionArg, type PromqlFunction } from './function-types';
 export { FUNCTIONS } from './functions';

@@ -1,18 +1,18 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import { compileMatchers, type LabelMatcher, type MatchType } from '@strata/model';
+import { StrataError } from '@strata/runtime';
 import { SelectorSyntaxError, unexpectedAt, unquotePromqlString } from '@strata/prometheus';
 import { typeName, typeOf, type AggregateOp, type At, type Binary, type BinaryOp, type Expr, type MatrixSelector, type Subquery, type VectorMatching, type VectorSelector } from './ast';
 import { FUNCTIONS } from './functions';
 
 /** A query Prometheus's parser would refuse (errorType "bad_data"), with where it went wrong. */
-export class PromqlSyntaxError extends Error {
+export class PromqlSyntaxError extends StrataError {
   constructor(
     readonly query: string,
     readonly position: number,
     readonly problem: string,
   ) {
-    super(`parse error at char ${position + 1}: ${problem}`);
-    this.name = 'PromqlSyntaxError';
+    super(`parse error at char ${position + 1}: ${problem}`, { context: { position } });
   }
 }
 
@@ -148,10 +148,11 @@ class Builder {
     const t = this.text(node);
     if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
     if (/^[+-]?nan$/i.test(t)) return NaN;
-    if (/^0x[0-9a-f]+$/i.test(t)) return parseInt(t, 16);
-    if (/^(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(t)) return Number(t);
-    const ms = this.durationMs(node, t);
-    return ms / 1_000;
+    const sign = t.startsWith('-') ? -1 : 1;
+    const bare = /^[+-]/.test(t) ? t.slice(1) : t;
+    if (/^0x[0-9a-f]+$/i.test(bare)) return sign * parseInt(bare, 16);
+    if (/^(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(bare)) return sign * Number(bare);
+    return (sign * this.durationMs(node, bare)) / 1_000;
   }
 
   /** `5m`, `1h30m`, `300` (seconds), `1.5` (seconds). */
@@ -223,16 +224,26 @@ class Builder {
     return unquotePromqlString(this.q, node.from, node.to);
   }
 
-  private matrixSelector(node: Node): MatrixSelector {
+  private matrixSelector(node: Node): Expr {
     const [selector, range] = children(node);
+    return this.onRightmost(selector, (operand) => this.matrixOf(operand, range));
+  }
+
+  private matrixOf(selector: Node, range: Node): MatrixSelector {
     if (selector.name !== 'VectorSelector') this.fail(selector, 'ranges only allowed for vector selectors');
     const rangeMs = this.duration(range);
     if (rangeMs <= 0) this.fail(range, `range selector duration must be greater than 0, got ${this.text(range)}`);
     return { kind: 'matrix', selector: this.vectorSelector(selector), rangeMs };
   }
 
-  private subquery(node: Node): Subquery {
+  private subquery(node: Node): Expr {
     const [inner, range, step] = children(node);
+    // `a - b[5m:1m]` as the grammar groups it: the subquery is b's.
+    if (inner.name === 'BinaryExpr') return this.onRightmost(inner, (operand) => this.subqueryOf(operand, range, step));
+    return this.subqueryOf(inner, range, step);
+  }
+
+  private subqueryOf(inner: Node, range: Node, step: Node | undefined): Subquery {
     const expr = this.expr(inner);
     if (typeOf(expr) !== 'vector') this.fail(inner, `subquery is only allowed on instant vector, got ${typeName(typeOf(expr))} instead`);
     const rangeMs = this.duration(range);
@@ -244,17 +255,35 @@ class Builder {
 
   private offset(node: Node): Expr {
     const parts = children(node);
-    const target = this.expr(parts[0]);
     const offsetMs = this.duration(parts[parts.length - 1]);
-    return this.modify(parts[0], target, (e) => {
-      if ('offsetMs' in e && e.offsetMs !== 0) this.fail(node, 'offset may not be set multiple times');
-      return { ...e, offsetMs };
-    }, 'offset');
+    // The grammar hangs a modifier on a whole binary expression (`a - b offset 1m`); in
+    // PromQL it binds to the operand next to it, the rightmost one.
+    return this.onRightmost(parts[0], (inner) => {
+      const target = this.expr(inner);
+      return this.modify(inner, target, (e) => {
+        if ('offsetMs' in e && e.offsetMs !== 0) this.fail(node, 'offset may not be set multiple times');
+        return { ...e, offsetMs };
+      }, 'offset');
+    });
+  }
+
+  /** Builds `node` with `build` applied to its rightmost operand when it is a binary (or unary) expression, else to itself. */
+  private onRightmost(node: Node, build: (operand: Node) => Expr): Expr {
+    if (node.name === 'BinaryExpr') return this.binary(node, (rhs) => this.onRightmost(rhs, build));
+    if (node.name === 'UnaryExpr') {
+      const [opNode, inner] = children(node);
+      return this.unaryOf(node, opNode, this.onRightmost(inner, build));
+    }
+    return build(node);
   }
 
   private at(node: Node): Expr {
     const parts = children(node);
-    const target = this.expr(parts[0]);
+    return this.onRightmost(parts[0], (inner) => this.atOn(node, parts, inner));
+  }
+
+  private atOn(node: Node, parts: Node[], inner: Node): Expr {
+    const target = this.expr(inner);
     const value = parts[parts.length - 1];
     let at: At;
     if (value.name === 'AtModifierPreprocessors') at = children(value)[0]?.name === 'AtStart' ? 'start' : 'end';
@@ -264,7 +293,7 @@ class Builder {
       if (!Number.isFinite(seconds)) this.fail(value, `timestamp out of bounds for @ modifier: ${seconds}`);
       at = { ms: Math.round(seconds * 1_000) };
     }
-    return this.modify(parts[0], target, (e) => {
+    return this.modify(inner, target, (e) => {
       if (e.at !== undefined) this.fail(node, '@ <timestamp> may not be set multiple times');
       return { ...e, at };
     }, '@');
@@ -326,8 +355,19 @@ class Builder {
     return children(node).map((l) => (l.name === 'QuotedLabelName' ? this.quoted(children(l)[0]) : this.text(l)));
   }
 
-  private binary(node: Node): Binary {
+  private binary(node: Node, buildRhs: (rhs: Node) => Expr = (rhs) => this.expr(rhs)): Expr {
     const parts = children(node);
+    // `-2 ^ 2` is -(2 ^ 2): the grammar reads the sign into the literal, PromQL binds ^ tighter than a sign.
+    if (parts[1]?.name === 'Pow' && parts[0].name === 'NumberDurationLiteral' && /^[+-]/.test(this.text(parts[0]))) {
+      const sign = this.text(parts[0])[0];
+      const magnitude = Math.abs(this.number(parts[0]));
+      const power = this.binaryOf(node, parts, { kind: 'number', value: magnitude }, buildRhs);
+      return sign === '-' ? this.negate(power) : power;
+    }
+    return this.binaryOf(node, parts, this.expr(parts[0]), buildRhs);
+  }
+
+  private binaryOf(node: Node, parts: Node[], lhs: Expr, buildRhs: (rhs: Node) => Expr): Binary {
     const lhsNode = parts[0];
     const rhsNode = parts[parts.length - 1];
     const opNode = parts[1];
@@ -341,8 +381,7 @@ class Builder {
       else if (p.name === 'FillModifier') this.fail(p, 'the experimental fill modifiers are not supported');
       else this.fail(p, `unexpected ${p.name}`);
     }
-    const lhs = this.expr(lhsNode);
-    const rhs = this.expr(rhsNode);
+    const rhs = buildRhs(rhsNode);
     const lt = typeOf(lhs);
     const rt = typeOf(rhs);
     for (const [side, t] of [[lhsNode, lt], [rhsNode, rt]] as const) {
@@ -377,7 +416,14 @@ class Builder {
 
   private unary(node: Node): Expr {
     const [opNode, inner] = children(node);
-    const expr = this.expr(inner);
+    return this.unaryOf(node, opNode, this.expr(inner));
+  }
+
+  private negate(expr: Expr): Expr {
+    return expr.kind === 'number' ? { kind: 'number', value: -expr.value } : { kind: 'unary', op: '-', expr };
+  }
+
+  private unaryOf(node: Node, opNode: Node, expr: Expr): Expr {
     const t = typeOf(expr);
     if (t !== 'scalar' && t !== 'vector') this.fail(node, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(typeName(t))}`);
     const op = this.text(opNode) === '-' ? '-' : '+';
