@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { runLogged } from './harness/child-process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { seriesKey, type Label } from '@strata/model';
@@ -23,16 +24,6 @@ const log = (line: string) => process.stdout.write(`[prometheus-remote-write] ${
 interface PromSeries {
   readonly metric: Record<string, string>;
   readonly values: ReadonlyArray<[number, string]>;
-}
-
-/** A child process whose output goes to a file, killed at the end of the test. */
-function run(command: string, args: readonly string[], logFile: string): ChildProcess {
-  const fd = fs.openSync(logFile, 'a');
-  try {
-    return spawn(command, args, { stdio: ['ignore', fd, fd] });
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -102,7 +93,7 @@ async function compareThroughRemoteRead(
       '',
     ].join('\n'),
   );
-  const reading = run(binary, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'reading-tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], path.join(dir, 'reading.log'));
+  const reading = runLogged(binary, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'reading-tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], path.join(dir, 'reading.log'));
   try {
     await pollUntil(async () => ((await fetch(`${base}/-/ready`).catch(() => undefined))?.ok ? true : undefined), { what: 'the reading Prometheus ready', timeoutMs: 30_000, intervalMs: 200 });
     const at = (span.endMs - 1_000) / 1_000;
@@ -231,10 +222,10 @@ describe('a real Prometheus remote-writes to Strata', () => {
           '',
         ].join('\n'),
       );
-      children.push(run('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${exporterPort}`], path.join(dir, 'node-exporter.log')));
+      children.push(runLogged('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${exporterPort}`], path.join(dir, 'node-exporter.log')));
       const startMs = Date.now();
       children.push(
-        run(
+        runLogged(
           binary(),
           [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`],
           path.join(dir, 'prometheus.log'),

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { runLogged } from './harness/child-process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mapConcurrently } from '@strata/runtime';
@@ -473,16 +474,6 @@ interface Outcome {
   readonly differences: string[];
 }
 
-/** A child process whose output goes to a file. */
-function run(command: string, args: readonly string[], logFile: string): ChildProcess {
-  const fd = fs.openSync(logFile, 'a');
-  try {
-    return spawn(command, args, { stdio: ['ignore', fd, fd] });
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 describe('PromQL on the reader answers as Prometheus 3 does, on the same samples', () => {
   let system: StrataSystem | undefined;
   let reference: ChildProcess | undefined;
@@ -509,7 +500,7 @@ describe('PromQL on the reader answers as Prometheus 3 does, on the same samples
     const dir = path.join(system.dir, 'prometheus3');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), ['storage:', '  tsdb:', '    out_of_order_time_window: 1h', ''].join('\n'));
-    reference = run(
+    reference = runLogged(
       binary,
       [
         `--config.file=${path.join(dir, 'prometheus.yml')}`,
