@@ -23,6 +23,9 @@ npx --no-install tsx tools/bench/src/remote-write-bench.ts
 echo "== label index"
 npx --no-install tsx tools/bench/src/label-index-bench.ts
 
+echo "== promql"
+npx --no-install tsx tools/bench/src/promql-bench.ts
+
 echo "== read path"
 npx --no-install tsx tools/bench/src/read-bench.ts
 

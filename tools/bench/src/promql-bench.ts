@@ -109,8 +109,10 @@ async function main(): Promise<void> {
     ingestEnv: { STRATA_LOG_LEVEL: 'warn', STRATA_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_TENANT_BYTES_PER_SECOND: '100000000000' },
   });
   try {
-    await system.startWriter('writer', { env: { STRATA_LOG_LEVEL: 'warn' } });
-    const reader = await system.startReader('reader', { STRATA_COLD_ENABLED: 'false', STRATA_LOG_LEVEL: 'warn', STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000' });
+    // The shipped 4 h window (the system-test harness's default is 1 minute, for quick seals).
+    const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_LOG_LEVEL: 'warn' };
+    await system.startWriter('writer', { env: shipped });
+    const reader = await system.startReader('reader', { ...shipped, STRATA_COLD_ENABLED: 'false', STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000' });
     const strataBase = `http://127.0.0.1:${reader.options.httpApiPort}`;
     const auth = { authorization: `Bearer ${system.apiKey}` };
     const loadBegan = performance.now();
