@@ -1,5 +1,5 @@
 import { compileMatchers, matchesSeries, parseSeriesKey, seriesKey, type LabelMatcher } from '@strata/model';
-import type { ReadRequest, ReadResponse } from '@strata/proto';
+import type { ReadRequest } from '@strata/proto';
 import { ApiKeyStore, HttpApiServer } from '@strata/runtime';
 import { memoryLogger } from '@strata/runtime/testing';
 import { prometheusApiRoutes } from './prometheus-api-door';
@@ -28,16 +28,13 @@ const lister = {
 };
 const readRequests: ReadRequest[] = [];
 const reads = {
-  async *read(_tenant: string, request: ReadRequest): AsyncGenerator<ReadResponse> {
+  async *readColumns(_tenant: string, request: ReadRequest) {
     readRequests.push(request);
-    yield {
-      warnings: request.series.some((s) => s.name === 'http_requests_total') ? ['cold tier unavailable; the answer may miss archived days'] : [],
-      series: request.series.map((s) => ({
-        name: s.name,
-        labels: s.labels,
-        points: (STORED.get(seriesKey(s.name, s.labels)) ?? []).filter(([t]) => t >= request.fromMs && t < request.toMs).map(([timestampMs, value]) => ({ timestampMs, value })),
-      })),
-    };
+    for (const s of request.series) {
+      const points = (STORED.get(seriesKey(s.name, s.labels)) ?? []).filter(([t]) => t >= request.fromMs && t < request.toMs);
+      yield { ref: { key: seriesKey(s.name, s.labels), name: s.name, labels: s.labels }, points: { timestamps: Float64Array.from(points, ([t]) => t), values: Float64Array.from(points, ([, v]) => v) } };
+    }
+    yield { warnings: request.series.some((s) => s.name === 'http_requests_total') ? ['cold tier unavailable; the answer may miss archived days'] : [] };
   },
 };
 

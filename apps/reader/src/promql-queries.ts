@@ -1,4 +1,4 @@
-import { parseSeriesKey, seriesKey, type LabelMatcher } from '@strata/model';
+import { parseSeriesKey, type LabelMatcher } from '@strata/model';
 import { prometheusLabels } from '@strata/prometheus';
 import { evaluate, type EngineOptions, type Expr, type QueryValue, type Queryable, type StoredSeries } from '@strata/promql';
 import { Aggregation } from '@strata/proto';
@@ -17,7 +17,7 @@ export interface PromqlLimits {
 
 export interface PromqlQueriesDeps {
   readonly lister: Pick<SeriesLister, 'find'>;
-  readonly reads: Pick<ReadHandler, 'read'>;
+  readonly reads: Pick<ReadHandler, 'readColumns'>;
   readonly limits: PromqlLimits;
 }
 
@@ -62,19 +62,11 @@ export class PromqlQueries {
     const keys = await this.deps.lister.find(tenant, { matchers, fromMs: from, toMs: toMs + 1 }, signal);
     if (keys.length === 0) return [];
     const request = { matchers: [], series: keys.map((key) => parseSeriesKey(key)), fromMs: from, toMs: toMs + 1, stepMs: 0, aggregation: Aggregation.AVG };
-    const bySeries = new Map<string, { labels: StoredSeries['labels']; t: number[]; v: number[] }>();
-    for await (const message of this.deps.reads.read(tenant, request, signal, { keepStaleness: true })) {
-      for (const w of message.warnings) warnings.add(w);
-      for (const s of message.series) {
-        const key = seriesKey(s.name, s.labels);
-        let entry = bySeries.get(key);
-        if (!entry) bySeries.set(key, (entry = { labels: prometheusLabels(s.name, s.labels), t: [], v: [] }));
-        for (const p of s.points) {
-          entry.t.push(p.timestampMs);
-          entry.v.push(p.value);
-        }
-      }
+    const out: StoredSeries[] = [];
+    for await (const item of this.deps.reads.readColumns(tenant, request, signal, { keepStaleness: true })) {
+      if ('warnings' in item) for (const w of item.warnings) warnings.add(w);
+      else out.push({ labels: prometheusLabels(item.ref.name, item.ref.labels), t: item.points.timestamps, v: item.points.values });
     }
-    return [...bySeries.values()];
+    return out;
   }
 }

@@ -1,5 +1,5 @@
 import { foldRollupStats, rollup, withoutStaleness } from '@strata/model';
-import { mergeNewestFirst, type RetentionPolicy } from '@strata/storage';
+import { mergeNewestFirst, type RetentionPolicy, type SortedColumns } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
 import type { ReadLimits } from './config';
@@ -10,7 +10,7 @@ import { planRead, type PlannerSettings } from './planner';
 import { estimateReadCost, PointBudget } from './read-cost';
 import type { ReadLimiter } from './read-limits';
 import type { ReaderMetrics } from './reader-metrics';
-import { parseReadRequest } from './read-request';
+import { parseReadRequest, type SeriesRef } from './read-request';
 import type { WarmPruner } from './warm-pruner';
 import { ResponsePacker } from './response-packer';
 import { WarningCollector } from './warnings';
@@ -53,6 +53,23 @@ export class ReadHandler {
    * (a Prometheus) ends series there; buckets never hold it.
    */
   async *read(tenant: string, request: ReadRequest, signal?: AbortSignal, options: { keepStaleness?: boolean } = {}): AsyncGenerator<ReadResponse> {
+    const packer = new ResponsePacker(this.deps.settings.limits.maxPointsPerMessage);
+    for await (const item of this.readColumns(tenant, request, signal, options)) {
+      if ('warnings' in item) yield* packer.finish(item.warnings);
+      else yield* packer.add(item.ref, item.points);
+    }
+  }
+
+  /**
+   * The same read, each series' points as columns (no message packing), then the warnings
+   * last: what PromQL evaluates on.
+   */
+  async *readColumns(
+    tenant: string,
+    request: ReadRequest,
+    signal?: AbortSignal,
+    options: { keepStaleness?: boolean } = {},
+  ): AsyncGenerator<{ ref: SeriesRef; points: SortedColumns } | { warnings: string[] }> {
     const { limits, concurrency, planner, retention } = this.deps.settings;
     const parsed = parseReadRequest(request, limits);
     const now = this.deps.now();
@@ -60,9 +77,8 @@ export class ReadHandler {
     // deleted, and is about to be, so it is never returned (a bucket there is partial).
     const fromMs = retention ? Math.max(parsed.fromMs, retention.cutoffMs(tenant, now)) : parsed.fromMs;
     this.deps.metrics.seriesPerRead.observe(parsed.series.length);
-    const packer = new ResponsePacker(limits.maxPointsPerMessage);
     if (fromMs >= parsed.toMs) {
-      yield* packer.finish([]);
+      yield { warnings: [] };
       return;
     }
     const planned = planRead(fromMs, parsed.toMs, planner, now, parsed.rollup ? parsed.stepMs : 0);
@@ -88,7 +104,7 @@ export class ReadHandler {
           ? mergeNewestFirst([rollup(values, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
           : values;
         returned += points.timestamps.length;
-        yield* packer.add(result.ref, points);
+        yield { ref: result.ref, points };
       }
       const rendered = warnings.render();
       for (const tier of warnings.tiers()) this.deps.metrics.warnings.inc({ tier });
@@ -98,7 +114,7 @@ export class ReadHandler {
         rendered.unshift(hotWarning);
       }
       this.deps.metrics.pointsReturned.inc({ tenant }, returned);
-      yield* packer.finish(rendered);
+      yield { warnings: rendered };
     } catch (error) {
       const stopped = permit.signal.aborted ? permit.signal.reason : error;
       if (stopped instanceof QueryLimitError) {
