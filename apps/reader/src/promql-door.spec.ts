@@ -111,4 +111,54 @@ describe('PromQL on the Prometheus HTTP API (query, query_range, buildinfo, meta
     expect((await get('/api/v1/metadata')).body).toEqual({ status: 'success', data: { up: [{ type: 'gauge', help: 'Target up', unit: '' }] } });
     expect((await get('/api/v1/query_exemplars?query=up&start=0&end=1')).body).toEqual({ status: 'success', data: [] });
   });
+
+});
+
+describe('PromQL time limit and tenants', () => {
+  /** Tenant slow's reads never end by themselves; tenant quick's answer at once. */
+  const never = new Promise<never>(() => undefined);
+  const slowReads = {
+    async *readColumns(tenant: string, request: ReadRequest, signal?: AbortSignal) {
+      if (tenant === 'slow') {
+        await Promise.race([never, new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+      }
+      yield* reads.readColumns(tenant, request);
+    },
+  };
+  const server = new HttpApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: memoryLogger().logger,
+    routes: prometheusApiRoutes({
+      keys: ApiKeyStore.parse('slow-key:slow,quick-key:quick'),
+      lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
+      logger: memoryLogger().logger,
+      promql: new PromqlQueries({ lister, reads: slowReads, limits: { maxSamples: 1_000_000, timeoutMs: 300, lookbackMs: 300_000 } }),
+      now: () => T0 + 10 * M,
+    }),
+  });
+  beforeAll(() => server.start());
+  afterAll(() => server.stop(100));
+  const ask = async (key: string) => {
+    const started = performance.now();
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/query?query=sum(up)`, { headers: { 'x-api-key': key } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, ms: performance.now() - started };
+  };
+
+  it('stops a query at STRATA_PROMQL_TIMEOUT_MS with 503 timeout, while another tenant is answered meanwhile', async () => {
+    const stuck = Promise.all([ask('slow-key'), ask('slow-key'), ask('slow-key')]);
+    const quick = await ask('quick-key');
+    expect(quick).toMatchObject({ status: 200, body: { status: 'success' } });
+    expect(quick.ms).toBeLessThan(250);
+    for (const answer of await stuck) {
+      expect(answer).toMatchObject({ status: 503, body: { errorType: 'timeout', error: expect.stringMatching(/longer than 300 ms \(STRATA_PROMQL_TIMEOUT_MS\)/) } });
+    }
+  });
+
+  it('takes a range query of exactly 11,000 points per series and refuses one more', async () => {
+    const range = (end: number) => fetch(`http://127.0.0.1:${server.port}/api/v1/query_range?query=1&start=0&end=${end}&step=1`, { headers: { 'x-api-key': 'quick-key' } });
+    expect((await range(11_000)).status).toBe(200);
+    const past = await range(11_001);
+    expect({ status: past.status, body: await past.json() }).toMatchObject({ status: 400, body: { error: expect.stringMatching(/11,000 points/) } });
+  });
 });

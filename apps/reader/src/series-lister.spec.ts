@@ -157,4 +157,29 @@ describe('SeriesLister', () => {
     expect(patient.limiter.load('acme')).toEqual({ running: 0, queued: 0 });
     expect(await h.registry.getSingleMetricAsString('strata_reader_listing_duration_seconds')).toMatch(/result="STRATA_LIST_TIMEOUT_MS"/);
   });
+
+  it('answers label values up to STRATA_LIST_MAX_LABEL_VALUES and refuses one more, naming it', async () => {
+    const h = readerHarness({ listing: { maxLabelValues: 100 } });
+    h.hot.addSeries('acme', Array.from({ length: 100 }, (_, i) => `m{pod="p${i}"}`));
+    expect(await h.lister.labelValues('acme', 'pod', { selectors: [] })).toHaveLength(100);
+    h.hot.addSeries('acme', ['m{pod="p100"}']);
+    await expect(h.lister.labelValues('acme', 'pod', { selectors: [] })).rejects.toMatchObject({ setting: 'STRATA_LIST_MAX_LABEL_VALUES' });
+    // Another tenant's values are not held back by this one's.
+    h.hot.addSeries('other', ['m{pod="q"}']);
+    expect(await h.lister.labelValues('other', 'pod', { selectors: [] })).toEqual(['q']);
+  });
+
+  it('refuses a negative or empty time range on ListSeries, and lists within a range by day', async () => {
+    const h = readerHarness();
+    const day = 86_400_000;
+    h.hot.addSeries('acme', ['old'], 10, 10);
+    h.hot.addSeries('acme', ['new'], 20, 20);
+    await expect(h.lister.list('acme', { match: '', fromMs: -1 })).rejects.toThrow(InvalidQueryError);
+    await expect(h.lister.list('acme', { match: '', fromMs: 5 * day, toMs: 5 * day })).rejects.toThrow(/must be before to_ms/);
+    const names = async (fromMs: number, toMs: number) => (await h.lister.list('acme', { match: '', fromMs, toMs })).series.map((s) => s.name);
+    expect(await names(10 * day, 11 * day)).toEqual(['old']);
+    expect(await names(11 * day, 20 * day)).toEqual([]);
+    expect(await names(11 * day, 20 * day + 1)).toEqual(['new']);
+    expect(await names(0, 0)).toEqual(['new', 'old']);
+  });
 });

@@ -202,3 +202,19 @@ describe('parsePromql', () => {
     expect(Number.isNaN(value('NaN'))).toBe(true);
   });
 });
+
+describe('limits', () => {
+  it('takes a query of exactly MAX_QUERY_LENGTH characters and refuses one more', () => {
+    const at = ' '.repeat(64 * 1024 - 1) + '1';
+    expect(parsePromql(at)).toEqual({ kind: 'number', value: 1 });
+    expect(() => parsePromql(` ${at}`)).toThrow(/65537 characters long; at most 65536 are taken/);
+  });
+
+  it('takes exactly maxSamples and refuses one more', async () => {
+    // up{instance="a"} over [0, 3m] at a 1 m step: 4 samples loaded, 4 in the answer.
+    const q = () => memory([{ labels: { __name__: 'up', instance: 'a' }, points: [[0, 1], [M, 1], [2 * M, 1], [3 * M, 1]] }]);
+    const range = { startMs: 0, endMs: 3 * M, stepMs: M };
+    await expect(evaluate(parsePromql('up'), range, q(), { maxSamples: 8 })).resolves.toMatchObject({ resultType: 'matrix' });
+    await expect(evaluate(parsePromql('up'), range, q(), { maxSamples: 7 })).rejects.toThrow(/more than 7, STRATA_PROMQL_MAX_SAMPLES/);
+  });
+});
