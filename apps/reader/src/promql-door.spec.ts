@@ -133,7 +133,7 @@ describe('PromQL time limit and tenants', () => {
       keys: ApiKeyStore.parse('slow-key:slow,quick-key:quick'),
       lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
       logger: memoryLogger().logger,
-      promql: new PromqlQueries({ lister, reads: slowReads, limits: { maxSamples: 1_000_000, timeoutMs: 300, lookbackMs: 300_000 } }),
+      promql: new PromqlQueries({ lister, reads: slowReads, limits: { maxSamples: 1_000_000, timeoutMs: 2_000, lookbackMs: 300_000 } }),
       now: () => T0 + 10 * M,
     }),
   });
@@ -146,12 +146,14 @@ describe('PromQL time limit and tenants', () => {
   };
 
   it('stops a query at STRATA_PROMQL_TIMEOUT_MS with 503 timeout, while another tenant is answered meanwhile', async () => {
-    const stuck = Promise.all([ask('slow-key'), ask('slow-key'), ask('slow-key')]);
+    let stuckDone = false;
+    const stuck = Promise.all([ask('slow-key'), ask('slow-key'), ask('slow-key')]).finally(() => (stuckDone = true));
     const quick = await ask('quick-key');
     expect(quick).toMatchObject({ status: 200, body: { status: 'success' } });
-    expect(quick.ms).toBeLessThan(250);
+    // Answered while the other tenant's queries were still held.
+    expect(stuckDone).toBe(false);
     for (const answer of await stuck) {
-      expect(answer).toMatchObject({ status: 503, body: { errorType: 'timeout', error: expect.stringMatching(/longer than 300 ms \(STRATA_PROMQL_TIMEOUT_MS\)/) } });
+      expect(answer).toMatchObject({ status: 503, body: { errorType: 'timeout', error: expect.stringMatching(/longer than 2000 ms \(STRATA_PROMQL_TIMEOUT_MS\)/) } });
     }
   });
 
