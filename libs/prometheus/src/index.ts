@@ -25,4 +25,4 @@ export {
   type RemoteReadQuery,
 } from './remote-read';
 export { crc32c, encodeXorChunk, frame, XOR_CHUNK_SAMPLES } from './xor-chunk';
-export { parseSeriesSelector, SelectorSyntaxError, unexpectedAt, unquote as unquotePromqlString } from './selector';
+export { children, parseSeriesSelector, parseStrict, SelectorSyntaxError, unexpectedAt, unquote as unquotePromqlString, type PromqlSyntaxNode } from './selector';

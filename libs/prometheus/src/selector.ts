@@ -46,18 +46,7 @@ type SyntaxNode = ReturnType<typeof strictParser.parse>['topNode'];
  * invalid one is refused where the matchers are compiled to run (the listing).
  */
 export function parseSeriesSelector(text: string): LabelMatcher[] {
-  let top: SyntaxNode;
-  try {
-    top = strictParser.parse(text).topNode;
-  } catch (error) {
-    // Lezer's strict mode throws a SyntaxError "No parse at <offset>".
-    const at = /^No parse at (\d+)$/.exec(String((error as { message?: unknown } | undefined)?.message));
-    if (at) throw new SelectorSyntaxError(text, Number(at[1]), unexpectedAt(text, Number(at[1])));
-    // Building the tree recurses on nesting; thousands of levels exhaust the stack.
-    if ((error as { name?: unknown } | undefined)?.name === 'RangeError') throw new SelectorSyntaxError(text, 0, 'too deeply nested');
-    throw error;
-  }
-  const expressions = children(top);
+  const expressions = children(parseStrict(text));
   if (expressions.length !== 1) throw new SelectorSyntaxError(text, 0, 'expected one series selector');
   const expression = expressions[0];
   if (expression.name !== 'VectorSelector') {
@@ -91,7 +80,27 @@ export function parseSeriesSelector(text: string): LabelMatcher[] {
 }
 
 /** The node's children, comments left out. */
-function children(node: SyntaxNode): SyntaxNode[] {
+/**
+ * The syntax tree of PromQL text (the top node), parsed strictly; a syntax error is a
+ * SelectorSyntaxError at its offset. Shared by selectors and the PromQL engine's parser.
+ */
+export function parseStrict(text: string): SyntaxNode {
+  try {
+    return strictParser.parse(text).topNode;
+  } catch (error) {
+    // Lezer's strict mode throws a SyntaxError "No parse at <offset>".
+    const at = /^No parse at (\d+)$/.exec(String((error as { message?: unknown } | undefined)?.message));
+    if (at) throw new SelectorSyntaxError(text, Number(at[1]), unexpectedAt(text, Number(at[1])));
+    // Building the tree recurses on nesting; thousands of levels exhaust the stack.
+    if ((error as { name?: unknown } | undefined)?.name === 'RangeError') throw new SelectorSyntaxError(text, 0, 'too deeply nested');
+    throw error;
+  }
+}
+
+export type PromqlSyntaxNode = SyntaxNode;
+
+/** A node's children, comments left out. */
+export function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (let child = node.firstChild; child; child = child.nextSibling) if (child.name !== 'LineComment') out.push(child);
   return out;
@@ -240,6 +249,9 @@ export function unquote(text: string, from: number, to: number): string {
 
 /** What the parser stopped at, for a message: the end of the input, or the text there. */
 export function unexpectedAt(text: string, position: number): string {
+  // The grammar knows every function by name: an identifier it stops after, at "(", is an unknown one.
+  const call = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(text.slice(0, position));
+  if (text[position] === '(' && call) return `unknown function with name ${JSON.stringify(call[1])}`;
   if (position >= text.length) return text.trim() === '' ? 'empty selector; expected a metric name or label matchers in braces' : 'unexpected end of input';
   const rest = text.slice(position);
   const token = /^(?:[A-Za-z_:][\w:]*|\d[\w.]*|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?|[=!]~|!=|\S)/.exec(rest)?.[0] ?? rest[0];

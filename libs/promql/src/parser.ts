@@ -1,7 +1,6 @@
-import { parser } from '@prometheus-io/lezer-promql';
 import { compileMatchers, type LabelMatcher, type MatchType } from '@strata/model';
 import { StrataError } from '@strata/runtime';
-import { SelectorSyntaxError, unexpectedAt, unquotePromqlString } from '@strata/prometheus';
+import { children, parseStrict, SelectorSyntaxError, unquotePromqlString, type PromqlSyntaxNode } from '@strata/prometheus';
 import { typeName, typeOf, type AggregateOp, type At, type Binary, type BinaryOp, type Expr, type MatrixSelector, type Subquery, type VectorMatching, type VectorSelector } from './ast';
 import { FUNCTIONS } from './functions';
 
@@ -16,8 +15,7 @@ export class PromqlSyntaxError extends StrataError {
   }
 }
 
-const strictParser = parser.configure({ strict: true });
-type Node = ReturnType<typeof strictParser.parse>['topNode'];
+type Node = PromqlSyntaxNode;
 
 /** Longest query text taken, in characters. */
 export const MAX_QUERY_LENGTH = 64 * 1024;
@@ -30,40 +28,14 @@ export const MAX_QUERY_LENGTH = 64 * 1024;
 export function parsePromql(query: string): Expr {
   if (query.length > MAX_QUERY_LENGTH) throw new PromqlSyntaxError(query, 0, `the query is ${query.length} characters long; at most ${MAX_QUERY_LENGTH} are taken`);
   if (query.trim() === '') throw new PromqlSyntaxError(query, 0, 'no expression found in input');
-  let top: Node;
   try {
-    top = strictParser.parse(query).topNode;
-  } catch (error) {
-    const at = /^No parse at (\d+)$/.exec(String((error as { message?: unknown } | undefined)?.message));
-    if (at) throw new PromqlSyntaxError(query, Number(at[1]), syntaxProblem(query, Number(at[1])));
-    if ((error as { name?: unknown } | undefined)?.name === 'RangeError') throw new PromqlSyntaxError(query, 0, 'the expression is nested too deeply');
-    throw error;
-  }
-  const exprs = children(top);
-  if (exprs.length !== 1) throw new PromqlSyntaxError(query, 0, 'expected one expression');
-  try {
+    const exprs = children(parseStrict(query));
+    if (exprs.length !== 1) throw new PromqlSyntaxError(query, 0, 'expected one expression');
     return new Builder(query).expr(exprs[0]);
   } catch (error) {
     if (error instanceof SelectorSyntaxError) throw new PromqlSyntaxError(query, error.position, error.problem);
     throw error;
   }
-}
-
-function syntaxProblem(query: string, position: number): string {
-  // The grammar knows every function by name: an identifier it stops after, at "(", is an unknown one.
-  const call = /([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(query.slice(0, position));
-  if (query[position] === '(' && call) return `unknown function with name ${JSON.stringify(call[1])}`;
-  try {
-    return unexpectedAt(query, position);
-  } catch {
-    return 'unexpected input';
-  }
-}
-
-function children(node: Node): Node[] {
-  const out: Node[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== 'LineComment') out.push(c);
-  return out;
 }
 
 const AGGREGATES = new Set<AggregateOp>(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
