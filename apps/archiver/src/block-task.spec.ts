@@ -50,8 +50,8 @@ describe('buildDayBlock', () => {
     const columns = { timestamps: [T0, T0 + 60_000, T0 + 7_200_000], values: [1, 2, 3] };
     const parts = opened.section(opened.index.byKey.get('b')!).parts;
     expect(decodeRollupPart(parts.m5)).toEqual(rollupStats(columns, 300_000));
-    expect(decodeRollupPart(parts.h1)).toEqual(rollupStats(columns, 3_600_000));
-    expect(decodeRollupPart(parts.d1)).toEqual(rollupStats(columns, DAY_MS));
+    expect(decodeRollupPart(parts.h1)).toEqual(rollupStats(columns, 3_600_000, { heads: true }));
+    expect(decodeRollupPart(parts.d1)).toEqual(rollupStats(columns, DAY_MS, { heads: true }));
     expect(first).toMatchObject({ series: 2, points: 4, rebuilt: 2 });
   });
 
@@ -99,8 +99,8 @@ describe('buildMonthBlock', () => {
     expect(section.points).toBe(4);
     expect(section.parts.raw).toHaveLength(0);
     expect(section.parts.m5).toHaveLength(0);
-    expect(decodeRollupPart(section.parts.h1)).toEqual(rollupStats(columns, 3_600_000));
-    expect(decodeRollupPart(section.parts.d1)).toEqual(rollupStats(columns, DAY_MS));
+    expect(decodeRollupPart(section.parts.h1)).toEqual(rollupStats(columns, 3_600_000, { heads: true }));
+    expect(decodeRollupPart(section.parts.d1)).toEqual(rollupStats(columns, DAY_MS, { heads: true }));
   });
 });
 

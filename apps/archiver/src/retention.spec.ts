@@ -67,7 +67,7 @@ describe('year catalogs', () => {
     const reader = new ColdReader(store, { keys });
     for (const key of SERIES) {
       const found = await reader.seriesParts('acme', BlockKind.Year, 2026, catalog.rollup!, key, ['d1']);
-      expect(decodeRollupPart(found!.parts.d1!)).toEqual(rollupStats(columns(model.get(key)!), DAY_MS));
+      expect(decodeRollupPart(found!.parts.d1!)).toEqual(rollupStats(columns(model.get(key)!), DAY_MS, { heads: true }));
     }
   });
 
@@ -138,9 +138,9 @@ describe('retention of the cold tier', () => {
     for (const key of SERIES) {
       const kept = columns(model.get(key)!, DAYS[1] * DAY_MS);
       const year = await reader.seriesParts('acme', BlockKind.Year, 2026, catalog.rollup!, key, ['d1']);
-      expect(decodeRollupPart(year!.parts.d1!)).toEqual(rollupStats(kept, DAY_MS));
+      expect(decodeRollupPart(year!.parts.d1!)).toEqual(rollupStats(kept, DAY_MS, { heads: true }));
       const month = await reader.seriesParts('acme', BlockKind.Month, october, manifest.rollup!, key, ['d1']);
-      expect(decodeRollupPart(month!.parts.d1!)).toEqual(rollupStats({ timestamps: kept.timestamps.filter((t) => t < NOV1 * DAY_MS), values: kept.values.slice(0, kept.timestamps.filter((t) => t < NOV1 * DAY_MS).length) }, DAY_MS));
+      expect(decodeRollupPart(month!.parts.d1!)).toEqual(rollupStats({ timestamps: kept.timestamps.filter((t) => t < NOV1 * DAY_MS), values: kept.values.slice(0, kept.timestamps.filter((t) => t < NOV1 * DAY_MS).length) }, DAY_MS, { heads: true }));
     }
     // Every object in the bucket is named by a manifest or the catalog (nothing half-deleted, no garbage).
     const named = new Set<string>([keys.catalog('acme', 2026), ...catalog.rollup!.blocks.map((b) => keys.yearBlock('acme', 2026, b.shard, catalog.rollup!.shardCount, b.hash))]);

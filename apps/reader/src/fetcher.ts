@@ -213,7 +213,7 @@ export class Fetcher {
         next += s.chunks.length;
         const failed = decoded.find(isDecodeFailure);
         if (failed) throw new Error(failed.error);
-        rows.push(s.rows ?? assembleRollupStats(s.layout, decoded as SortedColumns[]));
+        rows.push(s.rows ?? assembleRollupStats(s.layout, decoded as SortedColumns[], s.heads));
       } catch (error) {
         failures.push(this.fanout.corruptRollups(ref, plan, legs[stored!.leg], part.fromMs, part.toMs, error));
       }

@@ -1,6 +1,6 @@
 import { parseSeriesKey, type LabelMatcher } from '@strata/model';
 import { prometheusLabels } from '@strata/prometheus';
-import { evaluate, type EngineOptions, type Expr, type QueryValue, type Queryable, type StoredSeries } from '@strata/promql';
+import { evaluate, type EngineOptions, type Expr, type QueryValue, type Queryable, type RolledSeries, type StoredSeries } from '@strata/promql';
 import { Aggregation } from '@strata/proto';
 import { QueryLimitError } from './errors';
 import type { ReadHandler } from './read-handler';
@@ -42,7 +42,10 @@ export class PromqlQueries {
       limits.timeoutMs,
     );
     const both = AbortSignal.any([signal, timeout.signal]);
-    const queryable: Queryable = { select: (matchers, fromMs, toMs, s) => this.select(tenant, matchers, fromMs, toMs, s ?? both, warnings) };
+    const queryable: Queryable = {
+      select: (matchers, fromMs, toMs, s) => this.select(tenant, matchers, fromMs, toMs, s ?? both, warnings),
+      selectRollups: (matchers, fromMs, toMs, resolutionMs, s) => this.selectRollups(tenant, matchers, fromMs, toMs, resolutionMs, s ?? both, warnings),
+    };
     const options: EngineOptions = { lookbackMs: limits.lookbackMs, maxSamples: limits.maxSamples };
     try {
       const value = await evaluate(expr, range, queryable, options, both);
@@ -53,6 +56,32 @@ export class PromqlQueries {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Rollup pushdown's reads: a rollup Read at a stored resolution, unfolded. Rows come for
+   * the buckets the cold tier answers from what it stores, raw points for the rest.
+   */
+  private async selectRollups(
+    tenant: string,
+    matchers: readonly LabelMatcher[],
+    fromMs: number,
+    toMs: number,
+    resolutionMs: number,
+    signal: AbortSignal,
+    warnings: Set<string>,
+  ): Promise<RolledSeries[]> {
+    const from = Math.max(1, fromMs);
+    if (toMs <= from) return [];
+    const keys = await this.deps.lister.find(tenant, { matchers, fromMs: from, toMs }, signal);
+    if (keys.length === 0) return [];
+    const request = { matchers: [], series: keys.map((key) => parseSeriesKey(key)), fromMs: from, toMs, stepMs: resolutionMs, aggregation: Aggregation.MAX };
+    const out: RolledSeries[] = [];
+    for await (const item of this.deps.reads.readColumns(tenant, request, signal, { storedRows: true })) {
+      if ('warnings' in item) for (const w of item.warnings) warnings.add(w);
+      else out.push({ labels: prometheusLabels(item.ref.name, item.ref.labels), rows: item.rows!, t: item.points.timestamps, v: item.points.values });
+    }
+    return out;
   }
 
   private async select(tenant: string, matchers: readonly LabelMatcher[], fromMs: number, toMs: number, signal: AbortSignal, warnings: Set<string>): Promise<StoredSeries[]> {

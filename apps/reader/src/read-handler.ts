@@ -1,4 +1,4 @@
-import { foldRollupStats, rollup, withoutStaleness } from '@strata/model';
+import { EMPTY_ROLLUP_STATS, foldRollupStats, rollup, withoutStaleness, type RollupStats } from '@strata/model';
 import { mergeNewestFirst, type RetentionPolicy, type SortedColumns } from '@strata/storage';
 import type { ReadRequest, ReadResponse } from '@strata/proto';
 import type { Logger } from '@strata/runtime';
@@ -62,14 +62,17 @@ export class ReadHandler {
 
   /**
    * The same read, each series' points as columns (no message packing), then the warnings
-   * last: what PromQL evaluates on.
+   * last: what PromQL evaluates on. With `storedRows`, a rollup read is not folded: each
+   * series comes as the stored rows the cold tier answered (`rows`, at the step, which must
+   * then be a stored resolution) and the raw points of every other bucket (`points`), for
+   * PromQL's rollup pushdown.
    */
   async *readColumns(
     tenant: string,
     request: ReadRequest,
     signal?: AbortSignal,
-    options: { keepStaleness?: boolean } = {},
-  ): AsyncGenerator<{ ref: SeriesRef; points: SortedColumns } | { warnings: string[] }> {
+    options: { keepStaleness?: boolean; storedRows?: boolean } = {},
+  ): AsyncGenerator<{ ref: SeriesRef; points: SortedColumns; rows?: RollupStats } | { warnings: string[] }> {
     const { limits, concurrency, planner, retention } = this.deps.settings;
     const parsed = parseReadRequest(request, limits);
     const now = this.deps.now();
@@ -100,6 +103,12 @@ export class ReadHandler {
         // returns values only. Buckets the cold tier answered from stored rollups are disjoint
         // from those of the raw points.
         const values = parsed.rollup || !options.keepStaleness ? withoutStaleness(result.columns) : result.columns;
+        if (parsed.rollup && options.storedRows) {
+          const rows = result.rollups ?? EMPTY_ROLLUP_STATS;
+          returned += values.timestamps.length + rows.timestamps.length;
+          yield { ref: result.ref, points: values, rows };
+          continue;
+        }
         const points = parsed.rollup
           ? mergeNewestFirst([rollup(values, parsed.stepMs, parsed.rollup), ...(result.rollups ? [foldRollupStats(result.rollups, parsed.stepMs, parsed.rollup)] : [])])
           : values;

@@ -38,6 +38,7 @@ export { bucketStart, rollup, ROLLUP_FUNCTIONS, type PointColumns, type RolledCo
 export { appliedSetting, parseTenantOverrides, readTenantOverrides, type ListSettingReader, type TenantOverrides } from './tenant-overrides';
 export { compileNameGlob, MAX_GLOB_LENGTH, nameGlobProblem } from './glob';
 export {
+  allocateRollupStats,
   concatRollupStats,
   EMPTY_ROLLUP_STATS,
   filterRollupStats,
@@ -46,5 +47,6 @@ export {
   rollupStats,
   sliceRollupStats,
   type RollupStatColumn,
+  type MutableRollupStats,
   type RollupStats,
 } from './rollup-stats';

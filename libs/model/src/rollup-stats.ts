@@ -14,6 +14,12 @@ export interface RollupStats {
   readonly count: Float64Array;
   /** The value of the bucket's latest point. */
   readonly last: Float64Array;
+  /**
+   * The value of the point exactly at the bucket start, NaN when there is none; absent when
+   * not recorded. PromQL's windows are left-open, `(t − range, t]`: with the heads, rows of
+   * `[b, b + r)` answer such windows exactly (promql's rollup pushdown).
+   */
+  readonly head?: Float64Array;
 }
 
 export const EMPTY_ROLLUP_STATS: RollupStats = Object.freeze({
@@ -38,11 +44,11 @@ function checkStep(stepMs: number): void {
  * `stepMs`. Each aggregate is computed exactly as {@link rollup} computes it, so
  * `foldRollupStats(rollupStats(p, s), s, fn)` equals `rollup(p, s, fn)` bit for bit.
  */
-export function rollupStats(points: PointColumns, stepMs: number): RollupStats {
+export function rollupStats(points: PointColumns, stepMs: number, options: { heads?: boolean } = {}): RollupStats {
   checkStep(stepMs);
   const { timestamps, values } = points;
   const n = timestamps.length;
-  const out = allocate(n);
+  const out = allocateRollupStats(n, options.heads === true);
   let k = 0;
   let i = 0;
   while (i < n) {
@@ -68,6 +74,7 @@ export function rollupStats(points: PointColumns, stepMs: number): RollupStats {
     out.sum[k] = sum;
     out.count[k] = count;
     out.last[k] = last;
+    if (out.head) out.head[k] = timestamps[i] === start ? values[i] : NaN;
     k++;
     i = j;
   }
@@ -161,28 +168,33 @@ export function concatRollupStats(parts: readonly RollupStats[]): RollupStats {
     for (let i = 0; i < p.timestamps.length; i++) rows.push([p.timestamps[i], part, i]);
   });
   rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const out = allocate(rows.length);
+  // Heads survive only when every part has them: a row without one cannot say.
+  const out = allocateRollupStats(rows.length, nonEmpty.every((p) => p.head !== undefined));
   let k = 0;
   for (const [t, part, i] of rows) {
     if (k > 0 && out.timestamps[k - 1] === t) continue;
     const p = nonEmpty[part];
     out.timestamps[k] = t;
     for (const column of ROLLUP_STAT_COLUMNS) out[column][k] = p[column][i];
+    if (out.head) out.head[k] = p.head![i];
     k++;
   }
   return truncate(out, k);
 }
 
-interface MutableStats {
+/** Rollup stats whose columns can be filled in (decoders). */
+export interface MutableRollupStats {
   timestamps: Float64Array;
   min: Float64Array;
   max: Float64Array;
   sum: Float64Array;
   count: Float64Array;
   last: Float64Array;
+  head?: Float64Array;
 }
 
-function allocate(n: number): MutableStats {
+/** Zeroed columns for `n` rows, with a head column when `heads`. */
+export function allocateRollupStats(n: number, heads = false): MutableRollupStats {
   return {
     timestamps: new Float64Array(n),
     min: new Float64Array(n),
@@ -190,10 +202,11 @@ function allocate(n: number): MutableStats {
     sum: new Float64Array(n),
     count: new Float64Array(n),
     last: new Float64Array(n),
+    ...(heads && { head: new Float64Array(n) }),
   };
 }
 
-function truncate(stats: MutableStats, n: number): RollupStats {
+function truncate(stats: MutableRollupStats, n: number): RollupStats {
   if (n === stats.timestamps.length) return stats;
   return mapColumns(stats, (c) => c.slice(0, n));
 }
@@ -206,5 +219,6 @@ function mapColumns(stats: RollupStats, f: (column: Float64Array) => Float64Arra
     sum: f(stats.sum),
     count: f(stats.count),
     last: f(stats.last),
+    ...(stats.head && { head: f(stats.head) }),
   };
 }

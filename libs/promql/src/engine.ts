@@ -1,7 +1,8 @@
 import type { LabelMatcher } from '@strata/model';
-import type { Aggregate, At, Binary, BinaryOp, Expr, Subquery, VectorMatching, VectorSelector } from './ast';
+import type { Aggregate, At, Binary, BinaryOp, Call, Expr, Subquery, VectorMatching, VectorSelector } from './ast';
 import { PromqlExecutionError, type FunctionArg } from './function-types';
-import { kahanMean, kahanSum, quantile } from './functions';
+import { FUNCTIONS, kahanMean, kahanSum, quantile } from './functions';
+import { exactFromRows, planPushdown, rowsSpan, windowAggregate, type PushdownPlan, type RolledSeries, type RollupQueryable } from './pushdown';
 import { dropMetricName, labelsKey, labelValue, METRIC_NAME, withLabel, type Label, type Labels, type Matrix, type Sample, type Vector } from './values';
 
 /** Raw samples of one series as storage holds them, ascending; a NaN value is a staleness marker. */
@@ -11,8 +12,11 @@ export interface StoredSeries {
   readonly v: ArrayLike<number>;
 }
 
-/** Where the engine reads series from: every series the matchers select, with its samples in [fromMs, toMs]. */
-export interface Queryable {
+/**
+ * Where the engine reads series from: every series the matchers select, with its samples in
+ * [fromMs, toMs]; and, where storage keeps rollup rows, their rows (pushdown.ts).
+ */
+export interface Queryable extends Partial<RollupQueryable> {
   select(matchers: readonly LabelMatcher[], fromMs: number, toMs: number, signal?: AbortSignal): Promise<StoredSeries[]>;
 }
 
@@ -77,6 +81,8 @@ class Evaluator {
   private readonly yieldEvery: number;
   private readonly data = new Map<VectorSelector, StoredSeries[]>();
   private readonly memo = new Map<Expr, Map<number, Value>>();
+  /** Calls answered from rollup rows (pushdown.ts), with their series. */
+  private readonly pushedDown = new Map<Call, { plan: PushdownPlan; series: RolledSeries[] }>();
   private samples = 0;
 
   constructor(
@@ -104,7 +110,8 @@ class Evaluator {
       const next = { from: refFrom - before + 1, to: refTo };
       windows.set(sel, w ? { from: Math.min(w.from, next.from), to: Math.max(w.to, next.to) } : next);
     };
-    const walk = (e: Expr, from: number, to: number): void => {
+    const candidates: PushdownPlan[] = [];
+    const walk = (e: Expr, from: number, to: number, inSubquery = false): void => {
       switch (e.kind) {
         case 'vector':
           return need(e, from, to, this.lookbackMs);
@@ -113,32 +120,52 @@ class Evaluator {
         case 'subquery': {
           const refFrom = (e.at ? this.atMs(e.at) : from) - e.offsetMs;
           const refTo = (e.at ? this.atMs(e.at) : to) - e.offsetMs;
-          return walk(e.expr, refFrom - e.rangeMs, refTo);
+          return walk(e.expr, refFrom - e.rangeMs, refTo, true);
         }
-        case 'call':
-          return e.args.forEach((a) => walk(a, from, to));
+        case 'call': {
+          const plan = !inSubquery && queryable.selectRollups ? planPushdown(e, this.range, (m) => (m.selector.at ? this.atMs(m.selector.at) : undefined)) : undefined;
+          if (plan) return void candidates.push(plan);
+          return e.args.forEach((a) => walk(a, from, to, inSubquery));
+        }
         case 'aggregate':
-          walk(e.expr, from, to);
-          if (e.param) walk(e.param, from, to);
+          walk(e.expr, from, to, inSubquery);
+          if (e.param) walk(e.param, from, to, inSubquery);
           return;
         case 'binary':
-          walk(e.lhs, from, to);
-          return walk(e.rhs, from, to);
+          walk(e.lhs, from, to, inSubquery);
+          return walk(e.rhs, from, to, inSubquery);
         case 'unary':
         case 'paren':
-          return walk(e.expr, from, to);
+          return walk(e.expr, from, to, inSubquery);
         default:
           return;
       }
     };
     walk(root, this.range.startMs, this.range.endMs);
-    await Promise.all(
-      [...windows].map(async ([sel, w]) => {
-        const series = await queryable.select(sel.matchers, w.from, w.to, this.signal);
-        for (const s of series) this.count(s.t.length);
-        this.data.set(sel, series);
+    const loadRaw = (entries: Iterable<[VectorSelector, Window]>) =>
+      Promise.all(
+        [...entries].map(async ([sel, w]) => {
+          const series = await queryable.select(sel.matchers, w.from, w.to, this.signal);
+          for (const s of series) this.count(s.t.length);
+          this.data.set(sel, series);
+        }),
+      );
+    // A call whose rows cannot answer it exactly reads its selector raw, as any other.
+    const inexact = new Map<VectorSelector, Window>();
+    await Promise.all([
+      loadRaw(windows),
+      ...candidates.map(async (plan) => {
+        const { fromMs, toMs } = rowsSpan(plan);
+        const series = await queryable.selectRollups!(plan.selector.selector.matchers, fromMs, toMs, plan.resolutionMs, this.signal);
+        if (exactFromRows(plan, series)) {
+          for (const s of series) this.count(s.rows.timestamps.length + s.t.length);
+          this.pushedDown.set(plan.call, { plan, series });
+        } else {
+          inexact.set(plan.selector.selector, { from: plan.firstRefMs - plan.selector.rangeMs + 1, to: plan.lastRefMs });
+        }
       }),
-    );
+    ]);
+    if (inexact.size > 0) await loadRaw(inexact);
   }
 
   private count(n: number): void {
@@ -218,6 +245,8 @@ class Evaluator {
         return v;
       }
       case 'call': {
+        const pushed = this.pushedDown.get(e);
+        if (pushed) return { type: 'vector', value: this.fromRows(e, pushed.plan, pushed.series, t) };
         const args: FunctionArg[] = e.args.map((a, i) => {
           // timestamp() of a plain selector sees each sample's own time.
           if (e.func.name === 'timestamp' && i === 0 && unwrap(a).kind === 'vector') return { type: 'vector', value: this.instant(unwrap(a) as VectorSelector, t, true) };
@@ -235,6 +264,23 @@ class Evaluator {
       case 'binary':
         return this.binary(e, t);
     }
+  }
+
+  /**
+   * A pushed-down call at t: each series' aggregate over its window from rows and raw
+   * points, handed as a one-sample window to max_over_time (last_over_time, which keeps the
+   * metric name, for itself), so that labels and duplicate checks are the raw evaluation's.
+   */
+  private fromRows(e: Call, plan: PushdownPlan, series: readonly RolledSeries[], t: number): Vector {
+    const sel = plan.selector.selector;
+    const ref = (sel.at ? this.atMs(sel.at) : t) - sel.offsetMs;
+    const value: Matrix = [];
+    for (const s of series) {
+      const v = windowAggregate(e.func.name, s, ref, plan.selector.rangeMs);
+      if (v !== undefined) value.push({ labels: s.labels, t: [ref], v: [v] });
+    }
+    const carrier = FUNCTIONS.get(e.func.name === 'last_over_time' ? 'last_over_time' : 'max_over_time')!;
+    return carrier.call([{ type: 'matrix', value, rangeMs: plan.selector.rangeMs, windowEndMs: ref }], { t }) as Vector;
   }
 
   /** Where the window of a range argument ends at step t: t, less the offset, or the `@` time. */

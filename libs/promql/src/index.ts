@@ -5,4 +5,5 @@ export { compareLabels, evaluate, formatValue, PromqlLimitError, type EngineOpti
 export { PromqlExecutionError, type FunctionArg, type PromqlFunction } from './function-types';
 export { FUNCTIONS } from './functions';
 export { MAX_QUERY_LENGTH, parsePromql, PromqlSyntaxError } from './parser';
+export { PUSHDOWN_RESOLUTIONS_MS, PUSHED_DOWN, type RolledSeries, type RollupQueryable } from './pushdown';
 export { type Label, type Labels, type Matrix, type Sample, type Series, type Vector } from './values';

@@ -7,7 +7,7 @@ import { decodeCatalog, encodeCatalog, type Catalog } from './catalog';
 import { ColdFormatError, InvalidColdInputError } from './cold-errors';
 import { ColdKeys, shardOf } from './keys';
 import { blockForShard, decodeManifest, encodeManifest, type Manifest } from './manifest';
-import { decodeRollupPart, encodeRollupPart, splitRawPart } from './parts';
+import { decodeRollupPart, encodeRollupPart, splitRawPart, splitRollupPart } from './parts';
 import { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso, parseMonthIso } from './periods';
 import { buildDaySection } from './section';
 
@@ -32,8 +32,11 @@ const dayPoints = fc
       }),
   );
 
+const sameColumn = (a: Float64Array | undefined, b: Float64Array | undefined) =>
+  a === undefined || b === undefined ? a === b : a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+// No rows at all (an empty part) says nothing of heads.
 const sameStats = (a: RollupStats, b: RollupStats) =>
-  (['timestamps', 'min', 'max', 'sum', 'count', 'last'] as const).every((c) => a[c].length === b[c].length && a[c].every((v, i) => Object.is(v, b[c][i])));
+  (['timestamps', 'min', 'max', 'sum', 'count', 'last', 'head'] as const).every((c) => sameColumn(a[c], b[c]) || (c === 'head' && a.timestamps.length + b.timestamps.length === 0));
 
 describe('series sections', () => {
   it('round-trips raw points and every rollup exactly (bit patterns, -0 included)', () => {
@@ -44,8 +47,9 @@ describe('series sections', () => {
         expect(raw).toHaveLength(1);
         expect(Array.from(raw[0].timestamps)).toEqual(Array.from(points.timestamps));
         expect(raw[0].values.every((v, i) => Object.is(v, points.values[i]))).toBe(true);
-        for (const [part, step] of [['m5', 300_000], ['h1', 3_600_000], ['d1', 86_400_000]] as const) {
-          expect(sameStats(decodeRollupPart(section.parts[part]), rollupStats(points, step))).toBe(true);
+        // 1 h and 1 d rows carry their heads (the point at each bucket start), 5 m rows do not.
+        for (const [part, step, heads] of [['m5', 300_000, false], ['h1', 3_600_000, true], ['d1', 86_400_000, true]] as const) {
+          expect(sameStats(decodeRollupPart(section.parts[part]), rollupStats(points, step, { heads }))).toBe(true);
         }
       }),
       { numRuns: 150 },
@@ -61,7 +65,7 @@ describe('series sections', () => {
         const raw = decodeChunk(splitRawPart(section.parts.raw)[0]);
         expect(raw.values.every((v, i) => Object.is(v, values[i]))).toBe(true);
         const live = { timestamps: points.timestamps.filter((_, i) => !stale[i]), values: points.values.filter((_, i) => !stale[i]) };
-        expect(sameStats(decodeRollupPart(section.parts.h1), rollupStats(live, 3_600_000))).toBe(true);
+        expect(sameStats(decodeRollupPart(section.parts.h1), rollupStats(live, 3_600_000, { heads: true }))).toBe(true);
       }),
       { numRuns: 50 },
     );
@@ -78,14 +82,23 @@ describe('series sections', () => {
     );
   });
 
-  it('round-trips rollup rows of any finite values, whichever layout wins', () => {
+  it('round-trips rollup rows of any finite values, with and without heads, whichever layout wins', () => {
     fc.assert(
-      fc.property(dayPoints, fc.constantFrom(60_000, 300_000, 3_600_000), (points, step) => {
-        const stats = rollupStats(points, step);
-        expect(sameStats(decodeRollupPart(encodeRollupPart(stats)), stats)).toBe(true);
+      fc.property(dayPoints, fc.constantFrom(60_000, 300_000, 3_600_000, 86_400_000), fc.boolean(), (points, step, heads) => {
+        const stats = rollupStats(points, step, { heads });
+        const part = encodeRollupPart(stats);
+        expect(splitRollupPart(part).heads).toBe(heads);
+        expect(sameStats(decodeRollupPart(part), stats)).toBe(true);
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
+  });
+
+  it('records as head the value of the point exactly at a bucket start, NaN where none is', () => {
+    const stats = rollupStats({ timestamps: [T0, T0 + 60_000, T0 + 3_600_001, T0 + 7_200_000], values: [4, 5, 6, 7] }, 3_600_000, { heads: true });
+    expect(Array.from(stats.timestamps)).toEqual([T0, T0 + 3_600_000, T0 + 7_200_000]);
+    expect(Array.from(stats.head!)).toEqual([4, NaN, 7]);
+    expect(rollupStats({ timestamps: [T0], values: [1] }, 3_600_000).head).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { EMPTY_ROLLUP_STATS, type RollupStats } from '@strata/model';
+import { allocateRollupStats, EMPTY_ROLLUP_STATS, type RollupStats } from '@strata/model';
 import { decodeChunk, encodeChunk } from '../codec/chunk';
 import { crc32 } from '../codec/crc32';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time';
@@ -71,6 +71,15 @@ export enum RollupLayout {
   Rows = 2,
 }
 
+/**
+ * Added to the layout byte when the part also stores each row's head (RollupStats.head: the
+ * value of the point exactly at the bucket start, NaN when none): one more chunk after
+ * `last` in the chunked layouts, one more float64 after `last` per row in Rows. Parts
+ * written before heads existed lack it; their rows answer everything but PromQL's
+ * left-open windows.
+ */
+export const ROLLUP_HEADS_FLAG = 0x10;
+
 const MAX_ULP_DISTANCE = 1 << 20;
 const bits = new DataView(new ArrayBuffer(8));
 const SIGN = 1n << 63n;
@@ -118,14 +127,22 @@ export function encodeRollupPart(stats: RollupStats): Uint8Array {
   return rows.length < chunked.length ? rows : chunked;
 }
 
+function statColumns(stats: RollupStats): Float64Array[] {
+  return [stats.min, stats.max, stats.sum, stats.count, stats.last, ...(stats.head ? [stats.head] : [])];
+}
+
+function layoutByte(layout: RollupLayout, stats: RollupStats): number {
+  return stats.head ? layout | ROLLUP_HEADS_FLAG : layout;
+}
+
 function encodeRows(stats: RollupStats): Uint8Array {
-  const w = new ByteWriter(2 + stats.timestamps.length * 48);
-  w.u8(RollupLayout.Rows);
+  const w = new ByteWriter(2 + stats.timestamps.length * 56);
+  w.u8(layoutByte(RollupLayout.Rows, stats));
   w.uvarint(stats.timestamps.length);
   const f = new DataView(new ArrayBuffer(8));
   for (let i = 0; i < stats.timestamps.length; i++) {
     w.uvarint(i === 0 ? stats.timestamps[0] : stats.timestamps[i] - stats.timestamps[i - 1]);
-    for (const column of [stats.min, stats.max, stats.sum, stats.count, stats.last]) {
+    for (const column of statColumns(stats)) {
       f.setFloat64(0, column[i], true);
       w.bytes(new Uint8Array(f.buffer));
     }
@@ -137,14 +154,14 @@ function encodeRows(stats: RollupStats): Uint8Array {
   return out.finish();
 }
 
-function decodeRows(bytes: Uint8Array): RollupStats {
+function decodeRows(bytes: Uint8Array, heads: boolean): RollupStats {
   if (bytes.length < 6) throw new ColdFormatError('truncated', 'rollup rows', `${bytes.length} bytes`);
   const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
   if (crc32(bytes, 0, bytes.length - 4) !== stored) throw new ColdFormatError('checksum-mismatch', 'rollup rows', `stored CRC ${stored.toString(16)} does not match`);
   const r = new ByteReader(bytes, 'rollup rows', 1, bytes.length - 4);
   const n = r.uvarint();
   if (n === 0 || n > 1 << 20) throw r.malformed(`${n} rollup rows`);
-  const stats = { timestamps: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
+  const stats = allocateRollupStats(n, heads);
   const f = new DataView(new ArrayBuffer(8));
   const read = () => {
     new Uint8Array(f.buffer).set(r.bytes(8));
@@ -161,6 +178,7 @@ function decodeRows(bytes: Uint8Array): RollupStats {
     stats.sum[i] = read();
     stats.count[i] = read();
     stats.last[i] = read();
+    if (stats.head) stats.head[i] = read();
   }
   if (r.remaining !== 0) throw r.malformed(`${r.remaining} byte(s) after the rollup rows`);
   return stats;
@@ -168,9 +186,9 @@ function decodeRows(bytes: Uint8Array): RollupStats {
 
 function encodeChunkedRollup(stats: RollupStats): Uint8Array {
   const decimalSums = planDecimalSums(stats.sum);
-  const columns: Float64Array[] = [stats.min, stats.max, ...(decimalSums ? [decimalSums.rounded, decimalSums.ulps] : [stats.sum]), stats.count, stats.last];
+  const columns: Float64Array[] = [stats.min, stats.max, ...(decimalSums ? [decimalSums.rounded, decimalSums.ulps] : [stats.sum]), stats.count, stats.last, ...(stats.head ? [stats.head] : [])];
   const w = new ByteWriter(stats.timestamps.length * 8 + 64);
-  w.u8(decimalSums ? RollupLayout.DecimalWithUlps : RollupLayout.Plain);
+  w.u8(layoutByte(decimalSums ? RollupLayout.DecimalWithUlps : RollupLayout.Plain, stats));
   for (const values of columns) {
     const chunk = encodeChunk({ timestamps: stats.timestamps, values });
     w.uvarint(chunk.length);
@@ -184,44 +202,51 @@ function encodeChunkedRollup(stats: RollupStats): Uint8Array {
  * assemble them with, or, in the Rows layout, the rows themselves. An empty part gives
  * no chunks.
  */
-export function splitRollupPart(bytes: Uint8Array): { layout: RollupLayout; chunks: Uint8Array[]; rows?: RollupStats } {
-  if (bytes.length === 0) return { layout: RollupLayout.Plain, chunks: [] };
+export function splitRollupPart(bytes: Uint8Array): { layout: RollupLayout; heads: boolean; chunks: Uint8Array[]; rows?: RollupStats } {
+  if (bytes.length === 0) return { layout: RollupLayout.Plain, heads: false, chunks: [] };
   const r = new ByteReader(bytes, 'rollup part');
-  const layout = r.u8();
-  if (layout === RollupLayout.Rows) return { layout, chunks: [], rows: decodeRows(bytes) };
-  if (layout !== RollupLayout.Plain && layout !== RollupLayout.DecimalWithUlps) throw r.malformed(`unknown rollup layout ${layout}`);
-  const count = layout === RollupLayout.Plain ? 5 : 6;
+  const byte = r.u8();
+  const heads = (byte & ROLLUP_HEADS_FLAG) !== 0;
+  const layout = byte & ~ROLLUP_HEADS_FLAG;
+  if (layout === RollupLayout.Rows) return { layout, heads, chunks: [], rows: decodeRows(bytes, heads) };
+  if (layout !== RollupLayout.Plain && layout !== RollupLayout.DecimalWithUlps) throw r.malformed(`unknown rollup layout ${byte}`);
+  const count = chunkCount(layout, heads);
   const chunks = Array.from({ length: count }, () => r.bytes(r.uvarint()));
   if (r.remaining !== 0) throw r.malformed(`${r.remaining} byte(s) after the ${count} rollup chunks`);
-  return { layout, chunks };
+  return { layout, heads, chunks };
+}
+
+function chunkCount(layout: RollupLayout, heads: boolean): number {
+  return (layout === RollupLayout.Plain ? 5 : 6) + (heads ? 1 : 0);
 }
 
 /**
  * Rollup stats from the decoded columns of a part's five chunks (as {@link splitRollupPart}
  * gives them, decoded in order). Checks that all five share their bucket starts.
  */
-export function assembleRollupStats(layout: RollupLayout, columns: ReadonlyArray<{ timestamps: Float64Array; values: Float64Array }>): RollupStats {
+export function assembleRollupStats(layout: RollupLayout, columns: ReadonlyArray<{ timestamps: Float64Array; values: Float64Array }>, heads = false): RollupStats {
   if (columns.length === 0) return EMPTY_ROLLUP_STATS;
-  const expected = layout === RollupLayout.Plain ? 5 : 6;
+  const expected = chunkCount(layout, heads);
   if (columns.length !== expected) throw new ColdFormatError('malformed', 'rollup part', `${columns.length} columns, expected ${expected}`);
   const timestamps = columns[0].timestamps;
   for (const c of columns) {
     if (c.timestamps.length !== timestamps.length || c.timestamps.some((t, i) => t !== timestamps[i])) {
-      throw new ColdFormatError('malformed', 'rollup part', 'the five rollup columns do not share their bucket starts');
+      throw new ColdFormatError('malformed', 'rollup part', 'the rollup columns do not share their bucket starts');
     }
   }
   const values = columns.map((c) => c.values);
+  const head = heads ? { head: values.pop()! } : {};
   if (layout === RollupLayout.Plain) {
     const [min, max, sum, count, last] = values;
-    return { timestamps, min, max, sum, count, last };
+    return { timestamps, min, max, sum, count, last, ...head };
   }
   const [min, max, rounded, ulps, count, last] = values;
   const sum = Float64Array.from(rounded, (r, i) => fromOrdinal(ordinal(r) + BigInt(ulps[i])));
-  return { timestamps, min, max, sum, count, last };
+  return { timestamps, min, max, sum, count, last, ...head };
 }
 
 /** Decodes a rollup part in place (the archiver's path; the reader decodes through its workers). */
 export function decodeRollupPart(bytes: Uint8Array): RollupStats {
-  const { layout, chunks, rows } = splitRollupPart(bytes);
-  return rows ?? assembleRollupStats(layout, chunks.map((chunk) => decodeChunk(chunk)));
+  const { layout, heads, chunks, rows } = splitRollupPart(bytes);
+  return rows ?? assembleRollupStats(layout, chunks.map((chunk) => decodeChunk(chunk)), heads);
 }

@@ -28,8 +28,10 @@ export function buildDaySection(seriesKey: string, points: SortedColumns): Serie
     parts: {
       raw: encodeRawPart(chunks),
       m5: encodeRollupPart(rollupStats(values, 300_000)),
-      h1: encodeRollupPart(rollupStats(values, 3_600_000)),
-      d1: encodeRollupPart(rollupStats(values, DAY_MS)),
+      // Heads (the point at each bucket start) for PromQL's left-open windows; 5 m rows go
+      // without, as they would cost about a byte a point.
+      h1: encodeRollupPart(rollupStats(values, 3_600_000, { heads: true })),
+      d1: encodeRollupPart(rollupStats(values, DAY_MS, { heads: true })),
     },
   };
 }
