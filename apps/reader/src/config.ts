@@ -77,8 +77,8 @@ export interface ReaderConfig extends HotEnv, StandardConfig {
   readonly limits: ReadLimits;
   /** Admission of Reads and listings: fairness, cost ceilings, time limits (docs/operations.md, "Read limits"). */
   readonly admission: AdmissionLimits;
-  /** PromQL: samples, time and lookback (docs/promql.md). */
-  readonly promql: PromqlLimits;
+  /** PromQL: samples, time and lookback (docs/promql.md); evaluation's worker threads (0: on the event loop) and their queue. */
+  readonly promql: PromqlLimits & { readonly workers: number; readonly maxQueue: number };
   /** ListSeries bounds besides its result count (limits.maxListSeries). */
   readonly listing: Omit<ListLimits, 'maxResults'>;
   /** How long one reading of the hot tier's rebuild state (h:{state}) is trusted. @default 1000 */
@@ -151,6 +151,8 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       maxSamples: reader.int('STRATA_PROMQL_MAX_SAMPLES', 50_000_000, { min: 1 }),
       timeoutMs: reader.int('STRATA_PROMQL_TIMEOUT_MS', 120_000, { min: 100, max: 3_600_000 }),
       lookbackMs: reader.int('STRATA_PROMQL_LOOKBACK_MS', 300_000, { min: 1_000, max: 86_400_000 }),
+      workers: reader.int('STRATA_PROMQL_WORKERS', Math.min(host.cores, 4), { min: 0, max: 64 }),
+      maxQueue: reader.int('STRATA_PROMQL_QUEUE', 64, { min: 1, max: 100_000 }),
     },
     listing: {
       maxPatternLength: reader.int('STRATA_LIST_MAX_PATTERN_LENGTH', 256, { min: 1, max: MAX_GLOB_LENGTH }),

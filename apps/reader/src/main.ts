@@ -15,6 +15,7 @@ import { HotTierWatch } from './hot-tier-watch';
 import { createQueryService } from './query-service';
 import { ReadHandler } from './read-handler';
 import { prometheusApiRoutes } from './prometheus-api-door';
+import { PromqlPool } from './promql-pool';
 import { PromqlQueries } from './promql-queries';
 import { remoteReadRoute } from './remote-read-door';
 import { ReadLimiter } from './read-limits';
@@ -61,6 +62,8 @@ runMain(async () => {
     config.decode.workers > 0
       ? new DecodePool({ entry: workerEntry(__dirname, 'decode'), size: config.decode.workers, maxQueue: config.decode.maxQueue, logger, metrics })
       : undefined;
+  const promqlPool =
+    config.promql.workers > 0 ? new PromqlPool({ entry: workerEntry(__dirname, 'promql'), size: config.promql.workers, maxQueue: config.promql.maxQueue, logger }) : undefined;
   const coldSource = cold ? new ColdTierSource(cold) : undefined;
   const fetcher = new Fetcher({
     sources: [new HotTierSource(hot, new TenantCredits(config.tenantHotCommands)), new WarmTierSource(warm), ...(coldSource ? [coldSource] : [])].map((s) => traceTierSource(s, tracer)),
@@ -102,6 +105,7 @@ runMain(async () => {
   });
   const components: Lifecycle[] = [
     ...(pool ? [{ name: 'decode-pool', start: () => pool.start(), stop: () => pool.stop() }] : []),
+    ...(promqlPool ? [{ name: 'promql-pool', start: () => promqlPool.start(), stop: () => promqlPool.stop() }] : []),
     {
       name: 'storage-clients',
       start: async () => undefined,
@@ -134,7 +138,7 @@ runMain(async () => {
           logger,
           maxSeries: config.limits.maxListSeries,
           requests: metrics.prometheusApiRequests,
-          promql: new PromqlQueries({ lister, reads, limits: config.promql }),
+          promql: new PromqlQueries({ lister, reads, limits: config.promql, ...(promqlPool && { pool: promqlPool }) }),
           // Read only here (ingest writes it); the options bound writes.
           metadata: new RedisMetricMetadataStore(redis, { maxPerTenant: 10_000, ttlMs: 26 * 3_600_000 }),
         }),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseSeriesKey, type LabelMatcher } from '@strata/model';
 import { compareLabelSets, parseSeriesSelector, prometheusLabels, SelectorSyntaxError } from '@strata/prometheus';
-import { formatValue, parsePromql, PromqlExecutionError, PromqlSyntaxError, typeName, typeOf, type QueryValue } from '@strata/promql';
+import { parsePromql, PromqlExecutionError, PromqlSyntaxError, typeName, typeOf } from '@strata/promql';
 import {
   BodyTooLargeError,
   readBody,
@@ -15,6 +15,7 @@ import {
 } from '@strata/runtime';
 import { HotChunkCorruptError, HotReadError } from '@strata/storage/hot';
 import { DecodeQueueFullError, HotTierFailedError, InvalidQueryError, MalformedRequestError, QueryLimitError, ReadCancelledError } from './errors';
+import { PromqlQueueFullError } from './promql-pool';
 import type { PromqlQueries } from './promql-queries';
 import type { LabelQuery, SeriesLister, SeriesQuery } from './series-lister';
 
@@ -44,7 +45,7 @@ export interface PrometheusApiDoorDeps {
    */
   readonly maxSeries?: number;
   /** PromQL (`/api/v1/query`, `/api/v1/query_range`); without it those paths are 404. */
-  readonly promql?: Pick<PromqlQueries, 'run'>;
+  readonly promql?: Pick<PromqlQueries, 'answer'>;
   /** Metric metadata as remote write delivered it (`/api/v1/metadata`). */
   readonly metadata?: { get(tenant: string, names?: readonly string[]): Promise<Map<string, { type: string; help: string; unit: string }>> };
   /** The time of a query without `time`. @default Date.now */
@@ -149,7 +150,9 @@ interface Call {
 }
 
 interface Answer {
-  readonly data: unknown;
+  /** The envelope's `data`, or its JSON text already written (`json`). */
+  readonly data?: unknown;
+  readonly json?: string;
   readonly warnings: readonly string[];
 }
 
@@ -180,10 +183,11 @@ async function serve(deps: PrometheusApiDoorDeps, endpoint: Endpoint, req: Incom
   const abort = new AbortController();
   res.once('close', () => abort.abort(new ReadCancelledError()));
   try {
-    const { data, warnings } = await work({ tenant, params, signal: abort.signal });
+    const { data, json, warnings } = await work({ tenant, params, signal: abort.signal });
     count(200);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(warnings.length > 0 ? { status: 'success', data, warnings } : { status: 'success', data }));
+    const dataJson = json ?? JSON.stringify(data);
+    res.end(`{"status":"success","data":${dataJson}${warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : ''}}`);
   } catch (error) {
     const { status, type, message } = apiErrorOf(error);
     deps.logger[status >= 500 ? 'warn' : 'info']({ tenant, endpoint, status, err: error }, 'Prometheus API request refused');
@@ -261,15 +265,14 @@ const BUILD_INFO = {
 const MAX_POINTS_PER_SERIES = 11_000;
 
 /** `GET|POST /api/v1/query`: `query`, `time` (default now). */
-async function instantQuery(deps: PrometheusApiDoorDeps, promql: Pick<PromqlQueries, 'run'>, { tenant, params, signal }: Call): Promise<Answer> {
+async function instantQuery(deps: PrometheusApiDoorDeps, promql: Pick<PromqlQueries, 'answer'>, { tenant, params, signal }: Call): Promise<Answer> {
   const time = params.first('time') === '' ? (deps.now ?? Date.now)() : requiredTime(params, 'time');
-  const expr = parsePromql(params.first('query'));
-  const { value, warnings } = await promql.run(tenant, expr, { startMs: time, endMs: time, stepMs: 0 }, signal);
-  return { data: formatQueryValue(value), warnings };
+  const text = params.first('query');
+  return promql.answer(tenant, text, parsePromql(text), { startMs: time, endMs: time, stepMs: 0 }, signal);
 }
 
 /** `GET|POST /api/v1/query_range`: `query`, `start`, `end`, `step` (seconds or a duration). */
-async function rangeQuery(promql: Pick<PromqlQueries, 'run'>, { tenant, params, signal }: Call): Promise<Answer> {
+async function rangeQuery(promql: Pick<PromqlQueries, 'answer'>, { tenant, params, signal }: Call): Promise<Answer> {
   const start = requiredTime(params, 'start');
   const end = requiredTime(params, 'end');
   if (end < start) throw new BadDataError('invalid parameter "end": end timestamp must not be before start time');
@@ -277,11 +280,11 @@ async function rangeQuery(promql: Pick<PromqlQueries, 'run'>, { tenant, params, 
   if ((end - start) / stepMs > MAX_POINTS_PER_SERIES) {
     throw new BadDataError(`exceeded maximum resolution of ${MAX_POINTS_PER_SERIES.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`);
   }
-  const expr = parsePromql(params.first('query'));
+  const text = params.first('query');
+  const expr = parsePromql(text);
   const type = typeOf(expr);
   if (type !== 'vector' && type !== 'scalar') throw new BadDataError(`invalid expression type ${JSON.stringify(typeName(type))} for range query, must be Scalar or instant Vector`);
-  const { value, warnings } = await promql.run(tenant, expr, { startMs: start, endMs: end, stepMs }, signal);
-  return { data: formatQueryValue(value), warnings };
+  return promql.answer(tenant, text, expr, { startMs: start, endMs: end, stepMs }, signal);
 }
 
 function requiredTime(params: FormValues, name: string): number {
@@ -307,21 +310,6 @@ function parseStep(text: string): number {
   if (ms === undefined || !Number.isFinite(ms)) throw new BadDataError(`invalid parameter "step": cannot parse ${JSON.stringify(text)} to a valid duration`);
   if (ms <= 0) throw new BadDataError('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
   return ms;
-}
-
-/** Prometheus's JSON for a query result: times in seconds, values as strings. */
-function formatQueryValue(value: QueryValue): unknown {
-  const metric = (labels: readonly { name: string; value: string }[]) => Object.fromEntries(labels.map((l) => [l.name, l.value]));
-  switch (value.resultType) {
-    case 'vector':
-      return { resultType: 'vector', result: value.result.map((s) => ({ metric: metric(s.labels), value: [s.t / 1_000, formatValue(s.v)] })) };
-    case 'matrix':
-      return { resultType: 'matrix', result: value.result.map((s) => ({ metric: metric(s.labels), values: s.t.map((t, i) => [t / 1_000, formatValue(s.v[i])]) })) };
-    case 'scalar':
-      return { resultType: 'scalar', result: [value.result[0], formatValue(value.result[1])] };
-    case 'string':
-      return { resultType: 'string', result: value.result };
-  }
 }
 
 /** `GET /api/v1/metadata`: `metric` (optional), `limit`, `limit_per_metric` (one entry per metric is kept). */
@@ -443,6 +431,7 @@ function apiErrorOf(error: unknown): { status: number; type: string; message: st
   if (error instanceof QueryLimitError && error.setting === 'STRATA_PROMQL_TIMEOUT_MS') return { status: 503, type: 'timeout', message: error.message };
   if (error instanceof PromqlExecutionError) return { status: 422, type: 'execution', message: error.message };
   if (error instanceof BadDataError || error instanceof InvalidQueryError || error instanceof MalformedRequestError) return { status: 400, type: 'bad_data', message: error.message };
+  if (error instanceof PromqlQueueFullError) return { status: 503, type: 'unavailable', message: error.message };
   if (error instanceof QueryLimitError) return { status: 422, type: 'execution', message: error.message };
   if (error instanceof DecodeQueueFullError) return { status: 503, type: 'unavailable', message: error.message };
   if (error instanceof HotTierFailedError) {

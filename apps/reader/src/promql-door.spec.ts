@@ -3,6 +3,7 @@ import type { ReadRequest } from '@strata/proto';
 import { ApiKeyStore, HttpApiServer } from '@strata/runtime';
 import { memoryLogger } from '@strata/runtime/testing';
 import { prometheusApiRoutes } from './prometheus-api-door';
+import { PromqlQueueFullError } from './promql-pool';
 import { PromqlQueries } from './promql-queries';
 
 const KEY = 'acme-secret-1';
@@ -162,5 +163,41 @@ describe('PromQL time limit and tenants', () => {
     expect((await range(11_000)).status).toBe(200);
     const past = await range(11_001);
     expect({ status: past.status, body: await past.json() }).toMatchObject({ status: 400, body: { error: expect.stringMatching(/11,000 points/) } });
+  });
+});
+
+describe('PromQL evaluation in workers', () => {
+  const pool = { evaluate: jest.fn<Promise<string>, unknown[]>() };
+  const server = new HttpApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: memoryLogger().logger,
+    routes: prometheusApiRoutes({
+      keys: ApiKeyStore.parse(`${KEY}:acme`),
+      lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
+      logger: memoryLogger().logger,
+      promql: new PromqlQueries({ lister, reads, limits: { maxSamples: 1_000, timeoutMs: 10_000, lookbackMs: 300_000 }, pool }),
+      now: () => T0 + 10 * M,
+    }),
+  });
+  beforeAll(() => server.start());
+  afterAll(() => server.stop(100));
+  const get = async (query: string) => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/query?query=${encodeURIComponent(query)}&time=${(T0 + 6 * M) / 1000}`, { headers: { 'x-api-key': KEY } });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("sends the query text and what was read for it, and writes the worker's JSON as the data", async () => {
+    pool.evaluate.mockResolvedValueOnce('{"resultType":"scalar","result":[1,"7"]}');
+    expect(await get('sum(up)')).toMatchObject({ status: 200, body: { status: 'success', data: { resultType: 'scalar', result: [1, '7'] } } });
+    const [task, tenant] = pool.evaluate.mock.calls[0] as [{ query: string; loaded: { selectors: unknown[] } }, string];
+    expect(tenant).toBe('acme');
+    expect(task.query).toBe('sum(up)');
+    expect(task.loaded.selectors).toHaveLength(1);
+  });
+
+  it('answers 503 unavailable with Retry-After when the evaluation queue is full', async () => {
+    pool.evaluate.mockRejectedValueOnce(new PromqlQueueFullError(64, 16));
+    expect(await get('sum(up)')).toMatchObject({ status: 503, retryAfter: '1', body: { errorType: 'unavailable', error: expect.stringMatching(/STRATA_PROMQL_QUEUE/) } });
   });
 });

@@ -1,8 +1,10 @@
 import { parseSeriesKey, type LabelMatcher } from '@strata/model';
 import { prometheusLabels } from '@strata/prometheus';
-import { evaluate, type EngineOptions, type Expr, type QueryValue, type Queryable, type RolledSeries, type StoredSeries } from '@strata/promql';
+import { evaluate, loadQuery, type EngineOptions, type Expr, type QueryRange, type QueryValue, type Queryable, type RolledSeries, type StoredSeries } from '@strata/promql';
 import { Aggregation } from '@strata/proto';
 import { QueryLimitError } from './errors';
+import { formatQueryValue } from './promql-json';
+import type { PromqlPool } from './promql-pool';
 import type { ReadHandler } from './read-handler';
 import type { SeriesLister } from './series-lister';
 
@@ -19,6 +21,8 @@ export interface PromqlQueriesDeps {
   readonly lister: Pick<SeriesLister, 'find'>;
   readonly reads: Pick<ReadHandler, 'readColumns'>;
   readonly limits: PromqlLimits;
+  /** Where evaluation runs; without one, on the event loop (between slices of steps). */
+  readonly pool?: Pick<PromqlPool, 'evaluate'>;
 }
 
 /**
@@ -30,7 +34,35 @@ export interface PromqlQueriesDeps {
 export class PromqlQueries {
   constructor(private readonly deps: PromqlQueriesDeps) {}
 
-  async run(tenant: string, expr: Expr, range: { startMs: number; endMs: number; stepMs: number }, signal: AbortSignal): Promise<{ value: QueryValue; warnings: string[] }> {
+  /** Evaluates on this thread: the answer as values (the engine's own form). */
+  async run(tenant: string, expr: Expr, range: QueryRange, signal: AbortSignal): Promise<{ value: QueryValue; warnings: string[] }> {
+    return this.limited(tenant, signal, (queryable, options, both) => evaluate(expr, range, queryable, options, both));
+  }
+
+  /**
+   * The answer as the JSON of the API envelope's `data`: series read here, evaluated in a
+   * worker when there is a pool (which parses `text` again), here otherwise.
+   */
+  async answer(tenant: string, text: string, expr: Expr, range: QueryRange, signal: AbortSignal): Promise<{ json: string; warnings: string[] }> {
+    const { pool, limits } = this.deps;
+    const deadlineMs = Date.now() + limits.timeoutMs;
+    const { value, warnings } = await this.limited(tenant, signal, async (queryable, options, both) => {
+      if (!pool) return JSON.stringify(formatQueryValue(await evaluate(expr, range, queryable, options, both)));
+      const loaded = await loadQuery(expr, range, queryable, options, both);
+      return pool.evaluate({ query: text, range, options, loaded, deadlineMs }, tenant, both, limits.timeoutMs);
+    });
+    return { json: value, warnings };
+  }
+
+  /**
+   * Runs `work` under the query's time limit (STRATA_PROMQL_TIMEOUT_MS: the reads and the
+   * evaluation stop), with a queryable of the tenant's series whose tier warnings it gathers.
+   */
+  private async limited<T>(
+    tenant: string,
+    signal: AbortSignal,
+    work: (queryable: Queryable, options: EngineOptions, both: AbortSignal) => Promise<T>,
+  ): Promise<{ value: T; warnings: string[] }> {
     const { limits } = this.deps;
     const warnings = new Set<string>();
     const timeout = new AbortController();
@@ -48,7 +80,7 @@ export class PromqlQueries {
     };
     const options: EngineOptions = { lookbackMs: limits.lookbackMs, maxSamples: limits.maxSamples };
     try {
-      const value = await evaluate(expr, range, queryable, options, both);
+      const value = await work(queryable, options, both);
       return { value, warnings: [...warnings] };
     } catch (error) {
       if (timeout.signal.aborted && !signal.aborted) throw timeout.signal.reason;

@@ -1,5 +1,5 @@
 import { compileMatchers, type LabelMatcher } from '@strata/model';
-import { evaluate, formatValue, PromqlLimitError, type QueryValue, type Queryable, type StoredSeries } from './engine';
+import { evaluate, formatValue, loadQuery, PromqlLimitError, runLoaded, type QueryValue, type Queryable, type StoredSeries } from './engine';
 import { PromqlExecutionError } from './function-types';
 import { parsePromql, PromqlSyntaxError } from './parser';
 import { labelsOf } from './values';
@@ -216,5 +216,69 @@ describe('limits', () => {
     const range = { startMs: 0, endMs: 3 * M, stepMs: M };
     await expect(evaluate(parsePromql('up'), range, q(), { maxSamples: 8 })).resolves.toMatchObject({ resultType: 'matrix' });
     await expect(evaluate(parsePromql('up'), range, q(), { maxSamples: 7 })).rejects.toThrow(/more than 7, STRATA_PROMQL_MAX_SAMPLES/);
+  });
+});
+
+describe('loadQuery and runLoaded', () => {
+  it('evaluate the same as evaluate, across a structured clone (a worker thread posting)', async () => {
+    const queries = [
+      'up',
+      'sum by (job) (rate(up[5m]))',
+      'up + on(instance) group_left mem',
+      'max_over_time(up[10m:1m]) * 2',
+      'up offset 1m or mem @ 180',
+      'count_over_time(up[3m]) > bool 1',
+      'scalar(sum(mem)) + time()',
+    ];
+    for (const query of queries) {
+      for (const range of [
+        { startMs: 3 * M, endMs: 3 * M, stepMs: 0 },
+        { startMs: 0, endMs: 12 * M, stepMs: M },
+      ]) {
+        const want = await evaluate(parsePromql(query), range, data());
+        const loaded = structuredClone(await loadQuery(parsePromql(query), range, data()));
+        expect({ query, got: await runLoaded(parsePromql(query), range, loaded) }).toEqual({ query, got: want });
+      }
+    }
+  });
+
+  it('counts what was loaded against maxSamples in the evaluating half too', async () => {
+    const q = () => memory([{ labels: { __name__: 'up', instance: 'a' }, points: [[0, 1], [M, 1], [2 * M, 1], [3 * M, 1]] }]);
+    const range = { startMs: 0, endMs: 3 * M, stepMs: M };
+    const loaded = await loadQuery(parsePromql('up'), range, q(), { maxSamples: 7 });
+    expect(loaded.samples).toBe(4);
+    await expect(runLoaded(parsePromql('up'), range, loaded, { maxSamples: 8 })).resolves.toMatchObject({ resultType: 'matrix' });
+    await expect(runLoaded(parsePromql('up'), range, loaded, { maxSamples: 7 })).rejects.toThrow(/more than 7, STRATA_PROMQL_MAX_SAMPLES/);
+  });
+
+  it('refuses data loaded for another query', async () => {
+    const range = { startMs: 0, endMs: 0, stepMs: 0 };
+    const loaded = await loadQuery(parsePromql('up'), range, data());
+    await expect(runLoaded(parsePromql('up + mem'), range, loaded)).rejects.toThrow(/another query/);
+  });
+});
+
+describe('stored columns', () => {
+  it('give the same answers as Float64Array columns (windowed as views) as plain arrays, for every range function', async () => {
+    const points = Array.from({ length: 40 }, (_, i): [number, number] => [i * 15_000, i % 7 === 3 ? (i * 37) % 11 : i * 2.5 - (i % 5)]);
+    const plain = memory([{ labels: { __name__: 'x', job: 'a' }, points }, { labels: { __name__: 'x', job: 'b' }, points: points.map(([t, v]) => [t, -v * 3]) }]);
+    const typed: Queryable = {
+      select: async (...args) => (await plain.select(...args)).map((s) => ({ labels: s.labels, t: Float64Array.from(s.t), v: Float64Array.from(s.v) })),
+    };
+    const functions = [
+      'rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'resets', 'changes', 'avg_over_time', 'sum_over_time', 'count_over_time', 'min_over_time',
+      'max_over_time', 'last_over_time', 'first_over_time', 'present_over_time', 'stddev_over_time', 'stdvar_over_time', 'mad_over_time', 'absent_over_time',
+    ];
+    const queries = [...functions.map((f) => `${f}(x[2m])`), 'quantile_over_time(0.3, x[3m])', 'predict_linear(x[3m], 60)', 'double_exponential_smoothing(x[3m], 0.5, 0.5)', 'x[1m]'];
+    for (const query of queries) {
+      for (const range of [
+        { startMs: 5 * M, endMs: 5 * M, stepMs: 0 },
+        { startMs: 0, endMs: 10 * M, stepMs: 20_000 },
+      ]) {
+        if (query === 'x[1m]' && range.stepMs > 0) continue;
+        const want = await evaluate(parsePromql(query), range, plain);
+        expect({ query, got: await evaluate(parsePromql(query), range, typed) }).toEqual({ query, got: want });
+      }
+    }
   });
 });

@@ -64,13 +64,78 @@ interface Window {
  */
 export async function evaluate(
   expr: Expr,
-  range: { readonly startMs: number; readonly endMs: number; readonly stepMs: number },
+  range: QueryRange,
   queryable: Queryable,
   options: EngineOptions = {},
   signal?: AbortSignal,
 ): Promise<QueryValue> {
   const ev = new Evaluator(range, options, signal);
   await ev.load(expr, queryable);
+  return ev.run(expr);
+}
+
+export interface QueryRange {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly stepMs: number;
+}
+
+/**
+ * What {@link loadQuery} read for a query, keyed by position rather than by AST node, so
+ * that it can be posted to a worker thread that parses the same query text again and
+ * evaluates it there ({@link runLoaded}): the series of each selector (by its index among
+ * the query's selectors, depth first) and the rows of each pushed-down call (by its index
+ * among the query's calls). Plain data: structured-cloneable.
+ */
+export interface LoadedQuery {
+  readonly selectors: ReadonlyArray<readonly StoredSeries[] | undefined>;
+  readonly pushedDown: ReadonlyArray<readonly RolledSeries[] | undefined>;
+  readonly samples: number;
+}
+
+/** The selectors and calls of an expression, depth first: the keys of a {@link LoadedQuery}. */
+export function queryNodes(expr: Expr): { selectors: VectorSelector[]; calls: Call[] } {
+  const selectors: VectorSelector[] = [];
+  const calls: Call[] = [];
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'vector':
+        return void selectors.push(e);
+      case 'matrix':
+        return void selectors.push(e.selector);
+      case 'subquery':
+      case 'unary':
+      case 'paren':
+        return walk(e.expr);
+      case 'call':
+        calls.push(e);
+        return e.args.forEach(walk);
+      case 'aggregate':
+        walk(e.expr);
+        if (e.param) walk(e.param);
+        return;
+      case 'binary':
+        walk(e.lhs);
+        return walk(e.rhs);
+      default:
+        return;
+    }
+  };
+  walk(expr);
+  return { selectors, calls };
+}
+
+/** The reading half of {@link evaluate}: every series the query needs, and its pushed-down rows. */
+export async function loadQuery(expr: Expr, range: QueryRange, queryable: Queryable, options: EngineOptions = {}, signal?: AbortSignal): Promise<LoadedQuery> {
+  const ev = new Evaluator(range, options, signal);
+  await ev.load(expr, queryable);
+  return ev.export(expr);
+}
+
+/** The evaluating half of {@link evaluate}, on what {@link loadQuery} read for the same query text. */
+export async function runLoaded(expr: Expr, range: QueryRange, loaded: LoadedQuery, options: EngineOptions = {}, signal?: AbortSignal): Promise<QueryValue> {
+  const ev = new Evaluator(range, options, signal);
+  ev.import(expr, loaded);
   return ev.run(expr);
 }
 
@@ -81,12 +146,16 @@ class Evaluator {
   private readonly yieldEvery: number;
   private readonly data = new Map<VectorSelector, StoredSeries[]>();
   private readonly memo = new Map<Expr, Map<number, Value>>();
+  private readonly distinctNames = new Map<VectorSelector, boolean>();
+  private readonly cleanColumns = new WeakMap<StoredSeries, boolean>();
+  /** Each aggregation's group labels of each input label set (label sets are immutable). */
+  private readonly groups = new Map<Aggregate, WeakMap<Labels, Labels>>();
   /** Calls answered from rollup rows (pushdown.ts), with their series. */
   private readonly pushedDown = new Map<Call, { plan: PushdownPlan; series: RolledSeries[] }>();
   private samples = 0;
 
   constructor(
-    private readonly range: { readonly startMs: number; readonly endMs: number; readonly stepMs: number },
+    private readonly range: QueryRange,
     options: EngineOptions,
     private readonly signal?: AbortSignal,
   ) {
@@ -94,6 +163,32 @@ class Evaluator {
     this.defaultStepMs = options.defaultSubqueryStepMs ?? 60_000;
     this.maxSamples = options.maxSamples ?? 50_000_000;
     this.yieldEvery = options.yieldEverySteps ?? 64;
+  }
+
+  export(expr: Expr): LoadedQuery {
+    const { selectors, calls } = queryNodes(expr);
+    return {
+      selectors: selectors.map((sel) => this.data.get(sel)),
+      pushedDown: calls.map((call) => this.pushedDown.get(call)?.series),
+      samples: this.samples,
+    };
+  }
+
+  import(expr: Expr, loaded: LoadedQuery): void {
+    const { selectors, calls } = queryNodes(expr);
+    if (selectors.length !== loaded.selectors.length || calls.length !== loaded.pushedDown.length) throw new Error('internal: the loaded data is of another query');
+    selectors.forEach((sel, i) => {
+      const series = loaded.selectors[i];
+      if (series) this.data.set(sel, series as StoredSeries[]);
+    });
+    calls.forEach((call, i) => {
+      const series = loaded.pushedDown[i];
+      if (!series) return;
+      const plan = planPushdown(call, this.range, (m) => (m.selector.at ? this.atMs(m.selector.at) : undefined));
+      if (!plan) throw new Error('internal: a pushed-down call has no plan');
+      this.pushedDown.set(call, { plan, series: series as RolledSeries[] });
+    });
+    this.samples = loaded.samples;
   }
 
   private atMs(at: At): number {
@@ -190,7 +285,8 @@ class Evaluator {
           return { resultType: 'vector', result: v.value };
         }
         case 'matrix':
-          return { resultType: 'matrix', result: [...v.value].sort((a, b) => compareLabels(a.labels, b.labels)) };
+          // Plain arrays: windows may be views on the stored columns.
+          return { resultType: 'matrix', result: v.value.map((m) => ({ labels: m.labels, t: Array.from(m.t), v: Array.from(m.v) })).sort((a, b) => compareLabels(a.labels, b.labels)) };
         case 'scalar':
           return { resultType: 'scalar', result: [startMs / 1_000, v.value] };
         case 'string':
@@ -251,7 +347,10 @@ class Evaluator {
           // timestamp() of a plain selector sees each sample's own time.
           if (e.func.name === 'timestamp' && i === 0 && unwrap(a).kind === 'vector') return { type: 'vector', value: this.instant(unwrap(a) as VectorSelector, t, true) };
           const v = this.eval(a, t);
-          if (v.type === 'matrix') return { type: 'matrix', value: v.value, rangeMs: rangeOf(a), windowEndMs: this.windowEnd(a, t) };
+          if (v.type === 'matrix') {
+            const u = unwrap(a);
+            return { type: 'matrix', value: v.value, rangeMs: rangeOf(a), windowEndMs: this.windowEnd(a, t), distinctWithoutName: u.kind === 'matrix' && this.distinctWithoutName(u.selector) };
+          }
           return v;
         });
         const first = e.args[0] ? unwrap(e.args[0]) : undefined;
@@ -283,6 +382,27 @@ class Evaluator {
     return carrier.call([{ type: 'matrix', value, rangeMs: plan.selector.rangeMs, windowEndMs: ref }], { t }) as Vector;
   }
 
+  /** Typed columns holding no staleness marker (checked once per series). */
+  private isCleanColumns(s: StoredSeries): boolean {
+    let clean = this.cleanColumns.get(s);
+    if (clean === undefined) {
+      clean = s.t instanceof Float64Array && s.v instanceof Float64Array && !s.v.some(Number.isNaN);
+      this.cleanColumns.set(s, clean);
+    }
+    return clean;
+  }
+
+  /** Whether the selector's series stay distinct without their metric names (once per selector). */
+  private distinctWithoutName(sel: VectorSelector): boolean {
+    let known = this.distinctNames.get(sel);
+    if (known === undefined) {
+      const series = this.data.get(sel) ?? [];
+      known = new Set(series.map((s) => labelsKey(dropMetricName(s.labels)))).size === series.length;
+      this.distinctNames.set(sel, known);
+    }
+    return known;
+  }
+
   /** Where the window of a range argument ends at step t: t, less the offset, or the `@` time. */
   private windowEnd(arg: Expr, t: number): number {
     const u = unwrap(arg);
@@ -309,9 +429,16 @@ class Evaluator {
     const out: Matrix = [];
     for (const s of this.data.get(sel) ?? []) {
       const end = lastAtOrBefore(s.t, ref);
+      const from = lastAtOrBefore(s.t, ref - rangeMs) + 1;
+      if (end < from) continue;
+      // Columns without staleness markers are windowed as views: no copy per step.
+      if (this.isCleanColumns(s)) {
+        out.push({ labels: s.labels, t: (s.t as Float64Array).subarray(from, end + 1) as unknown as number[], v: (s.v as Float64Array).subarray(from, end + 1) as unknown as number[] });
+        continue;
+      }
       const ts: number[] = [];
       const vs: number[] = [];
-      for (let i = lastAtOrBefore(s.t, ref - rangeMs) + 1; i <= end; i++) {
+      for (let i = from; i <= end; i++) {
         if (Number.isNaN(s.v[i])) continue;
         ts.push(s.t[i]);
         vs.push(s.v[i]);
@@ -351,8 +478,11 @@ class Evaluator {
     if (input.type !== 'vector') throw new PromqlExecutionError(`expected an instant vector in ${e.op}`);
     const param = e.param ? this.eval(e.param, t) : undefined;
     const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
+    let cache = this.groups.get(e);
+    if (!cache) this.groups.set(e, (cache = new WeakMap()));
     for (const s of input.value) {
-      const labels = groupLabels(s.labels, e.grouping, e.without);
+      let labels = cache.get(s.labels);
+      if (!labels) cache.set(s.labels, (labels = groupLabels(s.labels, e.grouping, e.without)));
       const key = labelsKey(labels);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { labels, samples: [] }));

@@ -9,8 +9,10 @@ export type FunctionArg =
    * The samples of each series in the window (end − range, end], ascending; `rangeMs` is the
    * selector's range, `windowEndMs` the window's end: the step's time less the selector's
    * offset, or its `@` time (rate's extrapolation works to these edges). Absent: the step's time.
+   * `distinctWithoutName`: every series the selector can give has a label set of its own once
+   * the metric name is dropped, so no step needs that checked again.
    */
-  | { readonly type: 'matrix'; readonly value: Matrix; readonly rangeMs: number; readonly windowEndMs?: number }
+  | { readonly type: 'matrix'; readonly value: Matrix; readonly rangeMs: number; readonly windowEndMs?: number; readonly distinctWithoutName?: boolean }
   | { readonly type: 'scalar'; readonly value: number }
   | { readonly type: 'string'; readonly value: string };
 

@@ -79,7 +79,7 @@ function vectorArg(args: readonly FunctionArg[], i: number): Vector {
   return a.value;
 }
 
-function matrixArg(args: readonly FunctionArg[], i: number): { value: Matrix; rangeMs: number; windowEndMs?: number } {
+function matrixArg(args: readonly FunctionArg[], i: number): { value: Matrix; rangeMs: number; windowEndMs?: number; distinctWithoutName?: boolean } {
   const a = args[i];
   if (a?.type !== 'matrix') throw new Error(`internal: argument ${i + 1} must be a range vector, got ${a?.type ?? 'nothing'}`);
   return a;
@@ -146,7 +146,7 @@ interface Window {
 type PerSeries = (s: Series, w: Window) => number | undefined;
 
 function overTime(args: readonly FunctionArg[], context: CallContext, matrixIndex: number, keepName: boolean, f: PerSeries): Vector {
-  const { value, rangeMs, windowEndMs } = matrixArg(args, matrixIndex);
+  const { value, rangeMs, windowEndMs, distinctWithoutName } = matrixArg(args, matrixIndex);
   // The window's own end (under offset or @ it is not the step's time); predict_linear anchors at the step's time itself.
   const window = { t: windowEndMs ?? context.t, rangeMs };
   const out: Vector = [];
@@ -159,7 +159,7 @@ function overTime(args: readonly FunctionArg[], context: CallContext, matrixInde
     if (labels !== s.labels) renamed = true;
     out.push({ labels, t: context.t, v });
   }
-  return renamed ? distinct(out) : out;
+  return renamed && !distinctWithoutName ? distinct(out) : out;
 }
 
 function rangeFunction(name: string, f: PerSeries, keepName = false): PromqlFunction {

@@ -35,8 +35,18 @@ export type ValueType = 'vector' | 'matrix' | 'scalar' | 'string';
 export const METRIC_NAME = '__name__';
 
 /** The labels without `__name__` (what most functions and arithmetic return). */
+// Label sets are immutable: what is derived from one is computed once per set, not once
+// per step (a range query evaluates the same series at every step).
+const withoutName = new WeakMap<Labels, Labels>();
+const keys = new WeakMap<Labels, string>();
+
 export function dropMetricName(labels: Labels): Labels {
-  return labels.some((l) => l.name === METRIC_NAME) ? labels.filter((l) => l.name !== METRIC_NAME) : labels;
+  let out = withoutName.get(labels);
+  if (out === undefined) {
+    out = labels.some((l) => l.name === METRIC_NAME) ? labels.filter((l) => l.name !== METRIC_NAME) : labels;
+    withoutName.set(labels, out);
+  }
+  return out;
 }
 
 /** The value of a label, or "" when the set has none. */
@@ -55,8 +65,12 @@ export function withLabel(labels: Labels, name: string, value: string): Labels {
 
 /** A stable text key of a label set, for maps (names and values cannot contain "\xff"). */
 export function labelsKey(labels: Labels): string {
-  let key = '';
-  for (const l of labels) key += `${l.name}\xff${l.value}\xff`;
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = '';
+    for (const l of labels) key += `${l.name}\xff${l.value}\xff`;
+    keys.set(labels, key);
+  }
   return key;
 }
 

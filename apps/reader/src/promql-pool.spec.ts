@@ -1,0 +1,55 @@
+import { createLogger, workerEntry } from '@strata/runtime';
+import { evaluate, loadQuery, parsePromql, PromqlExecutionError, PromqlLimitError, type Queryable, type StoredSeries } from '@strata/promql';
+import { QueryLimitError } from './errors';
+import { formatQueryValue } from './promql-json';
+import { PromqlPool, PromqlQueueFullError } from './promql-pool';
+
+const M = 60_000;
+const series: StoredSeries[] = [
+  { labels: [{ name: '__name__', value: 'up' }, { name: 'instance', value: 'a' }], t: [0, M, 2 * M, 3 * M], v: [1, 2, 3, 4] },
+  { labels: [{ name: '__name__', value: 'up' }, { name: 'instance', value: 'b' }], t: [0, M, 2 * M], v: [5, 6, NaN] },
+];
+const store: Queryable = { select: async () => series };
+const range = { startMs: 0, endMs: 10 * M, stepMs: M };
+
+describe('PromqlPool', () => {
+  const pool = new PromqlPool({ entry: workerEntry(__dirname, 'promql'), size: 1, maxQueue: 1, logger: createLogger({ service: 'spec', level: 'silent' }) });
+  beforeAll(() => pool.start(), 30_000);
+  afterAll(() => pool.stop());
+
+  const task = async (query: string, options = {}, deadlineMs = Date.now() + 10_000) => ({
+    query,
+    range,
+    options,
+    loaded: await loadQuery(parsePromql(query), range, store, options),
+    deadlineMs,
+  });
+  const signal = () => new AbortController().signal;
+
+  it('answers in a worker thread what the event loop would, as the JSON of the API data', async () => {
+    for (const query of ['up', 'sum(rate(up[2m]))', 'max_over_time(up[3m]) > bool 2', 'time()']) {
+      const json = await pool.evaluate(await task(query), 't', signal(), 10_000);
+      expect({ query, data: JSON.parse(json) }).toEqual({ query, data: JSON.parse(JSON.stringify(formatQueryValue(await evaluate(parsePromql(query), range, store)))) });
+    }
+  });
+
+  it('throws what the engine throws: the samples limit, an execution error, and the timeout past the deadline', async () => {
+    await expect(pool.evaluate(await task('up', { maxSamples: 9 }), 't', signal(), 10_000)).rejects.toThrow(PromqlLimitError);
+    await expect(pool.evaluate(await task('up', { maxSamples: 9 }), 't', signal(), 10_000)).rejects.toThrow(/STRATA_PROMQL_MAX_SAMPLES/);
+    await expect(pool.evaluate(await task('label_replace(up, "instance", "x", "", "")'), 't', signal(), 10_000)).rejects.toThrow(PromqlExecutionError);
+    const late = pool.evaluate(await task('up', {}, Date.now() - 1), 't', signal(), 1_234);
+    await expect(late).rejects.toThrow(QueryLimitError);
+    await expect(late).rejects.toThrow(/1234 ms \(STRATA_PROMQL_TIMEOUT_MS\)/);
+  });
+
+  it('refuses an evaluation past the queue, with a retriable limit naming STRATA_PROMQL_QUEUE', async () => {
+    const t = await task('sum(rate(up[2m]))');
+    // One in the worker, one waiting (the queue of 1), the third refused.
+    const runs = [0, 1, 2].map(() => pool.evaluate(t, 't', signal(), 10_000).then(() => 'ok', (error: unknown) => error));
+    const outcomes = await Promise.all(runs);
+    expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
+    expect(outcomes[2]).toBeInstanceOf(PromqlQueueFullError);
+    expect((outcomes[2] as PromqlQueueFullError).retriable).toBe(true);
+    expect((outcomes[2] as Error).message).toMatch(/STRATA_PROMQL_QUEUE/);
+  });
+});
