@@ -43,6 +43,7 @@ export {
   EMPTY_ROLLUP_STATS,
   filterRollupStats,
   foldRollupStats,
+  ROLLUP_HEAD_COLUMNS,
   ROLLUP_STAT_COLUMNS,
   rollupStats,
   sliceRollupStats,

@@ -20,7 +20,17 @@ export interface RollupStats {
    * `[b, b + r)` answer such windows exactly (promql's rollup pushdown).
    */
   readonly head?: Float64Array;
+  /**
+   * Recorded with `head`: the minimum and maximum of the bucket's points other than the one
+   * at its start (all of them when none is there; NaN when that point is the only one), so
+   * that a window leaving the head out still knows its extremes.
+   */
+  readonly restMin?: Float64Array;
+  readonly restMax?: Float64Array;
 }
+
+/** The columns recorded with heads, in the order the cold format stores them after `last`. */
+export const ROLLUP_HEAD_COLUMNS = ['head', 'restMin', 'restMax'] as const;
 
 export const EMPTY_ROLLUP_STATS: RollupStats = Object.freeze({
   timestamps: new Float64Array(0),
@@ -59,11 +69,17 @@ export function rollupStats(points: PointColumns, stepMs: number, options: { hea
     let sum = values[i];
     let last = values[i];
     let count = 1;
+    // The extremes without the head: start empty when the first point is on the bucket start.
+    const headed = timestamps[i] === start;
+    let restMin = headed ? NaN : values[i];
+    let restMax = headed ? NaN : values[i];
     let j = i + 1;
     for (; j < n && timestamps[j] < end; j++) {
       const v = values[j];
       min = Math.min(min, v);
       max = Math.max(max, v);
+      restMin = Number.isNaN(restMin) ? v : Math.min(restMin, v);
+      restMax = Number.isNaN(restMax) ? v : Math.max(restMax, v);
       sum += v;
       last = v;
       count++;
@@ -74,7 +90,11 @@ export function rollupStats(points: PointColumns, stepMs: number, options: { hea
     out.sum[k] = sum;
     out.count[k] = count;
     out.last[k] = last;
-    if (out.head) out.head[k] = timestamps[i] === start ? values[i] : NaN;
+    if (out.head) {
+      out.head[k] = headed ? values[i] : NaN;
+      out.restMin![k] = restMin;
+      out.restMax![k] = restMax;
+    }
     k++;
     i = j;
   }
@@ -176,7 +196,7 @@ export function concatRollupStats(parts: readonly RollupStats[]): RollupStats {
     const p = nonEmpty[part];
     out.timestamps[k] = t;
     for (const column of ROLLUP_STAT_COLUMNS) out[column][k] = p[column][i];
-    if (out.head) out.head[k] = p.head![i];
+    if (out.head) for (const column of ROLLUP_HEAD_COLUMNS) out[column]![k] = p[column]![i];
     k++;
   }
   return truncate(out, k);
@@ -191,6 +211,8 @@ export interface MutableRollupStats {
   count: Float64Array;
   last: Float64Array;
   head?: Float64Array;
+  restMin?: Float64Array;
+  restMax?: Float64Array;
 }
 
 /** Zeroed columns for `n` rows, with a head column when `heads`. */
@@ -202,7 +224,7 @@ export function allocateRollupStats(n: number, heads = false): MutableRollupStat
     sum: new Float64Array(n),
     count: new Float64Array(n),
     last: new Float64Array(n),
-    ...(heads && { head: new Float64Array(n) }),
+    ...(heads && { head: new Float64Array(n), restMin: new Float64Array(n), restMax: new Float64Array(n) }),
   };
 }
 
@@ -219,6 +241,6 @@ function mapColumns(stats: RollupStats, f: (column: Float64Array) => Float64Arra
     sum: f(stats.sum),
     count: f(stats.count),
     last: f(stats.last),
-    ...(stats.head && { head: f(stats.head) }),
+    ...(stats.head && { head: f(stats.head), restMin: f(stats.restMin!), restMax: f(stats.restMax!) }),
   };
 }

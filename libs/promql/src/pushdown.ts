@@ -8,9 +8,9 @@ import type { Labels } from './values';
 // one too, is answered from the stored rows of r instead of raw points. A row covers
 // [b, b + r) and a PromQL window (ref − R, ref]; they differ by the point exactly at
 // ref − R (in the first row, not in the window) and the one exactly at ref (in the window,
-// first in the next row), which each row's `head` records. Where that leaves the answer
-// undecided (the first row's only extreme is its head) or not within floating-point noise of
-// the raw one (a sum over values of both signs), the selector is read raw instead.
+// first in the next row), which each row's `head` records, with the extremes of the row's
+// other points. Where that leaves the answer not within floating-point noise of the raw one
+// (a sum over values of both signs), the selector is read raw instead.
 
 /** The functions pushed down. */
 export const PUSHED_DOWN: ReadonlySet<string> = new Set(['min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'avg_over_time', 'last_over_time']);
@@ -77,9 +77,7 @@ export function rowsSpan(plan: PushdownPlan): { fromMs: number; toMs: number } {
 
 /**
  * Whether every window of the plan has an exact answer from these rows (else read raw):
- * rows with heads; for min and max, no window's first row whose head is its only extreme
- * among several points (leaving the head out would leave the extreme unknown); for sum and
- * avg, finite values all of one sign, so that adding rows' sums in another order than the
+ * rows with heads (and the extremes of the points after the head); for sum and avg, finite values all of one sign, so that adding rows' sums in another order than the
  * raw evaluation stays far within 1e-9 of the result (the count · ε of each row's sum, and
  * of the first row's sum less its head, relative to the window's).
  */
@@ -109,12 +107,6 @@ export function exactFromRows(plan: PushdownPlan, series: readonly RolledSeries[
         if (!Number.isFinite(rows.sum[i])) return false;
         const rest = Math.abs(rows.sum[i] - rows.head[i]);
         if (rows.count[i] > 1 && !Number.isNaN(rows.head[i]) && isWindowStart(rows.timestamps[i]) && rows.count[i] * Number.EPSILON * Math.abs(rows.sum[i]) > 1e-10 * rest) return false;
-      }
-    }
-    if (name === 'min_over_time' || name === 'max_over_time') {
-      const extreme = name === 'min_over_time' ? rows.min : rows.max;
-      for (let i = 0; i < rows.timestamps.length; i++) {
-        if (rows.count[i] > 1 && rows.head[i] === extreme[i] && isWindowStart(rows.timestamps[i])) return false;
       }
     }
   }
@@ -166,7 +158,11 @@ export function windowAggregate(name: string, s: RolledSeries, refMs: number, ra
       const take = (v: number) => {
         if (max ? v > best : v < best) best = v;
       };
-      for (let i = r0; i < r1; i++) if (!(i === r0 && dropFirst && rows.count[i] === 1)) take(max ? rows.max[i] : rows.min[i]);
+      // The first row without its head: the extremes of its other points (NaN: none).
+      for (let i = r0; i < r1; i++) {
+        const v = i === r0 && dropFirst ? (max ? rows.restMax![i] : rows.restMin![i]) : max ? rows.max[i] : rows.min[i];
+        if (!Number.isNaN(v)) take(v);
+      }
       for (let i = p0; i < p1; i++) take(s.v[i]);
       if (endHead !== undefined) take(endHead);
       return best;

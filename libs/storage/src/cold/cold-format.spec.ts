@@ -36,7 +36,9 @@ const sameColumn = (a: Float64Array | undefined, b: Float64Array | undefined) =>
   a === undefined || b === undefined ? a === b : a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 // No rows at all (an empty part) says nothing of heads.
 const sameStats = (a: RollupStats, b: RollupStats) =>
-  (['timestamps', 'min', 'max', 'sum', 'count', 'last', 'head'] as const).every((c) => sameColumn(a[c], b[c]) || (c === 'head' && a.timestamps.length + b.timestamps.length === 0));
+  (['timestamps', 'min', 'max', 'sum', 'count', 'last', 'head', 'restMin', 'restMax'] as const).every(
+    (c) => sameColumn(a[c], b[c]) || (['head', 'restMin', 'restMax'].includes(c) && a.timestamps.length + b.timestamps.length === 0),
+  );
 
 describe('series sections', () => {
   it('round-trips raw points and every rollup exactly (bit patterns, -0 included)', () => {
@@ -94,10 +96,13 @@ describe('series sections', () => {
     );
   });
 
-  it('records as head the value of the point exactly at a bucket start, NaN where none is', () => {
+  it('records as head the value of the point exactly at a bucket start, NaN where none is, and the extremes of the rest', () => {
     const stats = rollupStats({ timestamps: [T0, T0 + 60_000, T0 + 3_600_001, T0 + 7_200_000], values: [4, 5, 6, 7] }, 3_600_000, { heads: true });
     expect(Array.from(stats.timestamps)).toEqual([T0, T0 + 3_600_000, T0 + 7_200_000]);
     expect(Array.from(stats.head!)).toEqual([4, NaN, 7]);
+    // The extremes of the points after the head: 5 alone; 6 (no head); none besides the head.
+    expect(Array.from(stats.restMin!)).toEqual([5, 6, NaN]);
+    expect(Array.from(stats.restMax!)).toEqual([5, 6, NaN]);
     expect(rollupStats({ timestamps: [T0], values: [1] }, 3_600_000).head).toBeUndefined();
   });
 });

@@ -72,9 +72,10 @@ export enum RollupLayout {
 }
 
 /**
- * Added to the layout byte when the part also stores each row's head (RollupStats.head: the
- * value of the point exactly at the bucket start, NaN when none): one more chunk after
- * `last` in the chunked layouts, one more float64 after `last` per row in Rows. Parts
+ * Added to the layout byte when the part also stores each row's head, restMin and restMax
+ * (RollupStats: the value of the point exactly at the bucket start, NaN when none, and the
+ * extremes of the other points): three more chunks after `last` in the chunked layouts,
+ * three more float64 after `last` per row in Rows. Parts
  * written before heads existed lack it; their rows answer everything but PromQL's
  * left-open windows.
  */
@@ -128,7 +129,12 @@ export function encodeRollupPart(stats: RollupStats): Uint8Array {
 }
 
 function statColumns(stats: RollupStats): Float64Array[] {
-  return [stats.min, stats.max, stats.sum, stats.count, stats.last, ...(stats.head ? [stats.head] : [])];
+  return [stats.min, stats.max, stats.sum, stats.count, stats.last, ...headColumns(stats)];
+}
+
+/** head, restMin and restMax, when the stats have them. */
+function headColumns(stats: RollupStats): Float64Array[] {
+  return stats.head ? [stats.head, stats.restMin!, stats.restMax!] : [];
 }
 
 function layoutByte(layout: RollupLayout, stats: RollupStats): number {
@@ -136,7 +142,7 @@ function layoutByte(layout: RollupLayout, stats: RollupStats): number {
 }
 
 function encodeRows(stats: RollupStats): Uint8Array {
-  const w = new ByteWriter(2 + stats.timestamps.length * 56);
+  const w = new ByteWriter(2 + stats.timestamps.length * 72);
   w.u8(layoutByte(RollupLayout.Rows, stats));
   w.uvarint(stats.timestamps.length);
   const f = new DataView(new ArrayBuffer(8));
@@ -178,7 +184,11 @@ function decodeRows(bytes: Uint8Array, heads: boolean): RollupStats {
     stats.sum[i] = read();
     stats.count[i] = read();
     stats.last[i] = read();
-    if (stats.head) stats.head[i] = read();
+    if (stats.head) {
+      stats.head[i] = read();
+      stats.restMin![i] = read();
+      stats.restMax![i] = read();
+    }
   }
   if (r.remaining !== 0) throw r.malformed(`${r.remaining} byte(s) after the rollup rows`);
   return stats;
@@ -186,7 +196,7 @@ function decodeRows(bytes: Uint8Array, heads: boolean): RollupStats {
 
 function encodeChunkedRollup(stats: RollupStats): Uint8Array {
   const decimalSums = planDecimalSums(stats.sum);
-  const columns: Float64Array[] = [stats.min, stats.max, ...(decimalSums ? [decimalSums.rounded, decimalSums.ulps] : [stats.sum]), stats.count, stats.last, ...(stats.head ? [stats.head] : [])];
+  const columns: Float64Array[] = [stats.min, stats.max, ...(decimalSums ? [decimalSums.rounded, decimalSums.ulps] : [stats.sum]), stats.count, stats.last, ...headColumns(stats)];
   const w = new ByteWriter(stats.timestamps.length * 8 + 64);
   w.u8(layoutByte(decimalSums ? RollupLayout.DecimalWithUlps : RollupLayout.Plain, stats));
   for (const values of columns) {
@@ -217,7 +227,7 @@ export function splitRollupPart(bytes: Uint8Array): { layout: RollupLayout; head
 }
 
 function chunkCount(layout: RollupLayout, heads: boolean): number {
-  return (layout === RollupLayout.Plain ? 5 : 6) + (heads ? 1 : 0);
+  return (layout === RollupLayout.Plain ? 5 : 6) + (heads ? 3 : 0);
 }
 
 /**
@@ -235,7 +245,8 @@ export function assembleRollupStats(layout: RollupLayout, columns: ReadonlyArray
     }
   }
   const values = columns.map((c) => c.values);
-  const head = heads ? { head: values.pop()! } : {};
+  const head = heads ? { head: values[values.length - 3], restMin: values[values.length - 2], restMax: values[values.length - 1] } : {};
+  if (heads) values.length -= 3;
   if (layout === RollupLayout.Plain) {
     const [min, max, sum, count, last] = values;
     return { timestamps, min, max, sum, count, last, ...head };
