@@ -39,8 +39,9 @@ const reads = {
   },
 };
 
-describe('PromQL on the Prometheus HTTP API (query, query_range, buildinfo, metadata, exemplars)', () => {
-  const server = new HttpApiServer({
+/** The API of tenant acme (key KEY) over the stored series, evaluating through `pool` if given. */
+const acmeServer = (pool?: ConstructorParameters<typeof PromqlQueries>[0]['pool']) =>
+  new HttpApiServer({
     host: '127.0.0.1',
     port: 0,
     logger: memoryLogger().logger,
@@ -48,11 +49,14 @@ describe('PromQL on the Prometheus HTTP API (query, query_range, buildinfo, meta
       keys: ApiKeyStore.parse(`${KEY}:acme`),
       lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
       logger: memoryLogger().logger,
-      promql: new PromqlQueries({ lister, reads, limits: { maxSamples: 1_000, timeoutMs: 10_000, lookbackMs: 300_000 } }),
+      promql: new PromqlQueries({ lister, reads, limits: { maxSamples: 1_000, timeoutMs: 10_000, lookbackMs: 300_000 }, ...(pool && { pool }) }),
       metadata: { get: async () => new Map([['up', { type: 'gauge', help: 'Target up', unit: '' }]]) },
       now: () => T0 + 10 * M,
     }),
   });
+
+describe('PromQL on the Prometheus HTTP API (query, query_range, buildinfo, metadata, exemplars)', () => {
+  const server = acmeServer();
   beforeAll(() => server.start());
   afterAll(() => server.stop(100));
   const base = () => `http://127.0.0.1:${server.port}`;
@@ -168,18 +172,7 @@ describe('PromQL time limit and tenants', () => {
 
 describe('PromQL evaluation in workers', () => {
   const pool = { evaluate: jest.fn<Promise<string>, unknown[]>() };
-  const server = new HttpApiServer({
-    host: '127.0.0.1',
-    port: 0,
-    logger: memoryLogger().logger,
-    routes: prometheusApiRoutes({
-      keys: ApiKeyStore.parse(`${KEY}:acme`),
-      lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
-      logger: memoryLogger().logger,
-      promql: new PromqlQueries({ lister, reads, limits: { maxSamples: 1_000, timeoutMs: 10_000, lookbackMs: 300_000 }, pool }),
-      now: () => T0 + 10 * M,
-    }),
-  });
+  const server = acmeServer(pool);
   beforeAll(() => server.start());
   afterAll(() => server.stop(100));
   const get = async (query: string) => {
