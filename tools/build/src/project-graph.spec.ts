@@ -51,9 +51,10 @@ const CHANGES: readonly Change[] = [
     ],
   },
   {
-    // The chart is deployed, never imported: nothing else runs for it.
+    // The chart is deployed, never imported: only the cost model reads it (each app's
+    // replicas and CPU request are compute lines of the bill).
     file: 'charts/strata/values.yaml',
-    affects: ['chart'],
+    affects: ['chart', 'cost'],
   },
   {
     // The public contract: every project that imports the generated code, directly or
@@ -75,6 +76,7 @@ const CHANGES: readonly Change[] = [
       'launcher',
       'system-tests',
       'bench',
+      'cost', // reads the tiers' settings through their readers in libs/storage
     ],
   },
   {
