@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { byTier, total, type Bill, type BillLine } from './bill';
 import type { CostInput } from './load';
 import type { SourcedFigure } from './measured';
@@ -44,14 +45,15 @@ export function formatLoad(input: CostInput, rates: { samplesPerSecond: number; 
   ];
 }
 
-export function formatSources(figures: readonly SourcedFigure[], prices: readonly PriceBook[]): string[] {
-  const out = ['Measured figures used (file, section, run time, commit):'];
-  const files = [...new Set(figures.map((f) => f.file))];
-  for (const file of files) out.push(`  ${file}`);
-  for (const f of figures) out.push(`  ${f.name.padEnd(42)} ${num(f.value).padStart(10)} ${f.unit.padEnd(22)} ${f.section}, ${f.measuredAt.slice(0, 16)}, ${f.commit}${files.length > 1 ? `, ${f.file}` : ''}`);
+/** Which files and runs the figures came from, and the price files; paths relative to `root`. */
+export function formatSources(figures: readonly SourcedFigure[], prices: readonly PriceBook[], root: string): string[] {
+  const out = ['Measured figures used (section, run time UTC, commit):'];
+  const files = [...new Set(figures.map((f) => relative(root, f.file)))];
+  for (const file of files) out.push(`  from ${file}`);
+  for (const f of figures) out.push(`  ${f.name.padEnd(42)} ${num(f.value).padStart(10)} ${f.unit.padEnd(22)} ${f.section}, ${f.measuredAt.slice(0, 16)}, ${f.commit}${files.length > 1 ? `, ${relative(root, f.file)}` : ''}`);
   out.push('Prices:');
   for (const p of prices) {
-    out.push(`  ${p.file}: ${p.name}, written ${p.written}, ${p.checked === null ? 'never checked against the pages it names' : `checked ${p.checked}`}.`);
+    out.push(`  ${relative(root, p.file)}: ${p.name}, written ${p.written}, ${p.checked === null ? 'never checked against the pages it names' : `checked ${p.checked}`}.`);
     out.push(`    ${p.howChecked}`);
   }
   return out;

@@ -17,6 +17,9 @@ const data = resolve(__dirname, '../data');
 
 const USAGE = `usage: npm run cost -- [--preset ${Object.keys(PRESETS).join('|')}] [--load load.json] [--figures figures.json] [flags]
 
+--figures names a figures file to prefer (e.g. a bench run with other settings, kept apart
+with STRATA_BENCH_FIGURES); figures it lacks come from the usual files.
+
 Prints a month's bill for the load on Strata (Kafka, Redis, DynamoDB, S3, compute) and on
 Amazon Managed Service for Prometheus. Per-point figures come from the latest \`npm run bench\`
 (.cache/bench/figures.json, or STRATA_BENCH_FIGURES), else from tools/cost/data/measured.json;
@@ -33,7 +36,8 @@ function main(argv: readonly string[]): number {
     return 0;
   }
   const input = parseCostArgs(argv, process.env);
-  const figures = MeasuredFigures.read(input.figuresFile !== undefined ? [resolve(input.figuresFile)] : [benchFiguresPath(workspace, process.env), resolve(data, 'measured.json')]);
+  // --figures first, then the latest bench run, then the committed snapshot: figure by figure.
+  const figures = MeasuredFigures.read([...(input.figuresFile !== undefined ? [resolve(input.figuresFile)] : []), benchFiguresPath(workspace, process.env), resolve(data, 'measured.json')]);
   const aws = PriceBook.read(resolve(data, 'prices-aws-us-east-1.json'));
   const amp = PriceBook.read(resolve(data, 'prices-amp-us-east-1.json'));
   const valuesFile = resolve(workspace, 'charts/strata/values.yaml');
@@ -53,7 +57,7 @@ function main(argv: readonly string[]): number {
     '',
     ...formatComparison(strata, managed, input),
     '',
-    ...formatSources(figures.usedFigures(), [aws, amp]),
+    ...formatSources(figures.usedFigures(), [aws, amp], workspace),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

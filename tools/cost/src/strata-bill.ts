@@ -36,6 +36,11 @@ export function loadRates(load: Load, hoursPerMonth: number) {
   };
 }
 
+/** The unit, price and page of a flat price, as a bill line takes them. */
+const priced = (prices: PriceBook, name: string) => {
+  const p = prices.flat(name);
+  return { unit: p.unit, unitPrice: p.price, priceSource: p.page };
+};
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 /** A figure as a bill line names it: "name 6,384 WCU/1M points". */
 const cite = (figures: MeasuredFigures, name: string, digits = 2) => {
@@ -87,7 +92,7 @@ function kafka({ load, setup, figures, prices }: StrataBillInput): Part {
     const fleet = cheapestFleet(hourly.byType, brokersFor);
     return [
       line({ tier: 'Kafka', item: `MSK brokers, ${fleet.count} x ${fleet.type}`, quantity: fleet.count * prices.hoursPerMonth, unit: 'broker-hours', unitPrice: fleet.option.price, basis: sizing, priceSource: hourly.page }),
-      line({ tier: 'Kafka', item: 'MSK broker storage', quantity: storedGiB, unit: 'GB-month', unitPrice: prices.flat('msk.storage').price, basis: storageBasis, priceSource: prices.flat('msk.storage').page }),
+      line({ tier: 'Kafka', item: 'MSK broker storage', quantity: storedGiB, basis: storageBasis, ...priced(prices, 'msk.storage') }),
     ];
   };
   const ec2 = () => {
@@ -95,7 +100,7 @@ function kafka({ load, setup, figures, prices }: StrataBillInput): Part {
     const fleet = cheapestFleet(hourly.byType, brokersFor);
     return [
       line({ tier: 'Kafka', item: `brokers on EC2, ${fleet.count} x ${fleet.type}`, quantity: fleet.count * prices.hoursPerMonth, unit: 'instance-hours', unitPrice: fleet.option.price, basis: sizing, priceSource: hourly.page }),
-      line({ tier: 'Kafka', item: 'broker volumes (gp3)', quantity: storedGiB, unit: 'GB-month', unitPrice: prices.flat('ebs.gp3.storage').price, basis: storageBasis, priceSource: prices.flat('ebs.gp3.storage').page }),
+      line({ tier: 'Kafka', item: 'broker volumes (gp3)', quantity: storedGiB, basis: storageBasis, ...priced(prices, 'ebs.gp3.storage') }),
     ];
   };
   return setup.kafka === 'msk' ? { lines: msk(), alternatives: ec2() } : { lines: ec2(), alternatives: msk() };
@@ -167,14 +172,14 @@ function dynamodb({ load, setup, figures, prices }: StrataBillInput): Part {
     ` queries ${fmt(u.queryReadUnits)} (${load.queriesPerSecond}/s x ${load.queryWarmShare * 100} % warm x ${load.seriesPerQuery} series, eventually consistent)`;
   const capacity = (units: number) => Math.max(1, units / rates.secondsPerMonth / setup.targetUtilisation);
   const onDemand = [
-    line({ tier: 'DynamoDB', item: 'on-demand writes', quantity: u.writeUnits / 1e6, unit: 'million WRU', unitPrice: prices.flat('dynamodb.onDemand.write').price, basis: writeBasis, priceSource: prices.flat('dynamodb.onDemand.write').page }),
-    line({ tier: 'DynamoDB', item: 'on-demand reads', quantity: u.readUnits / 1e6, unit: 'million RRU', unitPrice: prices.flat('dynamodb.onDemand.read').price, basis: readBasis, priceSource: prices.flat('dynamodb.onDemand.read').page }),
+    line({ tier: 'DynamoDB', item: 'on-demand writes', quantity: u.writeUnits / 1e6, basis: writeBasis, ...priced(prices, 'dynamodb.onDemand.write') }),
+    line({ tier: 'DynamoDB', item: 'on-demand reads', quantity: u.readUnits / 1e6, basis: readBasis, ...priced(prices, 'dynamodb.onDemand.read') }),
   ];
   const wcu = capacity(u.writeUnits);
   const rcu = capacity(u.readUnits);
   const provisioned = [
-    line({ tier: 'DynamoDB', item: `provisioned writes, ${fmt(wcu, 1)} WCU`, quantity: wcu * prices.hoursPerMonth, unit: 'WCU-hours', unitPrice: prices.flat('dynamodb.provisioned.write').price, basis: `${fmt(u.writeUnits)} units a month at ${setup.targetUtilisation * 100} % use (${writeBasis})`, priceSource: prices.flat('dynamodb.provisioned.write').page }),
-    line({ tier: 'DynamoDB', item: `provisioned reads, ${fmt(rcu, 1)} RCU`, quantity: rcu * prices.hoursPerMonth, unit: 'RCU-hours', unitPrice: prices.flat('dynamodb.provisioned.read').price, basis: `${fmt(u.readUnits)} units a month at ${setup.targetUtilisation * 100} % use (${readBasis})`, priceSource: prices.flat('dynamodb.provisioned.read').page }),
+    line({ tier: 'DynamoDB', item: `provisioned writes, ${fmt(wcu, 1)} WCU`, quantity: wcu * prices.hoursPerMonth, basis: `${fmt(u.writeUnits)} units a month at ${setup.targetUtilisation * 100} % use (${writeBasis})`, ...priced(prices, 'dynamodb.provisioned.write') }),
+    line({ tier: 'DynamoDB', item: `provisioned reads, ${fmt(rcu, 1)} RCU`, quantity: rcu * prices.hoursPerMonth, basis: `${fmt(u.readUnits)} units a month at ${setup.targetUtilisation * 100} % use (${readBasis})`, ...priced(prices, 'dynamodb.provisioned.read') }),
   ];
   const cost = (ls: BillLine[]) => ls.reduce((s, l) => s + l.cost, 0);
   const useProvisioned = setup.dynamodbMode === 'provisioned' || (setup.dynamodbMode === 'auto' && cost(provisioned) < cost(onDemand));
@@ -182,10 +187,8 @@ function dynamodb({ load, setup, figures, prices }: StrataBillInput): Part {
     tier: 'DynamoDB',
     item: 'storage',
     quantity: u.storedGiB,
-    unit: 'GB-month',
-    unitPrice: prices.flat('dynamodb.storage').price,
     basis: `${fmt(u.storedPoints)} points (${setup.warmSpanDays} d warm span + the day in progress) x ${fmt(u.storageBytesPerPoint, 3)} bytes (${cite(figures, 'dynamodb.itemBytesPerPoint', 3)} + ${DYNAMODB_ITEM_OVERHEAD_BYTES} B item overhead / ${fmt(u.pointsPerWindow)} points per window)`,
-    priceSource: prices.flat('dynamodb.storage').page,
+    ...priced(prices, 'dynamodb.storage'),
   });
   const notes = useProvisioned
     ? [`DynamoDB provisioned at the average rate / ${setup.targetUtilisation}: sealing bursts at each window's end are throttled and spread out (the writer backs off and never drops), so warm writes lag by up to a window.`]
@@ -238,19 +241,15 @@ function s3({ load, setup, figures, prices }: StrataBillInput): Part {
         tier: 'S3',
         item: 'PUT and LIST requests',
         quantity: puts / 1_000,
-        unit: prices.flat('s3.put').unit,
-        unitPrice: prices.flat('s3.put').price,
         basis: `${fmt(blocks)} day block(s) (${fmt(dayBytes / 2 ** 20)} MiB a day / ${cite(figures, 's3.blockTargetBytes', 0)}, to a power of 2) + ${fmt(otherPuts, 1)} other PUTs and LISTs (s3.archivePutsPerTenantDay - day blocks + s3.archiveListsPerTenantDay), per day, one tenant`,
-        priceSource: prices.flat('s3.put').page,
+        ...priced(prices, 's3.put'),
       }),
       line({
         tier: 'S3',
         item: 'GET requests',
         quantity: gets / 1_000,
-        unit: prices.flat('s3.get').unit,
-        unitPrice: prices.flat('s3.get').price,
         basis: `${fmt(coldReads)} cold series reads (${load.queriesPerSecond}/s x ${load.queryColdShare * 100} % x ${load.seriesPerQuery} series) x ${cite(figures, 's3.coldReadRequests.1h.first', 0)} + archiver ${cite(figures, 's3.archiveGetsPerTenantDay', 1)}`,
-        priceSource: prices.flat('s3.get').page,
+        ...priced(prices, 's3.get'),
       }),
     ],
   };
@@ -272,8 +271,8 @@ function compute({ load, setup, figures, prices, chart }: StrataBillInput): Part
     return line({ tier: 'Compute', item: `${app}, ${fmt(vcpus, 2)} vCPU`, quantity: vcpus * prices.hoursPerMonth, unit: 'vCPU-hours', unitPrice: perVcpuHour, basis, priceSource: `${prices.sized('ec2.instanceHour').page}: ${instance.type} / ${instance.option.vcpus} vCPU` });
   });
   if (setup.eksClusters > 0) {
-    const eks = prices.flat('eks.clusterHour');
-    lines.push(line({ tier: 'Compute', item: 'EKS control plane', quantity: setup.eksClusters * prices.hoursPerMonth, unit: 'cluster-hours', unitPrice: eks.price, basis: `${setup.eksClusters} cluster(s) for Strata alone (--eks-clusters 0 on a shared cluster)`, priceSource: eks.page }));
+    const basis = `${setup.eksClusters} cluster(s) for Strata alone (--eks-clusters 0 on a shared cluster)`;
+    lines.push(line({ tier: 'Compute', item: 'EKS control plane', quantity: setup.eksClusters * prices.hoursPerMonth, basis, ...priced(prices, 'eks.clusterHour') }));
   }
   return { lines };
 }
