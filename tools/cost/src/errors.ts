@@ -25,7 +25,3 @@ export class CostDataError extends CostError {
     super(`${file}: ${message}`, { context: { file } });
   }
 }
-
-export function isCostError(error: unknown): error is CostError {
-  return error instanceof CostError;
-}

@@ -2,10 +2,10 @@
 // Service for Prometheus, from the latest bench figures and the dated price files.
 import * as fs from 'node:fs';
 import { resolve } from 'node:path';
+import { isStrataError } from '@strata/runtime';
 import { benchFiguresPath } from '@strata/testing';
 import { ampBill } from './amp-bill';
 import { parseChartRequests } from './chart';
-import { isCostError } from './errors';
 import { formatBill, formatComparison, formatLoad, formatSources } from './format';
 import { FLAGS, parseCostArgs, PRESETS } from './load';
 import { MeasuredFigures } from './measured';
@@ -66,7 +66,8 @@ function main(argv: readonly string[]): number {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (error) {
-  if (!isCostError(error)) throw error;
+  // A bad flag, file or STRATA_* setting (ConfigError): the message names it; anything else is a bug.
+  if (!isStrataError(error)) throw error;
   process.stderr.write(`cost: ${error.message}\n`);
   process.exitCode = 2;
 }
