@@ -35,6 +35,7 @@ const CHANGES: readonly Change[] = [
       'launcher', // `npm start` runs every service
       'e2e-prober', // its integration specs run the reader's bundle
       'chart', // its test checks that dashboards and rules name metrics the apps export
+      'cost', // through the chart, whose values (replicas, CPU requests) its bill reads
     ],
     // Not writer, ingest, archiver: apps never depend on one another's code.
   },
@@ -48,6 +49,7 @@ const CHANGES: readonly Change[] = [
       'launcher',
       'bench',
       'chart',
+      'cost',
     ],
   },
   {
@@ -82,7 +84,7 @@ const CHANGES: readonly Change[] = [
   {
     // The chart's test checks that every alert has its runbook entry here.
     file: 'docs/operations.md',
-    affects: ['chart'],
+    affects: ['chart', 'cost'], // cost through the chart, as above
   },
   {
     // Prose that no test reads runs nothing.
