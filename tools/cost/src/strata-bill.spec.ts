@@ -1,6 +1,6 @@
 import { total } from './bill';
 import type { ChartRequests } from './chart';
-import type { Load, Setup } from './load';
+import { defaultSetup, type Load, type Setup } from './load';
 import { cheapestFleet, dayBlocks, dynamodbUnits, redisMemory, strataBill } from './strata-bill';
 import { roundAwsPrices, roundFigures } from '../test/round-data';
 
@@ -8,20 +8,9 @@ const GIB = 2 ** 30;
 // 60,000 series at 60 s: 1,000 samples/s; the round price book's month is 720 h, so
 // 2,592,000 s and 2,592 M samples a month.
 const load: Load = { series: 60_000, intervalSeconds: 60, retentionDays: 460, churnPerDay: 0, queriesPerSecond: 0, seriesPerQuery: 20, queryRangeHours: 6, queryWarmShare: 0.05, queryColdShare: 0.01 };
-const setup: Setup = {
-  windowMs: 4 * 3_600_000,
-  hotRetentionMs: 26 * 3_600_000,
-  warmSpanDays: 14,
-  logRetentionHours: 168,
-  replicationFactor: 3,
-  kafka: 'msk',
-  redisReplicas: 1,
-  redisHeadroom: 0.25,
-  dynamodbMode: 'auto',
-  targetUtilisation: 0.7,
-  eksClusters: 1,
-  s3Dataset: 'mean',
-};
+// The shipped setup (4 h windows, 26 h hot span, 14 d warm span, 7 d log x RF 3, one Redis
+// replica, 25 % headroom, 70 % use), with S3 at the mean of the three datasets.
+const setup: Setup = { ...defaultSetup({}), s3Dataset: 'mean' };
 const chart: ChartRequests = {
   file: 'values.yaml',
   apps: { ingest: { replicas: 2, cpu: 0.25 }, reader: { replicas: 2, cpu: 0.25 }, writer: { replicas: 2, cpu: 0.25 }, archiver: { replicas: 1, cpu: 0.25 }, prober: { replicas: 1, cpu: 0.05 } },
@@ -34,6 +23,10 @@ const cost = (b: ReturnType<typeof bill>, item: string) => {
 };
 
 describe('the Strata bill, worked by hand', () => {
+  it('starts from the setup the hand computations assume', () => {
+    expect(setup).toMatchObject({ windowMs: 14_400_000, hotRetentionMs: 93_600_000, warmSpanDays: 14, logRetentionHours: 168, replicationFactor: 3, redisReplicas: 1, redisHeadroom: 0.25, targetUtilisation: 0.7, eksClusters: 1 });
+  });
+
   it('prices three brokers (one per zone) when the CPU needs less, and the log at RF 3', () => {
     const b = bill();
     // 5 CPU s/1M x 0.001 M/s x RF 3 = 0.015 vCPU: the 3-broker minimum; the non-production type is skipped.
