@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: benchmarks that print numbers (they assert nothing). Starts the local
-# stack if needed and leaves it as it found it.
+# stack if needed and leaves it as it found it. The stack's settings (STRATA_CACHE_DIR,
+# STRATA_STACK_STATE_DIR, STRATA_STACK_*_PORT) pass through to every section, so a private
+# stack on other ports works as `stack.sh up` with the same environment does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/bin/ensure-deps.sh
@@ -9,6 +11,14 @@ npx --no-install nx run-many -t build -p ingest writer reader archiver --outputS
 
 echo "== chunk codec"
 npx --no-install tsx libs/storage/bench/codec.bench.ts
+
+# The next two run in memory; with the write path they record the figures `npm run cost`
+# reads (.cache/bench/figures.json, or STRATA_BENCH_FIGURES).
+echo "== archive"
+npx --no-install tsx apps/archiver/bench/archive.bench.ts
+
+echo "== cold read"
+npx --no-install tsx apps/reader/bench/cold-read.bench.ts | npx --no-install tsx tools/bench/src/cold-read-figures.ts
 
 started_here=0
 bash tools/bin/stack.sh status >/dev/null 2>&1 || started_here=1

@@ -6,3 +6,5 @@ export { pollUntil, sleep, type PollOptions } from './poll';
 export { prng } from './seeded-random';
 export { parseServiceLog, type LogRecord } from './service-log';
 export { ServiceProcess, type Exit, type ServiceProcessOptions } from './service-process';
+export { benchFiguresPath, recordBenchFigures, type BenchFigure, type BenchFiguresFile, type MeasuredFigure, type RecordOptions } from './bench-figures';
+export { cpuSecondsOf, processCpuSeconds } from './process-cpu';

@@ -3,16 +3,18 @@
 // real local stack, with the services as separate processes. Prints numbers; asserts nothing.
 // Run: npm run bench (or npx tsx tools/bench/src/write-bench.ts)
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ServiceProcesses, SERVICES, withPortOffset } from '@strata/launcher';
 import { IngestServiceClient, QueryServiceClient, type WriteRequest } from '@strata/proto';
-import { startStack } from '@strata/stack';
+import { loadStackConfig, startStack } from '@strata/stack';
 import { DAY_MS } from '@strata/storage';
 import { createRedis, DEFAULT_WINDOW_MS } from '@strata/storage/hot';
 import { dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, ensureWarmTable } from '@strata/storage/warm';
 import { createKafka, ensureTopic } from '@strata/stream';
+import { benchFiguresPath, cpuSecondsOf, recordBenchFigures } from '@strata/testing';
 import { MonitoringDataset } from './dataset';
 import { probeOnce } from './freshness';
 import { scrapeMetric, scanChunkSizes, waitFor } from './probes';
@@ -42,6 +44,10 @@ async function main(): Promise<void> {
   const table = `strata_bench_${runId}`;
   const stack = await startStack({ env: process.env, logger: { info: () => undefined, warn: (l) => console.warn(l) }, repoRoot: workspace });
   const env = stack.clientEnv;
+  const stackPids = Object.fromEntries(stack.services.map((s) => [s.name, s.pid]));
+  const stackCpu = () => Object.fromEntries(Object.entries(stackPids).map(([name, pid]) => [name, cpuSecondsOf([pid])]));
+  const stackConfig = loadStackConfig(process.env, workspace);
+  const kafkaLogBytes = () => topicLogBytes(join(stackConfig.stateDir ?? join(stackConfig.cacheDir, 'stack'), 'data', 'kafka'), topic);
   const redisUrl = `${env['STRATA_REDIS_URL']}/1`;
   const kafka = createKafka({ brokers: [env['STRATA_KAFKA_BROKERS']], clientId: 'strata-bench', topic, logLevel: 'error' });
   await ensureTopic(kafka, { topic, partitions: 8, replicationFactor: 1 });
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
    * sealing anything more (the backlog never reaches 0: the freshness probes' windows are
    * current and not due for hours), and reads its counters before stopping it.
    */
-  const sealEverything = async (): Promise<{ windows: number; writeUnits: number; seconds: number }> => {
+  const sealEverything = async (): Promise<{ windows: number; writeUnits: number; seconds: number; cpuSeconds: number }> => {
     const sealWriter = new ServiceProcesses({ workspace, services: writerDefinition, env: { ...serviceEnv, STRATA_SEAL_INTERVAL_MS: '100', STRATA_SEAL_BATCH: '2000' }, logDir });
     await sealWriter.start(60_000);
     const began = Date.now();
@@ -95,8 +101,9 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - began) / 1_000;
     const windows = await scrapeMetric(writerOps, 'strata_writer_windows_sealed_total');
     const writeUnits = await scrapeMetric(writerOps, 'strata_writer_dynamodb_consumed_write_units_total');
+    const cpuSeconds = cpuSecondsOf(sealWriter.pids());
     await sealWriter.stop(15_000);
-    return { windows, writeUnits, seconds };
+    return { windows, writeUnits, seconds, cpuSeconds };
   };
   const ingestAddress = `127.0.0.1:${definitions.find((s) => s.name === 'ingest')!.grpcPort}`;
   const writerOps = `http://127.0.0.1:${definitions.find((s) => s.name === 'writer')!.opsPort}`;
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
   const ingestRates: number[] = [];
   const latencies: number[] = [];
   let totalAccepted = 0;
+  const runCpu = { ingest: cpuSecondsOf(ingest.pids()), writer: cpuSecondsOf(loadWriter.pids()) };
   console.log(`write path: ${SERIES} series, ${WINDOW_MS / 3_600_000} h windows, requests of ${SERIES_PER_REQUEST} series x ${POINTS_PER_SERIES} points, ${CONCURRENCY} in flight, ${REPETITIONS} x ${SECONDS} s`);
   for (let rep = 0; rep < REPETITIONS; rep++) {
     const began = Date.now();
@@ -148,6 +156,7 @@ async function main(): Promise<void> {
       `  run ${rep + 1}: ${accepted} points acknowledged in ${((acked - began) / 1_000).toFixed(1)} s, all in Redis after ${((inRedis - began) / 1_000).toFixed(1)} s`,
     );
   }
+  const runCpuSeconds = { ingest: cpuSecondsOf(ingest.pids()) - runCpu.ingest, writer: cpuSecondsOf(loadWriter.pids()) - runCpu.writer };
   if (refusals.size > 0) console.log(`  refused points by code: ${JSON.stringify(Object.fromEntries(refusals))}`);
   const memoryOpen = await usedMemory(redis);
 
@@ -199,21 +208,35 @@ async function main(): Promise<void> {
   // only part of a day, so they overstate the cost per point. Here every series gets one
   // whole UTC day (three days back), sealed once: full windows and one day-index entry per
   // series-day, as a fleet posting every minute produces.
+  // One point per series per request, as a fleet scraped every minute posts them: the log
+  // bytes and CPU per point of this phase are the steady-state figures the cost model uses.
   const dayWriter = holdingWriter();
   await dayWriter.start(60_000);
   const dayStart = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
   const day = new MonitoringDataset({ seriesCount: DAY_SERIES, firstTimestampMs: dayStart, seed: 7, prefix: 'day' });
   let dayPoints = 0;
-  for (let minute = 0; minute < 1_440; minute += POINTS_PER_SERIES) {
+  const dayCpu = { ingest: cpuSecondsOf(ingest.pids()), writer: cpuSecondsOf(dayWriter.pids()), stack: stackCpu() };
+  const logBytesBefore = kafkaLogBytes();
+  for (let minute = 0; minute < 1_440; minute++) {
     await Promise.all(
       Array.from({ length: Math.ceil(DAY_SERIES / SERIES_PER_REQUEST) }, async () => {
-        dayPoints += await write({ series: day.nextRequest(Math.min(SERIES_PER_REQUEST, DAY_SERIES), POINTS_PER_SERIES).series });
+        dayPoints += await write({ series: day.nextRequest(Math.min(SERIES_PER_REQUEST, DAY_SERIES), 1).series });
       }),
     );
   }
   await waitFor(async () => (await scrapeMetric(writerOps, 'strata_writer_points_total')) >= dayPoints, 300_000);
+  const dayLogBytes = kafkaLogBytes() - logBytesBefore;
+  const dayIngestCpu = cpuSecondsOf(ingest.pids()) - dayCpu.ingest;
+  const dayLoadCpu = cpuSecondsOf(dayWriter.pids()) - dayCpu.writer;
   await dayWriter.stop(15_000);
   const steady = await sealEverything();
+  const dayStackCpu = Object.fromEntries(Object.entries(stackCpu()).map(([name, seconds]) => [name, seconds - dayCpu.stack[name]]));
+  const perMillionDay = (seconds: number) => (seconds / dayPoints) * 1e6;
+  const cpu = {
+    ingest: perMillionDay(dayIngestCpu),
+    writer: perMillionDay(dayLoadCpu + steady.cpuSeconds),
+    ...Object.fromEntries(Object.entries(dayStackCpu).map(([name, seconds]) => [name, perMillionDay(seconds)])),
+  };
 
   console.log(`
 write path results (medians over ${REPETITIONS} runs; ${totalAccepted} points in all)
@@ -227,10 +250,35 @@ ${[...chunks.byKind].map(([kind, k]) => `    ${kind.padEnd(30)} ${(k.chunkBytes 
   sealing                           ${windows} windows in ${sealSeconds.toFixed(1)} s = ${Math.round(windows / sealSeconds)} windows/s
   Redis bytes per point, open       ${((memoryOpen - memoryBefore) / totalAccepted).toFixed(1)}   (hash per window, before sealing)
   Redis bytes per point, sealed     ${((memorySealed - memoryBefore) / totalAccepted).toFixed(1)}   (packed chunks, after sealing)
+  Kafka log bytes per point         ${(dayLogBytes / dayPoints).toFixed(1)}   (segment bytes on disk for the whole-day phase: ${dayPoints} points, one per series per request)
+  CPU s per 1M points, whole day    ${Object.entries(cpu).map(([name, s]) => `${name} ${s.toFixed(1)}`).join('   ')}   (user+system; writer = loading + sealing)
+  CPU s per 1M points, runs above   ingest ${((runCpuSeconds.ingest / totalAccepted) * 1e6).toFixed(1)}   writer ${((runCpuSeconds.writer / totalAccepted) * 1e6).toFixed(1)}   (${POINTS_PER_SERIES} points per series per request; writer without sealing)
 
 freshness (time from Write sent to the point readable through Read; ${PROBES} probes each)
   idle                              p50 ${median(idle).toFixed(1)} ms   p99 ${percentile(idle, 99).toFixed(1)} ms
   under load (${Math.round(achievedRate)} points/s, target ${Math.round(halfRate)})   p50 ${median(loaded).toFixed(1)} ms   p99 ${percentile(loaded, 99).toFixed(1)} ms`);
+
+  const perPoint = (bytes: number) => ({ unit: 'bytes/point' as const, value: bytes });
+  const file = recordBenchFigures(
+    {
+      'write.windowMs': { value: WINDOW_MS, unit: 'ms', what: 'window length (STRATA_WINDOW_MS) the writer ran with' },
+      'write.sustainedPointsPerSecond': { value: median(throughputs), unit: 'points/s', what: `sustained client -> Redis, median of ${REPETITIONS} runs of ${SECONDS} s, ${SERIES} series` },
+      'dynamodb.writeUnitsPerMillionPoints': { value: (steady.writeUnits / dayPoints) * 1e6, unit: 'WCU/1M points', what: `writer at steady state: ${DAY_SERIES} series x one whole day sealed once (chunks + day-index entries)` },
+      'dynamodb.chunkBytesPerPoint': { ...perPoint(chunks.chunkBytes / chunks.points), what: `chunk bytes of every item the runs wrote (${chunks.items} items)` },
+      'dynamodb.itemBytesPerPoint': { ...perPoint(chunks.itemBytes / chunks.points), what: 'item bytes incl. attribute names and keys (DynamoDB size rule), before the 100-byte per-item overhead' },
+      'redis.openBytesPerPoint': { ...perPoint((memoryOpen - memoryBefore) / totalAccepted), what: 'Redis used_memory growth per point while windows are open (hash per window)' },
+      'redis.sealedBytesPerPoint': { ...perPoint((memorySealed - memoryBefore) / totalAccepted), what: 'Redis used_memory growth per point after sealing (packed chunks)' },
+      'kafka.logBytesPerPoint': { ...perPoint(dayLogBytes / dayPoints), what: 'Kafka segment bytes on disk per point, one point per series per request (ingest batching and compression as shipped)' },
+      ...Object.fromEntries(
+        Object.entries(cpu).map(([name, seconds]) => [
+          `cpu.${name}.secondsPerMillionPoints`,
+          { value: seconds, unit: 'CPU s/1M points', what: `user+system CPU of the ${name} process(es) over the whole-day phase (write, then seal), on this machine` },
+        ]),
+      ),
+    },
+    { file: benchFiguresPath(workspace, process.env), section: 'write path', command: 'npx tsx tools/bench/src/write-bench.ts', repoRoot: workspace },
+  );
+  console.log(`\n  figures recorded in ${benchFiguresPath(workspace, process.env)} (${Object.keys(file.figures).length} in all)`);
 
   client.close();
   await ingest.stop(15_000);
@@ -242,6 +290,15 @@ freshness (time from Write sent to the point readable through Read; ${PROBES} pr
   await admin.connect();
   await admin.deleteTopics({ topics: [topic] });
   await admin.disconnect();
+}
+
+/** Bytes of a topic's log segments on disk, over all its partitions (data dir of the local Kafka). */
+function topicLogBytes(logDir: string, topic: string): number {
+  let bytes = 0;
+  for (const dir of readdirSync(logDir).filter((d) => d.startsWith(`${topic}-`))) {
+    for (const file of readdirSync(join(logDir, dir)).filter((f) => f.endsWith('.log'))) bytes += statSync(join(logDir, dir, file)).size;
+  }
+  return bytes;
 }
 
 async function usedMemory(redis: ReturnType<typeof createRedis>): Promise<number> {

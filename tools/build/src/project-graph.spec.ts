@@ -35,6 +35,7 @@ const CHANGES: readonly Change[] = [
       'launcher', // `npm start` runs every service
       'e2e-prober', // its integration specs run the reader's bundle
       'chart', // its test checks that dashboards and rules name metrics the apps export
+      'cost', // through the chart, whose values (replicas, CPU requests) its bill reads
     ],
     // Not writer, ingest, archiver: apps never depend on one another's code.
   },
@@ -48,12 +49,14 @@ const CHANGES: readonly Change[] = [
       'launcher',
       'bench',
       'chart',
+      'cost',
     ],
   },
   {
-    // The chart is deployed, never imported: nothing else runs for it.
+    // The chart is deployed, never imported: only the cost model reads it (each app's
+    // replicas and CPU request are compute lines of the bill).
     file: 'charts/strata/values.yaml',
-    affects: ['chart'],
+    affects: ['chart', 'cost'],
   },
   {
     // The public contract: every project that imports the generated code, directly or
@@ -75,12 +78,13 @@ const CHANGES: readonly Change[] = [
       'launcher',
       'system-tests',
       'bench',
+      'cost', // reads the tiers' settings through their readers in libs/storage
     ],
   },
   {
     // The chart's test checks that every alert has its runbook entry here.
     file: 'docs/operations.md',
-    affects: ['chart'],
+    affects: ['chart', 'cost'], // cost through the chart, as above
   },
   {
     // Prose that no test reads runs nothing.
