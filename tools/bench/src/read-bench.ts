@@ -27,6 +27,8 @@ const workspace = resolve(__dirname, '../../..');
 const MINUTE = 60_000;
 /** Days of 1-minute points of the long series: up to now, no older than the 460-day retention. */
 const LONG_DAYS = 459;
+/** Long series: the gRPC shapes read the first, PromQL's 460-day panel all of them. */
+const LONG_SERIES = Number(process.env['BENCH_READ_LONG_SERIES'] ?? 10);
 /** The 100-series set: 1-minute points over these whole days, all old enough to be archived. */
 const HOSTS = 100;
 const HOST_DAYS = 3;
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   const s3 = createColdS3({ endpoint: env['STRATA_S3_ENDPOINT'], region: 'us-east-1', bucket, forcePathStyle: true, prefix: '' });
   const redis = createRedis({ url: redisUrl });
 
-  const definitions = withPortOffset(SERVICES, 400);
+  const definitions = withPortOffset(SERVICES, Number(process.env['BENCH_READ_PORT_OFFSET'] ?? 400));
   const serviceEnv = {
     ...process.env,
     ...env,
@@ -112,9 +114,10 @@ async function main(): Promise<void> {
   const today = Math.floor(now / DAY_MS);
   const hostDays = { first: today - WARM_SPAN_DAYS - HOST_DAYS, end: today - WARM_SPAN_DAYS }; // [first, end) all archivable
   const longStart = (today - LONG_DAYS) * DAY_MS;
-  const long = { name: 'readbench.long', labels: [{ name: 'host', value: 'a' }] };
+  const longs = Array.from({ length: LONG_SERIES }, (_, i) => ({ name: 'readbench.long', labels: [{ name: 'host', value: String.fromCharCode(97 + i) }] }));
+  const long = longs[0];
   const hosts = Array.from({ length: HOSTS }, (_, i) => ({ name: 'readbench.cpu', labels: [{ name: 'host', value: `h${String(i).padStart(3, '0')}` }] }));
-  const seriesKeys = [long, ...hosts].map((s) => seriesKey(s.name, s.labels));
+  const seriesKeys = [...longs, ...hosts].map((s) => seriesKey(s.name, s.labels));
   const warmSeries = Array.from({ length: WARMUP_SERIES }, (_, i) => ({ name: 'readbench.warmup', labels: [{ name: 'host', value: `w${i}` }] }));
 
   const processes: ServiceProcesses[] = [];
@@ -173,12 +176,14 @@ async function main(): Promise<void> {
       return { points, value };
     };
     const requests: Array<{ request: WriteRequest; as: Metadata }> = [];
-    let value = 50;
     const longEnd = Math.floor((now - MINUTE) / MINUTE) * MINUTE;
-    for (let t = longStart; t < longEnd; t += POINTS_PER_REQUEST * MINUTE) {
-      const chunk = walk(t, Math.min(longEnd, t + POINTS_PER_REQUEST * MINUTE), value);
-      value = chunk.value;
-      requests.push({ request: { series: [{ ...long, points: chunk.points }] }, as: metadata });
+    for (const [i, series] of longs.entries()) {
+      let value = 50 + i;
+      for (let t = longStart; t < longEnd; t += POINTS_PER_REQUEST * MINUTE) {
+        const chunk = walk(t, Math.min(longEnd, t + POINTS_PER_REQUEST * MINUTE), value);
+        value = chunk.value;
+        requests.push({ request: { series: [{ ...series, points: chunk.points }] }, as: metadata });
+      }
     }
     const perHost = Math.floor(POINTS_PER_REQUEST / 4 / 1440) * 1440; // whole days, a few hosts a request
     for (let i = 0; i < hosts.length; i += 4) {
@@ -207,7 +212,7 @@ async function main(): Promise<void> {
     await loadWriter.stop(15_000);
     await ingest.stop(15_000);
     console.log(
-      `read path: ${written} points written (${LONG_DAYS} days of 1-minute points of one series, ${HOSTS} series x ${HOST_DAYS} days) ` +
+      `read path: ${written} points written (${LONG_DAYS} days of 1-minute points of ${LONG_SERIES} series, ${HOSTS} series x ${HOST_DAYS} days) ` +
         `in ${((acked - writeBegan) / 1_000).toFixed(1)} s, all in Redis after ${((inRedis - writeBegan) / 1_000).toFixed(1)} s`,
     );
 
@@ -249,7 +254,7 @@ async function main(): Promise<void> {
       const kind = key.split('/')[2];
       bytesByKind.set(kind, (bytesByKind.get(kind) ?? 0) + (await s3.store.get(key))!.length);
     }
-    const archivedPoints = (hosts.length * HOST_DAYS + (today - WARM_SPAN_DAYS - (today - LONG_DAYS))) * 1440;
+    const archivedPoints = (hosts.length * HOST_DAYS + LONG_SERIES * (today - WARM_SPAN_DAYS - (today - LONG_DAYS))) * 1440;
     const s3Bytes = [...bytesByKind.values()].reduce((a, b) => a + b, 0);
     console.log(
       `  archiver --once: exit ${exit} after ${((Date.now() - archiveBegan) / 1_000).toFixed(1)} s; ${keys.length} objects, ${s3Bytes} bytes ` +
@@ -258,7 +263,17 @@ async function main(): Promise<void> {
     );
 
     // 4. Read: each shape against a freshly started reader (its first query finds cold caches).
-    const shapes: Array<{ name: string; target: string; count: number; request: () => ReadRequest }> = [
+    // PromQL through the reader's HTTP API: a query_range whose answer counts as its points.
+    const httpApi = `http://127.0.0.1:${only('reader')[0].httpApiPort}`;
+    const queryRange = async (query: string, startMs: number, endMs: number, stepMs: number): Promise<number> => {
+      const params = new URLSearchParams({ query, start: String(startMs / 1_000), end: String(endMs / 1_000), step: String(stepMs / 1_000) });
+      const res = await fetch(`${httpApi}/api/v1/query_range?${params}`, { headers: { 'x-api-key': API_KEY } });
+      const body = (await res.json()) as { status: string; error?: string; warnings?: string[]; data?: { result: Array<{ values: unknown[] }> } };
+      if (body.status !== 'success') throw new Error(`${query}: ${body.error}`);
+      if (body.warnings?.length) console.warn(`  warning: ${body.warnings.join('; ')}`);
+      return body.data!.result.reduce((n, r) => n + r.values.length, 0);
+    };
+    const shapes: Array<{ name: string; target: string; count: number; request?: () => ReadRequest; promql?: () => Promise<number> }> = [
       {
         name: '1 series x 1 day, raw',
         target: 'p99 <= 20 ms',
@@ -295,6 +310,16 @@ async function main(): Promise<void> {
           return { matchers: [], series: [long], fromMs: to - 460 * DAY_MS, toMs: to, stepMs: DAY_MS, aggregation: Aggregation.MAX };
         },
       },
+      {
+        // Window ends at midnights: answered from the stored 1 d rows (docs/promql.md, "Rollup pushdown").
+        name: `PromQL max_over_time[1d], ${LONG_SERIES} series x 460 days, 1 d step`,
+        target: 'p99 <= 500 ms, <= 20 S3 requests',
+        count: LONG_QUERIES,
+        promql: () => {
+          const end = (today - 1 - Math.floor(random() * 3)) * DAY_MS;
+          return queryRange('max_over_time({"readbench.long"}[1d])', end - 459 * DAY_MS, end, DAY_MS);
+        },
+      },
     ];
     const results: ShapeResult[] = [];
     for (const [index, shape] of shapes.entries()) {
@@ -324,9 +349,9 @@ async function main(): Promise<void> {
       const start = await s3Requests();
       let afterFirst = start;
       for (let i = 0; i < shape.count && (i === 0 || Date.now() < deadline); i++) {
-        const request = shape.request();
+        const request = shape.request?.();
         const sent = process.hrtime.bigint();
-        points.push(await readAll(reader, request, metadata));
+        points.push(request ? await readAll(reader, request, metadata) : await shape.promql!());
         latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
         if (i === 0) afterFirst = await s3Requests();
       }
