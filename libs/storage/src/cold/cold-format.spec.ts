@@ -7,7 +7,7 @@ import { decodeCatalog, encodeCatalog, type Catalog } from './catalog';
 import { ColdFormatError, InvalidColdInputError } from './cold-errors';
 import { ColdKeys, shardOf } from './keys';
 import { blockForShard, decodeManifest, encodeManifest, type Manifest } from './manifest';
-import { decodeRollupPart, encodeRollupPart, splitRawPart, splitRollupPart } from './parts';
+import { decodeRollupPart, encodeRollupPart, RollupLayout, splitRawPart, splitRollupPart } from './parts';
 import { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso, parseMonthIso } from './periods';
 import { buildDaySection } from './section';
 
@@ -94,6 +94,30 @@ describe('series sections', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('round-trips heads and the extremes besides them where the head is the extreme, or the only point, in every layout', () => {
+    // Hourly rows: a head in every row; it is the maximum in every third row, the minimum in
+    // every fifth, the only point in every seventh; -0 and 0 side by side.
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    for (let h = 0; h < 240; h++) {
+      const start = T0 + h * 3_600_000;
+      timestamps.push(start);
+      values.push(h % 3 === 0 ? 100 + h : h % 5 === 0 ? -100 - h : h % 11 === 0 ? -0 : h / 8);
+      if (h % 7 === 0) continue;
+      for (const [minute, v] of [[1, h / 4], [30, 0], [59, h / 2]]) {
+        timestamps.push(start + minute * 60_000);
+        values.push(v);
+      }
+    }
+    for (const rows of [240, 3]) {
+      const stats = rollupStats({ timestamps: timestamps.slice(0, rows * 3), values: values.slice(0, rows * 3) }, 3_600_000, { heads: true });
+      const part = encodeRollupPart(stats);
+      expect(splitRollupPart(part).heads).toBe(true);
+      expect(sameStats(decodeRollupPart(part), stats)).toBe(true);
+    }
+    expect(splitRollupPart(encodeRollupPart(rollupStats({ timestamps, values }, 3_600_000, { heads: true }))).layout).not.toBe(RollupLayout.Rows);
   });
 
   it('records as head the value of the point exactly at a bucket start, NaN where none is, and the extremes of the rest', () => {

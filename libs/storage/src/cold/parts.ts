@@ -245,15 +245,14 @@ export function assembleRollupStats(layout: RollupLayout, columns: ReadonlyArray
     }
   }
   const values = columns.map((c) => c.values);
-  const head = heads ? { head: values[values.length - 3], restMin: values[values.length - 2], restMax: values[values.length - 1] } : {};
-  if (heads) values.length -= 3;
-  if (layout === RollupLayout.Plain) {
-    const [min, max, sum, count, last] = values;
-    return { timestamps, min, max, sum, count, last, ...head };
-  }
-  const [min, max, rounded, ulps, count, last] = values;
-  const sum = Float64Array.from(rounded, (r, i) => fromOrdinal(ordinal(r) + BigInt(ulps[i])));
-  return { timestamps, min, max, sum, count, last, ...head };
+  const stored = heads ? values.splice(values.length - 3, 3) : [];
+  const [min, max] = values;
+  const count = values[values.length - 2];
+  const last = values[values.length - 1];
+  const sum = layout === RollupLayout.Plain ? values[2] : Float64Array.from(values[2], (r, i) => fromOrdinal(ordinal(r) + BigInt(values[3][i])));
+  if (!heads) return { timestamps, min, max, sum, count, last };
+  const [head, restMin, restMax] = stored;
+  return { timestamps, min, max, sum, count, last, head, restMin, restMax };
 }
 
 /** Decodes a rollup part in place (the archiver's path; the reader decodes through its workers). */
