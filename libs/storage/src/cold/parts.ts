@@ -74,8 +74,9 @@ export enum RollupLayout {
 /**
  * Added to the layout byte when the part also stores each row's head, restMin and restMax
  * (RollupStats: the value of the point exactly at the bucket start, NaN when none, and the
- * extremes of the other points): three more chunks after `last` in the chunked layouts,
- * three more float64 after `last` per row in Rows. Parts
+ * extremes of the other points): three more chunks after `last` in the chunked layouts (the
+ * last two sparse: only the rows whose head is the extreme), three more float64 after `last`
+ * per row in Rows. Parts
  * written before heads existed lack it; their rows answer everything but PromQL's
  * left-open windows.
  */
@@ -196,15 +197,41 @@ function decodeRows(bytes: Uint8Array, heads: boolean): RollupStats {
 
 function encodeChunkedRollup(stats: RollupStats): Uint8Array {
   const decimalSums = planDecimalSums(stats.sum);
-  const columns: Float64Array[] = [stats.min, stats.max, ...(decimalSums ? [decimalSums.rounded, decimalSums.ulps] : [stats.sum]), stats.count, stats.last, ...headColumns(stats)];
-  const w = new ByteWriter(stats.timestamps.length * 8 + 64);
+  const columns: Float64Array[] = [stats.min, stats.max, ...(decimalSums ? [decimalSums.rounded, decimalSums.ulps] : [stats.sum]), stats.count, stats.last, ...(stats.head ? [stats.head] : [])];
+  const chunks = columns.map((values) => encodeChunk({ timestamps: stats.timestamps, values }));
+  if (stats.head) chunks.push(encodeChunk(sparseRest(stats, stats.restMin!, stats.min)), encodeChunk(sparseRest(stats, stats.restMax!, stats.max)));
+  const w = new ByteWriter(chunks.reduce((n, c) => n + c.length + 4, 1));
   w.u8(layoutByte(decimalSums ? RollupLayout.DecimalWithUlps : RollupLayout.Plain, stats));
-  for (const values of columns) {
-    const chunk = encodeChunk({ timestamps: stats.timestamps, values });
+  for (const chunk of chunks) {
     w.uvarint(chunk.length);
     w.bytes(chunk);
   }
   return w.finish();
+}
+
+/**
+ * restMin or restMax as the chunked layouts store it: only the rows where it can differ from
+ * the row's min or max, i.e. whose head is that extreme among several points (a tenth of a
+ * random walk's rows, every row of a counter's restMin), over their own bucket starts; and
+ * always the first row, so that the chunk is never empty. Every other row's value follows
+ * from the row ({@link denseRest}).
+ */
+function sparseRest(stats: RollupStats, rest: Float64Array, extreme: Float64Array): { timestamps: Float64Array; values: Float64Array } {
+  const rows: number[] = [];
+  for (let i = 0; i < rest.length; i++) if (i === 0 || (stats.count[i] > 1 && Object.is(stats.head![i], extreme[i]))) rows.push(i);
+  return { timestamps: Float64Array.from(rows, (i) => stats.timestamps[i]), values: Float64Array.from(rows, (i) => rest[i]) };
+}
+
+/** restMin or restMax of every row from its sparse chunk: stored where stored, else NaN for a head alone, else the extreme. */
+function denseRest(timestamps: Float64Array, count: Float64Array, head: Float64Array, extreme: Float64Array, sparse: { timestamps: Float64Array; values: Float64Array }): Float64Array {
+  const out = new Float64Array(timestamps.length);
+  let j = 0;
+  for (let i = 0; i < timestamps.length; i++) {
+    if (j < sparse.timestamps.length && sparse.timestamps[j] === timestamps[i]) out[i] = sparse.values[j++];
+    else out[i] = count[i] === 1 && !Number.isNaN(head[i]) ? NaN : extreme[i];
+  }
+  if (j !== sparse.timestamps.length) throw new ColdFormatError('malformed', 'rollup part', 'a sparse rest column names a bucket start the rows lack');
+  return out;
 }
 
 /**
@@ -239,20 +266,23 @@ export function assembleRollupStats(layout: RollupLayout, columns: ReadonlyArray
   const expected = chunkCount(layout, heads);
   if (columns.length !== expected) throw new ColdFormatError('malformed', 'rollup part', `${columns.length} columns, expected ${expected}`);
   const timestamps = columns[0].timestamps;
-  for (const c of columns) {
+  // With heads, the last two columns (restMin, restMax) are sparse: their own bucket starts.
+  const dense = heads ? columns.slice(0, -2) : columns;
+  for (const c of dense) {
     if (c.timestamps.length !== timestamps.length || c.timestamps.some((t, i) => t !== timestamps[i])) {
       throw new ColdFormatError('malformed', 'rollup part', 'the rollup columns do not share their bucket starts');
     }
   }
-  const values = columns.map((c) => c.values);
-  const stored = heads ? values.splice(values.length - 3, 3) : [];
+  const values = dense.map((c) => c.values);
+  const stored = heads ? values.splice(values.length - 1, 1) : [];
   const [min, max] = values;
   const count = values[values.length - 2];
   const last = values[values.length - 1];
   const sum = layout === RollupLayout.Plain ? values[2] : Float64Array.from(values[2], (r, i) => fromOrdinal(ordinal(r) + BigInt(values[3][i])));
   if (!heads) return { timestamps, min, max, sum, count, last };
-  const [head, restMin, restMax] = stored;
-  return { timestamps, min, max, sum, count, last, head, restMin, restMax };
+  const [head] = stored;
+  const [sparseMin, sparseMax] = columns.slice(-2);
+  return { timestamps, min, max, sum, count, last, head, restMin: denseRest(timestamps, count, head, min, sparseMin), restMax: denseRest(timestamps, count, head, max, sparseMax) };
 }
 
 /** Decodes a rollup part in place (the archiver's path; the reader decodes through its workers). */
