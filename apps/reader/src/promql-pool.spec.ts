@@ -42,6 +42,25 @@ describe('PromqlPool', () => {
     await expect(late).rejects.toThrow(/1234 ms \(STRATA_PROMQL_TIMEOUT_MS\)/);
   });
 
+  it('stops an evaluation in its worker when the caller gives up, so that the next one is not kept waiting', async () => {
+    // Seconds of steps over little data: a subquery of 3 h at 1 s under each of 6,000 steps.
+    const heavy = { startMs: 0, endMs: 6_000_000, stepMs: 1_000 };
+    const query = 'max_over_time(rate(up[5m])[3h:1s])';
+    const long = [{ labels: [{ name: '__name__', value: 'up' }], t: Float64Array.from({ length: 7_000 }, (_, i) => i * 1_000), v: Float64Array.from({ length: 7_000 }, (_, i) => i) }];
+    const heavyTask = async () => ({ query, range: heavy, options: {}, loaded: await loadQuery(parsePromql(query), heavy, { select: async () => long }), deadlineMs: Date.now() + 60_000 });
+    const began = Date.now();
+    await pool.evaluate(await heavyTask(), 't', signal(), 60_000);
+    const whole = Date.now() - began;
+    const caller = new AbortController();
+    const abandoned = pool.evaluate(await heavyTask(), 't', caller.signal, 60_000);
+    setTimeout(() => caller.abort(new Error('client gone')), 50);
+    await expect(abandoned).rejects.toThrow('client gone');
+    const next = Date.now();
+    await pool.evaluate(await task('up'), 't', signal(), 10_000);
+    // The worker was free long before the abandoned evaluation would have ended.
+    expect(Date.now() - next).toBeLessThan(whole / 2);
+  }, 60_000);
+
   it('refuses an evaluation past the queue, with a retriable limit naming STRATA_PROMQL_QUEUE', async () => {
     const t = await task('sum(rate(up[2m]))');
     // One in the worker, one waiting (the queue of 1), the third refused.

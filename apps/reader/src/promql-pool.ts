@@ -10,6 +10,11 @@ export interface PromqlTask {
   readonly loaded: LoadedQuery;
   /** Epoch ms past which the worker abandons the evaluation (STRATA_PROMQL_TIMEOUT_MS). */
   readonly deadlineMs: number;
+  /**
+   * Shared with the worker: set to 1 when the caller gives up (the client went away), so
+   * that the worker stops at its next slice of steps instead of at the deadline.
+   */
+  readonly cancel?: SharedArrayBuffer;
 }
 
 /** The answer: the envelope's `data` as JSON text, or why there is none. */
@@ -62,7 +67,15 @@ export class PromqlPool {
 
   /** The answer's `data` JSON; errors as the in-process evaluation throws them. */
   async evaluate(task: PromqlTask, tenant: string, signal: AbortSignal, timeoutMs: number): Promise<string> {
-    const result = await this.pool.run<PromqlTaskResult>(() => ({ message: task }), { tenant, signal });
+    const cancel = new SharedArrayBuffer(4);
+    const onAbort = () => Atomics.store(new Int32Array(cancel), 0, 1);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let result: PromqlTaskResult;
+    try {
+      result = await this.pool.run<PromqlTaskResult>(() => ({ message: { ...task, cancel } }), { tenant, signal });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
     if ('json' in result) return result.json;
     const { kind, message, setting } = result.error;
     switch (kind) {
