@@ -77,9 +77,10 @@ export function rowsSpan(plan: PushdownPlan): { fromMs: number; toMs: number } {
 
 /**
  * Whether every window of the plan has an exact answer from these rows (else read raw):
- * rows with heads (and the extremes of the points after the head); for sum and avg, finite values all of one sign, so that adding rows' sums in another order than the
- * raw evaluation stays far within 1e-9 of the result (the count · ε of each row's sum, and
- * of the first row's sum less its head, relative to the window's).
+ * rows with heads (and the extremes of the points after the head); for sum and avg, finite
+ * values all of one sign, so that adding rows' sums in another order than the raw evaluation
+ * stays far within 1e-9 of the result (the count · ε of each row's sum, and of the first
+ * row's sum less its head, relative to the window's).
  */
 export function exactFromRows(plan: PushdownPlan, series: readonly RolledSeries[]): boolean {
   const name = plan.call.func.name;
