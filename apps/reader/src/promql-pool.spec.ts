@@ -71,4 +71,21 @@ describe('PromqlPool', () => {
     expect((outcomes[2] as PromqlQueueFullError).retriable).toBe(true);
     expect((outcomes[2] as Error).message).toMatch(/STRATA_PROMQL_QUEUE/);
   });
+
+  it("refuses a tenant past its quarter of the queue while another tenant's evaluation is still taken and answered", async () => {
+    const shared = new PromqlPool({ entry: workerEntry(__dirname, 'promql'), size: 1, maxQueue: 8, logger: createLogger({ service: 'spec', level: 'silent' }) });
+    await shared.start();
+    try {
+      const t = await task('sum(rate(up[2m]))');
+      // Tenant a: one in the worker, two waiting (its share of 8 is 2), the fourth refused.
+      const mine = [0, 1, 2, 3].map(() => shared.evaluate(t, 'a', signal(), 10_000).then(() => 'ok', (error: unknown) => error));
+      const other = shared.evaluate(t, 'b', signal(), 10_000);
+      await expect(other).resolves.toContain('"resultType":"matrix"');
+      const outcomes = await Promise.all(mine);
+      expect(outcomes.slice(0, 3)).toEqual(['ok', 'ok', 'ok']);
+      expect(outcomes[3]).toBeInstanceOf(PromqlQueueFullError);
+    } finally {
+      await shared.stop();
+    }
+  }, 30_000);
 });
