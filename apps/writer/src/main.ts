@@ -28,6 +28,11 @@ runMain(async () => {
     retentionMs: config.hotRetentionMs,
     // The main group's, also in a replay: the keys count the main group's offsets.
     group: config.groupId,
+    // A failed merge of packed fields leaves them as they were: nothing is lost, Redis holds more until the seal.
+    onCompactionError: (error) => {
+      metrics.errors.inc({ tier: 'redis' });
+      logger.warn({ err: error }, 'merging the packed fields of an open window failed; they stay until the seal');
+    },
   });
   const warm = new DynamoWarmStore(dynamo, {
     tableName: config.dynamodb.table,

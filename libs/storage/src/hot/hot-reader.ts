@@ -3,10 +3,10 @@ import { decodeChunk } from '../codec/chunk';
 import { StorageError } from '../errors';
 import { hotKeys, seriesId, windowStart } from './hot-keys';
 import { clipColumns, concatRuns, EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from '../core/columns';
-import { decodeHotValue, decodePackedHot } from './hot-value';
-import { mayBeSuperseded, withoutSuperseded, type UnsealedColumns } from './seal-merge';
+import { decodePackedHot } from './hot-value';
+import { mayBeSuperseded, withoutSuperseded } from './seal-merge';
 import type { SealOffsets } from './seal-offsets';
-import { MAX_WINDOW_MS } from './window-env';
+import { decodeWindowHash } from './window-hash';
 
 type Client = Redis | Cluster;
 
@@ -116,8 +116,8 @@ export class RedisHotReader {
     const windows: HotWindowParts[] = [];
     starts.forEach((start, w) => {
       const corrupt = (reason: string) => new HotChunkCorruptError(tenant, seriesKey, start, reason);
-      let open = hashToColumns(start, results[w * 3][1] as Buffer[] | null, corrupt);
-      let sealing = hashToColumns(start, results[w * 3 + 1][1] as Buffer[] | null, corrupt);
+      let open = decodeWindowHash(start, results[w * 3][1] as Buffer[] | null, corrupt);
+      let sealing = decodeWindowHash(start, results[w * 3 + 1][1] as Buffer[] | null, corrupt);
       const raw = (results[w * 3 + 2][1] as Buffer | null) ?? null;
       if (raw === null) {
         if (open.timestamps.length > 0 || sealing.timestamps.length > 0) windows.push({ start, open, sealing, packed: null });
@@ -166,59 +166,4 @@ function decodeOrThrow(chunk: Uint8Array, corrupt: (reason: string) => Error): S
   } catch (error) {
     throw corrupt((error as Error).message);
   }
-}
-
-const NO_UNSEALED: UnsealedColumns = Object.freeze({ ...EMPTY_COLUMNS, offsets: [] });
-
-/**
- * A window hash as sorted columns, from HGETALL's flat reply [field, value, field, value,
- * ...]: field = ms offset from the window start in decimal, value = hot-value.ts bytes.
- * Large windows (100,000 fields) are read on every Read of them, so this avoids an object
- * per point: the offsets and the field indexes are sorted together as one float64 key.
- */
-function hashToColumns(start: number, pairs: readonly Buffer[] | null, corrupt: (reason: string) => Error): UnsealedColumns {
-  const n = pairs ? pairs.length >> 1 : 0;
-  if (n === 0) return NO_UNSEALED;
-  if (n > MAX_FIELDS) throw corrupt(`window hash of ${n} fields; a window holds at most ${MAX_FIELDS}`);
-  // key = offset from the window start x 2^24 + field index: both below 2^24 (a window is at
-  // most 2^24 ms, MAX_WINDOW_MS), so the key is an exact integer below 2^48 and a plain
-  // numeric sort orders by time and keeps the index.
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const at = fieldOffset(pairs![2 * i]);
-    if (at < 0) throw corrupt(`field ${pairs![2 * i].toString('latin1').slice(0, 32)}: not a millisecond offset within a window`);
-    keys[i] = at * MAX_FIELDS + i;
-  }
-  keys.sort();
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
-  const offsets = new Array<number | undefined>(n);
-  for (let k = 0; k < n; k++) {
-    const i = keys[k] % MAX_FIELDS;
-    timestamps[k] = start + (keys[k] - i) / MAX_FIELDS;
-    const bytes = pairs![2 * i + 1];
-    try {
-      const decoded = decodeHotValue(bytes);
-      values[k] = decoded.value;
-      offsets[k] = decoded.offset;
-    } catch (error) {
-      throw corrupt(`field ${pairs![2 * i].toString('latin1')}: ${(error as Error).message}`);
-    }
-  }
-  return { timestamps, values, offsets };
-}
-
-/** The bound of a field's ms offset, and so of the fields of one window hash: 2^24. */
-const MAX_FIELDS = MAX_WINDOW_MS;
-
-/** A field's ms offset: ASCII decimal digits, below 2^24; -1 for anything else. */
-function fieldOffset(field: Buffer): number {
-  if (field.length === 0 || field.length > 8) return -1;
-  let at = 0;
-  for (let i = 0; i < field.length; i++) {
-    const digit = field[i] - 48;
-    if (digit < 0 || digit > 9) return -1;
-    at = at * 10 + digit;
-  }
-  return at < MAX_FIELDS ? at : -1;
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createRedis } from './redis-client';
 import { hotKeys, seriesId } from './hot-keys';
 import { RedisHotStore } from './hot-store';
+import { RedisHotReader } from './hot-reader';
+import { packedFieldName, PACKED_FIELD_MIN_POINTS } from './window-hash';
 import { catalogDays, catalogKeyList, catalogKeys, RedisSeriesCatalog } from './series-catalog';
 
 const HOUR = 3_600_000;
@@ -9,6 +11,7 @@ const HOUR = 3_600_000;
 describe('RedisHotStore against a real Redis', () => {
   const redis = createRedis({ url: process.env['STRATA_REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
   const store = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR });
+  const reader = new RedisHotReader(redis, { windowMs: 2 * HOUR });
   const tenant = `t${randomUUID().slice(0, 8)}`;
   const partition = 1000 + Math.floor(Math.random() * 1_000_000);
   const start = 1_763_856_000_000; // a multiple of 2 h
@@ -50,16 +53,23 @@ describe('RedisHotStore against a real Redis', () => {
     const series = Array.from({ length: 20_000 }, (_, i) => ({ tenant: crowd, seriesKey: `s${i}`, index: { oldestDay: 1, newestDay: 1 }, points: [{ timestampMs: start, value: i }], offset: 7 }));
     try {
       await store.append(p, [{ tenant, seriesKey: big, points, offset: 5 }, ...series]);
-      expect(await redis.hlen(hotKeys.open(bigSid, start))).toBe(300_000);
+      // A record of this size is one packed field (window-hash.ts), not a field per point.
+      expect(await redis.hkeys(hotKeys.open(bigSid, start))).toEqual([packedFieldName(5)]);
+      const valuesAt = async (at: readonly number[]) => {
+        const read = await reader.read(tenant, big, start, start + 2 * HOUR);
+        expect(read.timestamps.length).toBe(300_000);
+        return at.map((i) => read.values[i]);
+      };
+      expect(await valuesAt([0, 8191, 8192, 299_999])).toEqual([0, 8191, 8192, 299_999]);
       expect(await redis.zcard(catalogKeys.newest(crowd))).toBe(20_000);
       expect(await redis.zcard(catalogKeys.feed(crowd))).toBe(20_000);
       expect(await redis.zcard(hotKeys.due(p))).toBe(20_001);
       // A replay of an older record changes nothing; of a newer one, every point.
       const replay = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR });
       await replay.append(p, [{ tenant, seriesKey: big, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 4 }], { ifNewer: true });
-      expect((await redis.hgetBuffer(hotKeys.open(bigSid, start), '299999'))!.readDoubleBE(0)).toBe(299_999);
+      expect(await valuesAt([0, 8191, 8192, 299_999])).toEqual([0, 8191, 8192, 299_999]);
       await replay.append(p, [{ tenant, seriesKey: big, points: points.map((pt) => ({ ...pt, value: -1 })), offset: 6 }], { ifNewer: true });
-      for (const field of ['0', '8191', '8192', '299999']) expect((await redis.hgetBuffer(hotKeys.open(bigSid, start), field))!.readDoubleBE(0)).toBe(-1);
+      expect(await valuesAt([0, 8191, 8192, 299_999])).toEqual([-1, -1, -1, -1]);
     } finally {
       await redis.del(hotKeys.open(bigSid, start), hotKeys.replayed(bigSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p), ...catalogKeyList(crowd));
       for (let i = 0; i < series.length; i += 1_000) await redis.del(...series.slice(i, i + 1_000).map((s) => hotKeys.open(seriesId(crowd, s.seriesKey), start)));
@@ -95,6 +105,69 @@ describe('RedisHotStore against a real Redis', () => {
     await store.append(partition, [{ tenant, seriesKey, points: [{ timestampMs: start + 240_000, value: 10 }] }]);
     const retry = await store.beginSeal(window);
     expect(retry.points.map((p) => p.value)).toEqual([9, 10]);
+  });
+
+  it('keeps a large record packed, lets later records win over it point by point, and seals the merge', async () => {
+    const series = `packed{x="${randomUUID().slice(0, 8)}"}`;
+    const packedSid = seriesId(tenant, series);
+    const p = partition + 2;
+    const n = PACKED_FIELD_MIN_POINTS * 4;
+    // Unsorted, with a timestamp twice: the record's later value of it wins, as with point fields.
+    const record = Array.from({ length: n }, (_, i) => ({ timestampMs: start + (n - 1 - i) * 1_000, value: n - 1 - i }));
+    record.push({ timestampMs: start + 5_000, value: 55 });
+    try {
+      await store.append(p, [{ tenant, seriesKey: series, points: record, offset: 10 }]);
+      // A record below the threshold is point fields; one of them rewrites a packed point.
+      await store.append(p, [{ tenant, seriesKey: series, points: [{ timestampMs: start + 7_000, value: -7 }], offset: 11 }]);
+      // A second large record, later still, overlaps the first by half.
+      const overlap = Array.from({ length: n }, (_, i) => ({ timestampMs: start + (n / 2 + i) * 1_000, value: 1_000 + i }));
+      await store.append(p, [{ tenant, seriesKey: series, points: overlap, offset: 12 }]);
+      expect((await redis.hkeys(hotKeys.open(packedSid, start))).sort()).toEqual(['7000', packedFieldName(10), packedFieldName(12)]);
+      const expected = Array.from({ length: n + n / 2 }, (_, i) => (i >= n / 2 ? 1_000 + i - n / 2 : i === 5 ? 55 : i === 7 ? -7 : i));
+      const read = await reader.read(tenant, series, start, start + 2 * HOUR);
+      expect(Array.from(read.timestamps)).toEqual(expected.map((_, i) => start + i * 1_000));
+      expect(Array.from(read.values)).toEqual(expected);
+      // The seal gets the same points, each with the offset of the record it came from.
+      const input = await store.beginSeal({ tenant, seriesKey: series, start });
+      expect(input.points.map((pt) => pt.value)).toEqual(expected);
+      expect(input.points.map((pt) => pt.offset)).toEqual(expected.map((_, i) => (i >= n / 2 ? 12 : i === 7 ? 11 : 10)));
+    } finally {
+      await redis.del(hotKeys.open(packedSid, start), hotKeys.sealing(packedSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p));
+    }
+  });
+
+  it('merges the packed fields of a window every eighth large record, the newest record winning per point', async () => {
+    const series = `rewritten{x="${randomUUID().slice(0, 8)}"}`;
+    const mergedSid = seriesId(tenant, series);
+    const p = partition + 3;
+    const n = PACKED_FIELD_MIN_POINTS * 2;
+    // Eight records: seven rewrite the same n points, the eighth (offset 27) only their second
+    // half plus n new ones, so the merge holds points of two records.
+    const rewrite = (offset: number) => Array.from({ length: n }, (_, i) => ({ timestampMs: start + i * 1_000, value: offset * 1_000 + i }));
+    const last = Array.from({ length: n }, (_, i) => ({ timestampMs: start + (n / 2 + i) * 1_000, value: 27_000 + i }));
+    try {
+      for (let offset = 20; offset < 27; offset++) await store.append(p, [{ tenant, seriesKey: series, points: rewrite(offset), offset }]);
+      await store.compacted();
+      expect(await redis.hlen(hotKeys.open(mergedSid, start))).toBe(7);
+      await store.append(p, [{ tenant, seriesKey: series, points: last, offset: 27 }]);
+      await store.compacted();
+      expect(await redis.hkeys(hotKeys.open(mergedSid, start))).toEqual([packedFieldName(27)]);
+      const expected = Array.from({ length: n + n / 2 }, (_, i) => (i < n / 2 ? 26_000 + i : 27_000 + i - n / 2));
+      const read = await reader.read(tenant, series, start, start + 2 * HOUR);
+      expect(Array.from(read.values)).toEqual(expected);
+      const input = await store.beginSeal({ tenant, seriesKey: series, start });
+      expect(input.points.map((pt) => pt.offset)).toEqual(expected.map((_, i) => (i < n / 2 ? 26 : 27)));
+      // The seal took k27 into the sealing hash: the merge the next seven records call for
+      // (k27 and their seven) finds it gone from the open hash and changes nothing.
+      for (let offset = 30; offset < 37; offset++) await store.append(p, [{ tenant, seriesKey: series, points: rewrite(offset), offset }]);
+      await store.compacted();
+      expect((await redis.hkeys(hotKeys.open(mergedSid, start))).sort()).toEqual([30, 31, 32, 33, 34, 35, 36].map(packedFieldName));
+      expect(await redis.hkeys(hotKeys.sealing(mergedSid, start))).toEqual([packedFieldName(27)]);
+      const after = await reader.read(tenant, series, start, start + 2 * HOUR);
+      expect(Array.from(after.values)).toEqual([...rewrite(36).map((pt) => pt.value), ...expected.slice(n)]);
+    } finally {
+      await redis.del(hotKeys.open(mergedSid, start), hotKeys.sealing(mergedSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p));
+    }
   });
 
   it('grants a partition lease to one owner at a time', async () => {

@@ -1,10 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
+import { encodeChunk } from '../codec/chunk';
 import { StorageError } from '../errors';
 import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
-import { decodeHotValue, decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
+import { decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
+import { decodeWindowHash, encodePackedField, PACKED_FIELD_MIN_POINTS, packedFieldName } from './window-hash';
 import type { SealOffsets } from './seal-offsets';
 import { catalogCommands, RECORD_SERIES, type CatalogUpdate } from './series-catalog';
-import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
+import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, MERGE_PACKED, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
 
 export interface HotPoint {
   readonly timestampMs: number;
@@ -62,6 +64,8 @@ export interface HotStoreOptions {
   readonly retentionMs: number;
   /** The main writer group whose log offsets the store keeps (hotKeys). @default DEFAULT_WRITER_GROUP */
   readonly group?: string;
+  /** Called when merging a window's packed fields failed (the fields stay as they were; nothing is lost). */
+  readonly onCompactionError?: (error: unknown) => void;
 }
 
 /** What a seal starts from: points taken from the open window, and the previous seal. */
@@ -93,6 +97,10 @@ const SID_CACHE_SIZE = 200_000;
 export class RedisHotStore {
   private readonly sids = new Map<string, string>();
   private readonly group: string;
+  /** Open window key → record offsets of the packed fields this store wrote into it since they were last merged. */
+  private readonly packs = new Map<string, { start: number; offsets: number[] }>();
+  /** Merges of packed fields, one at a time, after the appends that called for them. */
+  private compaction: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly redis: Client,
@@ -108,6 +116,7 @@ export class RedisHotStore {
     redis.defineCommand('strataRebuildStart', { numberOfKeys: 2, lua: REBUILD_START });
     // The key count is the first argument (see catalogCommands).
     redis.defineCommand('strataRecordSeries', { lua: RECORD_SERIES });
+    redis.defineCommand('strataMergePacked', { numberOfKeys: 1, lua: MERGE_PACKED });
   }
 
   /** Due time of a window: its end plus the seal grace. */
@@ -133,17 +142,13 @@ export class RedisHotStore {
     const due: Array<string | number> = [];
     const unsealedFrom: Array<string | number> = [];
     const newSeries = new Map<string, CatalogUpdate[]>();
+    const packed: Array<{ key: string; start: number; offset: number }> = [];
     for (const write of writes) {
       const sid = this.sid(write.tenant, write.seriesKey);
       // A record may hold a timestamp twice; its later point wins. Deduplicated here because
       // the conditional write sees both with the same offset and would keep the first.
-      const byWindow = new Map<number, Map<string, Buffer>>();
-      for (const point of write.points) {
-        const start = windowStart(point.timestampMs, this.options.windowMs);
-        let points = byWindow.get(start);
-        if (!points) byWindow.set(start, (points = new Map()));
-        points.set(String(point.timestampMs - start), encodeHotValue(point.value, write.offset));
-      }
+      const packable = !options.ifNewer && write.offset !== undefined && write.points.length >= PACKED_FIELD_MIN_POINTS;
+      const byWindow = packable ? this.packWindows(write.points, write.offset!) : this.pointFieldWindows(write.points, write.offset);
       if (options.ifNewer) {
         if (write.offset === undefined) throw new StorageError(`a conditional hot write of ${write.seriesKey} needs its record offset`, false);
         // One script call per window and slice: the script compares point by point, so
@@ -157,6 +162,7 @@ export class RedisHotStore {
         // The window is marked due even where the conditional write kept every point: the
         // sealer skips a due window with nothing unsealed (no warm write).
         if (!options.ifNewer) for (const slice of fieldSlices(points)) commands.push(['hset', hotKeys.open(sid, start), ...slice]);
+        if (packable && points.has(packedFieldName(write.offset!))) packed.push({ key: hotKeys.open(sid, start), start, offset: write.offset! });
         const member = dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start });
         due.push(this.dueAt(start), member);
         if (write.offset !== undefined) unsealedFrom.push(write.offset, member);
@@ -174,12 +180,111 @@ export class RedisHotStore {
     const { projected } = options;
     if (!projected) {
       await this.run(commands);
+      this.notePacked(packed);
       return {};
     }
     // Last, after every point: a Redis that dies mid-pipeline never claims more than it holds.
     commands.push(['strataAdvanceProjected', hotKeys.projected(partition, this.group), projected.expect === null ? '' : String(projected.expect), String(projected.next)]);
     const results = await this.run(commands);
+    this.notePacked(packed);
     return { projectedAdvanced: Number(results[results.length - 1]) === 1 };
+  }
+
+  /**
+   * Resolves once every merge of packed fields that appends so far called for has run
+   * (or failed, reported to `onCompactionError`).
+   */
+  compacted(): Promise<void> {
+    return this.compaction;
+  }
+
+  /**
+   * Counts the packed fields written per open window. A packed field is never overwritten
+   * (window-hash.ts), so a client that rewrites the same large series again and again would
+   * pile them up until the seal; every PACKED_FIELDS_BEFORE_MERGE of them are merged into one.
+   */
+  private notePacked(written: ReadonlyArray<{ key: string; start: number; offset: number }>): void {
+    for (const { key, start, offset } of written) {
+      let entry = this.packs.get(key);
+      if (!entry) {
+        if (this.packs.size >= PACKED_WINDOWS_TRACKED) this.packs.clear();
+        this.packs.set(key, (entry = { start, offsets: [] }));
+      }
+      entry.offsets.push(offset);
+      if (entry.offsets.length < PACKED_FIELDS_BEFORE_MERGE) continue;
+      const offsets = entry.offsets;
+      entry.offsets = [Math.max(...offsets)];
+      this.compaction = this.compaction.then(() =>
+        this.mergePacked(key, start, offsets).catch((error: unknown) => {
+          this.packs.delete(key);
+          this.options.onCompactionError?.(error);
+        }),
+      );
+    }
+  }
+
+  /**
+   * Replaces packed fields of an open window by one holding their points, each timestamp with
+   * the value and offset of the highest record offset (per-point offsets where they differ
+   * from the newest). Only if every one of them is still in the open hash: a seal that took
+   * the window since (or a failover) leaves them, and nothing changes.
+   */
+  private async mergePacked(key: string, start: number, offsets: readonly number[]): Promise<void> {
+    const names = [...new Set(offsets)].map(packedFieldName);
+    if (names.length < 2) return;
+    const values = await this.redis.hmgetBuffer(key, ...names);
+    if (values.some((value) => value === null)) {
+      this.packs.delete(key);
+      return;
+    }
+    const pairs = names.flatMap((name, i) => [Buffer.from(name, 'latin1'), values[i]!]);
+    const merged = decodeWindowHash(start, pairs, (reason) => new StorageError(`a packed field of ${key} is corrupt: ${reason}`, false));
+    const base = Math.max(...offsets);
+    const own = new Map<number, number>();
+    merged.offsets.forEach((offset, i) => {
+      if (offset !== base) own.set(merged.timestamps[i], offset!);
+    });
+    const value = encodePackedHot(encodeChunk({ timestamps: merged.timestamps, values: merged.values }), base, own);
+    const done = await (this.redis as unknown as SealCommands).strataMergePacked(key, packedFieldName(base), value, ...names);
+    if (Number(done) !== 1) this.packs.delete(key);
+  }
+
+  /** A record's points as point fields per window (the later of two points of one timestamp wins). */
+  private pointFieldWindows(points: readonly HotPoint[], offset: number | undefined): Map<number, Map<string, Buffer>> {
+    const byWindow = new Map<number, Map<string, Buffer>>();
+    for (const point of points) {
+      const start = windowStart(point.timestampMs, this.options.windowMs);
+      let fields = byWindow.get(start);
+      if (!fields) byWindow.set(start, (fields = new Map()));
+      fields.set(String(point.timestampMs - start), encodeHotValue(point.value, offset));
+    }
+    return byWindow;
+  }
+
+  /**
+   * A large record's points per window: one packed field (window-hash.ts) where the record
+   * brings at least PACKED_FIELD_MIN_POINTS points to the window, point fields elsewhere.
+   */
+  private packWindows(points: readonly HotPoint[], offset: number): Map<number, Map<string, Buffer>> {
+    const byWindow = new Map<number, Map<number, number>>();
+    for (const point of points) {
+      const start = windowStart(point.timestampMs, this.options.windowMs);
+      let values = byWindow.get(start);
+      if (!values) byWindow.set(start, (values = new Map()));
+      values.set(point.timestampMs, point.value);
+    }
+    const fields = new Map<number, Map<string, Buffer>>();
+    for (const [start, values] of byWindow) {
+      if (values.size < PACKED_FIELD_MIN_POINTS) {
+        fields.set(start, new Map([...values].map(([t, v]) => [String(t - start), encodeHotValue(v, offset)])));
+        continue;
+      }
+      const timestamps = Float64Array.from(values.keys()).sort();
+      const column = new Float64Array(timestamps.length);
+      for (let i = 0; i < timestamps.length; i++) column[i] = values.get(timestamps[i])!;
+      fields.set(start, new Map([[packedFieldName(offset), encodePackedField(timestamps, column, offset)]]));
+    }
+    return fields;
   }
 
   /** The offset after the last record of the partition Redis holds entirely; null when absent. */
@@ -244,13 +349,14 @@ export class RedisHotStore {
       hotKeys.packed(sid, window.start),
       hotKeys.replayed(sid, window.start),
     )) as [Buffer[], Buffer | null, number];
-    const points: HotPoint[] = [];
-    for (let i = 0; i < fields.length; i += 2) {
-      const { value, offset } = decodeHotValue(fields[i + 1]);
-      const timestampMs = window.start + Number(fields[i].toString('latin1'));
-      points.push(offset === undefined ? { timestampMs, value } : { timestampMs, value, offset });
+    const columns = decodeWindowHash(window.start, fields, (reason) => new StorageError(`the sealing hash of ${dueMember(window).slice(0, 200)} is corrupt: ${reason}`, false));
+    const points: HotPoint[] = new Array(columns.timestamps.length);
+    for (let i = 0; i < points.length; i++) {
+      const offset = columns.offsets[i];
+      const timestampMs = columns.timestamps[i];
+      const value = columns.values[i];
+      points[i] = offset === undefined ? { timestampMs, value } : { timestampMs, value, offset };
     }
-    points.sort((a, b) => a.timestampMs - b.timestampMs);
     return { window, points, packed: packed ? decodePackedHot(packed) : null, replayed: replayed === 1 };
   }
 
@@ -346,6 +452,12 @@ export class RedisHotStore {
   }
 }
 
+/** Packed fields of one open window merged into one once a store has written this many. */
+export const PACKED_FIELDS_BEFORE_MERGE = 8;
+
+/** Open windows whose packed fields a store counts; past this the counts start over. */
+const PACKED_WINDOWS_TRACKED = 100_000;
+
 /**
  * Arguments one command of an append carries at most. A record may hold 100,000 points of
  * one window (more where the broker allows larger messages): as one HSET that is 200,000
@@ -407,4 +519,5 @@ interface SealCommands {
   strataAcquireLease(lease: string, owner: string, ttlMs: number): Promise<number>;
   strataReleaseLease(lease: string, owner: string): Promise<number>;
   strataRebuildStart(projected: string, unsealedFrom: string): Promise<unknown>;
+  strataMergePacked(open: string, name: string, value: Buffer, ...replaced: string[]): Promise<unknown>;
 }

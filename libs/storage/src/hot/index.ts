@@ -10,6 +10,7 @@ export { DEFAULT_WINDOW_MS, dueMember, hotKeys, parseDueMember, seriesId, window
 export { RedisHotStore, type HotSeriesWrite, type SealInput } from './hot-store';
 export { decodeHotValue, decodePackedHot, unsealedWins } from './hot-value';
 export { mergeOverSealed, unsealedColumns } from './seal-merge';
+export { decodeWindowHash, PACKED_FIELD_MIN_POINTS, packedFieldName } from './window-hash';
 export { sealedPointOffset, type SealOffsets } from './seal-offsets';
 export { catalogDays, catalogKeyList, catalogKeys, RedisSeriesCatalog, utcDay, type CatalogChanges, type CatalogEntry, type CatalogPosition, type CatalogUpdate } from './series-catalog';
 export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, type SeriesAdmission, type SeriesAdmissionRequest } from './series-registry';

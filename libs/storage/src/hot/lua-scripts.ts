@@ -65,6 +65,20 @@ return written
 `;
 
 /**
+ * KEYS: open. ARGV: the merged field's name and value, then the names of the packed fields
+ * it replaces (window-hash.ts). Replaces them only if every one is still in the open hash
+ * (a seal that took the window since leaves a hash without them); returns 1 when it did.
+ */
+export const MERGE_PACKED = `
+for i = 3, #ARGV do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then return 0 end
+end
+redis.call('HDEL', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+/**
  * KEYS: sealing, packed, replayed. ARGV: packed bytes, ttl ms. The seal is durable in the
  * warm tier. A replay write after the seal began is covered by the next seal, a re-seal,
  * which keeps per-point offsets anyway.

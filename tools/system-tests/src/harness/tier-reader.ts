@@ -1,5 +1,5 @@
 import { decodeChunk } from '@strata/storage/codec';
-import { decodeHotValue, decodePackedHot, hotKeys, sealedPointOffset, seriesId, unsealedWins, type Redis } from '@strata/storage/hot';
+import { decodePackedHot, decodeWindowHash, hotKeys, sealedPointOffset, seriesId, unsealedWins, type Redis } from '@strata/storage/hot';
 import type { DynamoWarmStore } from '@strata/storage/warm';
 import { mergeSeriesTiers, type ChunkPoints, type MergedSeries, type WindowTiers } from './tier-merge';
 
@@ -90,20 +90,22 @@ export class TierReader {
         unsealedWins(offset, seal && sealedPointOffset(seal, start + offsetMs), sealedTimes.has(start + offsetMs));
       return {
         start,
-        open: decodeHash(open as Record<string, Buffer>, keep),
-        sealing: decodeHash(sealing as Record<string, Buffer>, keep),
+        open: decodeHash(start, open as Record<string, Buffer>, keep),
+        sealing: decodeHash(start, sealing as Record<string, Buffer>, keep),
         ...(chunk ? { packed: chunk } : {}),
       };
     });
   }
 }
 
-function decodeHash(hash: Record<string, Buffer>, keep: (offsetMs: number, recordOffset: number | undefined) => boolean): Map<number, number> {
+/** A window hash's points (point and packed fields, hot tier rules: window-hash.ts) kept by `keep`, keyed by ms offset. */
+function decodeHash(start: number, hash: Record<string, Buffer>, keep: (offsetMs: number, recordOffset: number | undefined) => boolean): Map<number, number> {
+  const pairs = Object.entries(hash).flatMap(([field, bytes]) => [Buffer.from(field, 'latin1'), bytes]);
+  const columns = decodeWindowHash(start, pairs, (reason) => new Error(`window hash at ${start}: ${reason}`));
   const points = new Map<number, number>();
-  for (const [field, bytes] of Object.entries(hash)) {
-    const { value, offset } = decodeHotValue(bytes);
-    if (keep(Number(field), offset)) points.set(Number(field), value);
-  }
+  columns.timestamps.forEach((t, i) => {
+    if (keep(t - start, columns.offsets[i])) points.set(t - start, columns.values[i]);
+  });
   return points;
 }
 

@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { encodeHotValue, encodePackedHot } from './hot-value';
+import { encodeChunk } from '../codec/chunk';
+import { decodeWindowHash, encodePackedField, mergeByOffset, packedFieldName } from './window-hash';
+
+const START = 1_700_000_000_000 - (1_700_000_000_000 % 14_400_000);
+const corrupt = (reason: string) => new Error(reason);
+
+/** HGETALL's flat reply for the given fields. */
+function reply(fields: Array<[string, Buffer]>): Buffer[] {
+  return fields.flatMap(([name, value]) => [Buffer.from(name, 'latin1'), value]);
+}
+
+function pointField(at: number, value: number, offset: number | undefined): [string, Buffer] {
+  return [String(at), encodeHotValue(value, offset)];
+}
+
+function packedField(points: Array<[number, number]>, offset: number): [string, Buffer] {
+  const sorted = [...points].sort((a, b) => a[0] - b[0]);
+  return [packedFieldName(offset), encodePackedField(Float64Array.from(sorted, ([at]) => START + at), Float64Array.from(sorted, ([, v]) => v), offset)];
+}
+
+describe('decodeWindowHash', () => {
+  it('reads point fields alone as before: sorted by time, each with its record offset', () => {
+    const columns = decodeWindowHash(START, reply([pointField(2_000, 2, 7), pointField(1_000, 1, 5), pointField(3_000, 3, undefined)]), corrupt);
+    expect(Array.from(columns.timestamps)).toEqual([START + 1_000, START + 2_000, START + 3_000]);
+    expect(Array.from(columns.values)).toEqual([1, 2, 3]);
+    expect(columns.offsets).toEqual([5, 7, undefined]);
+  });
+
+  it('resolves a timestamp held by point and packed fields to the highest record offset', () => {
+    const columns = decodeWindowHash(
+      START,
+      reply([
+        packedField([[0, 10], [1_000, 11], [2_000, 12]], 20),
+        pointField(1_000, 99, 30), // a later record's point: wins over the pack
+        pointField(2_000, 98, 10), // an earlier record's point (a replay): loses to the pack
+        packedField([[2_000, 50], [4_000, 51]], 15), // an earlier pack: loses at 2,000, alone at 4,000
+        pointField(3_000, 97, undefined), // a value from before offsets: alone at its time
+      ]),
+      corrupt,
+    );
+    expect(Array.from(columns.timestamps)).toEqual([0, 1_000, 2_000, 3_000, 4_000].map((at) => START + at));
+    expect(Array.from(columns.values)).toEqual([10, 99, 12, 97, 51]);
+    expect(columns.offsets).toEqual([20, 30, 20, undefined, 15]);
+  });
+
+  it('a value without an offset loses to a packed one at the same time', () => {
+    const columns = decodeWindowHash(START, reply([pointField(0, 1, undefined), packedField([[0, 2]], 3)]), corrupt);
+    expect(Array.from(columns.values)).toEqual([2]);
+  });
+
+  it('takes per-point offsets of a packed field where they differ from its base', () => {
+    const timestamps = Float64Array.from([START, START + 1_000]);
+    const chunk = encodeChunk({ timestamps, values: Float64Array.from([1, 2]) });
+    const value = encodePackedHot(chunk, 40, new Map([[START + 1_000, 12]]));
+    const columns = decodeWindowHash(START, reply([[packedFieldName(40), value], pointField(1_000, 5, 13)]), corrupt);
+    expect(Array.from(columns.values)).toEqual([1, 5]);
+    expect(columns.offsets).toEqual([40, 13]);
+  });
+
+  it.each<[string, Array<[string, Buffer]>, RegExp]>([
+    ['a point field that is not a ms offset', [['12x', encodeHotValue(1, 1)]], /not a millisecond offset/],
+    ['a point value of the wrong size', [['12', Buffer.alloc(3)]], /expected 8/],
+    ['a packed field whose bytes are not a chunk', [[packedFieldName(4), encodePackedHot(Uint8Array.from([1, 2, 3]), 4)]], /field k4/],
+    ['a packed field named after another offset', [[packedFieldName(5), packedField([[0, 1]], 4)[1]]], /must be k and the record offset/],
+    ['a packed field without an offset', [['k1', Buffer.from(encodeChunk({ timestamps: [START], values: [1] }))]], /must be k and the record offset/],
+    ['a packed field with points before the window', [packedField([[-1_000, 1]], 4)], /outside the window/],
+  ])('refuses %s with the error the caller builds', (_name, fields, message) => {
+    expect(() => decodeWindowHash(START, reply(fields), corrupt)).toThrow(message);
+  });
+
+  it('equals a last-write-wins model over any mix of point and packed fields', () => {
+    const write = fc.record({
+      offset: fc.integer({ min: 0, max: 1_000 }),
+      packed: fc.boolean(),
+      points: fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -5, max: 5 })), { selector: ([at]) => at, minLength: 1, maxLength: 20 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(write, { selector: (w) => w.offset, maxLength: 8 }), (writes) => {
+        const model = new Map<number, { value: number; offset: number }>();
+        for (const w of writes) {
+          for (const [at0, v] of w.points) {
+            const at = at0 * 1_000;
+            const held = model.get(at);
+            if (!held || held.offset < w.offset) model.set(at, { value: v, offset: w.offset });
+          }
+        }
+        // Redis: a point field is replaced by the next HSET of its name, a packed field stays.
+        // The projector applies records in log order, so the hash is built in offset order.
+        const expected = [...model].sort((a, b) => a[0] - b[0]);
+        const ordered = new Map<string, Buffer>();
+        for (const w of [...writes].sort((a, b) => a.offset - b.offset)) {
+          const points = w.points.map(([at, v]): [number, number] => [at * 1_000, v]);
+          if (w.packed) ordered.set(...packedField(points, w.offset));
+          else for (const [at, v] of points) ordered.set(...pointField(at, v, w.offset));
+        }
+        const columns = decodeWindowHash(START, reply([...ordered]), corrupt);
+        expect(Array.from(columns.timestamps)).toEqual(expected.map(([at]) => START + at));
+        expect(Array.from(columns.values)).toEqual(expected.map(([, p]) => p.value));
+        expect(columns.offsets).toEqual(expected.map(([, p]) => p.offset));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('mergeByOffset', () => {
+  it('returns the other run when one is empty', () => {
+    const run = { timestamps: Float64Array.of(1), values: Float64Array.of(2), offsets: [3] };
+    const empty = { timestamps: new Float64Array(0), values: new Float64Array(0), offsets: [] };
+    expect(mergeByOffset(run, empty)).toBe(run);
+    expect(mergeByOffset(empty, run)).toBe(run);
+  });
+});

@@ -1,0 +1,188 @@
+import { decodeChunk, encodeChunk } from '../codec/chunk';
+import { EMPTY_COLUMNS } from '../core/columns';
+import { decodeHotValue, decodePackedHot, encodePackedHot } from './hot-value';
+import type { UnsealedColumns } from './seal-merge';
+import { MAX_WINDOW_MS } from './window-env';
+
+/**
+ * The fields of an unsealed window hash (`o` open, `f` sealing; docs/write-path.md, "Packed
+ * records in open windows"). Pure: no I/O.
+ *
+ * Two kinds of field share a hash:
+ * - a **point field**: name = ms offset from the window start in decimal, value = hot-value.ts
+ *   bytes (float64 and the offset of the record that wrote it). One per timestamp; a later
+ *   record's HSET replaces it.
+ * - a **packed field**: name = `k` and the record offset in decimal, value = a packed copy
+ *   (hot-value.ts `encodePackedHot`: the record offset as base, per-point offsets when points
+ *   come from several records, then chunk-codec bytes). The projector writes one for each
+ *   record that brings at least {@link PACKED_FIELD_MIN_POINTS} points to a window: one field
+ *   and one value instead of a field per point, about 4 bytes a point in Redis instead of
+ *   ~23, and a chunk to decode instead of a field per point to parse.
+ *
+ * A packed field is never overwritten by a later record, so a timestamp may be held by
+ * several fields. Whoever reads the hash resolves each timestamp to the value of the highest
+ * record offset (log order: the last write wins); a value without an offset (written before
+ * offsets were kept) loses to any with one.
+ */
+
+/** Points one record must bring to one window before they are stored as one packed field. */
+export const PACKED_FIELD_MIN_POINTS = 64;
+
+const PACKED_FIELD_PREFIX = 0x6b; // 'k'
+
+/** Name of the packed field of the record at `offset`. */
+export function packedFieldName(offset: number): string {
+  return `k${offset}`;
+}
+
+/**
+ * The value of a packed field: one record's points of one window, sorted by time, distinct
+ * timestamps (the chunk codec's contract).
+ */
+export function encodePackedField(timestamps: Float64Array, values: Float64Array, offset: number): Buffer {
+  return encodePackedHot(encodeChunk({ timestamps, values }), offset);
+}
+
+/**
+ * Points of a window hash from HGETALL's flat reply [field, value, field, value, ...], sorted
+ * by time, one per timestamp (the highest record offset's). `corrupt` builds the error thrown
+ * for a field that does not decode.
+ */
+export function decodeWindowHash(start: number, pairs: readonly Buffer[] | null, corrupt: (reason: string) => Error): UnsealedColumns {
+  const n = pairs ? pairs.length >> 1 : 0;
+  if (n === 0) return NO_UNSEALED;
+  if (n > MAX_FIELDS) throw corrupt(`window hash of ${n} fields; a window holds at most ${MAX_FIELDS}`);
+  let pointFields = 0;
+  const runs: UnsealedColumns[] = [];
+  for (let i = 0; i < n; i++) {
+    const field = pairs![2 * i];
+    if (field[0] === PACKED_FIELD_PREFIX) runs.push(decodePackedField(start, field, pairs![2 * i + 1], corrupt));
+    else pointFields++;
+  }
+  if (pointFields > 0) runs.push(pointFieldColumns(start, pairs!, pointFields, corrupt));
+  return mergeRuns(runs);
+}
+
+/** Merges sorted runs pairwise (a balanced tree: linear in the points per level). */
+function mergeRuns(runs: UnsealedColumns[]): UnsealedColumns {
+  let level = runs;
+  while (level.length > 1) {
+    const next: UnsealedColumns[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? mergeByOffset(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0] ?? NO_UNSEALED;
+}
+
+/** Two sorted runs as one; where both hold a timestamp, the higher record offset wins. */
+export function mergeByOffset(a: UnsealedColumns, b: UnsealedColumns): UnsealedColumns {
+  if (a.timestamps.length === 0) return b;
+  if (b.timestamps.length === 0) return a;
+  const capacity = a.timestamps.length + b.timestamps.length;
+  const timestamps = new Float64Array(capacity);
+  const values = new Float64Array(capacity);
+  const offsets = new Array<number | undefined>(capacity);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  const take = (from: UnsealedColumns, at: number) => {
+    timestamps[k] = from.timestamps[at];
+    values[k] = from.values[at];
+    offsets[k] = from.offsets[at];
+    k++;
+  };
+  while (i < a.timestamps.length && j < b.timestamps.length) {
+    const ta = a.timestamps[i];
+    const tb = b.timestamps[j];
+    if (ta < tb) take(a, i++);
+    else if (tb < ta) take(b, j++);
+    else {
+      if ((b.offsets[j] ?? -1) > (a.offsets[i] ?? -1)) take(b, j);
+      else take(a, i);
+      i++;
+      j++;
+    }
+  }
+  while (i < a.timestamps.length) take(a, i++);
+  while (j < b.timestamps.length) take(b, j++);
+  offsets.length = k;
+  return { timestamps: timestamps.subarray(0, k), values: values.subarray(0, k), offsets };
+}
+
+function decodePackedField(start: number, field: Buffer, bytes: Buffer, corrupt: (reason: string) => Error): UnsealedColumns {
+  const name = field.toString('latin1');
+  let packed: ReturnType<typeof decodePackedHot>;
+  let points: { timestamps: Float64Array; values: Float64Array };
+  try {
+    packed = decodePackedHot(bytes);
+    points = decodeChunk(packed.chunk);
+  } catch (error) {
+    throw corrupt(`field ${name.slice(0, 32)}: ${(error as Error).message}`);
+  }
+  const base = packed.sealOffset;
+  if (base === undefined || name !== packedFieldName(base)) {
+    throw corrupt(`field ${name.slice(0, 32)}: a packed field's name must be k and the record offset its value carries (${base ?? 'none'})`);
+  }
+  const n = points.timestamps.length;
+  if (n > 0 && (points.timestamps[0] < start || points.timestamps[n - 1] >= start + MAX_WINDOW_MS)) {
+    throw corrupt(`field ${name}: points outside the window at ${start}`);
+  }
+  const offsets = new Array<number>(n);
+  const own = packed.pointOffsets;
+  for (let i = 0; i < n; i++) offsets[i] = own.size === 0 ? base : (own.get(points.timestamps[i]) ?? base);
+  return { timestamps: points.timestamps, values: points.values, offsets };
+}
+
+const NO_UNSEALED: UnsealedColumns = Object.freeze({ ...EMPTY_COLUMNS, offsets: [] });
+
+/**
+ * The point fields of a window hash as sorted columns. Large windows are read on every Read
+ * of them, so this avoids an object per point: the offsets and the field indexes are sorted
+ * together as one float64 key.
+ */
+function pointFieldColumns(start: number, pairs: readonly Buffer[], count: number, corrupt: (reason: string) => Error): UnsealedColumns {
+  // key = offset from the window start x 2^24 + field index: both below 2^24 (a window is at
+  // most 2^24 ms, MAX_WINDOW_MS), so the key is an exact integer below 2^48 and a plain
+  // numeric sort orders by time and keeps the index.
+  const keys = new Float64Array(count);
+  let k = 0;
+  for (let i = 0; i < pairs.length >> 1; i++) {
+    const field = pairs[2 * i];
+    if (field[0] === PACKED_FIELD_PREFIX) continue;
+    const at = fieldOffset(field);
+    if (at < 0) throw corrupt(`field ${field.toString('latin1').slice(0, 32)}: not a millisecond offset within a window`);
+    keys[k++] = at * MAX_FIELDS + i;
+  }
+  keys.sort();
+  const timestamps = new Float64Array(count);
+  const values = new Float64Array(count);
+  const offsets = new Array<number | undefined>(count);
+  for (let p = 0; p < count; p++) {
+    const i = keys[p] % MAX_FIELDS;
+    timestamps[p] = start + (keys[p] - i) / MAX_FIELDS;
+    const bytes = pairs[2 * i + 1];
+    try {
+      const decoded = decodeHotValue(bytes);
+      values[p] = decoded.value;
+      offsets[p] = decoded.offset;
+    } catch (error) {
+      throw corrupt(`field ${pairs[2 * i].toString('latin1')}: ${(error as Error).message}`);
+    }
+  }
+  return { timestamps, values, offsets };
+}
+
+/** The bound of a field's ms offset, and so of the point fields of one window hash: 2^24. */
+const MAX_FIELDS = MAX_WINDOW_MS;
+
+/** A field's ms offset: ASCII decimal digits, below 2^24; -1 for anything else. */
+function fieldOffset(field: Buffer): number {
+  if (field.length === 0 || field.length > 8) return -1;
+  let at = 0;
+  for (let i = 0; i < field.length; i++) {
+    const digit = field[i] - 48;
+    if (digit < 0 || digit > 9) return -1;
+    at = at * 10 + digit;
+  }
+  return at < MAX_FIELDS ? at : -1;
+}
