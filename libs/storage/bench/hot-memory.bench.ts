@@ -1,5 +1,6 @@
 /**
- * Redis bytes per unsealed point (open-window hashes) with and without record offsets:
+ * Redis bytes per unsealed point (open-window hashes) with and without record offsets, and
+ * with a window's points in one record (one packed field, window-hash.ts):
  * `npx tsx libs/storage/bench/hot-memory.bench.ts` against the local stack's Redis
  * (STRATA_REDIS_URL; uses database 2 and deletes what it wrote). MEMORY USAGE per key,
  * so other clients' load does not skew it. Prints numbers; asserts nothing.
@@ -18,7 +19,13 @@ async function main(): Promise<void> {
   const store = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR });
   const partition = 9_000_000 + Math.floor(Math.random() * 1_000_000);
   out(`${SERIES} series x ${POINTS} points (60 s, 2-decimal values) in one open window each`);
-  for (const [label, firstOffset] of [['no offset (before)', undefined], ['offset ~5e6 (3 bytes)', 5e6], ['offset ~5e9 (5 bytes)', 5e9]] as const) {
+  const shapes = [
+    ['no offset (before)', undefined, false],
+    ['offset ~5e6 (3 bytes)', 5e6, false],
+    ['offset ~5e9 (5 bytes)', 5e9, false],
+    ['one record (packed)', 5e9, true],
+  ] as const;
+  for (const [label, firstOffset, oneRecord] of shapes) {
     const tenant = `bench${randomUUID().slice(0, 8)}`;
     const keys: string[] = [];
     for (let s = 0; s < SERIES; s += 100) {
@@ -26,6 +33,12 @@ async function main(): Promise<void> {
       for (let k = s; k < Math.min(SERIES, s + 100); k++) {
         const seriesKey = `cpu{host="h${k}"}`;
         keys.push(hotKeys.open(seriesId(tenant, seriesKey), start));
+        if (oneRecord) {
+          // The window's points in one record (a backfill, or a client batching a series).
+          const points = Array.from({ length: POINTS }, (_, p) => ({ timestampMs: start + p * 60_000, value: Math.round(Math.random() * 10_000) / 100 }));
+          writes.push({ tenant, seriesKey, points, offset: firstOffset + k });
+          continue;
+        }
         for (let p = 0; p < POINTS; p++) {
           // One record per point, as a 60 s scrape writes it; offsets interleave across series.
           const offset = firstOffset === undefined ? undefined : firstOffset + p * SERIES + k;

@@ -3,6 +3,7 @@ import { createRedis } from './redis-client';
 import { hotKeys, seriesId } from './hot-keys';
 import { RedisHotStore } from './hot-store';
 import { RedisHotReader } from './hot-reader';
+import { encodeChunk } from '../codec/chunk';
 import { packedFieldName, PACKED_FIELD_MIN_POINTS } from './window-hash';
 import { catalogDays, catalogKeyList, catalogKeys, RedisSeriesCatalog } from './series-catalog';
 
@@ -136,37 +137,88 @@ describe('RedisHotStore against a real Redis', () => {
     }
   });
 
-  it('merges the packed fields of a window every eighth large record, the newest record winning per point', async () => {
+  it('packs a record per window: its windows with 64 points or more as a packed field, the others as point fields', async () => {
+    const series = `split{x="${randomUUID().slice(0, 8)}"}`;
+    const splitSid = seriesId(tenant, series);
+    const p = partition + 5;
+    const next = start + 2 * HOUR;
+    // In time order, 100 points at the end of one window and 10 at the start of the next.
+    const points = [
+      ...Array.from({ length: 100 }, (_, i) => ({ timestampMs: next - (100 - i) * 1_000, value: i })),
+      ...Array.from({ length: 10 }, (_, i) => ({ timestampMs: next + i * 1_000, value: 100 + i })),
+    ];
+    try {
+      await store.append(p, [{ tenant, seriesKey: series, points, offset: 50 }]);
+      expect(await redis.hkeys(hotKeys.open(splitSid, start))).toEqual([packedFieldName(50)]);
+      expect(await redis.hlen(hotKeys.open(splitSid, next))).toBe(10);
+      const read = await reader.read(tenant, series, start, next + 2 * HOUR);
+      expect(Array.from(read.timestamps)).toEqual(points.map((pt) => pt.timestampMs));
+      expect(Array.from(read.values)).toEqual(points.map((pt) => pt.value));
+    } finally {
+      await redis.del(hotKeys.open(splitSid, start), hotKeys.open(splitSid, next), hotKeys.due(p), hotKeys.unsealedFrom(p));
+    }
+  });
+
+  it('merges the packed fields of a window once four of them overlapped others (rewrites), the newest record winning per point', async () => {
     const series = `rewritten{x="${randomUUID().slice(0, 8)}"}`;
     const mergedSid = seriesId(tenant, series);
     const p = partition + 3;
     const n = PACKED_FIELD_MIN_POINTS * 2;
-    // Eight records: seven rewrite the same n points, the eighth (offset 27) only their second
-    // half plus n new ones, so the merge holds points of two records.
     const rewrite = (offset: number) => Array.from({ length: n }, (_, i) => ({ timestampMs: start + i * 1_000, value: offset * 1_000 + i }));
-    const last = Array.from({ length: n }, (_, i) => ({ timestampMs: start + (n / 2 + i) * 1_000, value: 27_000 + i }));
     try {
-      for (let offset = 20; offset < 27; offset++) await store.append(p, [{ tenant, seriesKey: series, points: rewrite(offset), offset }]);
+      // Four records rewrite the same n points: three overlaps, no merge yet.
+      for (let offset = 20; offset < 24; offset++) await store.append(p, [{ tenant, seriesKey: series, points: rewrite(offset), offset }]);
       await store.compacted();
-      expect(await redis.hlen(hotKeys.open(mergedSid, start))).toBe(7);
-      await store.append(p, [{ tenant, seriesKey: series, points: last, offset: 27 }]);
+      expect(await redis.hlen(hotKeys.open(mergedSid, start))).toBe(4);
+      // The fifth overlaps too and calls for the merge: one field, named after offset 24.
+      await store.append(p, [{ tenant, seriesKey: series, points: rewrite(24), offset: 24 }]);
       await store.compacted();
-      expect(await redis.hkeys(hotKeys.open(mergedSid, start))).toEqual([packedFieldName(27)]);
-      const expected = Array.from({ length: n + n / 2 }, (_, i) => (i < n / 2 ? 26_000 + i : 27_000 + i - n / 2));
+      expect(await redis.hkeys(hotKeys.open(mergedSid, start))).toEqual([packedFieldName(24)]);
+      // A later record over the second half and n new points: kept apart, and it wins there.
+      const last = Array.from({ length: n }, (_, i) => ({ timestampMs: start + (n / 2 + i) * 1_000, value: 25_000 + i }));
+      await store.append(p, [{ tenant, seriesKey: series, points: last, offset: 25 }]);
+      await store.compacted();
+      expect((await redis.hkeys(hotKeys.open(mergedSid, start))).sort()).toEqual([packedFieldName(24), packedFieldName(25)]);
+      const expected = Array.from({ length: n + n / 2 }, (_, i) => (i < n / 2 ? 24_000 + i : 25_000 + i - n / 2));
       const read = await reader.read(tenant, series, start, start + 2 * HOUR);
       expect(Array.from(read.values)).toEqual(expected);
       const input = await store.beginSeal({ tenant, seriesKey: series, start });
-      expect(input.points.map((pt) => pt.offset)).toEqual(expected.map((_, i) => (i < n / 2 ? 26 : 27)));
-      // The seal took k27 into the sealing hash: the merge the next seven records call for
-      // (k27 and their seven) finds it gone from the open hash and changes nothing.
-      for (let offset = 30; offset < 37; offset++) await store.append(p, [{ tenant, seriesKey: series, points: rewrite(offset), offset }]);
+      expect(input.points.map((pt) => pt.offset)).toEqual(expected.map((_, i) => (i < n / 2 ? 24 : 25)));
+      // The seal took k24 and k25 into the sealing hash: the merge that three more rewrites
+      // call for (k24, k25 and theirs) finds them gone from the open hash and changes nothing.
+      for (let offset = 30; offset < 33; offset++) await store.append(p, [{ tenant, seriesKey: series, points: rewrite(offset), offset }]);
       await store.compacted();
-      expect((await redis.hkeys(hotKeys.open(mergedSid, start))).sort()).toEqual([30, 31, 32, 33, 34, 35, 36].map(packedFieldName));
-      expect(await redis.hkeys(hotKeys.sealing(mergedSid, start))).toEqual([packedFieldName(27)]);
+      expect((await redis.hkeys(hotKeys.open(mergedSid, start))).sort()).toEqual([30, 31, 32].map(packedFieldName));
+      expect((await redis.hkeys(hotKeys.sealing(mergedSid, start))).sort()).toEqual([packedFieldName(24), packedFieldName(25)]);
       const after = await reader.read(tenant, series, start, start + 2 * HOUR);
-      expect(Array.from(after.values)).toEqual([...rewrite(36).map((pt) => pt.value), ...expected.slice(n)]);
+      expect(Array.from(after.values)).toEqual([...rewrite(32).map((pt) => pt.value), ...expected.slice(n)]);
     } finally {
       await redis.del(hotKeys.open(mergedSid, start), hotKeys.sealing(mergedSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p));
+    }
+  });
+
+  it('leaves records over distinct spans apart until a window holds 64 of them, then merges them with their offsets as runs', async () => {
+    const series = `backfill{x="${randomUUID().slice(0, 8)}"}`;
+    const spanSid = seriesId(tenant, series);
+    const p = partition + 4;
+    const n = PACKED_FIELD_MIN_POINTS;
+    const record = (r: number) => Array.from({ length: n }, (_, i) => ({ timestampMs: start + (r * n + i) * 100, value: r + i / 100 }));
+    try {
+      for (let r = 0; r < 63; r++) await store.append(p, [{ tenant, seriesKey: series, points: record(r), offset: 100 + r }]);
+      await store.compacted();
+      expect(await redis.hlen(hotKeys.open(spanSid, start))).toBe(63);
+      await store.append(p, [{ tenant, seriesKey: series, points: record(63), offset: 163 }]);
+      await store.compacted();
+      expect(await redis.hkeys(hotKeys.open(spanSid, start))).toEqual([packedFieldName(163)]);
+      const value = (await redis.hgetBuffer(hotKeys.open(spanSid, start), packedFieldName(163)))!;
+      const input = await store.beginSeal({ tenant, seriesKey: series, start });
+      // 64 runs of 64 points: a few hundred bytes of offsets besides the chunk, not an entry per point.
+      const chunk = encodeChunk({ timestamps: input.points.map((pt) => pt.timestampMs), values: input.points.map((pt) => pt.value) });
+      expect(value.length - chunk.length).toBeLessThan(64 * 8);
+      expect(input.points.map((pt) => pt.value)).toEqual(Array.from({ length: 64 }, (_, r) => record(r).map((pt) => pt.value)).flat());
+      expect(input.points.map((pt) => pt.offset)).toEqual(Array.from({ length: 64 * n }, (_, i) => 100 + Math.floor(i / n)));
+    } finally {
+      await redis.del(hotKeys.open(spanSid, start), hotKeys.sealing(spanSid, start), hotKeys.due(p), hotKeys.unsealedFrom(p));
     }
   });
 

@@ -1,9 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
-import { encodeChunk } from '../codec/chunk';
 import { StorageError } from '../errors';
 import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
-import { decodeWindowHash, encodePackedField, PACKED_FIELD_MIN_POINTS, packedFieldName } from './window-hash';
+import { decodeWindowHash, encodePackedField, PACKED_FIELD_MIN_POINTS, packedFieldName, packedFieldNewest } from './window-hash';
 import type { SealOffsets } from './seal-offsets';
 import { catalogCommands, RECORD_SERIES, type CatalogUpdate } from './series-catalog';
 import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, MERGE_PACKED, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
@@ -97,8 +96,8 @@ const SID_CACHE_SIZE = 200_000;
 export class RedisHotStore {
   private readonly sids = new Map<string, string>();
   private readonly group: string;
-  /** Open window key → record offsets of the packed fields this store wrote into it since they were last merged. */
-  private readonly packs = new Map<string, { start: number; offsets: number[] }>();
+  /** Open window key → the packed fields this store wrote into it since they were last merged (record offset, time span). */
+  private readonly packs = new Map<string, { start: number; fields: Array<{ offset: number; from: number; to: number }>; overlaps: number }>();
   /** Merges of packed fields, one at a time, after the appends that called for them. */
   private compaction: Promise<void> = Promise.resolve();
 
@@ -142,13 +141,14 @@ export class RedisHotStore {
     const due: Array<string | number> = [];
     const unsealedFrom: Array<string | number> = [];
     const newSeries = new Map<string, CatalogUpdate[]>();
-    const packed: Array<{ key: string; start: number; offset: number }> = [];
+    const packed: Array<{ key: string; start: number; offset: number; from: number; to: number }> = [];
     for (const write of writes) {
       const sid = this.sid(write.tenant, write.seriesKey);
       // A record may hold a timestamp twice; its later point wins. Deduplicated here because
       // the conditional write sees both with the same offset and would keep the first.
       const packable = !options.ifNewer && write.offset !== undefined && write.points.length >= PACKED_FIELD_MIN_POINTS;
-      const byWindow = packable ? this.packWindows(write.points, write.offset!) : this.pointFieldWindows(write.points, write.offset);
+      const packedSpans = new Map<number, { from: number; to: number }>();
+      const byWindow = packable ? this.packWindows(write.points, write.offset!, packedSpans) : this.pointFieldWindows(write.points, write.offset);
       if (options.ifNewer) {
         if (write.offset === undefined) throw new StorageError(`a conditional hot write of ${write.seriesKey} needs its record offset`, false);
         // One script call per window and slice: the script compares point by point, so
@@ -162,7 +162,8 @@ export class RedisHotStore {
         // The window is marked due even where the conditional write kept every point: the
         // sealer skips a due window with nothing unsealed (no warm write).
         if (!options.ifNewer) for (const slice of fieldSlices(points)) commands.push(['hset', hotKeys.open(sid, start), ...slice]);
-        if (packable && points.has(packedFieldName(write.offset!))) packed.push({ key: hotKeys.open(sid, start), start, offset: write.offset! });
+        const span = packable ? packedSpans.get(start) : undefined;
+        if (span) packed.push({ key: hotKeys.open(sid, start), start, offset: write.offset!, ...span });
         const member = dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start });
         due.push(this.dueAt(start), member);
         if (write.offset !== undefined) unsealedFrom.push(write.offset, member);
@@ -199,21 +200,27 @@ export class RedisHotStore {
   }
 
   /**
-   * Counts the packed fields written per open window. A packed field is never overwritten
-   * (window-hash.ts), so a client that rewrites the same large series again and again would
-   * pile them up until the seal; every PACKED_FIELDS_BEFORE_MERGE of them are merged into one.
+   * Keeps count of the packed fields written per open window. A packed field is never
+   * overwritten (window-hash.ts), so a client that rewrites the same large series again and
+   * again would pile up copies of it until the seal. Once PACKED_OVERLAPS_BEFORE_MERGE of a
+   * window's fields overlapped others in time, or it holds PACKED_FIELDS_BEFORE_MERGE, they are
+   * merged into one. Records over distinct spans (a backfill, a series split over records)
+   * waste nothing and are left apart until there are many.
    */
-  private notePacked(written: ReadonlyArray<{ key: string; start: number; offset: number }>): void {
-    for (const { key, start, offset } of written) {
+  private notePacked(written: ReadonlyArray<{ key: string; start: number; offset: number; from: number; to: number }>): void {
+    for (const { key, start, offset, from, to } of written) {
       let entry = this.packs.get(key);
       if (!entry) {
         if (this.packs.size >= PACKED_WINDOWS_TRACKED) this.packs.clear();
-        this.packs.set(key, (entry = { start, offsets: [] }));
+        this.packs.set(key, (entry = { start, fields: [], overlaps: 0 }));
       }
-      entry.offsets.push(offset);
-      if (entry.offsets.length < PACKED_FIELDS_BEFORE_MERGE) continue;
-      const offsets = entry.offsets;
-      entry.offsets = [Math.max(...offsets)];
+      if (entry.fields.some((field) => field.from <= to && from <= field.to)) entry.overlaps++;
+      entry.fields.push({ offset, from, to });
+      if (entry.overlaps < PACKED_OVERLAPS_BEFORE_MERGE && entry.fields.length < PACKED_FIELDS_BEFORE_MERGE) continue;
+      const offsets = entry.fields.map((field) => field.offset);
+      const span = { offset: Math.max(...offsets), from: Math.min(...entry.fields.map((f) => f.from)), to: Math.max(...entry.fields.map((f) => f.to)) };
+      entry.fields = [span];
+      entry.overlaps = 0;
       this.compaction = this.compaction.then(() =>
         this.mergePacked(key, start, offsets).catch((error: unknown) => {
           this.packs.delete(key);
@@ -225,9 +232,9 @@ export class RedisHotStore {
 
   /**
    * Replaces packed fields of an open window by one holding their points, each timestamp with
-   * the value and offset of the highest record offset (per-point offsets where they differ
-   * from the newest). Only if every one of them is still in the open hash: a seal that took
-   * the window since (or a failover) leaves them, and nothing changes.
+   * the value and record offset of the newest record, only if every one of them is still in
+   * the open hash: a seal that took the window since (or a failover) leaves them, and nothing
+   * changes.
    */
   private async mergePacked(key: string, start: number, offsets: readonly number[]): Promise<void> {
     const names = [...new Set(offsets)].map(packedFieldName);
@@ -239,13 +246,9 @@ export class RedisHotStore {
     }
     const pairs = names.flatMap((name, i) => [Buffer.from(name, 'latin1'), values[i]!]);
     const merged = decodeWindowHash(start, pairs, (reason) => new StorageError(`a packed field of ${key} is corrupt: ${reason}`, false));
-    const base = Math.max(...offsets);
-    const own = new Map<number, number>();
-    merged.offsets.forEach((offset, i) => {
-      if (offset !== base) own.set(merged.timestamps[i], offset!);
-    });
-    const value = encodePackedHot(encodeChunk({ timestamps: merged.timestamps, values: merged.values }), base, own);
-    const done = await (this.redis as unknown as SealCommands).strataMergePacked(key, packedFieldName(base), value, ...names);
+    const pointOffsets = merged.offsets as readonly number[]; // packed points always carry their record's offset
+    const value = encodePackedField(merged.timestamps, merged.values, pointOffsets);
+    const done = await (this.redis as unknown as SealCommands).strataMergePacked(key, packedFieldName(packedFieldNewest(pointOffsets)), value, ...names);
     if (Number(done) !== 1) this.packs.delete(key);
   }
 
@@ -265,7 +268,37 @@ export class RedisHotStore {
    * A large record's points per window: one packed field (window-hash.ts) where the record
    * brings at least PACKED_FIELD_MIN_POINTS points to the window, point fields elsewhere.
    */
-  private packWindows(points: readonly HotPoint[], offset: number): Map<number, Map<string, Buffer>> {
+  private packWindows(points: readonly HotPoint[], offset: number, spans: Map<number, { from: number; to: number }>): Map<number, Map<string, Buffer>> {
+    const fields = new Map<number, Map<string, Buffer>>();
+    const put = (start: number, timestamps: Float64Array, values: Float64Array) => {
+      if (timestamps.length < PACKED_FIELD_MIN_POINTS) {
+        fields.set(start, new Map(Array.from(timestamps, (t, i) => [String(t - start), encodeHotValue(values[i], offset)])));
+        return;
+      }
+      fields.set(start, new Map([[packedFieldName(offset), encodePackedField(timestamps, values, offset)]]));
+      spans.set(start, { from: timestamps[0], to: timestamps[timestamps.length - 1] });
+    };
+    // Clients send a series' points in time order almost always: then each window's points
+    // are a slice, with no map and no sort.
+    let sorted = true;
+    for (let i = 1; i < points.length && sorted; i++) sorted = points[i - 1].timestampMs < points[i].timestampMs;
+    if (sorted) {
+      for (let from = 0; from < points.length; ) {
+        const start = windowStart(points[from].timestampMs, this.options.windowMs);
+        let to = from + 1;
+        while (to < points.length && points[to].timestampMs < start + this.options.windowMs) to++;
+        const timestamps = new Float64Array(to - from);
+        const values = new Float64Array(to - from);
+        for (let i = from; i < to; i++) {
+          timestamps[i - from] = points[i].timestampMs;
+          values[i - from] = points[i].value;
+        }
+        put(start, timestamps, values);
+        from = to;
+      }
+      return fields;
+    }
+    // Otherwise the later of two points of one timestamp wins, as with point fields.
     const byWindow = new Map<number, Map<number, number>>();
     for (const point of points) {
       const start = windowStart(point.timestampMs, this.options.windowMs);
@@ -273,16 +306,9 @@ export class RedisHotStore {
       if (!values) byWindow.set(start, (values = new Map()));
       values.set(point.timestampMs, point.value);
     }
-    const fields = new Map<number, Map<string, Buffer>>();
     for (const [start, values] of byWindow) {
-      if (values.size < PACKED_FIELD_MIN_POINTS) {
-        fields.set(start, new Map([...values].map(([t, v]) => [String(t - start), encodeHotValue(v, offset)])));
-        continue;
-      }
       const timestamps = Float64Array.from(values.keys()).sort();
-      const column = new Float64Array(timestamps.length);
-      for (let i = 0; i < timestamps.length; i++) column[i] = values.get(timestamps[i])!;
-      fields.set(start, new Map([[packedFieldName(offset), encodePackedField(timestamps, column, offset)]]));
+      put(start, timestamps, Float64Array.from(timestamps, (t) => values.get(t)!));
     }
     return fields;
   }
@@ -452,8 +478,11 @@ export class RedisHotStore {
   }
 }
 
-/** Packed fields of one open window merged into one once a store has written this many. */
-export const PACKED_FIELDS_BEFORE_MERGE = 8;
+/** Packed fields of one open window merged into one once this many of them overlapped others in time (rewrites)... */
+export const PACKED_OVERLAPS_BEFORE_MERGE = 4;
+
+/** ...or once a store has written this many into it. */
+export const PACKED_FIELDS_BEFORE_MERGE = 64;
 
 /** Open windows whose packed fields a store counts; past this the counts start over. */
 const PACKED_WINDOWS_TRACKED = 100_000;

@@ -64,7 +64,8 @@ export function decodePointOffsets(bytes: Uint8Array, base: number, at = 0): { p
   return { points, end: reader.at };
 }
 
-function pushUvarint(out: number[], value: number): void {
+/** Appends `value` as a LEB128 uvarint (safe non-negative integers only). */
+export function pushUvarint(out: number[], value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`per-point seal offset field ${value} is not a safe non-negative integer`);
   let v = value;
   while (v >= 0x80) {
@@ -74,7 +75,8 @@ function pushUvarint(out: number[], value: number): void {
   out.push(v);
 }
 
-function readUvarint(reader: { bytes: Uint8Array; at: number }): number {
+/** Reads a LEB128 uvarint at `reader.at` and moves past it. */
+export function readUvarint(reader: { bytes: Uint8Array; at: number }): number {
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 8; i++) {

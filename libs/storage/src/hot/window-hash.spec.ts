@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { encodeHotValue, encodePackedHot } from './hot-value';
+import { encodeHotValue } from './hot-value';
 import { encodeChunk } from '../codec/chunk';
 import { decodeWindowHash, encodePackedField, mergeByOffset, packedFieldName } from './window-hash';
 
@@ -50,21 +50,22 @@ describe('decodeWindowHash', () => {
     expect(Array.from(columns.values)).toEqual([2]);
   });
 
-  it('takes per-point offsets of a packed field where they differ from its base', () => {
-    const timestamps = Float64Array.from([START, START + 1_000]);
-    const chunk = encodeChunk({ timestamps, values: Float64Array.from([1, 2]) });
-    const value = encodePackedHot(chunk, 40, new Map([[START + 1_000, 12]]));
-    const columns = decodeWindowHash(START, reply([[packedFieldName(40), value], pointField(1_000, 5, 13)]), corrupt);
-    expect(Array.from(columns.values)).toEqual([1, 5]);
-    expect(columns.offsets).toEqual([40, 13]);
+  it('takes the record offsets of a merged packed field from its runs', () => {
+    const timestamps = Float64Array.from([0, 1_000, 2_000, 3_000], (at) => START + at);
+    const value = encodePackedField(timestamps, Float64Array.from([1, 2, 3, 4]), [40, 12, 12, 40]);
+    const columns = decodeWindowHash(START, reply([[packedFieldName(40), value], pointField(1_000, 5, 13), pointField(3_000, 6, 39)]), corrupt);
+    expect(Array.from(columns.values)).toEqual([1, 5, 3, 4]);
+    expect(columns.offsets).toEqual([40, 13, 12, 40]);
   });
 
   it.each<[string, Array<[string, Buffer]>, RegExp]>([
     ['a point field that is not a ms offset', [['12x', encodeHotValue(1, 1)]], /not a millisecond offset/],
     ['a point value of the wrong size', [['12', Buffer.alloc(3)]], /expected 8/],
-    ['a packed field whose bytes are not a chunk', [[packedFieldName(4), encodePackedHot(Uint8Array.from([1, 2, 3]), 4)]], /field k4/],
-    ['a packed field named after another offset', [[packedFieldName(5), packedField([[0, 1]], 4)[1]]], /must be k and the record offset/],
-    ['a packed field without an offset', [['k1', Buffer.from(encodeChunk({ timestamps: [START], values: [1] }))]], /must be k and the record offset/],
+    ['a packed field whose chunk does not decode', [[packedFieldName(4), Buffer.concat([packedField([[0, 1]], 4)[1].subarray(0, 4), Buffer.from([1, 2, 3])])]], /field k4: /],
+    ['a packed field named after another offset', [[packedFieldName(5), packedField([[0, 1]], 4)[1]]], /must be k and its newest record offset \(4\)/],
+    ['a packed field of another kind', [['k1', Buffer.from(encodeChunk({ timestamps: [START], values: [1] }))]], /kind 0x/],
+    ['a packed field whose runs miss a point', [[packedFieldName(4), Buffer.concat([Buffer.from([0xf2, 1, 1, 4]), Buffer.from(encodeChunk({ timestamps: [START, START + 1], values: [1, 2] }))])]], /cover 1 points; the chunk holds 2/],
+    ['a packed field cut short in its runs', [[packedFieldName(4), Buffer.from([0xf2, 3, 1, 4])]], /truncated/],
     ['a packed field with points before the window', [packedField([[-1_000, 1]], 4)], /outside the window/],
   ])('refuses %s with the error the caller builds', (_name, fields, message) => {
     expect(() => decodeWindowHash(START, reply(fields), corrupt)).toThrow(message);

@@ -1,7 +1,8 @@
 import { decodeChunk, encodeChunk } from '../codec/chunk';
 import { EMPTY_COLUMNS } from '../core/columns';
-import { decodeHotValue, decodePackedHot, encodePackedHot } from './hot-value';
+import { decodeHotValue } from './hot-value';
 import type { UnsealedColumns } from './seal-merge';
+import { pushUvarint, readUvarint } from './seal-offsets';
 import { MAX_WINDOW_MS } from './window-env';
 
 /**
@@ -12,12 +13,13 @@ import { MAX_WINDOW_MS } from './window-env';
  * - a **point field**: name = ms offset from the window start in decimal, value = hot-value.ts
  *   bytes (float64 and the offset of the record that wrote it). One per timestamp; a later
  *   record's HSET replaces it.
- * - a **packed field**: name = `k` and the record offset in decimal, value = a packed copy
- *   (hot-value.ts `encodePackedHot`: the record offset as base, per-point offsets when points
- *   come from several records, then chunk-codec bytes). The projector writes one for each
- *   record that brings at least {@link PACKED_FIELD_MIN_POINTS} points to a window: one field
- *   and one value instead of a field per point, about 4 bytes a point in Redis instead of
- *   ~23, and a chunk to decode instead of a field per point to parse.
+ * - a **packed field**: name = `k` and the highest record offset of its points in decimal,
+ *   value = `0xF2`, the record offsets of its points as runs (uvarint count, then per run in
+ *   time order a uvarint point count and a uvarint offset), then chunk-codec bytes. The
+ *   projector writes one for each record that brings at least {@link PACKED_FIELD_MIN_POINTS}
+ *   points to a window (one run): one field and one value instead of a field per point, about
+ *   4 bytes a point in Redis instead of ~23, and a chunk to decode instead of a field per point
+ *   to parse. Merged packed fields (hot-store.ts) hold several runs.
  *
  * A packed field is never overwritten by a later record, so a timestamp may be held by
  * several fields. Whoever reads the hash resolves each timestamp to the value of the highest
@@ -30,17 +32,48 @@ export const PACKED_FIELD_MIN_POINTS = 64;
 
 const PACKED_FIELD_PREFIX = 0x6b; // 'k'
 
-/** Name of the packed field of the record at `offset`. */
+/** First byte of a packed field's value. */
+const PACKED_FIELD_KIND = 0xf2;
+
+/** Name of the packed field whose newest point comes from the record at `offset`. */
 export function packedFieldName(offset: number): string {
   return `k${offset}`;
 }
 
 /**
- * The value of a packed field: one record's points of one window, sorted by time, distinct
- * timestamps (the chunk codec's contract).
+ * The value of a packed field: points sorted by time with distinct timestamps (the chunk
+ * codec's contract), and the record offset of each, as one number for all or one per point.
  */
-export function encodePackedField(timestamps: Float64Array, values: Float64Array, offset: number): Buffer {
-  return encodePackedHot(encodeChunk({ timestamps, values }), offset);
+export function encodePackedField(timestamps: Float64Array, values: Float64Array, offsets: number | ArrayLike<number>): Buffer {
+  const header: number[] = [PACKED_FIELD_KIND];
+  if (typeof offsets === 'number') {
+    pushUvarint(header, 1);
+    pushUvarint(header, timestamps.length);
+    pushUvarint(header, offsets);
+  } else {
+    const runs: number[] = [];
+    for (let i = 0; i < offsets.length; ) {
+      let j = i + 1;
+      while (j < offsets.length && offsets[j] === offsets[i]) j++;
+      runs.push(j - i, offsets[i]);
+      i = j;
+    }
+    pushUvarint(header, runs.length / 2);
+    for (const n of runs) pushUvarint(header, n);
+  }
+  const chunk = encodeChunk({ timestamps, values });
+  const out = Buffer.allocUnsafe(header.length + chunk.length);
+  out.set(header, 0);
+  out.set(chunk, header.length);
+  return out;
+}
+
+/** The highest record offset a packed field's value names (its field name's number). */
+export function packedFieldNewest(offsets: number | ArrayLike<number>): number {
+  if (typeof offsets === 'number') return offsets;
+  let newest = -1;
+  for (let i = 0; i < offsets.length; i++) newest = Math.max(newest, offsets[i]);
+  return newest;
 }
 
 /**
@@ -65,6 +98,12 @@ export function decodeWindowHash(start: number, pairs: readonly Buffer[] | null,
 
 /** Merges sorted runs pairwise (a balanced tree: linear in the points per level). */
 function mergeRuns(runs: UnsealedColumns[]): UnsealedColumns {
+  if (runs.length > 1) {
+    // Records of one series mostly cover distinct spans (a backfill, a large series split
+    // over records): then the runs only need putting one after another.
+    const ordered = runs.filter((run) => run.timestamps.length > 0).sort((a, b) => a.timestamps[0] - b.timestamps[0]);
+    if (ordered.every((run, i) => i === 0 || ordered[i - 1].timestamps[ordered[i - 1].timestamps.length - 1] < run.timestamps[0])) return concatUnsealed(ordered);
+  }
   let level = runs;
   while (level.length > 1) {
     const next: UnsealedColumns[] = [];
@@ -72,6 +111,24 @@ function mergeRuns(runs: UnsealedColumns[]): UnsealedColumns {
     level = next;
   }
   return level[0] ?? NO_UNSEALED;
+}
+
+/** Sorted runs that do not overlap in time, in order, as one. */
+function concatUnsealed(runs: readonly UnsealedColumns[]): UnsealedColumns {
+  if (runs.length === 1) return runs[0];
+  let n = 0;
+  for (const run of runs) n += run.timestamps.length;
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  const offsets: Array<number | undefined> = [];
+  let at = 0;
+  for (const run of runs) {
+    timestamps.set(run.timestamps, at);
+    values.set(run.values, at);
+    for (const offset of run.offsets) offsets.push(offset);
+    at += run.timestamps.length;
+  }
+  return { timestamps, values, offsets };
 }
 
 /** Two sorted runs as one; where both hold a timestamp, the higher record offset wins. */
@@ -110,27 +167,33 @@ export function mergeByOffset(a: UnsealedColumns, b: UnsealedColumns): UnsealedC
 }
 
 function decodePackedField(start: number, field: Buffer, bytes: Buffer, corrupt: (reason: string) => Error): UnsealedColumns {
-  const name = field.toString('latin1');
-  let packed: ReturnType<typeof decodePackedHot>;
-  let points: { timestamps: Float64Array; values: Float64Array };
+  const name = field.toString('latin1').slice(0, 32);
   try {
-    packed = decodePackedHot(bytes);
-    points = decodeChunk(packed.chunk);
+    if (bytes[0] !== PACKED_FIELD_KIND) throw new RangeError(`kind 0x${(bytes[0] ?? 0).toString(16)}, expected 0x${PACKED_FIELD_KIND.toString(16)}`);
+    const reader = { bytes, at: 1 };
+    const runs = readUvarint(reader);
+    const lengths: number[] = [];
+    const runOffsets: number[] = [];
+    let count = 0;
+    let newest = -1;
+    for (let r = 0; r < runs && reader.at < bytes.length; r++) {
+      lengths.push(readUvarint(reader));
+      runOffsets.push(readUvarint(reader));
+      count += lengths[r];
+      newest = Math.max(newest, runOffsets[r]);
+    }
+    if (lengths.length !== runs) throw new RangeError('the record offset runs are truncated');
+    if (field.toString('latin1') !== packedFieldName(newest)) throw new RangeError(`a packed field's name must be k and its newest record offset (${newest})`);
+    const points = decodeChunk(bytes.subarray(reader.at));
+    const n = points.timestamps.length;
+    if (count !== n) throw new RangeError(`record offset runs cover ${count} points; the chunk holds ${n}`);
+    if (n > 0 && (points.timestamps[0] < start || points.timestamps[n - 1] >= start + MAX_WINDOW_MS)) throw new RangeError(`points outside the window at ${start}`);
+    const offsets = new Array<number>(n);
+    for (let r = 0, i = 0; r < runs; r++) offsets.fill(runOffsets[r], i, (i += lengths[r]));
+    return { timestamps: points.timestamps, values: points.values, offsets };
   } catch (error) {
-    throw corrupt(`field ${name.slice(0, 32)}: ${(error as Error).message}`);
+    throw corrupt(`field ${name}: ${(error as Error).message}`);
   }
-  const base = packed.sealOffset;
-  if (base === undefined || name !== packedFieldName(base)) {
-    throw corrupt(`field ${name.slice(0, 32)}: a packed field's name must be k and the record offset its value carries (${base ?? 'none'})`);
-  }
-  const n = points.timestamps.length;
-  if (n > 0 && (points.timestamps[0] < start || points.timestamps[n - 1] >= start + MAX_WINDOW_MS)) {
-    throw corrupt(`field ${name}: points outside the window at ${start}`);
-  }
-  const offsets = new Array<number>(n);
-  const own = packed.pointOffsets;
-  for (let i = 0; i < n; i++) offsets[i] = own.size === 0 ? base : (own.get(points.timestamps[i]) ?? base);
-  return { timestamps: points.timestamps, values: points.values, offsets };
 }
 
 const NO_UNSEALED: UnsealedColumns = Object.freeze({ ...EMPTY_COLUMNS, offsets: [] });
