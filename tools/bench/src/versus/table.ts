@@ -43,7 +43,7 @@ export function printTable(table: VersusTable): void {
   const head = ['', 'unit', ...names, ...peers.map((p) => `Strata/${SHORT[p] ?? p}`)];
   const body = table.rows.map((r) => [r.row, `${r.unit} (${r.better === 'lower' ? '-' : '+'})`, ...names.map((n) => format(r.values[n])), ...peers.map((p) => {
     const x = ratio(r, p);
-    return x === undefined ? '-' : `${x.toFixed(2)}x`;
+    return x === undefined ? '-' : `${x < 0.1 ? x.toPrecision(2) : x.toFixed(2)}x`;
   })]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`;
