@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hotKeys } from '@strata/storage/hot';
+import { DAY_MS } from '@strata/storage';
+import { createColdS3 } from '@strata/storage/cold';
 import { createDynamoDb } from '@strata/storage/warm';
 import { StrataSystem } from '@strata/system-tests';
 import { pollUntil } from '@strata/testing';
@@ -24,6 +26,10 @@ export interface AtRest {
   readonly bytes: number;
   /** The points those bytes hold, where the system says; otherwise every sample written. */
   readonly points?: number;
+  /** The bytes hold every point older than this (an archive of whole days): the points are counted from the dataset. */
+  readonly olderThanMs?: number;
+  /** The figure the table compares (one per system; the only one where there is one). */
+  readonly compared?: boolean;
 }
 
 /** One system under comparison: where remote write goes, where PromQL is asked, which processes it costs. */
@@ -48,6 +54,8 @@ export interface VersusSystem {
    * long-term tier (Strata: every due window in DynamoDB).
    */
   settle(level: 'committed' | 'stored'): Promise<void>;
+  /** Moves what is old enough to the long-term tier (Strata: the archiver's one-shot run to S3); a line saying what it did. */
+  archive?(): Promise<string>;
   atRest(): Promise<AtRest[]>;
   stop(): Promise<void>;
 }
@@ -69,6 +77,9 @@ function cacheBin(name: string): string {
   return bin;
 }
 
+/** Days a window stays in DynamoDB before the archiver takes it: the shipped default, given to every Strata service. */
+const WARM_SPAN_DAYS = 14;
+
 /** The private stack's Kafka partitions (StrataSystem's), one due set each. */
 const PARTITIONS = 4;
 
@@ -81,12 +92,12 @@ async function dueNow(system: StrataSystem): Promise<number> {
 
 export async function startStrata(): Promise<VersusSystem> {
   const rates = { STRATA_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_TENANT_BYTES_PER_SECOND: '100000000000' };
-  const system = await StrataSystem.start({ name: 'bench-versus', baseEnv: process.env, ingestEnv: { STRATA_LOG_LEVEL: 'warn', ...rates } });
+  const system = await StrataSystem.start({ name: 'bench-versus', baseEnv: process.env, services: ['kafka', 'redis', 'dynamodb', 's3'], ingestEnv: { STRATA_LOG_LEVEL: 'warn', ...rates } });
   try {
     // The shipped 4 h window (the system-test harness's default is 1 minute, for quick seals).
-    const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_LOG_LEVEL: 'warn' };
+    const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS), STRATA_LOG_LEVEL: 'warn' };
     const writer = await system.startWriter('writer', { env: shipped });
-    const readerEnv = { ...shipped, STRATA_COLD_ENABLED: 'false', STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000' };
+    const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000' };
     const reader = await system.startReader('reader', readerEnv);
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).trim();
     const version = (JSON.parse(fs.readFileSync(path.join(workspace, 'package.json'), 'utf8')) as { version: string }).version;
@@ -97,7 +108,7 @@ export async function startStrata(): Promise<VersusSystem> {
       version: `Strata ${version} (${commit})`,
       configuration: [
         `ingest, writer, reader built from this tree; private stack: ${stackNames.join(', ')} (Kafka 4 partitions, acks = all)`,
-        `writer and reader: ${Object.entries(shipped).map(([k, v]) => `${k}=${v}`).join(' ')} (the shipped window); reader: STRATA_COLD_ENABLED=false (nothing is archived in this run)`,
+        `writer, reader, archiver: ${Object.entries(shipped).map(([k, v]) => `${k}=${v}`).join(' ')} (the shipped window and warm span); the archiver runs once (--once) after the backfill, STRATA_ARCHIVE_DELETE_DELAY_MS=0`,
         `ingest and reader tenant rates raised (${Object.keys(rates).join(', ')}, STRATA_READ_TENANT_POINTS_PER_SECOND): one tenant carries the whole load`,
       ],
       writePort: system.ingest.options.httpApiPort!,
@@ -111,13 +122,29 @@ export async function startStrata(): Promise<VersusSystem> {
         await system.waitForCatchUp(300_000);
         if (level === 'stored') await pollUntil(async () => ((await dueNow(system)) === 0 ? true : undefined), { what: 'every due window to be sealed', timeoutMs: 300_000, intervalMs: 500 });
       },
+      archive: async () => {
+        const began = performance.now();
+        await system.archiveOnce('archiver', { ...shipped, STRATA_ARCHIVE_DELETE_DELAY_MS: '0' }, 600_000);
+        return `archiver --once in ${((performance.now() - began) / 1_000).toFixed(0)} s`;
+      },
       atRest: async () => {
-        const dynamo = createDynamoDb({ endpoint: system.stack.clientEnv['STRATA_DYNAMODB_ENDPOINT'], region: 'us-east-1' });
+        const env = system.stack.clientEnv;
+        const dynamo = createDynamoDb({ endpoint: env['STRATA_DYNAMODB_ENDPOINT'], region: 'us-east-1' });
+        const s3 = createColdS3({ endpoint: env['STRATA_S3_ENDPOINT'], region: 'us-east-1', bucket: env['STRATA_S3_BUCKET']!, forcePathStyle: true, prefix: '' });
         try {
-          const warm = await scanChunkSizes(dynamo, system.stack.clientEnv['STRATA_DYNAMODB_TABLE']!, () => 'all');
-          return [{ where: `DynamoDB chunks, sealed windows only (${warm.items} items; ${warm.itemBytes} bytes with keys and attributes)`, bytes: warm.chunkBytes, points: warm.points }];
+          const warm = await scanChunkSizes(dynamo, env['STRATA_DYNAMODB_TABLE']!, () => 'all');
+          const { keys } = await s3.store.list(`v1/${system.tenant}/`);
+          let cold = 0;
+          for (const key of keys) cold += (await s3.store.get(key))?.length ?? 0;
+          // The archiver takes every whole UTC day that ended STRATA_WARM_SPAN_DAYS ago or earlier.
+          const olderThanMs = (Math.floor(Date.now() / DAY_MS) - WARM_SPAN_DAYS) * DAY_MS;
+          return [
+            { where: `DynamoDB chunks, sealed windows not archived (${warm.items} items; ${warm.itemBytes} bytes with keys and attributes)`, bytes: warm.chunkBytes, points: warm.points },
+            { where: `S3, the archived days with their rollups and indexes (${keys.length} objects)`, bytes: cold, olderThanMs, compared: true },
+          ];
         } finally {
           dynamo.destroy();
+          s3.client.destroy();
         }
       },
       stop: () => system.stop(),
@@ -181,7 +208,7 @@ export async function startVictoriaMetrics(settings: VersusSettings): Promise<Ve
     atRest: async () => {
       await flush();
       const merge = await fetch(`${peer.base}/internal/force_merge`, { signal: AbortSignal.timeout(120_000) });
-      return [{ where: `data directory after /internal/force_merge (${merge.status})`, bytes: duBytes(data) }];
+      return [{ where: `data directory after /internal/force_merge (${merge.status})`, bytes: duBytes(data), compared: true }];
     },
     stop: () => peer.stop(),
   };
@@ -211,7 +238,7 @@ export async function startPrometheus(settings: VersusSettings): Promise<VersusS
     ownPids: () => [peer.pid],
     dependencyPids: () => [],
     settle: async () => undefined,
-    atRest: async () => [{ where: 'data directory (blocks, head chunks, WAL), as it stands', bytes: duBytes(data) }],
+    atRest: async () => [{ where: 'data directory (blocks, head chunks, WAL), as it stands', bytes: duBytes(data), compared: true }],
     stop: () => peer.stop(),
   };
 }

@@ -125,6 +125,14 @@ async function main(): Promise<void> {
       await Promise.all(systems.map((s) => s.settle('stored')));
       console.log(`  backfill: ${BACKFILL_SERIES} series x ${BACKFILL_DAYS} d at 1 min (${backfilled.toLocaleString('en-US')} samples), oldest first, written to every system in ${((performance.now() - began) / 1_000).toFixed(0)} s`);
     }
+    for (const s of systems) if (s.archive) console.log(`  ${s.name}: ${await s.archive()}`);
+    /** Points of the query data and the backfill older than `t` (1 a minute per series, ending at endMs). */
+    const olderThan = (t: number) =>
+      [
+        { series: LONG_SERIES, days: LONG_DAYS },
+        { series: BACKFILL_SERIES, days: BACKFILL_DAYS },
+        { series: QUERY_SERIES, days: QUERY_DAYS },
+      ].reduce((n, d) => n + d.series * Math.min(d.days * 1_440, Math.max(0, Math.ceil((t - (endMs - d.days * DAY)) / MINUTE))), 0);
 
     const recent = seriesNames('host', QUERY_SERIES);
     const long = seriesNames('long', LONG_SERIES);
@@ -165,15 +173,18 @@ async function main(): Promise<void> {
 
     // ---- At rest, and memory.
     const rest = new Map<string, number>();
+    let strataWarm: number | undefined;
     for (const s of systems) {
       const written = ing(s).samples + loaded + backfilled + PROBES * s.freshness.length;
       for (const figure of await s.atRest()) {
-        const points = figure.points ?? written;
-        rest.set(s.name, figure.bytes / points);
+        const points = figure.points ?? (figure.olderThanMs !== undefined ? olderThan(figure.olderThanMs) : written);
+        if (figure.compared) rest.set(s.name, figure.bytes / points);
+        else if (s.name === 'Strata') strataWarm = figure.bytes / points;
         console.log(`  at rest ${s.name}: ${figure.where}: ${figure.bytes.toLocaleString('en-US')} bytes for ${points.toLocaleString('en-US')} points, ${(figure.bytes / points).toFixed(2)} bytes/point`);
       }
     }
-    row('bytes per sample at rest (see notes)', 'bytes', 'lower', (s) => rest.get(s.name));
+    row('bytes per sample at rest (Strata: S3; see notes)', 'bytes', 'lower', (s) => rest.get(s.name));
+    if (strataWarm !== undefined) row("  Strata's DynamoDB chunks", 'bytes', 'lower', (s) => (s.name === 'Strata' ? strataWarm : undefined));
     const hwm = (pids: number[]) => pids.reduce((n, pid) => n + residentMemory(pid).hwm, 0) / 2 ** 20;
     row('peak resident memory, own processes', 'MiB', 'lower', (s) => hwm(s.ownPids()));
     row('peak resident memory, with dependencies', 'MiB', 'lower', (s) => hwm([...s.ownPids(), ...s.dependencyPids()]));
@@ -181,9 +192,9 @@ async function main(): Promise<void> {
     notes.push(
       'one run on one machine, every system running throughout (idle while another is measured); phases one system at a time, queries interleaved query by query',
       'ingest: remote write 1.0, snappy; "acknowledged" counts to the last 2xx, "sustained" to settled (Strata: the writer committed everything; VictoriaMetrics: /internal/force_flush)',
-      "CPU: /proc/<pid>/stat utime + stime over the ingest phase until settled; Strata's own = ingest + writer + reader, dependencies = Kafka, Redis, DynamoDB Local",
+      "CPU: /proc/<pid>/stat utime + stime over the ingest phase until settled; Strata's own = ingest + writer + reader, dependencies = Kafka, Redis, DynamoDB Local, the S3 server",
       'time-to-readable: from the write acknowledgement to the first instant query at the sample\'s timestamp that returns it (polled every 10 ms)',
-      "bytes at rest: Strata: DynamoDB chunk bytes per point of sealed windows (nothing archived to S3 in this run); VictoriaMetrics: data directory after force_merge; Prometheus: data directory as it stands (WAL and head included)",
+      "bytes at rest: Strata: S3 objects per archived point (days older than the 14-day warm span), DynamoDB chunk bytes per point of the sealed windows left; VictoriaMetrics: data directory after force_merge per sample written; Prometheus: data directory as it stands (WAL and head included)",
       'peak resident memory: the sum of each process\' VmHWM since it started',
     );
   } finally {
