@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     row('CPU per 1M samples, with dependencies', 'CPU s', 'lower', (s) => ((ing(s).cpu.own + ing(s).cpu.dependencies) / ing(s).samples) * 1e6);
     row('write latency p99 (5,000 samples)', 'ms', 'lower', (s) => summary(ing(s).latencies).p99);
 
-    // ---- Time-to-readable, idle: every system's variants in turn.
+    // ---- Time-to-readable, idle: every system's variants in turn, once the ingest phase's
+    // work is done (Strata seals the windows the ingest data closed).
+    await Promise.all(systems.map((s) => s.settle('stored')));
     const ttr = new Map<string, ReturnType<typeof summary>>();
     for (const s of systems) {
       for (const [v, variant] of s.freshness.entries()) {
