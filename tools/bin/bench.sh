@@ -3,41 +3,58 @@
 # stack if needed and leaves it as it found it. The stack's settings (STRATA_CACHE_DIR,
 # STRATA_STACK_STATE_DIR, STRATA_STACK_*_PORT) pass through to every section, so a private
 # stack on other ports works as `stack.sh up` with the same environment does.
+# usage: bench.sh [section...]   e.g. `npm run bench -- versus`; every section without one.
+# Sections: codec archive cold-read write remote-write label-index promql read
+# noisy-neighbour versus.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+all=(codec archive cold-read write remote-write label-index promql read noisy-neighbour versus)
+for wanted in "$@"; do
+  case " ${all[*]} " in *" $wanted "*) ;; *) echo "bench.sh: unknown section '$wanted'; sections: ${all[*]}" >&2; exit 2 ;; esac
+done
+asked=("$@")
+runs() {
+  [ "${#asked[@]}" = 0 ] && return 0
+  for wanted in "${asked[@]}"; do [ "$wanted" = "$1" ] && return 0; done
+  return 1
+}
+# section <name> <title> <command...>: runs the command under its title if the section is asked for.
+section() {
+  local name=$1 title=$2
+  shift 2
+  runs "$name" || return 0
+  echo "== $title"
+  "$@"
+}
+tsx() { npx --no-install tsx "$@"; }
+cold_read() { tsx apps/reader/bench/cold-read.bench.ts | tsx tools/bench/src/cold-read-figures.ts; }
+versus() { bash tools/bin/peers.sh && tsx tools/bench/src/versus/versus-bench.ts; }
+
 bash tools/bin/ensure-deps.sh
 export NX_TUI=false NX_DAEMON=false
 npx --no-install nx run-many -t build -p ingest writer reader archiver --outputStyle=static >/dev/null
 
-echo "== chunk codec"
-npx --no-install tsx libs/storage/bench/codec.bench.ts
-
+section codec "chunk codec" tsx libs/storage/bench/codec.bench.ts
 # The next two run in memory; with the write path they record the figures `npm run cost`
 # reads (.cache/bench/figures.json, or STRATA_BENCH_FIGURES).
-echo "== archive"
-npx --no-install tsx apps/archiver/bench/archive.bench.ts
+section archive "archive" tsx apps/archiver/bench/archive.bench.ts
+section cold-read "cold read" cold_read
 
-echo "== cold read"
-npx --no-install tsx apps/reader/bench/cold-read.bench.ts | npx --no-install tsx tools/bench/src/cold-read-figures.ts
-
-started_here=0
-bash tools/bin/stack.sh status >/dev/null 2>&1 || started_here=1
-if [ "$started_here" = 1 ]; then trap 'bash tools/bin/stack.sh down >/dev/null' EXIT; fi
-
-echo "== write path"
-npx --no-install tsx tools/bench/src/write-bench.ts
-
-echo "== remote write"
-npx --no-install tsx tools/bench/src/remote-write-bench.ts
-
-echo "== label index"
-npx --no-install tsx tools/bench/src/label-index-bench.ts
-
-echo "== promql"
-npx --no-install tsx tools/bench/src/promql-bench.ts
-
-echo "== read path"
-npx --no-install tsx tools/bench/src/read-bench.ts
-
-echo "== noisy neighbour"
-npx --no-install tsx tools/bench/src/noisy-neighbour-bench.ts
+# The sections that use the shared local stack start it if none runs, and stop it after.
+for name in write remote-write label-index promql read noisy-neighbour; do
+  if runs "$name"; then
+    started_here=0
+    bash tools/bin/stack.sh status >/dev/null 2>&1 || started_here=1
+    if [ "$started_here" = 1 ]; then trap 'bash tools/bin/stack.sh down >/dev/null' EXIT; fi
+    break
+  fi
+done
+section write "write path" tsx tools/bench/src/write-bench.ts
+section remote-write "remote write" tsx tools/bench/src/remote-write-bench.ts
+section label-index "label index" tsx tools/bench/src/label-index-bench.ts
+section promql "promql" tsx tools/bench/src/promql-bench.ts
+section read "read path" tsx tools/bench/src/read-bench.ts
+section noisy-neighbour "noisy neighbour" tsx tools/bench/src/noisy-neighbour-bench.ts
+# Strata beside VictoriaMetrics and Prometheus 3 (docs/versus.md), about 10 minutes; the
+# peers are installed into the cache first. Strata runs on a private stack of its own.
+section versus "versus" versus

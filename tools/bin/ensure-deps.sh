@@ -12,6 +12,14 @@ node -e '
     process.exit(1);
   }'
 
+# A node_modules that is a symbolic link is another checkout's tree, shared: `npm ci` would
+# empty the directory it points to, under every checkout that uses it. It is left as it is
+# if installed; otherwise install it where it lives.
+if [ -L node_modules ]; then
+  if [ -f node_modules/.package-lock.json ]; then exit 0; fi
+  echo "ensure-deps.sh: node_modules links to $(readlink node_modules), which holds no install; run npm ci there, or replace the link with a directory" >&2
+  exit 1
+fi
 # npm writes node_modules/.package-lock.json at the end of an install, so a missing one
 # means no (or a half-finished) install, and an older one means the lockfile has moved on
 # since (a pull, a branch switch).

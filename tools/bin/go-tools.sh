@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Go command-line tools Strata's tests use into .cache/bin, once per version.
-# usage: go-tools.sh <tool>...   (tools: actionlint, grpcurl, helm, kubeconform, prometheus3)
+# usage: go-tools.sh <tool>...   (tools: actionlint, grpcurl, helm, kubeconform, prometheus3,
+# victoria-metrics)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin"
@@ -23,6 +24,11 @@ module_for() {
     # Prometheus system test runs; Debian's 2.42 speaks 1.0 only. About 5 minutes to build;
     # no web UI assets (the API is all the test uses). Installed as .cache/bin/prometheus3.
     prometheus3) echo "github.com/prometheus/prometheus/cmd/prometheus@v0.316.0" ;;
+    # victoria-metrics: VictoriaMetrics single-node, a peer of `npm run bench -- versus`
+    # (docs/versus.md). Its release tags are served as Go module versions; Debian's 1.79 is
+    # the fallback tools/bin/peers.sh uses when this does not build. The binary reports no
+    # version when built this way: the module version here is the version.
+    victoria-metrics) echo "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics@v1.151.0" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }
@@ -37,7 +43,7 @@ for tool in "$@"; do
   # others in a directory of its own and linked under the tool's name.
   own="$bin/.$tool.d"
   mkdir -p "$own"
-  GOBIN="$own" GOFLAGS=-trimpath go install "$module"
+  GOBIN="$own" GOFLAGS=-trimpath nice -n "${STRATA_GO_NICE:-10}" go install "$module"
   ln -sf ".$tool.d/$(basename "${module%@*}")" "$bin/$tool"
   echo "$module" > "$stamp"
 done

@@ -3,14 +3,13 @@
 // the reference Prometheus 3 (its remote-write receiver), then the same queries through
 // both HTTP APIs, one at a time, side by side. Prints numbers; asserts nothing.
 // Run: npm run bench (or npx tsx tools/bench/src/promql-bench.ts)
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { snappyCompress } from '@strata/prometheus';
 import { prometheus } from '@strata/proto';
 import { StrataSystem } from '@strata/system-tests';
-import { freePorts } from '@strata/testing';
+import { startPeerProcess, type PeerProcess } from './peer-process';
 import { median, percentile } from './stats';
 import { runBench } from './run-bench';
 
@@ -74,27 +73,19 @@ async function post(url: string, body: Buffer, headers: Record<string, string>):
   }
 }
 
-async function startPrometheus3(dir: string): Promise<{ base: string; stop: () => void }> {
+async function startPrometheus3(dir: string): Promise<PeerProcess> {
   const bin = path.join(workspace, '.cache/bin/prometheus3');
   if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build it with bash tools/bin/go-tools.sh prometheus3`);
-  const [port] = await freePorts(1);
   const config = path.join(dir, 'prometheus.yml');
   // Samples up to a day old are taken out of order into the head.
   fs.writeFileSync(config, 'global:\n  scrape_interval: 1m\nstorage:\n  tsdb:\n    out_of_order_time_window: 2d\n');
-  const log = fs.openSync(path.join(dir, 'prometheus.log'), 'a');
-  const child = spawn(bin, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=warn'], {
-    stdio: ['ignore', log, log],
+  return startPeerProcess({
+    name: 'prometheus',
+    bin,
+    dir,
+    readyPath: '/-/ready',
+    args: (port) => [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=warn'],
   });
-  fs.closeSync(log);
-  const stop = () => child.kill('SIGKILL');
-  process.once('exit', stop);
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (!(await fetch(`${base}/-/ready`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline) throw new Error('Prometheus 3 was not ready within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { base, stop };
 }
 
 async function main(): Promise<void> {
@@ -155,7 +146,7 @@ async function main(): Promise<void> {
     }
     console.log('  max_over_time(x[1d]) over 460 days at a 1 d step, 10 series: measured by the read path section (it has the archived days), shape "PromQL max_over_time[1d]"');
   } finally {
-    reference.stop();
+    await reference.stop();
     await system.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

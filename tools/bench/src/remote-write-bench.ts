@@ -7,9 +7,8 @@
 // Prints numbers; asserts nothing. Measured figures and what they mean: docs/prometheus.md,
 // "Throughput".
 // Run: npm run bench (or npx tsx tools/bench/src/remote-write-bench.ts)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
@@ -17,7 +16,10 @@ import { snappyCompress, snappyCompressWithLiterals, snappyUncompress } from '@s
 import { prometheus, prometheusWriteV2, WriteRequest, WriteResponse, type Label } from '@strata/proto';
 import { ensurePrometheusTools } from '@strata/stack';
 import { METHODS, outcomeCode, ownConnection, StrataSystem, unaryRaw } from '@strata/system-tests';
-import { freePorts, prng } from '@strata/testing';
+import { prng } from '@strata/testing';
+import { startPeerProcess } from './peer-process';
+import { cpuSeconds, machineCpu, processesUnder } from './proc-cpu';
+import { remoteWriteTarget as remoteWriteTo, type Target } from './remote-write-target';
 import { median, percentile } from './stats';
 import { runBench } from './run-bench';
 
@@ -301,48 +303,7 @@ function templates(format: Format, fleet: readonly FleetSeries[], batch: number)
 
 // ---- Targets: where a body goes, and what counts as stored -------------------------------
 
-interface Outcome {
-  readonly ok: boolean;
-  /** `204`, `OK`, or what went wrong: `400`, `UNAVAILABLE`, `ECONNRESET`... */
-  readonly code: string;
-  readonly detail: string;
-  readonly ms: number;
-}
-interface Target {
-  send(worker: number, body: Buffer, samples: number): Promise<Outcome>;
-  close(): void;
-}
-
-function remoteWriteTarget(port: number, version: '1.0' | '2.0', apiKey: string): Target {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const headers = {
-    'content-type': version === '1.0' ? 'application/x-protobuf' : 'application/x-protobuf;proto=io.prometheus.write.v2.Request',
-    'content-encoding': 'snappy',
-    'x-prometheus-remote-write-version': version === '1.0' ? '0.1.0' : '2.0.0',
-    'user-agent': 'strata-remote-write-bench',
-    authorization: `Bearer ${apiKey}`,
-  };
-  return {
-    send: (_worker, body) =>
-      new Promise<Outcome>((resolve) => {
-        const began = performance.now();
-        const done = (ok: boolean, code: string, detail: string) => resolve({ ok, code, detail, ms: performance.now() - began });
-        const request = http.request(
-          { host: '127.0.0.1', port, path: '/api/v1/write', method: 'POST', agent, headers: { ...headers, 'content-length': body.length } },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => done(response.statusCode === 204, String(response.statusCode), Buffer.concat(chunks).toString('utf8').slice(0, 300)));
-            response.on('error', (error) => done(false, 'response error', error.message));
-          },
-        );
-        request.setTimeout(30_000, () => request.destroy(new Error('no answer within 30 s')));
-        request.on('error', (error: NodeJS.ErrnoException) => done(false, error.code ?? 'request error', error.message));
-        request.end(body);
-      }),
-    close: () => agent.destroy(),
-  };
-}
+const remoteWriteTarget = (port: number, version: '1.0' | '2.0', apiKey: string) => remoteWriteTo({ port, version, apiKey, connections: CONCURRENCY });
 
 function grpcTarget(address: string, apiKey: string): Target {
   const clients: grpc.Client[] = Array.from({ length: CONCURRENCY }, () => ownConnection(address));
@@ -358,49 +319,6 @@ function grpcTarget(address: string, apiKey: string): Target {
     },
     close: () => clients.forEach((c) => c.close()),
   };
-}
-
-// ---- CPU accounting from /proc -------------------------------------------------------------
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** User + system CPU seconds of a process, all its threads (/proc/<pid>/stat utime + stime); 0 once it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-/** The machine's busy and total CPU seconds over all cores, from /proc/stat. */
-function machineCpu(): { busy: number; total: number } {
-  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = ticks.reduce((a, b) => a + b, 0);
-  return { busy: (total - ticks[3] - ticks[4]) / CLOCK_TICKS, total: total / CLOCK_TICKS };
-}
-
-/** The processes whose command line names `dir`: the private stack's Kafka and Redis. */
-function processesUnder(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }
 
 interface CpuSnapshot {
@@ -566,53 +484,18 @@ interface PrometheusReceiver {
 }
 
 async function startPrometheus(bin: string, dir: string): Promise<PrometheusReceiver> {
-  const [port] = await freePorts(1);
   const config = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(config, '# the remote-write bench: a receiver only, nothing scraped\nglobal:\n  scrape_interval: 1m\n');
-  const logFile = path.join(dir, 'prometheus.log');
-  const logTail = () => fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-30).join('\n');
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(
+  const peer = await startPeerProcess({
+    name: 'prometheus',
     bin,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', log, log] },
-  );
-  fs.closeSync(log);
-  const killNow = () => child.kill('SIGKILL');
-  process.once('exit', killNow);
-  let exited = false;
-  const gone = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  const stop = async () => {
-    process.off('exit', killNow);
-    if (!exited) child.kill('SIGTERM');
-    const timer = setTimeout(killNow, 10_000);
-    await gone;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(`prometheus exited at start; its log ends with:\n${logTail()}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/-/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error('prometheus was not ready within 30 s');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    dir,
+    readyPath: '/-/ready',
+    readyTimeoutMs: 30_000,
+    args: (port) => [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=warn'],
+  });
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
-  return { pid: child.pid ?? -1, port, version, logTail, stop };
+  return { pid: peer.pid, port: peer.port, version, logTail: () => peer.logTail(), stop: peer.stop };
 }
 
 // ---- The run ---------------------------------------------------------------------------------
