@@ -34,4 +34,4 @@ yield_cpu() { renice -n 19 -p $$ > /dev/null; ionice -c3 -p $$ 2> /dev/null || t
 # would give every process a mount namespace of its own).
 in_netns() { nsenter --net="$netns_path" -- "$@"; }
 kubectl() { in_netns "$cluster_bin/kubectl" "$@"; }
-netns_exists() { [ -e "$netns_path" ] && ip netns list | grep -qw "^$netns"; }
+netns_exists() { [ -e "$netns_path" ]; }
