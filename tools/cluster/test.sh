@@ -38,6 +38,8 @@ report() {
   echo "test:cluster: $1 in $(($(date +%s) - began)) s" >&2
 }
 
+helm_bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin/helm"
+helm() { in_netns "$helm_bin" "$@"; }
 started_cluster=0
 finish() {
   local rc=$?
@@ -49,15 +51,19 @@ finish() {
     fi
   fi
   [ -z "${forward_pid:-}" ] || kill "$forward_pid" 2> /dev/null || true
-  if [ "$started_cluster" = 1 ]; then bash tools/cluster/down.sh || rc=1; fi
+  if [ "$started_cluster" = 1 ]; then
+    bash tools/cluster/down.sh || rc=1
+  elif netns_exists; then
+    # A cluster that was up before stays up, without what the test put on it.
+    helm uninstall "$release" -n "$ns" --ignore-not-found --wait > /dev/null 2>&1 || true
+    kubectl delete -f tools/cluster/manifests/deps.yaml --ignore-not-found --wait > /dev/null 2>&1 || true
+  fi
   exit $rc
 }
 trap finish EXIT
 
 step "tools: helm"
 bash tools/bin/go-tools.sh helm > /dev/null
-helm_bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin/helm"
-helm() { in_netns "$helm_bin" "$@"; }
 
 step "cluster up"
 if ! netns_exists; then

@@ -66,7 +66,13 @@ async function waitForEveryPoint(who: Tenant, ledger: AckLedger, plan: LoadPlan)
 }
 
 async function startLoad({ apiKey, tenant }: Tenant, plan: LoadPlan, ledger: AckLedger): Promise<LoadGenerator> {
-  const client = createIngestClient(await release.serviceAddress('ingest', 7001));
+  // A client that retries its connection every second at most: with both ingest pods
+  // deleted the Service has no endpoint for a while, and grpc-js' default backoff would then
+  // wait up to two minutes after the replacements are Ready.
+  const client = createIngestClient(await release.serviceAddress('ingest', 7001), {
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 1_000,
+  });
   const load = new LoadGenerator({ client, tenant, apiKey, plan, ledger, tickIntervalMs: 100, callTimeoutMs: 10_000 });
   load.start();
   return load;
