@@ -1,4 +1,6 @@
+import { status, type CallOptions, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { seriesKey } from '@strata/model';
+import type { IngestServiceClient, WriteRequest, WriteResponse } from '@strata/proto';
 import { pollUntil } from '@strata/testing';
 import { AckLedger } from './harness/ack-ledger';
 import { HelmRelease, type ProbeEvent } from './harness/helm-release';
@@ -65,17 +67,42 @@ async function waitForEveryPoint(who: Tenant, ledger: AckLedger, plan: LoadPlan)
   );
 }
 
-async function startLoad({ apiKey, tenant }: Tenant, plan: LoadPlan, ledger: AckLedger): Promise<LoadGenerator> {
-  // A client that retries its connection every second at most: with both ingest pods
-  // deleted the Service has no endpoint for a while, and grpc-js' default backoff would then
-  // wait up to two minutes after the replacements are Ready.
-  const client = createIngestClient(await release.serviceAddress('ingest', 7001), {
-    'grpc.initial_reconnect_backoff_ms': 250,
-    'grpc.max_reconnect_backoff_ms': 1_000,
-  });
-  const load = new LoadGenerator({ client, tenant, apiKey, plan, ledger, tickIntervalMs: 100, callTimeoutMs: 10_000 });
+/**
+ * The load's client retries the way an application would: a call that fails UNAVAILABLE or
+ * runs out of time makes it open a new channel for the next one. With both ingest pods
+ * deleted the Service has no Ready endpoint for about 10 s; kube-proxy then sends new
+ * connections to the terminating pods, and a connection attempt made just before such a pod
+ * exits keeps retrying its SYN towards an address that no longer exists (its conntrack entry
+ * still points there), so the channel stays "waiting for LB pick" for minutes. A new channel
+ * connects from a new port, through the current rules.
+ */
+class ReopeningIngestClient {
+  private client: IngestServiceClient;
+
+  constructor(private readonly address: string) {
+    this.client = createIngestClient(address);
+  }
+
+  write(request: WriteRequest, metadata: Metadata, options: CallOptions, callback: (error: ServiceError | null, response?: WriteResponse) => void): void {
+    this.client.write(request, metadata, options, (error, response) => {
+      if (error?.code === status.UNAVAILABLE || error?.code === status.DEADLINE_EXCEEDED) {
+        this.client.close();
+        this.client = createIngestClient(this.address);
+      }
+      callback(error, response);
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+async function startLoad({ apiKey, tenant }: Tenant, plan: LoadPlan, ledger: AckLedger): Promise<{ load: LoadGenerator; client: ReopeningIngestClient }> {
+  const client = new ReopeningIngestClient(await release.serviceAddress('ingest', 7001));
+  const load = new LoadGenerator({ client: client as unknown as IngestServiceClient, tenant, apiKey, plan, ledger, tickIntervalMs: 100, callTimeoutMs: 10_000 });
   load.start();
-  return load;
+  return { load, client };
 }
 
 /**
@@ -101,7 +128,7 @@ describe('Strata installed by Helm on a one-node cluster', () => {
     const before = await release.pods();
     const proberBefore = await proberSummary();
     const began = Date.now();
-    const load = await startLoad(who, plan, ledger);
+    const { load, client } = await startLoad(who, plan, ledger);
     try {
       await load.waitForSuccesses(20);
       // A changed setting that rolls ingest, reader and writer: their pod templates change.
@@ -113,6 +140,7 @@ describe('Strata installed by Helm on a one-node cluster', () => {
       await load.waitForSuccesses(20);
     } finally {
       log(`load: ${JSON.stringify(await load.stop())}`);
+      client.close();
     }
     expect(load.stats().failed).toEqual({});
 
@@ -142,7 +170,7 @@ describe('Strata installed by Helm on a one-node cluster', () => {
     const ledger = new AckLedger();
     const plan = recentPastPlan({ seriesCount: 40, maxTicks: 6_000 });
     const began = Date.now();
-    const load = await startLoad(who, plan, ledger);
+    const { load, client } = await startLoad(who, plan, ledger);
     try {
       await load.waitForSuccesses(20);
       const writers = await release.deletePods('writer');
@@ -156,6 +184,7 @@ describe('Strata installed by Helm on a one-node cluster', () => {
       await load.waitForSuccesses(20);
     } finally {
       log(`load: ${JSON.stringify(await load.stop())}`);
+      client.close();
     }
     // In-flight calls may fail (their points are then unconfirmed, not acknowledged).
     expect(load.stats().succeeded).toBeGreaterThan(40);

@@ -3,8 +3,8 @@ import { IngestServiceClient, type WriteRequest, type WriteResponse } from '@str
 
 export type WriteOutcome = { ok: true; response: WriteResponse } | { ok: false; error: grpc.ServiceError };
 
-export function createIngestClient(address: string, options?: grpc.ChannelOptions): IngestServiceClient {
-  return new IngestServiceClient(address, grpc.credentials.createInsecure(), options);
+export function createIngestClient(address: string): IngestServiceClient {
+  return new IngestServiceClient(address, grpc.credentials.createInsecure());
 }
 
 /** One Write with `x-api-key`; never rejects: a gRPC error is an outcome like any other. */
