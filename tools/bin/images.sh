@@ -54,21 +54,8 @@ ensure_tools() {
   bash tools/bin/apt-install.sh images podman crun mmdebstrap containernetworking-plugins iptables
 }
 
-# crun refuses a hybrid cgroup layout whose cgroup2 mount still has controllers (here:
-# cgroup v1 for everything, hugetlb left on /sys/fs/cgroup/unified). podman then runs in
-# a private mount namespace without that mount; nothing changes for the rest of the host.
-hybrid_cgroup2() { [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2> /dev/null)" ]; }
-pm() {
-  if hybrid_cgroup2; then
-    unshare --mount --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec podman "$@"' podman "$@"
-  else
-    podman "$@"
-  fi
-}
-# podman asks for RLIMIT_NOFILE 1048576 and a large RLIMIT_NPROC, which needs
-# CAP_SYS_RESOURCE when the host's hard limits are lower: ask for what the host allows.
-nofile=$(ulimit -Hn); [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ] && nofile=65536
-limits=(--ulimit "nofile=$nofile:$nofile" --ulimit nproc=4096:4096)
+source tools/bin/podman-lib.sh
+limits=("${podman_limits[@]}")
 
 # --- base images ----------------------------------------------------------------------
 host_node() {

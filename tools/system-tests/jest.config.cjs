@@ -3,5 +3,5 @@ module.exports = {
   displayName: 'system-tests',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
-  testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'],
+  testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '\\.cluster\\.spec\\.ts$'],
 };

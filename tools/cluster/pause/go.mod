@@ -1,0 +1,3 @@
+module strata.local/pause
+
+go 1.22
