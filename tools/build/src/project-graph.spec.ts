@@ -78,6 +78,7 @@ const CHANGES: readonly Change[] = [
       'launcher',
       'system-tests',
       'bench',
+      'cluster', // provisions the cluster's Kafka, DynamoDB and S3 through libs/stack
       'cost', // reads the tiers' settings through their readers in libs/storage
     ],
   },
