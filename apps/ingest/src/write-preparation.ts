@@ -85,7 +85,7 @@ export function prepareRequest(request: WriteRequest, settings: PreparationSetti
     refusedPoints.set(rejection.code, (refusedPoints.get(rejection.code) ?? 0) + points);
   }
   const valid = result.valid.map(({ seriesIndex, name, labels, points }) => {
-    const event = { tenant, series: { name, labels: [...labels], points: [...points] }, acceptedAtMs: nowMs };
+    const event = { tenant, series: { name, labels, points }, acceptedAtMs: nowMs };
     const records = encodeSeriesRecords(event, maxRecordBytes);
     // A record key is `tenant/seriesKey` (recordKey in libs/stream).
     return { seriesIndex, name, labels, key: records[0].key.slice(tenant.length + 1), points: points.length, records };

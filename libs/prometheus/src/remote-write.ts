@@ -1,6 +1,5 @@
 import type { Label, Point, Series } from '@strata/proto';
-import { StrataError } from '@strata/runtime';
-import { WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from './wire';
+import { StrataError, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from '@strata/runtime';
 
 /**
  * Prometheus remote write, 1.0 (`prometheus.WriteRequest`) and 2.0

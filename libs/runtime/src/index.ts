@@ -25,3 +25,4 @@ export {
 } from './tracing-spans';
 export { TenantRate } from './tenant-rate';
 export { WorkerPool, workerEntry, type WorkerEntry } from './worker-pool';
+export { WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from './wire';

@@ -1,5 +1,6 @@
-import { PointsAppended } from '@strata/proto';
+import type { PointsAppended } from '@strata/proto';
 import { seriesKey, type Label, type Point } from '@strata/model';
+import { decodePointsAppendedValue, encodePointsAppendedValue, pointMessageBytes } from './point-log-codec';
 import { RECORD_OVERHEAD_BYTES } from './record-limits';
 
 /**
@@ -16,31 +17,26 @@ export interface PointLogRecord {
   readonly value: Buffer;
 }
 
+/** A PointsAppended to encode, read-only: encoding copies nothing out of the caller's arrays. */
+export interface AppendedEvent {
+  readonly tenant: string;
+  readonly series?: { readonly name: string; readonly labels: readonly Label[]; readonly points: readonly Point[] };
+  readonly acceptedAtMs: number;
+}
+
 /** One record of a whole event, however large; see {@link encodeSeriesRecords} to split it. */
-export function encodePointsAppended(event: PointsAppended): PointLogRecord {
+export function encodePointsAppended(event: AppendedEvent): PointLogRecord {
   const series = event.series!;
   return {
     key: recordKey(event.tenant, series.name, series.labels),
-    value: Buffer.from(PointsAppended.encode(event).finish()),
+    value: encodePointsAppendedValue(event.tenant, series.name, series.labels, series.points, event.acceptedAtMs),
   };
-}
-
-function varintBytes(n: number): number {
-  // int64 fields: negatives take ten bytes on the wire.
-  if (n < 0) return 10;
-  let bytes = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    bytes++;
-  }
-  return bytes;
 }
 
 /** Bytes a point adds to an encoded PointsAppended: its field tag and length, then the Point. */
 export function encodedPointBytes(point: Point): number {
-  const body = (point.timestampMs !== 0 ? 1 + varintBytes(point.timestampMs) : 0) + (point.value !== 0 ? 9 : 0);
   // The series field's length prefix grows by at most a few bytes more; the caller's margin covers it.
-  return 2 + body;
+  return 2 + pointMessageBytes(point);
 }
 
 /**
@@ -51,9 +47,10 @@ export function encodedPointBytes(point: Point): number {
  * A record holds at least one point, so a record may exceed the bound only if one point
  * of this identity does; the producer refuses such a record.
  */
-export function encodeSeriesRecords(event: PointsAppended, maxRecordBytes: number): PointLogRecord[] {
+export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number): PointLogRecord[] {
   const series = event.series!;
   const key = recordKey(event.tenant, series.name, series.labels);
+  const encode = (from: number, to: number) => encodePointsAppendedValue(event.tenant, series.name, series.labels, series.points, event.acceptedAtMs, from, to);
   const keyBytes = Buffer.byteLength(key);
   let pointBytes = 0;
   for (const point of series.points) pointBytes += encodedPointBytes(point);
@@ -62,29 +59,27 @@ export function encodeSeriesRecords(event: PointsAppended, maxRecordBytes: numbe
   // 5-byte length; the tenant and acceptedAtMs a few more) settles it without encoding twice.
   const identityBound = keyBytes + Buffer.byteLength(event.tenant) + 12 * (series.labels.length + 3);
   if (RECORD_OVERHEAD_BYTES + keyBytes + identityBound + pointBytes + 8 <= maxRecordBytes) {
-    return [{ key, value: Buffer.from(PointsAppended.encode(event).finish()) }];
+    return [{ key, value: encode(0, series.points.length) }];
   }
-  const empty = PointsAppended.encode({ ...event, series: { ...series, points: [] } }).finish().length;
+  const empty = encode(0, 0).length;
   // 8 bytes for the growth of the series field's length varint as points are added.
   const fixed = RECORD_OVERHEAD_BYTES + keyBytes + empty + 8;
   const records: PointLogRecord[] = [];
-  const encode = (points: Point[]) =>
-    records.push({ key, value: Buffer.from(PointsAppended.encode({ ...event, series: { ...series, points } }).finish()) });
   let from = 0;
   let bytes = fixed;
   for (let i = 0; i < series.points.length; i++) {
     const add = encodedPointBytes(series.points[i]);
     if (i > from && bytes + add > maxRecordBytes) {
-      encode(series.points.slice(from, i));
+      records.push({ key, value: encode(from, i) });
       from = i;
       bytes = fixed;
     }
     bytes += add;
   }
-  if (from < series.points.length || records.length === 0) encode(series.points.slice(from));
+  if (from < series.points.length || records.length === 0) records.push({ key, value: encode(from, series.points.length) });
   return records;
 }
 
 export function decodePointsAppended(value: Buffer | Uint8Array): PointsAppended {
-  return PointsAppended.decode(value);
+  return decodePointsAppendedValue(value);
 }

@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/runtime';
+import { StrataError } from './errors';
 
 /**
  * Just enough of the protobuf wire format to walk a message without making an object per
@@ -20,9 +20,19 @@ export class WireReader {
   constructor(
     readonly buf: Buffer,
     start = 0,
-    readonly end = buf.length,
+    public end = buf.length,
   ) {
     this.pos = start;
+  }
+
+  /**
+   * Reads only up to `end` from here (an embedded message's contents, from {@link bytes});
+   * returns the bound in force before, for the caller to restore after the message.
+   */
+  limit(end: number): number {
+    const before = this.end;
+    this.end = end;
+    return before;
   }
 
   get done(): boolean {

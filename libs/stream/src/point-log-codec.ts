@@ -1,0 +1,238 @@
+import type { Label, Point, PointsAppended } from '@strata/proto';
+import { WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from '@strata/runtime';
+
+/**
+ * strata.log.v1.PointsAppended, the value of every record of the points topic, encoded and
+ * decoded straight between objects and bytes. The generated codec builds the message
+ * through a growing writer and reads int64s through a 64-bit integer object; at a record
+ * per series per request, that was a fifth of ingest's CPU and a tenth of the writer's. The
+ * bytes are exactly the generated encoder's (proto3: fields in number order, zero values
+ * left out, -0 left out as it compares equal to 0), and the decoder reads any encoding of
+ * the schema, fields in any order and unknown ones skipped, as the generated decoder does.
+ */
+
+const TAG_TENANT = (1 << 3) | WIRE_BYTES;
+const TAG_SERIES = (2 << 3) | WIRE_BYTES;
+const TAG_ACCEPTED_AT = (3 << 3) | WIRE_VARINT;
+const TAG_NAME = (1 << 3) | WIRE_BYTES;
+const TAG_LABEL = (2 << 3) | WIRE_BYTES;
+const TAG_POINT = (3 << 3) | WIRE_BYTES;
+const TAG_LABEL_NAME = (1 << 3) | WIRE_BYTES;
+const TAG_LABEL_VALUE = (2 << 3) | WIRE_BYTES;
+const TAG_TIMESTAMP = (1 << 3) | WIRE_VARINT;
+const TAG_VALUE = (2 << 3) | WIRE_FIXED64;
+
+/** Bytes of an int64 varint (a negative one takes ten: two's complement over 64 bits). */
+function int64Bytes(n: number): number {
+  if (n < 0) return 10;
+  let bytes = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+function lengthBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** A string field's bytes: tag, length, UTF-8. */
+function stringFieldBytes(s: string): number {
+  if (s === '') return 0;
+  const n = Buffer.byteLength(s);
+  return 1 + lengthBytes(n) + n;
+}
+
+/** Bytes of a Point message's contents (without its tag and length). */
+export function pointMessageBytes(p: Point): number {
+  return (p.timestampMs !== 0 ? 1 + int64Bytes(p.timestampMs) : 0) + (p.value !== 0 ? 9 : 0);
+}
+
+class Out {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
+  length(n: number): void {
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  int64(n: number): void {
+    if (n >= 0) {
+      while (n >= 0x80) {
+        this.buf[this.pos++] = (n % 0x80) | 0x80;
+        n = Math.floor(n / 0x80);
+      }
+      this.buf[this.pos++] = n;
+      return;
+    }
+    // Two's complement over 64 bits, as two 32-bit halves.
+    let lo = n % 0x100000000;
+    let hi = Math.floor(n / 0x100000000);
+    lo = lo >>> 0;
+    hi = hi >>> 0;
+    for (let i = 0; i < 9; i++) {
+      this.buf[this.pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    this.buf[this.pos++] = lo & 0x01;
+  }
+
+  string(tag: number, s: string): void {
+    if (s === '') return;
+    this.byte(tag);
+    this.length(Buffer.byteLength(s));
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+}
+
+/**
+ * The value of a record holding `points[from, to)` of a series: PointsAppended{tenant,
+ * series{name, labels, points}, acceptedAtMs}, byte for byte as the generated encoder writes it.
+ */
+export function encodePointsAppendedValue(
+  tenant: string,
+  name: string,
+  labels: readonly Label[],
+  points: readonly Point[],
+  acceptedAtMs: number,
+  from = 0,
+  to = points.length,
+): Buffer {
+  let seriesBytes = stringFieldBytes(name);
+  for (const label of labels) {
+    const n = stringFieldBytes(label.name) + stringFieldBytes(label.value);
+    seriesBytes += 1 + lengthBytes(n) + n;
+  }
+  for (let i = from; i < to; i++) {
+    const n = pointMessageBytes(points[i]);
+    seriesBytes += 1 + lengthBytes(n) + n;
+  }
+  const total = stringFieldBytes(tenant) + 1 + lengthBytes(seriesBytes) + seriesBytes + (acceptedAtMs !== 0 ? 1 + int64Bytes(acceptedAtMs) : 0);
+  const out = new Out(Buffer.allocUnsafe(total));
+  out.string(TAG_TENANT, tenant);
+  out.byte(TAG_SERIES);
+  out.length(seriesBytes);
+  out.string(TAG_NAME, name);
+  for (const label of labels) {
+    out.byte(TAG_LABEL);
+    out.length(stringFieldBytes(label.name) + stringFieldBytes(label.value));
+    out.string(TAG_LABEL_NAME, label.name);
+    out.string(TAG_LABEL_VALUE, label.value);
+  }
+  for (let i = from; i < to; i++) {
+    const p = points[i];
+    out.byte(TAG_POINT);
+    out.length(pointMessageBytes(p));
+    if (p.timestampMs !== 0) {
+      out.byte(TAG_TIMESTAMP);
+      out.int64(p.timestampMs);
+    }
+    if (p.value !== 0) {
+      out.byte(TAG_VALUE);
+      out.pos = out.buf.writeDoubleLE(p.value, out.pos);
+    }
+  }
+  if (acceptedAtMs !== 0) {
+    out.byte(TAG_ACCEPTED_AT);
+    out.int64(acceptedAtMs);
+  }
+  if (out.pos !== total) throw new WireError(`PointsAppended encoded to ${out.pos} bytes, ${total} counted`);
+  return out.buf;
+}
+
+/**
+ * A signed int64 varint as a number, refused beyond ±2^53 (as the generated decoder does):
+ * a timestamp must come back exact or not at all.
+ */
+function readInt64(r: WireReader): number {
+  const { buf, end } = r;
+  let pos = r.pos;
+  let lo = 0;
+  let hi = 0;
+  let shift = 0;
+  for (let i = 0; ; i++) {
+    if (i === 10) throw new WireError('varint longer than 10 bytes');
+    if (pos >= end) throw new WireError('message ends inside a varint');
+    const byte = buf[pos++];
+    if (shift < 28) lo |= (byte & 0x7f) << shift;
+    else if (shift === 28) {
+      lo |= (byte & 0x0f) << 28;
+      hi |= (byte & 0x7f) >>> 4;
+    } else hi |= (byte & 0x7f) << (shift - 32);
+    shift += 7;
+    if (byte < 0x80) break;
+  }
+  r.pos = pos;
+  const value = (hi | 0) * 0x100000000 + (lo >>> 0);
+  if (!Number.isSafeInteger(value)) throw new WireError(`int64 ${hi < 0 ? 'below' : 'above'} the range of exact numbers`);
+  return value;
+}
+
+/** Reads the embedded message at the cursor (the bytes of `field`) with `read`, then moves past it. */
+function embedded<T>(r: WireReader, field: { start: number; end: number }, read: (r: WireReader) => T): T {
+  r.pos = field.start;
+  const outer = r.limit(field.end);
+  const value = read(r);
+  r.limit(outer);
+  r.pos = field.end;
+  return value;
+}
+
+function readLabel(r: WireReader): Label {
+  const label: Label = { name: '', value: '' };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_LABEL_NAME) label.name = r.string();
+    else if (tag === TAG_LABEL_VALUE) label.value = r.string();
+    else r.skip(tag & 7);
+  }
+  return label;
+}
+
+function readPoint(r: WireReader): Point {
+  const point: Point = { timestampMs: 0, value: 0 };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_TIMESTAMP) point.timestampMs = readInt64(r);
+    else if (tag === TAG_VALUE) point.value = r.double();
+    else r.skip(tag & 7);
+  }
+  return point;
+}
+
+function readSeries(r: WireReader): NonNullable<PointsAppended['series']> {
+  const series = { name: '', labels: [] as Label[], points: [] as Point[] };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_NAME) series.name = r.string();
+    else if (tag === TAG_LABEL) series.labels.push(embedded(r, r.bytes(), readLabel));
+    else if (tag === TAG_POINT) series.points.push(embedded(r, r.bytes(), readPoint));
+    else r.skip(tag & 7);
+  }
+  return series;
+}
+
+/** Decodes a record's value; throws WireError for bytes that are not a PointsAppended. */
+export function decodePointsAppendedValue(value: Buffer | Uint8Array): PointsAppended {
+  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const r = new WireReader(buf);
+  const event: PointsAppended = { tenant: '', series: undefined, acceptedAtMs: 0 };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_TENANT) event.tenant = r.string();
+    else if (tag === TAG_ACCEPTED_AT) event.acceptedAtMs = readInt64(r);
+    else if (tag === TAG_SERIES) event.series = embedded(r, r.bytes(), readSeries);
+    else r.skip(tag & 7);
+  }
+  return event;
+}
