@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, type Span, type Tracer } from '@opentel
 import { inSpan, StrataError } from '@strata/runtime';
 import { CompressionTypes, type Producer } from 'kafkajs';
 import { RecordTooLargeError } from './errors';
+import './log-gzip';
 import type { PointLogRecord } from './point-log';
 import { countedRecordBytes, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, recordLimitsFor, type RecordLimits } from './record-limits';
 
