@@ -137,20 +137,22 @@ describe('RedisHotStore against a real Redis', () => {
     }
   });
 
-  it('packs a record per window: its windows with 64 points or more as a packed field, the others as point fields', async () => {
+  it('packs a record per window: its windows with PACKED_FIELD_MIN_POINTS points or more as a packed field, the others as point fields', async () => {
     const series = `split{x="${randomUUID().slice(0, 8)}"}`;
     const splitSid = seriesId(tenant, series);
     const p = partition + 5;
     const next = start + 2 * HOUR;
-    // In time order, 100 points at the end of one window and 10 at the start of the next.
+    // In time order, exactly the threshold's points at the end of one window and one fewer at the start of the next.
+    const packed = PACKED_FIELD_MIN_POINTS;
+    const below = PACKED_FIELD_MIN_POINTS - 1;
     const points = [
-      ...Array.from({ length: 100 }, (_, i) => ({ timestampMs: next - (100 - i) * 1_000, value: i })),
-      ...Array.from({ length: 10 }, (_, i) => ({ timestampMs: next + i * 1_000, value: 100 + i })),
+      ...Array.from({ length: packed }, (_, i) => ({ timestampMs: next - (packed - i) * 1_000, value: i })),
+      ...Array.from({ length: below }, (_, i) => ({ timestampMs: next + i * 1_000, value: 100 + i })),
     ];
     try {
       await store.append(p, [{ tenant, seriesKey: series, points, offset: 50 }]);
       expect(await redis.hkeys(hotKeys.open(splitSid, start))).toEqual([packedFieldName(50)]);
-      expect(await redis.hlen(hotKeys.open(splitSid, next))).toBe(10);
+      expect(await redis.hlen(hotKeys.open(splitSid, next))).toBe(below);
       const read = await reader.read(tenant, series, start, next + 2 * HOUR);
       expect(Array.from(read.timestamps)).toEqual(points.map((pt) => pt.timestampMs));
       expect(Array.from(read.values)).toEqual(points.map((pt) => pt.value));

@@ -94,10 +94,12 @@ const SID_CACHE_SIZE = 200_000;
  * Not safe for two sealers of one partition at once: callers hold the partition lease.
  */
 export class RedisHotStore {
-  private readonly sids = new Map<string, string>();
+  /** Series ids by tenant, then series key: no `tenant/key` string is built per record to look one up. */
+  private readonly sids = new Map<string, Map<string, string>>();
+  private sidCount = 0;
   private readonly group: string;
   /** Open window key → the packed fields this store wrote into it since they were last merged (record offset, time span). */
-  private readonly packs = new Map<string, { start: number; fields: Array<{ offset: number; from: number; to: number }>; overlaps: number }>();
+  private readonly packs = new Map<string, { start: number; fields: Array<{ offset: number; from: number; to: number }>; overlaps: number; latest: number }>();
   /** Merges of packed fields, one at a time, after the appends that called for them. */
   private compaction: Promise<void> = Promise.resolve();
 
@@ -212,15 +214,18 @@ export class RedisHotStore {
       let entry = this.packs.get(key);
       if (!entry) {
         if (this.packs.size >= PACKED_WINDOWS_TRACKED) this.packs.clear();
-        this.packs.set(key, (entry = { start, fields: [], overlaps: 0 }));
+        this.packs.set(key, (entry = { start, fields: [], overlaps: 0, latest: -Infinity }));
       }
-      if (entry.fields.some((field) => field.from <= to && from <= field.to)) entry.overlaps++;
+      // Records of a series mostly follow each other in time: one past every field so far overlaps none.
+      if (from <= entry.latest && entry.fields.some((field) => field.from <= to && from <= field.to)) entry.overlaps++;
       entry.fields.push({ offset, from, to });
+      entry.latest = Math.max(entry.latest, to);
       if (entry.overlaps < PACKED_OVERLAPS_BEFORE_MERGE && entry.fields.length < PACKED_FIELDS_BEFORE_MERGE) continue;
       const offsets = entry.fields.map((field) => field.offset);
       const span = { offset: Math.max(...offsets), from: Math.min(...entry.fields.map((f) => f.from)), to: Math.max(...entry.fields.map((f) => f.to)) };
       entry.fields = [span];
       entry.overlaps = 0;
+      entry.latest = span.to;
       this.compaction = this.compaction.then(() =>
         this.mergePacked(key, start, offsets).catch((error: unknown) => {
           this.packs.delete(key);
@@ -346,12 +351,18 @@ export class RedisHotStore {
 
   /** {@link seriesId}, remembered for the series this writer sees (a digest per record otherwise). */
   private sid(tenant: string, seriesKey: string): string {
-    const key = `${tenant}/${seriesKey}`;
-    let sid = this.sids.get(key);
+    let ofTenant = this.sids.get(tenant);
+    let sid = ofTenant?.get(seriesKey);
     if (sid === undefined) {
-      if (this.sids.size >= SID_CACHE_SIZE) this.sids.clear();
+      if (this.sidCount >= SID_CACHE_SIZE) {
+        this.sids.clear();
+        this.sidCount = 0;
+        ofTenant = undefined;
+      }
+      if (!ofTenant) this.sids.set(tenant, (ofTenant = new Map()));
       sid = seriesId(tenant, seriesKey);
-      this.sids.set(key, sid);
+      ofTenant.set(seriesKey, sid);
+      this.sidCount++;
     }
     return sid;
   }

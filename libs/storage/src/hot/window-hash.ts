@@ -28,7 +28,7 @@ import { MAX_WINDOW_MS } from './window-env';
  */
 
 /** Points one record must bring to one window before they are stored as one packed field. */
-export const PACKED_FIELD_MIN_POINTS = 64;
+export const PACKED_FIELD_MIN_POINTS = 8;
 
 const PACKED_FIELD_PREFIX = 0x6b; // 'k'
 
