@@ -43,7 +43,14 @@ export function sortLabels(labels: readonly Label[]): Label[] {
   return [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-const escapeValue = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const NEEDS_ESCAPE = /[\\"\n]/;
+const escapeValue = (value: string) => (NEEDS_ESCAPE.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value);
+
+/** Whether labels are in canonical order already (clients and the log send them so): then nothing is copied. */
+function sortedByName(labels: readonly Label[]): boolean {
+  for (let i = 1; i < labels.length; i++) if (labels[i - 1].name > labels[i].name) return false;
+  return true;
+}
 
 /**
  * The canonical text of a series identity: `name` or `name{a="x",b="y"}` with labels
@@ -53,8 +60,10 @@ const escapeValue = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g
  */
 export function seriesKey(name: string, labels: readonly Label[]): string {
   if (labels.length === 0) return name;
-  const sorted = sortLabels(labels);
-  return `${name}{${sorted.map((l) => `${l.name}="${escapeValue(l.value)}"`).join(',')}}`;
+  const sorted = sortedByName(labels) ? labels : sortLabels(labels);
+  let key = `${name}{`;
+  for (let i = 0; i < sorted.length; i++) key += `${i === 0 ? '' : ','}${sorted[i].name}="${escapeValue(sorted[i].value)}"`;
+  return `${key}}`;
 }
 
 const ESCAPED = /[\\"\n]/g;
@@ -76,13 +85,15 @@ export function seriesKeyBytes(name: string, labels: readonly Label[]): number {
   return bytes;
 }
 
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
 /**
  * Whether text holds an unpaired UTF-16 surrogate. Such text has no UTF-8 form: every
  * tier would store U+FFFD instead, so two different label values would name one series in
  * Redis and Kafka and two in memory.
  */
 export function hasUnpairedSurrogate(text: string): boolean {
-  return /\p{Cs}/u.test(text);
+  return UNPAIRED_SURROGATE.test(text);
 }
 
 /** Inverse of {@link seriesKey}; throws on text it could not have produced. */
