@@ -20,12 +20,14 @@ async function main(): Promise<void> {
   const partition = 9_000_000 + Math.floor(Math.random() * 1_000_000);
   out(`${SERIES} series x ${POINTS} points (60 s, 2-decimal values) in one open window each`);
   const shapes = [
-    ['no offset (before)', undefined, false],
-    ['offset ~5e6 (3 bytes)', 5e6, false],
-    ['offset ~5e9 (5 bytes)', 5e9, false],
-    ['one record (packed)', 5e9, true],
+    ['no offset (before)', undefined, 1],
+    ['offset ~5e6 (3 bytes)', 5e6, 1],
+    ['offset ~5e9 (5 bytes)', 5e9, 1],
+    // A client batching 8 points of a series per request (the write and versus benches' shape).
+    ['records of 8 (packed)', 5e9, 8],
+    ['one record (packed)', 5e9, POINTS],
   ] as const;
-  for (const [label, firstOffset, oneRecord] of shapes) {
+  for (const [label, firstOffset, perRecord] of shapes) {
     const tenant = `bench${randomUUID().slice(0, 8)}`;
     const keys: string[] = [];
     for (let s = 0; s < SERIES; s += 100) {
@@ -33,10 +35,15 @@ async function main(): Promise<void> {
       for (let k = s; k < Math.min(SERIES, s + 100); k++) {
         const seriesKey = `cpu{host="h${k}"}`;
         keys.push(hotKeys.open(seriesId(tenant, seriesKey), start));
-        if (oneRecord) {
-          // The window's points in one record (a backfill, or a client batching a series).
-          const points = Array.from({ length: POINTS }, (_, p) => ({ timestampMs: start + p * 60_000, value: Math.round(Math.random() * 10_000) / 100 }));
-          writes.push({ tenant, seriesKey, points, offset: firstOffset + k });
+        if (perRecord > 1) {
+          // The window's points in records of perRecord points (a backfill, or a client batching a series).
+          for (let r = 0; r * perRecord < POINTS; r++) {
+            const points = Array.from({ length: Math.min(perRecord, POINTS - r * perRecord) }, (_, p) => ({
+              timestampMs: start + (r * perRecord + p) * 60_000,
+              value: Math.round(Math.random() * 10_000) / 100,
+            }));
+            writes.push({ tenant, seriesKey, points, offset: firstOffset + r * SERIES + k });
+          }
           continue;
         }
         for (let p = 0; p < POINTS; p++) {
