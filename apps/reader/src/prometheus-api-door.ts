@@ -181,7 +181,11 @@ async function serve(deps: PrometheusApiDoorDeps, endpoint: Endpoint, req: Incom
     return fail(res, 400, 'bad_data', `error parsing form values: ${error.message}`, error.bodyUnread ? { connection: 'close' } : {});
   }
   const abort = new AbortController();
-  res.once('close', () => abort.abort(new ReadCancelledError()));
+  // 'close' follows every response, answered or not: only one closed before its end was cancelled.
+  // (An error per answered request, with its stack, was 1.4% of the reader's CPU under 16 clients.)
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort(new ReadCancelledError());
+  });
   try {
     const { data, json, warnings } = await work({ tenant, params, signal: abort.signal });
     count(200);

