@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # npm run test:cluster: Strata's Helm chart on a real one-node Kubernetes (tools/bin/cluster.sh),
 # each step against the real API server, kubelet and containerd:
-#   1. the dependencies (Kafka, Redis, DynamoDB Local, S3) in the cluster, topic/table/bucket made
+#   1. the dependencies in the cluster (Kafka, a three-master Redis Cluster, DynamoDB Local,
+#      S3), the Redis Cluster formed, topic/table/bucket made
 #   2. helm install under `restricted` Pod Security admission; every pod Ready by gRPC probes
 #   3. helm test: the prober's test pod writes a point and reads it back
 #   4. the prober's time-to-readable on its dashboard, through kubectl port-forward
 #   5. helm upgrade with a changed setting under a steady write load: no write fails, no
 #      probe fails, every acknowledged point is read back (tools/system-tests, cluster spec)
-#   6. the writer's and ingest's pods deleted under load: every acknowledged point read back
+#   6. the writer's and ingest's pods deleted under load: every acknowledged point read back;
+#      the hot tier's keys are then spread over all three Redis Cluster masters
 #   7. helm uninstall leaves nothing of the release
 #   8. server-side dry-run of every manifest, default values and the production example
 # It starts the cluster if it is down and takes it down again at the end (then checks the
@@ -77,8 +79,19 @@ bash tools/cluster/images.sh --import pause deps strata
 step "1. dependencies in the cluster"
 kubectl apply -f tools/cluster/manifests/deps.yaml > /dev/null
 kubectl -n strata-deps rollout status deployment --timeout=180s > /dev/null
+kubectl -n strata-deps rollout status statefulset/redis-cluster --timeout=180s > /dev/null
+kubectl -n strata-deps wait job/redis-cluster-create --for=condition=Complete --timeout=180s > /dev/null ||
+  { kubectl -n strata-deps logs job/redis-cluster-create >&2 || true; die "the Redis Cluster was not formed"; }
+redis_cli() { # pod args...: redis-cli inside one of the cluster's pods
+  local pod=$1
+  shift
+  kubectl -n strata-deps exec "$pod" -- redis-cli "$@"
+}
+masters=$(redis_cli redis-cluster-0 cluster nodes | grep -cE ' (myself,)?master ')
+[ "$masters" = 3 ] || die "the Redis Cluster has $masters masters, expected 3"
+echo "    Redis Cluster: 3 masters, $(redis_cli redis-cluster-0 cluster info | tr -d '\r' | grep -E '^cluster_(state|slots_assigned)' | tr '\n' ' ')" >&2
 addresses=()
-for d in kafka redis dynamodb s3; do
+for d in kafka dynamodb s3; do
   addresses+=("$d=$(kubectl -n strata-deps get service "$d" -o jsonpath='{.spec.clusterIP}')")
 done
 # The dummy keys DynamoDB Local and versitygw accept (the chart's values pass the same).
@@ -134,6 +147,15 @@ in_netns env STRATA_CLUSTER_RELEASE=$release STRATA_CLUSTER_NAMESPACE=$ns STRATA
   STRATA_CLUSTER_VALUES=$values STRATA_CLUSTER_HELM="$helm_bin" STRATA_CLUSTER_KUBECTL="$cluster_bin/kubectl" \
   STRATA_CLUSTER_API_KEYS=cluster-test-key-0001:upgrade,cluster-test-key-0002:deletion \
   npx --no-install jest -c tools/system-tests/jest.cluster.config.cjs
+
+step "6b. the hot tier spans the Redis Cluster"
+# Keys carry the series as a hash tag, so the series written above land on every master.
+counts=()
+for i in 0 1 2; do counts+=("$(redis_cli "redis-cluster-$i" dbsize | tr -d '\r')"); done
+echo "    keys per master: ${counts[*]}" >&2
+for count in "${counts[@]}"; do
+  [ "$count" -gt 0 ] || die "a Redis Cluster master holds no keys (${counts[*]}): the release is not using the cluster"
+done
 
 step "7. helm uninstall leaves nothing"
 helm uninstall "$release" -n "$ns" --wait --timeout 3m > /dev/null
