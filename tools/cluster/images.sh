@@ -94,6 +94,7 @@ import_image() { # image
   echo "$id" > "$file.imported"
 }
 
+build_began=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 images=()
 for set in "${sets[@]}"; do
   case "$set" in
@@ -108,6 +109,7 @@ for set in "${sets[@]}"; do
       for a in "${apps[@]}"; do images+=("localhost/strata-$a:local"); done ;;
   esac
 done
+prune_replaced_images "$build_began"
 if [ "$import" = 1 ]; then
   for image in "${images[@]}"; do import_image "$image"; done
 fi
