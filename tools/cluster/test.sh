@@ -12,6 +12,10 @@
 #      the hot tier's keys are then spread over all three Redis Cluster masters
 #   7. helm uninstall leaves nothing of the release
 #   8. server-side dry-run of every manifest, default values and the production example
+#   9. (after the cluster is down) the local stack's services as containers that the
+#      `testcontainers` package starts through podman's API, the same dependency images;
+#      the storage, stream and writer integration specs against them; then no container
+#      and no API socket is left (tools/bin/testcontainers.sh)
 # It starts the cluster if it is down and takes it down again at the end (then checks the
 # host is as before); a cluster that was already up is left up. Times each step.
 set -euo pipefail
@@ -43,6 +47,7 @@ report() {
 helm_bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin/helm"
 helm() { in_netns "$helm_bin" "$@"; }
 started_cluster=0
+testcontainers_up=0
 finish() {
   local rc=$?
   if [ $rc -ne 0 ]; then
@@ -53,6 +58,7 @@ finish() {
     fi
   fi
   [ -z "${forward_pid:-}" ] || kill "$forward_pid" 2> /dev/null || true
+  [ "$testcontainers_up" = 0 ] || bash tools/bin/testcontainers.sh down || rc=1
   if [ "$started_cluster" = 1 ]; then
     bash tools/cluster/down.sh || rc=1
   elif netns_exists; then
@@ -192,4 +198,34 @@ if [ "$started_cluster" = 1 ]; then
   started_cluster=0
   bash tools/cluster/down.sh
 fi
+
+step "9. testcontainers: the stack as containers, integration specs against it"
+testcontainers_up=1
+bash tools/bin/testcontainers.sh up
+(
+  eval "$(bash tools/bin/testcontainers.sh env 2> /dev/null)"
+  [ "$STRATA_REDIS_URL" = redis://127.0.0.1:26379 ] || die "the testcontainers stack's settings are not its own: $STRATA_REDIS_URL"
+  commands() {
+    source tools/bin/podman-lib.sh
+    pm exec strata-tc-redis-26379 redis-cli -p 26379 info stats | tr -d '\r' | sed -n 's/^total_commands_processed://p'
+  }
+  before=$(commands)
+  for project in libs/storage libs/stream apps/writer; do
+    npx --no-install jest -c "$project/jest.int.config.cjs" > "/tmp/strata-tc-jest.$$" 2>&1 ||
+      { tail -80 "/tmp/strata-tc-jest.$$" >&2; die "integration specs of $project failed against the testcontainers stack"; }
+    grep -E '^(PASS|FAIL)|^Tests:' "/tmp/strata-tc-jest.$$" | sed 's/^/    /' >&2
+  done
+  rm -f "/tmp/strata-tc-jest.$$"
+  after=$(commands)
+  echo "    the container's Redis served $((after - before)) commands" >&2
+  [ $((after - before)) -gt 1000 ] || die "the specs barely used the container's Redis ($((after - before)) commands)"
+)
+bash tools/bin/testcontainers.sh down
+testcontainers_up=0
+status_rc=0
+bash tools/bin/testcontainers.sh status > /tmp/strata-tc-status.$$ || status_rc=$?
+[ "$status_rc" = 3 ] && grep -q '^podman API: not running' /tmp/strata-tc-status.$$ ||
+  { cat /tmp/strata-tc-status.$$ >&2; rm -f /tmp/strata-tc-status.$$; die "testcontainers left a container or the API socket behind"; }
+rm -f /tmp/strata-tc-status.$$
+echo "    no container and no API socket left" >&2
 report passed
