@@ -130,17 +130,23 @@ npm_ca() {
 }
 
 build_images() {
-  local ctx ca secret=() app start
+  local ctx ca secret=() app start args
   ctx=$(build_context)
   ca=$(npm_ca)
   [ -z "$ca" ] || secret=(--secret "id=npm_ca,src=$ca")
   for app in "${apps[@]}"; do
     log "podman build strata-$app:$tag"
     start=$(date +%s)
-    pm build --layers --pull=never "${limits[@]}" "${secret[@]}" \
-      --build-arg APP="$app" --build-arg NODE_IMAGE="$node_image" --build-arg RUNTIME_IMAGE="$runtime_image" \
-      -f "$ctx/Dockerfile" -t "localhost/strata-$app:$tag" "$ctx" > "$state/build-$app.log" 2>&1 ||
+    args=(--layers --pull=never "${limits[@]}" "${secret[@]}"
+      --build-arg APP="$app" --build-arg NODE_IMAGE="$node_image" --build-arg RUNTIME_IMAGE="$runtime_image" -f "$ctx/Dockerfile")
+    pm build "${args[@]}" -t "localhost/strata-$app:$tag" "$ctx" > "$state/build-$app.log" 2>&1 ||
       { tail -30 "$state/build-$app.log" >&2; echo "images.sh: build of $app failed; log: $state/build-$app.log" >&2; exit 1; }
+    # The build and deps stages again, from the layer cache (seconds), to tag their final
+    # images: tagged, the next build's prune keeps them (and the npm install layers under
+    # them) even when this build reused them unchanged.
+    pm build "${args[@]}" --target build -t "localhost/strata-build-cache:$app" "$ctx" >> "$state/build-$app.log" 2>&1 &&
+      pm build "${args[@]}" --target deps -t localhost/strata-build-cache:deps "$ctx" >> "$state/build-$app.log" 2>&1 ||
+      { tail -30 "$state/build-$app.log" >&2; echo "images.sh: tagging the build cache of $app failed; log: $state/build-$app.log" >&2; exit 1; }
     printf '    built in %ss, %s MB\n' "$(($(date +%s) - start))" \
       "$(($(pm image inspect --format '{{.Size}}' "localhost/strata-$app:$tag") / 1000000))" >&2
   done
@@ -224,9 +230,11 @@ smoke_test() {
   return "$failed"
 }
 
+build_began=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 ensure_tools
 ensure_base_images
 build_images
+prune_replaced_images "$build_began"
 pm images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "strata-(node|$(IFS='|'; echo "${apps[*]}"))" >&2 || true
 if [ "$smoke" = 1 ]; then
   log "smoke: each image against the local stack"

@@ -4,9 +4,10 @@
 # (`ctr -n k8s.io images import`). Images already imported, with the same id, are skipped.
 #
 #   pause   the sandbox image (tools/cluster/pause), from scratch
-#   deps    Kafka (KRaft), Redis, DynamoDB Local and the S3 server (versitygw): the jars and
-#           binaries `stack.sh install` puts in ~/.cache/strata/stack, on one Debian
-#           bookworm base with Java 17 and redis-server (mmdebstrap)
+#   deps    Kafka (KRaft), Redis (a single node, and a Redis Cluster node), DynamoDB Local
+#           and the S3 server (versitygw): the jars and binaries `stack.sh install` puts in
+#           ~/.cache/strata/stack, on one Debian bookworm base with Java 17 and redis-server
+#           (mmdebstrap)
 #   strata  the five app images of `npm run images` (tools/bin/images.sh), tag `local`
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +30,7 @@ strata_cache=$(dirname "$cluster_cache")
 mkdir -p "$state"
 yield_cpu
 base=localhost/strata-deps-base:bookworm
-deps=(kafka redis dynamodb-local s3)
+deps=(kafka redis redis-cluster dynamodb-local s3)
 apps=(ingest reader writer archiver e2e-prober)
 
 build() { # name containerfile context
@@ -62,11 +63,12 @@ build_deps() {
   fi
   STRATA_CACHE_DIR=$strata_cache bash tools/bin/stack.sh install kafka dynamodb s3 >&2
   local ctx=$state/context-deps
-  rm -rf "$ctx" && mkdir -p "$ctx/kafka"
+  rm -rf "$ctx" && mkdir -p "$ctx/kafka" "$ctx/redis"
   cp -a "$strata_cache/stack/jars" "$strata_cache/stack/bin" "$ctx/"
   rm -rf "$ctx/jars/.poms"
   npx --no-install tsx tools/cluster/src/render-kafka-config.ts "$ctx/kafka"
   cp tools/cluster/images/kafka-start.sh "$ctx/kafka/"
+  cp tools/cluster/images/redis-cluster-start.sh "$ctx/redis/"
   local d
   for d in "${deps[@]}"; do build "$d" "tools/cluster/images/$d.Containerfile" "$ctx"; done
 }
@@ -92,6 +94,7 @@ import_image() { # image
   echo "$id" > "$file.imported"
 }
 
+build_began=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 images=()
 for set in "${sets[@]}"; do
   case "$set" in
@@ -106,6 +109,7 @@ for set in "${sets[@]}"; do
       for a in "${apps[@]}"; do images+=("localhost/strata-$a:local"); done ;;
   esac
 done
+prune_replaced_images "$build_began"
 if [ "$import" = 1 ]; then
   for image in "${images[@]}"; do import_image "$image"; done
 fi

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # npm run test:cluster: Strata's Helm chart on a real one-node Kubernetes (tools/bin/cluster.sh),
 # each step against the real API server, kubelet and containerd:
-#   1. the dependencies (Kafka, Redis, DynamoDB Local, S3) in the cluster, topic/table/bucket made
+#   1. the dependencies in the cluster (Kafka, a three-master Redis Cluster, DynamoDB Local,
+#      S3), the Redis Cluster formed, topic/table/bucket made
 #   2. helm install under `restricted` Pod Security admission; every pod Ready by gRPC probes
 #   3. helm test: the prober's test pod writes a point and reads it back
 #   4. the prober's time-to-readable on its dashboard, through kubectl port-forward
 #   5. helm upgrade with a changed setting under a steady write load: no write fails, no
 #      probe fails, every acknowledged point is read back (tools/system-tests, cluster spec)
-#   6. the writer's and ingest's pods deleted under load: every acknowledged point read back
+#   6. the writer's and ingest's pods deleted under load: every acknowledged point read back;
+#      the hot tier's keys are then spread over all three Redis Cluster masters
 #   7. helm uninstall leaves nothing of the release
 #   8. server-side dry-run of every manifest, default values and the production example
+#   9. (after the cluster is down) the local stack's services as containers that the
+#      `testcontainers` package starts through podman's API, the same dependency images;
+#      the storage, stream and writer integration specs against them; then no container
+#      and no API socket is left (tools/bin/testcontainers.sh)
 # It starts the cluster if it is down and takes it down again at the end (then checks the
 # host is as before); a cluster that was already up is left up. Times each step.
 set -euo pipefail
@@ -41,6 +47,7 @@ report() {
 helm_bin="${STRATA_CACHE_DIR:-$PWD/.cache}/bin/helm"
 helm() { in_netns "$helm_bin" "$@"; }
 started_cluster=0
+testcontainers_up=0
 finish() {
   local rc=$?
   if [ $rc -ne 0 ]; then
@@ -51,6 +58,7 @@ finish() {
     fi
   fi
   [ -z "${forward_pid:-}" ] || kill "$forward_pid" 2> /dev/null || true
+  [ "$testcontainers_up" = 0 ] || bash tools/bin/testcontainers.sh down || rc=1
   if [ "$started_cluster" = 1 ]; then
     bash tools/cluster/down.sh || rc=1
   elif netns_exists; then
@@ -77,8 +85,19 @@ bash tools/cluster/images.sh --import pause deps strata
 step "1. dependencies in the cluster"
 kubectl apply -f tools/cluster/manifests/deps.yaml > /dev/null
 kubectl -n strata-deps rollout status deployment --timeout=180s > /dev/null
+kubectl -n strata-deps rollout status statefulset/redis-cluster --timeout=180s > /dev/null
+kubectl -n strata-deps wait job/redis-cluster-create --for=condition=Complete --timeout=180s > /dev/null ||
+  { kubectl -n strata-deps logs job/redis-cluster-create >&2 || true; die "the Redis Cluster was not formed"; }
+redis_cli() { # pod args...: redis-cli inside one of the cluster's pods
+  local pod=$1
+  shift
+  kubectl -n strata-deps exec "$pod" -- redis-cli "$@"
+}
+masters=$(redis_cli redis-cluster-0 cluster nodes | grep -cE ' (myself,)?master ')
+[ "$masters" = 3 ] || die "the Redis Cluster has $masters masters, expected 3"
+echo "    Redis Cluster: 3 masters, $(redis_cli redis-cluster-0 cluster info | tr -d '\r' | grep -E '^cluster_(state|slots_assigned)' | tr '\n' ' ')" >&2
 addresses=()
-for d in kafka redis dynamodb s3; do
+for d in kafka dynamodb s3; do
   addresses+=("$d=$(kubectl -n strata-deps get service "$d" -o jsonpath='{.spec.clusterIP}')")
 done
 # The dummy keys DynamoDB Local and versitygw accept (the chart's values pass the same).
@@ -135,6 +154,15 @@ in_netns env STRATA_CLUSTER_RELEASE=$release STRATA_CLUSTER_NAMESPACE=$ns STRATA
   STRATA_CLUSTER_API_KEYS=cluster-test-key-0001:upgrade,cluster-test-key-0002:deletion \
   npx --no-install jest -c tools/system-tests/jest.cluster.config.cjs
 
+step "6b. the hot tier spans the Redis Cluster"
+# Keys carry the series as a hash tag, so the series written above land on every master.
+counts=()
+for i in 0 1 2; do counts+=("$(redis_cli "redis-cluster-$i" dbsize | tr -d '\r')"); done
+echo "    keys per master: ${counts[*]}" >&2
+for count in "${counts[@]}"; do
+  [ "$count" -gt 0 ] || die "a Redis Cluster master holds no keys (${counts[*]}): the release is not using the cluster"
+done
+
 step "7. helm uninstall leaves nothing"
 helm uninstall "$release" -n "$ns" --wait --timeout 3m > /dev/null
 kubectl -n "$ns" wait pod --all --for=delete --timeout=90s > /dev/null 2>&1 || true
@@ -170,4 +198,34 @@ if [ "$started_cluster" = 1 ]; then
   started_cluster=0
   bash tools/cluster/down.sh
 fi
+
+step "9. testcontainers: the stack as containers, integration specs against it"
+testcontainers_up=1
+bash tools/bin/testcontainers.sh up
+(
+  eval "$(bash tools/bin/testcontainers.sh env 2> /dev/null)"
+  [ "$STRATA_REDIS_URL" = redis://127.0.0.1:26379 ] || die "the testcontainers stack's settings are not its own: $STRATA_REDIS_URL"
+  commands() {
+    source tools/bin/podman-lib.sh
+    pm exec strata-tc-redis-26379 redis-cli -p 26379 info stats | tr -d '\r' | sed -n 's/^total_commands_processed://p'
+  }
+  before=$(commands)
+  for project in libs/storage libs/stream apps/writer; do
+    npx --no-install jest -c "$project/jest.int.config.cjs" > "/tmp/strata-tc-jest.$$" 2>&1 ||
+      { tail -80 "/tmp/strata-tc-jest.$$" >&2; die "integration specs of $project failed against the testcontainers stack"; }
+    grep -E '^(PASS|FAIL)|^Tests:' "/tmp/strata-tc-jest.$$" | sed 's/^/    /' >&2
+  done
+  rm -f "/tmp/strata-tc-jest.$$"
+  after=$(commands)
+  echo "    the container's Redis served $((after - before)) commands" >&2
+  [ $((after - before)) -gt 1000 ] || die "the specs barely used the container's Redis ($((after - before)) commands)"
+)
+bash tools/bin/testcontainers.sh down
+testcontainers_up=0
+status_rc=0
+bash tools/bin/testcontainers.sh status > /tmp/strata-tc-status.$$ || status_rc=$?
+[ "$status_rc" = 3 ] && grep -q '^podman API: not running' /tmp/strata-tc-status.$$ ||
+  { cat /tmp/strata-tc-status.$$ >&2; rm -f /tmp/strata-tc-status.$$; die "testcontainers left a container or the API socket behind"; }
+rm -f /tmp/strata-tc-status.$$
+echo "    no container and no API socket left" >&2
 report passed

@@ -3,7 +3,7 @@
 // so the cluster's dependencies are checked and prepared exactly as the stack's are.
 //   tsx tools/cluster/src/provision.ts kafka=<ip> redis=<ip> dynamodb=<ip> s3=<ip>
 // Runs inside the cluster's network namespace, where Service addresses are reachable.
-import { createServices, findRepoRoot, loadStackConfig, parseServiceNames, stackPaths } from '@strata/stack';
+import { createServices, findRepoRoot, loadStackConfig, parseServiceNames, stackPaths, waitForReady } from '@strata/stack';
 
 const READY_TIMEOUT_MS = 180_000;
 
@@ -16,18 +16,17 @@ async function main(args: string[]): Promise<void> {
     if (!name || !host) throw new Error(`expected <service>=<address>, got ${arg}`);
     const config = { ...loadStackConfig(process.env, root), host };
     const [service] = createServices({ config, paths: stackPaths(config.cacheDir, config.stateDir), env: process.env, logger }, parseServiceNames([name]));
-    const began = Date.now();
-    for (;;) {
-      try {
-        await service!.probe();
-        break;
-      } catch (error) {
-        if (Date.now() - began > READY_TIMEOUT_MS) throw new Error(`${name} at ${host} not ready after ${READY_TIMEOUT_MS} ms: ${(error as Error).message}`);
-        await new Promise((r) => setTimeout(r, 1_000));
-      }
-    }
+    const readyMs = await waitForReady({
+      service: `${name} at ${host}`,
+      probe: () => service!.probe(),
+      // A pod that exits is restarted by its Deployment: keep asking until the deadline.
+      isAlive: () => true,
+      logFile: `kubectl -n strata-deps logs deployment/${name}`,
+      timeoutMs: READY_TIMEOUT_MS,
+      intervalMs: 1_000,
+    });
     const made = await service!.provision();
-    log(`${name} (${service!.endpoint}) ready in ${Date.now() - began} ms: ${made.join('; ') || 'nothing to create'}`);
+    log(`${name} (${service!.endpoint}) ready in ${readyMs} ms: ${made.join('; ') || 'nothing to create'}`);
   }
 }
 

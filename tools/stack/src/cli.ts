@@ -1,5 +1,6 @@
 import { installStack, stackClientEnv, stackStatus, startStack, stopStack, type StackLogger } from './index';
 import { parseServiceNames } from './stack-config';
+import { runCli } from './run-cli';
 
 const USAGE = `usage: stack <command> [service...] [--wipe]
 
@@ -75,10 +76,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

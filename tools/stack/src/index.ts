@@ -19,3 +19,4 @@ export type { StackService } from './services';
 export { stackPaths, findRepoRoot } from './paths';
 export { parseServiceNames } from './stack-config';
 export { renderServerProperties } from './services/kafka-properties';
+export { waitForReady } from './readiness';
