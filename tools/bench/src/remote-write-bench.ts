@@ -11,15 +11,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { snappyCompress, snappyCompressWithLiterals, snappyUncompress } from '@strata/prometheus';
-import { prometheus, prometheusWriteV2, WriteRequest, WriteResponse, type Label } from '@strata/proto';
+import { prometheus, prometheusWriteV2, WriteRequest, type Label } from '@strata/proto';
 import { ensurePrometheusTools } from '@strata/stack';
-import { METHODS, outcomeCode, ownConnection, StrataSystem, unaryRaw } from '@strata/system-tests';
+import { StrataSystem } from '@strata/system-tests';
 import { prng } from '@strata/testing';
 import { startPeerProcess } from './peer-process';
 import { cpuSeconds, machineCpu, processesUnder } from './proc-cpu';
-import { remoteWriteTarget as remoteWriteTo, type Target } from './remote-write-target';
+import { grpcWriteTarget, remoteWriteTarget as remoteWriteTo, type Target } from './remote-write-target';
 import { median, percentile } from './stats';
 import { runBench } from './run-bench';
 
@@ -305,22 +304,6 @@ function templates(format: Format, fleet: readonly FleetSeries[], batch: number)
 
 const remoteWriteTarget = (port: number, version: '1.0' | '2.0', apiKey: string) => remoteWriteTo({ port, version, apiKey, connections: CONCURRENCY });
 
-function grpcTarget(address: string, apiKey: string): Target {
-  const clients: grpc.Client[] = Array.from({ length: CONCURRENCY }, () => ownConnection(address));
-  return {
-    async send(worker, body, samples) {
-      const outcome = await unaryRaw(clients[worker], METHODS.write, body, apiKey);
-      if (!outcome.ok) return { ok: false, code: outcomeCode(outcome), detail: outcome.error.details, ms: outcome.ms };
-      const response = WriteResponse.decode(outcome.messages[0]);
-      const accepted = Number(response.accepted);
-      if (accepted === samples && response.rejections.length === 0) return { ok: true, code: 'OK', detail: '', ms: outcome.ms };
-      const first = response.rejections[0];
-      return { ok: false, code: 'OK with rejections', detail: `${accepted} of ${samples} accepted; ${first ? `${first.code}: ${first.message}` : ''}`, ms: outcome.ms };
-    },
-    close: () => clients.forEach((c) => c.close()),
-  };
-}
-
 interface CpuSnapshot {
   readonly at: number;
   readonly target: number;
@@ -547,7 +530,7 @@ async function main(): Promise<void> {
     const phases: Array<{ label: string; bodies: BodyTemplate[]; target: () => Target; seconds: number }> = [
       { label: `Strata remote write 1.0, ${BATCH}/request`, bodies: bodies.rw1, target: () => remoteWriteTarget(httpPort, '1.0', system.apiKey), seconds: SECONDS },
       { label: `Strata remote write 2.0, ${BATCH}/request`, bodies: bodies.rw2, target: () => remoteWriteTarget(httpPort, '2.0', system.apiKey), seconds: SECONDS },
-      { label: `Strata gRPC Write, ${BATCH} series x 1 point`, bodies: bodies.grpc, target: () => grpcTarget(system.ingest.grpcAddress, system.apiKey), seconds: SECONDS },
+      { label: `Strata gRPC Write, ${BATCH} series x 1 point`, bodies: bodies.grpc, target: () => grpcWriteTarget({ address: system.ingest.grpcAddress, apiKey: system.apiKey, connections: CONCURRENCY }), seconds: SECONDS },
       { label: `Strata remote write 1.0, ${SMALL_BATCH}/request`, bodies: bodies.rw1Small, target: () => remoteWriteTarget(httpPort, '1.0', system.apiKey), seconds: SMALL_BATCH_SECONDS },
     ];
     for (const phase of phases) {

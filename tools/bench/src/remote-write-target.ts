@@ -1,4 +1,7 @@
 import * as http from 'node:http';
+import type * as grpc from '@grpc/grpc-js';
+import { WriteResponse } from '@strata/proto';
+import { METHODS, outcomeCode, ownConnection, unaryRaw } from '@strata/system-tests';
 
 export interface Outcome {
   readonly ok: boolean;
@@ -44,5 +47,22 @@ export function remoteWriteTarget(options: { port: number; version: '1.0' | '2.0
         request.end(body);
       }),
     close: () => agent.destroy(),
+  };
+}
+
+/** Strata's gRPC Write (encoded WriteRequest bodies) over `connections` connections of their own; only OK with every point accepted counts. */
+export function grpcWriteTarget(options: { address: string; apiKey: string; connections: number }): Target {
+  const clients: grpc.Client[] = Array.from({ length: options.connections }, () => ownConnection(options.address));
+  return {
+    async send(worker, body, samples) {
+      const outcome = await unaryRaw(clients[worker], METHODS.write, body, options.apiKey);
+      if (!outcome.ok) return { ok: false, code: outcomeCode(outcome), detail: outcome.error.details, ms: outcome.ms };
+      const response = WriteResponse.decode(outcome.messages[0]);
+      const accepted = Number(response.accepted);
+      if (accepted === samples && response.rejections.length === 0) return { ok: true, code: 'OK', detail: '', ms: outcome.ms };
+      const first = response.rejections[0];
+      return { ok: false, code: 'OK with rejections', detail: `${accepted} of ${samples} accepted; ${first ? `${first.code}: ${first.message}` : ''}`, ms: outcome.ms };
+    },
+    close: () => clients.forEach((c) => c.close()),
   };
 }

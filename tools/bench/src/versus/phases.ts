@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { sleep } from '@strata/testing';
 import { cpuSeconds, machineCpu } from '../proc-cpu';
-import { remoteWriteTarget } from '../remote-write-target';
+import { remoteWriteTarget, type Target } from '../remote-write-target';
 import { median, percentile } from '../stats';
 import type { VersusSystem } from './systems';
 import { probeBody, type Body } from './workload';
@@ -22,10 +22,16 @@ export interface IngestResult {
 /**
  * Sends `bodies` over `connections` connections (body j on connection j % connections, in
  * order), until they run out or `seconds` pass; then waits for the system to settle. CPU
- * is counted from the first send to the end of settle().
+ * is counted from the first send to the end of settle(). Remote write 1.0 unless `target`
+ * says otherwise (Strata's gRPC Write).
  */
-export async function ingest(system: VersusSystem, bodies: readonly Body[], connections: number, seconds: number): Promise<IngestResult> {
-  const target = remoteWriteTarget({ port: system.writePort, version: '1.0', apiKey: system.apiKey, connections });
+export async function ingest(
+  system: VersusSystem,
+  bodies: readonly Body[],
+  connections: number,
+  seconds: number,
+  target: Target = remoteWriteTarget({ port: system.writePort, version: '1.0', apiKey: system.apiKey, connections }),
+): Promise<IngestResult> {
   const latencies: number[] = [];
   const failures = new Map<string, { count: number; first: string }>();
   let samples = 0;

@@ -39,6 +39,8 @@ export interface VersusSystem {
   /** Printed before the table: flags, settings, and why. */
   readonly configuration: readonly string[];
   readonly writePort: number;
+  /** Strata's own write path, gRPC Write, besides remote write. */
+  readonly grpcAddress?: string;
   readonly apiKey: string;
   /** The Prometheus HTTP API, `<queryBase>/api/v1/query_range`. */
   readonly queryBase: string;
@@ -112,6 +114,7 @@ export async function startStrata(): Promise<VersusSystem> {
         `ingest and reader tenant rates raised (${Object.keys(rates).join(', ')}, STRATA_READ_TENANT_POINTS_PER_SECOND): one tenant carries the whole load`,
       ],
       writePort: system.ingest.options.httpApiPort!,
+      grpcAddress: system.ingest.grpcAddress,
       apiKey: system.apiKey,
       queryBase: `http://127.0.0.1:${reader.options.httpApiPort}`,
       queryHeaders: { authorization: `Bearer ${system.apiKey}` },

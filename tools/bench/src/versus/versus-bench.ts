@@ -14,6 +14,7 @@ import { runBench } from '../run-bench';
 import { concurrentReads, CORES, ingest, load, shape, summary, timeToReadable, type IngestResult, type RangeQuery } from './phases';
 import { startPrometheus, startStrata, startVictoriaMetrics, type VersusSystem } from './systems';
 import { printTable, writeTable, type Row } from './table';
+import { grpcWriteTarget } from '../remote-write-target';
 import { historyBodies, ingestBodies, seriesNames } from './workload';
 
 const workspace = path.resolve(__dirname, '../../../..');
@@ -85,11 +86,29 @@ async function main(): Promise<void> {
           `CPU ${r.cpu.own.toFixed(1)} s own, ${r.cpu.dependencies.toFixed(1)} s dependencies, ${r.cpu.generator.toFixed(1)} s generator; machine ${(r.cpu.machineBusy * 100).toFixed(0)}% busy${failures ? `; failed: ${failures}` : ''}`,
       );
     }
+    // Strata's own write path too: the same dataset through gRPC Write, as new series (set="grpc").
+    const viaGrpc = new Map<string, IngestResult>();
+    for (const s of systems.filter((x) => x.grpcAddress !== undefined)) {
+      const grpcBodies = ingestBodies({ seriesCount: INGEST_SERIES, connections: CONNECTIONS, samplesPerBody: SAMPLES_PER_BODY, totalSamples: INGEST_SAMPLES, endMs: Date.now() - 2 * MINUTE, seed: 7, grpc: true }).bodies;
+      const target = grpcWriteTarget({ address: s.grpcAddress!, apiKey: s.apiKey, connections: CONNECTIONS });
+      const r = await ingest(s, grpcBodies, CONNECTIONS, INGEST_SECONDS, target);
+      viaGrpc.set(s.name, r);
+      console.log(
+        `  ingest ${s.name} through gRPC Write: ${r.samples.toLocaleString('en-US')} samples acknowledged in ${r.sendSeconds.toFixed(1)} s, settled after ${r.settledSeconds.toFixed(1)} s; ` +
+          `CPU ${r.cpu.own.toFixed(1)} s own, ${r.cpu.dependencies.toFixed(1)} s dependencies; machine ${(r.cpu.machineBusy * 100).toFixed(0)}% busy${r.failures.size ? `; failed: ${[...r.failures.keys()].join(', ')}` : ''}`,
+      );
+    }
     const ing = (s: VersusSystem) => ingested.get(s.name)!;
+    const grpcOf = (s: VersusSystem, f: (r: IngestResult) => number) => (viaGrpc.has(s.name) ? f(viaGrpc.get(s.name)!) : undefined);
     row('ingest, acknowledged', 'samples/s', 'higher', (s) => ing(s).samples / ing(s).sendSeconds);
     row('ingest, sustained (until settled)', 'samples/s', 'higher', (s) => ing(s).samples / ing(s).settledSeconds);
     row('CPU per 1M samples, own processes', 'CPU s', 'lower', (s) => (ing(s).cpu.own / ing(s).samples) * 1e6);
     row('CPU per 1M samples, with dependencies', 'CPU s', 'lower', (s) => ((ing(s).cpu.own + ing(s).cpu.dependencies) / ing(s).samples) * 1e6);
+    if (viaGrpc.size > 0) {
+      row('  Strata through gRPC Write, sustained', 'samples/s', 'higher', (s) => grpcOf(s, (r) => r.samples / r.settledSeconds));
+      row('  Strata through gRPC Write, CPU own', 'CPU s', 'lower', (s) => grpcOf(s, (r) => (r.cpu.own / r.samples) * 1e6));
+      row('  Strata through gRPC Write, CPU with deps', 'CPU s', 'lower', (s) => grpcOf(s, (r) => ((r.cpu.own + r.cpu.dependencies) / r.samples) * 1e6));
+    }
     row('write latency p99 (5,000 samples)', 'ms', 'lower', (s) => summary(ing(s).latencies).p99);
 
     // ---- Time-to-readable, idle: every system's variants in turn, once the ingest phase's

@@ -1,5 +1,5 @@
 import { snappyCompress } from '@strata/prometheus';
-import { prometheus, type Series } from '@strata/proto';
+import { prometheus, WriteRequest, type Series } from '@strata/proto';
 import { MonitoringDataset } from '../dataset';
 
 const MINUTE = 60_000;
@@ -19,6 +19,13 @@ export function promName(name: string): string {
   return name.replace(/\./g, '_');
 }
 
+/** Strata's gRPC WriteRequest of the same series, named and labelled as through remote write. */
+function encodeGrpc(series: readonly Series[], set: string): Buffer {
+  return Buffer.from(
+    WriteRequest.encode({ series: series.map((s) => ({ name: promName(s.name), labels: [...s.labels, { name: 'set', value: set }], points: s.points })) }).finish(),
+  );
+}
+
 function encode(series: readonly Series[], set: string): Buffer {
   const timeseries = series.map((s) => ({
     labels: [{ name: '__name__', value: promName(s.name) }, ...s.labels, { name: 'set', value: set }].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
@@ -35,7 +42,16 @@ function encode(series: readonly Series[], set: string): Buffer {
  * sender's series move forward in time (a receiver may refuse a sample older than its
  * series' last one). `seriesCount` must be a multiple of `connections`.
  */
-export function ingestBodies(options: { seriesCount: number; connections: number; samplesPerBody: number; totalSamples: number; endMs: number; seed: number }): { bodies: Body[]; firstMs: number; minutes: number } {
+export function ingestBodies(options: {
+  seriesCount: number;
+  connections: number;
+  samplesPerBody: number;
+  totalSamples: number;
+  endMs: number;
+  seed: number;
+  /** Strata's gRPC WriteRequest bodies instead of remote write (the series labelled set="grpc"). */
+  grpc?: boolean;
+}): { bodies: Body[]; firstMs: number; minutes: number } {
   const { seriesCount, connections } = options;
   if (seriesCount % connections !== 0) throw new Error(`${seriesCount} series do not split into ${connections} equal parts`);
   const perBody = seriesCount / connections;
@@ -47,7 +63,7 @@ export function ingestBodies(options: { seriesCount: number; connections: number
   const bodies: Body[] = [];
   for (let j = 0; j < count; j++) {
     const { series, points } = dataset.nextRequest(perBody, pointsPerSeries);
-    bodies.push({ bytes: encode(series, 'ingest'), samples: points });
+    bodies.push({ bytes: options.grpc ? encodeGrpc(series, 'grpc') : encode(series, 'ingest'), samples: points });
   }
   return { bodies, firstMs, minutes };
 }
