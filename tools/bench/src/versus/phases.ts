@@ -157,6 +157,60 @@ export async function timeToReadable(system: VersusSystem, variant: number, prob
   return { latencies, failures, firstFailure };
 }
 
+export interface PacedLoad {
+  /** Samples acknowledged. */
+  readonly samples: number;
+  /** Samples acknowledged per second, from the first send until the load stopped. */
+  readonly samplesPerSecond: number;
+  readonly failures: number;
+  readonly firstFailure?: string;
+  /** The bodies ran out before `until` settled. */
+  readonly ranOut: boolean;
+}
+
+/**
+ * Remote-write load at `samplesPerSecond`: body j goes out on connection j % connections once
+ * the bodies before it add up to its share of the rate (at once when the connection is behind),
+ * until `until` settles or the bodies run out.
+ */
+export async function pacedLoad(system: VersusSystem, bodies: readonly Body[], connections: number, samplesPerSecond: number, until: Promise<unknown>): Promise<PacedLoad> {
+  const target = remoteWriteTarget({ port: system.writePort, version: '1.0', apiKey: system.apiKey, connections });
+  let stopped = false;
+  void until.finally(() => (stopped = true));
+  const dueAt: number[] = [];
+  let cumulative = 0;
+  for (const body of bodies) {
+    dueAt.push((cumulative / samplesPerSecond) * 1_000);
+    cumulative += body.samples;
+  }
+  const began = performance.now();
+  let acked = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  let sent = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: connections }, async (_, w) => {
+        for (let j = w; j < bodies.length && !stopped; j += connections) {
+          const wait = began + dueAt[j] - performance.now();
+          if (wait > 0) await sleep(wait);
+          if (stopped) return;
+          sent++;
+          const outcome = await target.send(w, bodies[j].bytes, bodies[j].samples);
+          if (outcome.ok) acked += bodies[j].samples;
+          else {
+            failures++;
+            firstFailure ??= `${outcome.code} ${outcome.detail}`;
+          }
+        }
+      }),
+    );
+  } finally {
+    target.close();
+  }
+  return { samples: acked, samplesPerSecond: acked / ((performance.now() - began) / 1_000), failures, firstFailure, ranOut: sent === bodies.length && !stopped };
+}
+
 /** A query_range request: PromQL and its range, the same for every system. */
 export interface RangeQuery {
   readonly query: string;

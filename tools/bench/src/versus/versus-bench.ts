@@ -9,9 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { residentMemory } from '@strata/system-tests';
-import { prng } from '@strata/testing';
+import { prng, sleep } from '@strata/testing';
 import { runBench } from '../run-bench';
-import { concurrentReads, CORES, ingest, load, shape, summary, timeToReadable, type IngestResult, type RangeQuery } from './phases';
+import { concurrentReads, CORES, ingest, load, pacedLoad, shape, summary, timeToReadable, type IngestResult, type PacedLoad, type RangeQuery } from './phases';
 import { startPrometheus, startStrata, startVictoriaMetrics, type VersusSystem } from './systems';
 import { printTable, writeTable, type Row } from './table';
 import { grpcWriteTarget } from '../remote-write-target';
@@ -28,6 +28,8 @@ const SAMPLES_PER_BODY = 5_000;
 const INGEST_SAMPLES = setting('BENCH_VERSUS_INGEST_SAMPLES', 8_000_000);
 const INGEST_SECONDS = setting('BENCH_VERSUS_INGEST_SECONDS', 30);
 const PROBES = setting('BENCH_VERSUS_PROBES', 20);
+/** How long the half load is encoded for (the probes take about 5 s of it, plus their wait). */
+const LOAD_SECONDS = setting('BENCH_VERSUS_LOAD_SECONDS', 12);
 /** Recent data the query shapes read: 300 series (100 of them in dc0) over 2 days. */
 const QUERY_SERIES = 300;
 const QUERY_DAYS = 2;
@@ -123,6 +125,26 @@ async function main(): Promise<void> {
         console.log(`  time-to-readable ${key}: p50 ${summary(r.latencies).p50.toFixed(0)} ms, p99 ${summary(r.latencies).p99.toFixed(0)} ms over ${r.latencies.length} probes${r.failures ? `; ${r.failures} failed: ${r.firstFailure}` : ''}`);
       }
     }
+    // ---- Time-to-readable at half of each system's sustained ingest rate: the same probes
+    // while remote write of other series (set="load", the same dataset) goes on at that rate.
+    const halfRate = (s: VersusSystem) => ing(s).samples / ing(s).settledSeconds / 2;
+    const loadSamples = Math.min(INGEST_SAMPLES, Math.max(...systems.map((s) => halfRate(s) * LOAD_SECONDS)));
+    const loadBodies = ingestBodies({ seriesCount: INGEST_SERIES, connections: CONNECTIONS, samplesPerBody: SAMPLES_PER_BODY, totalSamples: loadSamples, endMs: Date.now() - 2 * MINUTE, seed: 23, set: 'load' }).bodies;
+    const underLoad = new Map<string, { ttr: ReturnType<typeof summary>; load: PacedLoad }>();
+    for (const s of systems) {
+      const variant = s.freshness.length - 1; // VictoriaMetrics: with latency_offset=1ms, the freshest it answers
+      let probesDone!: () => void;
+      const probing = new Promise<void>((resolve) => (probesDone = resolve));
+      const loading = pacedLoad(s, loadBodies, CONNECTIONS, halfRate(s), probing);
+      await sleep(1_000); // the load under way before the first probe
+      const r = await timeToReadable(s, variant, PROBES, 250, 90_000).finally(probesDone);
+      const load = await loading;
+      underLoad.set(s.name, { ttr: summary(r.latencies), load });
+      console.log(
+        `  time-to-readable ${s.name}${s.freshness[variant].label ? ` (${s.freshness[variant].label})` : ''} at half load (${Math.round(halfRate(s)).toLocaleString('en-US')} samples/s asked, ${Math.round(load.samplesPerSecond).toLocaleString('en-US')} acknowledged${load.ranOut ? ', the load bodies ran out first' : ''}${load.failures ? `, ${load.failures} load writes failed: ${load.firstFailure}` : ''}): ` +
+          `p50 ${summary(r.latencies).p50.toFixed(0)} ms, p99 ${summary(r.latencies).p99.toFixed(0)} ms over ${r.latencies.length} probes${r.failures ? `; ${r.failures} failed: ${r.firstFailure}` : ''}`,
+      );
+    }
     const fresh = (s: VersusSystem, v: number) => ttr.get(`${s.name}#${Math.min(v, s.freshness.length - 1)}`);
     row('time-to-readable p50, idle', 'ms', 'lower', (s) => fresh(s, 0)?.p50);
     row('time-to-readable p99, idle', 'ms', 'lower', (s) => fresh(s, 0)?.p99);
@@ -130,6 +152,9 @@ async function main(): Promise<void> {
       row('  same, VictoriaMetrics latency_offset=1ms, p50', 'ms', 'lower', (s) => fresh(s, 1)?.p50);
       row('  same, VictoriaMetrics latency_offset=1ms, p99', 'ms', 'lower', (s) => fresh(s, 1)?.p99);
     }
+    row('time-to-readable p50, at half load (VM: latency_offset=1ms)', 'ms', 'lower', (s) => underLoad.get(s.name)?.ttr.p50);
+    row('time-to-readable p99, at half load', 'ms', 'lower', (s) => underLoad.get(s.name)?.ttr.p99);
+    row('  the half load, acknowledged', 'samples/s', 'higher', (s) => underLoad.get(s.name)?.load.samplesPerSecond);
 
     // ---- The query data: recent series and long ones, written to all at once.
     const endMs = Math.floor((Date.now() - 2 * MINUTE) / MINUTE) * MINUTE;
@@ -196,7 +221,9 @@ async function main(): Promise<void> {
     const rest = new Map<string, number>();
     let strataWarm: number | undefined;
     for (const s of systems) {
-      const written = ing(s).samples + loaded + backfilled + PROBES * s.freshness.length;
+      // Everything each system was sent: the ingest phase (and Strata's gRPC one), the query data, the probes, the half load.
+      const extra = (viaGrpc.get(s.name)?.samples ?? 0) + (underLoad.get(s.name)?.load.samples ?? 0) + (underLoad.has(s.name) ? PROBES : 0);
+      const written = ing(s).samples + loaded + backfilled + PROBES * s.freshness.length + extra;
       for (const figure of await s.atRest()) {
         const points = figure.points ?? (figure.olderThanMs !== undefined ? olderThan(figure.olderThanMs) : written);
         if (figure.compared) rest.set(s.name, figure.bytes / points);

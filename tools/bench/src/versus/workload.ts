@@ -51,6 +51,8 @@ export function ingestBodies(options: {
   seed: number;
   /** Strata's gRPC WriteRequest bodies instead of remote write (the series labelled set="grpc"). */
   grpc?: boolean;
+  /** The `set` label of remote-write bodies: other values make other series. @default 'ingest' */
+  set?: string;
 }): { bodies: Body[]; firstMs: number; minutes: number } {
   const { seriesCount, connections } = options;
   if (seriesCount % connections !== 0) throw new Error(`${seriesCount} series do not split into ${connections} equal parts`);
@@ -63,7 +65,7 @@ export function ingestBodies(options: {
   const bodies: Body[] = [];
   for (let j = 0; j < count; j++) {
     const { series, points } = dataset.nextRequest(perBody, pointsPerSeries);
-    bodies.push({ bytes: options.grpc ? encodeGrpc(series, 'grpc') : encode(series, 'ingest'), samples: points });
+    bodies.push({ bytes: options.grpc ? encodeGrpc(series, 'grpc') : encode(series, options.set ?? 'ingest'), samples: points });
   }
   return { bodies, firstMs, minutes };
 }
