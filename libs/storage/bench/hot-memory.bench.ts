@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       for (let k = s; k < Math.min(SERIES, s + 100); k++) {
         const seriesKey = `cpu{host="h${k}"}`;
         keys.push(hotKeys.open(seriesId(tenant, seriesKey), start));
-        if (perRecord > 1) {
+        if (perRecord > 1 && firstOffset !== undefined) {
           // The window's points in records of perRecord points (a backfill, or a client batching a series).
           for (let r = 0; r * perRecord < POINTS; r++) {
             const points = Array.from({ length: Math.min(perRecord, POINTS - r * perRecord) }, (_, p) => ({
