@@ -119,29 +119,38 @@ describe('PromQL on the Prometheus HTTP API (query, query_range, buildinfo, meta
 
 });
 
-describe('PromQL time limit and tenants', () => {
-  /** Tenant slow's reads never end by themselves; tenant quick's answer at once. */
-  const never = new Promise<never>(() => undefined);
-  const slowReads = {
-    async *readColumns(tenant: string, request: ReadRequest, signal?: AbortSignal) {
-      if (tenant === 'slow') {
-        await Promise.race([never, new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
-      }
-      yield* reads.readColumns(tenant, request);
-    },
-  };
-  const server = new HttpApiServer({
+/**
+ * Reads of the stored series, except that `stuckTenant`'s never end until their signal aborts;
+ * `seen` gets every read's tenant and signal.
+ */
+const readsStuckFor = (stuckTenant: string, seen?: Array<{ tenant: string; signal: AbortSignal }>) => ({
+  async *readColumns(tenant: string, request: ReadRequest, signal?: AbortSignal) {
+    seen?.push({ tenant, signal: signal! });
+    if (tenant === stuckTenant) {
+      await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    }
+    yield* reads.readColumns(tenant, request);
+  },
+});
+
+/** The API of the tenants `keys` names over `promqlReads`, with a PromQL time limit of `timeoutMs`. */
+const tenantsServer = (keys: string, promqlReads: ReturnType<typeof readsStuckFor>, timeoutMs: number) =>
+  new HttpApiServer({
     host: '127.0.0.1',
     port: 0,
     logger: memoryLogger().logger,
     routes: prometheusApiRoutes({
-      keys: ApiKeyStore.parse('slow-key:slow,quick-key:quick'),
+      keys: ApiKeyStore.parse(keys),
       lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
       logger: memoryLogger().logger,
-      promql: new PromqlQueries({ lister, reads: slowReads, limits: { maxSamples: 1_000_000, timeoutMs: 2_000, lookbackMs: 300_000 } }),
+      promql: new PromqlQueries({ lister, reads: promqlReads, limits: { maxSamples: 1_000_000, timeoutMs, lookbackMs: 300_000 } }),
       now: () => T0 + 10 * M,
     }),
   });
+
+describe('PromQL time limit and tenants', () => {
+  /** Tenant slow's reads never end by themselves; tenant quick's answer at once. */
+  const server = tenantsServer('slow-key:slow,quick-key:quick', readsStuckFor('slow'), 2_000);
   beforeAll(() => server.start());
   afterAll(() => server.stop(100));
   const ask = async (key: string) => {
@@ -197,26 +206,7 @@ describe('PromQL evaluation in workers', () => {
 
 describe('PromQL cancellation', () => {
   const signals: Array<{ tenant: string; signal: AbortSignal }> = [];
-  const never = new Promise<never>(() => undefined);
-  const recordingReads = {
-    async *readColumns(tenant: string, request: ReadRequest, signal?: AbortSignal) {
-      signals.push({ tenant, signal: signal! });
-      if (tenant === 'hang') await Promise.race([never, new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
-      yield* reads.readColumns(tenant, request);
-    },
-  };
-  const server = new HttpApiServer({
-    host: '127.0.0.1',
-    port: 0,
-    logger: memoryLogger().logger,
-    routes: prometheusApiRoutes({
-      keys: ApiKeyStore.parse('quick-key:quick,hang-key:hang'),
-      lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
-      logger: memoryLogger().logger,
-      promql: new PromqlQueries({ lister, reads: recordingReads, limits: { maxSamples: 1_000_000, timeoutMs: 30_000, lookbackMs: 300_000 } }),
-      now: () => T0 + 10 * M,
-    }),
-  });
+  const server = tenantsServer('quick-key:quick,hang-key:hang', readsStuckFor('hang', signals), 30_000);
   beforeAll(() => server.start());
   afterAll(() => server.stop(100));
   const url = `/api/v1/query?query=sum(up)&time=${(T0 + 6 * M) / 1000}`;
