@@ -34,7 +34,13 @@ async function main(): Promise<void> {
   const names = ['ingest', 'writer', 'reader'];
   const pids = strata.ownPids();
   const deps = strata.dependencyPids();
-  const comm = (pid: number) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  /** A dependency by what it runs: two of them are `java`. */
+  const comm = (pid: number) => {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmdline.includes('kafka.Kafka')) return 'kafka';
+    if (cmdline.includes('dynamodbv2.local')) return 'dynamodb-local';
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  };
   const depNames = deps.map(comm);
   const before = [...pids, ...deps].map(cpuSeconds);
   let samples = 0;
