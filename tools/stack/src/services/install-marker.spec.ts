@@ -37,4 +37,19 @@ describe('installAtomically', () => {
     await installAtomically(dir, 'v2', async (partial) => fs.writeFileSync(path.join(partial, 'new.jar'), ''));
     expect(fs.readdirSync(dir).sort()).toEqual(['.strata-installed', 'new.jar']);
   });
+
+  it('ends whole when two installs of it run at once (two stacks starting on a fresh machine)', async () => {
+    const dir = path.join(root, 'dynamodb');
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const fill = async (partial: string) => {
+      for (const jar of ['a.jar', 'b.jar', 'c.jar']) {
+        await tick();
+        fs.writeFileSync(path.join(partial, jar), jar);
+      }
+    };
+    await Promise.all([installAtomically(dir, 'v1', fill), installAtomically(dir, 'v1', fill)]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.strata-installed', 'a.jar', 'b.jar', 'c.jar']);
+    expect(isInstalledAs(dir, 'v1')).toBe(true);
+    expect(fs.readdirSync(root)).toEqual(['dynamodb']);
+  });
 });
