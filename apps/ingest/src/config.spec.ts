@@ -30,6 +30,12 @@ describe('loadIngestConfig', () => {
     expect(() => loadIngestConfig({ STRATA_FUTURE_GRACE_MS: String(31 * 86_400_000) })).toThrow(/STRATA_FUTURE_GRACE_MS/);
   });
 
+  it('batches log records per partition unless STRATA_LOG_BATCH_RECORDS=false, and refuses anything but a boolean', () => {
+    expect(loadIngestConfig({}).batchRecords).toBe(true);
+    expect(loadIngestConfig({ STRATA_LOG_BATCH_RECORDS: 'false' }).batchRecords).toBe(false);
+    expect(() => loadIngestConfig({ STRATA_LOG_BATCH_RECORDS: 'sometimes' })).toThrow(/STRATA_LOG_BATCH_RECORDS/);
+  });
+
   it('fails fast naming the bad variable', () => {
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(ConfigError);
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(/STRATA_GRPC_PORT="seven"/);

@@ -83,6 +83,11 @@ export interface IngestConfig extends StandardConfig {
   readonly apiKeys: ApiKeyStore;
   readonly kafka: KafkaConfig;
   readonly producer: { readonly lingerMs: number; readonly maxBatchRecords: number; readonly compression: LogCompression };
+  /**
+   * One record per partition per Write rather than one per series (STRATA_LOG_BATCH_RECORDS,
+   * docs/write-path.md "Batch records"); off only while writers older than batch records run.
+   */
+  readonly batchRecords: boolean;
   readonly validation: ValidationLimits;
   /** Retention overrides by tenant, in ms; others use validation.retentionMs. */
   readonly tenantRetentionMs: ReadonlyMap<string, number>;
@@ -126,6 +131,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     maxBatchRecords: reader.int('STRATA_INGEST_MAX_BATCH_RECORDS', 2_000, { min: 1, max: 100_000 }),
     compression: reader.oneOf<LogCompression>('STRATA_KAFKA_COMPRESSION', ['none', 'gzip'], 'gzip'),
   };
+  const batchRecords = reader.bool('STRATA_LOG_BATCH_RECORDS', true);
   const retention = readRetentionEnv(reader);
   const validation: ValidationLimits = {
     maxLabels: reader.int('STRATA_MAX_LABELS', DEFAULT_VALIDATION_LIMITS.maxLabels, { min: 0, max: 1_000 }),
@@ -191,6 +197,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     apiKeys,
     kafka,
     producer,
+    batchRecords,
     validation,
     tenantRetentionMs: retention.byTenant,
     limits,

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { strataPackageDefinition } from '@strata/proto';
 import { runMain, startService, TenantRate, workerEntry } from '@strata/runtime';
 import { createHotRedis, RedisMetricMetadataStore, RedisSeriesRegistry } from '@strata/storage/hot';
-import { createKafka, createProducer, messageLimitReader, PointLogProducer } from '@strata/stream';
+import { createKafka, createProducer, messageLimitReader, partitionCountReader, PointLogProducer } from '@strata/stream';
 import { AdmittedSeriesCache } from './admitted-series-cache';
 import { loadIngestConfig, seriesRefreshMs } from './config';
 import { IngestMetrics } from './ingest-metrics';
@@ -24,6 +24,10 @@ runMain(async () => {
     ...config.producer,
     // Read at start-up: produce requests and records stay below the topic's max.message.bytes.
     maxMessageBytes: messageLimitReader(kafka, config.kafka),
+    ...(config.batchRecords && {
+      partitions: partitionCountReader(kafka, config.kafka.topic),
+      onPartitionsError: (err: unknown) => logger.warn({ err }, 'could not read the topic partition count; records go one per series until it is read'),
+    }),
     bulkProducer: createProducer(kafka, { allowAutoTopicCreation: false }),
     tracer,
     onBatch: ({ records, ms, ok }) => {

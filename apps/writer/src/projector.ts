@@ -69,7 +69,7 @@ export class Projector {
     const done = this.deps.now();
     for (const event of batch.events) metrics.endToEndSeconds.observe(Math.max(0, done - event.acceptedAtMs) / 1_000);
     metrics.points.inc(points);
-    metrics.records.inc(batch.events.length);
+    metrics.records.inc(batch.records);
     metrics.batchSeconds.observe((done - began) / 1_000);
     metrics.consumerLag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset) - 1));
     metrics.cachedSeries.set(cache.size);

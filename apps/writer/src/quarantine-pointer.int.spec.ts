@@ -74,6 +74,7 @@ describe('a window DynamoDB refuses for good, after Redis dropped it (Redis + Dy
     const batch: ConsumedBatch = {
       partition,
       offsets: [String(offset)],
+      records: 1,
       lastOffset: String(offset++),
       highWatermark: String(offset),
       firstTimestampMs: now,

@@ -41,6 +41,7 @@ describe('replay group next to the main group (real Redis and DynamoDB Local)', 
   const batch = (records: Array<[number, Array<[number, number]>]>): ConsumedBatch => ({
     partition,
     offsets: records.map(([offset]) => String(offset)),
+    records: records.length,
     lastOffset: String(records.at(-1)![0]),
     highWatermark: String(records.at(-1)![0] + 1),
     firstTimestampMs: now,

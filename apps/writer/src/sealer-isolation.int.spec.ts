@@ -46,6 +46,7 @@ describe('sealer isolation and big windows against real Redis and DynamoDB Local
     const batch: ConsumedBatch = {
       partition,
       offsets: [String(offset)],
+      records: 1,
       lastOffset: String(offset++),
       highWatermark: String(offset),
       firstTimestampMs: now,

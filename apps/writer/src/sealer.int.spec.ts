@@ -36,6 +36,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
   const batch = (points: Array<[number, number]>, name = 'cpu'): ConsumedBatch => ({
     partition,
     offsets: [String(offset)],
+    records: 1,
     lastOffset: String(offset++),
     highWatermark: String(offset),
     firstTimestampMs: now,

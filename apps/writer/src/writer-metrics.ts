@@ -35,7 +35,7 @@ export class WriterMetrics {
       help: 'Series-days put back into the Redis series catalogues from the warm day index after Redis lost them',
       registers,
     });
-    this.records = new Counter({ name: 'strata_writer_records_total', help: 'Log records processed', registers });
+    this.records = new Counter({ name: 'strata_writer_records_total', help: 'Log records processed (a batch record of several series counts once)', registers });
     this.batchSeconds = new Histogram({
       name: 'strata_writer_batch_duration_seconds',
       help: 'Time to project one fetched batch into Redis and commit its offsets',

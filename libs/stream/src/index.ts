@@ -1,7 +1,7 @@
 export { createKafka, toKafkaJsConfig, validateKafkaConfig, parseBrokerList, kafkaLogCreator } from './kafka-config';
 export type { KafkaConfig, KafkaTlsConfig, KafkaSaslConfig, KafkaAwsMskIamConfig, KafkaLogLevel } from './kafka-config';
 export { createMskIamToken, mskIamTokenProvider, type AwsCredentials, type AwsCredentialsProvider, type MskIamToken } from './msk-iam';
-export { ensureTopic, messageLimitReader, readMaxMessageBytes } from './topic';
+export { ensureTopic, messageLimitReader, partitionCountReader, readMaxMessageBytes } from './topic';
 export type { TopicSpec, EnsureTopicResult, MessageLimit } from './topic';
 export { checkKafka } from './health';
 export type { KafkaClusterState } from './health';

@@ -21,6 +21,7 @@ const TAG_LABEL_NAME = (1 << 3) | WIRE_BYTES;
 const TAG_LABEL_VALUE = (2 << 3) | WIRE_BYTES;
 const TAG_TIMESTAMP = (1 << 3) | WIRE_VARINT;
 const TAG_VALUE = (2 << 3) | WIRE_FIXED64;
+const TAG_BATCH_EVENT = (1 << 3) | WIRE_BYTES;
 
 /** Bytes of an int64 varint (a negative one takes ten: two's complement over 64 bits). */
 function int64Bytes(n: number): number {
@@ -222,10 +223,7 @@ function readSeries(r: WireReader): NonNullable<PointsAppended['series']> {
   return series;
 }
 
-/** Decodes a record's value; throws WireError for bytes that are not a PointsAppended. */
-export function decodePointsAppendedValue(value: Buffer | Uint8Array): PointsAppended {
-  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  const r = new WireReader(buf);
+function readEvent(r: WireReader): PointsAppended {
   const event: PointsAppended = { tenant: '', series: undefined, acceptedAtMs: 0 };
   while (!r.done) {
     const tag = r.tag();
@@ -235,4 +233,46 @@ export function decodePointsAppendedValue(value: Buffer | Uint8Array): PointsApp
     else r.skip(tag & 7);
   }
   return event;
+}
+
+function readerOf(value: Buffer | Uint8Array): WireReader {
+  return new WireReader(Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+}
+
+/** Decodes a record's value; throws WireError for bytes that are not a PointsAppended. */
+export function decodePointsAppendedValue(value: Buffer | Uint8Array): PointsAppended {
+  return readEvent(readerOf(value));
+}
+
+/** Bytes an encoded PointsAppended of `bytes` takes inside a PointsAppendedBatch: its tag, length and itself. */
+export function batchEntryBytes(bytes: number): number {
+  return 1 + lengthBytes(bytes) + bytes;
+}
+
+/**
+ * strata.log.v1.PointsAppendedBatch of encoded PointsAppended values: each framed as field 1,
+ * copied, not re-encoded.
+ */
+export function encodeBatchValue(values: readonly Buffer[]): Buffer {
+  let total = 0;
+  for (const value of values) total += batchEntryBytes(value.length);
+  const out = new Out(Buffer.allocUnsafe(total));
+  for (const value of values) {
+    out.byte(TAG_BATCH_EVENT);
+    out.length(value.length);
+    out.pos += value.copy(out.buf, out.pos);
+  }
+  return out.buf;
+}
+
+/** Decodes a PointsAppendedBatch value into its events, in order; throws WireError for anything else. */
+export function decodeBatchValue(value: Buffer | Uint8Array): PointsAppended[] {
+  const r = readerOf(value);
+  const events: PointsAppended[] = [];
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_BATCH_EVENT) events.push(embedded(r, r.bytes(), readEvent));
+    else r.skip(tag & 7);
+  }
+  return events;
 }

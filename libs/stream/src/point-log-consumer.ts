@@ -3,13 +3,19 @@ import { inSpan } from '@strata/runtime';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { PointsAppended } from '@strata/proto';
 import type { StreamLogger } from './logger';
-import { decodePointsAppended } from './point-log';
+import { decodeRecordEvents, isBatchRecord } from './point-log';
 
 export interface ConsumedBatch {
   readonly partition: number;
+  /** The events of the batch's records in log order; a batch record gives several. */
   readonly events: readonly PointsAppended[];
-  /** Kafka offset of each event's record, parallel to `events`: orders the writes of a series. */
+  /**
+   * Kafka offset of each event's record, parallel to `events`: orders the writes of a
+   * series. The events of one batch record share it (never two of one series).
+   */
   readonly offsets: readonly string[];
+  /** Kafka records the events came from. */
+  readonly records: number;
   /** Offset of the last record in the batch. */
   readonly lastOffset: string;
   /** The partition's high watermark when the batch was fetched: lag = hw - lastOffset - 1. */
@@ -170,11 +176,17 @@ export class PointLogConsumer {
     }
     const events: PointsAppended[] = [];
     const offsets: string[] = [];
+    let records = 0;
     for (const message of batch.messages) {
       try {
         if (!message.value) throw new Error('empty value');
-        events.push(decodePointsAppended(message.value));
-        offsets.push(message.offset);
+        // Decoded whole before any event is kept: a corrupt batch record is skipped as one.
+        const decoded = decodeRecordEvents(message.value, isBatchRecord(message.headers));
+        for (const event of decoded) {
+          events.push(event);
+          offsets.push(message.offset);
+        }
+        records++;
       } catch (error) {
         this.options.logger.error(
           { partition: batch.partition, offset: message.offset, key: message.key?.toString(), err: error },
@@ -188,6 +200,7 @@ export class PointLogConsumer {
       partition: batch.partition,
       events,
       offsets,
+      records,
       lastOffset,
       highWatermark: batch.highWatermark,
       firstTimestampMs: Number(batch.messages[0].timestamp),

@@ -1,6 +1,8 @@
 import type { Producer, ProducerRecord } from 'kafkajs';
 import { KafkaConfigError, RecordTooLargeError } from './errors';
 import { LogUnavailableError, PointLogProducer } from './point-log-producer';
+import { decodeRecordEvents, encodePointsAppended, recordKey } from './point-log';
+import { partitionForKey } from './producer';
 import { recordLimitsFor } from './record-limits';
 
 function fakeProducer(behaviour: (record: ProducerRecord) => Promise<unknown> = async () => []) {
@@ -26,6 +28,46 @@ describe('PointLogProducer', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ topic: 't', acks: -1 });
     expect(sent[0].messages.map((m) => m.key)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('with the partition count, sends one record per partition, each named and marked a batch', async () => {
+    const { producer, sent } = fakeProducer();
+    const hosts = Array.from({ length: 40 }, (_, i) => `h${i}`);
+    const keys = hosts.map((host) => `acme/cpu{host="${host}"}`);
+    const log = new PointLogProducer(producer, { topic: 't', lingerMs: 1, partitions: 3 });
+    await log.append(hosts.map((host) => encodePointsAppended({ tenant: 'acme', series: { name: 'cpu', labels: [{ name: 'host', value: host }], points: [{ timestampMs: 1, value: 1 }] }, acceptedAtMs: 1 })));
+    expect(sent).toHaveLength(1);
+    const messages = sent[0].messages;
+    expect(messages.map((m) => m.partition).sort()).toEqual([0, 1, 2]);
+    for (const m of messages) expect(m.headers).toEqual({ 'strata-record': 'batch' });
+    const delivered = messages.flatMap((m) => decodeRecordEvents(m.value as Buffer, true).map((e) => ({ partition: m.partition, key: recordKey(e.tenant, e.series!.name, e.series!.labels) })));
+    expect(delivered.map((d) => d.key).sort()).toEqual([...keys].sort());
+    for (const d of delivered) expect(d.partition).toBe(partitionForKey(d.key, 3));
+  });
+
+  it('reads the partition count at start, and sends a record per series while it cannot', async () => {
+    const { producer, sent } = fakeProducer();
+    const errors: unknown[] = [];
+    const topic: { partitions?: number } = {};
+    const log = new PointLogProducer(producer, {
+      topic: 't',
+      lingerMs: 1,
+      partitions: async () => {
+        if (topic.partitions === undefined) throw new Error('unknown topic');
+        return topic.partitions;
+      },
+      partitionsRefreshMs: 20,
+      onPartitionsError: (e) => errors.push(e),
+    });
+    await log.start();
+    expect(log.partitions).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    await log.append([record('a'), record('b')]);
+    expect(sent[0].messages.map((m) => [m.key, m.partition])).toEqual([['a', undefined], ['b', undefined]]);
+    topic.partitions = 1;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(log.partitions).toBe(1);
+    await log.stop();
   });
 
   it('sends at once when a batch is full, without waiting for the linger', async () => {

@@ -3,7 +3,7 @@ import { inSpan, StrataError } from '@strata/runtime';
 import { CompressionTypes, type Producer } from 'kafkajs';
 import { RecordTooLargeError } from './errors';
 import './log-gzip';
-import type { PointLogRecord } from './point-log';
+import { batchByPartition, type PointLogRecord } from './point-log';
 import { countedRecordBytes, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, recordLimitsFor, type RecordLimits } from './record-limits';
 
 export type LogCompression = 'none' | 'gzip';
@@ -37,6 +37,18 @@ export interface PointLogProducerOptions {
    * Connected and disconnected with this producer. @default the shared producer
    */
   readonly bulkProducer?: Producer;
+  /**
+   * The topic's partition count, or how to read it (at `start()`, then every
+   * `partitionsRefreshMs`). With it, the records of one append that choose the same
+   * partition travel as one batch record (point-log.ts, batchByPartition), and every record
+   * names its partition. Without it, one record per series, placed by its key. A writer
+   * older than batch records skips them: upgrade writers first (docs/operations.md).
+   */
+  readonly partitions?: number | (() => Promise<number>);
+  /** @default 60000 */
+  readonly partitionsRefreshMs?: number;
+  /** Observes a failed read of the partition count (the count in use stays). */
+  readonly onPartitionsError?: (error: unknown) => void;
   /** Observes each sent produce request (for metrics). */
   readonly onBatch?: (batch: { records: number; ms: number; ok: boolean }) => void;
   /** Observes each record refused for its size (for metrics and a log line). */
@@ -67,6 +79,11 @@ interface Waiter {
   readonly bytes: number;
   resolve(): void;
   reject(error: Error): void;
+}
+
+function checkedPartitionCount(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`a topic's partition count must be a positive integer, got ${n}`);
+  return n;
 }
 
 const SIZE_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
@@ -103,6 +120,8 @@ export class PointLogProducer {
   private readonly maxBatchRecords: number;
   private limits: RecordLimits;
   private refreshing: Promise<void> | undefined;
+  private partitionCount: number | undefined;
+  private partitionTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly producer: Producer,
@@ -112,6 +131,12 @@ export class PointLogProducer {
     this.maxBatchRecords = options.maxBatchRecords ?? 2_000;
     const fixed = options.maxMessageBytes;
     this.limits = recordLimitsFor(typeof fixed === 'number' ? fixed : KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+    if (typeof options.partitions === 'number') this.partitionCount = checkedPartitionCount(options.partitions);
+  }
+
+  /** The partition count records are batched by; undefined when the log sends a record per series. */
+  get partitions(): number | undefined {
+    return this.partitionCount;
   }
 
   /** The bounds in force: callers split a series into records of at most `recordBytes`. */
@@ -126,6 +151,19 @@ export class PointLogProducer {
 
   async start(): Promise<void> {
     await this.readLimits();
+    const source = this.options.partitions;
+    if (typeof source === 'function') {
+      // Until a read succeeds (the topic may not exist yet), records go one per series. A
+      // count read again also picks up partitions an operator added (docs/operations.md).
+      const read = () =>
+        source().then(
+          (n) => void (this.partitionCount = checkedPartitionCount(n)),
+          (error: unknown) => this.options.onPartitionsError?.(error),
+        );
+      await read();
+      this.partitionTimer = setInterval(read, this.options.partitionsRefreshMs ?? 60_000);
+      this.partitionTimer.unref();
+    }
     await this.producer.connect();
     await this.options.bulkProducer?.connect();
   }
@@ -145,6 +183,7 @@ export class PointLogProducer {
 
   append(records: readonly PointLogRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
+    if (this.partitionCount !== undefined) records = batchByPartition(records, this.partitionCount, this.limits.recordBytes);
     const { tracer, topic } = this.options;
     if (!tracer) return this.enqueue(records);
     const attributes = {
@@ -185,6 +224,7 @@ export class PointLogProducer {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.partitionTimer);
     this.flush();
     await Promise.allSettled([...this.inFlight]);
     await this.producer.disconnect();
@@ -243,7 +283,12 @@ export class PointLogProducer {
         acks: -1,
         timeout: this.options.ackTimeoutMs ?? 10_000,
         compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-        messages: records.map(({ record, headers }) => ({ key: record.key, value: record.value, headers })),
+        messages: records.map(({ record, headers }) => ({
+          key: record.key,
+          value: record.value,
+          headers: record.headers ? { ...headers, ...record.headers } : headers,
+          partition: record.partition,
+        })),
       });
       this.options.onBatch?.({ records: records.length, ms: Date.now() - began, ok: true });
     } catch (error) {

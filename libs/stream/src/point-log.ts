@@ -1,7 +1,8 @@
 import type { PointsAppended } from '@strata/proto';
 import { seriesKey, type Label, type Point } from '@strata/model';
-import { decodePointsAppendedValue, encodePointsAppendedValue, pointMessageBytes } from './point-log-codec';
-import { RECORD_OVERHEAD_BYTES } from './record-limits';
+import { batchEntryBytes, decodeBatchValue, decodePointsAppendedValue, encodeBatchValue, encodePointsAppendedValue, pointMessageBytes } from './point-log-codec';
+import { murmur2 } from './producer';
+import { countedRecordBytes, RECORD_OVERHEAD_BYTES } from './record-limits';
 
 /**
  * The Kafka record key of a series: `tenant/seriesKey`. Tenants cannot contain `/`, so
@@ -15,6 +16,66 @@ export function recordKey(tenant: string, name: string, labels: readonly Label[]
 export interface PointLogRecord {
   readonly key: string;
   readonly value: Buffer;
+  /** The partition it goes to; without one, its key chooses (murmur2, as the Java client does). */
+  readonly partition?: number;
+  /** Headers of its own: a batch record's marker ({@link BATCH_RECORD_HEADERS}). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The header that marks a record whose value is a PointsAppendedBatch (several series). */
+export const BATCH_RECORD_HEADER = 'strata-record';
+export const BATCH_RECORD_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [BATCH_RECORD_HEADER]: 'batch' });
+
+/** Whether a consumed record's headers mark it a batch record (kafkajs hands header values over as Buffers). */
+export function isBatchRecord(headers: Readonly<Record<string, unknown>> | undefined): boolean {
+  const value = headers?.[BATCH_RECORD_HEADER];
+  return value !== undefined && String(value) === BATCH_RECORD_HEADERS[BATCH_RECORD_HEADER];
+}
+
+interface OpenBatch {
+  readonly partition: number;
+  readonly members: PointLogRecord[];
+  readonly keys: Set<string>;
+  bytes: number;
+}
+
+/**
+ * The records of one append as one record per partition where they fit, instead of one per
+ * series (docs/write-path.md, "Batch records"). Each series still goes to the partition its
+ * own key chooses (murmur2 of `tenant/seriesKey` modulo `partitionCount`, what the Java
+ * client and the keyed records before picked), and every output record names it, so its
+ * records keep their order. A batch stays within `maxRecordBytes` counted bytes, and never
+ * holds two records of one key: the writer stores a series' points with their record's
+ * offset, which two events of one record would share. A partition with a single record
+ * keeps it as it was. Records already over the bound (none are, from encodeSeriesRecords)
+ * go alone.
+ */
+export function batchByPartition(records: readonly PointLogRecord[], partitionCount: number, maxRecordBytes: number): PointLogRecord[] {
+  const open: Array<OpenBatch | undefined> = new Array(partitionCount);
+  const out: PointLogRecord[] = [];
+  const close = (batch: OpenBatch) => {
+    const { members, partition } = batch;
+    if (members.length === 1) out.push({ ...members[0], partition });
+    else out.push({ key: members[0].key, value: encodeBatchValue(members.map((m) => m.value)), partition, headers: BATCH_RECORD_HEADERS });
+  };
+  for (const record of records) {
+    const partition = (murmur2(record.key) & 0x7fffffff) % partitionCount;
+    const entry = batchEntryBytes(record.value.length);
+    let batch = open[partition];
+    if (batch && (batch.keys.has(record.key) || batch.bytes + entry > maxRecordBytes)) {
+      close(batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { partition, members: [], keys: new Set(), bytes: countedRecordBytes({ key: record.key, value: Buffer.alloc(0), headers: BATCH_RECORD_HEADERS }) };
+      open[partition] = batch;
+    }
+    batch.members.push(record);
+    batch.keys.add(record.key);
+    batch.bytes += entry;
+  }
+  for (const batch of open) if (batch) close(batch);
+  return out;
 }
 
 /** A PointsAppended to encode, read-only: encoding copies nothing out of the caller's arrays. */
@@ -82,4 +143,9 @@ export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number
 
 export function decodePointsAppended(value: Buffer | Uint8Array): PointsAppended {
   return decodePointsAppendedValue(value);
+}
+
+/** The events of a consumed record: one, or a batch record's several, in order. Throws WireError for bytes that are neither. */
+export function decodeRecordEvents(value: Buffer | Uint8Array, batch: boolean): PointsAppended[] {
+  return batch ? decodeBatchValue(value) : [decodePointsAppendedValue(value)];
 }

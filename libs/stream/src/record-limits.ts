@@ -55,9 +55,16 @@ export function recordLimitsFor(maxMessageBytes: number): RecordLimits {
   return { maxMessageBytes, requestBytes, recordBytes: Math.floor(requestBytes / 4) };
 }
 
-/** The counted size of a record: what it adds to a produce request before compression. */
-export function countedRecordBytes(record: { key: string | Buffer; value: Buffer }, headers?: Readonly<Record<string, string>>): number {
-  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.key) + record.value.length;
+/** The counted size of a record: what it adds to a produce request before compression, its own headers and `headers` counted. */
+export function countedRecordBytes(
+  record: { key: string | Buffer; value: Buffer; headers?: Readonly<Record<string, string>> },
+  headers?: Readonly<Record<string, string>>,
+): number {
+  return RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.key) + record.value.length + headerBytes(record.headers) + headerBytes(headers);
+}
+
+function headerBytes(headers: Readonly<Record<string, string>> | undefined): number {
+  let bytes = 0;
   if (headers) for (const [name, value] of Object.entries(headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 10;
   return bytes;
 }

@@ -99,6 +99,17 @@ export function messageLimitReader(kafka: Kafka, config: Pick<KafkaConfig, 'topi
   };
 }
 
+/** What PointLogProducer's `partitions` option wants: the topic's partition count, read when called. */
+export function partitionCountReader(kafka: Kafka, topic: string): () => Promise<number> {
+  return () =>
+    withAdmin(kafka, async (admin) => {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (partitions < 1) throw new KafkaNotReadyError(`topic ${topic} has no partitions yet`);
+      return partitions;
+    });
+}
+
 export async function ensureTopic(target: Admin | Kafka, spec: TopicSpec): Promise<EnsureTopicResult> {
   if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
     throw new RangeError(`partitions for ${spec.topic} must be a positive integer, got ${spec.partitions}`);

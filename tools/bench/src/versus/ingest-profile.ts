@@ -4,6 +4,8 @@
 // Prints each process' CPU seconds per million samples, then, per service, its busy time by
 // the code that spent it (kafkajs, ioredis, zlib, garbage collection, Strata's own code...)
 // and the functions with the most self time. Prints numbers; asserts nothing.
+// BENCH_PROFILE_BATCH_RECORDS=false runs ingest with a log record per series (STRATA_LOG_BATCH_RECORDS),
+// the way to measure batch records against the layout before them with the same build.
 // Run: npm run bench -- ingest-profile (docs/versus.md, "Where Strata's CPU goes")
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,7 +32,9 @@ async function main(): Promise<void> {
   process.env['STRATA_NODE_ARGS'] = `${process.env['STRATA_NODE_ARGS'] ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
   const { bodies } = ingestBodies({ seriesCount: SERIES, connections: CONNECTIONS, samplesPerBody: SAMPLES_PER_BODY, totalSamples: SAMPLES, endMs: Date.now() - 120_000, seed: 7 });
   console.log(`ingest profile: ${SERIES} series, ${bodies.reduce((n, b) => n + b.samples, 0).toLocaleString('en-US')} samples in remote-write 1.0 bodies of ${SAMPLES_PER_BODY}, ${CONNECTIONS} connections; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
-  const strata = await startStrata();
+  const batchRecords = process.env['BENCH_PROFILE_BATCH_RECORDS'] ?? 'true';
+  console.log(`  ingest log records: ${batchRecords === 'false' ? 'one per series' : 'batched per partition'} (STRATA_LOG_BATCH_RECORDS=${batchRecords})`);
+  const strata = await startStrata({ STRATA_LOG_BATCH_RECORDS: batchRecords });
   const names = ['ingest', 'writer', 'reader'];
   const pids = strata.ownPids();
   const deps = strata.dependencyPids();

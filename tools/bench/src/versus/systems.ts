@@ -92,9 +92,15 @@ async function dueNow(system: StrataSystem): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-export async function startStrata(): Promise<VersusSystem> {
+/** `ingestEnv`: settings of ingest's to compare (the ingest-profile bench's A/B). */
+export async function startStrata(ingestEnv: Record<string, string> = {}): Promise<VersusSystem> {
   const rates = { STRATA_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_TENANT_BYTES_PER_SECOND: '100000000000' };
-  const system = await StrataSystem.start({ name: 'bench-versus', baseEnv: process.env, services: ['kafka', 'redis', 'dynamodb', 's3'], ingestEnv: { STRATA_LOG_LEVEL: 'warn', ...rates } });
+  const system = await StrataSystem.start({
+    name: 'bench-versus',
+    baseEnv: process.env,
+    services: ['kafka', 'redis', 'dynamodb', 's3'],
+    ingestEnv: { STRATA_LOG_LEVEL: 'warn', ...rates, ...ingestEnv },
+  });
   try {
     // The shipped 4 h window (the system-test harness's default is 1 minute, for quick seals).
     const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS), STRATA_LOG_LEVEL: 'warn' };
