@@ -79,6 +79,62 @@ export async function ingest(
   };
 }
 
+/**
+ * The ingest phase interleaved: the bodies in `rounds` consecutive slices (each a whole
+ * number of bodies per connection, so every series stays in time order), each slice sent
+ * to every system in turn, the first system rotating by round, each system settling before
+ * the next starts. A change in the machine's load then reaches every system, not the one
+ * whose phase it fell in. Each system gets `seconds / rounds` per slice. Returns each
+ * system's rounds added up.
+ */
+export async function interleavedIngest(
+  systems: readonly VersusSystem[],
+  bodies: readonly Body[],
+  connections: number,
+  seconds: number,
+  rounds: number,
+  onRound?: (system: VersusSystem, round: number, result: IngestResult) => void,
+): Promise<Map<string, IngestResult>> {
+  const perSlice = Math.ceil(bodies.length / connections / rounds) * connections;
+  const results = new Map<string, IngestResult[]>(systems.map((s) => [s.name, []]));
+  for (let round = 0; round * perSlice < bodies.length; round++) {
+    const slice = bodies.slice(round * perSlice, (round + 1) * perSlice);
+    for (let k = 0; k < systems.length; k++) {
+      const system = systems[(round + k) % systems.length];
+      const result = await ingest(system, slice, connections, seconds / rounds);
+      results.get(system.name)!.push(result);
+      onRound?.(system, round, result);
+    }
+  }
+  return new Map([...results].map(([name, parts]) => [name, addIngestResults(parts)]));
+}
+
+/** Ingest results of several rounds as one: samples, seconds and CPU added; the machine's busy share weighted by time. */
+export function addIngestResults(parts: readonly IngestResult[]): IngestResult {
+  const total = (f: (r: IngestResult) => number) => parts.reduce((n, r) => n + f(r), 0);
+  const settledSeconds = total((r) => r.settledSeconds);
+  const failures = new Map<string, { count: number; first: string }>();
+  for (const r of parts) {
+    for (const [code, f] of r.failures) {
+      const seen = failures.get(code);
+      failures.set(code, { count: (seen?.count ?? 0) + f.count, first: seen?.first ?? f.first });
+    }
+  }
+  return {
+    samples: total((r) => r.samples),
+    sendSeconds: total((r) => r.sendSeconds),
+    settledSeconds,
+    cpu: {
+      own: total((r) => r.cpu.own),
+      dependencies: total((r) => r.cpu.dependencies),
+      generator: total((r) => r.cpu.generator),
+      machineBusy: settledSeconds > 0 ? total((r) => r.cpu.machineBusy * r.settledSeconds) / settledSeconds : 0,
+    },
+    latencies: parts.flatMap((r) => r.latencies),
+    failures,
+  };
+}
+
 /** Writes every body, one at a time, to every system at once (each system's series in time order). */
 export async function load(systems: readonly VersusSystem[], bodies: Iterable<Body>): Promise<number> {
   const targets = systems.map((s) => remoteWriteTarget({ port: s.writePort, version: '1.0', apiKey: s.apiKey, connections: 1 }));

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { residentMemory } from '@strata/system-tests';
 import { prng, sleep } from '@strata/testing';
 import { runBench } from '../run-bench';
-import { concurrentReads, CORES, ingest, load, pacedLoad, shape, summary, timeToReadable, type IngestResult, type PacedLoad, type RangeQuery } from './phases';
+import { concurrentReads, CORES, ingest, interleavedIngest, load, pacedLoad, shape, summary, timeToReadable, type IngestResult, type PacedLoad, type RangeQuery } from './phases';
 import { startPrometheus, startStrata, startVictoriaMetrics, type VersusSystem } from './systems';
 import { printTable, writeTable, type Row } from './table';
 import { grpcWriteTarget } from '../remote-write-target';
@@ -27,6 +27,8 @@ const CONNECTIONS = setting('BENCH_VERSUS_CONNECTIONS', 8);
 const SAMPLES_PER_BODY = 5_000;
 const INGEST_SAMPLES = setting('BENCH_VERSUS_INGEST_SAMPLES', 8_000_000);
 const INGEST_SECONDS = setting('BENCH_VERSUS_INGEST_SECONDS', 30);
+/** The ingest phase in this many slices, each sent to every system in turn (interleavedIngest). */
+const INGEST_ROUNDS = setting('BENCH_VERSUS_INGEST_ROUNDS', 3);
 const PROBES = setting('BENCH_VERSUS_PROBES', 20);
 /** How long the half load is encoded for (the probes take about 5 s of it, plus their wait). */
 const LOAD_SECONDS = setting('BENCH_VERSUS_LOAD_SECONDS', 12);
@@ -77,17 +79,18 @@ async function main(): Promise<void> {
     }
     for (const s of systems) console.log([`  ${s.name}: ${s.version}`, ...s.configuration.map((c) => `    ${c}`)].join('\n'));
 
-    // ---- Ingest: one system at a time, the others idle.
-    const ingested = new Map<string, IngestResult>();
-    for (const s of systems) {
-      const r = await ingest(s, bodies, CONNECTIONS, INGEST_SECONDS);
-      ingested.set(s.name, r);
+    // ---- Ingest: the dataset in rounds, each round to every system in turn (the others idle).
+    const printIngest = (label: string, r: IngestResult) => {
       const failures = [...r.failures].map(([code, f]) => `${f.count} x ${code} (${f.first.split('\n')[0]})`).join(', ');
       console.log(
-        `  ingest ${s.name}: ${r.samples.toLocaleString('en-US')} samples acknowledged in ${r.sendSeconds.toFixed(1)} s, settled after ${r.settledSeconds.toFixed(1)} s; ` +
+        `  ingest ${label}: ${r.samples.toLocaleString('en-US')} samples acknowledged in ${r.sendSeconds.toFixed(1)} s, settled after ${r.settledSeconds.toFixed(1)} s; ` +
           `CPU ${r.cpu.own.toFixed(1)} s own, ${r.cpu.dependencies.toFixed(1)} s dependencies, ${r.cpu.generator.toFixed(1)} s generator; machine ${(r.cpu.machineBusy * 100).toFixed(0)}% busy${failures ? `; failed: ${failures}` : ''}`,
       );
-    }
+    };
+    const ingested = await interleavedIngest(systems, bodies, CONNECTIONS, INGEST_SECONDS, INGEST_ROUNDS, (s, round, r) =>
+      printIngest(`${s.name}, round ${round + 1} of ${INGEST_ROUNDS}`, r),
+    );
+    for (const s of systems) printIngest(`${s.name}, all rounds`, ingested.get(s.name)!);
     // Strata's own write path too: the same dataset through gRPC Write, as new series (set="grpc").
     const viaGrpc = new Map<string, IngestResult>();
     for (const s of systems.filter((x) => x.grpcAddress !== undefined)) {
