@@ -86,7 +86,7 @@ runMain(async () => {
       limits: config.limits,
       concurrency: config.concurrency,
       retention: config.retention,
-      planner: { windowMs: config.windowMs, hotRetentionMs: config.hotRetentionMs, futureGraceMs: config.futureGraceMs, cold: cold !== undefined },
+      planner: { windowMs: config.windowMs, hotRetentionMs: config.hotRetentionMs, sealGraceMs: config.sealGraceMs, futureGraceMs: config.futureGraceMs, cold: cold !== undefined },
     },
     metrics,
     logger,

@@ -1,4 +1,4 @@
-import { exclusiveRange, LATE_SEAL_KEEP_MS, planRead, windowStarts, type PlannerSettings } from './planner';
+import { exclusiveRange, LATE_SEAL_KEEP_MS, planRead, SEAL_CLOCK_SKEW_MS, windowStarts, type PlannerSettings } from './planner';
 
 const HOUR = 3_600_000;
 const W = 2 * HOUR;
@@ -69,6 +69,27 @@ describe('planRead', () => {
     const lastHotMoment = start + W + settings.hotRetentionMs + LATE_SEAL_KEEP_MS - 1;
     expect(planRead(start, start + W, settings, lastHotMoment).tiers.map((t) => t.tier)).toEqual(['hot', 'warm']);
     expect(planRead(start, start + W, settings, lastHotMoment + 1).tiers.map((t) => t.tier)).toEqual(['warm']);
+  });
+
+  describe('with the seal grace known', () => {
+    const grace = 5 * 60_000;
+    const sealing: PlannerSettings = { ...settings, sealGraceMs: grace };
+    const tiersOf = (from: number, to: number, nowMs: number) => Object.fromEntries(planRead(from, to, sealing, nowMs).tiers.map((t) => [t.tier, [t.fromStart, t.toStart]]));
+
+    it('reads a fresh range from Redis alone: the open window has no DynamoDB item yet', () => {
+      expect(tiersOf(at(12), at(12.5), now)).toEqual({ hot: [at(12), at(12)] });
+    });
+
+    it('still asks DynamoDB for every window that may be sealed', () => {
+      expect(tiersOf(at(-36), at(12.5), now)).toEqual({ hot: [at(-16), at(12)], warm: [at(-36), at(10)] });
+    });
+
+    it('asks for a window from the moment the writer may seal it, its clock up to a minute ahead', () => {
+      const start = at(10);
+      const due = start + W + grace;
+      expect(tiersOf(start, start + W, due - SEAL_CLOCK_SKEW_MS - 1)).toEqual({ hot: [start, start] });
+      expect(tiersOf(start, start + W, due - SEAL_CLOCK_SKEW_MS)).toEqual({ hot: [start, start], warm: [start, start] });
+    });
   });
 
   it('lists the window starts of a range', () => {

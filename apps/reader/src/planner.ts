@@ -46,7 +46,20 @@ export interface PlannerSettings {
   readonly futureGraceMs: number;
   /** Whether a cold tier (S3) is configured. @default false */
   readonly cold?: boolean;
+  /**
+   * How long after its end the writer seals a window (STRATA_SEAL_GRACE_MS). With it, the
+   * warm tier is not asked for windows the writer cannot have sealed yet. @default every
+   * window is asked
+   */
+  readonly sealGraceMs?: number;
 }
+
+/**
+ * How far the writer's clock may run ahead of the reader's: a window due (end plus seal
+ * grace) up to this long after now may already be sealed, and is still read from the warm
+ * tier.
+ */
+export const SEAL_CLOCK_SKEW_MS = 60_000;
 
 /**
  * The reader asks the cold tier for every day that ended at least this many days ago. The
@@ -68,9 +81,14 @@ export const LATE_SEAL_KEEP_MS = 3_600_000;
  * - hot (Redis): windows whose end + hot retention (+ {@link LATE_SEAL_KEEP_MS}) is after
  *   now — older packed chunks have expired. Open windows never expire, but one that is
  *   still unsealed past the retention (a writer far behind) is not read until sealed.
- * - warm (DynamoDB): every window of the range: it holds every sealed window, and reading
- *   it alongside the hot tier covers a Redis that lost data (a restart without
- *   persistence). A Query costs what it returns, so the overlap is nearly free.
+ * - warm (DynamoDB): every window of the range that may be sealed: it holds every sealed
+ *   window, and reading it alongside the hot tier covers a Redis that lost data (a restart
+ *   without persistence). A Query costs what it returns, so the overlap is nearly free.
+ *   A window enters DynamoDB only when the writer seals it, once its end plus the seal
+ *   grace has passed (by the writer's clock, {@link SEAL_CLOCK_SKEW_MS} allowed for); the
+ *   windows after that (the open ones, which every fresh read touches) have no item to
+ *   find, and asking for them cost a Query round trip that a read of recent points waited
+ *   for. A window whose Redis keys were lost before it was sealed is rebuilt from the log.
  * - cold (S3, when configured): every whole UTC day of the range that ended at least
  *   {@link COLD_MIN_AGE_DAYS} ago; the manifests say which of them are archived. Warm
  *   still covers those days too: chunks written after a day was archived (late points)
@@ -88,7 +106,8 @@ export function planRead(fromMs: number, toMs: number, settings: PlannerSettings
   const oldestHot = windowStart(nowMs - W - settings.hotRetentionMs - LATE_SEAL_KEEP_MS, W) + W;
   const hotFrom = Math.max(firstStart, oldestHot);
   if (hotFrom <= lastStart) tiers.push({ tier: 'hot', fromStart: hotFrom, toStart: lastStart });
-  if (firstStart <= lastStart) tiers.push({ tier: 'warm', fromStart: firstStart, toStart: lastStart });
+  const lastSealable = settings.sealGraceMs === undefined ? lastStart : Math.min(lastStart, windowStart(nowMs + SEAL_CLOCK_SKEW_MS - W - settings.sealGraceMs, W));
+  if (firstStart <= lastSealable) tiers.push({ tier: 'warm', fromStart: firstStart, toStart: lastSealable });
   if (settings.cold) {
     const firstDay = dayNumber(fromMs);
     const lastDay = Math.min(dayNumber(toMs - 1), dayNumber(nowMs) - COLD_MIN_AGE_DAYS - 1);

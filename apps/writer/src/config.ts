@@ -1,5 +1,5 @@
 import { EnvReader, readStandardConfig, type Env, type StandardConfig } from '@strata/runtime';
-import { DAY_MS, HOUR_MS } from '@strata/storage';
+import { HOUR_MS } from '@strata/storage';
 import { readHotEnv, type HotEnv } from '@strata/storage/hot';
 import { readWarmEnv, type WarmEnv } from '@strata/storage/warm';
 import { readKafkaEnv, type KafkaConfig } from '@strata/stream';
@@ -69,7 +69,6 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
       ...readWarmEnv(reader),
       dayIndexCacheSeries: reader.int('STRATA_DAY_INDEX_CACHE_SERIES', 1_000_000, { min: 0 }),
     },
-    sealGraceMs: reader.int('STRATA_SEAL_GRACE_MS', 5 * 60_000, { min: 0, max: DAY_MS }),
     sealIntervalMs: reader.int('STRATA_SEAL_INTERVAL_MS', 1_000, { min: 10, max: 600_000 }),
     sealBatch: reader.int('STRATA_SEAL_BATCH', 500, { min: 1, max: 100_000 }),
     seriesCacheSize: reader.int('STRATA_WRITER_SERIES_CACHE', 100_000, { min: 0 }),

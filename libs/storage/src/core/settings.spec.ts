@@ -10,7 +10,7 @@ import { DAY_MS, HOUR_MS } from './time';
 // the ones the writer, the reader, the archiver and ingest all get.
 describe('tier settings', () => {
   it('defaults to the local stack and the documented spans', () => {
-    expect(read(readHotEnv, {})).toEqual({ settings: { redis: { mode: 'single', url: 'redis://127.0.0.1:6379' }, windowMs: 4 * HOUR_MS, hotRetentionMs: 26 * HOUR_MS }, problems: [] });
+    expect(read(readHotEnv, {})).toEqual({ settings: { redis: { mode: 'single', url: 'redis://127.0.0.1:6379' }, windowMs: 4 * HOUR_MS, hotRetentionMs: 26 * HOUR_MS, sealGraceMs: 5 * 60_000 }, problems: [] });
     expect(read(readWarmEnv, {})).toEqual({
       settings: { endpoint: undefined, region: 'us-east-1', table: 'strata_chunks', dayIndexShards: 64, warmSpanDays: 14 },
       problems: [],

@@ -318,6 +318,8 @@ export async function shape(systems: readonly VersusSystem[], next: (i: number) 
 export interface ConcurrentResult extends Latencies {
   readonly queriesPerSecond: number;
   readonly seconds: number;
+  /** CPU seconds over the phase: the system's own processes, its dependencies, the clients (this process), and the machine's busy share. */
+  readonly cpu: { own: number; dependencies: number; clients: number; machineBusy: number };
 }
 
 /** `clients` clients each sending `next()` one after another for `seconds`. */
@@ -325,6 +327,7 @@ export async function concurrentReads(system: VersusSystem, clients: number, sec
   const latencies: number[] = [];
   let failures = 0;
   let firstFailure: string | undefined;
+  const before = { own: sum(system.ownPids()), deps: sum(system.dependencyPids()), clients: process.cpuUsage(), machine: machineCpu() };
   const began = performance.now();
   const deadline = began + seconds * 1_000;
   await Promise.all(
@@ -340,7 +343,15 @@ export async function concurrentReads(system: VersusSystem, clients: number, sec
     }),
   );
   const elapsed = (performance.now() - began) / 1_000;
-  return { latencies, failures, firstFailure, queriesPerSecond: latencies.length / elapsed, seconds: elapsed };
+  const machine = machineCpu();
+  const used = process.cpuUsage(before.clients);
+  const cpu = {
+    own: sum(system.ownPids()) - before.own,
+    dependencies: sum(system.dependencyPids()) - before.deps,
+    clients: (used.user + used.system) / 1e6,
+    machineBusy: (machine.busy - before.machine.busy) / (machine.total - before.machine.total),
+  };
+  return { latencies, failures, firstFailure, queriesPerSecond: latencies.length / elapsed, seconds: elapsed, cpu };
 }
 
 export const summary = (l: readonly number[]) => ({ p50: median(l), p99: percentile(l, 99) });

@@ -105,7 +105,8 @@ export async function startStrata(ingestEnv: Record<string, string> = {}): Promi
     // The shipped 4 h window (the system-test harness's default is 1 minute, for quick seals).
     const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS), STRATA_LOG_LEVEL: 'warn' };
     const writer = await system.startWriter('writer', { env: shipped });
-    const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000' };
+    // One tenant carries every client: it may use the whole reader (its global limit of reads in flight, 64).
+    const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_READ_TENANT_CONCURRENCY: '64' };
     const reader = await system.startReader('reader', readerEnv);
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).trim();
     const version = (JSON.parse(fs.readFileSync(path.join(workspace, 'package.json'), 'utf8')) as { version: string }).version;
@@ -117,7 +118,7 @@ export async function startStrata(ingestEnv: Record<string, string> = {}): Promi
       configuration: [
         `ingest, writer, reader built from this tree; private stack: ${stackNames.join(', ')} (Kafka 4 partitions, acks = all)`,
         `writer, reader, archiver: ${Object.entries(shipped).map(([k, v]) => `${k}=${v}`).join(' ')} (the shipped window and warm span); the archiver runs once (--once) after the backfill, STRATA_ARCHIVE_DELETE_DELAY_MS=0`,
-        `ingest and reader tenant rates raised (${Object.keys(rates).join(', ')}, STRATA_READ_TENANT_POINTS_PER_SECOND): one tenant carries the whole load`,
+        `ingest and reader tenant rates raised (${Object.keys(rates).join(', ')}, STRATA_READ_TENANT_POINTS_PER_SECOND) and the tenant's reads in flight set to the reader's global limit (STRATA_READ_TENANT_CONCURRENCY=64, default 4): one tenant carries the whole load`,
       ],
       writePort: system.ingest.options.httpApiPort!,
       grpcAddress: system.ingest.grpcAddress,

@@ -119,6 +119,9 @@ async function main(): Promise<void> {
     // ---- Time-to-readable, idle: every system's variants in turn, once the ingest phase's
     // work is done (Strata seals the windows the ingest data closed).
     await Promise.all(systems.map((s) => s.settle('stored')));
+    // Warm-up, not measured: 5 probes each, so that no system's first queries (a fresh
+    // connection pool, code not yet compiled) count against it.
+    for (const s of systems) await timeToReadable(s, s.freshness.length - 1, 5, 50, 90_000);
     const ttr = new Map<string, ReturnType<typeof summary>>();
     for (const s of systems) {
       for (const [v, variant] of s.freshness.entries()) {
@@ -214,11 +217,21 @@ async function main(): Promise<void> {
       };
       const r = await concurrentReads(s, CLIENTS, CONCURRENT_SECONDS, next);
       concurrent.set(s.name, r);
-      console.log(`  ${CLIENTS} clients ${s.name}: ${r.queriesPerSecond.toFixed(0)} queries/s, p50 ${summary(r.latencies).p50.toFixed(1)} ms, p99 ${summary(r.latencies).p99.toFixed(1)} ms${r.failures ? `; ${r.failures} failed: ${r.firstFailure}` : ''}`);
+      const perThousand = (cpu: number) => ((cpu / r.latencies.length) * 1_000).toFixed(2);
+      console.log(
+        `  ${CLIENTS} clients ${s.name}: ${r.queriesPerSecond.toFixed(0)} queries/s, p50 ${summary(r.latencies).p50.toFixed(1)} ms, p99 ${summary(r.latencies).p99.toFixed(1)} ms; ` +
+          `CPU s per 1,000 queries ${perThousand(r.cpu.own)} own, ${perThousand(r.cpu.dependencies)} dependencies, ${perThousand(r.cpu.clients)} clients; machine ${(r.cpu.machineBusy * 100).toFixed(0)}% busy` +
+          `${r.failures ? `; ${r.failures} failed: ${r.firstFailure}` : ''}`,
+      );
     }
     row(`${CLIENTS} clients, 1 series x 1 d`, 'queries/s', 'higher', (s) => concurrent.get(s.name)!.queriesPerSecond);
     row(`${CLIENTS} clients, p50`, 'ms', 'lower', (s) => summary(concurrent.get(s.name)!.latencies).p50);
     row(`${CLIENTS} clients, p99`, 'ms', 'lower', (s) => summary(concurrent.get(s.name)!.latencies).p99);
+    row(`${CLIENTS} clients, CPU per 1,000 queries, own`, 'CPU s', 'lower', (s) => (concurrent.get(s.name)!.cpu.own / concurrent.get(s.name)!.latencies.length) * 1_000);
+    row(`${CLIENTS} clients, CPU per 1,000 queries, with deps`, 'CPU s', 'lower', (s) => {
+      const { cpu, latencies } = concurrent.get(s.name)!;
+      return ((cpu.own + cpu.dependencies) / latencies.length) * 1_000;
+    });
 
     // ---- At rest, and memory.
     const rest = new Map<string, number>();
