@@ -1,3 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createS3 } from '../cold/s3-client';
+import { createDynamoDb } from '../warm/dynamodb-client';
 import { StorageConfigError } from '../errors';
 import { credentialsForEndpoint, isLoopbackEndpoint, LOCAL_DUMMY_CREDENTIALS, resolveAwsClientConfig } from './aws-client-config';
 
@@ -52,5 +55,16 @@ describe('resolveAwsClientConfig', () => {
   ])('rejects %s, naming the field', (_, config, field) => {
     expect(() => resolveAwsClientConfig(config)).toThrow(StorageConfigError);
     expect(() => resolveAwsClientConfig(config)).toThrow(expect.objectContaining({ field }));
+  });
+});
+
+describe('the SDK clients Strata builds', () => {
+  const local = { region: 'us-east-1', endpoint: 'http://127.0.0.1:8000' };
+  const hasLogger = (client: { middlewareStack: { identify(): string[] } }) => client.middlewareStack.identify().some((m) => m.startsWith('loggerMiddleware'));
+
+  it('carry no SDK logging middleware, which copies every input and output for a logger that drops them', () => {
+    expect(hasLogger(new DynamoDBClient(resolveAwsClientConfig(local)))).toBe(true);
+    expect(hasLogger(createDynamoDb(local))).toBe(false);
+    expect(hasLogger(createS3({ ...local, forcePathStyle: true }))).toBe(false);
   });
 });

@@ -94,3 +94,19 @@ export function resolveAwsClientConfig(config: AwsClientConfig): ResolvedAwsClie
     ...(config.maxAttempts !== undefined && { maxAttempts: config.maxAttempts }),
   };
 }
+
+/** What the SDK's clients share: a middleware stack that middlewares can be removed from by name. */
+interface WithMiddlewareStack {
+  readonly middlewareStack: { remove(name: string): boolean };
+}
+
+/**
+ * Removes the SDK's logging middleware. Strata gives the SDK no logger, yet the middleware
+ * still builds a redacted copy of every call's input and output for its no-op logger: it
+ * walked each Query's items and each BatchWriteItem's chunks, 2% of a busy reader's main
+ * thread (measured under 16 clients). Strata logs its own calls.
+ */
+export function withoutSdkLogging<C extends WithMiddlewareStack>(client: C): C {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}

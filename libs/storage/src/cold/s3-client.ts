@@ -8,7 +8,7 @@ import {
   S3ServiceException,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
-import { resolveAwsClientConfig, type AwsClientConfig } from '../aws/aws-client-config';
+import { resolveAwsClientConfig, withoutSdkLogging, type AwsClientConfig } from '../aws/aws-client-config';
 import { BucketNotOwnedError } from '../errors';
 
 export interface S3Config extends AwsClientConfig {
@@ -17,7 +17,7 @@ export interface S3Config extends AwsClientConfig {
 }
 
 export function createS3(config: S3Config): S3Client {
-  return new S3Client({ ...resolveAwsClientConfig(config), forcePathStyle: config.forcePathStyle });
+  return withoutSdkLogging(new S3Client({ ...resolveAwsClientConfig(config), forcePathStyle: config.forcePathStyle }));
 }
 
 /** Resolves when the endpoint answers an authenticated call; the cold tier's readiness check. */

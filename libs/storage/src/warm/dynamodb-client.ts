@@ -1,10 +1,10 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { resolveAwsClientConfig, type AwsClientConfig } from '../aws/aws-client-config';
+import { resolveAwsClientConfig, withoutSdkLogging, type AwsClientConfig } from '../aws/aws-client-config';
 
 export type DynamoDbConfig = AwsClientConfig;
 
 export function createDynamoDb(config: DynamoDbConfig): DynamoDBClient {
-  return new DynamoDBClient(resolveAwsClientConfig(config));
+  return withoutSdkLogging(new DynamoDBClient(resolveAwsClientConfig(config)));
 }
 
 /** Resolves when the endpoint answers an authenticated call; the warm tier's readiness check. */
