@@ -254,7 +254,7 @@ async function main(): Promise<void> {
     row('peak resident memory, with dependencies', 'MiB', 'lower', (s) => hwm([...s.ownPids(), ...s.dependencyPids()]));
 
     notes.push(
-      'one run on one machine, every system running throughout (idle while another is measured); phases one system at a time, queries interleaved query by query',
+      `one run on one machine, every system running throughout (idle while another is measured); ingest in ${INGEST_ROUNDS} rounds, each to every system in turn; other phases one system at a time, queries interleaved query by query`,
       'ingest: remote write 1.0, snappy; "acknowledged" counts to the last 2xx, "sustained" to settled (Strata: the writer committed everything; VictoriaMetrics: /internal/force_flush)',
       "CPU: /proc/<pid>/stat utime + stime over the ingest phase until settled; Strata's own = ingest + writer + reader, dependencies = Kafka, Redis, DynamoDB Local, the S3 server",
       'time-to-readable: from the write acknowledgement to the first instant query at the sample\'s timestamp that returns it (polled every 10 ms)',
