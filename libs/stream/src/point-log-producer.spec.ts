@@ -62,6 +62,11 @@ describe('PointLogProducer', () => {
     await log.start();
     expect(log.partitions).toBeUndefined();
     expect(errors).toHaveLength(1);
+    // A count that is no count is a failed read too, not a crash.
+    topic.partitions = 0;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(log.partitions).toBeUndefined();
+    expect(errors.length).toBeGreaterThan(1);
     await log.append([record('a'), record('b')]);
     expect(sent[0].messages.map((m) => [m.key, m.partition])).toEqual([['a', undefined], ['b', undefined]]);
     topic.partitions = 1;

@@ -156,10 +156,12 @@ export class PointLogProducer {
       // Until a read succeeds (the topic may not exist yet), records go one per series. A
       // count read again also picks up partitions an operator added (docs/operations.md).
       const read = () =>
-        source().then(
-          (n) => void (this.partitionCount = checkedPartitionCount(n)),
-          (error: unknown) => this.options.onPartitionsError?.(error),
-        );
+        source()
+          .then(checkedPartitionCount)
+          .then(
+            (n) => void (this.partitionCount = n),
+            (error: unknown) => this.options.onPartitionsError?.(error),
+          );
       await read();
       this.partitionTimer = setInterval(read, this.options.partitionsRefreshMs ?? 60_000);
       this.partitionTimer.unref();
