@@ -11,6 +11,12 @@ describe('loadWriterConfig', () => {
     expect(config.replayFromMs).toBeUndefined();
   });
 
+  it('sends appends on their own connection unless STRATA_REDIS_DIRECT_APPENDS=false', () => {
+    expect(loadWriterConfig({}).directAppends).toBe(true);
+    expect(loadWriterConfig({ STRATA_REDIS_DIRECT_APPENDS: 'false' }).directAppends).toBe(false);
+    expect(() => loadWriterConfig({ STRATA_REDIS_DIRECT_APPENDS: 'sometimes' })).toThrow(/STRATA_REDIS_DIRECT_APPENDS="sometimes" is not a boolean/);
+  });
+
   it.each([
     ['an ISO time', '2026-11-20T00:00:00Z', Date.UTC(2026, 10, 20)],
     ['epoch milliseconds', '1763596800000', 1_763_596_800_000],

@@ -38,6 +38,12 @@ export interface WriterConfig extends HotEnv, StandardConfig {
   };
   /** Rebuild mode: replay the log from this time in a separate consumer group, then exit. */
   readonly replayFromMs?: number;
+  /**
+   * STRATA_REDIS_DIRECT_APPENDS: appends to a single Redis node go as RESP bytes on a
+   * connection of their own (HotStoreOptions.directAppends); false sends them through ioredis,
+   * for a proxy in front of Redis that refuses SCRIPT LOAD or EVALSHA. @default true
+   */
+  readonly directAppends: boolean;
 }
 
 /** `--replay-from <ISO time | epoch ms>` from the command line, or undefined. */
@@ -79,6 +85,7 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
       minLogRetentionMs: reader.int('STRATA_MIN_LOG_RETENTION_HOURS', 48, { min: 1, max: 24 * 36_500 }) * HOUR_MS,
     },
     replayFromMs: parseReplayFrom(argv, reader),
+    directAppends: reader.bool('STRATA_REDIS_DIRECT_APPENDS', true),
   };
   const needed = hot.windowMs + config.sealGraceMs + HOUR_MS;
   if (config.recovery.minLogRetentionMs < needed) {

@@ -28,6 +28,8 @@ runMain(async () => {
     retentionMs: config.hotRetentionMs,
     // The main group's, also in a replay: the keys count the main group's offsets.
     group: config.groupId,
+    directAppends: config.directAppends,
+    tracer,
     // A failed merge of packed fields leaves them as they were: nothing is lost, Redis holds more until the seal.
     onCompactionError: (error) => {
       metrics.errors.inc({ tier: 'redis' });

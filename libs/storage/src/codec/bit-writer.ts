@@ -21,6 +21,14 @@ export class BitWriter {
   }
 
   /** Number of bits written so far. */
+  /** Empties the writer for the next stream (its buffer is kept); returns it. */
+  reset(): this {
+    this.length = 0;
+    this.acc = 0;
+    this.pending = 0;
+    return this;
+  }
+
   get bitLength(): number {
     return this.length * 8 + this.pending;
   }

@@ -79,12 +79,11 @@ export function encodeChunk(input: ChunkInput, options: EncodeOptions = {}): Uin
   }
   // Both encodings share the header and the timestamps, so comparing what each adds for
   // the values (exactly, in bits) picks the smaller chunk; a tie goes to Decimal.
-  const useDecimal =
-    decimal !== undefined &&
-    (forced === ChunkEncoding.Decimal || decimalValueBits(decimal) <= xorValueBits(float64Words(values), n));
+  const words = float64Words(values);
+  const useDecimal = decimal !== undefined && (forced === ChunkEncoding.Decimal || decimalValueBits(decimal) <= xorValueBits(words, n));
   return useDecimal
     ? writeChunk(ChunkEncoding.Decimal, timestamps, values, timePlan, decimal)
-    : writeChunk(ChunkEncoding.Xor, timestamps, values, timePlan, undefined);
+    : writeChunk(ChunkEncoding.Xor, timestamps, values, timePlan, undefined, words);
 }
 
 function writeChunk(
@@ -93,21 +92,33 @@ function writeChunk(
   values: Float64Array,
   timePlan: DeltaPlan | undefined,
   decimal: DecimalPlan | undefined,
+  words?: Uint32Array,
 ): Uint8Array {
   const n = values.length;
-  const w = new BitWriter(32 + n * (encoding === ChunkEncoding.Xor ? 4 : 2));
+  // Small chunks (an open window's packed field of a few points: one per series per record)
+  // share one writer; only the result is allocated. Large ones get their own.
+  const w = n <= SHARED_WRITER_POINTS ? sharedWriter.reset() : new BitWriter(32 + n * (encoding === ChunkEncoding.Xor ? 4 : 2));
   writeHeader(w, encoding, n, timestamps[0], timestamps[n - 1]);
   if (timePlan) writeTimestampParams(w, timePlan);
   if (decimal) writeDecimalParams(w, decimal);
   if (timePlan) writeTimestampBits(w, timePlan);
   if (decimal) writeDecimalBits(w, decimal);
-  else writeXorValues(w, float64Words(values), n);
+  else writeXorValues(w, words ?? float64Words(values), n);
   const body = w.finish();
   const out = new Uint8Array(body.length + CHECKSUM_BYTES);
   out.set(body);
-  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  const crc = crc32(body);
+  // Little-endian, without a DataView per chunk.
+  out[body.length] = crc & 0xff;
+  out[body.length + 1] = (crc >>> 8) & 0xff;
+  out[body.length + 2] = (crc >>> 16) & 0xff;
+  out[body.length + 3] = crc >>> 24;
   return out;
 }
+
+/** Points up to which a chunk is written with the shared writer. */
+const SHARED_WRITER_POINTS = 256;
+const sharedWriter = new BitWriter(32 + SHARED_WRITER_POINTS * 4);
 
 /**
  * Decodes a chunk written by `encodeChunk`. Throws `CodecError` for anything else —

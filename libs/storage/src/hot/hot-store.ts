@@ -1,4 +1,5 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { Tracer } from '@opentelemetry/api';
+import Redis, { type Cluster } from 'ioredis';
 import { StorageError } from '../errors';
 import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
@@ -6,6 +7,8 @@ import { decodeWindowHash, encodePackedField, PACKED_FIELD_MIN_POINTS, packedFie
 import type { SealOffsets } from './seal-offsets';
 import { catalogCommands, RECORD_SERIES, type CatalogUpdate } from './series-catalog';
 import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, MERGE_PACKED, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
+import { tracePipeline } from './redis-tracing';
+import { RespEncoder, RespPipe, type RespScript } from './resp-pipe';
 
 export interface HotPoint {
   readonly timestampMs: number;
@@ -65,7 +68,26 @@ export interface HotStoreOptions {
   readonly group?: string;
   /** Called when merging a window's packed fields failed (the fields stay as they were; nothing is lost). */
   readonly onCompactionError?: (error: unknown) => void;
+  /**
+   * Appends to a single node go as RESP bytes on a connection of their own (resp-pipe.ts),
+   * not through ioredis; false sends them through the client given (STRATA_REDIS_DIRECT_APPENDS).
+   * A Cluster's always go through the client.
+   * @default true
+   */
+  readonly directAppends?: boolean;
+  /** Traces each append pipeline of the direct connection as the client's traced pipelines are (redis-tracing.ts). */
+  readonly tracer?: Tracer;
 }
+
+/** The name of the direct connection in CLIENT LIST. */
+export const DIRECT_APPENDS_CLIENT = 'strata-hot-appends';
+
+/** The scripts an append may call, as defined on the client: the direct connection calls them by SHA-1. */
+const APPEND_SCRIPTS: Readonly<Record<string, RespScript>> = {
+  strataApplyIfNewer: { lua: APPLY_IF_NEWER },
+  strataAdvanceProjected: { numberOfKeys: 1, lua: ADVANCE_PROJECTED },
+  strataRecordSeries: { lua: RECORD_SERIES },
+};
 
 /** What a seal starts from: points taken from the open window, and the previous seal. */
 export interface SealInput {
@@ -102,6 +124,10 @@ export class RedisHotStore {
   private readonly packs = new Map<string, { start: number; fields: Array<{ offset: number; from: number; to: number }>; overlaps: number; latest: number }>();
   /** Merges of packed fields, one at a time, after the appends that called for them. */
   private compaction: Promise<void> = Promise.resolve();
+  /** The direct connection for appends to a single node (undefined: they go through the client). */
+  private readonly pipe: RespPipe | undefined;
+  private readonly encoder = new RespEncoder();
+  private readonly server: Record<string, string | number> = {};
 
   constructor(
     private readonly redis: Client,
@@ -118,6 +144,13 @@ export class RedisHotStore {
     // The key count is the first argument (see catalogCommands).
     redis.defineCommand('strataRecordSeries', { lua: RECORD_SERIES });
     redis.defineCommand('strataMergePacked', { numberOfKeys: 1, lua: MERGE_PACKED });
+    if (redis instanceof Redis && !redis.options.path && (options.directAppends ?? true)) {
+      const { host, port, username, password, db, tls, connectTimeout } = redis.options;
+      this.server = { 'server.address': host ?? '', 'server.port': port ?? 6379 };
+      this.pipe = new RespPipe({ host: host ?? '127.0.0.1', port: port ?? 6379, username, password, db, tls, connectTimeoutMs: connectTimeout, scripts: APPEND_SCRIPTS, clientName: DIRECT_APPENDS_CLIENT });
+      // The connection lives as long as the client: closed when the client ends (quit, disconnect).
+      redis.on('end', () => this.pipe?.close());
+    }
   }
 
   /** Due time of a window: its end plus the seal grace. */
@@ -478,6 +511,14 @@ export class RedisHotStore {
     // 100,000 points in one pipeline, measured against a local Redis.
     const results: unknown[] = [];
     for (const part of pipelineParts(commands)) {
+      if (this.pipe) {
+        const pipe = this.pipe;
+        for (const [name, ...args] of part) pipe.encode(this.encoder, name, args);
+        const { bytes, count } = this.encoder.take();
+        const replies = await tracePipeline(this.options.tracer, count, this.server, async () => ({ results: await pipe.exec(bytes, count), failed: 0 }));
+        for (const reply of replies) results.push(reply);
+        continue;
+      }
       const answers = await this.redis.pipeline(part).exec();
       const failed = answers?.find(([error]) => error !== null);
       if (!answers || failed) {

@@ -13,7 +13,7 @@ type PipelineResults = Array<[Error | null, unknown]> | null;
  */
 export function traceRedisPipelines<C extends Redis | Cluster>(client: C, tracer: Tracer | undefined): C {
   if (!tracer) return client;
-  const server =
+  const server: Record<string, string | number> =
     'isCluster' in client && client.isCluster
       ? {}
       : { 'server.address': (client as Redis).options.host ?? '', 'server.port': (client as Redis).options.port ?? 6379 };
@@ -22,18 +22,34 @@ export function traceRedisPipelines<C extends Redis | Cluster>(client: C, tracer
     const pipeline = createPipeline(commands);
     const exec = pipeline.exec.bind(pipeline) as (callback?: unknown) => Promise<PipelineResults>;
     pipeline.exec = ((callback?: unknown) => {
-      if (callback !== undefined || !trace.getSpan(context.active())) return exec(callback);
+      if (callback !== undefined) return exec(callback);
       const size = (pipeline as unknown as { length: number }).length;
-      const attributes = { 'db.system.name': 'redis', 'db.operation.name': 'PIPELINE', 'db.operation.batch.size': size, ...server };
-      return inSpan(tracer, 'redis PIPELINE', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      return tracePipeline(tracer, size, server, async () => {
         const results = await exec();
-        const failed = results?.filter(([error]) => error !== null).length ?? size;
-        if (failed > 0) span?.setAttribute('strata.redis.failed_commands', failed);
-        return results;
+        return { results, failed: results?.filter(([error]) => error !== null).length ?? size };
       });
     }) as typeof pipeline.exec;
     return pipeline;
   };
   client.pipeline = traced as C['pipeline'];
   return client;
+}
+
+/**
+ * Runs one pipeline of `size` commands as a CLIENT span, when a traced operation is active
+ * (otherwise just runs it). `exec` says how many commands failed.
+ */
+export async function tracePipeline<T>(
+  tracer: Tracer | undefined,
+  size: number,
+  server: Record<string, string | number>,
+  exec: () => Promise<{ results: T; failed: number }>,
+): Promise<T> {
+  if (!tracer || !trace.getSpan(context.active())) return (await exec()).results;
+  const attributes = { 'db.system.name': 'redis', 'db.operation.name': 'PIPELINE', 'db.operation.batch.size': size, ...server };
+  return inSpan(tracer, 'redis PIPELINE', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const { results, failed } = await exec();
+    if (failed > 0) span?.setAttribute('strata.redis.failed_commands', failed);
+    return results;
+  });
 }

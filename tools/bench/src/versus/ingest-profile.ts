@@ -6,6 +6,9 @@
 // and the functions with the most self time. Prints numbers; asserts nothing.
 // BENCH_PROFILE_BATCH_RECORDS=false runs ingest with a log record per series (STRATA_LOG_BATCH_RECORDS),
 // the way to measure batch records against the layout before them with the same build.
+// BENCH_PROFILE_INGEST_ENV and BENCH_PROFILE_WRITER_ENV add settings to ingest's and the
+// writer's environment, as space-separated NAME=value pairs (e.g.
+// BENCH_PROFILE_WRITER_ENV=STRATA_REDIS_DIRECT_APPENDS=false), for other A/B runs.
 // Run: npm run bench -- ingest-profile (docs/versus.md, "Where Strata's CPU goes")
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,6 +28,18 @@ const SAMPLES_PER_BODY = 5_000;
 const SECONDS = setting('BENCH_PROFILE_SECONDS', 60);
 const TOP = setting('BENCH_PROFILE_FUNCTIONS', 12);
 
+/** NAME=value pairs, space-separated, from the variable `name`. */
+function settings(name: string): Record<string, string> {
+  const pairs = (process.env[name] ?? '').split(/\s+/).filter((p) => p !== '');
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new Error(`${name}: "${pair}" is not NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const dir = process.env['BENCH_PROFILE_DIR'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'strata-ingest-profile-'));
   fs.mkdirSync(dir, { recursive: true });
@@ -34,7 +49,12 @@ async function main(): Promise<void> {
   console.log(`ingest profile: ${SERIES} series, ${bodies.reduce((n, b) => n + b.samples, 0).toLocaleString('en-US')} samples in remote-write 1.0 bodies of ${SAMPLES_PER_BODY}, ${CONNECTIONS} connections; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
   const batchRecords = process.env['BENCH_PROFILE_BATCH_RECORDS'] ?? 'true';
   console.log(`  ingest log records: ${batchRecords === 'false' ? 'one per series' : 'batched per partition'} (STRATA_LOG_BATCH_RECORDS=${batchRecords})`);
-  const strata = await startStrata({ STRATA_LOG_BATCH_RECORDS: batchRecords });
+  const ingestEnv = { STRATA_LOG_BATCH_RECORDS: batchRecords, ...settings('BENCH_PROFILE_INGEST_ENV') };
+  const writerEnv = settings('BENCH_PROFILE_WRITER_ENV');
+  for (const [service, env] of [['ingest', ingestEnv], ['writer', writerEnv]] as const) {
+    if (Object.keys(env).length > 0) console.log(`  ${service} settings: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
+  const strata = await startStrata(ingestEnv, writerEnv);
   const names = ['ingest', 'writer', 'reader'];
   const pids = strata.ownPids();
   const deps = strata.dependencyPids();

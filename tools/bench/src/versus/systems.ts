@@ -92,8 +92,8 @@ async function dueNow(system: StrataSystem): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/** `ingestEnv`: settings of ingest's to compare (the ingest-profile bench's A/B). */
-export async function startStrata(ingestEnv: Record<string, string> = {}): Promise<VersusSystem> {
+/** `ingestEnv`, `writerEnv`: settings of ingest's and the writer's to compare (the ingest-profile bench's A/B). */
+export async function startStrata(ingestEnv: Record<string, string> = {}, writerEnv: Record<string, string> = {}): Promise<VersusSystem> {
   const rates = { STRATA_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_TENANT_BYTES_PER_SECOND: '100000000000' };
   const system = await StrataSystem.start({
     name: 'bench-versus',
@@ -104,7 +104,7 @@ export async function startStrata(ingestEnv: Record<string, string> = {}): Promi
   try {
     // The shipped 4 h window (the system-test harness's default is 1 minute, for quick seals).
     const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS), STRATA_LOG_LEVEL: 'warn' };
-    const writer = await system.startWriter('writer', { env: shipped });
+    const writer = await system.startWriter('writer', { env: { ...shipped, ...writerEnv } });
     // One tenant carries every client: it may use the whole reader (its global limit of reads in flight, 64).
     const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_READ_TENANT_CONCURRENCY: '64' };
     const reader = await system.startReader('reader', readerEnv);
