@@ -11,6 +11,13 @@ describe('loadWriterConfig', () => {
     expect(config.replayFromMs).toBeUndefined();
   });
 
+  it('seals a late window 30 s after its first late point unless told otherwise, within 0-10 min', () => {
+    expect(loadWriterConfig({}).resealDelayMs).toBe(30_000);
+    expect(loadWriterConfig({ STRATA_RESEAL_DELAY_MS: '0' }).resealDelayMs).toBe(0);
+    expect(() => loadWriterConfig({ STRATA_RESEAL_DELAY_MS: '600001' })).toThrow(/STRATA_RESEAL_DELAY_MS=600001 is above/);
+    expect(() => loadWriterConfig({ STRATA_RESEAL_DELAY_MS: '-1' })).toThrow(/STRATA_RESEAL_DELAY_MS=-1 is below/);
+  });
+
   it('sends appends on their own connection unless STRATA_REDIS_DIRECT_APPENDS=false', () => {
     expect(loadWriterConfig({}).directAppends).toBe(true);
     expect(loadWriterConfig({ STRATA_REDIS_DIRECT_APPENDS: 'false' }).directAppends).toBe(false);

@@ -44,6 +44,12 @@ export interface WriterConfig extends HotEnv, StandardConfig {
    * for a proxy in front of Redis that refuses SCRIPT LOAD or EVALSHA. @default true
    */
   readonly directAppends: boolean;
+  /**
+   * STRATA_RESEAL_DELAY_MS: a window past its due time that gets points is sealed this long
+   * after the first of them (HotStoreOptions.resealDelayMs), once for all that arrive
+   * meanwhile. @default 30 s
+   */
+  readonly resealDelayMs: number;
 }
 
 /** `--replay-from <ISO time | epoch ms>` from the command line, or undefined. */
@@ -86,6 +92,7 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
     },
     replayFromMs: parseReplayFrom(argv, reader),
     directAppends: reader.bool('STRATA_REDIS_DIRECT_APPENDS', true),
+    resealDelayMs: reader.int('STRATA_RESEAL_DELAY_MS', 30_000, { min: 0, max: 600_000 }),
   };
   const needed = hot.windowMs + config.sealGraceMs + HOUR_MS;
   if (config.recovery.minLogRetentionMs < needed) {

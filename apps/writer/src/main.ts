@@ -29,6 +29,7 @@ runMain(async () => {
     // The main group's, also in a replay: the keys count the main group's offsets.
     group: config.groupId,
     directAppends: config.directAppends,
+    resealDelayMs: config.resealDelayMs,
     tracer,
     // A failed merge of packed fields leaves them as they were: nothing is lost, Redis holds more until the seal.
     onCompactionError: (error) => {

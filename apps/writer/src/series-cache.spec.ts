@@ -21,15 +21,31 @@ describe('SeriesCache', () => {
     expect(cache.touch('a', 3, 12)).toBe(false);
   });
 
-  it('stays within its capacity, dropping the least recently seen', () => {
-    const cache = new SeriesCache(2, 60_000, () => 0);
+  it('stays within its capacity, dropping the least recently seen (to the second)', () => {
+    let now = 0;
+    const cache = new SeriesCache(2, 60_000, () => now);
     cache.touch('a', 1, 1);
     cache.touch('b', 1, 1);
+    now = 1_000;
     cache.touch('a', 1, 1);
     cache.touch('c', 1, 1);
     expect(cache.size).toBe(2);
     expect(cache.touch('a', 1, 1)).toBe(false);
     expect(cache.touch('b', 1, 1)).toBe(true);
+  });
+
+  it('keeps the place of a series touched again within a second: the oldest of that second goes first', () => {
+    let now = 0;
+    const cache = new SeriesCache(2, 60_000, () => now);
+    cache.touch('a', 1, 1);
+    cache.touch('b', 1, 1);
+    now = 999;
+    expect(cache.touch('a', 1, 1)).toBe(false); // recent: not moved
+    cache.touch('c', 1, 1);
+    expect(cache.touch('b', 1, 1)).toBe(false);
+    expect(cache.touch('a', 1, 1)).toBe(true); // 'a' was the one dropped
+    // A touch that widens the days is recorded and moves it, however recent.
+    expect(cache.touch('a', 1, 2)).toBe(true);
   });
 
   it('passivates idle series', () => {

@@ -12,6 +12,9 @@ interface Recorded {
  * or idle longer than `idleMs`; a passivated series is simply recorded again next time
  * (the catalogue keeps the oldest and newest day, so recording twice changes nothing).
  */
+/** A series touched this recently keeps its place in the recency order. */
+const RECENT_MS = 1_000;
+
 export class SeriesCache {
   private readonly seen = new Map<string, Recorded>();
 
@@ -28,6 +31,9 @@ export class SeriesCache {
   touch(key: string, oldestDay: number, newestDay: number): boolean {
     const now = this.now();
     const last = this.seen.get(key);
+    // Touched within the last second for these days: nothing to record, and its place in the
+    // recency order is a second off at most (moving it costs a delete and an insert per record).
+    if (last !== undefined && now - last.at < RECENT_MS && oldestDay >= last.oldestDay && newestDay <= last.newestDay) return false;
     if (last !== undefined) this.seen.delete(key);
     if (this.capacity === 0) return true;
     if (last === undefined || now - last.at > this.idleMs) {

@@ -59,6 +59,20 @@ describe('validateWrite', () => {
   });
 
   it.each([
+    ['the first and the 32nd of 32', 32, 0, 31],
+    ['neighbours', 32, 10, 11],
+    ['the 2nd and the 60th of 64 (a raised label limit)', 64, 1, 59],
+    ['the 40th and the 41st of 64', 64, 39, 40],
+  ])('refuses a label named twice: %s', (_case, count, first, second) => {
+    const labels = Array.from({ length: count }, (_, i) => ({ name: `l${i}`, value: 'v' }));
+    labels[second] = { name: `l${first}`, value: 'w' };
+    const result = validateWrite([{ name: 'm', labels, points: [ok] }], { ...limits, maxLabels: 64 }, NOW);
+    expect(result.rejections.map((r) => r.code)).toEqual([RejectionCode.DUPLICATE_LABEL]);
+    labels[second] = { name: `l${second}`, value: 'w' };
+    expect(validateWrite([{ name: 'm', labels, points: [ok] }], { ...limits, maxLabels: 64 }, NOW).rejections).toEqual([]);
+  });
+
+  it.each([
     ['NaN', { timestampMs: NOW, value: NaN }, RejectionCode.NON_FINITE_VALUE],
     ['Infinity', { timestampMs: NOW, value: Infinity }, RejectionCode.NON_FINITE_VALUE],
     ['fractional timestamp', { timestampMs: NOW + 0.5, value: 1 }, RejectionCode.INVALID_TIMESTAMP],

@@ -68,8 +68,12 @@ function checkIdentity(series: SeriesInput, seriesIndex: number, limits: Validat
       `series ${series.name} has ${series.labels.length} labels; the limit is ${limits.maxLabels}`,
     );
   }
-  const seen = new Set<string>();
-  for (const label of series.labels) {
+  // A series has a handful of labels: comparing each with those before it beats a Set per
+  // series. Past 32, a Set keeps the check linear.
+  const labels = series.labels;
+  const seen = labels.length > 32 ? new Set<string>() : undefined;
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
     if (!LABEL_NAME_PATTERN.test(label.name) || label.name.length > limits.maxLabelNameLength) {
       return refuse(
         RejectionCode.INVALID_LABEL_NAME,
@@ -77,10 +81,12 @@ function checkIdentity(series: SeriesInput, seriesIndex: number, limits: Validat
           `[a-zA-Z_][a-zA-Z0-9_]* and be at most ${limits.maxLabelNameLength} characters`,
       );
     }
-    if (seen.has(label.name)) {
+    let duplicate = seen ? seen.has(label.name) : false;
+    for (let j = 0; !seen && j < i; j++) duplicate ||= labels[j].name === label.name;
+    if (duplicate) {
       return refuse(RejectionCode.DUPLICATE_LABEL, `label ${label.name} appears twice on series ${series.name}`);
     }
-    seen.add(label.name);
+    seen?.add(label.name);
     if (label.value.length === 0 || label.value.length > limits.maxLabelValueLength) {
       return refuse(
         RejectionCode.INVALID_LABEL_VALUE,

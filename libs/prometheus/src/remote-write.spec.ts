@@ -109,6 +109,45 @@ describe('decodeRemoteWrite', () => {
     expect(decoded.samples).toBe(3);
   });
 
+  it('reads a sample the same whatever its layout: the usual one and every other a sender may write', () => {
+    const varint = (n: number) => {
+      const out: number[] = [];
+      for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+      out.push(n);
+      return out;
+    };
+    const value = (v: number) => [0x09, ...new Uint8Array(new Float64Array([v]).buffer)];
+    const time = (t: number) => [0x10, ...varint(t)];
+    const framed = (tag: number, bytes: number[]) => [tag, ...varint(bytes.length), ...bytes];
+    const label = framed(0x0a, [...framed(0x0a, [...Buffer.from('__name__')]), ...framed(0x12, [...Buffer.from('x')])]);
+    const body = (samples: number[][]) => Buffer.from(framed(0x0a, [...label, ...samples.flatMap((sample) => framed(0x12, sample))]));
+    const t = 1_765_000_000_000;
+    const decoded = decodeRemoteWrite(
+      body([
+        [...value(1.5), ...time(t)], // the usual layout
+        [...time(t + 1), ...value(2.5)], // fields the other way round
+        [...value(3.5), ...time(2 ** 50)], // an eight-byte timestamp
+        [...value(4.5), 0x10, 0x80 | 0x05, 0x00], // a varint longer than it needs
+        [...value(5.5), ...time(t + 2), 0x18, 0x01], // an unknown field after the timestamp
+        [...value(6.5)], // no timestamp: 0
+        [0x09, ...Buffer.from('020000000000f07f', 'hex'), ...time(t + 3)], // staleness (its NaN bits as sent), the usual layout
+        [...time(t + 4), 0x09, ...Buffer.from('020000000000f07f', 'hex')], // and the other way round
+      ]),
+      '1.0',
+    );
+    expect(decoded.series[0].points).toEqual([
+      { timestampMs: t, value: 1.5 },
+      { timestampMs: t + 1, value: 2.5 },
+      { timestampMs: 2 ** 50, value: 3.5 },
+      { timestampMs: 5, value: 4.5 },
+      { timestampMs: t + 2, value: 5.5 },
+      { timestampMs: 0, value: 6.5 },
+      { timestampMs: t + 3, value: NaN },
+      { timestampMs: t + 4, value: NaN },
+    ]);
+    expect(decoded.staleMarkers).toBe(2);
+  });
+
   it('gives a negative timestamp as NaN, for validation to refuse', () => {
     const decoded = decodeRemoteWrite(encodeV1([{ labels: [['__name__', 'x']], samples: [{ value: 1, timestamp: -5 }] }]), '1.0');
     expect(decoded.series[0].points[0].timestampMs).toBeNaN();

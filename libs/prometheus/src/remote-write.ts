@@ -168,6 +168,7 @@ export function describeSeries(name: string, labels: readonly Label[]): string {
 
 /** Reads a Sample (value = 1, timestamp = 2) into `parts`. */
 function readSample(body: Buffer, start: number, end: number, parts: SeriesParts): void {
+  if (readUsualSample(body, start, end, parts)) return;
   const sample = new WireReader(body, start, end);
   let value = 0;
   let timestampMs = 0;
@@ -192,6 +193,40 @@ function readSample(body: Buffer, start: number, end: number, parts: SeriesParts
   } else {
     parts.points.push({ timestampMs, value });
   }
+}
+
+/**
+ * The layout every sender writes, read without a reader object: the value (tag 0x09, eight
+ * bytes), then a timestamp of one to seven varint bytes (0 to 2^49 ms, the year 19,800)
+ * that ends the sample. False, having read nothing, for anything else (fields in another
+ * order, a negative or larger timestamp, a field left out, unknown fields): the general
+ * reader takes those.
+ */
+function readUsualSample(body: Buffer, start: number, end: number, parts: SeriesParts): boolean {
+  const length = end - start;
+  if (length < 11 || length > 17 || body[start] !== 0x09 || body[start + 9] !== 0x10) return false;
+  let timestampMs = 0;
+  let scale = 1;
+  for (let pos = start + 10; pos < end; pos++) {
+    const byte = body[pos];
+    timestampMs += (byte & 0x7f) * scale;
+    scale *= 0x80;
+    if (byte < 0x80) {
+      if (pos !== end - 1) return false;
+      const low = body.readUInt32LE(start + 1);
+      const high = body.readUInt32LE(start + 5);
+      if (high === STALE_NAN_HIGH && low === STALE_NAN_LOW) {
+        parts.staleMarkers++;
+        parts.points.push({ timestampMs, value: Number.NaN });
+        return true;
+      }
+      const value = body.readDoubleLE(start + 1);
+      if (Number.isNaN(value)) parts.nanSamples++;
+      else parts.points.push({ timestampMs, value });
+      return true;
+    }
+  }
+  return false;
 }
 
 function newParts(): SeriesParts {

@@ -26,12 +26,10 @@ const TAG_BATCH_EVENT = (1 << 3) | WIRE_BYTES;
 /** Bytes of an int64 varint (a negative one takes ten: two's complement over 64 bits). */
 function int64Bytes(n: number): number {
   if (n < 0) return 10;
-  let bytes = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    bytes++;
-  }
-  return bytes;
+  if (n < 0x80) return 1;
+  // Seven bits a byte: the bit length over 7, rounded up (integer arithmetic up to 2^32, one division above).
+  const bits = n < 0x100000000 ? 32 - Math.clz32(n) : 64 - Math.clz32((n - (n >>> 0)) / 0x100000000);
+  return Math.ceil(bits / 7);
 }
 
 function lengthBytes(n: number): number {
@@ -68,11 +66,22 @@ class Out {
 
   int64(n: number): void {
     if (n >= 0) {
-      while (n >= 0x80) {
-        this.buf[this.pos++] = (n % 0x80) | 0x80;
-        n = Math.floor(n / 0x80);
+      // As two 32-bit halves, so each byte is shifts and masks, not a floating-point division.
+      let lo = n >>> 0;
+      let hi = (n - lo) / 0x100000000;
+      const buf = this.buf;
+      let pos = this.pos;
+      while (hi !== 0) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+        hi >>>= 7;
       }
-      this.buf[this.pos++] = n;
+      while (lo >= 0x80) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo >>>= 7;
+      }
+      buf[pos++] = lo;
+      this.pos = pos;
       return;
     }
     // Two's complement over 64 bits, as two 32-bit halves.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis } from './redis-client';
-import { hotKeys, seriesId } from './hot-keys';
+import { dueMember, hotKeys, seriesId } from './hot-keys';
 import { RedisHotStore } from './hot-store';
 import { RedisHotReader } from './hot-reader';
 import { encodeChunk } from '../codec/chunk';
@@ -97,6 +97,38 @@ describe('RedisHotStore against a real Redis', () => {
     expect(second.packed!.sealOffset).toBeUndefined();
     await store.finishSeal(window, partition, Buffer.from('chunk-bytes-2'), start + 3 * HOUR);
     expect(await store.backlog(partition)).toBe(0);
+  });
+
+  it('with a reseal delay, marks a window past its due time due once, the delay after its first late point, also after a seal', async () => {
+    let now = start + 10 * HOUR; // the window (2 h + 60 s grace) is long past due
+    const delayed = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR, resealDelayMs: 30_000, now: () => now });
+    const p = partition + 7;
+    const late = `late{run="${randomUUID().slice(0, 8)}"}`;
+    const lateSid = seriesId(tenant, late);
+    const score = (windowStart: number) => redis.zscore(hotKeys.due(p), dueMember({ tenant, seriesKey: late, start: windowStart })).then((v) => (v === null ? null : Number(v)));
+    try {
+      await delayed.append(p, [{ tenant, seriesKey: late, points: [{ timestampMs: start, value: 1 }], offset: 1 }]);
+      expect(await delayed.dueWindows(p, now, 10)).toEqual([]);
+      expect(await delayed.dueWindows(p, now + 30_000, 10)).toEqual([{ tenant, seriesKey: late, start }]);
+      // More late points do not push the seal further away.
+      now += 20_000;
+      await delayed.append(p, [{ tenant, seriesKey: late, points: [{ timestampMs: start + 60_000, value: 2 }], offset: 2 }]);
+      expect(await delayed.dueWindows(p, now + 10_000, 10)).toEqual([{ tenant, seriesKey: late, start }]);
+      // A window not yet due is marked at its due time, as without the delay.
+      const current = start + 10 * HOUR; // due at its end plus the grace, 2 h from now
+      await delayed.append(p, [{ tenant, seriesKey: late, points: [{ timestampMs: current + 1, value: 3 }], offset: 3 }]);
+      expect(await score(current)).toBe(current + 2 * HOUR + 60_000);
+      // Sealed, then a point arrived mid-seal: due again the delay after the seal, not at once.
+      now += 10_000;
+      const window = { tenant, seriesKey: late, start };
+      await delayed.beginSeal(window);
+      await delayed.append(p, [{ tenant, seriesKey: late, points: [{ timestampMs: start + 120_000, value: 4 }], offset: 4 }]);
+      await delayed.finishSeal(window, p, Buffer.from('chunk'), now);
+      expect(await score(start)).toBe(now + 30_000);
+    } finally {
+      const keys = await redis.keys(`*${lateSid}*`);
+      await redis.del(hotKeys.due(p), hotKeys.unsealedFrom(p, 'strata-writer'), ...keys);
+    }
   });
 
   it('repeats an interrupted seal without losing points', async () => {

@@ -77,6 +77,17 @@ export interface HotStoreOptions {
   readonly directAppends?: boolean;
   /** Traces each append pipeline of the direct connection as the client's traced pipelines are (redis-tracing.ts). */
   readonly tracer?: Tracer;
+  /**
+   * A window already past its due time when points arrive for it (a backfill, late points
+   * into a sealed window) is due this long after the first of them, and stays so while more
+   * arrive: sealed once per delay, not on every seal round while they keep coming. 0 marks it
+   * due at once. The points are readable from Redis meanwhile, and their log records stay
+   * in the rebuild's range until the seal (docs/write-path.md, "Late windows").
+   * @default 0
+   */
+  readonly resealDelayMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 /** The name of the direct connection in CLIENT LIST. */
@@ -158,6 +169,11 @@ export class RedisHotStore {
     return start + this.options.windowMs + this.options.sealGraceMs;
   }
 
+  /** Whether a window that gets points at `now` is late: past its due time, with a delay to wait (resealDelayMs). */
+  private isLate(start: number, now: number): boolean {
+    return (this.options.resealDelayMs ?? 0) > 0 && this.dueAt(start) <= now;
+  }
+
   /**
    * Writes points of one Kafka partition's records. Resolves once Redis acknowledged
    * every command; rejects (retriable) if any failed, in which case the caller must not
@@ -174,6 +190,9 @@ export class RedisHotStore {
     // command per record costs the writer more CPU than the points themselves, and a window
     // is still marked due only after its points are in (see settleDue).
     const due: Array<string | number> = [];
+    // Late windows: ZADD NX, so that later points do not push a window's seal further away.
+    const lateDue: Array<string | number> = [];
+    const now = (this.options.now ?? Date.now)();
     const unsealedFrom: Array<string | number> = [];
     const newSeries = new Map<string, CatalogUpdate[]>();
     const packed: Array<{ key: string; start: number; offset: number; from: number; to: number }> = [];
@@ -200,7 +219,8 @@ export class RedisHotStore {
         const span = packable ? packedSpans.get(start) : undefined;
         if (span) packed.push({ key: hotKeys.open(sid, start), start, offset: write.offset!, ...span });
         const member = dueMember({ tenant: write.tenant, seriesKey: write.seriesKey, start });
-        due.push(this.dueAt(start), member);
+        if (this.isLate(start, now)) lateDue.push(now + this.options.resealDelayMs!, member);
+        else due.push(this.dueAt(start), member);
         if (write.offset !== undefined) unsealedFrom.push(write.offset, member);
       }
       if (write.index) {
@@ -211,6 +231,7 @@ export class RedisHotStore {
       }
     }
     for (const slice of argSlices(due, 2)) commands.push(['zadd', hotKeys.due(partition), ...slice]);
+    for (const slice of argSlices(lateDue, 2)) commands.push(['zadd', hotKeys.due(partition), 'NX', ...slice]);
     for (const slice of argSlices(unsealedFrom, 2)) commands.push(['zadd', hotKeys.unsealedFrom(partition, this.group), 'LT', ...slice]);
     for (const [tenant, updates] of newSeries) commands.push(...catalogCommands(tenant, updates));
     const { projected } = options;
@@ -470,7 +491,8 @@ export class RedisHotStore {
     if (!taken || failed) throw new StorageError(`redis refused to settle ${member.slice(0, 200)}: ${failed?.[0]?.message ?? 'transaction aborted'}`, true);
     const from = taken[0][1] as string | null;
     if ((await this.redis.exists(hotKeys.open(sid, window.start))) === 1) {
-      const putBack = this.redis.multi().zadd(due, this.dueAt(window.start), member);
+      const now = (this.options.now ?? Date.now)();
+      const putBack = this.redis.multi().zadd(due, this.isLate(window.start, now) ? now + this.options.resealDelayMs! : this.dueAt(window.start), member);
       if (from !== null) putBack.zadd(unsealedFrom, 'LT', from, member);
       await putBack.exec();
     }

@@ -85,9 +85,16 @@ const WARM_SPAN_DAYS = 14;
 /** The private stack's Kafka partitions (StrataSystem's), one due set each. */
 const PARTITIONS = 4;
 
-/** Windows whose seal is due by now (the due sets score each window by its due time; open windows wait in them too). */
+/** The writer's STRATA_RESEAL_DELAY_MS, its default: a late window is due this long after its first late point. */
+const RESEAL_DELAY_MS = 30_000;
+
+/**
+ * Windows whose seal is due by now, or that wait for the reseal delay (the due sets score
+ * each window by its due time, a late one by its first late point plus the delay; open
+ * windows wait in them too).
+ */
 async function dueNow(system: StrataSystem): Promise<number> {
-  const now = Date.now();
+  const now = Date.now() + RESEAL_DELAY_MS;
   const counts = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => system.redis().zcount(hotKeys.due(p), '-inf', now)));
   return counts.reduce((a, b) => a + b, 0);
 }
@@ -103,7 +110,7 @@ export async function startStrata(ingestEnv: Record<string, string> = {}, writer
   });
   try {
     // The shipped 4 h window (the system-test harness's default is 1 minute, for quick seals).
-    const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS), STRATA_LOG_LEVEL: 'warn' };
+    const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_RESEAL_DELAY_MS: String(RESEAL_DELAY_MS), STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS), STRATA_LOG_LEVEL: 'warn' };
     const writer = await system.startWriter('writer', { env: { ...shipped, ...writerEnv } });
     // One tenant carries every client: it may use the whole reader (its global limit of reads in flight, 64).
     const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_READ_TENANT_CONCURRENCY: '64' };

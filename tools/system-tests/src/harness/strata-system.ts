@@ -286,6 +286,8 @@ export class StrataSystem {
         STRATA_WINDOW_MS: String(WINDOW_MS),
         STRATA_SEAL_GRACE_MS: '1000',
         STRATA_SEAL_INTERVAL_MS: '200',
+        // Late windows (tests that write the past) sealed a second after their first point, not 30 s.
+        STRATA_RESEAL_DELAY_MS: '1000',
         STRATA_LOG_LEVEL: 'info',
         ...options.env,
       },
