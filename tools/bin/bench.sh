@@ -5,10 +5,10 @@
 # stack on other ports works as `stack.sh up` with the same environment does.
 # usage: bench.sh [section...]   e.g. `npm run bench -- versus`; every section without one.
 # Sections: codec archive cold-read write remote-write label-index promql read
-# noisy-neighbour ingest-profile versus.
+# noisy-neighbour late-seal ingest-profile versus.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-all=(codec archive cold-read write remote-write label-index promql read noisy-neighbour ingest-profile versus)
+all=(codec archive cold-read write remote-write label-index promql read noisy-neighbour late-seal ingest-profile versus)
 for wanted in "$@"; do
   case " ${all[*]} " in *" $wanted "*) ;; *) echo "bench.sh: unknown section '$wanted'; sections: ${all[*]}" >&2; exit 2 ;; esac
 done
@@ -57,6 +57,8 @@ section read "read path" tsx tools/bench/src/read-bench.ts
 section noisy-neighbour "noisy neighbour" tsx tools/bench/src/noisy-neighbour-bench.ts
 # The versus bench's ingest phase against Strata alone, every service under --cpu-prof: CPU
 # per sample per process and where each service's time went (docs/versus.md). Private stack.
+# Late points into windows past their due time, with each reseal delay (docs/write-path.md). Private stack.
+section late-seal "late seal" tsx tools/bench/src/late-seal-bench.ts
 section ingest-profile "ingest profile" tsx tools/bench/src/versus/ingest-profile.ts
 # Strata beside VictoriaMetrics and Prometheus 3 (docs/versus.md), about 10 minutes; the
 # peers are installed into the cache first. Strata runs on a private stack of its own.

@@ -99,7 +99,7 @@ describe('RedisHotStore against a real Redis', () => {
     expect(await store.backlog(partition)).toBe(0);
   });
 
-  it('with a reseal delay, marks a window past its due time due once, the delay after its first late point, also after a seal', async () => {
+  it('with a reseal delay, marks a window past its due time and within the retention due once, the delay after its first late point, also after a seal', async () => {
     let now = start + 10 * HOUR; // the window (2 h + 60 s grace) is long past due
     const delayed = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR, resealDelayMs: 30_000, now: () => now });
     const p = partition + 7;
@@ -118,6 +118,10 @@ describe('RedisHotStore against a real Redis', () => {
       const current = start + 10 * HOUR; // due at its end plus the grace, 2 h from now
       await delayed.append(p, [{ tenant, seriesKey: late, points: [{ timestampMs: current + 1, value: 3 }], offset: 3 }]);
       expect(await score(current)).toBe(current + 2 * HOUR + 60_000);
+      // A window past the hot retention is read from DynamoDB only: due at once, so its points become readable.
+      const old = start - 26 * HOUR;
+      await delayed.append(p, [{ tenant, seriesKey: late, points: [{ timestampMs: old, value: 5 }], offset: 5 }]);
+      expect(await score(old)).toBe(old + 2 * HOUR + 60_000);
       // Sealed, then a point arrived mid-seal: due again the delay after the seal, not at once.
       now += 10_000;
       const window = { tenant, seriesKey: late, start };

@@ -81,8 +81,9 @@ export interface HotStoreOptions {
    * A window already past its due time when points arrive for it (a backfill, late points
    * into a sealed window) is due this long after the first of them, and stays so while more
    * arrive: sealed once per delay, not on every seal round while they keep coming. 0 marks it
-   * due at once. The points are readable from Redis meanwhile, and their log records stay
-   * in the rebuild's range until the seal (docs/write-path.md, "Late windows").
+   * due at once, as is every window older than `retentionMs` (readers do not ask Redis for
+   * it). The points are readable from Redis meanwhile, and their log records stay in the
+   * rebuild's range until the seal (docs/write-path.md, "Late windows").
    * @default 0
    */
   readonly resealDelayMs?: number;
@@ -169,9 +170,13 @@ export class RedisHotStore {
     return start + this.options.windowMs + this.options.sealGraceMs;
   }
 
-  /** Whether a window that gets points at `now` is late: past its due time, with a delay to wait (resealDelayMs). */
+  /**
+   * Whether a window that gets points at `now` waits `resealDelayMs` before its seal: past
+   * its due time, and still within the retention, where readers ask Redis for it (older
+   * windows are read from DynamoDB only, so their points are sealed at once to be readable).
+   */
   private isLate(start: number, now: number): boolean {
-    return (this.options.resealDelayMs ?? 0) > 0 && this.dueAt(start) <= now;
+    return (this.options.resealDelayMs ?? 0) > 0 && this.dueAt(start) <= now && start + this.options.windowMs + this.options.retentionMs > now;
   }
 
   /**

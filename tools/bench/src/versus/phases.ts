@@ -15,6 +15,8 @@ export interface IngestResult {
   /** From the first send until settle() returned: the writer caught up (Strata), a flush (VictoriaMetrics). */
   readonly settledSeconds: number;
   readonly cpu: { own: number; dependencies: number; generator: number; machineBusy: number };
+  /** CPU from the first send until settle('stored'): what was written is in its long-term store (Strata: every due window sealed). */
+  readonly cpuStored: { own: number; dependencies: number };
   readonly latencies: number[];
   readonly failures: Map<string, { count: number; first: string }>;
 }
@@ -62,21 +64,23 @@ export async function ingest(
   }
   await system.settle('committed');
   const at = performance.now();
-  // CPU is counted until what was written is stored for good, so work a system defers (Strata's
-  // seals into DynamoDB) is in its figure; the rate stops at 'committed' (readable).
-  await system.settle('stored');
   const machine = machineCpu();
   const gen = process.cpuUsage(before.gen);
+  const cpu = {
+    own: sum(system.ownPids()) - before.own,
+    dependencies: sum(system.dependencyPids()) - before.deps,
+    generator: (gen.user + gen.system) / 1e6,
+    machineBusy: (machine.busy - before.machine.busy) / (machine.total - before.machine.total),
+  };
+  // Then until what was written is stored for good, so that work a system defers past
+  // readability (Strata's seals into DynamoDB) is counted too.
+  await system.settle('stored');
   return {
     samples,
     sendSeconds: (lastAck - before.at) / 1_000,
     settledSeconds: (at - before.at) / 1_000,
-    cpu: {
-      own: sum(system.ownPids()) - before.own,
-      dependencies: sum(system.dependencyPids()) - before.deps,
-      generator: (gen.user + gen.system) / 1e6,
-      machineBusy: (machine.busy - before.machine.busy) / (machine.total - before.machine.total),
-    },
+    cpu,
+    cpuStored: { own: sum(system.ownPids()) - before.own, dependencies: sum(system.dependencyPids()) - before.deps },
     latencies,
     failures,
   };
@@ -133,6 +137,7 @@ export function addIngestResults(parts: readonly IngestResult[]): IngestResult {
       generator: total((r) => r.cpu.generator),
       machineBusy: settledSeconds > 0 ? total((r) => r.cpu.machineBusy * r.settledSeconds) / settledSeconds : 0,
     },
+    cpuStored: { own: total((r) => r.cpuStored.own), dependencies: total((r) => r.cpuStored.dependencies) },
     latencies: parts.flatMap((r) => r.latencies),
     failures,
   };

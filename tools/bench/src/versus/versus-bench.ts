@@ -109,6 +109,8 @@ async function main(): Promise<void> {
     row('ingest, sustained (until settled)', 'samples/s', 'higher', (s) => ing(s).samples / ing(s).settledSeconds);
     row('CPU per 1M samples, own processes', 'CPU s', 'lower', (s) => (ing(s).cpu.own / ing(s).samples) * 1e6);
     row('CPU per 1M samples, with dependencies', 'CPU s', 'lower', (s) => ((ing(s).cpu.own + ing(s).cpu.dependencies) / ing(s).samples) * 1e6);
+    row('  same, own, until stored (Strata: sealed)', 'CPU s', 'lower', (s) => (ing(s).cpuStored.own / ing(s).samples) * 1e6);
+    row('  same, with dependencies, until stored', 'CPU s', 'lower', (s) => ((ing(s).cpuStored.own + ing(s).cpuStored.dependencies) / ing(s).samples) * 1e6);
     if (viaGrpc.size > 0) {
       row('  Strata through gRPC Write, sustained', 'samples/s', 'higher', (s) => grpcOf(s, (r) => r.samples / r.settledSeconds));
       row('  Strata through gRPC Write, CPU own', 'CPU s', 'lower', (s) => grpcOf(s, (r) => (r.cpu.own / r.samples) * 1e6));

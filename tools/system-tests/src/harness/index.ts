@@ -5,3 +5,4 @@ export { AttackTally, hostileAttacks, seedRequest, sendNoise, type Attack } from
 export { residentMemory, sampleResidentMemory } from './process-memory';
 export { METHODS, outcomeCode, ownConnection, unaryRaw } from './raw-grpc';
 export { StrataSystem } from './strata-system';
+export { write } from './ingest-client';
