@@ -264,6 +264,8 @@ export class RespPipe {
     if (this.closed) throw new StorageError('the redis pipe is closed', false);
     if (count === 0) return [];
     const socket = this.socket ?? (await (this.connecting ??= this.connect()));
+    // Lost between connecting and now: its replies would never come, and nothing would fail this pipeline.
+    if (socket !== this.socket || socket.destroyed) throw new StorageError('the redis connection failed before the pipeline was sent', true);
     const replies = await new Promise<RespReply[]>((resolve, reject) => {
       this.waiting.push({ remaining: count, replies: [], resolve, reject });
       socket.write(bytes);
