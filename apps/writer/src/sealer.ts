@@ -251,7 +251,7 @@ export class Sealer {
       const { window } = input;
       this.deps.metrics.errors.inc({ tier: 'seal' });
       this.deps.logger.error(
-        { err: error, tenant: window.tenant, seriesKey: window.seriesKey.slice(0, 512), start: window.start, points: input.points.length },
+        { err: error, tenant: window.tenant, seriesKey: window.seriesKey.slice(0, 512), start: window.start, points: input.columns?.timestamps.length ?? input.points.length },
         'window cannot be made into a chunk; it stays due in Redis and the other windows are sealed',
       );
       return { partition, window, reseal: false, failed: true };
@@ -327,7 +327,8 @@ export class Sealer {
     const { window } = input;
     // Nothing unsealed (e.g. a replayed record whose points Redis already held newer): the
     // previous seal stands, no warm write.
-    if (input.points.length === 0) return { partition, window, reseal: false };
+    const unsealed = input.columns ?? unsealedColumns(input.points);
+    if (unsealed.timestamps.length === 0) return { partition, window, reseal: false };
     let previous: SealedChunk | undefined = input.packed ? { chunk: input.packed.chunk, seal: { base: input.packed.sealOffset, points: input.packed.pointOffsets } } : undefined;
     // Without a packed copy in Redis the warm tier may still hold earlier points of this
     // window: its packed copy expired (a very late point), or Redis lost its state since the
@@ -339,7 +340,7 @@ export class Sealer {
     // A previous seal over several items: its head is replaced so its stale parts can be found.
     const mayHaveParts = previous !== undefined && warmItemCount({ chunk: previous.chunk, sealOffset: previous.seal.base, pointOffsets: previous.seal.points }) > 1;
     const sealed = previous ? decodeChunk(previous.chunk) : EMPTY_COLUMNS;
-    const merged = mergeOverSealed(unsealedColumns(input.points), sealed, previous?.seal, { replayed: input.replayed });
+    const merged = mergeOverSealed(unsealed, sealed, previous?.seal, { replayed: input.replayed });
     const count = merged.timestamps.length;
     const chunk = encodeChunk({ timestamps: merged.timestamps, values: merged.values });
     const { base, points } = merged.seal;

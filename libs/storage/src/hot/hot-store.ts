@@ -5,6 +5,7 @@ import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, win
 import { decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
 import { decodeWindowHash, encodePackedField, PACKED_FIELD_MIN_POINTS, packedFieldName, packedFieldNewest } from './window-hash';
 import type { SealOffsets } from './seal-offsets';
+import type { UnsealedColumns } from './seal-merge';
 import { catalogCommands, RECORD_SERIES, type CatalogUpdate } from './series-catalog';
 import { ACQUIRE_LEASE, ADVANCE_PROJECTED, APPLY_IF_NEWER, BEGIN_SEAL, FINISH_SEAL, MERGE_PACKED, REBUILD_START, RELEASE_LEASE } from './lua-scripts';
 import { tracePipeline } from './redis-tracing';
@@ -106,6 +107,11 @@ export interface SealInput {
   readonly window: WindowRef;
   /** Points written since the last seal, sorted by time, with their record offsets. */
   readonly points: HotPoint[];
+  /**
+   * The same points as columns, as the hash decoded them (the seal merges columns): beginSeal
+   * gives them, and then builds `points` only when asked.
+   */
+  readonly columns?: UnsealedColumns;
   /** The previous seal of this window still in Redis, if any, with its seal offsets. */
   readonly packed: PackedHot | null;
   /** The replay group wrote into the window since its last seal (see `MergeOptions`). */
@@ -446,14 +452,17 @@ export class RedisHotStore {
       hotKeys.replayed(sid, window.start),
     )) as [Buffer[], Buffer | null, number];
     const columns = decodeWindowHash(window.start, fields, (reason) => new StorageError(`the sealing hash of ${dueMember(window).slice(0, 200)} is corrupt: ${reason}`, false));
-    const points: HotPoint[] = new Array(columns.timestamps.length);
-    for (let i = 0; i < points.length; i++) {
-      const offset = columns.offsets[i];
-      const timestampMs = columns.timestamps[i];
-      const value = columns.values[i];
-      points[i] = offset === undefined ? { timestampMs, value } : { timestampMs, value, offset };
-    }
-    return { window, points, packed: packed ? decodePackedHot(packed) : null, replayed: replayed === 1 };
+    let points: HotPoint[] | undefined;
+    return {
+      window,
+      columns,
+      // An object per point only for a caller that asks (the sealer merges the columns).
+      get points(): HotPoint[] {
+        return (points ??= columnPoints(columns));
+      },
+      packed: packed ? decodePackedHot(packed) : null,
+      replayed: replayed === 1,
+    };
   }
 
   /**
@@ -555,6 +564,18 @@ export class RedisHotStore {
     }
     return results;
   }
+}
+
+/** Points of decoded columns as objects, each with its record offset where it has one. */
+function columnPoints(columns: UnsealedColumns): HotPoint[] {
+  const points: HotPoint[] = new Array(columns.timestamps.length);
+  for (let i = 0; i < points.length; i++) {
+    const offset = columns.offsets[i];
+    const timestampMs = columns.timestamps[i];
+    const value = columns.values[i];
+    points[i] = offset === undefined ? { timestampMs, value } : { timestampMs, value, offset };
+  }
+  return points;
 }
 
 /** Packed fields of one open window merged into one once this many of them overlapped others in time (rewrites)... */
