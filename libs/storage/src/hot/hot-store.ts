@@ -549,7 +549,7 @@ export class RedisHotStore {
     for (const part of pipelineParts(commands)) {
       if (this.pipe) {
         const pipe = this.pipe;
-        for (const [name, ...args] of part) pipe.encode(this.encoder, name, args);
+        for (const command of part) pipe.encode(this.encoder, command);
         const { bytes, count } = this.encoder.take();
         const replies = await tracePipeline(this.options.tracer, count, this.server, async () => ({ results: await pipe.exec(bytes, count), failed: 0 }));
         for (const reply of replies) results.push(reply);

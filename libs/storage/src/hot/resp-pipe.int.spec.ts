@@ -25,7 +25,7 @@ describe('the direct append connection against a real Redis', () => {
     const encoder = new RespEncoder();
     const call = (key: string) => {
       encoder.command('set', [key, 'v']);
-      pipe.encode(encoder, 'strataEcho', ['hello']);
+      pipe.encode(encoder, ['strataEcho', 'hello']);
       const { bytes, count } = encoder.take();
       return pipe.exec(bytes, count);
     };

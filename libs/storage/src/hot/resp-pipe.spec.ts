@@ -113,8 +113,8 @@ describe('RespPipe', () => {
     const pipe = new RespPipe({ host: '127.0.0.1', port: fake.port, username: 'u', password: 'p', db: 2, scripts: { strataThing: { lua: 'return 1', numberOfKeys: 1 } } });
     try {
       const encoder = new RespEncoder();
-      pipe.encode(encoder, 'hset', ['k', 'f', 'v']);
-      pipe.encode(encoder, 'strataThing', ['key', 'arg']);
+      pipe.encode(encoder, ['hset', 'k', 'f', 'v']);
+      pipe.encode(encoder, ['strataThing', 'key', 'arg']);
       const { bytes, count } = encoder.take();
       expect(await pipe.exec(bytes, count)).toEqual([1, 'OK']);
       // sha1('return 1')
@@ -169,7 +169,7 @@ describe('RespPipe', () => {
     try {
       const encoder = new RespEncoder();
       const call = () => {
-        pipe.encode(encoder, 's', ['0']);
+        pipe.encode(encoder, ['s', '0']);
         const { bytes, count } = encoder.take();
         return pipe.exec(bytes, count);
       };

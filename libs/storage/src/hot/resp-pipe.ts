@@ -64,11 +64,11 @@ export class RespEncoder {
     return this.pos;
   }
 
-  /** One command: its name and arguments, each a bulk string (numbers in decimal). */
-  command(name: string, args: readonly Arg[]): void {
-    this.header(args.length + 1);
+  /** One command: its name and arguments from `args[from]` on, each a bulk string (numbers in decimal). */
+  command(name: string, args: readonly Arg[], from = 0): void {
+    this.header(args.length - from + 1);
     this.string(name);
-    for (const arg of args) this.arg(arg);
+    for (let i = from; i < args.length; i++) this.arg(args[i]);
     this.count++;
   }
 
@@ -240,18 +240,22 @@ export class RespPipe {
     }
   }
 
-  /** Encodes a command into `encoder`: a script the pipe knows by its name (EVALSHA), any other by its Redis name. */
-  encode(encoder: RespEncoder, name: string, args: readonly Arg[]): void {
+  /**
+   * Encodes `[name, ...args]` into `encoder` (the array as the caller holds it, not copied): a
+   * script the pipe knows by its name (EVALSHA), any other command by its Redis name.
+   */
+  encode(encoder: RespEncoder, command: readonly [string, ...Arg[]]): void {
+    const name = command[0];
     const script = this.shas.get(name);
     if (!script) {
-      encoder.command(name, args);
+      encoder.command(name, command, 1);
       return;
     }
-    encoder.header(args.length + (script.numberOfKeys === undefined ? 2 : 3));
+    encoder.header(command.length - 1 + (script.numberOfKeys === undefined ? 2 : 3));
     encoder.string('evalsha');
     encoder.string(script.sha);
     if (script.numberOfKeys !== undefined) encoder.arg(script.numberOfKeys);
-    for (const arg of args) encoder.arg(arg);
+    for (let i = 1; i < command.length; i++) encoder.arg(command[i]);
     encoder.count++;
   }
 
