@@ -191,7 +191,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     const coldSource = cold && new ColdTierSource(cold);
     const fetcher = new Fetcher({
       sources: [new HotTierSource(new RedisHotReader(redis, { windowMs: W })), new WarmTierSource(warm), ...(coldSource ? [coldSource] : [])],
-      decoder: new ChunkDecoderSwitch(pool, 8, metrics),
+      decoder: new ChunkDecoderSwitch(pool, 8, metrics, 0),
       tierTimeoutMs: 10_000,
       metrics,
     });

@@ -74,6 +74,8 @@ export interface ReaderConfig extends HotEnv, StandardConfig {
   readonly tenantHotCommands: number;
   /** Longest wait for one tier's answer for one series. @default 10000 */
   readonly tierTimeoutMs: number;
+  /** Bytes of DynamoDB chunks kept in memory, checked against the late-write ledger (warm-cache.ts); 0 turns it off. @default 64 MiB */
+  readonly warmCacheBytes: number;
   readonly limits: ReadLimits;
   /** Admission of Reads and listings: fairness, cost ceilings, time limits (docs/operations.md, "Read limits"). */
   readonly admission: AdmissionLimits;
@@ -124,6 +126,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     concurrency: reader.int('STRATA_READ_CONCURRENCY', 32, { min: 1, max: 1_024 }),
     tenantHotCommands: reader.int('STRATA_READ_TENANT_HOT_COMMANDS', 10_000, { min: 1, max: 10_000_000 }),
     tierTimeoutMs: reader.int('STRATA_READ_TIER_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    warmCacheBytes: reader.int('STRATA_READ_WARM_CACHE_BYTES', 64 * 1024 * 1024, { min: 0, max: 64 * 1024 * 1024 * 1024 }),
     limits: {
       maxSeriesPerRequest: reader.int('STRATA_READ_MAX_SERIES', 1_000, { min: 1, max: 1_000_000 }),
       maxRangeMs: reader.int('STRATA_READ_MAX_RANGE_MS', 500 * DAY_MS, { min: HOUR_MS }),
@@ -153,6 +156,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
       lookbackMs: reader.int('STRATA_PROMQL_LOOKBACK_MS', 300_000, { min: 1_000, max: 86_400_000 }),
       workers: reader.int('STRATA_PROMQL_WORKERS', Math.min(host.cores, 4), { min: 0, max: 64 }),
       maxQueue: reader.int('STRATA_PROMQL_QUEUE', 64, { min: 1, max: 100_000 }),
+      inlineMaxSamples: reader.int('STRATA_PROMQL_INLINE_MAX_SAMPLES', 10_000, { min: 0, max: 10_000_000 }),
     },
     listing: {
       maxPatternLength: reader.int('STRATA_LIST_MAX_PATTERN_LENGTH', 256, { min: 1, max: MAX_GLOB_LENGTH }),

@@ -38,7 +38,7 @@ describe('DecodePool (worker threads started from the TypeScript sources)', () =
 
   it('decodes in a worker exactly what decodes inline', async () => {
     const chunks = Array.from({ length: 100 }, (_, i) => chunkOf(i * 7_200_000, 120));
-    const decoder = new ChunkDecoderSwitch(pool, 64, metrics);
+    const decoder = new ChunkDecoderSwitch(pool, 64, metrics, 0);
     const viaWorkers = await decoder.decodeAll([...chunks, corrupt]);
     const inline = await new ChunkDecoderSwitch(undefined, 64).decodeAll([...chunks, corrupt]);
     expect(viaWorkers).toEqual(inline);
@@ -46,9 +46,16 @@ describe('DecodePool (worker threads started from the TypeScript sources)', () =
     expect((await metrics.chunksDecoded.get()).values.find((v) => v.labels.where === 'worker')?.value).toBe(101);
   });
 
-  it('decodes small reads inline', async () => {
+  it('decodes small reads inline: few chunks, or many that add up to few bytes', async () => {
     await new ChunkDecoderSwitch(pool, 64, metrics).decodeAll([chunkOf(0, 5)]);
     expect((await metrics.chunksDecoded.get()).values.find((v) => v.labels.where === 'inline')?.value).toBe(1);
+    const tiny = Array.from({ length: 200 }, (_, i) => chunkOf(i * 60_000, 1)); // a one-minute window each
+    expect(tiny.reduce((n, c) => n + c.length, 0)).toBeLessThan(32 * 1024);
+    await new ChunkDecoderSwitch(pool, 64, metrics).decodeAll(tiny);
+    expect((await metrics.chunksDecoded.get()).values.find((v) => v.labels.where === 'inline')?.value).toBe(201);
+    // Past the byte bound, the pool takes them.
+    await new ChunkDecoderSwitch(pool, 64, metrics, 1_000).decodeAll(tiny);
+    expect((await metrics.chunksDecoded.get()).values.find((v) => v.labels.where === 'worker')?.value).toBe(101 + 200);
   });
 
   it('refuses work beyond its queue instead of queueing without bound', async () => {

@@ -25,6 +25,7 @@ import { LabelIndex } from './label-index';
 import { SeriesLister } from './series-lister';
 import { HotTierSource, WarmTierSource } from './tier-sources';
 import { traceTierSource } from './traced-tier-source';
+import { WarmChunkCache } from './warm-cache';
 import { WarmPruner } from './warm-pruner';
 
 runMain(async () => {
@@ -65,8 +66,19 @@ runMain(async () => {
   const promqlPool =
     config.promql.workers > 0 ? new PromqlPool({ entry: workerEntry(__dirname, 'promql'), size: config.promql.workers, maxQueue: config.promql.maxQueue, logger }) : undefined;
   const coldSource = cold ? new ColdTierSource(cold) : undefined;
+  const ledger = new LateWriteLedger(redis);
+  const warmCache =
+    config.warmCacheBytes > 0
+      ? new WarmChunkCache(warm, ledger, {
+          maxBytes: config.warmCacheBytes,
+          onLookup: (result) => metrics.warmCache.inc({ result }),
+          onLedgerError: (error) => logger.debug({ err: error }, 'could not read the late-write ledger; the warm tier is queried without its cache'),
+        })
+      : undefined;
   const fetcher = new Fetcher({
-    sources: [new HotTierSource(hot, new TenantCredits(config.tenantHotCommands)), new WarmTierSource(warm), ...(coldSource ? [coldSource] : [])].map((s) => traceTierSource(s, tracer)),
+    sources: [new HotTierSource(hot, new TenantCredits(config.tenantHotCommands)), new WarmTierSource(warm, warmCache), ...(coldSource ? [coldSource] : [])].map((s) =>
+      traceTierSource(s, tracer),
+    ),
     decoder: new ChunkDecoderSwitch(pool, config.decode.inlineMaxChunks, metrics),
     tierTimeoutMs: config.tierTimeoutMs,
     metrics,
@@ -81,7 +93,7 @@ runMain(async () => {
     fetcher,
     limiter,
     hotTier,
-    ...(coldSource && { warmPruner: new WarmPruner({ ledger: new LateWriteLedger(redis), cold: coldSource, metrics, logger }) }),
+    ...(coldSource && { warmPruner: new WarmPruner({ ledger, cold: coldSource, metrics, logger }) }),
     settings: {
       limits: config.limits,
       concurrency: config.concurrency,

@@ -40,7 +40,7 @@ const reads = {
 };
 
 /** The API of tenant acme (key KEY) over the stored series, evaluating through `pool` if given. */
-const acmeServer = (pool?: ConstructorParameters<typeof PromqlQueries>[0]['pool']) =>
+const acmeServer = (pool?: ConstructorParameters<typeof PromqlQueries>[0]['pool'], inlineMaxSamples = 0) =>
   new HttpApiServer({
     host: '127.0.0.1',
     port: 0,
@@ -49,7 +49,7 @@ const acmeServer = (pool?: ConstructorParameters<typeof PromqlQueries>[0]['pool'
       keys: ApiKeyStore.parse(`${KEY}:acme`),
       lister: { ...lister, labelNames: async () => [], labelValues: async () => [] },
       logger: memoryLogger().logger,
-      promql: new PromqlQueries({ lister, reads, limits: { maxSamples: 1_000, timeoutMs: 10_000, lookbackMs: 300_000 }, ...(pool && { pool }) }),
+      promql: new PromqlQueries({ lister, reads, limits: { maxSamples: 1_000, timeoutMs: 10_000, lookbackMs: 300_000, inlineMaxSamples }, ...(pool && { pool }) }),
       metadata: { get: async () => new Map([['up', { type: 'gauge', help: 'Target up', unit: '' }]]) },
       now: () => T0 + 10 * M,
     }),
@@ -201,6 +201,43 @@ describe('PromQL evaluation in workers', () => {
   it('answers 503 unavailable with Retry-After when the evaluation queue is full', async () => {
     pool.evaluate.mockRejectedValueOnce(new PromqlQueueFullError(64, 16));
     expect(await get('sum(up)')).toMatchObject({ status: 503, retryAfter: '1', body: { errorType: 'unavailable', error: expect.stringMatching(/STRATA_PROMQL_QUEUE/) } });
+  });
+});
+
+describe('PromQL evaluation of small queries on the event loop (STRATA_PROMQL_INLINE_MAX_SAMPLES)', () => {
+  const at = async (port: number, query: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(query)}&time=${(T0 + 6 * M) / 1000}`, { headers: { 'x-api-key': KEY } });
+    return (await res.json()) as Record<string, unknown>;
+  };
+
+  it('evaluates a query that loaded at most the limit here, and one past it in the pool, with the same answer', async () => {
+    const direct = acmeServer();
+    await direct.start();
+    const expected = await at(direct.port, 'sum(up)');
+    await direct.stop(100);
+    expect(expected).toMatchObject({ status: 'success', data: { resultType: 'vector' } });
+    // How many samples the query loads: what the pool is sent.
+    const probe = { evaluate: jest.fn<Promise<string>, unknown[]>(async () => JSON.stringify((expected as { data: unknown }).data)) };
+    const counting = acmeServer(probe);
+    await counting.start();
+    await at(counting.port, 'sum(up)');
+    await counting.stop(100);
+    const samples = (probe.evaluate.mock.calls[0][0] as { loaded: { samples: number } }).loaded.samples;
+    expect(samples).toBeGreaterThan(0);
+    for (const [limit, inPool] of [
+      [samples, false],
+      [samples - 1, true],
+    ] as const) {
+      const pool = { evaluate: jest.fn<Promise<string>, unknown[]>(async () => JSON.stringify((expected as { data: unknown }).data)) };
+      const server = acmeServer(pool, limit);
+      await server.start();
+      try {
+        expect(await at(server.port, 'sum(up)')).toEqual(expected);
+        expect(pool.evaluate).toHaveBeenCalledTimes(inPool ? 1 : 0);
+      } finally {
+        await server.stop(100);
+      }
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { parseSeriesKey, type LabelMatcher } from '@strata/model';
 import { prometheusLabels } from '@strata/prometheus';
-import { evaluate, loadQuery, type EngineOptions, type Expr, type QueryRange, type QueryValue, type Queryable, type RolledSeries, type StoredSeries } from '@strata/promql';
+import { evaluate, loadQuery, runLoaded, type EngineOptions, type Expr, type QueryRange, type QueryValue, type Queryable, type RolledSeries, type StoredSeries } from '@strata/promql';
 import { Aggregation } from '@strata/proto';
 import { QueryLimitError } from './errors';
 import { formatQueryValue } from './promql-json';
@@ -15,6 +15,12 @@ export interface PromqlLimits {
   readonly timeoutMs: number;
   /** How far back an instant selector looks (STRATA_PROMQL_LOOKBACK_MS, Prometheus's 5 minutes). */
   readonly lookbackMs: number;
+  /**
+   * A query that loaded at most this many samples is evaluated here even with a pool
+   * (STRATA_PROMQL_INLINE_MAX_SAMPLES): copying its series to a worker and its answer back
+   * costs more than evaluating it. @default 0 (every query goes to the pool)
+   */
+  readonly inlineMaxSamples?: number;
 }
 
 export interface PromqlQueriesDeps {
@@ -41,7 +47,8 @@ export class PromqlQueries {
 
   /**
    * The answer as the JSON of the API envelope's `data`: series read here, evaluated in a
-   * worker when there is a pool (which parses `text` again), here otherwise.
+   * worker when there is a pool (which parses `text` again) and the query loaded more than
+   * `inlineMaxSamples`, here otherwise.
    */
   async answer(tenant: string, text: string, expr: Expr, range: QueryRange, signal: AbortSignal): Promise<{ json: string; warnings: string[] }> {
     const { pool, limits } = this.deps;
@@ -49,6 +56,7 @@ export class PromqlQueries {
     const { value, warnings } = await this.limited(tenant, signal, async (queryable, options, both) => {
       if (!pool) return JSON.stringify(formatQueryValue(await evaluate(expr, range, queryable, options, both)));
       const loaded = await loadQuery(expr, range, queryable, options, both);
+      if (loaded.samples <= (limits.inlineMaxSamples ?? 0)) return JSON.stringify(formatQueryValue(await runLoaded(expr, range, loaded, options, both)));
       return pool.evaluate({ query: text, range, options, loaded, deadlineMs }, tenant, both, limits.timeoutMs);
     });
     return { json: value, warnings };

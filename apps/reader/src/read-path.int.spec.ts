@@ -60,7 +60,7 @@ function readerStack(redis: Redis, dynamo: DynamoDBClient, pool: DecodePool | un
   const fetcher = new Fetcher({
     sources: [new HotTierSource(hot), new WarmTierSource(new DynamoWarmStore(dynamo, { tableName: table }))],
     // A low inline limit sends every wider read through the worker threads.
-    decoder: new ChunkDecoderSwitch(pool, 8, metrics),
+    decoder: new ChunkDecoderSwitch(pool, 8, metrics, 0),
     tierTimeoutMs: 10_000,
     metrics,
   });

@@ -29,6 +29,7 @@ export class ReaderMetrics {
   readonly coldBytes: Counter<'kind'>;
   readonly coldCache: Counter<'kind' | 'result'>;
   readonly warmPruning: Counter<'result'>;
+  readonly warmCache: Counter<'result'>;
   readonly limitRefusals: Counter<'kind' | 'reason'>;
   readonly queuedWork: Gauge<'tenant'>;
   readonly runningWork: Gauge<'tenant'>;
@@ -97,6 +98,12 @@ export class ReaderMetrics {
     this.warmPruning = new Counter({
       name: 'strata_reader_warm_pruning_total',
       help: 'Reads of archived days only, by whether their DynamoDB Query was skipped (skipped: no chunk left there; queried: a day is not archived or has late chunks; error: the lookup failed)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.warmCache = new Counter({
+      name: 'strata_reader_warm_cache_total',
+      help: 'Warm-tier reads of one series by how the cache answered (hit: from memory, the ledger unchanged; miss: DynamoDB queried and kept; bypass: the ledger could not be read, DynamoDB queried)',
       labelNames: ['result'],
       registers,
     });

@@ -4,6 +4,7 @@ import type { DynamoWarmStore } from '@strata/storage/warm';
 import type { ColdBucketPlan, RollupWindow } from './cold-plan';
 import { windowStarts, type TierName, type TierRange } from './planner';
 import type { TenantCredits } from './tenant-credits';
+import type { WarmChunkCache } from './warm-cache';
 
 /** RedisHotReader.fetchWindows: the open and sealing hashes and the packed chunk of each window. */
 export const HOT_COMMANDS_PER_WINDOW = 3;
@@ -118,18 +119,23 @@ export class HotTierSource implements TierSource {
   }
 }
 
-/** DynamoDB: one chunk per sealed window, one Query per series. */
+/** DynamoDB: one chunk per sealed window, one Query per series (none when `cache` holds the range). */
 export class WarmTierSource implements TierSource {
   readonly tier = 'warm' as const;
   readonly windowUnit = planWindow;
 
-  constructor(private readonly store: Pick<DynamoWarmStore, 'queryChunks'>) {}
+  constructor(
+    private readonly store: Pick<DynamoWarmStore, 'queryChunks'>,
+    private readonly cache?: Pick<WarmChunkCache, 'queryChunks'>,
+  ) {}
 
-  async fetch(tenant: string, seriesKey: string, { range, signal }: TierRequest): Promise<TierAnswer> {
+  async fetch(tenant: string, seriesKey: string, { range, windowMs, signal }: TierRequest): Promise<TierAnswer> {
     signal?.throwIfAborted();
     // The signal aborts the Query in flight and stops further pages: a read's time limit
     // ends its DynamoDB work, not only the wait for it.
-    const chunks = await this.store.queryChunks(tenant, seriesKey, range.fromStart, range.toStart, signal ? { signal } : undefined);
+    const chunks = this.cache
+      ? await this.cache.queryChunks(tenant, seriesKey, windowStarts(range, windowMs), signal)
+      : await this.store.queryChunks(tenant, seriesKey, range.fromStart, range.toStart, signal ? { signal } : undefined);
     return { windows: chunks.map((c) => ({ start: c.start, layers: [c.chunk] })) };
   }
 }

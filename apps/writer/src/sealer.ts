@@ -10,7 +10,7 @@ import type { WriterMetrics } from './writer-metrics';
 export interface SealerDeps {
   readonly hot: Pick<RedisHotStore, 'dueWindows' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
   readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk' | 'quarantineWindow' | 'countQuarantined'>;
-  /** Told of chunks written into days before today, which the archiver may have archived. */
+  /** Told of every day chunks were written into: the archiver may have archived it, readers may have cached its chunks. */
   readonly ledger: Pick<LateWriteLedger, 'recordWrites'>;
   /** Partitions whose windows this instance seals (its consumer assignment). */
   readonly partitions: () => readonly number[];
@@ -214,14 +214,12 @@ export class Sealer {
     const kept = new Set(quarantined);
     const now = this.deps.now();
     // Before the seals finish: a crash in between leaves the windows due, and their next
-    // seal records them again, so no durable chunk of an old day goes unrecorded.
-    const today = Math.floor(now / DAY_MS);
+    // seal records them again, so no durable chunk goes unrecorded. Every day, today's too:
+    // the archiver needs the old days' counts, and readers check any day's count before
+    // they trust the chunks they cached from DynamoDB (docs/cold-format.md).
     // Quarantined ones too: a reader must not skip DynamoDB for an archived day they belong to.
-    const oldDays = chunks
-      .filter((c) => !notWritten.has(c) || kept.has(c))
-      .map((c) => ({ tenant: c.tenant, day: Math.floor(c.start / DAY_MS) }))
-      .filter((d) => d.day < today);
-    if (oldDays.length > 0) await this.deps.ledger.recordWrites(oldDays);
+    const days = chunks.filter((c) => !notWritten.has(c) || kept.has(c)).map((c) => ({ tenant: c.tenant, day: Math.floor(c.start / DAY_MS) }));
+    if (days.length > 0) await this.deps.ledger.recordWrites(days);
     await mapConcurrently(prepared, SEAL_CONCURRENCY, async (p) => {
       if (p.failed) return; // stays due; logged when it failed
       if (p.chunk && notWritten.has(p.chunk) && !kept.has(p.chunk)) return; // refused, and its quarantine failed: stays due

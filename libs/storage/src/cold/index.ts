@@ -8,6 +8,7 @@ export { BlockKind, encodeBlock, openBlock, PART_NAMES, type PartName, type Seri
 export { decodeCatalog, encodeCatalog } from './catalog';
 export { ColdBlockMissingError, ColdReader, type ColdReaderEvents } from './cold-reader';
 export { compareSeriesKeys } from './byte-io';
+export { WeightedLru } from './lru';
 export { BLOCK_HASH_BYTES, ColdKeys, hexHash, shardOf } from './keys';
 export { blockForShard, decodeManifest, encodeManifest, type BlockRef, type BlockSet, type Manifest, type ManifestDay } from './manifest';
 export { assembleRollupStats, decodeRollupPart, rollupPartOf, splitRawPart, splitRollupPart } from './parts';

@@ -14,7 +14,7 @@ describe('LateWriteLedger against real Redis', () => {
   const other = `u${randomUUID().slice(0, 8)}`;
 
   afterAll(async () => {
-    for (const d of days) await redis.hdel(hotKeys.lateLedger(d), `w:${tenant}`, `c:${tenant}`, `w:${other}`, `c:${other}`);
+    for (const d of days) await redis.hdel(hotKeys.lateLedger(d), `w:${tenant}`, `c:${tenant}`, `v:${tenant}`, `w:${other}`, `c:${other}`, `v:${other}`);
     redis.disconnect();
   });
 
@@ -58,6 +58,40 @@ describe('LateWriteLedger against real Redis', () => {
   it('expires a day long after the retention', async () => {
     const expiry = await redis.pexpiretime(hotKeys.lateLedger(days[2]));
     expect(expiry).toBe((days[2] + 1 + LATE_LEDGER_KEEP_DAYS) * DAY_MS);
+  });
+
+  it("gives a reader a day token that moves with each recorded write, per tenant, and never repeats once Redis lost the day's ledger", async () => {
+    const day = base + 5;
+    days.push(day);
+    const first = await ledger.dayTokens(tenant, [day, days[2]]);
+    expect([...first.keys()]).toEqual([day, days[2]]);
+    // Asking again changes nothing: the life token is set once.
+    expect(await ledger.dayTokens(tenant, [day, days[2]])).toEqual(first);
+    expect(await redis.pexpiretime(hotKeys.lateLedger(day))).toBe((day + 1 + LATE_LEDGER_KEEP_DAYS) * DAY_MS);
+    const otherBefore = (await ledger.dayTokens(other, [day])).get(day);
+    await ledger.recordWrites([{ tenant, day }]);
+    const second = await ledger.dayTokens(tenant, [day, days[2]]);
+    expect(second.get(day)).not.toBe(first.get(day));
+    expect(second.get(days[2])).toBe(first.get(days[2]));
+    // Another tenant's token of the day stays: its chunks did not change.
+    expect((await ledger.dayTokens(other, [day])).get(day)).toBe(otherBefore);
+    // Redis loses the day's ledger; the writer records one write again, so the count is back at 1.
+    await redis.del(hotKeys.lateLedger(day));
+    await ledger.recordWrites([{ tenant, day }]);
+    const after = (await ledger.dayTokens(tenant, [day])).get(day);
+    expect(after).not.toBe(second.get(day));
+    expect(after).not.toBe(first.get(day));
+    expect(after?.split('/')[1]).toBe('1');
+    // A failover to a replica that missed the last record takes the count back; the next
+    // record brings it to the same number, with a token of its own.
+    await ledger.recordWrites([{ tenant, day }]);
+    const two = (await ledger.dayTokens(tenant, [day])).get(day)!;
+    await redis.hset(hotKeys.lateLedger(day), `w:${tenant}`, 1, `v:${tenant}`, after!.split('/')[2]);
+    await ledger.recordWrites([{ tenant, day }]);
+    const again = (await ledger.dayTokens(tenant, [day])).get(day)!;
+    expect(again.split('/')[1]).toBe('2');
+    expect(again).not.toBe(two);
+    await redis.del(hotKeys.lateLedger(day));
   });
 
   it('records nothing for no days', async () => {

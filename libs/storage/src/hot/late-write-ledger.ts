@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { DAY_MS } from '../core/time';
 import { hotKeys } from './hot-keys';
@@ -27,6 +28,15 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1
 `;
 
+// KEYS[1] the day's ledger; ARGV a new life token, expiry (ms), tenant. Gives the day's life
+// token (set here if the hash has none), the tenant's write count and its last write's
+// token, as `life/count/write`.
+const DAY_TOKEN = `
+if redis.call('HSETNX', KEYS[1], 'l', ARGV[1]) == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+local v = redis.call('HMGET', KEYS[1], 'l', 'w:' .. ARGV[3], 'v:' .. ARGV[3])
+return v[1] .. '/' .. (v[2] or '0') .. '/' .. (v[3] or '')
+`;
+
 /**
  * Which archived days still have chunks in DynamoDB, kept in Redis so that a read of old
  * days can skip its DynamoDB Query (docs/cold-format.md, "Late chunks of archived days").
@@ -42,9 +52,26 @@ return 1
  * before its (strongly consistent) look at the day index. A chunk written after that look
  * moves the count, so the mark is either refused or outdated a moment later. Redis losing
  * the hash loses the marks with the counts: days read from DynamoDB again.
+ *
+ * The writer records every day it seals chunks into, today's too, so the ledger also tells a
+ * reader whether a tenant-day's chunks may have changed since it last read them
+ * ({@link dayTokens}). Besides the count, each record sets `v:<tenant>` to a token of its
+ * own, and field `l` holds a random token set by the first reader to ask after the hash was
+ * created (or lost): a hash that Redis lost and rebuilt, or a count that a failover took
+ * back and a later write brought to the same number, never gives a token seen before.
  */
 export class LateWriteLedger {
-  constructor(private readonly redis: Redis | Cluster) {}
+  /** Tokens this process writes: a random prefix and a counter. */
+  private readonly tokenPrefix = randomBytes(6).toString('hex');
+  private tokens = 0;
+
+  constructor(private readonly redis: Redis | Cluster) {
+    redis.defineCommand('strataLedgerDayToken', { numberOfKeys: 1, lua: DAY_TOKEN });
+  }
+
+  private token(): string {
+    return `${this.tokenPrefix}.${this.tokens++}`;
+  }
 
   /** Writer: chunks of these tenant-days are durable in DynamoDB. Duplicates count once. */
   async recordWrites(days: Iterable<LedgerDay>): Promise<void> {
@@ -56,6 +83,7 @@ export class LateWriteLedger {
       seen.add(id);
       const key = hotKeys.lateLedger(day);
       pipeline.hincrby(key, `w:${tenant}`, 1);
+      pipeline.hset(key, `v:${tenant}`, this.token());
       pipeline.pexpireat(key, expiryMs(day));
     }
     if (seen.size === 0) return;
@@ -80,6 +108,28 @@ export class LateWriteLedger {
     return set === 1;
   }
 
+  /**
+   * Reader: a token per tenant-day that changes whenever the writer records chunks written
+   * into that day (and whenever Redis loses the day's ledger). Equal tokens read before two
+   * DynamoDB reads mean no seal into that day completed between them.
+   */
+  async dayTokens(tenant: string, days: readonly number[]): Promise<Map<number, string>> {
+    const args = (day: number) => [hotKeys.lateLedger(day), this.token(), String(expiryMs(day)), tenant] as const;
+    let replies: unknown[];
+    if (this.redis.isCluster) {
+      // Each day's ledger is in its own slot, which a cluster pipeline cannot span.
+      replies = await Promise.all(days.map((day) => (this.redis as unknown as LedgerCommands).strataLedgerDayToken(...args(day))));
+    } else {
+      const pipeline = this.redis.pipeline() as unknown as LedgerCommands & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+      for (const day of days) void pipeline.strataLedgerDayToken(...args(day));
+      replies = ((await pipeline.exec()) ?? []).map(([error, reply]) => {
+        if (error) throw error;
+        return reply;
+      });
+    }
+    return new Map(days.map((day, i) => [day, String(replies[i])]));
+  }
+
   /** Reader: those of `days` whose chunks have all left DynamoDB (the clean ones). */
   async cleanDays(tenant: string, days: readonly number[]): Promise<Set<number>> {
     const pipeline = this.redis.pipeline();
@@ -93,6 +143,10 @@ export class LateWriteLedger {
     });
     return clean;
   }
+}
+
+interface LedgerCommands {
+  strataLedgerDayToken(key: string, life: string, expiryMs: string, tenant: string): Promise<string>;
 }
 
 function expiryMs(day: number): number {

@@ -17,7 +17,7 @@ import { runBench } from '../run-bench';
 import { summariseProfile, type CpuProfile } from '../cpu-profile';
 import { cpuSeconds } from '../proc-cpu';
 import { ingest } from './phases';
-import { startStrata } from './systems';
+import { envSettings, startStrata } from './systems';
 import { ingestBodies } from './workload';
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -29,16 +29,6 @@ const SECONDS = setting('BENCH_PROFILE_SECONDS', 60);
 const TOP = setting('BENCH_PROFILE_FUNCTIONS', 12);
 
 /** NAME=value pairs, space-separated, from the variable `name`. */
-function settings(name: string): Record<string, string> {
-  const pairs = (process.env[name] ?? '').split(/\s+/).filter((p) => p !== '');
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const at = pair.indexOf('=');
-      if (at <= 0) throw new Error(`${name}: "${pair}" is not NAME=value`);
-      return [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-  );
-}
 
 async function main(): Promise<void> {
   const dir = process.env['BENCH_PROFILE_DIR'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'strata-ingest-profile-'));
@@ -49,8 +39,8 @@ async function main(): Promise<void> {
   console.log(`ingest profile: ${SERIES} series, ${bodies.reduce((n, b) => n + b.samples, 0).toLocaleString('en-US')} samples in remote-write 1.0 bodies of ${SAMPLES_PER_BODY}, ${CONNECTIONS} connections; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
   const batchRecords = process.env['BENCH_PROFILE_BATCH_RECORDS'] ?? 'true';
   console.log(`  ingest log records: ${batchRecords === 'false' ? 'one per series' : 'batched per partition'} (STRATA_LOG_BATCH_RECORDS=${batchRecords})`);
-  const ingestEnv = { STRATA_LOG_BATCH_RECORDS: batchRecords, ...settings('BENCH_PROFILE_INGEST_ENV') };
-  const writerEnv = settings('BENCH_PROFILE_WRITER_ENV');
+  const ingestEnv = { STRATA_LOG_BATCH_RECORDS: batchRecords, ...envSettings('BENCH_PROFILE_INGEST_ENV') };
+  const writerEnv = envSettings('BENCH_PROFILE_WRITER_ENV');
   for (const [service, env] of [['ingest', ingestEnv], ['writer', writerEnv]] as const) {
     if (Object.keys(env).length > 0) console.log(`  ${service} settings: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }

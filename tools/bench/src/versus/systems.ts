@@ -99,6 +99,18 @@ async function dueNow(system: StrataSystem): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
+/** Settings to add for an A/B run: space-separated NAME=value pairs from the environment variable `name`. */
+export function envSettings(name: string): Record<string, string> {
+  const pairs = (process.env[name] ?? '').split(/\s+/).filter((p) => p !== '');
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new Error(`${name}: "${pair}" is not NAME=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
 /** `ingestEnv`, `writerEnv`: settings of ingest's and the writer's to compare (the ingest-profile bench's A/B). */
 export async function startStrata(ingestEnv: Record<string, string> = {}, writerEnv: Record<string, string> = {}): Promise<VersusSystem> {
   const rates = { STRATA_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_TENANT_BYTES_PER_SECOND: '100000000000' };
@@ -113,7 +125,7 @@ export async function startStrata(ingestEnv: Record<string, string> = {}, writer
     const shipped = { STRATA_WINDOW_MS: '14400000', STRATA_SEAL_GRACE_MS: '300000', STRATA_RESEAL_DELAY_MS: String(RESEAL_DELAY_MS), STRATA_WARM_SPAN_DAYS: String(WARM_SPAN_DAYS), STRATA_LOG_LEVEL: 'warn' };
     const writer = await system.startWriter('writer', { env: { ...shipped, ...writerEnv } });
     // One tenant carries every client: it may use the whole reader (its global limit of reads in flight, 64).
-    const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_READ_TENANT_CONCURRENCY: '64' };
+    const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_READ_TENANT_CONCURRENCY: '64', ...envSettings('BENCH_VERSUS_READER_ENV') };
     const reader = await system.startReader('reader', readerEnv);
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).trim();
     const version = (JSON.parse(fs.readFileSync(path.join(workspace, 'package.json'), 'utf8')) as { version: string }).version;
