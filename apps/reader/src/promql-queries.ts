@@ -3,7 +3,7 @@ import { prometheusLabels } from '@strata/prometheus';
 import { evaluate, loadQuery, runLoaded, type EngineOptions, type Expr, type QueryRange, type QueryValue, type Queryable, type RolledSeries, type StoredSeries } from '@strata/promql';
 import { Aggregation } from '@strata/proto';
 import { QueryLimitError } from './errors';
-import { formatQueryValue } from './promql-json';
+import { queryValueJson } from './promql-json';
 import type { PromqlPool } from './promql-pool';
 import type { ReadHandler } from './read-handler';
 import type { SeriesLister } from './series-lister';
@@ -54,9 +54,9 @@ export class PromqlQueries {
     const { pool, limits } = this.deps;
     const deadlineMs = Date.now() + limits.timeoutMs;
     const { value, warnings } = await this.limited(tenant, signal, async (queryable, options, both) => {
-      if (!pool) return JSON.stringify(formatQueryValue(await evaluate(expr, range, queryable, options, both)));
+      if (!pool) return queryValueJson(await evaluate(expr, range, queryable, options, both));
       const loaded = await loadQuery(expr, range, queryable, options, both);
-      if (loaded.samples <= (limits.inlineMaxSamples ?? 0)) return JSON.stringify(formatQueryValue(await runLoaded(expr, range, loaded, options, both)));
+      if (loaded.samples <= (limits.inlineMaxSamples ?? 0)) return queryValueJson(await runLoaded(expr, range, loaded, options, both));
       return pool.evaluate({ query: text, range, options, loaded, deadlineMs }, tenant, both, limits.timeoutMs);
     });
     return { json: value, warnings };

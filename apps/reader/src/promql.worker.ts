@@ -2,7 +2,7 @@
 // thread read for them, and writes the answer's JSON, off the event loop that serves calls.
 import { parentPort } from 'node:worker_threads';
 import { parsePromql, PromqlExecutionError, PromqlLimitError, runLoaded } from '@strata/promql';
-import { formatQueryValue } from './promql-json';
+import { queryValueJson } from './promql-json';
 import type { PromqlTask, PromqlTaskResult } from './promql-pool';
 
 const port = parentPort;
@@ -19,7 +19,7 @@ async function answer(task: PromqlTask): Promise<PromqlTaskResult> {
   try {
     const signal = AbortSignal.any([AbortSignal.timeout(left), cancelled.signal]);
     const value = await runLoaded(parsePromql(task.query), task.range, task.loaded, task.options, signal);
-    return { json: JSON.stringify(formatQueryValue(value)) };
+    return { json: queryValueJson(value) };
   } catch (error) {
     if (cancelled.signal.aborted) return { error: { kind: 'internal', message: 'cancelled by the caller' } };
     if (error instanceof PromqlLimitError) return { error: { kind: 'limit', message: error.message, setting: error.setting } };

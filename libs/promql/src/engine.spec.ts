@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { compileMatchers, type LabelMatcher } from '@strata/model';
 import { evaluate, formatValue, loadQuery, PromqlLimitError, runLoaded, type QueryValue, type Queryable, type StoredSeries } from './engine';
 import { PromqlExecutionError } from './function-types';
@@ -200,6 +201,43 @@ describe('parsePromql', () => {
     };
     expect([value('0x1F'), value('Inf'), value('-inf'), value('1e3'), value('1h'), value('.5')]).toEqual([31, Infinity, -Infinity, 1000, 3600, 0.5]);
     expect(Number.isNaN(value('NaN'))).toBe(true);
+  });
+});
+
+describe('a bare selector over a range', () => {
+  it('answers as the step-by-step evaluation does (the same selector in parentheses), with offset, @, gaps, staleness markers and lookback', async () => {
+    fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.oneof(fc.double({ noNaN: true }), fc.constant(NaN))), { maxLength: 40 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom('', ' offset 3m', ' offset -2m', ' @ 40', ' @ start()', ' @ end() offset 1m'),
+        async (seriesPoints, start, step, span, modifier) => {
+          const q = memory(
+            seriesPoints.map((points, i) => ({
+              labels: { __name__: 'm', i: String(i) },
+              points: [...new Map(points.map(([t, v]) => [t * M, v] as [number, number])).entries()].sort((a, b) => a[0] - b[0]),
+            })),
+          );
+          // Whole minutes throughout, so that samples often sit exactly at the lookback's edge.
+          const range = { startMs: start * M, endMs: (start + span) * M, stepMs: step * M };
+          const walked = await evaluate(parsePromql(`m${modifier}`), range, q, { lookbackMs: 5 * M });
+          const stepped = await evaluate(parsePromql(`(m${modifier})`), range, q, { lookbackMs: 5 * M });
+          expect(show(walked)).toEqual(show(stepped));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('counts the samples of its answer against the limit, as the step loop does', async () => {
+    const q = () => memory([{ labels: { __name__: 'up', instance: 'a' }, points: [[0, 1], [M, 1], [2 * M, 1], [3 * M, 1]] }]);
+    const range = { startMs: 0, endMs: 3 * M, stepMs: M };
+    for (const query of ['up', '(up)']) {
+      await expect(evaluate(parsePromql(query), range, q(), { maxSamples: 8 })).resolves.toMatchObject({ resultType: 'matrix' });
+      await expect(evaluate(parsePromql(query), range, q(), { maxSamples: 7 })).rejects.toThrow(/more than 7, STRATA_PROMQL_MAX_SAMPLES/);
+    }
   });
 });
 

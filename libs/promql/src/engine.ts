@@ -293,6 +293,10 @@ class Evaluator {
           return { resultType: 'string', result: [startMs / 1_000, v.value] };
       }
     }
+    if (root.kind === 'vector') {
+      const walked = await this.selectorRange(root);
+      if (walked) return walked;
+    }
     const series = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
     let step = 0;
     for (let t = startMs; t <= endMs; t += stepMs) {
@@ -311,6 +315,44 @@ class Evaluator {
       this.count(samples.length);
     }
     return { resultType: 'matrix', result: [...series.values()].sort((a, b) => compareLabels(a.labels, b.labels)) };
+  }
+
+  /**
+   * A bare selector over a range, the commonest query there is (every panel of one metric):
+   * what the step loop answers, with each series walked once instead of searched and
+   * wrapped in objects at every step. Undefined when two series share a label set (the step
+   * loop refuses that where they meet).
+   */
+  private async selectorRange(sel: VectorSelector): Promise<QueryValue | undefined> {
+    const { startMs, endMs, stepMs } = this.range;
+    const at = sel.at ? this.atMs(sel.at) : undefined;
+    const result: Array<{ labels: Labels; t: number[]; v: number[] }> = [];
+    const steps = Math.floor((endMs - startMs) / stepMs) + 1;
+    let sinceYield = 0;
+    for (const s of this.data.get(sel) ?? []) {
+      const ts: number[] = [];
+      const vs: number[] = [];
+      let i = -1;
+      for (let t = startMs; t <= endMs; t += stepMs) {
+        // The reference time never moves back (t grows; an @ time stays), so neither does i.
+        const ref = (at ?? t) - sel.offsetMs;
+        while (i + 1 < s.t.length && s.t[i + 1] <= ref) i++;
+        if (i < 0 || s.t[i] <= ref - this.lookbackMs || Number.isNaN(s.v[i])) continue;
+        ts.push(t);
+        vs.push(s.v[i]);
+      }
+      if (ts.length > 0) result.push({ labels: s.labels, t: ts, v: vs });
+      // A step of one series costs a small part of a step of the loop over all of them.
+      sinceYield += steps;
+      if (sinceYield >= this.yieldEvery * 64) {
+        sinceYield = 0;
+        await this.pause();
+      }
+    }
+    const keys = new Set(result.map((r) => labelsKey(r.labels)));
+    if (keys.size !== result.length) return undefined;
+    this.count(result.reduce((n, r) => n + r.t.length, 0));
+    return { resultType: 'matrix', result: result.sort((a, b) => compareLabels(a.labels, b.labels)) };
   }
 
   private async pause(): Promise<void> {
