@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { EMPTY_COLUMNS } from '@strata/storage';
+import { encodeChunk } from '@strata/storage/codec';
 import { ChunkDecoderSwitch } from './chunk-decoder';
 import { HotTierFailedError, ReadCancelledError } from './errors';
 import { Fetcher } from './fetcher';
@@ -98,5 +99,32 @@ describe('Fetcher.fetchAll', () => {
     ).rejects.toBeInstanceOf(ReadCancelledError);
     expect(seen).toEqual(['s0']);
     expect(hot.maxInFlight).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('a warm chunk that is a copy of the packed hot chunk', () => {
+  const start = plan.tiers[0].fromStart;
+  const chunkOf = (values: number[]) => encodeChunk({ timestamps: values.map((_, i) => plan.fromMs + i * 1_000), values });
+  const source = (tier: 'hot' | 'warm', layers: TierAnswer['windows'][number]['layers']): TierSource => ({
+    tier,
+    windowUnit: (windowMs: number) => ({ name: 'window', ms: windowMs }),
+    fetch: async () => ({ windows: [{ start, layers }] }),
+  });
+  const read = async (hotChunk: Uint8Array, warmChunk: Uint8Array) => {
+    const decoded: number[] = [];
+    const decoder = { decodeAll: async (chunks: readonly Uint8Array[]) => (decoded.push(chunks.length), new ChunkDecoderSwitch(undefined, 64).decodeAll(chunks)) };
+    const f = new Fetcher({ sources: [source('hot', [EMPTY_COLUMNS, EMPTY_COLUMNS, hotChunk]), source('warm', [warmChunk])], decoder, tierTimeoutMs: 1_000, metrics: new ReaderMetrics(new Registry()) });
+    const result = await f.fetchSeries('t', ref('a'), plan);
+    return { values: [...result.columns.values], decoded };
+  };
+
+  it('is not decoded again when its bytes are the same (a seal wrote both)', async () => {
+    // Separate buffers with equal bytes, as Redis and DynamoDB return them.
+    expect(await read(chunkOf([1, 2, 3]), Uint8Array.from(chunkOf([1, 2, 3])))).toEqual({ values: [1, 2, 3], decoded: [1] });
+  });
+
+  it('is decoded and merged under the hot chunk when any byte differs', async () => {
+    // DynamoDB holds a point Redis lost (a restart before the packed copy was rewritten).
+    expect(await read(chunkOf([1, 2]), chunkOf([9, 9, 3]))).toEqual({ values: [1, 2, 3], decoded: [2] });
   });
 });

@@ -108,7 +108,7 @@ export class Fetcher {
     // At most one tier answers with stored rows: the planner asks for rollups where the cold tier is.
     const rowsLeg = answers.findIndex((a) => a.rollups !== undefined);
     const stored = rowsLeg < 0 ? undefined : { leg: rowsLeg, parts: answers[rowsLeg].rollups!.parts };
-    const { windows: decoded, rollups } = await this.decode(tenant, ref, plan, legs, answers.map((a) => a.windows), stored, failures, context);
+    const { windows: decoded, rollups } = await this.decode(tenant, ref, plan, legs, withoutCopies(legs, answers.map((a) => a.windows)), stored, failures, context);
     const columns = decoded.map((windows) => mergeTierWindows(windows));
     if (rowsLeg < 0) {
       columns.forEach((c, i) => this.deps.metrics.pointsRead.inc({ tier: legs[i].range.tier }, c.timestamps.length));
@@ -220,6 +220,32 @@ export class Fetcher {
     }
     return { windows, rollups: concatRollupStats(rows) };
   }
+}
+
+/**
+ * Leaves out each warm window whose chunk is, byte for byte, the packed chunk the hot tier
+ * answered for the same window. A seal writes the same bytes to both, so for every sealed
+ * window still in Redis the copy would be decoded a second time only to lose every point to
+ * the hotter layer; where Redis lost its copy, or the chunks differ in any byte, both stay.
+ */
+export function withoutCopies(legs: readonly Leg[], tiers: ReadonlyArray<readonly TierWindow[]>): ReadonlyArray<readonly TierWindow[]> {
+  const hot = legs.findIndex((l) => l.range.tier === 'hot');
+  const warm = legs.findIndex((l) => l.range.tier === 'warm');
+  if (hot < 0 || warm < 0 || tiers[hot].length === 0 || tiers[warm].length === 0) return tiers;
+  const packed = new Map<number, Uint8Array>();
+  for (const w of tiers[hot]) {
+    const last = w.layers[w.layers.length - 1];
+    if (last instanceof Uint8Array) packed.set(w.start, last);
+  }
+  const kept = tiers[warm].filter((w) => {
+    const copy = packed.get(w.start);
+    return !(copy && w.layers.length === 1 && w.layers[0] instanceof Uint8Array && sameBytes(copy, w.layers[0]));
+  });
+  return kept.length === tiers[warm].length ? tiers : tiers.map((t, i) => (i === warm ? kept : t));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
 function clip(columns: SortedColumns, plan: ReadPlan): SortedColumns {
