@@ -103,7 +103,7 @@ export class ReaderMetrics {
     });
     this.warmCache = new Counter({
       name: 'strata_reader_warm_cache_total',
-      help: 'Warm-tier reads of one series by how the cache answered (hit: from memory, the ledger unchanged; miss: DynamoDB queried and kept; bypass: the ledger could not be read, DynamoDB queried)',
+      help: 'Warm-tier reads of one series by how the cache answered (hit: from memory, the ledger unchanged; miss: DynamoDB queried and kept; bypass: the ledger could not be read, DynamoDB queried; wide: the range spans too many windows to keep, DynamoDB queried)',
       labelNames: ['result'],
       registers,
     });

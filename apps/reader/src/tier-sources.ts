@@ -134,7 +134,7 @@ export class WarmTierSource implements TierSource {
     // The signal aborts the Query in flight and stops further pages: a read's time limit
     // ends its DynamoDB work, not only the wait for it.
     const chunks = this.cache
-      ? await this.cache.queryChunks(tenant, seriesKey, windowStarts(range, windowMs), signal)
+      ? await this.cache.queryChunks(tenant, seriesKey, range.fromStart, range.toStart, windowMs, signal)
       : await this.store.queryChunks(tenant, seriesKey, range.fromStart, range.toStart, signal ? { signal } : undefined);
     return { windows: chunks.map((c) => ({ start: c.start, layers: [c.chunk] })) };
   }

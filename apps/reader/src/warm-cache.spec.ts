@@ -1,6 +1,6 @@
 import { DAY_MS } from '@strata/storage';
 import type { WarmChunk } from '@strata/storage/warm';
-import { WarmChunkCache } from './warm-cache';
+import { WARM_CACHE_MAX_WINDOWS, WarmChunkCache } from './warm-cache';
 
 const W = 4 * 3_600_000;
 const DAY = 20_000;
@@ -35,8 +35,10 @@ function fixture(options: { maxBytes?: number; maxAgeMs?: number } = {}) {
     chunks.set(`${tenant}/${seriesKey}`, kept);
   };
   const starts = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i * W);
+  const read = (tenant: string, seriesKey: string, windows: readonly number[], signal?: AbortSignal) => cache.queryChunks(tenant, seriesKey, windows[0], windows[windows.length - 1], W, signal);
   return {
     cache,
+    read,
     queries,
     results,
     put,
@@ -55,13 +57,13 @@ describe('WarmChunkCache', () => {
     f.put('acme', 'm', day0, [1, 2]);
     f.put('acme', 'm', day0 + 2 * W, [3]);
     const range = f.starts(day0, 4); // the second and fourth windows have no chunk
-    const first = await f.cache.queryChunks('acme', 'm', range);
+    const first = await f.read('acme', 'm', range);
     expect(bytesOf(first)).toEqual([[day0, [1, 2]], [day0 + 2 * W, [3]]]);
     expect(f.queries).toEqual([{ tenant: 'acme', from: day0, to: day0 + 3 * W, consistent: true }]);
-    const second = await f.cache.queryChunks('acme', 'm', range);
+    const second = await f.read('acme', 'm', range);
     expect(bytesOf(second)).toEqual(bytesOf(first));
     // A part of the range is held too.
-    expect(bytesOf(await f.cache.queryChunks('acme', 'm', range.slice(1, 3)))).toEqual([[day0 + 2 * W, [3]]]);
+    expect(bytesOf(await f.read('acme', 'm', range.slice(1, 3)))).toEqual([[day0 + 2 * W, [3]]]);
     expect(f.queries).toHaveLength(1);
     expect(f.results).toEqual(['miss', 'hit', 'hit']);
   });
@@ -71,24 +73,24 @@ describe('WarmChunkCache', () => {
     f.put('acme', 'm', day0 + 5 * W, [1]);
     f.put('acme', 'm', day0 + DAY_MS, [2]);
     const range = f.starts(day0 + 5 * W, 2); // the last window of DAY and the first of the next
-    await f.cache.queryChunks('acme', 'm', range);
+    await f.read('acme', 'm', range);
     f.put('acme', 'm', day0 + DAY_MS, [2, 9]); // a re-seal of the next day's window
-    expect(bytesOf(await f.cache.queryChunks('acme', 'm', range))).toEqual([[day0 + 5 * W, [1]], [day0 + DAY_MS, [2]]]); // not recorded yet
+    expect(bytesOf(await f.read('acme', 'm', range))).toEqual([[day0 + 5 * W, [1]], [day0 + DAY_MS, [2]]]); // not recorded yet
     f.setToken(DAY + 1, 'life/1');
-    expect(bytesOf(await f.cache.queryChunks('acme', 'm', range))).toEqual([[day0 + 5 * W, [1]], [day0 + DAY_MS, [2, 9]]]);
+    expect(bytesOf(await f.read('acme', 'm', range))).toEqual([[day0 + 5 * W, [1]], [day0 + DAY_MS, [2, 9]]]);
     expect(f.results).toEqual(['miss', 'hit', 'miss']);
     // A new life token (Redis lost the ledger) is a move too, even with the same count.
     f.setToken(DAY, 'other-life/0');
-    await f.cache.queryChunks('acme', 'm', range);
+    await f.read('acme', 'm', range);
     expect(f.results.at(-1)).toBe('miss');
   });
 
   it('queries a range wider than what it holds, and keeps every window of it', async () => {
     const f = fixture();
     f.put('acme', 'm', day0, [1]);
-    await f.cache.queryChunks('acme', 'm', f.starts(day0, 2));
-    await f.cache.queryChunks('acme', 'm', f.starts(day0, 3));
-    await f.cache.queryChunks('acme', 'm', f.starts(day0, 3));
+    await f.read('acme', 'm', f.starts(day0, 2));
+    await f.read('acme', 'm', f.starts(day0, 3));
+    await f.read('acme', 'm', f.starts(day0, 3));
     expect(f.results).toEqual(['miss', 'miss', 'hit']);
   });
 
@@ -97,20 +99,20 @@ describe('WarmChunkCache', () => {
     f.put('acme', 'm', day0, [1]);
     f.put('other', 'm', day0, [7]);
     f.put('acme', 'n', day0, [8]);
-    await f.cache.queryChunks('acme', 'm', [day0]);
-    expect(bytesOf(await f.cache.queryChunks('other', 'm', [day0]))).toEqual([[day0, [7]]]);
-    expect(bytesOf(await f.cache.queryChunks('acme', 'n', [day0]))).toEqual([[day0, [8]]]);
+    await f.read('acme', 'm', [day0]);
+    expect(bytesOf(await f.read('other', 'm', [day0]))).toEqual([[day0, [7]]]);
+    expect(bytesOf(await f.read('acme', 'n', [day0]))).toEqual([[day0, [8]]]);
     expect(f.results).toEqual(['miss', 'miss', 'miss']);
   });
 
   it('trusts an entry for at most its maximum age', async () => {
     const f = fixture({ maxAgeMs: 1_000 });
     f.put('acme', 'm', day0, [1]);
-    await f.cache.queryChunks('acme', 'm', [day0]);
+    await f.read('acme', 'm', [day0]);
     f.advance(1_000);
-    await f.cache.queryChunks('acme', 'm', [day0]);
+    await f.read('acme', 'm', [day0]);
     f.advance(1_001);
-    await f.cache.queryChunks('acme', 'm', [day0]);
+    await f.read('acme', 'm', [day0]);
     expect(f.results).toEqual(['miss', 'hit', 'miss']);
   });
 
@@ -118,40 +120,51 @@ describe('WarmChunkCache', () => {
     const f = fixture();
     f.put('acme', 'm', day0, [1]);
     f.setLedgerDown(true);
-    expect(bytesOf(await f.cache.queryChunks('acme', 'm', [day0]))).toEqual([[day0, [1]]]);
+    expect(bytesOf(await f.read('acme', 'm', [day0]))).toEqual([[day0, [1]]]);
     expect(f.queries).toEqual([{ tenant: 'acme', from: day0, to: day0 }]);
     f.setLedgerDown(false);
-    await f.cache.queryChunks('acme', 'm', [day0]);
+    await f.read('acme', 'm', [day0]);
     expect(f.results).toEqual(['bypass', 'miss']);
   });
 
   it('holds at most its bytes, the oldest used going first', async () => {
     const f = fixture({ maxBytes: 2 * (160 + 100) });
     for (const key of ['a', 'b', 'c']) f.put('acme', key, day0, new Array<number>(100).fill(1));
-    await f.cache.queryChunks('acme', 'a', [day0]);
-    await f.cache.queryChunks('acme', 'b', [day0]);
-    await f.cache.queryChunks('acme', 'a', [day0]); // a is now the most recently used
-    await f.cache.queryChunks('acme', 'c', [day0]); // b goes
+    await f.read('acme', 'a', [day0]);
+    await f.read('acme', 'b', [day0]);
+    await f.read('acme', 'a', [day0]); // a is now the most recently used
+    await f.read('acme', 'c', [day0]); // b goes
     expect(f.cache.bytes).toBeLessThanOrEqual(2 * (160 + 100));
-    await f.cache.queryChunks('acme', 'a', [day0]);
-    await f.cache.queryChunks('acme', 'b', [day0]);
+    await f.read('acme', 'a', [day0]);
+    await f.read('acme', 'b', [day0]);
     expect(f.results).toEqual(['miss', 'miss', 'hit', 'miss', 'hit', 'miss']);
   });
 
   it("keeps its own copy of a chunk, not the store's buffer", async () => {
     const f = fixture();
     f.put('acme', 'm', day0, [1, 2, 3]);
-    const [first] = await f.cache.queryChunks('acme', 'm', [day0]);
+    const [first] = await f.read('acme', 'm', [day0]);
     first.chunk.fill(0); // whoever got the store's bytes may reuse them
-    const [held] = await f.cache.queryChunks('acme', 'm', [day0]);
+    const [held] = await f.read('acme', 'm', [day0]);
     expect([...held.chunk]).toEqual([1, 2, 3]);
+  });
+
+  it('queries a range of more windows than it takes as without a cache, keeping nothing', async () => {
+    const f = fixture();
+    f.put('acme', 'm', day0, [1]);
+    const wide = f.starts(day0, WARM_CACHE_MAX_WINDOWS + 1);
+    expect(bytesOf(await f.read('acme', 'm', wide))).toEqual([[day0, [1]]]);
+    expect(f.queries).toEqual([{ tenant: 'acme', from: day0, to: wide[wide.length - 1] }]);
+    expect(f.cache.bytes).toBe(0);
+    await f.read('acme', 'm', f.starts(day0, WARM_CACHE_MAX_WINDOWS));
+    expect(f.results).toEqual(['wide', 'miss']);
   });
 
   it('starts no Query once the read was cancelled', async () => {
     const f = fixture();
     const controller = new AbortController();
     controller.abort(new Error('client went away'));
-    await expect(f.cache.queryChunks('acme', 'm', [day0], controller.signal)).rejects.toThrow('client went away');
+    await expect(f.read('acme', 'm', [day0], controller.signal)).rejects.toThrow('client went away');
     expect(f.queries).toHaveLength(0);
   });
 });

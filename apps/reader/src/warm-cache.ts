@@ -10,6 +10,14 @@ import type { DynamoWarmStore, WarmChunk } from '@strata/storage/warm';
  */
 export const WARM_CACHE_MAX_AGE_MS = 600_000;
 
+/**
+ * Most windows a read's range may span for the cache to take part; a wider one is queried
+ * as without a cache. 512 windows of the default 4 h are 85 days, past the warm span: every
+ * warm read qualifies. With short windows (1 minute: a year is 525,600 of them) an entry per
+ * window would cost the event loop more than the Query it saves.
+ */
+export const WARM_CACHE_MAX_WINDOWS = 512;
+
 /** Bytes an entry costs besides its chunk: the key, the token, the objects. */
 const ENTRY_OVERHEAD_BYTES = 160;
 
@@ -20,8 +28,11 @@ export interface WarmCacheOptions {
   readonly maxAgeMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
-  /** hit: answered from memory; miss: queried and kept; bypass: queried, nothing kept (the ledger could not be read). */
-  readonly onLookup?: (result: 'hit' | 'miss' | 'bypass') => void;
+  /**
+   * hit: answered from memory; miss: queried and kept; bypass: queried, nothing kept (the
+   * ledger could not be read); wide: queried, nothing kept (more than WARM_CACHE_MAX_WINDOWS).
+   */
+  readonly onLookup?: (result: 'hit' | 'miss' | 'bypass' | 'wide') => void;
   /** The ledger could not be read; the read goes to DynamoDB as without a cache. */
   readonly onLedgerError?: (error: unknown) => void;
 }
@@ -70,10 +81,21 @@ export class WarmChunkCache {
     return this.lru.weight;
   }
 
-  /** The chunks of windows `starts` (ascending, `windowMs` apart) of one series, in time order. */
-  async queryChunks(tenant: string, seriesKey: string, starts: readonly number[], signal?: AbortSignal): Promise<Array<{ start: number; chunk: Uint8Array }>> {
-    const fromStart = starts[0];
-    const toStart = starts[starts.length - 1];
+  /** The chunks of one series' windows starting in [fromStart, toStart] (`windowMs` apart), in time order. */
+  async queryChunks(
+    tenant: string,
+    seriesKey: string,
+    fromStart: number,
+    toStart: number,
+    windowMs: number,
+    signal?: AbortSignal,
+  ): Promise<Array<{ start: number; chunk: Uint8Array }>> {
+    if ((toStart - fromStart) / windowMs + 1 > WARM_CACHE_MAX_WINDOWS) {
+      this.options.onLookup?.('wide');
+      return toWindows(await this.store.queryChunks(tenant, seriesKey, fromStart, toStart, signal ? { signal } : {}));
+    }
+    const starts: number[] = [];
+    for (let start = fromStart; start <= toStart; start += windowMs) starts.push(start);
     const days = [...new Set(starts.map((s) => Math.floor(s / DAY_MS)))];
     let tokens: Map<number, string>;
     try {
