@@ -10,6 +10,23 @@ import { decodeWindowHash } from './window-hash';
 
 type Client = Redis | Cluster;
 
+// KEYS: the open hash, the sealing hash and the packed copy of each window, in that order.
+// One call instead of three commands a window: what a small read costs the reader is mostly
+// per command. Atomic besides, which the order of the keys no longer has to stand in for.
+const READ_WINDOWS = `
+local out = {}
+for i = 1, #KEYS, 3 do
+  out[#out + 1] = redis.call('HGETALL', KEYS[i])
+  out[#out + 1] = redis.call('HGETALL', KEYS[i + 1])
+  out[#out + 1] = redis.call('GET', KEYS[i + 2])
+end
+return out
+`;
+
+interface ReadCommands {
+  strataReadWindowsBuffer(numberOfKeys: number, ...keys: string[]): Promise<unknown>;
+}
+
 export interface HotReaderOptions {
   /** Window length; must equal the writer's STRATA_WINDOW_MS. */
   readonly windowMs: number;
@@ -58,12 +75,12 @@ export class HotChunkCorruptError extends StorageError {
 /**
  * Reads the Redis hot tier (docs/write-path.md has the key schema). Never writes.
  *
- * One round trip per series: a pipeline of HGETALL open, HGETALL sealing, GET packed for
- * every window asked for. All keys of a series share the hash tag `{sid}`, so on Redis
- * Cluster the pipeline goes to one node. No MULTI is needed: within a window the three
- * keys are read in the order points move through them (open -> sealing -> packed), so a
- * seal running concurrently can move a point only to a key read later, and every point
- * is seen at least once; where it is seen twice, the merge keeps the newer layer's value.
+ * One call per series: a Lua script that reads HGETALL open, HGETALL sealing, GET packed
+ * for every window asked for. All keys of a series share the hash tag `{sid}`, so on Redis
+ * Cluster the call goes to one node. The script runs atomically, so a seal running
+ * concurrently is seen wholly before or wholly after; the keys are read in the order points
+ * move through them (open -> sealing -> packed) all the same, and where a point is seen
+ * twice, the merge keeps the newer layer's value.
  *
  * Unsealed points from a record at or below the one behind the packed copy's value for
  * their timestamp (a replay's old records, until the sealer drops them) are left out, so `open` and `sealing` always win over `packed` afterwards. Only then
@@ -75,7 +92,9 @@ export class RedisHotReader {
   constructor(
     private readonly redis: Client,
     readonly options: HotReaderOptions,
-  ) {}
+  ) {
+    redis.defineCommand('strataReadWindows', { lua: READ_WINDOWS });
+  }
 
   /** Window starts (ascending) of every window overlapping [fromMs, toMs). */
   windowsOverlapping(fromMs: number, toMs: number): number[] {
@@ -93,32 +112,25 @@ export class RedisHotReader {
   async fetchWindows(tenant: string, seriesKey: string, starts: readonly number[]): Promise<HotWindowParts[]> {
     if (starts.length === 0) return [];
     const sid = seriesId(tenant, seriesKey);
-    const pipeline = this.redis.pipeline();
-    for (const start of starts) {
-      // Upper case on purpose: ioredis turns an `hgetall` reply into an object, which costs
-      // more than the points themselves for a large window (about 4 us a field, measured);
-      // as `HGETALL` the reply stays the flat [field, value, ...] array Redis sent.
-      pipeline.callBuffer('HGETALL', hotKeys.open(sid, start));
-      pipeline.callBuffer('HGETALL', hotKeys.sealing(sid, start));
-      pipeline.getBuffer(hotKeys.packed(sid, start));
-    }
-    let results: Array<[Error | null, unknown]> | null;
+    const keys: string[] = [];
+    for (const start of starts) keys.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start), hotKeys.packed(sid, start));
+    let reply: unknown;
     try {
-      results = await pipeline.exec();
+      // Buffers: a hash stays the flat [field, value, ...] array Redis sent, with no string per field.
+      reply = await (this.redis as unknown as ReadCommands).strataReadWindowsBuffer(keys.length, ...keys);
     } catch (error) {
       throw new HotReadError(tenant, seriesKey, (error as Error).message, error);
     }
-    if (!results || results.length !== starts.length * 3) {
-      throw new HotReadError(tenant, seriesKey, 'the pipeline was aborted (connection lost?)');
+    if (!Array.isArray(reply) || reply.length !== keys.length) {
+      throw new HotReadError(tenant, seriesKey, `expected ${keys.length} replies from the window read, got ${Array.isArray(reply) ? reply.length : typeof reply}`);
     }
-    const failed = results.find(([error]) => error !== null);
-    if (failed) throw new HotReadError(tenant, seriesKey, failed[0]!.message, failed[0]);
+    const results = reply as Array<Buffer[] | Buffer | null>;
     const windows: HotWindowParts[] = [];
     starts.forEach((start, w) => {
       const corrupt = (reason: string) => new HotChunkCorruptError(tenant, seriesKey, start, reason);
-      let open = decodeWindowHash(start, results[w * 3][1] as Buffer[] | null, corrupt);
-      let sealing = decodeWindowHash(start, results[w * 3 + 1][1] as Buffer[] | null, corrupt);
-      const raw = (results[w * 3 + 2][1] as Buffer | null) ?? null;
+      let open = decodeWindowHash(start, results[w * 3] as Buffer[] | null, corrupt);
+      let sealing = decodeWindowHash(start, results[w * 3 + 1] as Buffer[] | null, corrupt);
+      const raw = (results[w * 3 + 2] as Buffer | null) ?? null;
       if (raw === null) {
         if (open.timestamps.length > 0 || sealing.timestamps.length > 0) windows.push({ start, open, sealing, packed: null });
         return;
