@@ -75,19 +75,25 @@ export class LateWriteLedger {
 
   /** Writer: chunks of these tenant-days are durable in DynamoDB. Duplicates count once. */
   async recordWrites(days: Iterable<LedgerDay>): Promise<void> {
-    const seen = new Set<string>();
-    const pipeline = this.redis.pipeline();
+    // One pipeline per day: each day's ledger is in its own slot, which a cluster pipeline
+    // cannot span (one node's pipelines run together all the same).
+    const perDay = new Map<number, Set<string>>();
     for (const { tenant, day } of days) {
-      const id = `${day}/${tenant}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const key = hotKeys.lateLedger(day);
-      pipeline.hincrby(key, `w:${tenant}`, 1);
-      pipeline.hset(key, `v:${tenant}`, this.token());
-      pipeline.pexpireat(key, expiryMs(day));
+      const tenants = perDay.get(day);
+      if (tenants) tenants.add(tenant);
+      else perDay.set(day, new Set([tenant]));
     }
-    if (seen.size === 0) return;
-    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    const pipelines = [...perDay].map(([day, tenants]) => {
+      const key = hotKeys.lateLedger(day);
+      const pipeline = this.redis.pipeline();
+      for (const tenant of tenants) {
+        pipeline.hincrby(key, `w:${tenant}`, 1);
+        pipeline.hset(key, `v:${tenant}`, this.token());
+      }
+      pipeline.pexpireat(key, expiryMs(day));
+      return pipeline.exec();
+    });
+    for (const replies of await Promise.all(pipelines)) for (const [error] of replies ?? []) if (error) throw error;
   }
 
   /** Archiver: every tenant's write count of `day`, read before it looks for the day's chunks. */

@@ -10,6 +10,7 @@ import { RedisHotReader } from './hot-reader';
 import { encodeChunk } from '../codec/chunk';
 import { createRedisCluster } from './redis-cluster';
 import { catalogKeys, RedisSeriesCatalog } from './series-catalog';
+import { LateWriteLedger } from './late-write-ledger';
 
 const HOUR = 3_600_000;
 
@@ -107,5 +108,22 @@ describe('the hot tier on a real 3-master Redis Cluster', () => {
     const other = writes.find((w) => w.seriesKey !== due[7].seriesKey)!;
     const open = await reader.read('acme', other.seriesKey, start, start + 2 * HOUR);
     expect(Array.from(open.values).sort()).toEqual(other.points.map((p) => p.value).sort());
+  });
+
+  it("records a seal round's writes into days whose ledgers live in different slots, and gives readers their tokens", async () => {
+    const ledger = new LateWriteLedger(cluster);
+    const days = [20_100, 20_101, 20_102, 20_103];
+    expect(new Set(days.map((d) => hotKeys.lateLedger(d)).map((k) => Number(execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'keyslot', k]).toString().trim()))).size).toBeGreaterThan(1);
+    const before = await ledger.dayTokens('acme', days);
+    expect([...before.keys()]).toEqual(days);
+    // One seal round's writes into several days (the writer's record after a round over midnight).
+    await ledger.recordWrites([
+      { tenant: 'acme', day: days[1] },
+      { tenant: 'acme', day: days[2] },
+      { tenant: 'other', day: days[2] },
+    ]);
+    const after = await ledger.dayTokens('acme', days);
+    expect(days.map((d) => after.get(d) === before.get(d))).toEqual([true, false, false, true]);
+    expect((await ledger.writeCounts(days[2])).get('other')).toBe(1);
   });
 });
