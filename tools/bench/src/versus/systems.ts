@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hotKeys } from '@strata/storage/hot';
 import { DAY_MS } from '@strata/storage';
-import { createColdS3 } from '@strata/storage/cold';
+import { BlockKind, createColdS3, openBlock } from '@strata/storage/cold';
 import { createDynamoDb } from '@strata/storage/warm';
 import { StrataSystem } from '@strata/system-tests';
 import { pollUntil } from '@strata/testing';
@@ -30,6 +30,8 @@ export interface AtRest {
   readonly olderThanMs?: number;
   /** The figure the table compares (one per system; the only one where there is one). */
   readonly compared?: boolean;
+  /** A row of its own under the compared one, with this label (Strata's parts of its figure). */
+  readonly row?: string;
 }
 
 /** One system under comparison: where remote write goes, where PromQL is asked, which processes it costs. */
@@ -163,13 +165,36 @@ export async function startStrata(ingestEnv: Record<string, string> = {}, writer
         try {
           const warm = await scanChunkSizes(dynamo, env['STRATA_DYNAMODB_TABLE']!, () => 'all');
           const { keys } = await s3.store.list(`v1/${system.tenant}/`);
+          // What the S3 bytes are: raw points (day blocks' raw parts), stored rollups (the
+          // day blocks' 5 m, 1 h and 1 d parts, month and year blocks), and the rest (block
+          // headers and indexes, manifests, catalogs).
           let cold = 0;
-          for (const key of keys) cold += (await s3.store.get(key))?.length ?? 0;
+          let raw = 0;
+          let rollups = 0;
+          for (const key of keys) {
+            const bytes = await s3.store.get(key);
+            if (!bytes) continue;
+            cold += bytes.length;
+            if (!key.endsWith('.stb')) continue;
+            const { index } = openBlock(bytes);
+            for (const { lengths } of index.entries) {
+              if (index.identity.kind === BlockKind.Day) raw += lengths.raw;
+              else rollups += lengths.raw;
+              rollups += lengths.m5 + lengths.h1 + lengths.d1;
+            }
+          }
           // The archiver takes every whole UTC day that ended STRATA_WARM_SPAN_DAYS ago or earlier.
           const olderThanMs = (Math.floor(Date.now() / DAY_MS) - WARM_SPAN_DAYS) * DAY_MS;
           return [
-            { where: `DynamoDB chunks, sealed windows not archived (${warm.items} items; ${warm.itemBytes} bytes with keys and attributes)`, bytes: warm.chunkBytes, points: warm.points },
             { where: `S3, the archived days with their rollups and indexes (${keys.length} objects)`, bytes: cold, olderThanMs, compared: true },
+            { where: 'S3, of which the raw points of the day blocks', bytes: raw, olderThanMs, row: "Strata's S3: raw points" },
+            { where: 'S3, of which stored rollups (5 m, 1 h, 1 d rows of day, month and year blocks)', bytes: rollups, olderThanMs, row: "Strata's S3: stored rollups" },
+            {
+              where: `DynamoDB chunks, sealed windows not archived (${warm.items} items; ${warm.itemBytes} bytes with keys and attributes)`,
+              bytes: warm.chunkBytes,
+              points: warm.points,
+              row: "Strata's DynamoDB chunks",
+            },
           ];
         } finally {
           dynamo.destroy();

@@ -237,7 +237,8 @@ async function main(): Promise<void> {
 
     // ---- At rest, and memory.
     const rest = new Map<string, number>();
-    let strataWarm: number | undefined;
+    /** Rows of their own under the compared figure, per system: label -> bytes per point. */
+    const parts = new Map<string, Map<string, number>>();
     for (const s of systems) {
       // Everything each system was sent: the ingest phase (and Strata's gRPC one), the query data, the probes, the half load.
       const extra = (viaGrpc.get(s.name)?.samples ?? 0) + (underLoad.get(s.name)?.load.samples ?? 0) + (underLoad.has(s.name) ? PROBES : 0);
@@ -245,12 +246,12 @@ async function main(): Promise<void> {
       for (const figure of await s.atRest()) {
         const points = figure.points ?? (figure.olderThanMs !== undefined ? olderThan(figure.olderThanMs) : written);
         if (figure.compared) rest.set(s.name, figure.bytes / points);
-        else if (s.name === 'Strata') strataWarm = figure.bytes / points;
+        if (figure.row) parts.set(figure.row, (parts.get(figure.row) ?? new Map<string, number>()).set(s.name, figure.bytes / points));
         console.log(`  at rest ${s.name}: ${figure.where}: ${figure.bytes.toLocaleString('en-US')} bytes for ${points.toLocaleString('en-US')} points, ${(figure.bytes / points).toFixed(2)} bytes/point`);
       }
     }
     row('bytes per sample at rest (Strata: S3; see notes)', 'bytes', 'lower', (s) => rest.get(s.name));
-    if (strataWarm !== undefined) row("  Strata's DynamoDB chunks", 'bytes', 'lower', (s) => (s.name === 'Strata' ? strataWarm : undefined));
+    for (const [label, values] of parts) row(`  ${label}`, 'bytes', 'lower', (s) => values.get(s.name));
     const hwm = (pids: number[]) => pids.reduce((n, pid) => n + residentMemory(pid).hwm, 0) / 2 ** 20;
     row('peak resident memory, own processes', 'MiB', 'lower', (s) => hwm(s.ownPids()));
     row('peak resident memory, with dependencies', 'MiB', 'lower', (s) => hwm([...s.ownPids(), ...s.dependencyPids()]));
