@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { createLogger, workerEntry } from '@strata/runtime';
 import { encodeChunk } from '@strata/storage/codec';
-import { ChunkDecoderSwitch } from './chunk-decoder';
+import { ChunkDecoderSwitch, DEFAULT_INLINE_MAX_BYTES } from './chunk-decoder';
 import { decodeTask, isDecodeFailure, packChunks, unpackResult } from './decode-batch';
 import { DecodePool } from './decode-pool';
 import { DecodeQueueFullError } from './errors';
@@ -56,6 +56,19 @@ describe('DecodePool (worker threads started from the TypeScript sources)', () =
     // Past the byte bound, the pool takes them.
     await new ChunkDecoderSwitch(pool, 64, metrics, 1_000).decodeAll(tiny);
     expect((await metrics.chunksDecoded.get()).values.find((v) => v.labels.where === 'worker')?.value).toBe(101 + 200);
+  });
+
+  it('decodes inline at exactly DEFAULT_INLINE_MAX_BYTES, and in the pool one byte past it', async () => {
+    const counts = new ReaderMetrics(new Registry());
+    const where = async (where: string) => (await counts.chunksDecoded.get()).values.find((v) => v.labels.where === where)?.value ?? 0;
+    // 65 chunks (past the chunk count bound of 64) whose bytes add up to the byte bound; they
+    // need not decode: a corrupt chunk is an outcome like any other.
+    const split = (total: number) => Array.from({ length: 65 }, (_, i) => new Uint8Array(Math.floor(total / 65) + (i < total % 65 ? 1 : 0)));
+    expect(split(DEFAULT_INLINE_MAX_BYTES).reduce((n, c) => n + c.length, 0)).toBe(DEFAULT_INLINE_MAX_BYTES);
+    await new ChunkDecoderSwitch(pool, 64, counts).decodeAll(split(DEFAULT_INLINE_MAX_BYTES));
+    expect([await where('inline'), await where('worker')]).toEqual([65, 0]);
+    await new ChunkDecoderSwitch(pool, 64, counts).decodeAll(split(DEFAULT_INLINE_MAX_BYTES + 1));
+    expect([await where('inline'), await where('worker')]).toEqual([65, 65]);
   });
 
   it('refuses work beyond its queue instead of queueing without bound', async () => {

@@ -1,5 +1,4 @@
-import { DAY_MS } from '@strata/storage';
-import { WeightedLru } from '@strata/storage/cold';
+import { dayNumber, WeightedLru } from '@strata/storage/cold';
 import type { LateWriteLedger } from '@strata/storage/hot';
 import type { DynamoWarmStore, WarmChunk } from '@strata/storage/warm';
 
@@ -90,20 +89,20 @@ export class WarmChunkCache {
     windowMs: number,
     signal?: AbortSignal,
   ): Promise<Array<{ start: number; chunk: Uint8Array }>> {
-    if ((toStart - fromStart) / windowMs + 1 > WARM_CACHE_MAX_WINDOWS) {
-      this.options.onLookup?.('wide');
+    const uncached = async (result: 'wide' | 'bypass') => {
+      this.options.onLookup?.(result);
       return toWindows(await this.store.queryChunks(tenant, seriesKey, fromStart, toStart, signal ? { signal } : {}));
-    }
+    };
+    if ((toStart - fromStart) / windowMs + 1 > WARM_CACHE_MAX_WINDOWS) return uncached('wide');
     const starts: number[] = [];
     for (let start = fromStart; start <= toStart; start += windowMs) starts.push(start);
-    const days = [...new Set(starts.map((s) => Math.floor(s / DAY_MS)))];
+    const days = [...new Set(starts.map((s) => dayNumber(s)))];
     let tokens: Map<number, string>;
     try {
       tokens = await this.ledger.dayTokens(tenant, days);
     } catch (error) {
       this.options.onLedgerError?.(error);
-      this.options.onLookup?.('bypass');
-      return toWindows(await this.store.queryChunks(tenant, seriesKey, fromStart, toStart, signal ? { signal } : {}));
+      return uncached('bypass');
     }
     signal?.throwIfAborted();
     const now = this.now();
@@ -112,7 +111,7 @@ export class WarmChunkCache {
     let whole = true;
     for (const start of starts) {
       const entry = this.lru.get(prefix + start);
-      if (!entry || entry.token !== tokens.get(Math.floor(start / DAY_MS)) || now - entry.at > this.maxAgeMs) {
+      if (!entry || entry.token !== tokens.get(dayNumber(start)) || now - entry.at > this.maxAgeMs) {
         whole = false;
         break;
       }
@@ -128,7 +127,7 @@ export class WarmChunkCache {
     for (const start of starts) {
       const found = byStart.get(start);
       // A copy: the SDK's bytes may be a view of a larger response buffer that an entry would keep alive.
-      this.lru.set(prefix + start, { token: tokens.get(Math.floor(start / DAY_MS))!, chunk: found && new Uint8Array(found.chunk), at: now });
+      this.lru.set(prefix + start, { token: tokens.get(dayNumber(start))!, chunk: found && new Uint8Array(found.chunk), at: now });
     }
     this.options.onLookup?.('miss');
     return toWindows(chunks);
