@@ -70,6 +70,16 @@ function withDays(range: RollupWindow, archivedDays: readonly number[], served: 
   return { served, rawDays, rollupDays };
 }
 
+/** Served buckets that touch any of `days` (ascending day numbers). */
+export function bucketsOnDays(served: readonly number[], stepMs: number, days: readonly number[]): number[] {
+  if (days.length === 0) return [];
+  const on = new Set(days);
+  return served.filter((b) => {
+    for (let d = dayNumber(b); d <= dayNumber(b + stepMs - 1); d++) if (on.has(d)) return true;
+    return false;
+  });
+}
+
 /** Served buckets in which any of `columns` (the hotter tiers' points) has a point. */
 export function dirtyBuckets(served: readonly number[], stepMs: number, columns: readonly SortedColumns[]): Set<number> {
   const dirty = new Set<number>();

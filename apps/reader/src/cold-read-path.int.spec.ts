@@ -8,7 +8,7 @@ import { Aggregation, QueryServiceClient, QueryServiceService, type ReadRequest,
 import { ApiKeyStore, createLogger, GrpcServer, tolerateMalformedRequests, workerEntry } from '@strata/runtime';
 import { DAY_MS } from '@strata/storage';
 import { encodeChunk } from '@strata/storage/codec';
-import { ColdReader, createColdS3, dayIso, dayNumber, monthFirstDay, monthOfDay, S3ObjectStore, createS3, type ColdReaderEvents } from '@strata/storage/cold';
+import { BlockKind, ColdReader, createColdS3, dayIso, dayNumber, monthFirstDay, monthOfDay, S3ObjectStore, createS3, type ColdReaderEvents } from '@strata/storage/cold';
 import { createRedis, LateWriteLedger, RedisHotReader, RedisSeriesCatalog } from '@strata/storage/hot';
 import { dropBucket, dropWarmTable } from '@strata/storage/testing';
 import { createDynamoDb, DynamoWarmStore, ensureWarmTable } from '@strata/storage/warm';
@@ -76,6 +76,7 @@ const SERIES: SeriesSpec[] = [
   { name: 'cpu.user', labels: [{ name: 'host', value: 'b' }, { name: 'dc', value: 'eu' }] },
   { name: 'mem.free', labels: [] },
   { name: 'sparse', labels: [{ name: 'k', value: 'v' }] },
+  { name: 'dense', labels: [{ name: 'k', value: 'v' }] },
 ].map((s) => ({ ...s, key: seriesKey(s.name, s.labels) }));
 
 const wire = (v: number) => (v === 0 ? 0 : v);
@@ -112,7 +113,16 @@ function runArchiver(args: string[]): Promise<{ code: number | null; output: str
  * resolution dividing the step, folded in time order (sum of sub-bucket sums); every other
  * bucket adds its points one by one in time order.
  */
-function expected(visible: Layer, warmTimes: readonly number[], from: number, to: number, step: number, aggregation: Aggregation): Array<[number, number]> {
+function expected(
+  visible: Layer,
+  warmTimes: readonly number[],
+  from: number,
+  to: number,
+  step: number,
+  aggregation: Aggregation,
+  /** Archived days whose block stores no 5 m rows for the series: their buckets are raw at 5 m resolution. */
+  withoutM5: ReadonlySet<number> = new Set(),
+): Array<[number, number]> {
   const points = [...visible].filter(([t]) => t >= from && t < to).sort((a, b) => a[0] - b[0]);
   if (step === 0) return points.map(([t, v]) => [t, wire(v)]);
   const resolution = STORED_RESOLUTIONS.find((r) => step % r === 0);
@@ -120,7 +130,9 @@ function expected(visible: Layer, warmTimes: readonly number[], from: number, to
   const buckets = new Map<number, Array<[number, number]>>();
   for (const [t, v] of points) {
     const b = Math.floor(t / step) * step;
-    buckets.set(b, [...(buckets.get(b) ?? []), [t, v]]);
+    const bucket = buckets.get(b);
+    if (bucket) bucket.push([t, v]);
+    else buckets.set(b, [[t, v]]);
   }
   const stats = (vs: number[]) => {
     let sum = vs[0];
@@ -129,11 +141,16 @@ function expected(visible: Layer, warmTimes: readonly number[], from: number, to
   };
   return [...buckets].map(([b, inBucket]) => {
     let served = resolution !== undefined && b >= from && b + step <= to && !warmTimes.some((t) => t >= b && t < b + step);
-    for (let d = Math.floor(b / DAY); served && d <= Math.floor((b + step - 1) / DAY); d++) served = archived.has(d);
+    for (let d = Math.floor(b / DAY); served && d <= Math.floor((b + step - 1) / DAY); d++) served = archived.has(d) && !(resolution === 300_000 && withoutM5.has(d));
     let s: { min: number; max: number; sum: number; count: number; last: number };
     if (served) {
       const rows = new Map<number, number[]>();
-      for (const [t, v] of inBucket) rows.set(Math.floor(t / resolution!) * resolution!, [...(rows.get(Math.floor(t / resolution!) * resolution!) ?? []), v]);
+      for (const [t, v] of inBucket) {
+        const row = Math.floor(t / resolution!) * resolution!;
+        const values = rows.get(row);
+        if (values) values.push(v);
+        else rows.set(row, [v]);
+      }
       const parts = [...rows].sort((x, y) => x[0] - y[0]).map(([, vs]) => stats(vs));
       s = parts.reduce((acc, p) => ({ min: Math.min(acc.min, p.min), max: Math.max(acc.max, p.max), sum: acc.sum + p.sum, count: acc.count + p.count, last: p.last }));
       if (s.sum !== stats(inBucket.map(([, v]) => v)).sum) foldedDiffers++;
@@ -245,12 +262,16 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
     return handle;
   };
   const coldReader = (events?: ColdReaderEvents, store = s3.store) => new ColdReader(store, { keys: s3.keys, manifestTtlMs: 60_000, ...(events && { events }) });
-  /** Points of a day: most windows hold 1 to 50 random points, mostly 2-decimal gauges, some full floats, an occasional -0. */
-  const dayPoints = (day: number): Layer => {
+  /**
+   * Points of a day: most windows hold 1 to `perWindow` random points, mostly 2-decimal
+   * gauges, some full floats, an occasional -0. At the default 50, a day's 5 m rows would
+   * cost more than its points and are not stored; `dense` series (300) keep theirs.
+   */
+  const dayPoints = (day: number, perWindow = 50): Layer => {
     const layer: Layer = new Map();
     for (let w = 0; w < 12; w++) {
       if (random() < 0.15) continue;
-      for (let n = 1 + Math.floor(random() * 50); n > 0; n--) {
+      for (let n = 1 + Math.floor(random() * perWindow); n > 0; n--) {
         const r = random();
         layer.set(day * DAY + w * W + Math.floor(random() * W), r < 0.75 ? Math.round((random() - 0.3) * 10_000) / 100 : r < 0.98 ? (random() - 0.5) * 1e6 : -0);
       }
@@ -283,7 +304,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
       const model: Layer = new Map();
       for (const day of ARCHIVED) {
         if (s.name === 'sparse' && day % 2 === 0) continue;
-        const layer = dayPoints(day);
+        const layer = dayPoints(day, s.name === 'dense' ? 300 : 50);
         await put(s, layer);
         for (const [t, v] of layer) model.set(t, v);
       }
@@ -361,6 +382,22 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
       const to = Math.min(base + span, from + 1 + Math.floor(random() * (random() < 0.5 ? span : 30 * HOUR)));
       cases.push({ from, to, step: random() < 0.1 ? 1 + Math.floor(random() * 10_000_000) : steps[Math.floor(random() * steps.length)], aggregation: aggregations[Math.floor(random() * 6)] });
     }
+    // Which archived days store no 5 m rows for each series, as the day blocks' indexes say.
+    const reader = coldReader();
+    const withoutM5 = new Map(SERIES.map((s) => [s.key, new Set<number>()]));
+    let withM5 = 0;
+    for (const day of ARCHIVED) {
+      const entry = (await reader.day(tenant, day))!;
+      for (const s of SERIES) {
+        const found = await reader.seriesParts(tenant, BlockKind.Day, day, entry, s.key, ['m5']);
+        if (!found) continue;
+        if (found.parts.m5!.length === 0) withoutM5.get(s.key)!.add(day);
+        else withM5++;
+      }
+    }
+    // Both kinds are read: days with 5 m rows (the dense series) and days without.
+    expect(withM5).toBeGreaterThan(0);
+    expect([...withoutM5.values()].reduce((n, days) => n + days.size, 0)).toBeGreaterThan(0);
     for (const [i, { from, to, step, aggregation }] of cases.entries()) {
       const selected = SERIES.filter(() => random() < 0.7);
       const chosen = selected.length > 0 ? selected : [SERIES[0]];
@@ -371,7 +408,7 @@ describe('reading archived days back through the cold tier (archiver bundle, Dyn
       expect({ context, warnings: messages.flatMap((m) => m.warnings) }).toEqual({ context, warnings: [] });
       const got = collect(messages);
       for (const s of chosen) {
-        const want = expected(visible.get(s.key)!, warmTimes.get(s.key)!, from, to, step, aggregation);
+        const want = expected(visible.get(s.key)!, warmTimes.get(s.key)!, from, to, step, aggregation, withoutM5.get(s.key));
         expect({ context, series: s.key, points: got.get(s.key) ?? [] }).toEqual({ context, series: s.key, points: want });
       }
     }

@@ -1,7 +1,7 @@
 import { foldRollupStats, rollup, rollupStats, type RollupFunction } from '@strata/model';
 import { Aggregation, type ReadRequest, type ReadResponse } from '@strata/proto';
 import { DAY_MS, RetentionPolicy } from '@strata/storage';
-import { dayNumber, monthOfDay } from '@strata/storage/cold';
+import { BlockKind, dayNumber, monthOfDay } from '@strata/storage/cold';
 import { HOUR, MemoryCold, NOW, readerHarness, W } from '../test/reader-harness';
 
 const TODAY = dayNumber(NOW);
@@ -47,7 +47,7 @@ describe('the cold tier in the read path (in-memory S3)', () => {
   it.each<[string, number, RollupFunction]>([
     ['1 d rows at a 1 d step', DAY_MS, 'sum'],
     ['1 h rows at a 1 h step', HOUR, 'avg'],
-    ['5 m rows at a 5 m step', 300_000, 'last'],
+    ['5 m rows (none stored for this 1-minute series: its raw points) at a 5 m step', 300_000, 'last'],
     ['1 h rows folded at a 2 h step', 2 * HOUR, 'max'],
   ])('answers whole buckets from %s; exactly the raw answer for each stored resolution', async (_, step, fn) => {
     const { cold, harness } = setup();
@@ -58,6 +58,30 @@ describe('the cold tier in the read path (in-memory S3)', () => {
     if (resolution === step) expect(points).toEqual(pairs(rollup(columns(POINTS), step, fn)));
     // The (absent) year catalog, one manifest, and per day one GET of its small block, whole.
     expect(cold.store.count('get')).toBe(2 + 3);
+  });
+
+  it('rolls up the raw points of a day stored without 5 m rows, alone and in buckets shared with a day that has them', async () => {
+    // Day D every 10 s (its 5 m rows are stored), D+1 every minute (they are not: they would
+    // cost about as much as the points).
+    const mixed = POINTS.filter(([t]) => t >= at(D + 1) && t < at(D + 2));
+    for (let t = at(D); t < at(D + 1); t += 10_000) mixed.push([t, Math.round(Math.sin(t) * 10_000) / 100]);
+    mixed.sort((a, b) => a[0] - b[0]);
+    const cold = new MemoryCold();
+    cold.archive('acme', new Map([[KEY, mixed]]));
+    const reader = cold.reader();
+    const m5Bytes = async (day: number) => (await reader.seriesParts('acme', BlockKind.Day, day, (await reader.day('acme', day))!, KEY, ['m5']))!.parts.m5!.length;
+    expect(await m5Bytes(D)).toBeGreaterThan(0);
+    expect(await m5Bytes(D + 1)).toBe(0);
+    const harness = readerHarness({ cold: reader, limits: { maxPointsPerMessage: 100_000 } });
+    // 5 m buckets never straddle days; 25 m buckets do (1 440 is no multiple of 25), so the
+    // one across midnight needs D's raw points as well, fetched in a second round.
+    for (const step of [300_000, 1_500_000]) {
+      for (const fn of ['max', 'count', 'last'] as const) {
+        const { points, warnings } = await readAll(harness, { fromMs: at(D), toMs: at(D + 2), stepMs: step, aggregation: AGG[fn] });
+        expect(warnings).toEqual([]);
+        expect(points).toEqual(pairs(rollup(columns(mixed), step, fn)));
+      }
+    }
   });
 
   it('reads a month rollup block instead of the days when compaction built one', async () => {

@@ -1,5 +1,5 @@
 import { DAY_MS } from '@strata/storage';
-import { BlockKind, ColdBlockMissingError, dayNumber, monthEndDay, monthFirstDay, monthOfDay, rollupPartOf, splitRawPart, yearOfMonth, type ColdReader, type Manifest, type PartName } from '@strata/storage/cold';
+import { BlockKind, ColdBlockMissingError, dayNumber, monthEndDay, monthFirstDay, monthOfDay, rollupPartOf, splitRawPart, yearOfMonth, type BlockIndexEntry, type ColdReader, type Manifest, type PartName } from '@strata/storage/cold';
 import { planColdBuckets, type ColdBucketPlan } from './cold-plan';
 import type { StoredRollupPart, TierAnswer, TierRequest, TierSource, TierWindow, WindowUnit } from './tier-sources';
 
@@ -9,7 +9,8 @@ const DAY: WindowUnit = { name: 'day', ms: DAY_MS };
 /**
  * S3: the year catalogs of the range's years (cached; a year without one falls back to its
  * month manifests), then per archived day one range GET of the series' section parts it
- * needs (raw points, and/or the rollup rows of the plan's resolution), or one per year when
+ * needs (raw points, and/or the rollup rows of the plan's resolution, or the raw points
+ * where the day stores no rows of that resolution), or one per year when
  * the year rollup block answers the 1 d rows, or one per month when the month's rollup block
  * answers the 1 h (or 1 d) rows. A block named by a cached catalog but gone (replaced since)
  * refreshes the catalogs and tries once more.
@@ -89,6 +90,7 @@ export class ColdTierSource implements TierSource {
 
     const rawWindows: TierWindow[] = [];
     const rollups: StoredRollupPart[] = [];
+    const unrolledDays: number[] = [];
     const reads: Array<Promise<void>> = [];
     for (const day of archivedDays) {
       const wanted: PartName[] = [];
@@ -96,8 +98,15 @@ export class ColdTierSource implements TierSource {
       if (part && rolled.has(day) && !fromBlock(day)) wanted.push(part);
       if (wanted.length === 0) continue;
       const entry = manifests.get(monthOfDay(day))!.days.find((d) => d.day === day)!;
+      // A day block may go without a resolution's rows (the 5 m rows of a sparse series):
+      // its raw points come in the same GET instead, and its buckets are rolled up from them.
+      const choose = (e: BlockIndexEntry): PartName[] => {
+        if (!part || !wanted.includes(part) || e.lengths[part] > 0 || e.lengths.raw === 0) return wanted;
+        unrolledDays.push(day);
+        return wanted.includes('raw') ? wanted : ['raw', ...wanted];
+      };
       reads.push(
-        this.reader.seriesParts(tenant, BlockKind.Day, day, entry, seriesKey, wanted, signal).then((found) => {
+        this.reader.seriesParts(tenant, BlockKind.Day, day, entry, seriesKey, choose, signal).then((found) => {
           if (!found) return;
           if (found.parts.raw && found.parts.raw.length > 0) rawWindows.push({ start: day * DAY_MS, layers: splitRawPart(found.parts.raw) });
           const rows = part && found.parts[part];
@@ -126,6 +135,7 @@ export class ColdTierSource implements TierSource {
     await Promise.all(reads);
     rawWindows.sort((a, b) => a.start - b.start);
     rollups.sort((a, b) => a.fromMs - b.fromMs);
-    return { windows: rawWindows, ...(plan && { rollups: { archivedDays, plan, parts: rollups } }) };
+    unrolledDays.sort((a, b) => a - b);
+    return { windows: rawWindows, ...(plan && { rollups: { archivedDays, plan, parts: rollups, unrolledDays } }) };
   }
 }

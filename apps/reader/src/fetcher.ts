@@ -2,7 +2,7 @@ import { concatRollupStats, filterRollupStats, bucketStart, type RollupStats } f
 import { EMPTY_COLUMNS, mergeNewestFirst, type SortedColumns } from '@strata/storage';
 import { assembleRollupStats, splitRollupPart } from '@strata/storage/cold';
 import type { ChunkDecoder } from './chunk-decoder';
-import { dirtyBuckets, outsideServed, withoutDirty } from './cold-plan';
+import { bucketsOnDays, dirtyBuckets, outsideServed, withoutDirty } from './cold-plan';
 import { isDecodeFailure, type DecodeOutcome } from './decode-batch';
 import { abortReason, QueryLimitError } from './errors';
 import { TierFanout, type Leg, type TierFailure } from './fanout';
@@ -119,8 +119,9 @@ export class Fetcher {
 
   /**
    * Completes a rollup read that one tier (the cold one) answered in part from stored
-   * rollups: buckets in which another tier holds points (late points not archived yet) fall
-   * back to raw, so their days' raw points are read from that tier in a second round; the
+   * rollups: buckets in which another tier holds points (late points not archived yet), or
+   * on a day stored without rows of the resolution, fall back to raw, so their days' raw
+   * points are read from that tier in a second round (unless it sent them already); the
    * rest keep their rows.
    */
   private async withStoredRollups(
@@ -138,8 +139,12 @@ export class Fetcher {
     const stepMs = plan.rollup!.stepMs;
     const window = { fromMs: plan.fromMs, toMs: plan.toMs, stepMs };
     const hotter = columns.filter((_, i) => i !== rowsLeg).map((c) => clip(c, plan));
-    const final = withoutDirty(window, stored.archivedDays, stored.plan, dirtyBuckets(stored.plan.served, stepMs, hotter));
-    const fetchedRaw = new Set(stored.plan.rawDays);
+    // Buckets that hotter tiers touched, or that lie on a day stored without rows of this
+    // resolution, are rolled up from raw points.
+    const dirty = dirtyBuckets(stored.plan.served, stepMs, hotter);
+    for (const b of bucketsOnDays(stored.plan.served, stepMs, stored.unrolledDays)) dirty.add(b);
+    const final = withoutDirty(window, stored.archivedDays, stored.plan, dirty);
+    const fetchedRaw = new Set([...stored.plan.rawDays, ...stored.unrolledDays]);
     const missing = final.rawDays.filter((d) => !fetchedRaw.has(d));
     if (missing.length > 0) {
       const leg = legs[rowsLeg];

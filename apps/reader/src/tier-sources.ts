@@ -54,6 +54,12 @@ export interface StoredRollups {
   /** Which buckets the rows answer, before hotter tiers are checked for dirty buckets. */
   readonly plan: ColdBucketPlan;
   readonly parts: readonly StoredRollupPart[];
+  /**
+   * Days of the plan's rollup days whose block stores no rows of the plan's resolution for
+   * the series (the 5 m rows of a sparse series): the answer holds their raw points instead,
+   * ascending.
+   */
+  readonly unrolledDays: readonly number[];
 }
 
 /** One tier's answer for one series. */

@@ -9,14 +9,13 @@ import { ColdKeys, shardOf } from './keys';
 import { blockForShard, decodeManifest, encodeManifest, type Manifest } from './manifest';
 import { decodeRollupPart, encodeRollupPart, RollupLayout, splitRawPart, splitRollupPart } from './parts';
 import { dayIso, dayNumber, monthEndDay, monthFirstDay, monthIso, monthOfDay, parseDayIso, parseMonthIso } from './periods';
-import { buildDaySection } from './section';
+import { buildDaySection, M5_MAX_SHARE_OF_RAW } from './section';
 
 const T0 = Date.UTC(2026, 10, 1);
 
-/** Sorted distinct timestamps within one day, and values of every kind the codec meets. */
-const dayPoints = fc
-  .uniqueArray(fc.integer({ min: 0, max: 86_399_999 }), { minLength: 1, maxLength: 200 })
-  .chain((offsets) =>
+/** Sorted distinct offsets in [0, span) with values of every kind the codec meets, from T0. */
+const pointsWithin = (span: number, minLength: number, maxLength: number) =>
+  fc.uniqueArray(fc.integer({ min: 0, max: span - 1 }), { minLength, maxLength }).chain((offsets) =>
     fc
       .array(
         fc.oneof(
@@ -32,6 +31,11 @@ const dayPoints = fc
       }),
   );
 
+/** Points anywhere in one day: mostly too sparse for 5 m rows to be stored. */
+const dayPoints = pointsWithin(86_400_000, 1, 200);
+/** 400 to 600 points in half an hour: dense enough that the 5 m rows are stored. */
+const densePoints = pointsWithin(1_800_000, 400, 600);
+
 const sameColumn = (a: Float64Array | undefined, b: Float64Array | undefined) =>
   a === undefined || b === undefined ? a === b : a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 // No rows at all (an empty part) says nothing of heads.
@@ -41,21 +45,34 @@ const sameStats = (a: RollupStats, b: RollupStats) =>
   );
 
 describe('series sections', () => {
-  it('round-trips raw points and every rollup exactly (bit patterns, -0 included)', () => {
+  it.each([
+    ['sparse', dayPoints],
+    ['dense', densePoints],
+  ] as const)('round-trips %s raw points and every stored rollup exactly (bit patterns, -0 included)', (density, arbitrary) => {
+    let withM5 = 0;
     fc.assert(
-      fc.property(dayPoints, (points) => {
+      fc.property(arbitrary, (points) => {
         const section = buildDaySection('s', points);
         const raw = splitRawPart(section.parts.raw).map((c) => decodeChunk(c));
         expect(raw).toHaveLength(1);
         expect(Array.from(raw[0].timestamps)).toEqual(Array.from(points.timestamps));
         expect(raw[0].values.every((v, i) => Object.is(v, points.values[i]))).toBe(true);
         // 1 h and 1 d rows carry their heads (the point at each bucket start), 5 m rows do not.
-        for (const [part, step, heads] of [['m5', 300_000, false], ['h1', 3_600_000, true], ['d1', 86_400_000, true]] as const) {
+        for (const [part, step, heads] of [['h1', 3_600_000, true], ['d1', 86_400_000, true]] as const) {
           expect(sameStats(decodeRollupPart(section.parts[part]), rollupStats(points, step, { heads }))).toBe(true);
         }
+        // The 5 m rows are there exactly when they are at most half the raw part's bytes.
+        const m5 = encodeRollupPart(rollupStats(points, 300_000));
+        const kept = m5.length <= section.parts.raw.length * M5_MAX_SHARE_OF_RAW;
+        expect(section.parts.m5).toEqual(kept ? m5 : new Uint8Array(0));
+        if (kept) expect(sameStats(decodeRollupPart(section.parts.m5), rollupStats(points, 300_000))).toBe(true);
+        if (kept) withM5++;
       }),
       { numRuns: 150 },
     );
+    // Dense days keep their 5 m rows; a day of a few points spread over 24 hours does not.
+    if (density === 'dense') expect(withM5).toBe(150);
+    else expect(withM5).toBeLessThan(150);
   });
 
   it('keeps staleness (NaN) in the raw part and leaves it out of every rollup', () => {

@@ -195,7 +195,8 @@ export class ColdReader {
 
   /**
    * One series' requested parts from a day's or month's block set: index (cached) and one
-   * range GET. Undefined when the series is not in the set.
+   * range GET. Undefined when the series is not in the set. `parts` may be chosen from the
+   * series' index entry (which parts it stores, and how large they are) before the GET.
    */
   async seriesParts(
     tenant: string,
@@ -203,7 +204,7 @@ export class ColdReader {
     period: number,
     set: BlockSet,
     seriesKey: string,
-    parts: readonly PartName[],
+    wanted: readonly PartName[] | ((entry: BlockIndexEntry) => readonly PartName[]),
     signal?: AbortSignal,
   ): Promise<SeriesParts | undefined> {
     const ref = blockForShard(set, shardOf(seriesKey, set.shardCount));
@@ -213,6 +214,7 @@ export class ColdReader {
     const index = small ? await this.wholeBlock(key, ref.size, ref.indexOffset, ref.indexLength) : await this.index(key, ref.indexOffset, ref.indexLength);
     const entry = index.byKey.get(seriesKey);
     if (!entry) return undefined;
+    const parts = typeof wanted === 'function' ? wanted(entry) : wanted;
     const { start, end } = partsRange(entry, parts);
     if (end === start) return { points: entry.points, parts: splitParts(entry, parts, new Uint8Array(0)) };
     const bytes = await this.section(key, index, entry, start, end, signal);

@@ -4,7 +4,7 @@ export type { S3Client } from '@aws-sdk/client-s3';
 export { createS3, checkS3, ensureBucket } from './s3-client';
 export { createColdS3, readColdEnv, type ColdS3Config } from './cold-env';
 export { S3ObjectStore, type ByteRange, type ObjectStore } from './object-store';
-export { BlockKind, encodeBlock, openBlock, PART_NAMES, type PartName, type SeriesSection } from './block';
+export { BlockKind, encodeBlock, openBlock, PART_NAMES, type BlockIndexEntry, type PartName, type SeriesSection } from './block';
 export { decodeCatalog, encodeCatalog } from './catalog';
 export { ColdBlockMissingError, ColdReader, type ColdReaderEvents } from './cold-reader';
 export { compareSeriesKeys } from './byte-io';
