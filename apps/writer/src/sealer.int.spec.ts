@@ -107,6 +107,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
       hot,
       warm: {
         getSealedChunk: warm.getSealedChunk.bind(warm),
+        getSealedChunks: warm.getSealedChunks.bind(warm),
         quarantineWindow: warm.quarantineWindow.bind(warm),
         countQuarantined: warm.countQuarantined.bind(warm),
         putChunks: async () => {
@@ -135,6 +136,7 @@ describe('projector and sealer against real Redis and DynamoDB Local', () => {
       hot,
       warm: {
         getSealedChunk: warm.getSealedChunk.bind(warm),
+        getSealedChunks: warm.getSealedChunks.bind(warm),
         quarantineWindow: warm.quarantineWindow.bind(warm),
         countQuarantined: warm.countQuarantined.bind(warm),
         putChunks: async () => Promise.reject(new Error('table is gone')),

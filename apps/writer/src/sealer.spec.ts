@@ -24,10 +24,10 @@ function fakeHot(lease: () => Promise<boolean>, finished: WindowRef[]): SealerDe
 }
 
 /** A sealer of partition 7 with a short lease over the given tiers. */
-function sealerOver(hot: SealerDeps['hot'], warm: Pick<SealerDeps['warm'], 'putChunks' | 'getSealedChunk'>, owner: string): Sealer {
+function sealerOver(hot: SealerDeps['hot'], warm: Pick<SealerDeps['warm'], 'putChunks' | 'getSealedChunk'> & Partial<Pick<SealerDeps['warm'], 'getSealedChunks'>>, owner: string): Sealer {
   return new Sealer({
     hot,
-    warm: { quarantineWindow: () => Promise.reject(new Error('no quarantine here')), countQuarantined: async () => 0, ...warm },
+    warm: { quarantineWindow: () => Promise.reject(new Error('no quarantine here')), countQuarantined: async () => 0, getSealedChunks: async (keys) => keys.map(() => undefined), ...warm },
     ledger: { recordWrites: async () => undefined },
     partitions: () => [7],
     owner,
@@ -56,6 +56,7 @@ describe('Sealer lease fencing', () => {
       fakeHot(() => (calls++ < 2 ? Promise.resolve(true) : renewal()), finished),
       {
         getSealedChunk: async () => undefined,
+        getSealedChunks: async (keys: readonly WindowRef[]) => keys.map(() => undefined),
         // A BatchWriteItem that never completes by itself (DynamoDB slow or unreachable).
         putChunks: (_: WarmChunk[], __: unknown, signal?: AbortSignal) =>
           new Promise<void>((_, reject) =>
@@ -131,6 +132,7 @@ describe('Sealer isolation: a window DynamoDB refuses for good', () => {
     let calls = 0;
     const warm: SealerDeps['warm'] = {
       getSealedChunk: async () => undefined,
+      getSealedChunks: async (keys: readonly WindowRef[]) => keys.map(() => undefined),
       // Like BatchWriteItem: one bad item fails the whole call.
       putChunks: async (chunks) => {
         calls++;
@@ -159,6 +161,7 @@ describe('Sealer isolation: a window DynamoDB refuses for good', () => {
     let quarantines = 0;
     const warm: SealerDeps['warm'] = {
       getSealedChunk: async () => undefined,
+      getSealedChunks: async (keys: readonly WindowRef[]) => keys.map(() => undefined),
       putChunks: async () => Promise.reject(error),
       quarantineWindow: async () => {
         quarantines++;
@@ -175,6 +178,7 @@ describe('Sealer isolation: a window DynamoDB refuses for good', () => {
     const finished: Array<[number, string]> = [];
     const warm: SealerDeps['warm'] = {
       getSealedChunk: async () => undefined,
+      getSealedChunks: async (keys: readonly WindowRef[]) => keys.map(() => undefined),
       putChunks: async (chunks) => {
         if (chunks.some((c) => c.seriesKey === 's3')) throw refusal;
       },
@@ -186,12 +190,53 @@ describe('Sealer isolation: a window DynamoDB refuses for good', () => {
     expect(finished).toHaveLength(59);
   });
 
+  it('reads the previous seals of a round in one batch; a read refused for good keeps only its window due', async () => {
+    const finished: Array<[number, string]> = [];
+    const batches: number[] = [];
+    const written: string[] = [];
+    const readRefusal = new StorageError('dynamodb Query refused (ValidationException)', false);
+    const warm: SealerDeps['warm'] = {
+      // The batch fails for good (one of its keys is refused): the windows are read one by one.
+      getSealedChunks: async (keys: readonly WindowRef[]) => {
+        batches.push(keys.length);
+        throw readRefusal;
+      },
+      getSealedChunk: async (_tenant, seriesKey) => {
+        if (seriesKey === 's9') throw readRefusal;
+        return undefined;
+      },
+      putChunks: async (chunks) => void written.push(...chunks.map((c) => c.seriesKey)),
+      quarantineWindow: async () => Promise.reject(new Error('not expected')),
+      countQuarantined: async () => 0,
+    };
+    expect(await sealer(hotWith(finished), warm).sealRound()).toBe(59);
+    expect(batches).toEqual([60]);
+    expect(written).not.toContain('s9');
+    expect(finished.map(([, k]) => k)).not.toContain('s9');
+    expect(finished).toHaveLength(59);
+  });
+
+  it('a retriable failure of the batched read fails the round and leaves every window due', async () => {
+    const finished: Array<[number, string]> = [];
+    const unreachable = new StorageError('dynamodb BatchGetItem failed (ECONNREFUSED)', true);
+    const warm: SealerDeps['warm'] = {
+      getSealedChunks: async () => Promise.reject(unreachable),
+      getSealedChunk: async () => Promise.reject(new Error('not expected')),
+      putChunks: async () => Promise.reject(new Error('not expected')),
+      quarantineWindow: async () => Promise.reject(new Error('not expected')),
+      countQuarantined: async () => 0,
+    };
+    await expect(sealer(hotWith(finished), warm).sealRound()).rejects.toBe(unreachable);
+    expect(finished).toEqual([]);
+  });
+
   it('a partition whose round fails does not stop the next partition', async () => {
     const finished: Array<[number, string]> = [];
     const failing = new StorageError('dynamodb BatchWriteItem failed (InternalServerError)', true);
     let round = 0;
     const warm: SealerDeps['warm'] = {
       getSealedChunk: async () => undefined,
+      getSealedChunks: async (keys: readonly WindowRef[]) => keys.map(() => undefined),
       putChunks: async () => {
         if (round++ === 0) throw failing; // partition 1's first call
       },

@@ -9,7 +9,7 @@ import type { WriterMetrics } from './writer-metrics';
 
 export interface SealerDeps {
   readonly hot: Pick<RedisHotStore, 'dueWindows' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
-  readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk' | 'quarantineWindow' | 'countQuarantined'>;
+  readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk' | 'getSealedChunks' | 'quarantineWindow' | 'countQuarantined'>;
   /** Told of every day chunks were written into: the archiver may have archived it, readers may have cached its chunks. */
   readonly ledger: Pick<LateWriteLedger, 'recordWrites'>;
   /** Partitions whose windows this instance seals (its consumer assignment). */
@@ -186,7 +186,9 @@ export class Sealer {
 
   private async sealWindows(partition: number, windows: readonly WindowRef[]): Promise<number> {
     const { hot, warm, metrics } = this.deps;
-    const prepared = await mapConcurrently(windows, SEAL_CONCURRENCY, async (window) => this.prepareIsolated(partition, await hot.beginSeal(window)));
+    const inputs = await mapConcurrently(windows, SEAL_CONCURRENCY, (window) => hot.beginSeal(window));
+    const previous = await this.previousSeals(inputs);
+    const prepared = inputs.map((input, i) => this.prepareIsolated(partition, input, previous[i]));
     const chunks = prepared.flatMap((p) => (p.chunk && !p.unchanged ? [p.chunk] : []));
     const events: WarmWriteEvents = {
       onRetry: ({ reason, items, delayMs, error }) => {
@@ -237,13 +239,42 @@ export class Sealer {
   }
 
   /**
-   * `prepare`, with a permanent failure kept to its window: it is logged and stays due, and
-   * the partition's other windows are sealed. Retriable failures (Redis, DynamoDB reads)
-   * fail the partition's round as before.
+   * The previous seal in DynamoDB of each window that has points to seal and no packed copy
+   * in Redis (its first seal, mostly; see `prepare`), read in one batch for the round
+   * (getSealedChunks: 100 windows a call). A permanent failure of the batch is narrowed
+   * down by reading those windows one by one: a window whose read fails for good gets its
+   * error, and the others their chunks. Retriable failures fail the round.
    */
-  private async prepareIsolated(partition: number, input: SealInput): Promise<Prepared> {
+  private async previousSeals(inputs: readonly SealInput[]): Promise<Array<SealedChunk | undefined | Error>> {
+    const out = new Array<SealedChunk | undefined | Error>(inputs.length).fill(undefined);
+    const wanted = inputs.flatMap((input, i) => (!input.packed && (input.columns?.timestamps.length ?? input.points.length) > 0 ? [i] : []));
+    if (wanted.length === 0) return out;
+    const { warm } = this.deps;
     try {
-      return await this.prepare(partition, input);
+      const found = await warm.getSealedChunks(wanted.map((i) => inputs[i].window));
+      wanted.forEach((i, k) => (out[i] = found[k]));
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+      for (const i of wanted) {
+        const { tenant, seriesKey, start } = inputs[i].window;
+        out[i] = await warm.getSealedChunk(tenant, seriesKey, start).catch((e: unknown) => {
+          if (!isPermanent(e)) throw e;
+          return e instanceof Error ? e : new Error(String(e));
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * `prepare`, with a permanent failure kept to its window (its DynamoDB read failed for
+   * good: `previous` is that error): it is logged and stays due, and the partition's other
+   * windows are sealed.
+   */
+  private prepareIsolated(partition: number, input: SealInput, previous: SealedChunk | undefined | Error): Prepared {
+    try {
+      if (previous instanceof Error) throw previous;
+      return this.prepare(partition, input, previous);
     } catch (error) {
       if (!isPermanent(error)) throw error;
       const { window } = input;
@@ -321,20 +352,18 @@ export class Sealer {
    * only if its record is newer than the one behind that value (the seal's offsets), so a
    * replayed old record cannot undo a newer sealed write (docs/write-path.md).
    */
-  private async prepare(partition: number, input: SealInput): Promise<Prepared> {
+  private prepare(partition: number, input: SealInput, warmSeal: SealedChunk | undefined): Prepared {
     const { window } = input;
     // Nothing unsealed (e.g. a replayed record whose points Redis already held newer): the
     // previous seal stands, no warm write.
     const unsealed = input.columns ?? unsealedColumns(input.points);
     if (unsealed.timestamps.length === 0) return { partition, window, reseal: false };
-    let previous: SealedChunk | undefined = input.packed ? { chunk: input.packed.chunk, seal: { base: input.packed.sealOffset, points: input.packed.pointOffsets } } : undefined;
     // Without a packed copy in Redis the warm tier may still hold earlier points of this
     // window: its packed copy expired (a very late point), or Redis lost its state since the
-    // window was sealed. Either way the new chunk must include them, so read the item
-    // (one read unit per first seal of a window; a missing item costs the same).
-    if (!previous) {
-      previous = await this.deps.warm.getSealedChunk(window.tenant, window.seriesKey, window.start);
-    }
+    // window was sealed. Either way the new chunk must include them: `warmSeal` is the item
+    // as read (previousSeals; one read unit per first seal of a window, a missing item
+    // costs the same).
+    const previous: SealedChunk | undefined = input.packed ? { chunk: input.packed.chunk, seal: { base: input.packed.sealOffset, points: input.packed.pointOffsets } } : warmSeal;
     // A previous seal over several items: its head is replaced so its stale parts can be found.
     const mayHaveParts = previous !== undefined && warmItemCount({ chunk: previous.chunk, sealOffset: previous.seal.base, pointOffsets: previous.seal.points }) > 1;
     const sealed = previous ? decodeChunk(previous.chunk) : EMPTY_COLUMNS;

@@ -105,6 +105,39 @@ describe('quarantine pointers at the series\' own key (DynamoDB Local)', () => {
     expect(valuesOf(read)).toEqual([...big, 0.5]);
   });
 
+  it('getSealedChunks answers exactly as getSealedChunk for every kind of window, querying only split, quarantined and over-long ones', async () => {
+    const plain = 'batch{kind="plain"}';
+    const split = 'batch{kind="split"}';
+    const pointed = 'batch{kind="pointer"}';
+    const tooLong = `batch{kind="${'x'.repeat(2_100)}"}`;
+    // 130 one-item windows (two BatchGetItem calls), 20 never written.
+    await store.putChunks(Array.from({ length: 130 }, (_, i) => chunkOf(tenant, plain, DAY0 + i * W, [i, i + 0.5])));
+    let x = 11;
+    const big = Array.from({ length: 100_000 }, () => (x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    await store.putChunks([{ ...chunkOf(tenant, split, DAY0, big), sealOffset: 3 }]);
+    expect((await itemsOf(warmPartitionKey(tenant, split))).length).toBeGreaterThan(1);
+    await store.putChunks([chunkOf(tenant, pointed, DAY0, [1])]);
+    await store.quarantineWindow(chunkOf(tenant, pointed, DAY0 + W, [2, 3], 4), refusal);
+    await store.quarantineWindow(chunkOf(tenant, tooLong, DAY0, [4]), refusal);
+    const windows = [
+      ...Array.from({ length: 150 }, (_, i) => ({ tenant, seriesKey: plain, start: DAY0 + i * W })),
+      { tenant, seriesKey: split, start: DAY0 },
+      { tenant, seriesKey: pointed, start: DAY0 },
+      { tenant, seriesKey: pointed, start: DAY0 + W },
+      { tenant, seriesKey: tooLong, start: DAY0 },
+      { tenant, seriesKey: plain, start: DAY0 + 3 * W }, // asked twice
+    ];
+    queries.length = 0;
+    const batched = await store.getSealedChunks(windows);
+    expect(new Set(queries)).toEqual(new Set([warmPartitionKey(tenant, split), warmPartitionKey(tenant, pointed), quarantinePartitionKey(tenant, pointed), quarantinePartitionKey(tenant, tooLong)]));
+    const one = await Promise.all(windows.map((w) => store.getSealedChunk(w.tenant, w.seriesKey, w.start)));
+    expect(batched).toEqual(one);
+    expect(batched.filter((c) => c === undefined)).toHaveLength(20);
+    expect(batched[3] && valuesOf(batched[3])).toEqual([3, 3.5]);
+    expect(batched[152]).toMatchObject({ quarantined: true, seal: { base: 44 } });
+    expect(valuesOf(batched[150]!)).toEqual(big);
+  });
+
   it('archiver: deleteChunkIf removes a quarantined window only as it was read, then its copy and listing entry', async () => {
     const series = 'archived{y="2"}';
     const start = DAY0 + 4 * W;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   DeleteItemCommand,
   PutItemCommand,
@@ -31,7 +32,7 @@ import {
 } from './warm-layout';
 import { DayIndexCache, dayIndexPartitionKey, dayIndexShard, dayIndexSortKey, newDayIndexToken, type DayIndexEntry } from './day-index';
 import { DAY_INDEX, hasLegacyArchiveIndex, LEGACY_ARCHIVE_INDEX, WARM_TABLE_KEY } from './warm-table';
-import { warmBatches } from './warm-batches';
+import { BATCH_GET_KEYS, warmBatches } from './warm-batches';
 
 export interface WarmChunk {
   readonly tenant: string;
@@ -60,6 +61,15 @@ export interface WarmChunk {
 }
 
 /** A window's chunk as the writer merges into it: the chunk and what its seal knows of offsets. */
+/** One window of a series. */
+export interface WindowKey {
+  readonly tenant: string;
+  readonly seriesKey: string;
+  readonly start: number;
+}
+
+const NO_PARTS: ReadonlyMap<string, Item> = new Map();
+
 export interface SealedChunk {
   readonly chunk: Uint8Array;
   /** The seal as read: undefined base on items written before offsets were kept. */
@@ -479,6 +489,55 @@ export class DynamoWarmStore {
   }
 
   /**
+   * `getSealedChunk` of many windows, in their order, with BatchGetItem: the head items of
+   * up to 100 windows a call, strongly consistent. That answers every window stored as one
+   * item, and every window without any (a first seal: most of them); a window whose head
+   * is split over parts or points to the quarantine, or whose series' key DynamoDB cannot
+   * take, is read by `getSealedChunk` as before. Unprocessed keys and retriable errors are
+   * retried with backoff until `signal` aborts.
+   */
+  async getSealedChunks(windows: readonly WindowKey[], events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<Array<SealedChunk | undefined>> {
+    const out = new Array<SealedChunk | undefined>(windows.length).fill(undefined);
+    const alone: number[] = [];
+    const byKey = new Map<string, number[]>();
+    windows.forEach((w, i) => {
+      if (!primaryKeyFits(w.tenant, w.seriesKey)) return void alone.push(i);
+      const key = `${warmPartitionKey(w.tenant, w.seriesKey)}\n${w.start}`;
+      const same = byKey.get(key);
+      if (same) same.push(i);
+      else byKey.set(key, [i]);
+    });
+    for (const keys of warmBatches([...byKey.keys()], BATCH_GET_KEYS)) {
+      for (const head of await this.getHeads(keys, events, signal)) {
+        const key = `${head[WARM_TABLE_KEY.partitionKey].S!}\n${head[WARM_TABLE_KEY.sortKey].N!}`;
+        const window = isPointer(head) ? undefined : assembleWindow(head, NO_PARTS);
+        for (const i of byKey.get(key) ?? []) {
+          if (window) out[i] = toSealed(window);
+          else alone.push(i);
+        }
+      }
+    }
+    for (const i of alone) out[i] = await this.getSealedChunk(windows[i].tenant, windows[i].seriesKey, windows[i].start);
+    return out;
+  }
+
+  /** The head items of `keys` ("pk\nstart"), strongly consistent; missing ones are absent. */
+  private async getHeads(keys: readonly string[], events: WarmWriteEvents, signal?: AbortSignal): Promise<Item[]> {
+    const heads: Item[] = [];
+    const table = this.options.tableName;
+    const wanted = keys.map((k) => {
+      const at = k.lastIndexOf('\n');
+      return warmKey(k.slice(0, at), Number(k.slice(at + 1)));
+    });
+    await this.untilDone('BatchGetItem', 'read', wanted, events, signal, async (pending) => {
+      const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }), signal ? { abortSignal: signal } : undefined);
+      heads.push(...(out.Responses?.[table] ?? []));
+      return out.UnprocessedKeys?.[table]?.Keys ?? [];
+    });
+    return heads;
+  }
+
+  /**
    * Chunks of a series whose window starts in [fromStart, toStart], in time order, each
    * whole (a window over several items is joined; parts of an older generation are never
    * returned; a quarantined window is read through its pointer). `consistent` reads what
@@ -695,26 +754,31 @@ export class DynamoWarmStore {
   }
 
   private async writeBatch(requests: WriteRequest[], events: WarmWriteEvents, signal?: AbortSignal): Promise<void> {
-    let pending = requests;
+    const table = this.options.tableName;
+    await this.untilDone('BatchWriteItem', 'write', requests, events, signal, async (pending) => {
+      const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }));
+      const units = (out.ConsumedCapacity ?? []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (units > 0) events.onConsumedCapacity?.(units);
+      return out.UnprocessedItems?.[table] ?? [];
+    });
+  }
+
+  /**
+   * A batch call over `items`, then again over what it left unprocessed (it resolves to
+   * that), with full-jitter exponential backoff before each retry, and after a retriable
+   * error; until nothing is left or `signal` aborts. Throttling slows the caller down but
+   * never drops an item.
+   */
+  private async untilDone<T>(operation: string, verb: string, items: T[], events: WarmWriteEvents, signal: AbortSignal | undefined, call: (pending: T[]) => Promise<T[]>): Promise<void> {
+    let pending = items;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) {
-        const delayMs = this.backoff(attempt);
-        await (this.options.sleep ?? sleep)(delayMs, signal);
-      }
-      if (signal?.aborted) throw new StorageError(`warm write of ${pending.length} item(s) aborted`, true);
+      if (attempt > 0) await (this.options.sleep ?? sleep)(this.backoff(attempt), signal);
+      if (signal?.aborted) throw new StorageError(`warm ${verb} of ${pending.length} item(s) aborted`, true);
       try {
-        const out = await this.client.send(
-          new BatchWriteItemCommand({
-            RequestItems: { [this.options.tableName]: pending },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        const units = (out.ConsumedCapacity ?? []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-        if (units > 0) events.onConsumedCapacity?.(units);
-        pending = out.UnprocessedItems?.[this.options.tableName] ?? [];
+        pending = await call(pending);
         if (pending.length > 0) events.onRetry?.({ reason: 'unprocessed', items: pending.length, delayMs: this.backoff(attempt + 1) });
       } catch (error) {
-        const mapped = fromAwsError('dynamodb', 'BatchWriteItem', error);
+        const mapped = fromAwsError('dynamodb', operation, error);
         if (!isRetriable(mapped)) throw mapped;
         const throttled = mapped instanceof StorageRequestError && mapped.throttled;
         events.onRetry?.({ reason: throttled ? 'throttled' : 'error', items: pending.length, delayMs: this.backoff(attempt + 1), error: mapped });
