@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DAY_MS, EMPTY_COLUMNS } from '@strata/storage';
 import { decodeChunk, encodeChunk } from '@strata/storage/codec';
 import { mergeOverSealed, unsealedColumns, type LateWriteLedger, type RedisHotStore, type SealInput, type SealOffsets, type WindowRef } from '@strata/storage/hot';
@@ -42,6 +43,8 @@ export class LeaseLostError extends StrataError {
 
 /** Windows of one partition moved through Redis at once; each costs a few round trips. */
 const SEAL_CONCURRENCY = 32;
+/** The longest a seal round prepares windows without letting other work run. */
+const PREPARE_SLICE_MS = 2;
 /** BatchWriteItem calls in flight per partition. */
 const WARM_WRITE_CONCURRENCY = 4;
 
@@ -188,7 +191,17 @@ export class Sealer {
     const { hot, warm, metrics } = this.deps;
     const inputs = await mapConcurrently(windows, SEAL_CONCURRENCY, (window) => hot.beginSeal(window));
     const previous = await this.previousSeals(inputs);
-    const prepared = inputs.map((input, i) => this.prepareIsolated(partition, input, previous[i]));
+    // Merging and encoding hundreds of windows takes tens of milliseconds: the event loop is
+    // given back every PREPARE_SLICE_MS so that fresh points are projected meanwhile.
+    const prepared: Prepared[] = [];
+    let slice = performance.now();
+    for (let i = 0; i < inputs.length; i++) {
+      prepared.push(this.prepareIsolated(partition, inputs[i], previous[i]));
+      if (performance.now() - slice >= PREPARE_SLICE_MS) {
+        await yieldToEventLoop();
+        slice = performance.now();
+      }
+    }
     const chunks = prepared.flatMap((p) => (p.chunk && !p.unchanged ? [p.chunk] : []));
     const events: WarmWriteEvents = {
       onRetry: ({ reason, items, delayMs, error }) => {
