@@ -3,6 +3,7 @@ import { inSpan } from '@strata/runtime';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { PointsAppended } from '@strata/proto';
 import type { StreamLogger } from './logger';
+import { OffsetCommits } from './offset-commits';
 import { decodeRecordEvents, isBatchRecord } from './point-log';
 
 export interface ConsumedBatch {
@@ -80,7 +81,8 @@ function batchTraceContext(messages: readonly KafkaMessage[]): { parent: Context
 /**
  * Consumes the points topic in a consumer group. The handler gets a whole fetched batch
  * of one partition; offsets are committed only after the handler resolves, so a record
- * counts as processed only once its projection is durable. A handler that throws makes
+ * counts as processed only once its projection is durable. The commit is sent without
+ * holding up the next fetch (OffsetCommits), and `stop` sends the last ones. A handler that throws makes
  * kafkajs re-deliver the batch from the last committed offset (projections are
  * idempotent, so repeating is safe). Undecodable records are logged and skipped: they can
  * never become decodable, and blocking the partition on them would stop the series behind.
@@ -88,6 +90,8 @@ function batchTraceContext(messages: readonly KafkaMessage[]): { parent: Context
 export class PointLogConsumer {
   private readonly consumer: Consumer;
   private assigned: number[] = [];
+  /** Commits of handled batches, off the fetch cycle's path (offset-commits.ts). */
+  private readonly commits: OffsetCommits;
   /** Seeks asked per partition; a batch handled across a seek is neither resolved nor committed. */
   private readonly seeks = new Map<number, number>();
   /**
@@ -107,6 +111,10 @@ export class PointLogConsumer {
       allowAutoTopicCreation: false,
       ...(options.maxBytesPerPartition !== undefined && { maxBytesPerPartition: options.maxBytesPerPartition }),
     });
+    this.commits = new OffsetCommits(
+      (partition, offset) => this.consumer.commitOffsets([{ topic: options.topic, partition, offset }]),
+      (partition, offset, error) => options.logger.warn({ partition, offset, err: error }, 'offset commit failed; the next handled batch of the partition commits again'),
+    );
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = [...(payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);
       options.logger.info({ groupId: options.groupId, partitions: this.assigned }, 'partitions assigned');
@@ -142,7 +150,10 @@ export class PointLogConsumer {
     }
   }
 
+  /** Stops fetching, lets the batches in hand finish, sends their commits, then leaves the group. */
   async stop(): Promise<void> {
+    await this.consumer.stop();
+    await this.commits.flush();
     await this.consumer.disconnect();
   }
 
@@ -156,6 +167,7 @@ export class PointLogConsumer {
    */
   seek(partition: number, offset: bigint): void {
     this.seeks.set(partition, (this.seeks.get(partition) ?? 0) + 1);
+    this.commits.drop(partition);
     this.seekTargets.set(partition, offset.toString());
     this.consumer.seek({ topic: this.options.topic, partition, offset: offset.toString() });
   }
@@ -228,9 +240,7 @@ export class PointLogConsumer {
       return;
     }
     payload.resolveOffset(lastOffset);
-    await this.consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
-    ]);
+    this.commits.request(batch.partition, (BigInt(lastOffset) + 1n).toString());
     await payload.heartbeat();
   }
 }
