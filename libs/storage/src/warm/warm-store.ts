@@ -13,6 +13,7 @@ import { isRetriable, sleep } from '@strata/runtime';
 import { fromAwsError } from '../aws/aws-errors';
 import { DAY_MS } from '../core/time';
 import { StorageError, StorageRequestError } from '../errors';
+import type { WindowRef } from '../hot/hot-keys';
 import { decodePointOffsets, NO_POINT_OFFSETS, type SealOffsets } from '../hot/seal-offsets';
 import {
   assembleWindow,
@@ -60,16 +61,9 @@ export interface WarmChunk {
   readonly releasesQuarantined?: boolean;
 }
 
-/** A window's chunk as the writer merges into it: the chunk and what its seal knows of offsets. */
-/** One window of a series. */
-export interface WindowKey {
-  readonly tenant: string;
-  readonly seriesKey: string;
-  readonly start: number;
-}
-
 const NO_PARTS: ReadonlyMap<string, Item> = new Map();
 
+/** A window's chunk as the writer merges into it: the chunk and what its seal knows of offsets. */
 export interface SealedChunk {
   readonly chunk: Uint8Array;
   /** The seal as read: undefined base on items written before offsets were kept. */
@@ -496,22 +490,23 @@ export class DynamoWarmStore {
    * take, is read by `getSealedChunk` as before. Unprocessed keys and retriable errors are
    * retried with backoff until `signal` aborts.
    */
-  async getSealedChunks(windows: readonly WindowKey[], events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<Array<SealedChunk | undefined>> {
+  async getSealedChunks(windows: readonly WindowRef[], events: WarmWriteEvents = {}, signal?: AbortSignal): Promise<Array<SealedChunk | undefined>> {
     const out = new Array<SealedChunk | undefined>(windows.length).fill(undefined);
     const alone: number[] = [];
-    const byKey = new Map<string, number[]>();
+    // Each window's head once, however often it is asked for.
+    const heads = new Map<string, { pk: string; start: number; asked: number[] }>();
     windows.forEach((w, i) => {
       if (!primaryKeyFits(w.tenant, w.seriesKey)) return void alone.push(i);
-      const key = `${warmPartitionKey(w.tenant, w.seriesKey)}\n${w.start}`;
-      const same = byKey.get(key);
-      if (same) same.push(i);
-      else byKey.set(key, [i]);
+      const pk = warmPartitionKey(w.tenant, w.seriesKey);
+      const key = `${pk}\n${w.start}`;
+      const known = heads.get(key);
+      if (known) known.asked.push(i);
+      else heads.set(key, { pk, start: w.start, asked: [i] });
     });
-    for (const keys of warmBatches([...byKey.keys()], BATCH_GET_KEYS)) {
-      for (const head of await this.getHeads(keys, events, signal)) {
-        const key = `${head[WARM_TABLE_KEY.partitionKey].S!}\n${head[WARM_TABLE_KEY.sortKey].N!}`;
+    for (const batch of warmBatches([...heads.values()], BATCH_GET_KEYS)) {
+      for (const head of await this.getHeads(batch.map((h) => warmKey(h.pk, h.start)), events, signal)) {
         const window = isPointer(head) ? undefined : assembleWindow(head, NO_PARTS);
-        for (const i of byKey.get(key) ?? []) {
+        for (const i of heads.get(`${head[WARM_TABLE_KEY.partitionKey].S!}\n${head[WARM_TABLE_KEY.sortKey].N!}`)?.asked ?? []) {
           if (window) out[i] = toSealed(window);
           else alone.push(i);
         }
@@ -521,15 +516,11 @@ export class DynamoWarmStore {
     return out;
   }
 
-  /** The head items of `keys` ("pk\nstart"), strongly consistent; missing ones are absent. */
-  private async getHeads(keys: readonly string[], events: WarmWriteEvents, signal?: AbortSignal): Promise<Item[]> {
+  /** The head items of `keys`, strongly consistent; missing ones are absent. */
+  private async getHeads(keys: Item[], events: WarmWriteEvents, signal?: AbortSignal): Promise<Item[]> {
     const heads: Item[] = [];
     const table = this.options.tableName;
-    const wanted = keys.map((k) => {
-      const at = k.lastIndexOf('\n');
-      return warmKey(k.slice(0, at), Number(k.slice(at + 1)));
-    });
-    await this.untilDone('BatchGetItem', 'read', wanted, events, signal, async (pending) => {
+    await this.untilDone('BatchGetItem', 'read', keys, events, signal, async (pending) => {
       const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }), signal ? { abortSignal: signal } : undefined);
       heads.push(...(out.Responses?.[table] ?? []));
       return out.UnprocessedKeys?.[table]?.Keys ?? [];
