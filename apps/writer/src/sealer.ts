@@ -272,7 +272,7 @@ export class Sealer {
         const { tenant, seriesKey, start } = inputs[i].window;
         out[i] = await warm.getSealedChunk(tenant, seriesKey, start).catch((e: unknown) => {
           if (!isPermanent(e)) throw e;
-          return e instanceof Error ? e : new Error(String(e));
+          return e as StrataError; // isPermanent holds only for StrataErrors
         });
       }
     }
