@@ -10,6 +10,9 @@ export {
   parseSeriesKey,
   seriesKey,
   sortLabels,
+  inCanonicalOrder,
+  isSharedLabels,
+  shareLabels,
   type Label,
   type Point,
 } from './series';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseSeriesKey, seriesKey } from './series';
+import { isSharedLabels, parseSeriesKey, seriesKey, shareLabels } from './series';
 
 describe('seriesKey', () => {
   it.each([
@@ -39,5 +39,20 @@ describe('seriesKey', () => {
   it('refuses text it could not have produced', () => {
     expect(() => parseSeriesKey('cpu{host="a"')).toThrow(/malformed/);
     expect(() => parseSeriesKey('cpu{host=a}')).toThrow(/malformed/);
+  });
+});
+
+describe('shared labels', () => {
+  it('key the same as unshared ones, for every name they are used with, and are frozen', () => {
+    const labels = shareLabels([{ name: 'z', value: 'a"b' }, { name: 'a', value: '1' }]);
+    expect(Object.isFrozen(labels) && Object.isFrozen(labels[0])).toBe(true);
+    expect(isSharedLabels(labels)).toBe(true);
+    expect(isSharedLabels([...labels])).toBe(false);
+    const fresh = (name: string) => seriesKey(name, labels.map((l) => ({ ...l })));
+    expect(seriesKey('cpu', labels)).toBe(fresh('cpu'));
+    expect(seriesKey('cpu', labels)).toBe(fresh('cpu')); // remembered
+    expect(seriesKey('mem', labels)).toBe(fresh('mem')); // another name: keyed anew
+    expect(seriesKey('cpu', labels)).toBe('cpu{a="1",z="a\\"b"}');
+    expect(() => (labels as Array<{ name: string; value: string }>).push({ name: 'b', value: '2' })).toThrow(TypeError);
   });
 });

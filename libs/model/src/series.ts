@@ -46,10 +46,37 @@ export function sortLabels(labels: readonly Label[]): Label[] {
 const NEEDS_ESCAPE = /[\\"\n]/;
 const escapeValue = (value: string) => (NEEDS_ESCAPE.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value);
 
-/** Whether labels are in canonical order already (clients and the log send them so): then nothing is copied. */
-function sortedByName(labels: readonly Label[]): boolean {
-  for (let i = 1; i < labels.length; i++) if (labels[i - 1].name > labels[i].name) return false;
-  return true;
+/**
+ * Labels in canonical order: the same array when they are in it already (clients and the
+ * log send them so), so that nothing is copied; a sorted copy otherwise.
+ */
+export function inCanonicalOrder(labels: readonly Label[]): readonly Label[] {
+  for (let i = 1; i < labels.length; i++) if (labels[i - 1].name > labels[i].name) return sortLabels(labels);
+  return labels;
+}
+
+/**
+ * What is remembered of a shared label array ({@link shareLabels}): the canonical key of the
+ * last name it was keyed with. Weak: an array no decoder holds any more takes its entry with it.
+ */
+const sharedKeys = new WeakMap<readonly Label[], { name: string; key: string } | null>();
+
+/**
+ * Freezes a label array and its labels for sharing between every request or record that
+ * carries the same identity (the decoders' interned identities), and lets
+ * {@link seriesKey} and validation remember what they worked out for it. The array is
+ * returned; it must not be changed afterwards, which freezing enforces.
+ */
+export function shareLabels(labels: Label[]): readonly Label[] {
+  for (const label of labels) Object.freeze(label);
+  Object.freeze(labels);
+  if (!sharedKeys.has(labels)) sharedKeys.set(labels, null);
+  return labels;
+}
+
+/** Whether `labels` came from {@link shareLabels}: frozen, and safe to remember things by. */
+export function isSharedLabels(labels: readonly Label[]): boolean {
+  return sharedKeys.has(labels);
 }
 
 /**
@@ -60,10 +87,15 @@ function sortedByName(labels: readonly Label[]): boolean {
  */
 export function seriesKey(name: string, labels: readonly Label[]): string {
   if (labels.length === 0) return name;
-  const sorted = sortedByName(labels) ? labels : sortLabels(labels);
+  const shared = sharedKeys.get(labels);
+  // The same string each time: maps keyed by it find its hash computed already.
+  if (shared != null && shared.name === name) return shared.key;
+  const sorted = inCanonicalOrder(labels);
   let key = `${name}{`;
   for (let i = 0; i < sorted.length; i++) key += `${i === 0 ? '' : ','}${sorted[i].name}="${escapeValue(sorted[i].value)}"`;
-  return `${key}}`;
+  key += '}';
+  if (shared !== undefined) sharedKeys.set(labels, { name, key });
+  return key;
 }
 
 const ESCAPED = /[\\"\n]/g;

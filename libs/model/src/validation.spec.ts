@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { RejectionCode } from './rejection';
+import { shareLabels } from './series';
 import { DEFAULT_VALIDATION_LIMITS, validateWrite, type SeriesInput } from './validation';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -147,7 +148,24 @@ describe('validateWrite', () => {
         const pointRejections = result.rejections.filter((r) => r.pointIndex >= 0).length;
         expect(result.acceptedPoints + pointRejections).toBe(expectedTotal);
         expect(result.valid.reduce((sum, s) => sum + s.points.length, 0)).toBe(result.acceptedPoints);
+        // Exactly the points not refused, in request order, whether the series was taken whole or copied from its first refusal on.
+        for (const { seriesIndex, points } of result.valid) {
+          const refused = new Set(result.rejections.filter((r) => r.seriesIndex === seriesIndex).map((r) => r.pointIndex));
+          expect(points).toEqual(input[seriesIndex].points.filter((_, i) => !refused.has(i)));
+        }
       }),
     );
   });
+
+  it('checks a shared identity again under other limits or another name, and refuses it there', () => {
+    const labels = shareLabels([{ name: 'host', value: 'h'.repeat(20) }]);
+    const series = (name: string): SeriesInput => ({ name, labels, points: [ok] });
+    expect(validateWrite([series('cpu')], limits, NOW).rejections).toEqual([]);
+    expect(validateWrite([series('cpu')], limits, NOW).rejections).toEqual([]); // passed before
+    const tight = { ...limits, maxLabelValueLength: 10 };
+    expect(validateWrite([series('cpu')], tight, NOW).rejections.map((r) => r.code)).toEqual([RejectionCode.INVALID_LABEL_VALUE]);
+    expect(validateWrite([series('bad name')], limits, NOW).rejections.map((r) => r.code)).toEqual([RejectionCode.INVALID_NAME]);
+    expect(validateWrite([series('cpu')], limits, NOW).rejections).toEqual([]);
+  });
 });
+

@@ -1,11 +1,12 @@
 import { RejectionCode, type PointRejection } from './rejection';
 import {
   hasUnpairedSurrogate,
+  inCanonicalOrder,
+  isSharedLabels,
   LABEL_NAME_PATTERN,
   MAX_SERIES_KEY_BYTES,
   SERIES_NAME_PATTERN,
   seriesKeyBytes,
-  sortLabels,
   type Label,
   type Point,
 } from './series';
@@ -53,8 +54,32 @@ export interface ValidationResult {
   readonly acceptedPoints: number;
 }
 
+/**
+ * Shared label arrays (shareLabels in series.ts) whose identity passed, with the name and
+ * limits it passed under: the same identity in the next request or record is not checked
+ * again, label by label, while those are the same.
+ */
+const passedIdentities = new WeakMap<readonly Label[], { name: string; limits: IdentityLimits }>();
+
+type IdentityLimits = Pick<ValidationLimits, 'maxLabels' | 'maxLabelNameLength' | 'maxLabelValueLength'>;
+
+function sameIdentityLimits(a: IdentityLimits, b: IdentityLimits): boolean {
+  return a.maxLabels === b.maxLabels && a.maxLabelNameLength === b.maxLabelNameLength && a.maxLabelValueLength === b.maxLabelValueLength;
+}
+
 /** Checks the identity of one series; returns the series-level refusal, if any. */
 function checkIdentity(series: SeriesInput, seriesIndex: number, limits: ValidationLimits): PointRejection | undefined {
+  const passed = passedIdentities.get(series.labels);
+  if (passed !== undefined && passed.name === series.name && sameIdentityLimits(passed.limits, limits)) return undefined;
+  const problem = identityProblem(series, seriesIndex, limits);
+  if (problem === undefined && isSharedLabels(series.labels)) {
+    const { maxLabels, maxLabelNameLength, maxLabelValueLength } = limits;
+    passedIdentities.set(series.labels, { name: series.name, limits: { maxLabels, maxLabelNameLength, maxLabelValueLength } });
+  }
+  return problem;
+}
+
+function identityProblem(series: SeriesInput, seriesIndex: number, limits: ValidationLimits): PointRejection | undefined {
   const refuse = (code: RejectionCode, message: string): PointRejection => ({ seriesIndex, pointIndex: -1, code, message });
   if (!SERIES_NAME_PATTERN.test(series.name)) {
     return refuse(
@@ -112,6 +137,38 @@ function checkIdentity(series: SeriesInput, seriesIndex: number, limits: Validat
   return undefined;
 }
 
+const enum PointProblem {
+  None,
+  Timestamp,
+  Value,
+  Future,
+  Old,
+}
+
+/** The points before `end`, which all passed, as a new array that refused points stay out of. */
+function copyPoints(points: readonly Point[], end: number): Point[] {
+  const copy: Point[] = [];
+  for (let i = 0; i < end; i++) copy.push({ timestampMs: points[i].timestampMs, value: points[i].value });
+  return copy;
+}
+
+function pointRejection(problem: PointProblem, name: string, point: Point, seriesIndex: number, pointIndex: number, nowMs: number, limits: ValidationLimits): PointRejection {
+  const refuse = (code: RejectionCode, message: string): PointRejection => ({ seriesIndex, pointIndex, code, message: `${name} @ ${point.timestampMs}: ${message}` });
+  switch (problem) {
+    case PointProblem.Timestamp:
+      return refuse(RejectionCode.INVALID_TIMESTAMP, 'timestamp must be a non-negative integer of milliseconds since the epoch');
+    case PointProblem.Value:
+      return refuse(RejectionCode.NON_FINITE_VALUE, `value ${point.value} is not a finite number`);
+    case PointProblem.Future:
+      return refuse(
+        RejectionCode.TOO_FAR_IN_FUTURE,
+        `timestamp is ${point.timestampMs - nowMs} ms ahead of the server clock; the grace is ${limits.futureGraceMs} ms`,
+      );
+    default:
+      return refuse(RejectionCode.TOO_OLD, `timestamp is older than the retention of ${Math.round(limits.retentionMs / 86_400_000)} days`);
+  }
+}
+
 /**
  * Validates a write. A bad series identity refuses the series (point_index = -1); a bad
  * point refuses only that point. Every input point ends up either in `valid` or in
@@ -124,39 +181,44 @@ export function validateWrite(series: readonly SeriesInput[], limits: Validation
   let acceptedPoints = 0;
   const newest = nowMs + limits.futureGraceMs;
   const oldest = nowMs - limits.retentionMs;
-  series.forEach((input, seriesIndex) => {
+  for (let seriesIndex = 0; seriesIndex < series.length; seriesIndex++) {
+    const input = series[seriesIndex];
     const identityProblem = checkIdentity(input, seriesIndex, limits);
     if (identityProblem) {
       rejections.push(identityProblem);
-      return;
+      continue;
     }
-    const points: Point[] = [];
-    input.points.forEach((point, pointIndex) => {
-      const refuse = (code: RejectionCode, message: string) =>
-        rejections.push({ seriesIndex, pointIndex, code, message: `${input.name} @ ${point.timestampMs}: ${message}` });
-      if (!Number.isSafeInteger(point.timestampMs) || point.timestampMs < 0) {
-        refuse(RejectionCode.INVALID_TIMESTAMP, 'timestamp must be a non-negative integer of milliseconds since the epoch');
-      } else if (!Number.isFinite(point.value) && !(staleness && Number.isNaN(point.value))) {
-        refuse(RejectionCode.NON_FINITE_VALUE, `value ${point.value} is not a finite number`);
-      } else if (point.timestampMs > newest) {
-        refuse(
-          RejectionCode.TOO_FAR_IN_FUTURE,
-          `timestamp is ${point.timestampMs - nowMs} ms ahead of the server clock; the grace is ${limits.futureGraceMs} ms`,
-        );
-      } else if (point.timestampMs < oldest) {
-        refuse(
-          RejectionCode.TOO_OLD,
-          `timestamp is older than the retention of ${Math.round(limits.retentionMs / 86_400_000)} days`,
-        );
-      } else {
-        points.push({ timestampMs: point.timestampMs, value: point.value });
+    // Nearly every series passes whole: its points are then taken as they are, not copied
+    // point by point; a copy is made only from the first refused point on.
+    const given = input.points;
+    let points: Point[] | undefined;
+    for (let pointIndex = 0; pointIndex < given.length; pointIndex++) {
+      const point = given[pointIndex];
+      const { timestampMs, value } = point;
+      const problem =
+        !Number.isSafeInteger(timestampMs) || timestampMs < 0
+          ? PointProblem.Timestamp
+          : !Number.isFinite(value) && !(staleness && Number.isNaN(value))
+            ? PointProblem.Value
+            : timestampMs > newest
+              ? PointProblem.Future
+              : timestampMs < oldest
+                ? PointProblem.Old
+                : PointProblem.None;
+      if (problem === PointProblem.None) {
+        // Only the fields a point has: a caller's object may carry more.
+        if (points !== undefined) points.push({ timestampMs, value });
+        continue;
       }
-    });
-    if (points.length > 0) {
-      valid.push({ seriesIndex, name: input.name, labels: sortLabels(input.labels), points });
-      acceptedPoints += points.length;
+      points ??= copyPoints(given, pointIndex);
+      rejections.push(pointRejection(problem, input.name, point, seriesIndex, pointIndex, nowMs, limits));
     }
-  });
+    const accepted = points ?? given;
+    if (accepted.length > 0) {
+      valid.push({ seriesIndex, name: input.name, labels: inCanonicalOrder(input.labels), points: accepted });
+      acceptedPoints += accepted.length;
+    }
+  }
   return { valid, rejections, acceptedPoints };
 }
 

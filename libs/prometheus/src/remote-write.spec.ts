@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isSharedLabels } from '@strata/model';
 import { prometheus, prometheusWriteV2 } from '@strata/proto';
 import { decodeRemoteWrite, DoorRefusalCode, RemoteWriteFormatError } from './remote-write';
 
@@ -65,6 +66,26 @@ describe('decodeRemoteWrite', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('1.0: gives every request of a series the same shared, frozen labels, and the same result for labels written after its samples', () => {
+    const labels: Array<[string, string]> = [['__name__', 'node_load1'], ['instance', 'a:9100'], ['job', 'node']];
+    const first = decodeRemoteWrite(encodeV1([{ labels, samples: [{ value: 1, timestamp: 10 }] }]), '1.0').series[0];
+    const second = decodeRemoteWrite(encodeV1([{ labels, samples: [{ value: 2, timestamp: 20 }] }]), '1.0').series[0];
+    expect(second.labels).toBe(first.labels);
+    expect(Object.isFrozen(first.labels) && Object.isFrozen(first.labels[0])).toBe(true);
+    expect(isSharedLabels(first.labels)).toBe(true);
+    // Another value is another identity.
+    const other = decodeRemoteWrite(encodeV1([{ labels: [...labels.slice(0, 2), ['job', 'nodes']], samples: [{ value: 1, timestamp: 10 }] }]), '1.0').series[0];
+    expect(other.labels).toEqual([{ name: 'instance', value: 'a:9100' }, { name: 'job', value: 'nodes' }]);
+    // A sample before a label: read field by field, the same series.
+    const sample = Buffer.from(prometheus.Sample.encode({ value: 3, timestamp: 30 }).finish());
+    const label = (n: string, v: string) => Buffer.from(prometheus.Label.encode({ name: n, value: v }).finish());
+    const field = (tag: number, bytes: Buffer) => Buffer.concat([Buffer.from([tag, bytes.length]), bytes]);
+    const series = Buffer.concat([field(0x0a, label(...labels[0])), field(0x12, sample), field(0x0a, label(...labels[1])), field(0x0a, label(...labels[2]))]);
+    const mixed = decodeRemoteWrite(field(0x0a, series), '1.0');
+    expect(mixed.series).toEqual([{ name: 'node_load1', labels: first.labels, points: [{ timestampMs: 30, value: 3 }] }]);
+    expect(mixed.series[0].labels).not.toBe(first.labels);
   });
 
   it.each(['1.0', '2.0'] as const)('%s: drops labels with an empty value (the same series in Prometheus) and refuses a series without __name__', (version) => {

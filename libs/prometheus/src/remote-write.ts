@@ -1,5 +1,6 @@
 import type { Label, Point, Series } from '@strata/proto';
-import { StrataError, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from '@strata/runtime';
+import { shareLabels } from '@strata/model';
+import { ByteInterner, StrataError, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from '@strata/runtime';
 
 /**
  * Prometheus remote write, 1.0 (`prometheus.WriteRequest`) and 2.0
@@ -87,9 +88,17 @@ export function decodeRemoteWrite(body: Buffer, version: RemoteWriteVersion): De
   }
 }
 
+/** A series' name (its `__name__`; undefined without one) and the rest of its labels, without those of empty value. */
+interface Identity {
+  readonly name: string | undefined;
+  readonly labels: readonly Label[];
+}
+
 /** What one series of either version adds up to, before it becomes a Strata Series. */
 interface SeriesParts {
   labels: Label[];
+  /** The identity the labels make, when the decoder had it already. */
+  identity?: Identity;
   /** Staleness markers among them as NaN. */
   points: Point[];
   staleMarkers: number;
@@ -113,13 +122,7 @@ class Collector {
     this.staleMarkers += parts.staleMarkers;
     this.histograms += parts.histograms;
     this.exemplars += parts.exemplars;
-    let name: string | undefined;
-    const labels: Label[] = [];
-    for (const label of parts.labels) {
-      if (label.name === '__name__' && name === undefined) name = label.value;
-      // An empty value is the same as no label at all, in Prometheus's data model.
-      else if (label.value !== '') labels.push(label);
-    }
+    const { name, labels } = parts.identity ?? identityOf(parts.labels);
     const text = () => describeSeries(name ?? '', labels);
     if (name === undefined || name === '') {
       const count = parts.points.length + parts.nanSamples;
@@ -150,7 +153,8 @@ class Collector {
         message: `${parts.exemplars} exemplar(s) not stored: Strata keeps no exemplars`,
       });
     }
-    if (parts.points.length > 0) this.series.push({ name, labels, points: parts.points });
+    // Series' labels are Label[] by their type; shared ones are frozen, and nothing after the decode changes any.
+    if (parts.points.length > 0) this.series.push({ name, labels: labels as Label[], points: parts.points });
     return name;
   }
 
@@ -159,6 +163,27 @@ class Collector {
     return { version, series, refusals, samples, staleMarkers, histograms, exemplars, metadata };
   }
 }
+
+function identityOf(given: readonly Label[]): { name: string | undefined; labels: Label[] } {
+  let name: string | undefined;
+  const labels: Label[] = [];
+  for (const label of given) {
+    if (label.name === '__name__' && name === undefined) name = label.value;
+    // An empty value is the same as no label at all, in Prometheus's data model.
+    else if (label.value !== '') labels.push(label);
+  }
+  return { name, labels };
+}
+
+/**
+ * Identities of remote-write 1.0 series decoded so far, by the bytes of their labels: a
+ * sender writes the same series in request after request, and decoding their strings anew
+ * each time was a large part of the decode. 100,000 per generation, two generations
+ * (ByteInterner); the labels are shared (shareLabels), so validation and the series key
+ * are worked out once per identity too.
+ */
+const IDENTITIES_KEPT = 100_000;
+const identitiesV1 = new ByteInterner<Identity>(IDENTITIES_KEPT);
 
 /** A label set as Prometheus prints it: `name{a="x",b="y"}`. */
 export function describeSeries(name: string, labels: readonly Label[]): string {
@@ -254,9 +279,20 @@ function decodeV1(body: Buffer): DecodedRemoteWrite {
   return out.result('1.0');
 }
 
+/**
+ * A 1.0 series: the label fields that lead it (as every sender writes them) are looked up by
+ * their bytes; labels after a sample are read field by field instead, with the same result.
+ */
 function readSeriesV1(body: Buffer, start: number, end: number): SeriesParts {
   const parts = newParts();
   const r = new WireReader(body, start, end);
+  let labelsEnd = start;
+  while (!r.done && r.tag() === ((1 << 3) | WIRE_BYTES)) {
+    r.bytes();
+    labelsEnd = r.pos;
+  }
+  r.pos = labelsEnd;
+  let labelAfterSample = false;
   while (!r.done) {
     const tag = r.tag();
     if ((tag & 7) !== WIRE_BYTES) {
@@ -265,12 +301,36 @@ function readSeriesV1(body: Buffer, start: number, end: number): SeriesParts {
     }
     const field = tag >>> 3;
     const bounds = r.bytes();
-    if (field === 1) parts.labels.push(readLabelV1(body, bounds.start, bounds.end));
+    if (field === 1) labelAfterSample = true;
     else if (field === 2) readSample(body, bounds.start, bounds.end, parts);
     else if (field === 3) parts.exemplars++;
     else if (field === 4) parts.histograms++;
   }
+  if (labelAfterSample) {
+    readLabelFields(body, start, end, parts.labels);
+  } else if (labelsEnd > start) {
+    parts.identity = identitiesV1.get(body, start, labelsEnd, () => {
+      const labels: Label[] = [];
+      readLabelFields(body, start, labelsEnd, labels);
+      const identity = identityOf(labels);
+      return { name: identity.name, labels: shareLabels(identity.labels) };
+    });
+  }
   return parts;
+}
+
+/** Every label field (1) of a series' bytes, in order, into `into`. */
+function readLabelFields(body: Buffer, start: number, end: number, into: Label[]): void {
+  const r = new WireReader(body, start, end);
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag !== ((1 << 3) | WIRE_BYTES)) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const bounds = r.bytes();
+    into.push(readLabelV1(body, bounds.start, bounds.end));
+  }
 }
 
 function readLabelV1(body: Buffer, start: number, end: number): Label {

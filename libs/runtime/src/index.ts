@@ -25,4 +25,5 @@ export {
 } from './tracing-spans';
 export { TenantRate } from './tenant-rate';
 export { WorkerPool, workerEntry, type WorkerEntry } from './worker-pool';
-export { WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from './wire';
+export { ByteInterner } from './byte-interner';
+export { SHORT_ASCII_CHARS, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader, writeShortAscii } from './wire';

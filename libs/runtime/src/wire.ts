@@ -123,3 +123,25 @@ export class WireReader {
     this.pos += n;
   }
 }
+
+/** Longest string {@link writeShortAscii} takes: past it, Buffer's own writer is the cheaper call. */
+export const SHORT_ASCII_CHARS = 64;
+
+/**
+ * Writes a short ASCII string into `buf` at `pos` one byte per character and returns the
+ * position after it; returns -1, having written nothing that counts, for a string longer
+ * than {@link SHORT_ASCII_CHARS} or with a character past 0x7f (the caller then writes it as
+ * UTF-8). For the keys, names and numbers that encoders write by the million, a loop here
+ * costs less than the call into Buffer's writer and the length it needs first. `buf` must
+ * have room for `s.length` bytes at `pos`.
+ */
+export function writeShortAscii(buf: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  if (n > SHORT_ASCII_CHARS) return -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    buf[pos + i] = c;
+  }
+  return pos + n;
+}

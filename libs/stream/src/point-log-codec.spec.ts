@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { PointsAppended } from '@strata/proto';
+import { isSharedLabels } from '@strata/model';
+import { Label, Point, PointsAppended } from '@strata/proto';
 import { WireError } from '@strata/runtime';
 import { decodePointsAppendedValue, encodePointsAppendedValue } from './point-log-codec';
 
@@ -13,7 +14,8 @@ const int64 = fc.oneof(
   fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }),
 );
 const value = fc.oneof(fc.constant(0), fc.constant(-0), fc.constant(Number.NaN), fc.double(), fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 100));
-const text = fc.oneof(fc.constant(''), fc.string({ maxLength: 30, unit: 'grapheme' }), fc.string({ maxLength: 200, unit: 'binary' }));
+// ASCII up to 70 characters crosses the encoder's byte-by-byte limit (64); the others take Buffer's UTF-8 writer.
+const text = fc.oneof(fc.constant(''), fc.string({ maxLength: 70, unit: 'grapheme-ascii' }), fc.string({ maxLength: 30, unit: 'grapheme' }), fc.string({ maxLength: 200, unit: 'binary' }));
 const event: fc.Arbitrary<PointsAppended> = fc.record({
   tenant: text,
   series: fc.record({
@@ -67,6 +69,31 @@ describe('PointsAppended codec', () => {
     const decoded = decodePointsAppendedValue(body);
     expect(decoded).toEqual({ tenant: 'b', series: { name: 'n', labels: [{ name: 'k', value: 'v' }], points: [{ timestampMs: 42, value: 2.5 }] }, acceptedAtMs: 5 });
     expect(decoded).toEqual(PointsAppended.decode(body));
+  });
+
+  it('gives every record of a series the same shared, frozen labels, and reads a series with its labels after a point the same as one with them first', () => {
+    const labels = [{ name: 'host', value: 'h1' }, { name: 'zone', value: 'é' }];
+    const first = decodePointsAppendedValue(encodePointsAppendedValue('t', 'cpu', labels, [{ timestampMs: 1, value: 1 }], 9));
+    const second = decodePointsAppendedValue(encodePointsAppendedValue('u', 'cpu', labels, [{ timestampMs: 2, value: 2 }], 9));
+    expect(second.series!.labels).toBe(first.series!.labels);
+    expect(Object.isFrozen(first.series!.labels)).toBe(true);
+    expect(isSharedLabels(first.series!.labels)).toBe(true);
+    // The same labels under another name are another identity.
+    const renamed = decodePointsAppendedValue(encodePointsAppendedValue('t', 'mem', labels, [{ timestampMs: 1, value: 1 }], 9));
+    expect(renamed.series).toEqual({ name: 'mem', labels, points: [{ timestampMs: 1, value: 1 }] });
+    // Written by hand: a label after the point.
+    const field = (tag: number, bytes: Uint8Array) => Buffer.concat([Buffer.from([tag, bytes.length]), bytes]);
+    const series = Buffer.concat([
+      field(0x0a, Buffer.from('cpu')),
+      field(0x12, Label.encode(labels[0]).finish()),
+      field(0x1a, Point.encode({ timestampMs: 1, value: 1 }).finish()),
+      field(0x12, Label.encode(labels[1]).finish()),
+    ]);
+    const body = Buffer.concat([field(0x0a, Buffer.from('t')), field(0x12, series)]);
+    const mixed = decodePointsAppendedValue(body);
+    expect(mixed).toEqual({ tenant: 't', series: { name: 'cpu', labels, points: [{ timestampMs: 1, value: 1 }] }, acceptedAtMs: 0 });
+    expect(mixed).toEqual(PointsAppended.decode(body));
+    expect(isSharedLabels(mixed.series!.labels)).toBe(false);
   });
 
   it('refuses an int64 beyond the exact numbers rather than rounding a timestamp', () => {

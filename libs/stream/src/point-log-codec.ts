@@ -1,5 +1,6 @@
 import type { Label, Point, PointsAppended } from '@strata/proto';
-import { WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader } from '@strata/runtime';
+import { shareLabels } from '@strata/model';
+import { ByteInterner, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader, writeShortAscii } from '@strata/runtime';
 
 /**
  * strata.log.v1.PointsAppended, the value of every record of the points topic, encoded and
@@ -98,12 +99,31 @@ class Out {
   }
 
   string(tag: number, s: string): void {
-    if (s === '') return;
+    if (s !== '') this.measured(tag, s, Buffer.byteLength(s));
+  }
+
+  /** A string field whose UTF-8 length is known: nothing for an empty string, as proto3 leaves it out. */
+  measured(tag: number, s: string, bytes: number): void {
+    if (bytes === 0) return;
     this.byte(tag);
-    this.length(Buffer.byteLength(s));
-    this.pos += this.buf.write(s, this.pos, 'utf8');
+    this.length(bytes);
+    // One byte per UTF-16 unit means no unit was past 0x7f: ASCII.
+    const end = bytes === s.length ? writeShortAscii(this.buf, this.pos, s) : -1;
+    this.pos = end >= 0 ? end : this.pos + this.buf.write(s, this.pos, bytes, 'utf8');
   }
 }
+
+/** A string field's bytes for a string of `n` UTF-8 bytes: tag, length, the bytes; nothing for an empty one. */
+function fieldBytes(n: number): number {
+  return n === 0 ? 0 : 1 + lengthBytes(n) + n;
+}
+
+/**
+ * UTF-8 lengths of an identity's strings (the name, then each label's name and value),
+ * measured once per encode and reused for the lengths and the writes: the only allocation
+ * is its growth, for a series with more labels than any before.
+ */
+let identityLengths = new Int32Array(65);
 
 /**
  * The value of a record holding `points[from, to)` of a series: PointsAppended{tenant,
@@ -118,9 +138,15 @@ export function encodePointsAppendedValue(
   from = 0,
   to = points.length,
 ): Buffer {
-  let seriesBytes = stringFieldBytes(name);
-  for (const label of labels) {
-    const n = stringFieldBytes(label.name) + stringFieldBytes(label.value);
+  if (identityLengths.length < 1 + 2 * labels.length) identityLengths = new Int32Array(2 * (1 + 2 * labels.length));
+  const lengths = identityLengths;
+  lengths[0] = name === '' ? 0 : Buffer.byteLength(name);
+  let seriesBytes = fieldBytes(lengths[0]);
+  for (let i = 0; i < labels.length; i++) {
+    const { name: labelName, value } = labels[i];
+    const nameBytes = (lengths[1 + 2 * i] = labelName === '' ? 0 : Buffer.byteLength(labelName));
+    const valueBytes = (lengths[2 + 2 * i] = value === '' ? 0 : Buffer.byteLength(value));
+    const n = fieldBytes(nameBytes) + fieldBytes(valueBytes);
     seriesBytes += 1 + lengthBytes(n) + n;
   }
   for (let i = from; i < to; i++) {
@@ -132,12 +158,14 @@ export function encodePointsAppendedValue(
   out.string(TAG_TENANT, tenant);
   out.byte(TAG_SERIES);
   out.length(seriesBytes);
-  out.string(TAG_NAME, name);
-  for (const label of labels) {
+  out.measured(TAG_NAME, name, lengths[0]);
+  for (let i = 0; i < labels.length; i++) {
+    const nameBytes = lengths[1 + 2 * i];
+    const valueBytes = lengths[2 + 2 * i];
     out.byte(TAG_LABEL);
-    out.length(stringFieldBytes(label.name) + stringFieldBytes(label.value));
-    out.string(TAG_LABEL_NAME, label.name);
-    out.string(TAG_LABEL_VALUE, label.value);
+    out.length(fieldBytes(nameBytes) + fieldBytes(valueBytes));
+    out.measured(TAG_LABEL_NAME, labels[i].name, nameBytes);
+    out.measured(TAG_LABEL_VALUE, labels[i].value, valueBytes);
   }
   for (let i = from; i < to; i++) {
     const p = points[i];
@@ -220,7 +248,35 @@ function readPoint(r: WireReader): Point {
   return point;
 }
 
-function readSeries(r: WireReader): NonNullable<PointsAppended['series']> {
+/** The name and labels of a series, as decoded once and shared by every record that carries the same bytes. */
+interface Identity {
+  readonly name: string;
+  readonly labels: readonly Label[];
+}
+
+/**
+ * Series identities of records decoded so far, by their bytes: a writer meets each series in
+ * record after record, and decoding its strings and labels anew each time was most of what
+ * the decode cost. 100,000 per generation, two generations (ByteInterner).
+ */
+const IDENTITIES_KEPT = 100_000;
+const identities = new ByteInterner<Identity>(IDENTITIES_KEPT);
+
+function readIdentity(buf: Buffer, start: number, end: number): Identity {
+  const r = new WireReader(buf, start, end);
+  let name = '';
+  const labels: Label[] = [];
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_NAME) name = r.string();
+    else if (tag === TAG_LABEL) labels.push(embedded(r, r.bytes(), readLabel));
+    else r.skip(tag & 7);
+  }
+  return { name, labels: shareLabels(labels) };
+}
+
+/** Every field of a series in the order met, for a series whose name or labels follow a point. */
+function readSeriesAnyOrder(r: WireReader): NonNullable<PointsAppended['series']> {
   const series = { name: '', labels: [] as Label[], points: [] as Point[] };
   while (!r.done) {
     const tag = r.tag();
@@ -230,6 +286,36 @@ function readSeries(r: WireReader): NonNullable<PointsAppended['series']> {
     else r.skip(tag & 7);
   }
   return series;
+}
+
+/**
+ * A series: its identity (the name and label fields that lead it, as every encoder of the
+ * log writes them) looked up by its bytes, then its points. A name or label after a point
+ * is read field by field instead, with the same result.
+ */
+function readSeries(r: WireReader): NonNullable<PointsAppended['series']> {
+  const start = r.pos;
+  let identityEnd = start;
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag !== TAG_NAME && tag !== TAG_LABEL) break;
+    r.bytes();
+    identityEnd = r.pos;
+  }
+  r.pos = identityEnd;
+  const points: Point[] = [];
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_POINT) points.push(embedded(r, r.bytes(), readPoint));
+    else if (tag === TAG_NAME || tag === TAG_LABEL) {
+      r.pos = start;
+      return readSeriesAnyOrder(r);
+    } else r.skip(tag & 7);
+  }
+  if (identityEnd === start) return { name: '', labels: [], points };
+  const { name, labels } = identities.get(r.buf, start, identityEnd, () => readIdentity(r.buf, start, identityEnd));
+  // Label[] by the message's type; shared, so frozen, and nothing that reads a record changes its labels.
+  return { name, labels: labels as Label[], points };
 }
 
 function readEvent(r: WireReader): PointsAppended {

@@ -37,6 +37,18 @@ describe('RespEncoder', () => {
     expect(bytes.subarray(0, 27).toString('latin1')).toBe('*3\r\n$3\r\nset\r\n$0\r\n\r\n$10000\r\n');
     expect(bytes.length).toBe(27 + 10_000 + 2);
   });
+
+  it('writes numbers and strings exactly as their text in UTF-8, on every path (digits, ASCII byte by byte, UTF-8)', () => {
+    const args = [
+      0, 7, 9, 10, 99, 100, 1_000, 2 ** 31 - 1, 2 ** 31, 1_796_653_800_000, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, -1, -0, 1.5, 1e21, Number.NaN,
+      'abc', 'é', 'x'.repeat(64), 'x'.repeat(65), `${'x'.repeat(63)}é`, 'ü'.repeat(70), '',
+    ];
+    const encoder = new RespEncoder(16);
+    encoder.command('set', args);
+    const text = (a: string | number) => (typeof a === 'number' ? String(a) : a);
+    const expected = `*${args.length + 1}\r\n$3\r\nset\r\n` + args.map((a) => `$${Buffer.byteLength(text(a))}\r\n${text(a)}\r\n`).join('');
+    expect(encoder.take().bytes.toString('utf8')).toBe(expected);
+  });
 });
 
 describe('RespReplyReader', () => {

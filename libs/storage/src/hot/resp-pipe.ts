@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { SHORT_ASCII_CHARS, writeShortAscii } from '@strata/runtime';
 import { StorageError } from '../errors';
 
 /**
@@ -81,11 +82,51 @@ export class RespEncoder {
 
   arg(arg: Arg): void {
     if (typeof arg === 'string') this.string(arg);
-    else if (typeof arg === 'number') this.string(String(arg));
+    else if (typeof arg === 'number') this.number(arg);
     else this.bytes(arg);
   }
 
+  /** A number as a bulk string of its decimal text; a non-negative safe integer (offsets, times) without making the text. */
+  number(n: number): void {
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && n === Math.floor(n))) {
+      this.string(String(n));
+      return;
+    }
+    this.ensure(32);
+    let digits = 1;
+    for (let power = 10; power <= n; power *= 10) digits++;
+    this.buf[this.pos++] = 0x24; // '$'
+    this.decimal(digits);
+    this.digits(n, digits);
+    this.crlf();
+  }
+
+  /** A non-negative safe integer of `count` decimal digits, as its digits. */
+  private digits(n: number, count: number): void {
+    const buf = this.buf;
+    let pos = this.pos + count;
+    this.pos = pos;
+    do {
+      buf[--pos] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+  }
+
   string(s: string): void {
+    if (s.length <= SHORT_ASCII_CHARS) {
+      // Keys, field names and numbers: written byte by byte when ASCII, as most are.
+      this.ensure(s.length + 16);
+      const start = this.pos;
+      this.buf[this.pos++] = 0x24; // '$'
+      this.decimal(s.length);
+      const end = writeShortAscii(this.buf, this.pos, s);
+      if (end >= 0) {
+        this.pos = end;
+        this.crlf();
+        return;
+      }
+      this.pos = start;
+    }
     const n = Buffer.byteLength(s);
     this.ensure(n + 16);
     this.buf[this.pos++] = 0x24; // '$'
@@ -113,9 +154,14 @@ export class RespEncoder {
     return { bytes, count };
   }
 
+  /** A length or count line's number (a non-negative safe integer), then CRLF. */
   private decimal(n: number): void {
     if (n < 10) this.buf[this.pos++] = 0x30 + n;
-    else this.pos += this.buf.write(String(n), this.pos, 'latin1');
+    else {
+      let count = 1;
+      for (let power = 10; power <= n; power *= 10) count++;
+      this.digits(n, count);
+    }
     this.crlf();
   }
 
