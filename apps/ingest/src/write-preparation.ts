@@ -1,4 +1,4 @@
-import { validateWrite, type Label, type PointRejection, type ValidationLimits } from '@strata/model';
+import { seriesKey, validateWrite, type Label, type PointRejection, type ValidationLimits } from '@strata/model';
 import { IngestServiceService, type WriteRequest } from '@strata/proto';
 import { encodeSeriesRecords, type PointLogRecord } from '@strata/stream';
 
@@ -87,8 +87,8 @@ export function prepareRequest(request: WriteRequest, settings: PreparationSetti
   const valid = result.valid.map(({ seriesIndex, name, labels, points }) => {
     const event = { tenant, series: { name, labels, points }, acceptedAtMs: nowMs };
     const records = encodeSeriesRecords(event, maxRecordBytes);
-    // A record key is `tenant/seriesKey` (recordKey in libs/stream).
-    return { seriesIndex, name, labels, key: records[0].key.slice(tenant.length + 1), points: points.length, records };
+    // The record key is `tenant/seriesKey`; seriesKey hands a shared identity's key back as the same string each time.
+    return { seriesIndex, name, labels, key: seriesKey(name, labels), points: points.length, records };
   });
   return { kind: 'prepared', totalPoints, acceptedPoints: result.acceptedPoints, valid, rejections: result.rejections, refusedPoints };
 }
@@ -108,7 +108,7 @@ export type PackedPreparation =
   | TooManyPoints
   | MalformedBody
   | (Omit<PreparedWrite, 'valid'> & {
-      readonly valid: ReadonlyArray<Omit<PreparedSeries, 'records'> & { readonly records: ReadonlyArray<{ readonly key: string; readonly end: number }> }>;
+      readonly valid: ReadonlyArray<Omit<PreparedSeries, 'records'> & { readonly records: ReadonlyArray<{ readonly key: string; readonly end: number; readonly keyHash?: number }> }>;
       readonly values: ArrayBuffer;
     });
 
@@ -120,10 +120,10 @@ export function packPreparation(preparation: Preparation): { packed: PackedPrepa
   let offset = 0;
   const valid = preparation.valid.map((series) => ({
     ...series,
-    records: series.records.map(({ key, value }) => {
+    records: series.records.map(({ key, value, keyHash }) => {
       view.set(value, offset);
       offset += value.byteLength;
-      return { key, end: offset };
+      return { key, end: offset, keyHash };
     }),
   }));
   return { packed: { ...preparation, valid, values }, transfer: [values] };
@@ -136,10 +136,10 @@ export function unpackPreparation(packed: PackedPreparation): Preparation {
   let start = 0;
   const valid = packed.valid.map((series) => ({
     ...series,
-    records: series.records.map(({ key, end }) => {
+    records: series.records.map(({ key, end, keyHash }) => {
       const value = Buffer.from(values, start, end - start);
       start = end;
-      return { key, value };
+      return { key, value, keyHash };
     }),
   }));
   return { ...rest, valid };

@@ -1,10 +1,29 @@
 import fc from 'fast-check';
-import { decodePointsAppended, encodePointsAppended, encodeSeriesRecords, recordKey } from './point-log';
+import { shareLabels } from '@strata/model';
+import { batchByPartition, decodePointsAppended, encodePointsAppended, encodeSeriesRecords, recordKey } from './point-log';
+import { murmur2 } from './producer';
 import { countedRecordBytes } from './record-limits';
 
 describe('point log records', () => {
   it('keys a record by tenant and canonical series identity', () => {
     expect(recordKey('acme', 'cpu', [{ name: 'z', value: '1' }, { name: 'a', value: 'x' }])).toBe('acme/cpu{a="x",z="1"}');
+  });
+
+  it("gives each record its key's murmur2, and a shared identity the same key each time, per tenant and name", () => {
+    const labels = shareLabels([{ name: 'host', value: 'a' }]);
+    const points = [{ timestampMs: 1, value: 1 }];
+    const [first] = encodeSeriesRecords({ tenant: 't', series: { name: 'cpu', labels, points }, acceptedAtMs: 1 }, 10_000);
+    const [again] = encodeSeriesRecords({ tenant: 't', series: { name: 'cpu', labels, points }, acceptedAtMs: 2 }, 10_000);
+    const [otherTenant] = encodeSeriesRecords({ tenant: 'u', series: { name: 'cpu', labels, points }, acceptedAtMs: 1 }, 10_000);
+    const [otherName] = encodeSeriesRecords({ tenant: 't', series: { name: 'mem', labels, points }, acceptedAtMs: 1 }, 10_000);
+    expect(first.key).toBe('t/cpu{host="a"}');
+    expect(again.key).toBe(first.key);
+    expect([otherTenant.key, otherName.key]).toEqual(['u/cpu{host="a"}', 't/mem{host="a"}']);
+    for (const record of [first, otherTenant, otherName]) expect(record.keyHash).toBe(murmur2(record.key));
+    // Batching places a record by its key alone, whether or not the hash came with it.
+    const bare = [first, otherTenant, otherName].map(({ key, value }) => ({ key, value }));
+    const partitions = (records: typeof bare) => batchByPartition(records, 7, 1_000_000).map((r) => [r.key, r.partition]);
+    expect(partitions([first, otherTenant, otherName])).toEqual(partitions(bare));
   });
 
   it('round-trips an event through its record value', () => {

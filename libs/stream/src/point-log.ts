@@ -1,5 +1,5 @@
 import type { PointsAppended } from '@strata/proto';
-import { seriesKey, type Label, type Point } from '@strata/model';
+import { isSharedLabels, seriesKey, type Label, type Point } from '@strata/model';
 import { batchEntryBytes, decodeBatchValue, decodePointsAppendedValue, encodeBatchValue, encodePointsAppendedValue, pointMessageBytes } from './point-log-codec';
 import { murmur2 } from './producer';
 import { countedRecordBytes, RECORD_OVERHEAD_BYTES } from './record-limits';
@@ -13,9 +13,41 @@ export function recordKey(tenant: string, name: string, labels: readonly Label[]
   return `${tenant}/${seriesKey(name, labels)}`;
 }
 
+/** A record key with what encoding and batching need of it. */
+interface KnownRecordKey {
+  readonly tenant: string;
+  readonly name: string;
+  readonly key: string;
+  /** UTF-8 bytes of `key`. */
+  readonly keyBytes: number;
+  /** murmur2 of `key`: its partition, whatever the partition count. */
+  readonly keyHash: number;
+}
+
+/**
+ * Record keys of shared label arrays (shareLabels in the model: a decoder's interned
+ * identities), for the tenant and name last written with them: a series written in request
+ * after request gets its key, its length and its hash once, not once per request.
+ */
+const sharedRecordKeys = new WeakMap<readonly Label[], KnownRecordKey>();
+
+function recordKeyOf(tenant: string, name: string, labels: readonly Label[]): KnownRecordKey {
+  const shared = isSharedLabels(labels);
+  if (shared) {
+    const known = sharedRecordKeys.get(labels);
+    if (known !== undefined && known.tenant === tenant && known.name === name) return known;
+  }
+  const key = recordKey(tenant, name, labels);
+  const known = { tenant, name, key, keyBytes: Buffer.byteLength(key), keyHash: murmur2(key) };
+  if (shared) sharedRecordKeys.set(labels, known);
+  return known;
+}
+
 export interface PointLogRecord {
   readonly key: string;
   readonly value: Buffer;
+  /** murmur2 of `key`, when the encoder worked it out already: batching uses it rather than hashing the key again. */
+  readonly keyHash?: number;
   /** The partition it goes to; without one, its key chooses (murmur2, as the Java client does). */
   readonly partition?: number;
   /** Headers of its own: a batch record's marker ({@link BATCH_RECORD_HEADERS}). */
@@ -55,11 +87,11 @@ export function batchByPartition(records: readonly PointLogRecord[], partitionCo
   const out: PointLogRecord[] = [];
   const close = (batch: OpenBatch) => {
     const { members, partition } = batch;
-    if (members.length === 1) out.push({ ...members[0], partition });
+    if (members.length === 1) out.push({ key: members[0].key, value: members[0].value, partition, ...(members[0].headers && { headers: members[0].headers }) });
     else out.push({ key: members[0].key, value: encodeBatchValue(members.map((m) => m.value)), partition, headers: BATCH_RECORD_HEADERS });
   };
   for (const record of records) {
-    const partition = (murmur2(record.key) & 0x7fffffff) % partitionCount;
+    const partition = ((record.keyHash ?? murmur2(record.key)) & 0x7fffffff) % partitionCount;
     const entry = batchEntryBytes(record.value.length);
     let batch = open[partition];
     if (batch && (batch.keys.has(record.key) || batch.bytes + entry > maxRecordBytes)) {
@@ -110,9 +142,12 @@ export function encodedPointBytes(point: Point): number {
  */
 export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number): PointLogRecord[] {
   const series = event.series!;
-  const key = recordKey(event.tenant, series.name, series.labels);
-  const encode = (from: number, to: number) => encodePointsAppendedValue(event.tenant, series.name, series.labels, series.points, event.acceptedAtMs, from, to);
-  const keyBytes = Buffer.byteLength(key);
+  const { key, keyBytes, keyHash } = recordKeyOf(event.tenant, series.name, series.labels);
+  const encode = (from: number, to: number): PointLogRecord => ({
+    key,
+    value: encodePointsAppendedValue(event.tenant, series.name, series.labels, series.points, event.acceptedAtMs, from, to),
+    keyHash,
+  });
   let pointBytes = 0;
   for (const point of series.points) pointBytes += encodedPointBytes(point);
   // Most series fit one record by far: an upper bound of the encoded identity (the key holds
@@ -120,9 +155,9 @@ export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number
   // 5-byte length; the tenant and acceptedAtMs a few more) settles it without encoding twice.
   const identityBound = keyBytes + Buffer.byteLength(event.tenant) + 12 * (series.labels.length + 3);
   if (RECORD_OVERHEAD_BYTES + keyBytes + identityBound + pointBytes + 8 <= maxRecordBytes) {
-    return [{ key, value: encode(0, series.points.length) }];
+    return [encode(0, series.points.length)];
   }
-  const empty = encode(0, 0).length;
+  const empty = encode(0, 0).value.length;
   // 8 bytes for the growth of the series field's length varint as points are added.
   const fixed = RECORD_OVERHEAD_BYTES + keyBytes + empty + 8;
   const records: PointLogRecord[] = [];
@@ -131,13 +166,13 @@ export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number
   for (let i = 0; i < series.points.length; i++) {
     const add = encodedPointBytes(series.points[i]);
     if (i > from && bytes + add > maxRecordBytes) {
-      records.push({ key, value: encode(from, i) });
+      records.push(encode(from, i));
       from = i;
       bytes = fixed;
     }
     bytes += add;
   }
-  if (from < series.points.length || records.length === 0) records.push({ key, value: encode(from, series.points.length) });
+  if (from < series.points.length || records.length === 0) records.push(encode(from, series.points.length));
   return records;
 }
 
