@@ -1,7 +1,7 @@
 import { seriesKey } from '@strata/model';
 import type { Logger } from '@strata/runtime';
 import { catalogDays, type HotSeriesWrite, type RedisHotStore } from '@strata/storage/hot';
-import type { ConsumedBatch } from '@strata/stream';
+import { recordKey, type ConsumedBatch } from '@strata/stream';
 import type { SeriesCache } from './series-cache';
 import type { UtilisationTracker } from './utilisation';
 import type { WriterMetrics } from './writer-metrics';
@@ -51,7 +51,7 @@ export class Projector {
         throw new Error(`record ${i} of partition ${batch.partition} (last offset ${batch.lastOffset}) has no usable offset: ${batch.offsets[i]}`);
       }
       const days = catalogDays(series.points);
-      const index = cache.touch(`${event.tenant}/${key}`, days.oldestDay, days.newestDay) ? days : undefined;
+      const index = cache.touch(recordKey(event.tenant, series.name, series.labels), days.oldestDay, days.newestDay) ? days : undefined;
       writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index, offset });
       points += series.points.length;
     });

@@ -10,7 +10,7 @@ import { countedRecordBytes, RECORD_OVERHEAD_BYTES } from './record-limits';
  * one partition, in order, and spreads series evenly over partitions (murmur2).
  */
 export function recordKey(tenant: string, name: string, labels: readonly Label[]): string {
-  return `${tenant}/${seriesKey(name, labels)}`;
+  return isSharedLabels(labels) ? recordKeyOf(tenant, name, labels).key : `${tenant}/${seriesKey(name, labels)}`;
 }
 
 /** A record key with what encoding and batching need of it. */
@@ -27,7 +27,8 @@ interface KnownRecordKey {
 /**
  * Record keys of shared label arrays (shareLabels in the model: a decoder's interned
  * identities), for the tenant and name last written with them: a series written in request
- * after request gets its key, its length and its hash once, not once per request.
+ * after request (or read in record after record) gets its key, its length and its hash
+ * once, and the same key string each time, whose hash every map keyed by it knows.
  */
 const sharedRecordKeys = new WeakMap<readonly Label[], KnownRecordKey>();
 
@@ -37,7 +38,7 @@ function recordKeyOf(tenant: string, name: string, labels: readonly Label[]): Kn
     const known = sharedRecordKeys.get(labels);
     if (known !== undefined && known.tenant === tenant && known.name === name) return known;
   }
-  const key = recordKey(tenant, name, labels);
+  const key = `${tenant}/${seriesKey(name, labels)}`;
   const known = { tenant, name, key, keyBytes: Buffer.byteLength(key), keyHash: murmur2(key) };
   if (shared) sharedRecordKeys.set(labels, known);
   return known;
