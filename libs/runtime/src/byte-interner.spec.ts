@@ -41,6 +41,31 @@ describe('ByteInterner', () => {
     expect(interner.size).toBeLessThanOrEqual(4);
   });
 
+  it('turns lookups off when a generation fills with fewer hits than asked, for 4 x capacity lookups, then starts afresh', () => {
+    const interner = new ByteInterner<{ text: string }>(10, 0.5);
+    const key = (n: number) => Buffer.from(`s${n}`);
+    const look = (n: number) => interner.get(key(n), 0, key(n).length, maker(`s${n}`));
+    // A working set of 100 distinct series, each met once per pass: far more than 2 x 10.
+    let n = 0;
+    while (interner.interning()) look(n++ % 100);
+    // The first generation fills from nothing and is not judged; the second, with no hits, is.
+    expect(n).toBe(21);
+    expect(interner.size).toBe(1);
+    // The loop's last call was the first of the 40 skipped lookups.
+    for (let i = 0; i < 39; i++) expect(interner.interning()).toBe(false);
+    expect(interner.interning()).toBe(true);
+  });
+
+  it('stays on for a working set that fits one generation, met in the same order again and again (a scrape), however many lookups', () => {
+    const interner = new ByteInterner<{ text: string }>(10);
+    for (let i = 0; i < 10_000; i++) {
+      expect(interner.interning()).toBe(true);
+      const b = Buffer.from(`s${i % 10}`);
+      interner.get(b, 0, b.length, maker(`s${i % 10}`));
+    }
+    expect(made.length).toBe(10);
+  });
+
   it('refuses a capacity below 1', () => {
     expect(() => new ByteInterner(0)).toThrow(RangeError);
   });

@@ -96,6 +96,17 @@ describe('PointsAppended codec', () => {
     expect(isSharedLabels(mixed.series!.labels)).toBe(false);
   });
 
+  it('decodes as before, labels unshared, once more distinct series pass than it keeps (lookups turned off)', () => {
+    const record = (i: number) => encodePointsAppendedValue('t', 'churn', [{ name: 'id', value: String(i) }], [{ timestampMs: i, value: i }], 9);
+    // Each met once: no hits, so a judged generation turns lookups off.
+    let i = 0;
+    while (isSharedLabels(decodePointsAppendedValue(record(i)).series!.labels) && i < 200_000) i++;
+    expect(i).toBeLessThan(200_000);
+    const plain = decodePointsAppendedValue(record(i + 1));
+    expect(isSharedLabels(plain.series!.labels)).toBe(false);
+    expect(plain).toEqual(PointsAppended.decode(record(i + 1)));
+  });
+
   it('refuses an int64 beyond the exact numbers rather than rounding a timestamp', () => {
     // 2^53 as a varint: field 3 (acceptedAtMs).
     const body = Buffer.from([0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);

@@ -257,9 +257,12 @@ interface Identity {
 /**
  * Series identities of records decoded so far, by their bytes: a writer meets each series in
  * record after record, and decoding its strings and labels anew each time was most of what
- * the decode cost. 100,000 per generation, two generations (ByteInterner).
+ * the decode cost. 30,000 per generation, two generations (ByteInterner): about 850 bytes an
+ * identity of five labels, its keys included, so 50 MiB at most. Series met in the same
+ * order again and again (each partition's, record after record) all hit up to 30,000 of
+ * them; well past that, lookups turn themselves off and records are decoded as before.
  */
-const IDENTITIES_KEPT = 100_000;
+const IDENTITIES_KEPT = 30_000;
 const identities = new ByteInterner<Identity>(IDENTITIES_KEPT);
 
 function readIdentity(buf: Buffer, start: number, end: number): Identity {
@@ -294,6 +297,7 @@ function readSeriesAnyOrder(r: WireReader): NonNullable<PointsAppended['series']
  * is read field by field instead, with the same result.
  */
 function readSeries(r: WireReader): NonNullable<PointsAppended['series']> {
+  if (!identities.interning()) return readSeriesAnyOrder(r);
   const start = r.pos;
   let identityEnd = start;
   while (!r.done) {
