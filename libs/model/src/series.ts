@@ -56,10 +56,18 @@ export function inCanonicalOrder(labels: readonly Label[]): readonly Label[] {
 }
 
 /**
- * What is remembered of a shared label array ({@link shareLabels}): the canonical key of the
- * last name it was keyed with. Weak: an array no decoder holds any more takes its entry with it.
+ * What is remembered of a shared label array ({@link shareLabels}), one entry per array,
+ * each part filled in by what worked it out: the canonical key for the last name it was
+ * keyed with ({@link seriesKey}), and the name and identity limits it last passed
+ * validation under (validation.ts). Weak: an array no decoder holds any more takes its
+ * entry with it.
  */
-const sharedKeys = new WeakMap<readonly Label[], { name: string; key: string } | null>();
+export interface SharedLabelFacts {
+  key?: { readonly name: string; readonly key: string };
+  passed?: { readonly name: string; readonly maxLabels: number; readonly maxLabelNameLength: number; readonly maxLabelValueLength: number };
+}
+
+const sharedFacts = new WeakMap<readonly Label[], SharedLabelFacts>();
 
 /**
  * Freezes a label array and its labels for sharing between every request or record that
@@ -70,13 +78,18 @@ const sharedKeys = new WeakMap<readonly Label[], { name: string; key: string } |
 export function shareLabels(labels: Label[]): readonly Label[] {
   for (const label of labels) Object.freeze(label);
   Object.freeze(labels);
-  if (!sharedKeys.has(labels)) sharedKeys.set(labels, null);
+  if (!sharedFacts.has(labels)) sharedFacts.set(labels, {});
   return labels;
 }
 
 /** Whether `labels` came from {@link shareLabels}: frozen, and safe to remember things by. */
 export function isSharedLabels(labels: readonly Label[]): boolean {
-  return sharedKeys.has(labels);
+  return sharedFacts.has(labels);
+}
+
+/** What is remembered of `labels`, for the model's own use; undefined when they are not shared. */
+export function sharedLabelFacts(labels: readonly Label[]): SharedLabelFacts | undefined {
+  return sharedFacts.get(labels);
 }
 
 /**
@@ -87,14 +100,14 @@ export function isSharedLabels(labels: readonly Label[]): boolean {
  */
 export function seriesKey(name: string, labels: readonly Label[]): string {
   if (labels.length === 0) return name;
-  const shared = sharedKeys.get(labels);
+  const facts = sharedFacts.get(labels);
   // The same string each time: maps keyed by it find its hash computed already.
-  if (shared != null && shared.name === name) return shared.key;
+  if (facts?.key !== undefined && facts.key.name === name) return facts.key.key;
   const sorted = inCanonicalOrder(labels);
   let key = `${name}{`;
   for (let i = 0; i < sorted.length; i++) key += `${i === 0 ? '' : ','}${sorted[i].name}="${escapeValue(sorted[i].value)}"`;
   key += '}';
-  if (shared !== undefined) sharedKeys.set(labels, { name, key });
+  if (facts !== undefined) facts.key = { name, key };
   return key;
 }
 

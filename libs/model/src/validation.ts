@@ -2,11 +2,11 @@ import { RejectionCode, type PointRejection } from './rejection';
 import {
   hasUnpairedSurrogate,
   inCanonicalOrder,
-  isSharedLabels,
   LABEL_NAME_PATTERN,
   MAX_SERIES_KEY_BYTES,
   SERIES_NAME_PATTERN,
   seriesKeyBytes,
+  sharedLabelFacts,
   type Label,
   type Point,
 } from './series';
@@ -55,26 +55,26 @@ export interface ValidationResult {
 }
 
 /**
- * Shared label arrays (shareLabels in series.ts) whose identity passed, with the name and
- * limits it passed under: the same identity in the next request or record is not checked
- * again, label by label, while those are the same.
+ * Checks the identity of one series; returns the series-level refusal, if any. A shared
+ * label array (shareLabels in series.ts) that passed under the same name and identity
+ * limits is not checked again, label by label, in the next request or record.
  */
-const passedIdentities = new WeakMap<readonly Label[], { name: string; limits: IdentityLimits }>();
-
-type IdentityLimits = Pick<ValidationLimits, 'maxLabels' | 'maxLabelNameLength' | 'maxLabelValueLength'>;
-
-function sameIdentityLimits(a: IdentityLimits, b: IdentityLimits): boolean {
-  return a.maxLabels === b.maxLabels && a.maxLabelNameLength === b.maxLabelNameLength && a.maxLabelValueLength === b.maxLabelValueLength;
-}
-
-/** Checks the identity of one series; returns the series-level refusal, if any. */
 function checkIdentity(series: SeriesInput, seriesIndex: number, limits: ValidationLimits): PointRejection | undefined {
-  const passed = passedIdentities.get(series.labels);
-  if (passed !== undefined && passed.name === series.name && sameIdentityLimits(passed.limits, limits)) return undefined;
+  const facts = sharedLabelFacts(series.labels);
+  const passed = facts?.passed;
+  if (
+    passed !== undefined &&
+    passed.name === series.name &&
+    passed.maxLabels === limits.maxLabels &&
+    passed.maxLabelNameLength === limits.maxLabelNameLength &&
+    passed.maxLabelValueLength === limits.maxLabelValueLength
+  ) {
+    return undefined;
+  }
   const problem = identityProblem(series, seriesIndex, limits);
-  if (problem === undefined && isSharedLabels(series.labels)) {
+  if (problem === undefined && facts !== undefined) {
     const { maxLabels, maxLabelNameLength, maxLabelValueLength } = limits;
-    passedIdentities.set(series.labels, { name: series.name, limits: { maxLabels, maxLabelNameLength, maxLabelValueLength } });
+    facts.passed = { name: series.name, maxLabels, maxLabelNameLength, maxLabelValueLength };
   }
   return problem;
 }

@@ -39,9 +39,7 @@ function lengthBytes(n: number): number {
 
 /** A string field's bytes: tag, length, UTF-8. */
 function stringFieldBytes(s: string): number {
-  if (s === '') return 0;
-  const n = Buffer.byteLength(s);
-  return 1 + lengthBytes(n) + n;
+  return s === '' ? 0 : fieldBytes(Buffer.byteLength(s));
 }
 
 /** Bytes of a Point message's contents (without its tag and length). */

@@ -10,6 +10,8 @@ import { countedRecordBytes, RECORD_OVERHEAD_BYTES } from './record-limits';
  * one partition, in order, and spreads series evenly over partitions (murmur2).
  */
 export function recordKey(tenant: string, name: string, labels: readonly Label[]): string {
+  const known = knownRecordKey(tenant, name, labels);
+  if (known) return known.key;
   return isSharedLabels(labels) ? recordKeyOf(tenant, name, labels).key : `${tenant}/${seriesKey(name, labels)}`;
 }
 
@@ -32,15 +34,18 @@ interface KnownRecordKey {
  */
 const sharedRecordKeys = new WeakMap<readonly Label[], KnownRecordKey>();
 
+/** The remembered record key of a shared identity under this tenant and name, if any: one lookup. */
+function knownRecordKey(tenant: string, name: string, labels: readonly Label[]): KnownRecordKey | undefined {
+  const known = sharedRecordKeys.get(labels);
+  return known !== undefined && known.tenant === tenant && known.name === name ? known : undefined;
+}
+
 function recordKeyOf(tenant: string, name: string, labels: readonly Label[]): KnownRecordKey {
-  const shared = isSharedLabels(labels);
-  if (shared) {
-    const known = sharedRecordKeys.get(labels);
-    if (known !== undefined && known.tenant === tenant && known.name === name) return known;
-  }
+  const remembered = knownRecordKey(tenant, name, labels);
+  if (remembered) return remembered;
   const key = `${tenant}/${seriesKey(name, labels)}`;
   const known = { tenant, name, key, keyBytes: Buffer.byteLength(key), keyHash: murmur2(key) };
-  if (shared) sharedRecordKeys.set(labels, known);
+  if (isSharedLabels(labels)) sharedRecordKeys.set(labels, known);
   return known;
 }
 
@@ -88,7 +93,7 @@ export function batchByPartition(records: readonly PointLogRecord[], partitionCo
   const out: PointLogRecord[] = [];
   const close = (batch: OpenBatch) => {
     const { members, partition } = batch;
-    if (members.length === 1) out.push({ key: members[0].key, value: members[0].value, partition, ...(members[0].headers && { headers: members[0].headers }) });
+    if (members.length === 1) out.push({ ...members[0], partition });
     else out.push({ key: members[0].key, value: encodeBatchValue(members.map((m) => m.value)), partition, headers: BATCH_RECORD_HEADERS });
   };
   for (const record of records) {

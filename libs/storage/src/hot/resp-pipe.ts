@@ -50,6 +50,13 @@ export class RespReplyError extends StorageError {
 type Arg = string | number | Buffer | Uint8Array;
 
 /** Commands encoded as RESP arrays of bulk strings into one growing buffer. */
+/** Decimal digits of a non-negative safe integer. */
+function decimalDigits(n: number): number {
+  let count = 1;
+  for (let power = 10; power <= n; power *= 10) count++;
+  return count;
+}
+
 export class RespEncoder {
   private buf: Buffer;
   private pos = 0;
@@ -93,15 +100,14 @@ export class RespEncoder {
       return;
     }
     this.ensure(32);
-    let digits = 1;
-    for (let power = 10; power <= n; power *= 10) digits++;
+    const digits = decimalDigits(n);
     this.buf[this.pos++] = 0x24; // '$'
     this.decimal(digits);
     this.digits(n, digits);
     this.crlf();
   }
 
-  /** A non-negative safe integer of `count` decimal digits, as its digits. */
+  /** A non-negative safe integer of `count` decimal digits ({@link decimalDigits}), as its digits. */
   private digits(n: number, count: number): void {
     const buf = this.buf;
     let pos = this.pos + count;
@@ -157,11 +163,7 @@ export class RespEncoder {
   /** A length or count line's number (a non-negative safe integer), then CRLF. */
   private decimal(n: number): void {
     if (n < 10) this.buf[this.pos++] = 0x30 + n;
-    else {
-      let count = 1;
-      for (let power = 10; power <= n; power *= 10) count++;
-      this.digits(n, count);
-    }
+    else this.digits(n, decimalDigits(n));
     this.crlf();
   }
 
