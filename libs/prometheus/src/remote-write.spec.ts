@@ -88,6 +88,19 @@ describe('decodeRemoteWrite', () => {
     expect(mixed.series[0].labels).not.toBe(first.labels);
   });
 
+  it("1.0: a sender churning through more series than the decoder keeps changes nothing in another's series but their sharing", () => {
+    const steady: Array<[string, string]> = [['__name__', 'up'], ['job', 'steady']];
+    const before = decodeRemoteWrite(encodeV1([{ labels: steady, samples: [{ value: 1, timestamp: 10 }] }]), '1.0').series[0];
+    // 70,000 series each met once: more than two generations of 30,000, so lookups turn themselves off.
+    const churn = Array.from({ length: 70_000 }, (_, i) => ({ labels: [['__name__', 'churn'], ['id', String(i)]] as Array<[string, string]>, samples: [{ value: i, timestamp: 10 }] }));
+    const churned = decodeRemoteWrite(encodeV1(churn), '1.0');
+    expect(churned.series).toHaveLength(70_000);
+    expect(churned.series[69_999]).toEqual({ name: 'churn', labels: [{ name: 'id', value: '69999' }], points: [{ timestampMs: 10, value: 69_999 }] });
+    const after = decodeRemoteWrite(encodeV1([{ labels: steady, samples: [{ value: 2, timestamp: 20 }] }]), '1.0').series[0];
+    expect(after).toEqual({ name: 'up', labels: before.labels, points: [{ timestampMs: 20, value: 2 }] });
+    expect(isSharedLabels(after.labels)).toBe(false); // decoded as before, while lookups are off
+  });
+
   it.each(['1.0', '2.0'] as const)('%s: drops labels with an empty value (the same series in Prometheus) and refuses a series without __name__', (version) => {
     const body = (version === '1.0' ? encodeV1 : encodeV2)([
       { labels: [['__name__', 'up'], ['env', ''], ['job', 'node']], samples: [{ value: 1, timestamp: 10 }] },
