@@ -3,7 +3,7 @@ import Redis, { type Cluster } from 'ioredis';
 import { StorageError } from '../errors';
 import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
-import { decodeWindowHash, encodePackedField, PACKED_FIELD_MIN_POINTS, packedFieldName, packedFieldNewest } from './window-hash';
+import { decodeWindowHash, encodePackedField, encodePackedRecord, PACKED_FIELD_MIN_POINTS, packedFieldName, packedFieldNewest } from './window-hash';
 import type { SealOffsets } from './seal-offsets';
 import type { UnsealedColumns } from './seal-merge';
 import { catalogCommands, RECORD_SERIES, type CatalogUpdate } from './series-catalog';
@@ -345,7 +345,7 @@ export class RedisHotStore {
         fields.set(start, new Map(Array.from(timestamps, (t, i) => [String(t - start), encodeHotValue(values[i], offset)])));
         return;
       }
-      fields.set(start, new Map([[packedFieldName(offset), encodePackedField(timestamps, values, offset)]]));
+      fields.set(start, new Map([[packedFieldName(offset), encodePackedRecord(start, timestamps, values)]]));
       spans.set(start, { from: timestamps[0], to: timestamps[timestamps.length - 1] });
     };
     // Clients send a series' points in time order almost always: then each window's points

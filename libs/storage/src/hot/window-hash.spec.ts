@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { encodeHotValue } from './hot-value';
 import { encodeChunk } from '../codec/chunk';
-import { decodeWindowHash, encodePackedField, mergeByOffset, packedFieldName } from './window-hash';
+import { MAX_WINDOW_MS } from './window-env';
+import { decodeWindowHash, encodePackedField, encodePackedRecord, mergeByOffset, packedFieldName } from './window-hash';
 
 const START = 1_700_000_000_000 - (1_700_000_000_000 % 14_400_000);
 const corrupt = (reason: string) => new Error(reason);
@@ -15,9 +16,12 @@ function pointField(at: number, value: number, offset: number | undefined): [str
   return [String(at), encodeHotValue(value, offset)];
 }
 
-function packedField(points: Array<[number, number]>, offset: number): [string, Buffer] {
+/** A record's points as the projector packs them (the record kind); `runs` as versions before it did. */
+function packedField(points: Array<[number, number]>, offset: number, kind: 'record' | 'runs' = 'record'): [string, Buffer] {
   const sorted = [...points].sort((a, b) => a[0] - b[0]);
-  return [packedFieldName(offset), encodePackedField(Float64Array.from(sorted, ([at]) => START + at), Float64Array.from(sorted, ([, v]) => v), offset)];
+  const timestamps = Float64Array.from(sorted, ([at]) => START + at);
+  const values = Float64Array.from(sorted, ([, v]) => v);
+  return [packedFieldName(offset), kind === 'record' ? encodePackedRecord(START, timestamps, values) : encodePackedField(timestamps, values, offset)];
 }
 
 describe('decodeWindowHash', () => {
@@ -50,6 +54,23 @@ describe('decodeWindowHash', () => {
     expect(Array.from(columns.values)).toEqual([2]);
   });
 
+  it('reads a record packed before the record kind (one run) as the record kind', () => {
+    const points: Array<[number, number]> = [[0, 1.5], [60_000, 2.25], [120_000, -3]];
+    const record = decodeWindowHash(START, reply([packedField(points, 5_000_000_123)]), corrupt);
+    const runs = decodeWindowHash(START, reply([packedField(points, 5_000_000_123, 'runs')]), corrupt);
+    expect(runs).toEqual(record);
+    expect(Array.from(record.timestamps)).toEqual([START, START + 60_000, START + 120_000]);
+    expect(record.offsets).toEqual([5_000_000_123, 5_000_000_123, 5_000_000_123]);
+  });
+
+  it('packs a record in fewer bytes than one run: no run header, the first timestamp from the window start', () => {
+    const points = Array.from({ length: 8 }, (_, i): [number, number] => [7_000_000 + i * 60_000, 10 + i / 100]);
+    const [, record] = packedField(points, 5_000_000_123);
+    const [, runs] = packedField(points, 5_000_000_123, 'runs');
+    // 1 + 1 + 5 bytes of run header, and 6 bytes of first timestamp against 4.
+    expect(runs.length - record.length).toBe(9);
+  });
+
   it('takes the record offsets of a merged packed field from its runs', () => {
     const timestamps = Float64Array.from([0, 1_000, 2_000, 3_000], (at) => START + at);
     const value = encodePackedField(timestamps, Float64Array.from([1, 2, 3, 4]), [40, 12, 12, 40]);
@@ -62,7 +83,10 @@ describe('decodeWindowHash', () => {
     ['a point field that is not a ms offset', [['12x', encodeHotValue(1, 1)]], /not a millisecond offset/],
     ['a point value of the wrong size', [['12', Buffer.alloc(3)]], /expected 8/],
     ['a packed field whose chunk does not decode', [[packedFieldName(4), Buffer.concat([packedField([[0, 1]], 4)[1].subarray(0, 4), Buffer.from([1, 2, 3])])]], /field k4: /],
-    ['a packed field named after another offset', [[packedFieldName(5), packedField([[0, 1]], 4)[1]]], /must be k and its newest record offset \(4\)/],
+    ['a packed field named after another offset', [[packedFieldName(5), packedField([[0, 1]], 4, 'runs')[1]]], /must be k and its newest record offset \(4\)/],
+    ['a packed record whose name is not an offset', [['k01', packedField([[0, 1]], 1)[1]]], /name must be k and a record offset/],
+    ['a packed record whose name is too long for an offset', [[`k${'9'.repeat(17)}`, packedField([[0, 1]], 1)[1]]], /name must be k and a record offset/],
+    ['a packed record with points past the window', [packedField([[MAX_WINDOW_MS, 1]], 4)], /outside the window/],
     ['a packed field of another kind', [['k1', Buffer.from(encodeChunk({ timestamps: [START], values: [1] }))]], /kind 0x/],
     ['a packed field whose runs miss a point', [[packedFieldName(4), Buffer.concat([Buffer.from([0xf2, 1, 1, 4]), Buffer.from(encodeChunk({ timestamps: [START, START + 1], values: [1, 2] }))])]], /cover 1 points; the chunk holds 2/],
     ['a packed field cut short in its runs', [[packedFieldName(4), Buffer.from([0xf2, 3, 1, 4])]], /truncated/],
@@ -74,7 +98,7 @@ describe('decodeWindowHash', () => {
   it('equals a last-write-wins model over any mix of point and packed fields', () => {
     const write = fc.record({
       offset: fc.integer({ min: 0, max: 1_000 }),
-      packed: fc.boolean(),
+      packed: fc.constantFrom('no' as const, 'record' as const, 'runs' as const),
       points: fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -5, max: 5 })), { selector: ([at]) => at, minLength: 1, maxLength: 20 }),
     });
     fc.assert(
@@ -93,7 +117,7 @@ describe('decodeWindowHash', () => {
         const ordered = new Map<string, Buffer>();
         for (const w of [...writes].sort((a, b) => a.offset - b.offset)) {
           const points = w.points.map(([at, v]): [number, number] => [at * 1_000, v]);
-          if (w.packed) ordered.set(...packedField(points, w.offset));
+          if (w.packed !== 'no') ordered.set(...packedField(points, w.offset, w.packed));
           else for (const [at, v] of points) ordered.set(...pointField(at, v, w.offset));
         }
         const columns = decodeWindowHash(START, reply([...ordered]), corrupt);

@@ -13,13 +13,17 @@ import { MAX_WINDOW_MS } from './window-env';
  * - a **point field**: name = ms offset from the window start in decimal, value = hot-value.ts
  *   bytes (float64 and the offset of the record that wrote it). One per timestamp; a later
  *   record's HSET replaces it.
- * - a **packed field**: name = `k` and the highest record offset of its points in decimal,
- *   value = `0xF2`, the record offsets of its points as runs (uvarint count, then per run in
- *   time order a uvarint point count and a uvarint offset), then chunk-codec bytes. The
- *   projector writes one for each record that brings at least {@link PACKED_FIELD_MIN_POINTS}
- *   points to a window (one run): one field and one value instead of a field per point, about
- *   4 bytes a point in Redis instead of ~23, and a chunk to decode instead of a field per point
- *   to parse. Merged packed fields (hot-store.ts) hold several runs.
+ * - a **packed field**: name = `k` and the highest record offset of its points in decimal.
+ *   Its value is one of two kinds:
+ *   - a **record** (`0xF3`): chunk-codec bytes of one record's points, timestamps counted in
+ *     ms from the window start; every point's record offset is the name's. The projector
+ *     writes one for each record that brings at least {@link PACKED_FIELD_MIN_POINTS} points
+ *     to a window: one field and one value instead of a field per point, and a chunk to
+ *     decode instead of a field per point to parse.
+ *   - **runs** (`0xF2`): the record offsets of its points as runs (uvarint count, then per run
+ *     in time order a uvarint point count and a uvarint offset), then chunk-codec bytes with
+ *     timestamps in ms since the epoch. Merged packed fields (hot-store.ts) hold several
+ *     runs; versions before the record kind wrote every packed field this way.
  *
  * A packed field is never overwritten by a later record, so a timestamp may be held by
  * several fields. Whoever reads the hash resolves each timestamp to the value of the highest
@@ -32,8 +36,15 @@ export const PACKED_FIELD_MIN_POINTS = 8;
 
 const PACKED_FIELD_PREFIX = 0x6b; // 'k'
 
-/** First byte of a packed field's value. */
-const PACKED_FIELD_KIND = 0xf2;
+/** First byte of a packed field's value holding runs of record offsets. */
+const PACKED_RUNS_KIND = 0xf2;
+
+/**
+ * First byte of a packed field's value holding one record's points. Against the runs kind it
+ * leaves out the run header (the offset is the name's, 7 bytes for offsets past 2^28) and
+ * two of the first timestamp's six bytes: 9 of about 66 bytes a field of 8 points.
+ */
+const PACKED_RECORD_KIND = 0xf3;
 
 /** Name of the packed field whose newest point comes from the record at `offset`. */
 export function packedFieldName(offset: number): string {
@@ -41,11 +52,27 @@ export function packedFieldName(offset: number): string {
 }
 
 /**
- * The value of a packed field: points sorted by time with distinct timestamps (the chunk
- * codec's contract), and the record offset of each, as one number for all or one per point.
+ * The value of a packed field holding one record's points in the window at `start`, sorted
+ * by time with distinct timestamps (the chunk codec's contract); the field's name carries the
+ * record offset.
+ */
+export function encodePackedRecord(start: number, timestamps: Float64Array, values: Float64Array): Buffer {
+  const fromStart = new Float64Array(timestamps.length);
+  for (let i = 0; i < timestamps.length; i++) fromStart[i] = timestamps[i] - start;
+  const chunk = encodeChunk({ timestamps: fromStart, values });
+  const out = Buffer.allocUnsafe(1 + chunk.length);
+  out[0] = PACKED_RECORD_KIND;
+  out.set(chunk, 1);
+  return out;
+}
+
+/**
+ * The value of a packed field of the runs kind: points sorted by time with distinct
+ * timestamps (the chunk codec's contract), and the record offset of each, as one number for
+ * all or one per point.
  */
 export function encodePackedField(timestamps: Float64Array, values: Float64Array, offsets: number | ArrayLike<number>): Buffer {
-  const header: number[] = [PACKED_FIELD_KIND];
+  const header: number[] = [PACKED_RUNS_KIND];
   if (typeof offsets === 'number') {
     pushUvarint(header, 1);
     pushUvarint(header, timestamps.length);
@@ -169,31 +196,63 @@ export function mergeByOffset(a: UnsealedColumns, b: UnsealedColumns): UnsealedC
 function decodePackedField(start: number, field: Buffer, bytes: Buffer, corrupt: (reason: string) => Error): UnsealedColumns {
   const name = field.toString('latin1').slice(0, 32);
   try {
-    if (bytes[0] !== PACKED_FIELD_KIND) throw new RangeError(`kind 0x${(bytes[0] ?? 0).toString(16)}, expected 0x${PACKED_FIELD_KIND.toString(16)}`);
-    const reader = { bytes, at: 1 };
-    const runs = readUvarint(reader);
-    const lengths: number[] = [];
-    const runOffsets: number[] = [];
-    let count = 0;
-    let newest = -1;
-    for (let r = 0; r < runs && reader.at < bytes.length; r++) {
-      lengths.push(readUvarint(reader));
-      runOffsets.push(readUvarint(reader));
-      count += lengths[r];
-      newest = Math.max(newest, runOffsets[r]);
+    let timestamps: Float64Array;
+    let values: Float64Array;
+    let offsets: number[];
+    if (bytes[0] === PACKED_RECORD_KIND) {
+      const offset = packedFieldOffset(field);
+      if (offset < 0) throw new RangeError('a packed field\'s name must be k and a record offset in decimal');
+      const points = decodeChunk(bytes.subarray(1));
+      ({ timestamps, values } = points);
+      for (let i = 0; i < timestamps.length; i++) timestamps[i] += start;
+      offsets = new Array<number>(timestamps.length).fill(offset);
+    } else if (bytes[0] === PACKED_RUNS_KIND) {
+      ({ timestamps, values, offsets } = decodeRuns(field, bytes));
+    } else {
+      throw new RangeError(`kind 0x${(bytes[0] ?? 0).toString(16)}, expected 0x${PACKED_RECORD_KIND.toString(16)} or 0x${PACKED_RUNS_KIND.toString(16)}`);
     }
-    if (lengths.length !== runs) throw new RangeError('the record offset runs are truncated');
-    if (field.toString('latin1') !== packedFieldName(newest)) throw new RangeError(`a packed field's name must be k and its newest record offset (${newest})`);
-    const points = decodeChunk(bytes.subarray(reader.at));
-    const n = points.timestamps.length;
-    if (count !== n) throw new RangeError(`record offset runs cover ${count} points; the chunk holds ${n}`);
-    if (n > 0 && (points.timestamps[0] < start || points.timestamps[n - 1] >= start + MAX_WINDOW_MS)) throw new RangeError(`points outside the window at ${start}`);
-    const offsets = new Array<number>(n);
-    for (let r = 0, i = 0; r < runs; r++) offsets.fill(runOffsets[r], i, (i += lengths[r]));
-    return { timestamps: points.timestamps, values: points.values, offsets };
+    const n = timestamps.length;
+    if (n > 0 && (timestamps[0] < start || timestamps[n - 1] >= start + MAX_WINDOW_MS)) throw new RangeError(`points outside the window at ${start}`);
+    return { timestamps, values, offsets };
   } catch (error) {
     throw corrupt(`field ${name}: ${(error as Error).message}`);
   }
+}
+
+/** A runs-kind value's points, each with its record offset; its name must be k and the newest of them. */
+function decodeRuns(field: Buffer, bytes: Buffer): { timestamps: Float64Array; values: Float64Array; offsets: number[] } {
+  const reader = { bytes, at: 1 };
+  const runs = readUvarint(reader);
+  const lengths: number[] = [];
+  const runOffsets: number[] = [];
+  let count = 0;
+  let newest = -1;
+  for (let r = 0; r < runs && reader.at < bytes.length; r++) {
+    lengths.push(readUvarint(reader));
+    runOffsets.push(readUvarint(reader));
+    count += lengths[r];
+    newest = Math.max(newest, runOffsets[r]);
+  }
+  if (lengths.length !== runs) throw new RangeError('the record offset runs are truncated');
+  if (field.toString('latin1') !== packedFieldName(newest)) throw new RangeError(`a packed field's name must be k and its newest record offset (${newest})`);
+  const points = decodeChunk(bytes.subarray(reader.at));
+  const n = points.timestamps.length;
+  if (count !== n) throw new RangeError(`record offset runs cover ${count} points; the chunk holds ${n}`);
+  const offsets = new Array<number>(n);
+  for (let r = 0, i = 0; r < runs; r++) offsets.fill(runOffsets[r], i, (i += lengths[r]));
+  return { timestamps: points.timestamps, values: points.values, offsets };
+}
+
+/** The record offset a packed field's name gives: `k` and decimal digits without a leading zero (but `k0`); -1 for anything else. */
+function packedFieldOffset(field: Buffer): number {
+  if (field.length < 2 || field.length > 17 || field[0] !== PACKED_FIELD_PREFIX || (field[1] === 48 && field.length > 2)) return -1;
+  let offset = 0;
+  for (let i = 1; i < field.length; i++) {
+    const digit = field[i] - 48;
+    if (digit < 0 || digit > 9) return -1;
+    offset = offset * 10 + digit;
+  }
+  return Number.isSafeInteger(offset) ? offset : -1;
 }
 
 const NO_UNSEALED: UnsealedColumns = Object.freeze({ ...EMPTY_COLUMNS, offsets: [] });
