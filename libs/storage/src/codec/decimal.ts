@@ -57,19 +57,18 @@ export function planDecimal(values: Float64Array): DecimalPlan | undefined {
   // A value found exact at a smaller scale can outgrow MAX_SCALED_MAGNITUDE at the final
   // one, so check again while computing the integers.
   const p = POW10[scale];
-  const scaled = new Float64Array(n);
+  // The deltas between the scaled integers, computed as they are checked (no array of them).
+  const d = n > 1 ? new Float64Array(n - 1) : undefined;
+  let first = 0;
+  let previous = 0;
   for (let i = 0; i < n; i++) {
     const m = Math.round(values[i] * p);
     if (Math.abs(m) > MAX_SCALED_MAGNITUDE || m / p !== values[i]) return undefined;
-    scaled[i] = m;
+    if (i === 0) first = m;
+    else d![i - 1] = m - previous;
+    previous = m;
   }
-  let deltas: DeltaPlan | undefined;
-  if (n > 1) {
-    const d = new Float64Array(n - 1);
-    for (let i = 1; i < n; i++) d[i - 1] = scaled[i] - scaled[i - 1];
-    deltas = planDeltas(d, true);
-  }
-  return { scale, first: scaled[0], deltas };
+  return { scale, first, deltas: d ? planDeltas(d, true) : undefined };
 }
 
 function isExactAt(v: number, scale: number): boolean {

@@ -63,6 +63,21 @@ export function bitLength(v: number): number {
   return 64 - Math.clz32(Math.floor(v / TWO_POW_32));
 }
 
+/**
+ * Working arrays of planDeltas, kept between calls: a chunk of an open window's packed field
+ * has a handful of points, and allocating these for each one cost more than the planning.
+ * Grown to the largest stream planned; planning is synchronous, so one set serves all calls.
+ */
+let scratch = { select: new Float64Array(256), codes: new Float64Array(256), lengths: new Int32Array(MAX_ESCAPE_WIDTH + 2) };
+
+function planScratch(n: number): typeof scratch {
+  if (scratch.select.length < n) {
+    const size = Math.max(n, 2 * scratch.select.length);
+    scratch = { select: new Float64Array(size), codes: new Float64Array(size), lengths: scratch.lengths };
+  }
+  return scratch;
+}
+
 /** Chooses bias, Rice parameter and escape width for `deltas` (integers, at least one). */
 export function planDeltas(deltas: Float64Array, signed: boolean): DeltaPlan {
   const n = deltas.length;
@@ -76,11 +91,13 @@ export function planDeltas(deltas: Float64Array, signed: boolean): DeltaPlan {
   }
   if (allEqual) return { deltas, params: { bias: first, mode: CONSTANT_MODE, escapeWidth: 0 }, bits: 0, signed };
 
-  const bias = selectKth(deltas.slice(), (n - 1) >>> 1);
-  const codes = new Float64Array(n); // residualCode of each delta
+  const scratch = planScratch(n);
+  scratch.select.set(deltas);
+  const bias = selectKth(scratch.select, (n - 1) >>> 1, n);
+  const codes = scratch.codes; // residualCode of each delta, in its first n elements
   // Histogram of code lengths: its median bucket locates the Rice optimum while ignoring
   // outliers (gaps, spikes) that escapes carry anyway.
-  const lengths: number[] = new Array(MAX_ESCAPE_WIDTH + 2).fill(0);
+  const lengths = scratch.lengths.fill(0);
   let maxRaw = 0;
   for (let i = 0; i < n; i++) {
     const code = residualCode(deltas[i] - bias);
@@ -96,16 +113,16 @@ export function planDeltas(deltas: Float64Array, signed: boolean): DeltaPlan {
 
   // Exact cost around the guess, walking downhill (the cost is close to convex in k).
   let bestK = guess;
-  let bestBits = riceBits(codes, guess, rawWidth);
+  let bestBits = riceBits(codes, n, guess, rawWidth);
   for (let k = guess - 1; k >= 0; k--) {
-    const bits = riceBits(codes, k, rawWidth);
+    const bits = riceBits(codes, n, k, rawWidth);
     if (bits >= bestBits) break;
     bestBits = bits;
     bestK = k;
   }
   if (bestK === guess) {
     for (let k = guess + 1; k <= MAX_RICE_K; k++) {
-      const bits = riceBits(codes, k, rawWidth);
+      const bits = riceBits(codes, n, k, rawWidth);
       if (bits >= bestBits) break;
       bestBits = bits;
       bestK = k;
@@ -123,7 +140,7 @@ export function planDeltas(deltas: Float64Array, signed: boolean): DeltaPlan {
   }
   const escapeWidth = maxEscaped < 0 ? 0 : bitLength(maxEscaped);
   const params = { bias, mode: bestK, escapeWidth };
-  const bits = escapeWidth === rawWidth ? bestBits : riceBits(codes, bestK, escapeWidth);
+  const bits = escapeWidth === rawWidth ? bestBits : riceBits(codes, n, bestK, escapeWidth);
   return { deltas, params, bits, signed };
 }
 
@@ -132,10 +149,11 @@ function residualCode(residual: number): number {
   return residual < RICE_RESIDUAL_LIMIT && residual > -RICE_RESIDUAL_LIMIT ? zigzag(residual) : Infinity;
 }
 
-function riceBits(codes: Float64Array, k: number, escapeWidth: number): number {
+/** Bits of the first `n` codes as Rice codes with parameter k. */
+function riceBits(codes: Float64Array, n: number, k: number, escapeWidth: number): number {
   const scale = 2 ** -k;
   let bits = 0;
-  for (let i = 0; i < codes.length; i++) {
+  for (let i = 0; i < n; i++) {
     const q = Math.floor(codes[i] * scale);
     bits += q < ESCAPE_QUOTIENT ? q + 1 + k : ESCAPE_QUOTIENT + escapeWidth;
   }

@@ -1,11 +1,11 @@
 /**
- * The k-th smallest element (0-based) of `a`, in expected linear time (Hoare's quickselect,
- * middle pivot). Reorders `a`. Faster than sorting a typed array, which dominated encoding.
- * `a` must not contain NaN.
+ * The k-th smallest element (0-based) of `a`'s first `length` elements, in expected linear
+ * time (Hoare's quickselect, middle pivot). Reorders them. Faster than sorting a typed
+ * array, which dominated encoding. They must not contain NaN.
  */
-export function selectKth(a: Float64Array, k: number): number {
+export function selectKth(a: Float64Array, k: number, length = a.length): number {
   let lo = 0;
-  let hi = a.length - 1;
+  let hi = length - 1;
   while (lo < hi) {
     const pivot = a[(lo + hi) >>> 1];
     let i = lo;
