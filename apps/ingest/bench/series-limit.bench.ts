@@ -74,7 +74,7 @@ async function main() {
     gc();
     const before = process.memoryUsage().heapUsed;
     const cache = new AdmittedSeriesCache(250_000, HOUR, 26 * HOUR);
-    for (let i = 0; i < 250_000; i++) cache.admitted('tenant-0001', `node.cpu.seconds{cpu="${i % 64}",host="host-${i}",mode="user"}`, NOW);
+    for (let i = 0; i < 250_000; i++) cache.admitted(AdmittedSeriesCache.key('tenant-0001', `node.cpu.seconds{cpu="${i % 64}",host="host-${i}",mode="user"}`), NOW);
     gc();
     const mb = (process.memoryUsage().heapUsed - before) / 1024 / 1024;
     out(`admitted-series cache: 250,000 series of ~60-character keys hold ${mb.toFixed(0)} MB of heap (${cache.size} entries)`);

@@ -26,9 +26,18 @@ export class AdmittedSeriesCache {
     if (refreshMs >= activeMs) throw new RangeError(`refreshMs (${refreshMs}) must be below activeMs (${activeMs})`);
   }
 
-  /** The series' state at `now`; marks it recently used. */
-  state(tenant: string, seriesKey: string, now: number): CachedSeriesState {
-    const key = `${tenant}/${seriesKey}`;
+  /**
+   * The cache's key of a series: `tenant/seriesKey`, which is also the series' log record key
+   * (`recordKey` of @strata/stream). Callers that hold that string already pass it as it is:
+   * the same string each time, whose hash is computed once, where a key made anew per lookup
+   * cost most of the lookup.
+   */
+  static key(tenant: string, seriesKey: string): string {
+    return `${tenant}/${seriesKey}`;
+  }
+
+  /** The state at `now` of the series of `key` ({@link AdmittedSeriesCache.key}); marks it recently used. */
+  state(key: string, now: number): CachedSeriesState {
     const at = this.admittedAt.get(key);
     if (at === undefined) return 'unknown';
     this.admittedAt.delete(key);
@@ -38,9 +47,8 @@ export class AdmittedSeriesCache {
     return age < this.refreshMs ? 'fresh' : 'known';
   }
 
-  /** Records that the registry admitted (or re-marked) the series at `now`. */
-  admitted(tenant: string, seriesKey: string, now: number): void {
-    const key = `${tenant}/${seriesKey}`;
+  /** Records that the registry admitted (or re-marked) the series of `key` at `now`. */
+  admitted(key: string, now: number): void {
     this.admittedAt.delete(key);
     if (this.capacity === 0) return;
     this.admittedAt.set(key, now);

@@ -87,6 +87,17 @@ describe('SeriesLimiter', () => {
     expect(registry.roundTrips).toBe(2);
   });
 
+  it('finds a series in its cache by the record key the caller made, the same entry as by its series key', async () => {
+    const { limiter, registry } = limiterHarness();
+    const withKeys = (hosts: string[]) => hosts.map((h, i) => ({ ...series(i, h), key: `cpu{host="${h}"}`, recordKey: `acme/cpu{host="${h}"}` }));
+    await limiter.admit('acme', withKeys(['a', 'b']), NOW);
+    await limiter.admit('acme', [series(0, 'a'), series(1, 'b')], NOW);
+    expect(registry.roundTrips).toBe(1);
+    await limiter.admit('acme', [series(0, 'c')], NOW);
+    expect((await limiter.admit('acme', withKeys(['c', 'a']), NOW)).admitted.length).toBe(2);
+    expect(registry.roundTrips).toBe(2);
+  });
+
   it('re-confirms a known series after the refresh age, and it is never refused then', async () => {
     const { admit, registry } = limiterHarness();
     await admit('acme', ['a', 'b', 'c']);

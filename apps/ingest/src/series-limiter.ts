@@ -1,7 +1,7 @@
 import { RejectionCode, seriesKey, type PointRejection, type ValidSeries } from '@strata/model';
 import { isRetriable, type Logger } from '@strata/runtime';
 import type { RedisSeriesRegistry } from '@strata/storage/hot';
-import type { AdmittedSeriesCache } from './admitted-series-cache';
+import { AdmittedSeriesCache } from './admitted-series-cache';
 import type { SeriesLimitConfig } from './config';
 import type { IngestMetrics } from './ingest-metrics';
 import { UncheckedSeriesAllowance } from './unchecked-series-allowance';
@@ -15,8 +15,12 @@ export interface SeriesLimiterDeps {
 }
 
 /** What the limit reads of a series: its identity, and its place in the request for a refusal. */
-/** A series to admit; `key`, its canonical series key when the caller has it already, saves making it again. */
-export type SeriesIdentity = Pick<ValidSeries, 'seriesIndex' | 'name' | 'labels'> & { readonly key?: string };
+/**
+ * A series to admit. `key`, its canonical series key, and `recordKey`, its log record key
+ * (`tenant/key`, the admitted-series cache's key), save making them again when the caller
+ * has them already.
+ */
+export type SeriesIdentity = Pick<ValidSeries, 'seriesIndex' | 'name' | 'labels'> & { readonly key?: string; readonly recordKey?: string };
 
 export interface SeriesLimitOutcome<S extends SeriesIdentity = ValidSeries> {
   /** The series that may be written, in the order given. */
@@ -57,13 +61,21 @@ export class SeriesLimiter {
     const refresh = new Set<string>();
     const candidates = new Set<string>();
     const looked = new Set<string>();
+    // The cache's key of each series sent to the registry (the others need it only here).
+    const cacheKeys = new Map<string, string>();
     let hits = 0;
-    for (const key of keys) {
+    for (let i = 0; i < series.length; i++) {
+      const key = keys[i];
       if (looked.has(key)) continue;
       looked.add(key);
-      const state = cache.state(tenant, key, now);
-      if (state === 'fresh') hits++;
-      else if (state === 'known') refresh.add(key);
+      const cacheKey = series[i].recordKey ?? AdmittedSeriesCache.key(tenant, key);
+      const state = cache.state(cacheKey, now);
+      if (state === 'fresh') {
+        hits++;
+        continue;
+      }
+      cacheKeys.set(key, cacheKey);
+      if (state === 'known') refresh.add(key);
       else candidates.add(key);
     }
     metrics.seriesCacheLookups.inc({ result: 'hit' }, hits);
@@ -72,7 +84,7 @@ export class SeriesLimiter {
     if (refresh.size === 0 && candidates.size === 0) return { admitted: [...series], refused: [] };
 
     const limit = this.limitFor(tenant);
-    const { verdicts, active, failure } = await this.askRegistry(tenant, [...refresh], [...candidates], limit, now);
+    const { verdicts, active, failure } = await this.askRegistry(tenant, [...refresh], [...candidates], cacheKeys, limit, now);
     metrics.cachedSeries.set(cache.size);
     if (failure !== undefined) this.uncheckedAdmission(tenant, verdicts, failure, now);
     if (![...verdicts.values()].some((v) => v !== 'admitted')) return { admitted: [...series], refused: [] };
@@ -95,6 +107,7 @@ export class SeriesLimiter {
     tenant: string,
     refresh: readonly string[],
     candidates: readonly string[],
+    cacheKeys: ReadonlyMap<string, string>,
     limit: number,
     now: number,
   ): Promise<{ verdicts: Map<string, Verdict>; active: number | undefined; failure: unknown }> {
@@ -115,10 +128,10 @@ export class SeriesLimiter {
         metrics.seriesRegistryRoundTrips.inc({ result: 'ok' });
         active = outcome.active;
         metrics.activeSeries.set({ tenant }, outcome.active);
-        for (const key of refreshPart) cache.admitted(tenant, key, now);
+        for (const key of refreshPart) cache.admitted(cacheKeys.get(key)!, now);
         candidatePart.forEach((key, i) => {
           verdicts.set(key, outcome.admitted[i] ? 'admitted' : 'over-limit');
-          if (outcome.admitted[i]) cache.admitted(tenant, key, now);
+          if (outcome.admitted[i]) cache.admitted(cacheKeys.get(key)!, now);
         });
       } catch (error) {
         metrics.seriesRegistryRoundTrips.inc({ result: 'error' });

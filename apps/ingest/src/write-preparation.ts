@@ -30,6 +30,8 @@ export interface PreparedSeries {
   readonly labels: readonly Label[];
   /** The canonical series key (the record key without its tenant), made once for the limiter and the log. */
   readonly key: string;
+  /** The log record key, `tenant/key`: the admitted-series cache's key as well. */
+  readonly recordKey: string;
   /** Valid points in the series. */
   readonly points: number;
   readonly records: readonly PointLogRecord[];
@@ -87,8 +89,8 @@ export function prepareRequest(request: WriteRequest, settings: PreparationSetti
   const valid = result.valid.map(({ seriesIndex, name, labels, points }) => {
     const event = { tenant, series: { name, labels, points }, acceptedAtMs: nowMs };
     const records = encodeSeriesRecords(event, maxRecordBytes);
-    // The record key is `tenant/seriesKey`; seriesKey hands a shared identity's key back as the same string each time.
-    return { seriesIndex, name, labels, key: seriesKey(name, labels), points: points.length, records };
+    // The record key is `tenant/seriesKey`; both hand a shared identity's key back as the same string each time.
+    return { seriesIndex, name, labels, key: seriesKey(name, labels), recordKey: records[0].key, points: points.length, records };
   });
   return { kind: 'prepared', totalPoints, acceptedPoints: result.acceptedPoints, valid, rejections: result.rejections, refusedPoints };
 }
