@@ -5,10 +5,10 @@
 # stack on other ports works as `stack.sh up` with the same environment does.
 # usage: bench.sh [section...]   e.g. `npm run bench -- versus`; every section without one.
 # Sections: codec archive cold-read write remote-write label-index promql read
-# noisy-neighbour late-seal ingest-profile versus.
+# noisy-neighbour late-seal ingest-profile freshness versus.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-all=(codec archive cold-read write remote-write label-index promql read noisy-neighbour late-seal ingest-profile versus)
+all=(codec archive cold-read write remote-write label-index promql read noisy-neighbour late-seal ingest-profile freshness versus)
 for wanted in "$@"; do
   case " ${all[*]} " in *" $wanted "*) ;; *) echo "bench.sh: unknown section '$wanted'; sections: ${all[*]}" >&2; exit 2 ;; esac
 done
@@ -55,11 +55,14 @@ section label-index "label index" tsx tools/bench/src/label-index-bench.ts
 section promql "promql" tsx tools/bench/src/promql-bench.ts
 section read "read path" tsx tools/bench/src/read-bench.ts
 section noisy-neighbour "noisy neighbour" tsx tools/bench/src/noisy-neighbour-bench.ts
-# The versus bench's ingest phase against Strata alone, every service under --cpu-prof: CPU
-# per sample per process and where each service's time went (docs/versus.md). Private stack.
 # Late points into windows past their due time, with each reseal delay (docs/write-path.md). Private stack.
 section late-seal "late seal" tsx tools/bench/src/late-seal-bench.ts
+# The versus bench's ingest phase against Strata alone, every service under --cpu-prof: CPU
+# per sample per process and where each service's time went (docs/versus.md). Private stack.
 section ingest-profile "ingest profile" tsx tools/bench/src/versus/ingest-profile.ts
+# Where Strata's time-to-readable goes, idle and under load: the writer's projection and the
+# reader's query apart (docs/versus.md). Private stack, Strata alone.
+section freshness "freshness" tsx tools/bench/src/versus/freshness-split.ts
 # Strata beside VictoriaMetrics and Prometheus 3 (docs/versus.md), about 10 minutes; the
 # peers are installed into the cache first. Strata runs on a private stack of its own.
 section versus "versus" versus

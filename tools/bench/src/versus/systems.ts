@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hotKeys } from '@strata/storage/hot';
+import { hotKeys, type Redis } from '@strata/storage/hot';
 import { DAY_MS } from '@strata/storage';
 import { BlockKind, createColdS3, openBlock } from '@strata/storage/cold';
 import { createDynamoDb } from '@strata/storage/warm';
@@ -62,6 +62,8 @@ export interface VersusSystem {
   archive?(): Promise<string>;
   atRest(): Promise<AtRest[]>;
   stop(): Promise<void>;
+  /** Strata only: its Redis and the tenant the API key writes as, to see when the writer has projected a write. */
+  readonly hot?: { readonly redis: () => Redis; readonly tenant: string };
 }
 
 export interface VersusSettings {
@@ -149,6 +151,7 @@ export async function startStrata(ingestEnv: Record<string, string> = {}, writer
       freshness: [{ label: '', params: '' }],
       ownPids: () => [system.ingest.pid, writer.pid, reader.pid],
       dependencyPids: () => stackPids,
+      hot: { redis: () => system.redis(), tenant: system.tenant },
       settle: async (level) => {
         await system.waitForCatchUp(300_000);
         if (level === 'stored') await pollUntil(async () => ((await dueNow(system)) === 0 ? true : undefined), { what: 'every due window to be sealed', timeoutMs: 300_000, intervalMs: 500 });
