@@ -112,22 +112,32 @@ describe('LabelIndex', () => {
   it('reads only the catalogue changes since its last use, and starts over when the epoch changes', async () => {
     const hot = new MemoryHot();
     const index = new LabelIndex({ catalog: hot, firstKeptDay: () => 0, pageSize: 2 });
-    const changes = jest.spyOn(hot, 'changes');
+    const reads = jest.spyOn(hot, 'read');
     hot.addSeries('acme', ['a', 'b', 'c'], 1, 1);
     expect((await index.current('acme')).size).toBe(3);
-    expect(changes).toHaveBeenCalledTimes(2); // pages of two
-    changes.mockClear();
+    expect(reads.mock.calls).toEqual([
+      ['acme', 0, 2], // pages of two
+      ['acme', 2, 2],
+    ]);
+    reads.mockClear();
     await index.current('acme');
-    expect(changes).not.toHaveBeenCalled();
+    expect(reads.mock.calls).toEqual([['acme', 3, 2]]); // one read, nothing after the last change seen
     hot.addSeries('acme', ['d'], 1, 1);
+    reads.mockClear();
     const current = await index.current('acme');
     expect(current.keys).toEqual(['a', 'b', 'c', 'd']);
-    expect(changes).toHaveBeenCalledTimes(1);
+    expect(reads.mock.calls).toEqual([['acme', 3, 2]]);
     // Redis lost the catalogue and writers refilled part of it: a new epoch, a new index.
     hot.index.clear();
     hot.epoch = 'after-loss';
     hot.addSeries('acme', ['d'], 1, 1);
+    reads.mockClear();
     expect((await index.current('acme')).keys).toEqual(['d']);
+    // The first read went on from the lost catalogue's sequence; the new one is read from its start.
+    expect(reads.mock.calls).toEqual([
+      ['acme', 4, 2],
+      ['acme', 0, 2],
+    ]);
   });
 
   it("adds the series of archived periods, each period once until its blocks change, only within the tenant's retention", async () => {

@@ -1,11 +1,11 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { parseSeriesKey, type CompiledMatcher } from '@strata/model';
-import type { CatalogChanges, CatalogPosition } from '@strata/storage/hot';
+import type { CatalogRead } from '@strata/storage/hot';
 
 /** What the index reads the hot catalogue through (RedisSeriesCatalog). */
 export interface CatalogSource {
-  position(tenant: string): Promise<CatalogPosition>;
-  changes(tenant: string, afterSeq: number, limit: number): Promise<CatalogChanges>;
+  /** The tenant's position and up to `limit` changes after `afterSeq`, read together. */
+  read(tenant: string, afterSeq: number, limit: number): Promise<CatalogRead>;
 }
 
 /**
@@ -297,21 +297,28 @@ export class LabelIndex {
   }
 
   private async refresh(tenant: string): Promise<TenantLabelIndex> {
-    const position = await this.options.catalog.position(tenant);
-    let index = this.tenants.get(tenant);
-    if (!index || index.epoch !== position.epoch) {
-      // First use, or Redis lost the catalogue (a new epoch): start over, cold part included.
-      index = new TenantLabelIndex();
-      index.epoch = position.epoch;
-      this.tenants.set(tenant, index);
-    }
     const page = this.options.pageSize ?? 5_000;
-    while (index.seq < position.seq) {
-      const { entries, lastSeq } = await this.options.catalog.changes(tenant, index.seq, page);
-      if (entries.length === 0 && lastSeq === index.seq) break;
-      for (const e of entries) index.upsert(e.seriesKey, e.oldestDay, e.newestDay);
-      index.seq = lastSeq;
+    let index = this.tenants.get(tenant);
+    // The position and the first page of changes in one round trip: a query of a series
+    // written a moment ago waits for this, and for its read, and for nothing else.
+    let read = await this.options.catalog.read(tenant, index?.seq ?? 0, page);
+    if (!index || index.epoch !== read.position.epoch) {
+      // First use, or Redis lost the catalogue (a new epoch): start over, cold part included.
+      const readAfterLost = index !== undefined && index.seq > 0;
+      index = new TenantLabelIndex();
+      index.epoch = read.position.epoch;
+      this.tenants.set(tenant, index);
+      if (readAfterLost) read = await this.options.catalog.read(tenant, 0, page);
+    }
+    // Up to the position of the first read; later changes wait for the next use.
+    const until = read.position.seq;
+    for (;;) {
+      for (const e of read.entries) index.upsert(e.seriesKey, e.oldestDay, e.newestDay);
+      const advanced = read.lastSeq !== index.seq;
+      index.seq = read.lastSeq;
+      if (!advanced || index.seq >= until) break;
       await yieldToEventLoop();
+      read = await this.options.catalog.read(tenant, index.seq, page);
     }
     const archived = this.options.archived;
     if (archived && this.now() - index.archivedCheckedAt >= (this.options.archivedRefreshMs ?? 60_000)) {

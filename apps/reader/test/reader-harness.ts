@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { DAY_MS, EMPTY_COLUMNS, type RetentionPolicy, type SortedColumns } from '@strata/storage';
 import { encodeChunk } from '@strata/storage/codec';
 import { BlockKind, buildDaySection, buildMonthSection, buildYearSection, ColdKeys, ColdReader, compareSeriesKeys, dayNumber, encodeBlock, encodeCatalog, encodeManifest, monthOfDay, yearMonths, type BlockRef, type BlockSet, type Manifest } from '@strata/storage/cold';
-import { HotReadError, type CatalogChanges, type CatalogPosition, type HotWindowParts, type RedisHotReader } from '@strata/storage/hot';
+import { HotReadError, type CatalogChanges, type CatalogPosition, type CatalogRead, type HotWindowParts, type RedisHotReader } from '@strata/storage/hot';
 import { MemoryObjectStore } from '@strata/storage/testing';
 import type { DynamoWarmStore, WarmChunk } from '@strata/storage/warm';
 import { concatRollupStats, rollupStats } from '@strata/model';
@@ -63,6 +63,11 @@ export class MemoryHot implements Pick<RedisHotReader, 'fetchWindows'>, CatalogS
     let seq = 0;
     for (const e of this.index.get(tenant)?.values() ?? []) seq = Math.max(seq, e.seq);
     return { epoch: seq === 0 ? null : this.epoch, seq };
+  }
+
+  async read(tenant: string, afterSeq: number, limit: number): Promise<CatalogRead> {
+    const position = await this.position(tenant);
+    return { position, ...(await this.changes(tenant, afterSeq, limit)) };
   }
 
   async changes(tenant: string, afterSeq: number, limit: number): Promise<CatalogChanges> {

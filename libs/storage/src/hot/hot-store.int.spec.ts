@@ -41,6 +41,14 @@ describe('RedisHotStore against a real Redis', () => {
     await store.append(partition, [{ ...write, points: [{ timestampMs: start + 60_000, value: 2.5 }], index: { oldestDay: day, newestDay: day + 1 } }]);
     expect(await catalog.changes(tenant, 1, 10)).toEqual({ entries: [{ seriesKey, oldestDay: day, newestDay: day + 1 }], lastSeq: 2 });
     expect(await catalog.position(tenant)).toMatchObject({ seq: 2 });
+    // The position and the changes in one round trip: the same answers as the two calls.
+    const position = await catalog.position(tenant);
+    expect(await catalog.read(tenant, 0, 10)).toEqual({ position, entries: [{ seriesKey, oldestDay: day, newestDay: day + 1 }], lastSeq: 2 });
+    expect(await catalog.read(tenant, 2, 10)).toEqual({ position, entries: [], lastSeq: 2 });
+    expect(await catalog.read(`${tenant}-none`, 0, 10)).toEqual({ position: { epoch: null, seq: 0 }, entries: [], lastSeq: 0 });
+    // A member missing from the days (removed by hand) is passed over, its sequence still read.
+    await redis.zrem(catalogKeys.newest(tenant), seriesKey);
+    expect(await catalog.read(tenant, 0, 10)).toEqual({ position, entries: [], lastSeq: 2 });
   });
 
   it('writes a record of 300,000 points of one window and 20,000 new series in one batch, plain and as a replay', async () => {

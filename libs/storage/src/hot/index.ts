@@ -12,7 +12,7 @@ export { decodeHotValue, decodePackedHot, unsealedWins } from './hot-value';
 export { mergeOverSealed, unsealedColumns } from './seal-merge';
 export { decodeWindowHash, PACKED_FIELD_MIN_POINTS, packedFieldName } from './window-hash';
 export { sealedPointOffset, type SealOffsets } from './seal-offsets';
-export { catalogDays, catalogKeyList, catalogKeys, RedisSeriesCatalog, utcDay, type CatalogChanges, type CatalogEntry, type CatalogPosition, type CatalogUpdate } from './series-catalog';
+export { catalogDays, catalogKeyList, catalogKeys, RedisSeriesCatalog, utcDay, type CatalogChanges, type CatalogEntry, type CatalogRead, type CatalogPosition, type CatalogUpdate } from './series-catalog';
 export { activeSeriesKey, RedisSeriesRegistry, SeriesRegistryUnavailableError, type SeriesAdmission, type SeriesAdmissionRequest } from './series-registry';
 export { HotTierState, type HotTierStatus } from './hot-state';
 export { LateWriteLedger } from './late-write-ledger';

@@ -97,6 +97,10 @@ describe('the hot tier on a real 3-master Redis Cluster', () => {
     expect(await store.acquireLease(3, 'b', 5_000)).toBe(false);
     expect(await cluster.zcard(catalogKeys.newest('acme'))).toBe(50);
     expect(await new RedisSeriesCatalog(cluster).changes('acme', 0, 100)).toMatchObject({ lastSeq: 50 });
+    // The reader's one-round-trip read: one script over the tenant's keys, one slot.
+    const read = await new RedisSeriesCatalog(cluster).read('acme', 0, 100);
+    expect(read).toMatchObject({ position: { seq: 50 }, lastSeq: 50 });
+    expect(read.entries).toHaveLength(50);
 
     // The reader's view over the cluster: the sealed series from its packed chunk plus a
     // newer open point, another series straight from its open hash.

@@ -103,6 +103,29 @@ export interface CatalogChanges {
   readonly lastSeq: number;
 }
 
+/** A tenant's catalogue position and the changes after a sequence number, read at one instant. */
+export interface CatalogRead extends CatalogChanges {
+  readonly position: CatalogPosition;
+}
+
+/**
+ * The position and a page of the feed after ARGV[1] (at most ARGV[2] entries), each entry
+ * with its newest and oldest day: member, sequence, newest, oldest (false where a day is
+ * missing). KEYS: meta, feed, newest, oldest (one hash tag). Reads only.
+ */
+const READ_CATALOG = `
+local meta = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
+local out = { meta[1] or false, meta[2] or false }
+local feed = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #feed, 2 do
+  out[#out + 1] = feed[i]
+  out[#out + 1] = feed[i + 1]
+  out[#out + 1] = redis.call('ZSCORE', KEYS[3], feed[i]) or false
+  out[#out + 1] = redis.call('ZSCORE', KEYS[4], feed[i]) or false
+end
+return out
+`;
+
 type Client = Redis | Cluster;
 
 /**
@@ -112,6 +135,29 @@ type Client = Redis | Cluster;
 export class RedisSeriesCatalog {
   constructor(private readonly redis: Client) {
     redis.defineCommand('strataRecordSeries', { lua: RECORD_SERIES });
+    redis.defineCommand('strataReadCatalog', { numberOfKeys: 4, lua: READ_CATALOG });
+  }
+
+  /**
+   * The tenant's position and up to `limit` series changed after `afterSeq` (as `changes`),
+   * read together in one round trip: what a reader does before each use of its index, where
+   * `position` then `changes` took three.
+   */
+  async read(tenant: string, afterSeq: number, limit: number): Promise<CatalogRead> {
+    const run = (this.redis as unknown as { strataReadCatalog(...args: Array<string | number>): Promise<Array<string | null>> }).strataReadCatalog.bind(this.redis);
+    const reply = await run(catalogKeys.meta(tenant), catalogKeys.feed(tenant), catalogKeys.newest(tenant), catalogKeys.oldest(tenant), afterSeq, limit);
+    const [epoch, seq] = reply;
+    const entries: CatalogEntry[] = [];
+    let lastSeq = afterSeq;
+    for (let i = 2; i + 3 < reply.length; i += 4) {
+      lastSeq = Number(reply[i + 1]);
+      const newest = reply[i + 2];
+      const oldest = reply[i + 3];
+      // Both are written in one script call; a member missing from either was removed by hand.
+      if (newest === null || oldest === null) continue;
+      entries.push({ seriesKey: reply[i]!, oldestDay: Number(oldest), newestDay: Number(newest) });
+    }
+    return { position: { epoch: epoch ?? null, seq: seq === null ? 0 : Number(seq) }, entries, lastSeq };
   }
 
   /** Records series with their days, as the writer's pipeline does (a script call per few hundred series). */
