@@ -18,6 +18,12 @@ describe('loadWriterConfig', () => {
     expect(() => loadWriterConfig({ STRATA_RESEAL_DELAY_MS: '-1' })).toThrow(/STRATA_RESEAL_DELAY_MS=-1 is below/);
   });
 
+  it('packs a record as the record kind unless STRATA_HOT_RECORD_FIELDS=false (a rolling upgrade)', () => {
+    expect(loadWriterConfig({}).recordFields).toBe(true);
+    expect(loadWriterConfig({ STRATA_HOT_RECORD_FIELDS: 'false' }).recordFields).toBe(false);
+    expect(() => loadWriterConfig({ STRATA_HOT_RECORD_FIELDS: 'sometimes' })).toThrow(/STRATA_HOT_RECORD_FIELDS="sometimes" is not a boolean/);
+  });
+
   it('sends appends on their own connection unless STRATA_REDIS_DIRECT_APPENDS=false', () => {
     expect(loadWriterConfig({}).directAppends).toBe(true);
     expect(loadWriterConfig({ STRATA_REDIS_DIRECT_APPENDS: 'false' }).directAppends).toBe(false);

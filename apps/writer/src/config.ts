@@ -50,6 +50,12 @@ export interface WriterConfig extends HotEnv, StandardConfig {
    * meanwhile. @default 30 s
    */
   readonly resealDelayMs: number;
+  /**
+   * STRATA_HOT_RECORD_FIELDS: a record's packed field in Redis as the record kind
+   * (HotStoreOptions.recordFields); false writes the kind that releases before it read, for a
+   * rolling upgrade from one (docs/operations.md). @default true
+   */
+  readonly recordFields: boolean;
 }
 
 /** `--replay-from <ISO time | epoch ms>` from the command line, or undefined. */
@@ -93,6 +99,7 @@ export function loadWriterConfig(env: Env, argv: readonly string[] = []): Writer
     replayFromMs: parseReplayFrom(argv, reader),
     directAppends: reader.bool('STRATA_REDIS_DIRECT_APPENDS', true),
     resealDelayMs: reader.int('STRATA_RESEAL_DELAY_MS', 30_000, { min: 0, max: 600_000 }),
+    recordFields: reader.bool('STRATA_HOT_RECORD_FIELDS', true),
   };
   const needed = hot.windowMs + config.sealGraceMs + HOUR_MS;
   if (config.recovery.minLogRetentionMs < needed) {

@@ -30,6 +30,7 @@ runMain(async () => {
     group: config.groupId,
     directAppends: config.directAppends,
     resealDelayMs: config.resealDelayMs,
+    recordFields: config.recordFields,
     tracer,
     // A failed merge of packed fields leaves them as they were: nothing is lost, Redis holds more until the seal.
     onCompactionError: (error) => {

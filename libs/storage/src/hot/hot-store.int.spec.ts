@@ -205,6 +205,29 @@ describe('RedisHotStore against a real Redis', () => {
     }
   });
 
+  it('packs a record as the record kind, or as one run with recordFields false (a rolling upgrade); both read and seal alike', async () => {
+    const points = Array.from({ length: PACKED_FIELD_MIN_POINTS }, (_, i) => ({ timestampMs: start + i * 60_000, value: i / 4 }));
+    const legacy = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR, recordFields: false });
+    const p = partition + 6;
+    const written: string[] = [];
+    try {
+      for (const [kind, writer] of [[0xf3, store], [0xf2, legacy]] as const) {
+        const series = `kind{k="${kind}",x="${randomUUID().slice(0, 8)}"}`;
+        const sid = seriesId(tenant, series);
+        written.push(hotKeys.open(sid, start), hotKeys.sealing(sid, start));
+        await writer.append(p, [{ tenant, seriesKey: series, points, offset: 70 }]);
+        const value = await redis.hgetBuffer(hotKeys.open(sid, start), packedFieldName(70));
+        expect(value?.[0]).toBe(kind);
+        const read = await reader.read(tenant, series, start, start + 2 * HOUR);
+        expect(Array.from(read.values)).toEqual(points.map((pt) => pt.value));
+        const input = await store.beginSeal({ tenant, seriesKey: series, start });
+        expect(input.points).toEqual(points.map((pt) => ({ ...pt, offset: 70 })));
+      }
+    } finally {
+      await redis.del(...written, hotKeys.due(p), hotKeys.unsealedFrom(p));
+    }
+  });
+
   it('merges the packed fields of a window once four of them overlapped others (rewrites), the newest record winning per point', async () => {
     const series = `rewritten{x="${randomUUID().slice(0, 8)}"}`;
     const mergedSid = seriesId(tenant, series);

@@ -88,6 +88,13 @@ export interface HotStoreOptions {
    * @default 0
    */
   readonly resealDelayMs?: number;
+  /**
+   * A record's packed field as the record kind (`0xF3`, window-hash.ts); false writes it as
+   * one run (`0xF2`), which releases before the record kind read. For a rolling upgrade
+   * from such a release (STRATA_HOT_RECORD_FIELDS; docs/operations.md).
+   * @default true
+   */
+  readonly recordFields?: boolean;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -345,7 +352,8 @@ export class RedisHotStore {
         fields.set(start, new Map(Array.from(timestamps, (t, i) => [String(t - start), encodeHotValue(values[i], offset)])));
         return;
       }
-      fields.set(start, new Map([[packedFieldName(offset), encodePackedRecord(start, timestamps, values)]]));
+      const value = this.options.recordFields === false ? encodePackedField(timestamps, values, offset) : encodePackedRecord(start, timestamps, values);
+      fields.set(start, new Map([[packedFieldName(offset), value]]));
       spans.set(start, { from: timestamps[0], to: timestamps[timestamps.length - 1] });
     };
     // Clients send a series' points in time order almost always: then each window's points
