@@ -33,6 +33,10 @@ versus() { bash tools/bin/peers.sh && tsx tools/bench/src/versus/versus-bench.ts
 bash tools/bin/ensure-deps.sh
 export NX_TUI=false NX_DAEMON=false
 npx --no-install nx run-many -t build -p ingest writer reader archiver --outputStyle=static >/dev/null
+# What the services were built from, for the benches that name it: a commit made while a long
+# run goes on must not relabel it. "+" marks changes not committed yet.
+STRATA_BENCH_BUILT_FROM="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +)"
+export STRATA_BENCH_BUILT_FROM
 
 section codec "chunk codec" tsx libs/storage/bench/codec.bench.ts
 # The next two run in memory; with the write path they record the figures `npm run cost`

@@ -131,7 +131,8 @@ export async function startStrata(ingestEnv: Record<string, string> = {}, writer
     // One tenant carries every client: it may use the whole reader (its global limit of reads in flight, 64).
     const readerEnv = { ...shipped, STRATA_READ_TENANT_POINTS_PER_SECOND: '1000000000', STRATA_READ_TENANT_CONCURRENCY: '64', ...envSettings('BENCH_VERSUS_READER_ENV') };
     const reader = await system.startReader('reader', readerEnv);
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).trim();
+    // As bench.sh built the services; a commit checked out since does not name them.
+    const commit = process.env['STRATA_BENCH_BUILT_FROM'] ?? execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).trim();
     const version = (JSON.parse(fs.readFileSync(path.join(workspace, 'package.json'), 'utf8')) as { version: string }).version;
     const stackPids = processesUnder(system.stack.stateDir);
     const stackNames = stackPids.map((pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
