@@ -49,7 +49,6 @@ export class RespReplyError extends StorageError {
 
 type Arg = string | number | Buffer | Uint8Array;
 
-/** Commands encoded as RESP arrays of bulk strings into one growing buffer. */
 /** Decimal digits of a non-negative safe integer. */
 function decimalDigits(n: number): number {
   let count = 1;
@@ -57,6 +56,7 @@ function decimalDigits(n: number): number {
   return count;
 }
 
+/** Commands encoded as RESP arrays of bulk strings into one growing buffer. */
 export class RespEncoder {
   private buf: Buffer;
   private pos = 0;

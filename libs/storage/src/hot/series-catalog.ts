@@ -181,20 +181,8 @@ export class RedisSeriesCatalog {
    * they are now (a later change may already show; it is read again at its own sequence).
    */
   async changes(tenant: string, afterSeq: number, limit: number): Promise<CatalogChanges> {
-    const flat = await this.redis.zrangebyscore(catalogKeys.feed(tenant), `(${afterSeq}`, '+inf', 'WITHSCORES', 'LIMIT', 0, limit);
-    if (flat.length === 0) return { entries: [], lastSeq: afterSeq };
-    const members: string[] = [];
-    for (let i = 0; i < flat.length; i += 2) members.push(flat[i]);
-    const [newest, oldest] = await Promise.all([this.redis.zmscore(catalogKeys.newest(tenant), ...members), this.redis.zmscore(catalogKeys.oldest(tenant), ...members)]);
-    const entries: CatalogEntry[] = [];
-    members.forEach((seriesKey, i) => {
-      const n = newest[i];
-      const o = oldest[i];
-      // Both are written in one script call; a member missing from either was removed by hand.
-      if (n === null || o === null) return;
-      entries.push({ seriesKey, oldestDay: Number(o), newestDay: Number(n) });
-    });
-    return { entries, lastSeq: Number(flat[flat.length - 1]) };
+    const { entries, lastSeq } = await this.read(tenant, afterSeq, limit);
+    return { entries, lastSeq };
   }
 }
 

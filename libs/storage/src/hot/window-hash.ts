@@ -200,8 +200,9 @@ function decodePackedField(start: number, field: Buffer, bytes: Buffer, corrupt:
     let values: Float64Array;
     let offsets: number[];
     if (bytes[0] === PACKED_RECORD_KIND) {
-      const offset = packedFieldOffset(field);
-      if (offset < 0) throw new RangeError('a packed field\'s name must be k and a record offset in decimal');
+      const offset = field[0] === PACKED_FIELD_PREFIX ? decimalAt(field, 1, 16) : -1;
+      // Canonical, as the projector names it: no leading zero, so one record has one name.
+      if (offset < 0 || field.toString('latin1') !== packedFieldName(offset)) throw new RangeError("a packed field's name must be k and a record offset in decimal");
       const points = decodeChunk(bytes.subarray(1));
       ({ timestamps, values } = points);
       for (let i = 0; i < timestamps.length; i++) timestamps[i] += start;
@@ -241,18 +242,6 @@ function decodeRuns(field: Buffer, bytes: Buffer): { timestamps: Float64Array; v
   const offsets = new Array<number>(n);
   for (let r = 0, i = 0; r < runs; r++) offsets.fill(runOffsets[r], i, (i += lengths[r]));
   return { timestamps: points.timestamps, values: points.values, offsets };
-}
-
-/** The record offset a packed field's name gives: `k` and decimal digits without a leading zero (but `k0`); -1 for anything else. */
-function packedFieldOffset(field: Buffer): number {
-  if (field.length < 2 || field.length > 17 || field[0] !== PACKED_FIELD_PREFIX || (field[1] === 48 && field.length > 2)) return -1;
-  let offset = 0;
-  for (let i = 1; i < field.length; i++) {
-    const digit = field[i] - 48;
-    if (digit < 0 || digit > 9) return -1;
-    offset = offset * 10 + digit;
-  }
-  return Number.isSafeInteger(offset) ? offset : -1;
 }
 
 const NO_UNSEALED: UnsealedColumns = Object.freeze({ ...EMPTY_COLUMNS, offsets: [] });
@@ -299,12 +288,18 @@ const MAX_FIELDS = MAX_WINDOW_MS;
 
 /** A field's ms offset: ASCII decimal digits, below 2^24; -1 for anything else. */
 function fieldOffset(field: Buffer): number {
-  if (field.length === 0 || field.length > 8) return -1;
-  let at = 0;
-  for (let i = 0; i < field.length; i++) {
+  const at = decimalAt(field, 0, 8);
+  return at < MAX_FIELDS ? at : -1;
+}
+
+/** The number written in `field[from..]` as 1 to `maxDigits` ASCII decimal digits; -1 for anything else. */
+function decimalAt(field: Buffer, from: number, maxDigits: number): number {
+  if (field.length <= from || field.length - from > maxDigits) return -1;
+  let n = 0;
+  for (let i = from; i < field.length; i++) {
     const digit = field[i] - 48;
     if (digit < 0 || digit > 9) return -1;
-    at = at * 10 + digit;
+    n = n * 10 + digit;
   }
-  return at < MAX_FIELDS ? at : -1;
+  return n;
 }
