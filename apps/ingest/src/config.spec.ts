@@ -36,6 +36,12 @@ describe('loadIngestConfig', () => {
     expect(() => loadIngestConfig({ STRATA_LOG_BATCH_RECORDS: 'sometimes' })).toThrow(/STRATA_LOG_BATCH_RECORDS/);
   });
 
+  it('packs a series run of points into one chunk unless STRATA_LOG_PACKED_POINTS=false, and refuses anything but a boolean', () => {
+    expect(loadIngestConfig({}).packedPoints).toBe(true);
+    expect(loadIngestConfig({ STRATA_LOG_PACKED_POINTS: 'false' }).packedPoints).toBe(false);
+    expect(() => loadIngestConfig({ STRATA_LOG_PACKED_POINTS: 'maybe' })).toThrow(/STRATA_LOG_PACKED_POINTS/);
+  });
+
   it('fails fast naming the bad variable', () => {
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(ConfigError);
     expect(() => loadIngestConfig({ STRATA_GRPC_PORT: 'seven' })).toThrow(/STRATA_GRPC_PORT="seven"/);

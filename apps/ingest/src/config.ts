@@ -88,6 +88,12 @@ export interface IngestConfig extends StandardConfig {
    * docs/write-path.md "Batch records"); off only while writers older than batch records run.
    */
   readonly batchRecords: boolean;
+  /**
+   * A series' run of at least 8 points in time order goes to the log as one chunk
+   * (STRATA_LOG_PACKED_POINTS, docs/write-path.md "Packed log records"), which the writer
+   * stores as it is; off only while writers older than packed records run.
+   */
+  readonly packedPoints: boolean;
   readonly validation: ValidationLimits;
   /** Retention overrides by tenant, in ms; others use validation.retentionMs. */
   readonly tenantRetentionMs: ReadonlyMap<string, number>;
@@ -132,6 +138,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     compression: reader.oneOf<LogCompression>('STRATA_KAFKA_COMPRESSION', ['none', 'gzip'], 'gzip'),
   };
   const batchRecords = reader.bool('STRATA_LOG_BATCH_RECORDS', true);
+  const packedPoints = reader.bool('STRATA_LOG_PACKED_POINTS', true);
   const retention = readRetentionEnv(reader);
   const validation: ValidationLimits = {
     maxLabels: reader.int('STRATA_MAX_LABELS', DEFAULT_VALIDATION_LIMITS.maxLabels, { min: 0, max: 1_000 }),
@@ -198,6 +205,7 @@ export function loadIngestConfig(env: Env, host: { cores: number } = { cores: 1 
     kafka,
     producer,
     batchRecords,
+    packedPoints,
     validation,
     tenantRetentionMs: retention.byTenant,
     limits,

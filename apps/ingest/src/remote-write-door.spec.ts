@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { prometheus, prometheusWriteV2, PointsAppended } from '@strata/proto';
+import { prometheus, prometheusWriteV2 } from '@strata/proto';
+import { decodePointsAppended } from '@strata/stream';
 import { snappyCompress } from '@strata/prometheus';
 import { ApiKeyStore, createLogger, HttpApiServer, TenantRate } from '@strata/runtime';
 import { remoteWriteRoute, remoteWriteVersion } from './remote-write-door';
@@ -77,7 +78,7 @@ describe('remote write door (POST /api/v1/write)', () => {
     });
   const stored = () =>
     harness.log.records.flatMap((r) => {
-      const event = PointsAppended.decode(r.value);
+      const event = decodePointsAppended(r.value);
       return event.series!.points.map((p) => `${event.tenant}/${r.key.split('/')[1]} ${p.timestampMs} ${p.value}`);
     });
 

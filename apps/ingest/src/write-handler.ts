@@ -17,7 +17,8 @@ import type { WritePreparationPool } from './write-preparation-pool';
 import { prepareBody, prepareRequest, type PreparationSettings, type PreparedSeries, type PreparedWrite, type TooManyPoints } from './write-preparation';
 
 export interface WriteHandlerDeps {
-  readonly config: Pick<IngestConfig, 'validation' | 'tenantRetentionMs'> & { readonly limits: Pick<IngestLimits, 'maxPointsPerRequest' | 'tenantPointsPerSecond'> };
+  readonly config: Pick<IngestConfig, 'validation' | 'tenantRetentionMs'> &
+    Partial<Pick<IngestConfig, 'packedPoints'>> & { readonly limits: Pick<IngestLimits, 'maxPointsPerRequest' | 'tenantPointsPerSecond'> };
   /**
    * The log. Its `maxRecordBytes` is the size series are split at; a log without one is
    * taken to be under Kafka's default broker limit.
@@ -163,7 +164,7 @@ export class WriteHandler {
     const retentionMs = config.tenantRetentionMs.get(tenant);
     const limits: ValidationLimits = retentionMs === undefined ? config.validation : { ...config.validation, retentionMs };
     const maxRecordBytes = log.maxRecordBytes ?? recordLimitsFor(KAFKA_DEFAULT_MAX_MESSAGE_BYTES).recordBytes;
-    return { tenant, nowMs, limits, maxPointsPerRequest: config.limits.maxPointsPerRequest, maxRecordBytes };
+    return { tenant, nowMs, limits, maxPointsPerRequest: config.limits.maxPointsPerRequest, maxRecordBytes, packedPoints: config.packedPoints ?? true };
   }
 }
 

@@ -18,6 +18,8 @@ export interface PreparationSettings {
   readonly maxPointsPerRequest: number;
   /** Size a series' records are split at. */
   readonly maxRecordBytes: number;
+  /** Records of a series' points as one chunk where they make one (STRATA_LOG_PACKED_POINTS). @default true */
+  readonly packedPoints?: boolean;
   /** NaN values are staleness, not refused (ValidationOptions in the model): Prometheus remote write only. */
   readonly staleness?: boolean;
 }
@@ -88,7 +90,7 @@ export function prepareRequest(request: WriteRequest, settings: PreparationSetti
   }
   const valid = result.valid.map(({ seriesIndex, name, labels, points }) => {
     const event = { tenant, series: { name, labels, points }, acceptedAtMs: nowMs };
-    const records = encodeSeriesRecords(event, maxRecordBytes);
+    const records = encodeSeriesRecords(event, maxRecordBytes, { packed: settings.packedPoints ?? true });
     // The record key is `tenant/seriesKey`; both hand a shared identity's key back as the same string each time.
     return { seriesIndex, name, labels, key: seriesKey(name, labels), recordKey: records[0].key, points: points.length, records };
   });

@@ -1,6 +1,6 @@
 import { seriesKey } from '@strata/model';
 import type { Logger } from '@strata/runtime';
-import { catalogDays, type HotSeriesWrite, type RedisHotStore } from '@strata/storage/hot';
+import { catalogDays, utcDay, type HotSeriesWrite, type RedisHotStore } from '@strata/storage/hot';
 import { recordKey, type ConsumedBatch } from '@strata/stream';
 import type { SeriesCache } from './series-cache';
 import type { UtilisationTracker } from './utilisation';
@@ -44,16 +44,19 @@ export class Projector {
     let points = 0;
     batch.events.forEach((event, i) => {
       const series = event.series;
-      if (!series || series.points.length === 0) return;
+      // A packed record's points are its chunk, stored as it is where it can be (hot-store.ts).
+      const { packed } = event;
+      const count = packed ? packed.count : (series?.points.length ?? 0);
+      if (!series || count === 0) return;
       const key = seriesKey(series.name, series.labels);
       const offset = Number(batch.offsets[i]);
       if (!Number.isSafeInteger(offset)) {
         throw new Error(`record ${i} of partition ${batch.partition} (last offset ${batch.lastOffset}) has no usable offset: ${batch.offsets[i]}`);
       }
-      const days = catalogDays(series.points);
+      const days = packed ? { oldestDay: utcDay(packed.firstMs), newestDay: utcDay(packed.lastMs) } : catalogDays(series.points);
       const index = cache.touch(recordKey(event.tenant, series.name, series.labels), days.oldestDay, days.newestDay) ? days : undefined;
-      writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, index, offset });
-      points += series.points.length;
+      writes.push({ tenant: event.tenant, seriesKey: key, points: series.points, packed, index, offset });
+      points += count;
     });
     let advanced: boolean | undefined;
     try {

@@ -11,7 +11,8 @@ export type { StreamLogger } from './logger';
 // Types only, so callers can hold clients without importing kafkajs themselves.
 export type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 export { readKafkaEnv } from './kafka-env';
-export { batchByPartition, decodePointsAppended, encodePointsAppended, encodeSeriesRecords, recordKey, type AppendedEvent, type PointLogRecord } from './point-log';
+export { batchByPartition, decodePointsAppended, encodePointsAppended, encodeSeriesRecords, LOG_PACKED_MIN_POINTS, recordKey, type AppendedEvent, type PointLogRecord } from './point-log';
+export type { LogEvent, PackedPoints } from './point-log-codec';
 export { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, recordLimitsFor, type RecordLimits } from './record-limits';
 export { LogUnavailableError, PointLogProducer, type LogCompression, type PointLogProducerOptions } from './point-log-producer';
 export { PointLogConsumer, type ConsumedBatch, type PointLogConsumerOptions } from './point-log-consumer';

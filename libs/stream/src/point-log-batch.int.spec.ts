@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import type { PointsAppended } from '@strata/proto';
+import type { LogEvent } from './point-log-codec';
 import { createKafka, parseBrokerList } from './kafka-config';
 import type { StreamLogger } from './logger';
 import { encodeSeriesRecords, recordKey, type PointLogRecord } from './point-log';
@@ -44,7 +44,7 @@ describe('batch records through a real broker, produced and consumed', () => {
     });
     await log.start();
     expect(log.partitions).toBe(PARTITIONS);
-    const event = (host: string, t0: number, points: number): PointsAppended => ({
+    const event = (host: string, t0: number, points: number): LogEvent => ({
       tenant: 'acme',
       series: { name: 'cpu', labels: [{ name: 'host', value: host }], points: Array.from({ length: points }, (_, i) => ({ timestampMs: t0 + i * 1_000, value: i / 4 })) },
       acceptedAtMs: t0,
@@ -63,7 +63,7 @@ describe('batch records through a real broker, produced and consumed', () => {
     await log.stop();
     const expected = appends.reduce((n, records) => n + records.length, 0) + large.length;
 
-    const got: Array<{ partition: number; offset: string; event: PointsAppended }> = [];
+    const got: Array<{ partition: number; offset: string; event: LogEvent }> = [];
     let records = 0;
     const consumer = new PointLogConsumer(kafka, { topic, groupId: `strata-batch-${run}`, logger: quiet });
     await new Promise<void>((resolve, reject) => {

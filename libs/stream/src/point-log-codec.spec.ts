@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { isSharedLabels } from '@strata/model';
 import { Label, Point, PointsAppended } from '@strata/proto';
 import { WireError } from '@strata/runtime';
+import { encodeChunk } from '@strata/storage/codec';
 import { decodePointsAppendedValue, encodePointsAppendedValue } from './point-log-codec';
 
 const generated = (event: PointsAppended) => Buffer.from(PointsAppended.encode(event).finish());
@@ -24,10 +25,18 @@ const event: fc.Arbitrary<PointsAppended> = fc.record({
     points: fc.array(fc.record({ timestampMs: int64, value }), { maxLength: 200 }),
   }),
   acceptedAtMs: int64,
+  packedPoints: fc.constant(Buffer.alloc(0)),
 });
 
+/** The generated decoder's reading of a value, without the packed points field, which a decoded event never holds. */
+const generatedDecode = (bytes: Uint8Array) => {
+  const { packedPoints, ...rest } = PointsAppended.decode(bytes);
+  expect(packedPoints.length).toBe(0);
+  return rest;
+};
+
 /** What the generated decoder gives for an event (-0 is not written, so it comes back as 0). */
-const expected = (e: PointsAppended) => PointsAppended.decode(generated(e));
+const expected = (e: PointsAppended) => generatedDecode(generated(e));
 
 describe('PointsAppended codec', () => {
   it('writes exactly the bytes of the generated encoder', () => {
@@ -68,7 +77,7 @@ describe('PointsAppended codec', () => {
     ]);
     const decoded = decodePointsAppendedValue(body);
     expect(decoded).toEqual({ tenant: 'b', series: { name: 'n', labels: [{ name: 'k', value: 'v' }], points: [{ timestampMs: 42, value: 2.5 }] }, acceptedAtMs: 5 });
-    expect(decoded).toEqual(PointsAppended.decode(body));
+    expect(decoded).toEqual(generatedDecode(body));
   });
 
   it('gives every record of a series the same shared, frozen labels, and reads a series with its labels after a point the same as one with them first', () => {
@@ -92,7 +101,7 @@ describe('PointsAppended codec', () => {
     const body = Buffer.concat([field(0x0a, Buffer.from('t')), field(0x12, series)]);
     const mixed = decodePointsAppendedValue(body);
     expect(mixed).toEqual({ tenant: 't', series: { name: 'cpu', labels, points: [{ timestampMs: 1, value: 1 }] }, acceptedAtMs: 0 });
-    expect(mixed).toEqual(PointsAppended.decode(body));
+    expect(mixed).toEqual(generatedDecode(body));
     expect(isSharedLabels(mixed.series!.labels)).toBe(false);
   });
 
@@ -104,7 +113,46 @@ describe('PointsAppended codec', () => {
     expect(i).toBeLessThan(200_000);
     const plain = decodePointsAppendedValue(record(i + 1));
     expect(isSharedLabels(plain.series!.labels)).toBe(false);
-    expect(plain).toEqual(PointsAppended.decode(record(i + 1)));
+    expect(plain).toEqual(generatedDecode(record(i + 1)));
+  });
+
+  it('writes a packed record as the generated encoder writes its packedPoints, and reads its chunk back as points or kept whole', () => {
+    const packedEvent = fc.record({
+      e: event,
+      times: fc.uniqueArray(fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }), { minLength: 1, maxLength: 300 }),
+      values: fc.array(fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 100)), { minLength: 300, maxLength: 300 }),
+    });
+    fc.assert(
+      fc.property(packedEvent, ({ e, times, values }) => {
+        const timestamps = Float64Array.from(times).sort();
+        const chunk = encodeChunk({ timestamps, values: Float64Array.from(values.slice(0, timestamps.length)) });
+        const { tenant, series, acceptedAtMs } = e;
+        const value = encodePointsAppendedValue(tenant, series!.name, series!.labels, [], acceptedAtMs, 0, 0, chunk);
+        expect(value.equals(generated({ tenant, series: { ...series!, points: [] }, acceptedAtMs, packedPoints: Buffer.from(chunk) }))).toBe(true);
+        const points = Array.from(timestamps, (t, i) => ({ timestampMs: t, value: values[i] }));
+        expect(decodePointsAppendedValue(value)).toEqual({ tenant, series: { name: series!.name, labels: series!.labels, points }, acceptedAtMs });
+        const kept = decodePointsAppendedValue(value, true);
+        expect(kept.series!.points).toEqual([]);
+        expect(Buffer.from(kept.packed!.bytes).equals(chunk)).toBe(true);
+        expect(kept.packed).toMatchObject({ count: timestamps.length, firstMs: timestamps[0], lastMs: timestamps[timestamps.length - 1] });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('decodes a chunk after points listed in the same record, and refuses a chunk that does not check as WireError', () => {
+    const chunk = encodeChunk({ timestamps: [10, 20], values: [1.5, 2.5] });
+    const both = generated({ tenant: 't', series: { name: 'm', labels: [], points: [{ timestampMs: 5, value: 1 }] }, acceptedAtMs: 1, packedPoints: Buffer.from(chunk) });
+    for (const keep of [false, true]) {
+      const decoded = decodePointsAppendedValue(both, keep);
+      expect(decoded.series!.points).toEqual([{ timestampMs: 5, value: 1 }, { timestampMs: 10, value: 1.5 }, { timestampMs: 20, value: 2.5 }]);
+      expect(decoded.packed).toBeUndefined();
+    }
+    const flipped = Buffer.from(chunk);
+    flipped[3] ^= 0x10;
+    const corrupt = generated({ tenant: 't', series: { name: 'm', labels: [], points: [] }, acceptedAtMs: 1, packedPoints: flipped });
+    expect(() => decodePointsAppendedValue(corrupt)).toThrow(WireError);
+    expect(() => decodePointsAppendedValue(corrupt, true)).toThrow(/packed points: .*checksum/);
   });
 
   it('refuses an int64 beyond the exact numbers rather than rounding a timestamp', () => {

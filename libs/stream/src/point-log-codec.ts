@@ -1,5 +1,6 @@
 import type { Label, Point, PointsAppended } from '@strata/proto';
 import { shareLabels } from '@strata/model';
+import { chunkInfo, decodeChunk } from '@strata/storage/codec';
 import { ByteInterner, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader, writeShortAscii } from '@strata/runtime';
 
 /**
@@ -15,6 +16,7 @@ import { ByteInterner, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireRea
 const TAG_TENANT = (1 << 3) | WIRE_BYTES;
 const TAG_SERIES = (2 << 3) | WIRE_BYTES;
 const TAG_ACCEPTED_AT = (3 << 3) | WIRE_VARINT;
+const TAG_PACKED_POINTS = (4 << 3) | WIRE_BYTES;
 const TAG_NAME = (1 << 3) | WIRE_BYTES;
 const TAG_LABEL = (2 << 3) | WIRE_BYTES;
 const TAG_POINT = (3 << 3) | WIRE_BYTES;
@@ -125,7 +127,8 @@ let identityLengths = new Int32Array(65);
 
 /**
  * The value of a record holding `points[from, to)` of a series: PointsAppended{tenant,
- * series{name, labels, points}, acceptedAtMs}, byte for byte as the generated encoder writes it.
+ * series{name, labels, points}, acceptedAtMs, packedPoints}, byte for byte as the generated
+ * encoder writes it. A packed record passes its chunk as `packed` and no points.
  */
 export function encodePointsAppendedValue(
   tenant: string,
@@ -135,6 +138,7 @@ export function encodePointsAppendedValue(
   acceptedAtMs: number,
   from = 0,
   to = points.length,
+  packed?: Uint8Array,
 ): Buffer {
   if (identityLengths.length < 1 + 2 * labels.length) identityLengths = new Int32Array(2 * (1 + 2 * labels.length));
   const lengths = identityLengths;
@@ -151,7 +155,8 @@ export function encodePointsAppendedValue(
     const n = pointMessageBytes(points[i]);
     seriesBytes += 1 + lengthBytes(n) + n;
   }
-  const total = stringFieldBytes(tenant) + 1 + lengthBytes(seriesBytes) + seriesBytes + (acceptedAtMs !== 0 ? 1 + int64Bytes(acceptedAtMs) : 0);
+  const packedBytes = packed === undefined ? 0 : fieldBytes(packed.length);
+  const total = stringFieldBytes(tenant) + 1 + lengthBytes(seriesBytes) + seriesBytes + (acceptedAtMs !== 0 ? 1 + int64Bytes(acceptedAtMs) : 0) + packedBytes;
   const out = new Out(Buffer.allocUnsafe(total));
   out.string(TAG_TENANT, tenant);
   out.byte(TAG_SERIES);
@@ -181,6 +186,12 @@ export function encodePointsAppendedValue(
   if (acceptedAtMs !== 0) {
     out.byte(TAG_ACCEPTED_AT);
     out.int64(acceptedAtMs);
+  }
+  if (packed !== undefined && packed.length > 0) {
+    out.byte(TAG_PACKED_POINTS);
+    out.length(packed.length);
+    out.buf.set(packed, out.pos);
+    out.pos += packed.length;
   }
   if (out.pos !== total) throw new WireError(`PointsAppended encoded to ${out.pos} bytes, ${total} counted`);
   return out.buf;
@@ -320,14 +331,54 @@ function readSeries(r: WireReader): NonNullable<PointsAppended['series']> {
   return { name, labels: labels as Label[], points };
 }
 
-function readEvent(r: WireReader): PointsAppended {
-  const event: PointsAppended = { tenant: '', series: undefined, acceptedAtMs: 0 };
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * A log event as the writer takes it: a PointsAppended whose packed points (a chunk) are
+ * checked, not decoded; a chunk's points are never also in `series.points`.
+ */
+export type LogEvent = Omit<PointsAppended, 'packedPoints'> & { readonly packed?: PackedPoints };
+
+/** A packed record's chunk, its checksum and header checked, with what its header says. */
+export interface PackedPoints {
+  /** Chunk-codec bytes, timestamps in ms since the epoch. */
+  readonly bytes: Uint8Array;
+  readonly count: number;
+  readonly firstMs: number;
+  readonly lastMs: number;
+}
+
+/**
+ * Reads one event. A packed chunk is checked and kept as it is with `keepPacked`, and
+ * otherwise decoded into the series' points, after any the record also lists (none, from
+ * Strata's encoder). A chunk that fails its checksum or its header throws WireError, as
+ * any other malformed field does.
+ */
+function readEvent(r: WireReader, keepPacked: boolean): LogEvent {
+  const event: { -readonly [K in keyof LogEvent]: LogEvent[K] } = { tenant: '', series: undefined, acceptedAtMs: 0 };
+  let chunk: Buffer = NO_BYTES;
   while (!r.done) {
     const tag = r.tag();
     if (tag === TAG_TENANT) event.tenant = r.string();
     else if (tag === TAG_ACCEPTED_AT) event.acceptedAtMs = readInt64(r);
     else if (tag === TAG_SERIES) event.series = embedded(r, r.bytes(), readSeries);
-    else r.skip(tag & 7);
+    else if (tag === TAG_PACKED_POINTS) {
+      const { start, end } = r.bytes();
+      chunk = r.buf.subarray(start, end);
+    } else r.skip(tag & 7);
+  }
+  if (chunk.length === 0) return event;
+  const series = (event.series ??= { name: '', labels: [], points: [] });
+  try {
+    if (keepPacked && series.points.length === 0) {
+      const info = chunkInfo(chunk);
+      event.packed = { bytes: chunk, count: info.count, firstMs: info.minTimestampMs, lastMs: info.maxTimestampMs };
+      return event;
+    }
+    const { timestamps, values } = decodeChunk(chunk);
+    for (let i = 0; i < timestamps.length; i++) series.points.push({ timestampMs: timestamps[i], value: values[i] });
+  } catch (error) {
+    throw new WireError(`packed points: ${error instanceof Error ? error.message : String(error)}`);
   }
   return event;
 }
@@ -336,9 +387,12 @@ function readerOf(value: Buffer | Uint8Array): WireReader {
   return new WireReader(Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
 }
 
-/** Decodes a record's value; throws WireError for bytes that are not a PointsAppended. */
-export function decodePointsAppendedValue(value: Buffer | Uint8Array): PointsAppended {
-  return readEvent(readerOf(value));
+/**
+ * Decodes a record's value; throws WireError for bytes that are not a PointsAppended (a
+ * packed chunk that does not check included). `keepPacked`: see readEvent.
+ */
+export function decodePointsAppendedValue(value: Buffer | Uint8Array, keepPacked = false): LogEvent {
+  return readEvent(readerOf(value), keepPacked);
 }
 
 /** Bytes an encoded PointsAppended of `bytes` takes inside a PointsAppendedBatch: its tag, length and itself. */
@@ -362,13 +416,14 @@ export function encodeBatchValue(values: readonly Buffer[]): Buffer {
   return out.buf;
 }
 
-/** Decodes a PointsAppendedBatch value into its events, in order; throws WireError for anything else. */
-export function decodeBatchValue(value: Buffer | Uint8Array): PointsAppended[] {
+/** Decodes a PointsAppendedBatch value into its events, in order; throws as decodePointsAppendedValue does. */
+export function decodeBatchValue(value: Buffer | Uint8Array, keepPacked = false): LogEvent[] {
   const r = readerOf(value);
-  const events: PointsAppended[] = [];
+  const events: LogEvent[] = [];
+  const read = (reader: WireReader) => readEvent(reader, keepPacked);
   while (!r.done) {
     const tag = r.tag();
-    if (tag === TAG_BATCH_EVENT) events.push(embedded(r, r.bytes(), readEvent));
+    if (tag === TAG_BATCH_EVENT) events.push(embedded(r, r.bytes(), read));
     else r.skip(tag & 7);
   }
   return events;

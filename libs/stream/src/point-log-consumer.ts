@@ -1,15 +1,15 @@
 import { propagation, ROOT_CONTEXT, SpanKind, trace, type Context, type Link, type Tracer } from '@opentelemetry/api';
 import { inSpan } from '@strata/runtime';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import type { PointsAppended } from '@strata/proto';
 import type { StreamLogger } from './logger';
 import { OffsetCommits } from './offset-commits';
 import { decodeRecordEvents, isBatchRecord } from './point-log';
+import type { LogEvent } from './point-log-codec';
 
 export interface ConsumedBatch {
   readonly partition: number;
   /** The events of the batch's records in log order; a batch record gives several. */
-  readonly events: readonly PointsAppended[];
+  readonly events: readonly LogEvent[];
   /**
    * Kafka offset of each event's record, parallel to `events`: orders the writes of a
    * series. The events of one batch record share it (never two of one series).
@@ -186,7 +186,7 @@ export class PointLogConsumer {
       }
       this.seekTargets.delete(batch.partition);
     }
-    const events: PointsAppended[] = [];
+    const events: LogEvent[] = [];
     const offsets: string[] = [];
     let records = 0;
     for (const message of batch.messages) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { shareLabels } from '@strata/model';
-import { batchByPartition, decodePointsAppended, encodePointsAppended, encodeSeriesRecords, recordKey } from './point-log';
+import { batchByPartition, decodePointsAppended, decodeRecordEvents, encodePointsAppended, encodeSeriesRecords, LOG_PACKED_MAX_POINTS, LOG_PACKED_MIN_POINTS, recordKey } from './point-log';
 import { murmur2 } from './producer';
 import { countedRecordBytes } from './record-limits';
 
@@ -70,6 +70,54 @@ describe('point log records', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('packs a series of 8 or more points in time order into one chunk, the same points decoded, and lists any other as points', () => {
+    const labels = [{ name: 'host', value: 'a' }];
+    const minute = 60_000;
+    const base = 1_700_000_000_000;
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constant(0), fc.constant(-0), fc.double({ noNaN: true }), fc.integer({ min: -1e5, max: 1e5 }).map((n) => n / 100)), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 3 * minute }), { minLength: 40, maxLength: 40 }),
+        fc.boolean(),
+        (values, gaps, shuffle) => {
+          let t = base;
+          const points = values.map((value, i) => ({ timestampMs: (t += gaps[i]), value }));
+          // A repeated timestamp (its last value must win) or one out of order: never packed.
+          if (shuffle && points.length > 1) points[points.length - 1] = { ...points[points.length - 1], timestampMs: points[0].timestampMs };
+          const event = { tenant: 't', series: { name: 'm', labels, points }, acceptedAtMs: 1 };
+          const records = encodeSeriesRecords(event, 100_000, { packed: true });
+          expect(records).toHaveLength(1);
+          const expectedPoints = points.map((p) => ({ timestampMs: p.timestampMs, value: p.value === 0 ? 0 : p.value }));
+          expect(decodePointsAppended(records[0].value)).toEqual({ ...event, series: { ...event.series, points: expectedPoints } });
+          const kept = decodeRecordEvents(records[0].value, false)[0];
+          const packable = !(shuffle && points.length > 1) && points.length >= LOG_PACKED_MIN_POINTS;
+          expect(kept.packed !== undefined).toBe(packable);
+          if (packable) {
+            expect(kept.packed).toMatchObject({ count: points.length, firstMs: points[0].timestampMs, lastMs: points[points.length - 1].timestampMs });
+          } else {
+            expect(records[0].value.equals(encodeSeriesRecords(event, 100_000)[0].value)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lists the points of a series whose packed record would not fit the bound, split as without packing', () => {
+    const points = Array.from({ length: 2_000 }, (_, i) => ({ timestampMs: 1_700_000_000_000 + i * 1_000, value: Math.sin(i) * 1e6 }));
+    const event = { tenant: 't', series: { name: 'noise', labels: [], points }, acceptedAtMs: 1 };
+    // A 2-decimal gauge of 8 one-minute points: 6 bytes of chunk a point against 19 listed.
+    const gauge = { ...event, series: { ...event.series, points: points.slice(0, 8).map((p, i) => ({ timestampMs: p.timestampMs * 60, value: 40 + i / 100 })) } };
+    const listed = encodeSeriesRecords(gauge, 8_000)[0].value.length;
+    expect(encodeSeriesRecords(gauge, 8_000, { packed: true })[0].value.length).toBeLessThan(listed - 8 * 12);
+    const packed = encodeSeriesRecords(event, 8_000, { packed: true });
+    expect(packed.length).toBeGreaterThan(1);
+    expect(packed.map((r) => r.value)).toEqual(encodeSeriesRecords(event, 8_000).map((r) => r.value));
+    const longer = Array.from({ length: LOG_PACKED_MAX_POINTS + 1 }, (_, i) => ({ timestampMs: 1_700_000_000_000 + i * 1_000, value: 1 }));
+    const [record] = encodeSeriesRecords({ ...event, series: { ...event.series, points: longer } }, 10_000_000, { packed: true });
+    expect(decodeRecordEvents(record.value, false)[0].packed).toBeUndefined();
   });
 
   it('keeps a 100,000-point noisy series in records of the bound, whole and in order', () => {

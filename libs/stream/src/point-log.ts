@@ -1,6 +1,6 @@
-import type { PointsAppended } from '@strata/proto';
 import { isSharedLabels, seriesKey, type Label, type Point } from '@strata/model';
-import { batchEntryBytes, decodeBatchValue, decodePointsAppendedValue, encodeBatchValue, encodePointsAppendedValue, pointMessageBytes } from './point-log-codec';
+import { encodeChunk } from '@strata/storage/codec';
+import { batchEntryBytes, decodeBatchValue, decodePointsAppendedValue, encodeBatchValue, encodePointsAppendedValue, pointMessageBytes, type LogEvent } from './point-log-codec';
 import { murmur2 } from './producer';
 import { countedRecordBytes, RECORD_OVERHEAD_BYTES } from './record-limits';
 
@@ -146,9 +146,14 @@ export function encodedPointBytes(point: Point): number {
  * A record holds at least one point, so a record may exceed the bound only if one point
  * of this identity does; the producer refuses such a record.
  */
-export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number): PointLogRecord[] {
+export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number, options: { readonly packed?: boolean } = {}): PointLogRecord[] {
   const series = event.series!;
   const { key, keyBytes, keyHash } = recordKeyOf(event.tenant, series.name, series.labels);
+  if (options.packed) {
+    const chunk = packedChunk(series.points);
+    const value = chunk && encodePointsAppendedValue(event.tenant, series.name, series.labels, series.points, event.acceptedAtMs, 0, 0, chunk);
+    if (value && RECORD_OVERHEAD_BYTES + keyBytes + value.length <= maxRecordBytes) return [{ key, value, keyHash }];
+  }
   const encode = (from: number, to: number): PointLogRecord => ({
     key,
     value: encodePointsAppendedValue(event.tenant, series.name, series.labels, series.points, event.acceptedAtMs, from, to),
@@ -182,11 +187,53 @@ export function encodeSeriesRecords(event: AppendedEvent, maxRecordBytes: number
   return records;
 }
 
-export function decodePointsAppended(value: Buffer | Uint8Array): PointsAppended {
+/** Points a series must bring, in time order, for its record to be packed (as many as a hot-tier packed field takes). */
+export const LOG_PACKED_MIN_POINTS = 8;
+
+/**
+ * Points beyond which a series' record is not packed: a chunk is encoded whole before its
+ * size is known, and a series this long (a backfill) may need splitting over records.
+ */
+export const LOG_PACKED_MAX_POINTS = 8_192;
+
+/** Scratch columns for packing, grown as needed: a record's chunk is the only allocation. */
+let packTimestamps = new Float64Array(LOG_PACKED_MAX_POINTS);
+let packValues = new Float64Array(LOG_PACKED_MAX_POINTS);
+
+/**
+ * A series' points as one chunk (the `packedPoints` of a packed record), or undefined where
+ * they do not make one: fewer than LOG_PACKED_MIN_POINTS or more than LOG_PACKED_MAX_POINTS,
+ * or timestamps not strictly increasing (a repeated timestamp's last value must win, which
+ * only points in record order say). -0 is stored as 0, as the points field stores it.
+ */
+function packedChunk(points: readonly Point[]): Uint8Array | undefined {
+  const n = points.length;
+  if (n < LOG_PACKED_MIN_POINTS || n > LOG_PACKED_MAX_POINTS) return undefined;
+  if (packTimestamps.length < n) {
+    packTimestamps = new Float64Array(n);
+    packValues = new Float64Array(n);
+  }
+  let previous = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const { timestampMs, value } = points[i];
+    if (!(timestampMs > previous) || !Number.isSafeInteger(timestampMs)) return undefined;
+    previous = timestampMs;
+    packTimestamps[i] = timestampMs;
+    packValues[i] = value === 0 ? 0 : value;
+  }
+  return encodeChunk({ timestamps: packTimestamps.subarray(0, n), values: packValues.subarray(0, n) });
+}
+
+/** A record's value decoded, a packed chunk's points included. */
+export function decodePointsAppended(value: Buffer | Uint8Array): LogEvent {
   return decodePointsAppendedValue(value);
 }
 
-/** The events of a consumed record: one, or a batch record's several, in order. Throws WireError for bytes that are neither. */
-export function decodeRecordEvents(value: Buffer | Uint8Array, batch: boolean): PointsAppended[] {
-  return batch ? decodeBatchValue(value) : [decodePointsAppendedValue(value)];
+/**
+ * The events of a consumed record: one, or a batch record's several, in order, packed
+ * chunks checked and kept as they are (LogEvent.packed). Throws WireError for bytes that are
+ * neither.
+ */
+export function decodeRecordEvents(value: Buffer | Uint8Array, batch: boolean): LogEvent[] {
+  return batch ? decodeBatchValue(value, true) : [decodePointsAppendedValue(value, true)];
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import type { PointsAppended } from '@strata/proto';
+import type { LogEvent } from './point-log-codec';
 import { createKafka, parseBrokerList } from './kafka-config';
 import type { StreamLogger } from './logger';
 import { RecordTooLargeError } from './errors';
@@ -22,13 +22,13 @@ const TOPIC_MAX_MESSAGE_BYTES = 64 * 1024;
 const BIG_POINTS = 100_000;
 const SMALL_WRITERS = 3_500;
 
-const records = (log: PointLogProducer, event: PointsAppended): PointLogRecord[] => encodeSeriesRecords(event, log.maxRecordBytes);
+const records = (log: PointLogProducer, event: LogEvent): PointLogRecord[] => encodeSeriesRecords(event, log.maxRecordBytes);
 
 /** Reads every record of the topic up to its end offsets as they are now. */
-async function readTopic(kafka: Kafka, admin: Admin, topic: string): Promise<Array<{ key: string; partition: number; offset: number; event: PointsAppended }>> {
+async function readTopic(kafka: Kafka, admin: Admin, topic: string): Promise<Array<{ key: string; partition: number; offset: number; event: LogEvent }>> {
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
   const remaining = new Set([...ends].filter(([, high]) => high > 0).map(([partition]) => partition));
-  const out: Array<{ key: string; partition: number; offset: number; event: PointsAppended }> = [];
+  const out: Array<{ key: string; partition: number; offset: number; event: LogEvent }> = [];
   const consumer: Consumer = kafka.consumer({ groupId: `strata-record-limits-${randomUUID()}`, allowAutoTopicCreation: false });
   await consumer.connect();
   try {
@@ -89,8 +89,8 @@ describe('records within the broker limit, against a real broker', () => {
     expect(log.recordLimits.maxMessageBytes).toBe(TOPIC_MAX_MESSAGE_BYTES);
     const base = Date.UTC(2026, 0, 1);
     const bigPoints = Array.from({ length: BIG_POINTS }, (_, i) => ({ timestampMs: base + i * 1_000, value: Math.random() * 1e6 }));
-    const big: PointsAppended = { tenant: 'big', series: { name: 'noise', labels: [{ name: 'host', value: 'a' }], points: bigPoints }, acceptedAtMs: base };
-    const small = (i: number): PointsAppended => ({
+    const big: LogEvent = { tenant: 'big', series: { name: 'noise', labels: [{ name: 'host', value: 'a' }], points: bigPoints }, acceptedAtMs: base };
+    const small = (i: number): LogEvent => ({
       tenant: 'small',
       series: { name: `canary.${i}`, labels: [], points: [{ timestampMs: base, value: i }] },
       acceptedAtMs: base,

@@ -17,6 +17,7 @@ import { float64Words } from './float-bits';
 import { readXorValues, writeXorValues, xorValueBits } from './gorilla';
 import { type ChunkInfo, readHeader, writeHeader } from './header';
 import { type ChunkInput, type ChunkPoint, normalizeInput } from './chunk-input';
+import { svarintLength, uvarintLength } from './varint';
 import {
   planTimestamps,
   readTimestampParams,
@@ -150,6 +151,49 @@ export function chunkInfo(bytes: Uint8Array, options: ChunkInfoOptions = {}): Ch
   if (options.verifyChecksum ?? true) verifyChecksum(bytes);
   else if (bytes.length <= CHECKSUM_BYTES) throw tooShort(bytes);
   return readHeader(new BitReader(bytes, 0, bytes.length - CHECKSUM_BYTES), bytes.length);
+}
+
+/**
+ * The chunk `bytes` with every timestamp counted from `originMs` (each one minus
+ * `originMs`), after `reserve` bytes left for the caller's own prefix. Only the header's
+ * first timestamp and the checksum change: the header is whole bytes and the bitstream
+ * after it holds gaps, not timestamps, so it is copied as it is. Verifies the checksum and
+ * the header first; bytes that are not a chunk throw CodecError.
+ */
+export function rebaseChunk(bytes: Uint8Array, originMs: number, reserve = 0): Uint8Array {
+  verifyChecksum(bytes);
+  const end = bytes.length - CHECKSUM_BYTES;
+  // The common header is at most 25 bytes (a byte and three 8-byte varints).
+  const info = readHeader(new BitReader(bytes, 0, Math.min(end, 25)), bytes.length);
+  const firstAt = 1 + uvarintLength(info.count);
+  const firstEnd = firstAt + svarintLength(info.minTimestampMs);
+  const first = info.minTimestampMs - originMs;
+  if (!Number.isSafeInteger(first)) throw new InvalidChunkInputError('timestamp-not-integer', `origin ${originMs} is not a safe integer distance from ${info.minTimestampMs}`);
+  const firstBytes = svarintLength(first);
+  const bodyEnd = reserve + firstAt + firstBytes + (end - firstEnd);
+  const out = new Uint8Array(bodyEnd + CHECKSUM_BYTES);
+  out.set(bytes.subarray(0, firstAt), reserve);
+  putSvarint(out, reserve + firstAt, first);
+  out.set(bytes.subarray(firstEnd, end), reserve + firstAt + firstBytes);
+  const crc = crc32(out, reserve, bodyEnd);
+  out[bodyEnd] = crc & 0xff;
+  out[bodyEnd + 1] = (crc >>> 8) & 0xff;
+  out[bodyEnd + 2] = (crc >>> 16) & 0xff;
+  out[bodyEnd + 3] = crc >>> 24;
+  return out;
+}
+
+/** `writeSvarint`'s bytes at `pos` of `out`. */
+function putSvarint(out: Uint8Array, pos: number, value: number): void {
+  let magnitude = Math.abs(value);
+  let group = (magnitude % 0x40) * 2 + (value < 0 ? 1 : 0);
+  magnitude = Math.floor(magnitude / 0x40);
+  while (magnitude > 0) {
+    out[pos++] = group | 0x80;
+    group = magnitude % 0x80;
+    magnitude = Math.floor(magnitude / 0x80);
+  }
+  out[pos] = group;
 }
 
 /** Decodes a chunk and yields its points in time order. */

@@ -228,6 +228,48 @@ describe('RedisHotStore against a real Redis', () => {
     }
   });
 
+  it("stores a packed log record's chunk as the same fields its points make: as it is in one window; decoded across windows, as a replay or for the runs kind", async () => {
+    const legacy = new RedisHotStore(redis, { windowMs: 2 * HOUR, sealGraceMs: 60_000, retentionMs: 26 * HOUR, recordFields: false });
+    const p = partition + 7;
+    const next = start + 2 * HOUR;
+    const run = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ timestampMs: from + i * 60_000, value: 20 + ((i * 7) % 13) / 100 }));
+    const cases = [
+      { name: 'one window', points: run(start + 5_000, 12), writer: store, ifNewer: false },
+      { name: 'two windows', points: run(next - 4 * 60_000, 12), writer: store, ifNewer: false },
+      { name: 'replay', points: run(start + 5_000, 12), writer: store, ifNewer: true },
+      { name: 'runs kind', points: run(start + 5_000, 12), writer: legacy, ifNewer: false },
+    ];
+    const written: string[] = [];
+    try {
+      for (const { name, points, writer, ifNewer } of cases) {
+        const hashes: Array<Array<[string, string]>> = [];
+        for (const form of ['points', 'packed'] as const) {
+          const series = `form{case="${name}",form="${form}",x="${randomUUID().slice(0, 8)}"}`;
+          const formSid = seriesId(tenant, series);
+          const keys = [hotKeys.open(formSid, start), hotKeys.open(formSid, next)];
+          written.push(...keys, hotKeys.replayed(formSid, start), hotKeys.replayed(formSid, next));
+          const bytes = encodeChunk(points);
+          const packed = { bytes, count: points.length, firstMs: points[0].timestampMs, lastMs: points[points.length - 1].timestampMs };
+          const write = form === 'points' ? { tenant, seriesKey: series, points, offset: 90 } : { tenant, seriesKey: series, points: [], packed, offset: 90 };
+          await writer.append(p, [write], { ifNewer });
+          const fields: Array<[string, string]> = [];
+          for (const [i, key] of keys.entries()) {
+            const hash = await redis.hgetallBuffer(key);
+            for (const [field, value] of Object.entries(hash)) fields.push([`${i}:${field}`, value.toString('hex')]);
+          }
+          hashes.push(fields.sort());
+          const read = await reader.read(tenant, series, start, next + 2 * HOUR);
+          expect(Array.from(read.timestamps)).toEqual(points.map((pt) => pt.timestampMs));
+          expect(Array.from(read.values)).toEqual(points.map((pt) => pt.value));
+        }
+        expect(hashes[0].length).toBeGreaterThan(0);
+        expect(hashes[1]).toEqual(hashes[0]);
+      }
+    } finally {
+      await redis.del(...written, hotKeys.due(p), hotKeys.unsealedFrom(p));
+    }
+  });
+
   it('merges the packed fields of a window once four of them overlapped others (rewrites), the newest record winning per point', async () => {
     const series = `rewritten{x="${randomUUID().slice(0, 8)}"}`;
     const mergedSid = seriesId(tenant, series);

@@ -1,9 +1,10 @@
 import type { Tracer } from '@opentelemetry/api';
 import Redis, { type Cluster } from 'ioredis';
+import { decodeChunk } from '../codec/chunk';
 import { StorageError } from '../errors';
 import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
-import { decodeWindowHash, encodePackedField, encodePackedRecord, PACKED_FIELD_MIN_POINTS, packedFieldName, packedFieldNewest } from './window-hash';
+import { decodeWindowHash, encodePackedField, encodePackedRecord, PACKED_FIELD_MIN_POINTS, packedFieldName, packedFieldNewest, packedRecordOfChunk } from './window-hash';
 import type { SealOffsets } from './seal-offsets';
 import type { UnsealedColumns } from './seal-merge';
 import { catalogCommands, RECORD_SERIES, type CatalogUpdate } from './series-catalog';
@@ -32,6 +33,13 @@ export interface HotSeriesWrite {
    * the writes of a series). Stored with every value; omit only in tests of legacy data.
    */
   readonly offset?: number;
+  /**
+   * The points as one chunk instead (a packed log record's, timestamps since the epoch;
+   * `points` is then empty). One that falls in one window, with at least
+   * PACKED_FIELD_MIN_POINTS points, becomes that window's packed field as it is; any other is
+   * decoded and written as `points` would be.
+   */
+  readonly packed?: { readonly bytes: Uint8Array; readonly count: number; readonly firstMs: number; readonly lastMs: number };
 }
 
 export interface AppendOptions {
@@ -218,9 +226,11 @@ export class RedisHotStore {
       const sid = this.sid(write.tenant, write.seriesKey);
       // A record may hold a timestamp twice; its later point wins. Deduplicated here because
       // the conditional write sees both with the same offset and would keep the first.
-      const packable = !options.ifNewer && write.offset !== undefined && write.points.length >= PACKED_FIELD_MIN_POINTS;
       const packedSpans = new Map<number, { from: number; to: number }>();
-      const byWindow = packable ? this.packWindows(write.points, write.offset!, packedSpans) : this.pointFieldWindows(write.points, write.offset);
+      let byWindow = write.packed && this.chunkWindow(write.packed, write.offset, options, packedSpans);
+      const points = byWindow || !write.packed ? write.points : chunkPoints(write.packed.bytes);
+      const packable = byWindow !== undefined || (!options.ifNewer && write.offset !== undefined && points.length >= PACKED_FIELD_MIN_POINTS);
+      byWindow ??= packable ? this.packWindows(points, write.offset!, packedSpans) : this.pointFieldWindows(points, write.offset);
       if (options.ifNewer) {
         if (write.offset === undefined) throw new StorageError(`a conditional hot write of ${write.seriesKey} needs its record offset`, false);
         // One script call per window and slice: the script compares point by point, so
@@ -327,6 +337,24 @@ export class RedisHotStore {
     const value = encodePackedField(merged.timestamps, merged.values, pointOffsets);
     const done = await (this.redis as unknown as SealCommands).strataMergePacked(key, packedFieldName(packedFieldNewest(pointOffsets)), value, ...names);
     if (Number(done) !== 1) this.packs.delete(key);
+  }
+
+  /**
+   * A packed record's chunk as its window's packed field, where it can be stored as it is:
+   * in one window, enough points, a record offset, not a conditional write, and the record
+   * kind written. Undefined otherwise.
+   */
+  private chunkWindow(
+    packed: NonNullable<HotSeriesWrite['packed']>,
+    offset: number | undefined,
+    options: AppendOptions,
+    spans: Map<number, { from: number; to: number }>,
+  ): Map<number, Map<string, Buffer>> | undefined {
+    if (options.ifNewer || offset === undefined || this.options.recordFields === false || packed.count < PACKED_FIELD_MIN_POINTS) return undefined;
+    const start = windowStart(packed.firstMs, this.options.windowMs);
+    if (packed.lastMs >= start + this.options.windowMs) return undefined;
+    spans.set(start, { from: packed.firstMs, to: packed.lastMs });
+    return new Map([[start, new Map([[packedFieldName(offset), packedRecordOfChunk(start, packed.bytes)]])]]);
   }
 
   /** A record's points as point fields per window (the later of two points of one timestamp wins). */
@@ -657,4 +685,12 @@ interface SealCommands {
   strataReleaseLease(lease: string, owner: string): Promise<number>;
   strataRebuildStart(projected: string, unsealedFrom: string): Promise<unknown>;
   strataMergePacked(open: string, name: string, value: Buffer, ...replaced: string[]): Promise<unknown>;
+}
+
+/** A chunk's points (a packed log record's that is not stored as it is). */
+function chunkPoints(bytes: Uint8Array): HotPoint[] {
+  const { timestamps, values } = decodeChunk(bytes);
+  const points: HotPoint[] = new Array(timestamps.length);
+  for (let i = 0; i < timestamps.length; i++) points[i] = { timestampMs: timestamps[i], value: values[i] };
+  return points;
 }

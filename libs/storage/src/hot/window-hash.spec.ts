@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { encodeHotValue } from './hot-value';
 import { encodeChunk } from '../codec/chunk';
 import { MAX_WINDOW_MS } from './window-env';
-import { decodeWindowHash, encodePackedField, encodePackedRecord, mergeByOffset, packedFieldName } from './window-hash';
+import { CodecError } from '../codec/errors';
+import { decodeWindowHash, encodePackedField, encodePackedRecord, mergeByOffset, packedFieldName, packedRecordOfChunk } from './window-hash';
 
 const START = 1_700_000_000_000 - (1_700_000_000_000 % 14_400_000);
 const corrupt = (reason: string) => new Error(reason);
@@ -69,6 +70,36 @@ describe('decodeWindowHash', () => {
     const [, runs] = packedField(points, 5_000_000_123, 'runs');
     // 1 + 1 + 5 bytes of run header, and 6 bytes of first timestamp against 4.
     expect(runs.length - record.length).toBe(9);
+  });
+
+  it("makes a packed log record's chunk the very field the record kind encodes from its points", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: MAX_WINDOW_MS - 1 }), { minLength: 1, maxLength: 200 }),
+        fc.array(fc.oneof(fc.double(), fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 100)), { minLength: 200, maxLength: 200 }),
+        fc.integer({ min: -(2 ** 40), max: 2 ** 42 }),
+        (ats, vs, start) => {
+          const timestamps = Float64Array.from(ats, (at) => start + at).sort();
+          const values = Float64Array.from(vs.slice(0, timestamps.length));
+          const fromChunk = packedRecordOfChunk(start, encodeChunk({ timestamps, values }));
+          expect(fromChunk.equals(encodePackedRecord(start, timestamps, values))).toBe(true);
+          const read = decodeWindowHash(start, [Buffer.from(packedFieldName(9)), fromChunk], corrupt);
+          expect(Array.from(read.timestamps)).toEqual(Array.from(timestamps));
+          expect(Array.from(read.values)).toEqual(Array.from(values));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a packed log record whose chunk does not check, before anything is stored', () => {
+    const chunk = encodeChunk({ timestamps: [START + 5, START + 9], values: [1, 2] });
+    for (const at of [0, 3, chunk.length - 1]) {
+      const bad = Uint8Array.from(chunk);
+      bad[at] ^= 0x01;
+      expect(() => packedRecordOfChunk(START, bad)).toThrow(CodecError);
+    }
+    expect(() => packedRecordOfChunk(START, chunk.subarray(0, 4))).toThrow(CodecError);
   });
 
   it('takes the record offsets of a merged packed field from its runs', () => {

@@ -1,4 +1,4 @@
-import { decodeChunk, encodeChunk } from '../codec/chunk';
+import { decodeChunk, encodeChunk, rebaseChunk } from '../codec/chunk';
 import { EMPTY_COLUMNS } from '../core/columns';
 import { decodeHotValue } from './hot-value';
 import type { UnsealedColumns } from './seal-merge';
@@ -64,6 +64,18 @@ export function encodePackedRecord(start: number, timestamps: Float64Array, valu
   out[0] = PACKED_RECORD_KIND;
   out.set(chunk, 1);
   return out;
+}
+
+/**
+ * The value of a packed field holding one record's points in the window at `start`, from a
+ * chunk of them with timestamps since the epoch (a packed log record's): the same bytes as
+ * encodePackedRecord of its points, made without decoding them. Throws CodecError for bytes
+ * that are not a chunk.
+ */
+export function packedRecordOfChunk(start: number, chunk: Uint8Array): Buffer {
+  const out = rebaseChunk(chunk, start, 1);
+  out[0] = PACKED_RECORD_KIND;
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /**
