@@ -148,6 +148,8 @@ describe('PointsAppended codec', () => {
       expect(decoded.series!.points).toEqual([{ timestampMs: 5, value: 1 }, { timestampMs: 10, value: 1.5 }, { timestampMs: 20, value: 2.5 }]);
       expect(decoded.packed).toBeUndefined();
     }
+    const seriesless = generated({ tenant: 't', series: undefined, acceptedAtMs: 1, packedPoints: Buffer.from(chunk) });
+    expect(decodePointsAppendedValue(seriesless, true)).toEqual({ tenant: 't', series: undefined, acceptedAtMs: 1 });
     const flipped = Buffer.from(chunk);
     flipped[3] ^= 0x10;
     const corrupt = generated({ tenant: 't', series: { name: 'm', labels: [], points: [] }, acceptedAtMs: 1, packedPoints: flipped });

@@ -367,8 +367,9 @@ function readEvent(r: WireReader, keepPacked: boolean): LogEvent {
       chunk = r.buf.subarray(start, end);
     } else r.skip(tag & 7);
   }
-  if (chunk.length === 0) return event;
-  const series = (event.series ??= { name: '', labels: [], points: [] });
+  // Points without a series to belong to are dropped with it, as listed ones are.
+  const series = event.series;
+  if (chunk.length === 0 || series === undefined) return event;
   try {
     if (keepPacked && series.points.length === 0) {
       const info = chunkInfo(chunk);
