@@ -1,6 +1,6 @@
 import type { Label, Point, PointsAppended } from '@strata/proto';
 import { shareLabels } from '@strata/model';
-import { chunkInfo, decodeChunk } from '@strata/storage/codec';
+import { chunkInfo, decodeChunkPoints } from '@strata/storage/codec';
 import { ByteInterner, WIRE_BYTES, WIRE_FIXED64, WIRE_VARINT, WireError, WireReader, writeShortAscii } from '@strata/runtime';
 
 /**
@@ -376,8 +376,7 @@ function readEvent(r: WireReader, keepPacked: boolean): LogEvent {
       event.packed = { bytes: chunk, count: info.count, firstMs: info.minTimestampMs, lastMs: info.maxTimestampMs };
       return event;
     }
-    const { timestamps, values } = decodeChunk(chunk);
-    for (let i = 0; i < timestamps.length; i++) series.points.push({ timestampMs: timestamps[i], value: values[i] });
+    for (const point of decodeChunkPoints(chunk)) series.points.push(point);
   } catch (error) {
     throw new WireError(`packed points: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -115,8 +115,11 @@ describe('point log records', () => {
     const packed = encodeSeriesRecords(event, 8_000, { packed: true });
     expect(packed.length).toBeGreaterThan(1);
     expect(packed.map((r) => r.value)).toEqual(encodeSeriesRecords(event, 8_000).map((r) => r.value));
-    const longer = Array.from({ length: LOG_PACKED_MAX_POINTS + 1 }, (_, i) => ({ timestampMs: 1_700_000_000_000 + i * 1_000, value: 1 }));
-    const [record] = encodeSeriesRecords({ ...event, series: { ...event.series, points: longer } }, 10_000_000, { packed: true });
+    // At the limit packed, one past it listed.
+    const run = (n: number) => Array.from({ length: n }, (_, i) => ({ timestampMs: 1_700_000_000_000 + i * 1_000, value: 1 }));
+    const [atLimit] = encodeSeriesRecords({ ...event, series: { ...event.series, points: run(LOG_PACKED_MAX_POINTS) } }, 10_000_000, { packed: true });
+    expect(decodeRecordEvents(atLimit.value, false)[0].packed?.count).toBe(LOG_PACKED_MAX_POINTS);
+    const [record] = encodeSeriesRecords({ ...event, series: { ...event.series, points: run(LOG_PACKED_MAX_POINTS + 1) } }, 10_000_000, { packed: true });
     expect(decodeRecordEvents(record.value, false)[0].packed).toBeUndefined();
   });
 

@@ -17,7 +17,7 @@ import { float64Words } from './float-bits';
 import { readXorValues, writeXorValues, xorValueBits } from './gorilla';
 import { type ChunkInfo, readHeader, writeHeader } from './header';
 import { type ChunkInput, type ChunkPoint, normalizeInput } from './chunk-input';
-import { svarintLength, uvarintLength } from './varint';
+import { svarintLength, uvarintLength, writeSvarint } from './varint';
 import {
   planTimestamps,
   readTimestampParams,
@@ -157,11 +157,13 @@ export function chunkInfo(bytes: Uint8Array, options: ChunkInfoOptions = {}): Ch
  * The chunk `bytes` with every timestamp counted from `originMs` (each one minus
  * `originMs`), after `reserve` bytes left for the caller's own prefix. Only the header's
  * first timestamp and the checksum change: the header is whole bytes and the bitstream
- * after it holds gaps, not timestamps, so it is copied as it is. Verifies the checksum and
- * the header first; bytes that are not a chunk throw CodecError.
+ * after it holds gaps, not timestamps, so it is copied as it is. Checks the header, and the
+ * checksum unless `verifyChecksum` is false (the caller checked it, as chunkInfo does);
+ * bytes that are not a chunk throw CodecError.
  */
-export function rebaseChunk(bytes: Uint8Array, originMs: number, reserve = 0): Uint8Array {
-  verifyChecksum(bytes);
+export function rebaseChunk(bytes: Uint8Array, originMs: number, reserve = 0, options: ChunkInfoOptions = {}): Uint8Array {
+  if (options.verifyChecksum ?? true) verifyChecksum(bytes);
+  else if (bytes.length <= CHECKSUM_BYTES) throw tooShort(bytes);
   const end = bytes.length - CHECKSUM_BYTES;
   // The common header is at most 25 bytes (a byte and three 8-byte varints).
   const info = readHeader(new BitReader(bytes, 0, Math.min(end, 25)), bytes.length);
@@ -173,7 +175,9 @@ export function rebaseChunk(bytes: Uint8Array, originMs: number, reserve = 0): U
   const bodyEnd = reserve + firstAt + firstBytes + (end - firstEnd);
   const out = new Uint8Array(bodyEnd + CHECKSUM_BYTES);
   out.set(bytes.subarray(0, firstAt), reserve);
-  putSvarint(out, reserve + firstAt, first);
+  const w = sharedWriter.reset();
+  writeSvarint(w, first);
+  out.set(w.finish(), reserve + firstAt);
   out.set(bytes.subarray(firstEnd, end), reserve + firstAt + firstBytes);
   const crc = crc32(out, reserve, bodyEnd);
   out[bodyEnd] = crc & 0xff;
@@ -183,17 +187,12 @@ export function rebaseChunk(bytes: Uint8Array, originMs: number, reserve = 0): U
   return out;
 }
 
-/** `writeSvarint`'s bytes at `pos` of `out`. */
-function putSvarint(out: Uint8Array, pos: number, value: number): void {
-  let magnitude = Math.abs(value);
-  let group = (magnitude % 0x40) * 2 + (value < 0 ? 1 : 0);
-  magnitude = Math.floor(magnitude / 0x40);
-  while (magnitude > 0) {
-    out[pos++] = group | 0x80;
-    group = magnitude % 0x80;
-    magnitude = Math.floor(magnitude / 0x80);
-  }
-  out[pos] = group;
+/** A chunk's points as objects, in time order (decodeChunk's columns, zipped). */
+export function decodeChunkPoints(bytes: Uint8Array): ChunkPoint[] {
+  const { timestamps, values } = decodeChunk(bytes);
+  const points: ChunkPoint[] = new Array(timestamps.length);
+  for (let i = 0; i < timestamps.length; i++) points[i] = { timestampMs: timestamps[i], value: values[i] };
+  return points;
 }
 
 /** Decodes a chunk and yields its points in time order. */

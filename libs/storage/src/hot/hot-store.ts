@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import Redis, { type Cluster } from 'ioredis';
-import { decodeChunk } from '../codec/chunk';
+import { decodeChunkPoints } from '../codec/chunk';
 import { StorageError } from '../errors';
 import { DEFAULT_WRITER_GROUP, dueMember, hotKeys, parseDueMember, seriesId, windowStart, type WindowRef } from './hot-keys';
 import { decodePackedHot, encodeHotValue, encodePackedHot, type PackedHot } from './hot-value';
@@ -34,10 +34,10 @@ export interface HotSeriesWrite {
    */
   readonly offset?: number;
   /**
-   * The points as one chunk instead (a packed log record's, timestamps since the epoch;
-   * `points` is then empty). One that falls in one window, with at least
-   * PACKED_FIELD_MIN_POINTS points, becomes that window's packed field as it is; any other is
-   * decoded and written as `points` would be.
+   * The points as one chunk instead (a packed log record's, timestamps since the epoch, its
+   * checksum and header checked by whoever read it; `points` is then empty). One that falls
+   * in one window, with at least PACKED_FIELD_MIN_POINTS points, becomes that window's packed
+   * field as it is; any other is decoded and written as `points` would be.
    */
   readonly packed?: { readonly bytes: Uint8Array; readonly count: number; readonly firstMs: number; readonly lastMs: number };
 }
@@ -227,10 +227,11 @@ export class RedisHotStore {
       // A record may hold a timestamp twice; its later point wins. Deduplicated here because
       // the conditional write sees both with the same offset and would keep the first.
       const packedSpans = new Map<number, { from: number; to: number }>();
-      let byWindow = write.packed && this.chunkWindow(write.packed, write.offset, options, packedSpans);
-      const points = byWindow || !write.packed ? write.points : chunkPoints(write.packed.bytes);
-      const packable = byWindow !== undefined || (!options.ifNewer && write.offset !== undefined && points.length >= PACKED_FIELD_MIN_POINTS);
-      byWindow ??= packable ? this.packWindows(points, write.offset!, packedSpans) : this.pointFieldWindows(points, write.offset);
+      // A packed record's chunk goes in as it is where it can; elsewhere its points go the usual way.
+      const asIs = write.packed && this.chunkWindow(write.packed, write.offset, options, packedSpans);
+      const points = write.packed && !asIs ? decodeChunkPoints(write.packed.bytes) : write.points;
+      const packable = asIs !== undefined || (!options.ifNewer && write.offset !== undefined && points.length >= PACKED_FIELD_MIN_POINTS);
+      const byWindow = asIs ?? (packable ? this.packWindows(points, write.offset!, packedSpans) : this.pointFieldWindows(points, write.offset));
       if (options.ifNewer) {
         if (write.offset === undefined) throw new StorageError(`a conditional hot write of ${write.seriesKey} needs its record offset`, false);
         // One script call per window and slice: the script compares point by point, so
@@ -354,7 +355,7 @@ export class RedisHotStore {
     const start = windowStart(packed.firstMs, this.options.windowMs);
     if (packed.lastMs >= start + this.options.windowMs) return undefined;
     spans.set(start, { from: packed.firstMs, to: packed.lastMs });
-    return new Map([[start, new Map([[packedFieldName(offset), packedRecordOfChunk(start, packed.bytes)]])]]);
+    return new Map([[start, new Map([[packedFieldName(offset), packedRecordOfChunk(start, packed.bytes, { verifyChecksum: false })]])]]);
   }
 
   /** A record's points as point fields per window (the later of two points of one timestamp wins). */
@@ -685,12 +686,4 @@ interface SealCommands {
   strataReleaseLease(lease: string, owner: string): Promise<number>;
   strataRebuildStart(projected: string, unsealedFrom: string): Promise<unknown>;
   strataMergePacked(open: string, name: string, value: Buffer, ...replaced: string[]): Promise<unknown>;
-}
-
-/** A chunk's points (a packed log record's that is not stored as it is). */
-function chunkPoints(bytes: Uint8Array): HotPoint[] {
-  const { timestamps, values } = decodeChunk(bytes);
-  const points: HotPoint[] = new Array(timestamps.length);
-  for (let i = 0; i < timestamps.length; i++) points[i] = { timestampMs: timestamps[i], value: values[i] };
-  return points;
 }

@@ -70,10 +70,10 @@ export function encodePackedRecord(start: number, timestamps: Float64Array, valu
  * The value of a packed field holding one record's points in the window at `start`, from a
  * chunk of them with timestamps since the epoch (a packed log record's): the same bytes as
  * encodePackedRecord of its points, made without decoding them. Throws CodecError for bytes
- * that are not a chunk.
+ * that are not a chunk; `verifyChecksum: false` where the caller checked the checksum.
  */
-export function packedRecordOfChunk(start: number, chunk: Uint8Array): Buffer {
-  const out = rebaseChunk(chunk, start, 1);
+export function packedRecordOfChunk(start: number, chunk: Uint8Array, options: { verifyChecksum?: boolean } = {}): Buffer {
+  const out = rebaseChunk(chunk, start, 1, options);
   out[0] = PACKED_RECORD_KIND;
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
