@@ -4,6 +4,8 @@ import { KafkaConfigError } from './errors';
 import type { StreamLogger } from './logger';
 import { MIN_MAX_MESSAGE_BYTES } from './record-limits';
 import { mskIamTokenProvider, type AwsCredentialsProvider } from './msk-iam';
+// kafkajs's request queue without its 1 ms timer loop, before any client is made.
+import './kafkajs-request-queue';
 
 /** TLS towards the brokers (MSK, Confluent...). Unused by the local stack. */
 export interface KafkaTlsConfig {
