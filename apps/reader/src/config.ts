@@ -76,6 +76,8 @@ export interface ReaderConfig extends HotEnv, StandardConfig {
   readonly tierTimeoutMs: number;
   /** Bytes of DynamoDB chunks kept in memory, checked against the late-write ledger (warm-cache.ts); 0 turns it off. @default 64 MiB */
   readonly warmCacheBytes: number;
+  /** The label index of tenants read lately, kept up to date in the background (label-index.ts, docs/label-index.md). */
+  readonly indexFollow: { readonly everyMs: number; readonly idleMs: number };
   readonly limits: ReadLimits;
   /** Admission of Reads and listings: fairness, cost ceilings, time limits (docs/operations.md, "Read limits"). */
   readonly admission: AdmissionLimits;
@@ -127,6 +129,10 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     tenantHotCommands: reader.int('STRATA_READ_TENANT_HOT_COMMANDS', 10_000, { min: 1, max: 10_000_000 }),
     tierTimeoutMs: reader.int('STRATA_READ_TIER_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     warmCacheBytes: reader.int('STRATA_READ_WARM_CACHE_BYTES', 64 * 1024 * 1024, { min: 0, max: 64 * 1024 * 1024 * 1024 }),
+    indexFollow: {
+      everyMs: reader.int('STRATA_INDEX_FOLLOW_MS', 250, { min: 0, max: 60_000 }),
+      idleMs: reader.int('STRATA_INDEX_FOLLOW_IDLE_MS', 300_000, { min: 1_000, max: 86_400_000 }),
+    },
     limits: {
       maxSeriesPerRequest: reader.int('STRATA_READ_MAX_SERIES', 1_000, { min: 1, max: 1_000_000 }),
       maxRangeMs: reader.int('STRATA_READ_MAX_RANGE_MS', 500 * DAY_MS, { min: HOUR_MS }),

@@ -140,6 +140,105 @@ describe('LabelIndex', () => {
     ]);
   });
 
+  describe('following', () => {
+    // The interval is faked; the in-memory catalogue's setImmediate is not.
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+    afterEach(() => jest.useRealTimers());
+    /** Lets a background refresh finish against the in-memory catalogue. */
+    const settle = async () => {
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('brings a tenant used lately up to date in the background, so a use reads only what changed since', async () => {
+      const hot = new MemoryHot();
+      const index = new LabelIndex({ catalog: hot, firstKeptDay: () => 0, followMs: 250 });
+      const reads = jest.spyOn(hot, 'read');
+      index.start();
+      try {
+        hot.addSeries('acme', ['a'], 1, 1);
+        hot.addSeries('other', ['x'], 1, 1);
+        await index.current('acme');
+        reads.mockClear();
+        // A burst of new series, then no use: the follower reads them, the unused tenant is not read.
+        hot.addSeries('acme', Array.from({ length: 100 }, (_, i) => `new${i}`), 1, 1);
+        jest.advanceTimersByTime(250);
+        await settle();
+        expect(reads.mock.calls).toEqual([['acme', 1, 5_000]]);
+        expect(index.size('acme')).toBe(101);
+        expect(index.size('other')).toBe(0);
+        reads.mockClear();
+        // The use reads on from where the follower stopped (the in-memory catalogue numbers
+        // changes across tenants: 'other' took 2) and finds nothing new.
+        expect((await index.current('acme')).size).toBe(101);
+        expect(reads.mock.calls).toEqual([['acme', 102, 5_000]]);
+        expect((await reads.mock.results[0].value).entries).toEqual([]);
+      } finally {
+        index.stop();
+      }
+    });
+
+    it('does not hand a use a background refresh that read the position before the use began', async () => {
+      const hot = new MemoryHot();
+      const index = new LabelIndex({ catalog: hot, firstKeptDay: () => 0, followMs: 250 });
+      index.start();
+      try {
+        hot.addSeries('acme', ['a'], 1, 1);
+        await index.current('acme');
+        // The background read is held in Redis while the writer adds a series and a use begins.
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const read = hot.read.bind(hot);
+        const reads = jest.spyOn(hot, 'read').mockImplementationOnce(async (...args) => {
+          const answer = await read(...args);
+          await held;
+          return answer;
+        });
+        jest.advanceTimersByTime(250);
+        await settle();
+        expect(reads).toHaveBeenCalledTimes(1);
+        hot.addSeries('acme', ['b'], 1, 1);
+        const use = index.current('acme');
+        release();
+        expect((await use).keys).toEqual(['a', 'b']);
+        expect(reads).toHaveBeenCalledTimes(2);
+      } finally {
+        index.stop();
+      }
+    });
+
+    it('stops following a tenant unused for followIdleMs, drops failed background reads, and does nothing with followMs 0', async () => {
+      const hot = new MemoryHot();
+      let now = 0;
+      const index = new LabelIndex({ catalog: hot, firstKeptDay: () => 0, followMs: 250, followIdleMs: 1_000, now: () => now });
+      const reads = jest.spyOn(hot, 'read');
+      index.start();
+      try {
+        hot.addSeries('acme', ['a'], 1, 1);
+        await index.current('acme');
+        expect(index.followed()).toBe(1);
+        reads.mockClear();
+        reads.mockRejectedValueOnce(new Error('redis down'));
+        now = 300;
+        jest.advanceTimersByTime(250);
+        await settle();
+        expect(reads).toHaveBeenCalledTimes(1);
+        now = 1_301;
+        jest.advanceTimersByTime(250);
+        await settle();
+        expect(index.followed()).toBe(0);
+        expect(reads).toHaveBeenCalledTimes(1);
+      } finally {
+        index.stop();
+      }
+      const off = new LabelIndex({ catalog: hot, firstKeptDay: () => 0, followMs: 0 });
+      off.start();
+      await off.current('acme');
+      expect(off.followed()).toBe(0);
+      expect(jest.getTimerCount()).toBe(0);
+      off.stop();
+    });
+  });
+
   it("adds the series of archived periods, each period once until its blocks change, only within the tenant's retention", async () => {
     const hot = new MemoryHot();
     const loads: string[] = [];

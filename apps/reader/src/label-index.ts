@@ -33,6 +33,14 @@ export interface LabelIndexOptions {
   readonly archivedRefreshMs?: number;
   /** Catalogue changes read per Redis round trip. @default 5000 */
   readonly pageSize?: number;
+  /**
+   * How often the index of a tenant used lately is brought up to date in the background
+   * (`follow`), so that a query meets only the changes of the last interval, not a burst of
+   * new series since its tenant's previous query. 0 turns following off. @default 250
+   */
+  readonly followMs?: number;
+  /** A tenant is followed until this long after its last use. @default 300000 */
+  readonly followIdleMs?: number;
   readonly now?: () => number;
 }
 
@@ -271,9 +279,19 @@ export function daySpan(fromMs?: number, toMs?: number): DaySpan {
  * after Redis lost it, seen by its epoch), and the cold tier's archived periods at most
  * every `archivedRefreshMs`. Concurrent users of a tenant share one refresh.
  */
+interface Refresh {
+  readonly promise: Promise<TenantLabelIndex>;
+  /** Started by `follow`, not by a use: a use does not join it (it may have read the position before the use began). */
+  readonly background: boolean;
+}
+
 export class LabelIndex {
   private readonly tenants = new Map<string, TenantLabelIndex>();
-  private readonly refreshing = new Map<string, Promise<TenantLabelIndex>>();
+  private readonly refreshing = new Map<string, Refresh>();
+  /** When each followed tenant was last used, and when its index was last brought up to date. */
+  private readonly usedAt = new Map<string, number>();
+  private readonly refreshedAt = new Map<string, number>();
+  private followTimer: ReturnType<typeof setInterval> | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: LabelIndexOptions) {
@@ -282,13 +300,61 @@ export class LabelIndex {
 
   /** The tenant's index, current as of this call. */
   async current(tenant: string, signal?: AbortSignal): Promise<TenantLabelIndex> {
+    if (this.followTimer) this.usedAt.set(tenant, this.now());
     let pending = this.refreshing.get(tenant);
-    if (!pending) {
-      pending = this.refresh(tenant).finally(() => this.refreshing.delete(tenant));
-      this.refreshing.set(tenant, pending);
+    // A use shares another use's refresh; a background one may have read the position
+    // before this call, so the use's own refresh starts after it.
+    if (!pending || pending.background) pending = this.begin(tenant, false, pending?.promise);
+    if (!signal) return pending.promise;
+    return abortable(pending.promise, signal);
+  }
+
+  /**
+   * Starts following: every `followMs`, the index of each tenant used in the last
+   * `followIdleMs` is brought up to date unless a use just did it. A failed background
+   * refresh is dropped; the next use refreshes (and reports) for itself.
+   */
+  start(): void {
+    const every = this.options.followMs ?? 250;
+    if (every <= 0 || this.followTimer) return;
+    this.followTimer = setInterval(() => this.follow(every), every);
+    this.followTimer.unref();
+  }
+
+  stop(): void {
+    if (this.followTimer) clearInterval(this.followTimer);
+    this.followTimer = undefined;
+    this.usedAt.clear();
+    this.refreshedAt.clear();
+  }
+
+  /** Tenants followed now. */
+  followed(): number {
+    return this.usedAt.size;
+  }
+
+  private follow(every: number): void {
+    const now = this.now();
+    const idle = this.options.followIdleMs ?? 300_000;
+    for (const [tenant, usedAt] of this.usedAt) {
+      if (now - usedAt > idle) {
+        this.usedAt.delete(tenant);
+        this.refreshedAt.delete(tenant);
+        continue;
+      }
+      if (this.refreshing.has(tenant) || now - (this.refreshedAt.get(tenant) ?? -Infinity) < every) continue;
+      this.begin(tenant, true).promise.catch(() => undefined);
     }
-    if (!signal) return pending;
-    return abortable(pending, signal);
+  }
+
+  private begin(tenant: string, background: boolean, after?: Promise<unknown>): Refresh {
+    const run = () => this.refresh(tenant);
+    const promise = (after ? after.then(run, run) : run()).finally(() => {
+      if (this.refreshing.get(tenant) === refresh) this.refreshing.delete(tenant);
+    });
+    const refresh: Refresh = { promise, background };
+    this.refreshing.set(tenant, refresh);
+    return refresh;
   }
 
   /** Series the index holds for a tenant (0 before its first use). */
@@ -334,6 +400,7 @@ export class LabelIndex {
       }
       index.archivedCheckedAt = this.now();
     }
+    if (this.usedAt.has(tenant)) this.refreshedAt.set(tenant, this.now());
     return index;
   }
 }

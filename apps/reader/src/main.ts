@@ -108,6 +108,8 @@ runMain(async () => {
     catalog: new RedisSeriesCatalog(redis),
     ...(cold && { archived: new ColdArchivedSeries(cold) }),
     firstKeptDay: (tenant, nowMs) => config.retention.firstKeptDay(tenant, nowMs),
+    followMs: config.indexFollow.everyMs,
+    followIdleMs: config.indexFollow.idleMs,
   });
   const lister = new SeriesLister({
     index: labelIndex,
@@ -118,6 +120,7 @@ runMain(async () => {
   const components: Lifecycle[] = [
     ...(pool ? [{ name: 'decode-pool', start: () => pool.start(), stop: () => pool.stop() }] : []),
     ...(promqlPool ? [{ name: 'promql-pool', start: () => promqlPool.start(), stop: () => promqlPool.stop() }] : []),
+    { name: 'label-index-follow', start: async () => labelIndex.start(), stop: async () => labelIndex.stop() },
     {
       name: 'storage-clients',
       start: async () => undefined,
