@@ -16,6 +16,7 @@ function fakeHot(lease: () => Promise<boolean>, finished: WindowRef[]): SealerDe
     acquireLease: lease,
     releaseLease: async () => undefined,
     dueWindows: async () => [window],
+    dueCounts: async (partitions) => partitions.map(() => ({ due: 1, waiting: 1 })),
     backlog: async () => 1,
     beginSeal: async (w): Promise<SealInput> => ({ window: w, points: [{ timestampMs: 60_000, value: 1, offset: 5 }], packed: null, replayed: false }),
     finishSeal: async (w) => void finished.push(w),
@@ -93,6 +94,44 @@ describe('Sealer lease fencing', () => {
     );
     expect(await sealer.sealRound()).toBe(1);
     expect(finished).toEqual([window]);
+  });
+
+  it('neither leases nor reads a partition with nothing due, and counts its waiting windows in the backlog', async () => {
+    let leases = 0;
+    let reads = 0;
+    const hot: SealerDeps['hot'] = {
+      ...fakeHot(async () => {
+        leases++;
+        return true;
+      }, []),
+      dueCounts: async (partitions) => partitions.map(() => ({ due: 0, waiting: 3 })),
+      dueWindows: async () => {
+        reads++;
+        return [];
+      },
+      backlog: async () => {
+        reads++;
+        return 0;
+      },
+    };
+    const metrics = new WriterMetrics(new Registry());
+    const sealer = new Sealer({
+      hot,
+      warm: { quarantineWindow: () => Promise.reject(new Error('no quarantine here')), countQuarantined: async () => 0, getSealedChunks: async () => [], getSealedChunk: async () => undefined, putChunks: async () => undefined },
+      ledger: { recordWrites: async () => undefined },
+      partitions: () => [7, 8],
+      owner: 'idle-writer',
+      metrics,
+      logger: createLogger({ service: 'spec', level: 'silent' }),
+      now: () => 20_000_000,
+      intervalMs: 1_000,
+      batchSize: 10,
+      leaseMs: LEASE_MS,
+    });
+    expect(await sealer.sealRound()).toBe(0);
+    expect([leases, reads]).toEqual([0, 0]);
+    expect((await metrics.sealBacklog.get()).values[0].value).toBe(6);
+    expect(await sealer.reportBacklog()).toBe(6);
   });
 });
 

@@ -9,7 +9,7 @@ import { QUARANTINE_GAUGE_REFRESH_MS, quarantineRefused, writeIsolated, type Ref
 import type { WriterMetrics } from './writer-metrics';
 
 export interface SealerDeps {
-  readonly hot: Pick<RedisHotStore, 'dueWindows' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
+  readonly hot: Pick<RedisHotStore, 'dueWindows' | 'dueCounts' | 'beginSeal' | 'finishSeal' | 'settleDue' | 'acquireLease' | 'releaseLease' | 'backlog' | 'options'>;
   readonly warm: Pick<DynamoWarmStore, 'putChunks' | 'getSealedChunk' | 'getSealedChunks' | 'quarantineWindow' | 'countQuarantined'>;
   /** Told of every day chunks were written into: the archiver may have archived it, readers may have cached its chunks. */
   readonly ledger: Pick<LateWriteLedger, 'recordWrites'>;
@@ -125,7 +125,7 @@ export class Sealer {
    */
   async reportBacklog(): Promise<number> {
     let backlog = 0;
-    for (const partition of this.deps.partitions()) backlog += await this.deps.hot.backlog(partition);
+    for (const { waiting } of await this.deps.hot.dueCounts(this.deps.partitions(), this.deps.now())) backlog += waiting;
     this.deps.metrics.sealBacklog.set(backlog);
     return backlog;
   }
@@ -141,8 +141,19 @@ export class Sealer {
     let sealed = 0;
     let backlog = 0;
     let failure: { error: unknown } | undefined;
-    for (const partition of this.deps.partitions()) {
+    // One read says which partitions have windows due: a partition without any is not
+    // leased or read again this round (an idle writer made three round trips per partition a second).
+    const partitions = this.deps.partitions();
+    const counts = await this.deps.hot.dueCounts(partitions, began).catch((error: unknown) => {
+      metrics.errors.inc({ tier: 'redis' });
+      throw error;
+    });
+    for (const [i, partition] of partitions.entries()) {
       if (this.abort.signal.aborted) break;
+      if (counts[i].due === 0) {
+        backlog += counts[i].waiting;
+        continue;
+      }
       try {
         sealed += await this.sealPartition(partition);
       } catch (error) {

@@ -34,6 +34,9 @@ describe('RedisHotStore against a real Redis', () => {
     expect(await redis.hlen(hotKeys.open(sid, start))).toBe(2);
     expect(await store.dueWindows(partition, start + 2 * HOUR + 60_000, 10)).toEqual([{ tenant, seriesKey, start }]);
     expect(await store.dueWindows(partition, start + 2 * HOUR + 59_999, 10)).toEqual([]);
+    // The seal round's first read agrees at the same instants; an empty partition is 0 and 0.
+    expect(await store.dueCounts([partition, partition + 1_000], start + 2 * HOUR + 60_000)).toEqual([{ due: 1, waiting: 1 }, { due: 0, waiting: 0 }]);
+    expect(await store.dueCounts([partition], start + 2 * HOUR + 59_999)).toEqual([{ due: 0, waiting: 1 }]);
     const catalog = new RedisSeriesCatalog(redis);
     const day = Math.floor(start / 86_400_000);
     expect(await catalog.changes(tenant, 0, 10)).toEqual({ entries: [{ seriesKey, oldestDay: day, newestDay: day }], lastSeq: 1 });

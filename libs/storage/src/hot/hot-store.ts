@@ -480,6 +480,29 @@ export class RedisHotStore {
     return this.redis.zcard(hotKeys.due(partition));
   }
 
+  /**
+   * For each partition, the windows due by `now` and the windows waiting in all: what a seal
+   * round looks at before it takes a partition's lease, in one round trip on a single node
+   * (per node on a cluster) instead of a few per partition.
+   */
+  async dueCounts(partitions: readonly number[], now: number): Promise<Array<{ due: number; waiting: number }>> {
+    if (partitions.length === 0) return [];
+    if ('isCluster' in this.redis && this.redis.isCluster) {
+      return Promise.all(
+        partitions.map(async (p) => {
+          const [due, waiting] = await Promise.all([this.redis.zcount(hotKeys.due(p), '-inf', now), this.redis.zcard(hotKeys.due(p))]);
+          return { due, waiting };
+        }),
+      );
+    }
+    const pipeline = this.redis.pipeline();
+    for (const p of partitions) pipeline.zcount(hotKeys.due(p), '-inf', now).zcard(hotKeys.due(p));
+    const answers = await pipeline.exec();
+    const failed = answers?.find(([error]) => error !== null);
+    if (!answers || failed) throw new StorageError(`redis refused the seal backlog read: ${failed?.[0]?.message ?? 'pipeline aborted'}`, true);
+    return partitions.map((_, i) => ({ due: Number(answers[2 * i][1]), waiting: Number(answers[2 * i + 1][1]) }));
+  }
+
   async beginSeal(window: WindowRef): Promise<SealInput> {
     const sid = seriesId(window.tenant, window.seriesKey);
     const [fields, packed, replayed] = (await (this.redis as unknown as SealCommands).strataBeginSealBuffer(

@@ -86,6 +86,7 @@ describe('the hot tier on a real 3-master Redis Cluster', () => {
 
     const due = await store.dueWindows(3, start + 2 * HOUR, 100);
     expect(due).toHaveLength(50);
+    expect(await store.dueCounts([3, 4], start + 2 * HOUR)).toEqual([{ due: 50, waiting: 50 }, { due: 0, waiting: 0 }]);
     const input = await store.beginSeal(due[7]);
     const i = writes.findIndex((w) => w.seriesKey === due[7].seriesKey);
     expect(input.points).toEqual(i === 60 ? [] : writes[i].points.slice().sort((a, b) => a.timestampMs - b.timestampMs));
