@@ -37,6 +37,34 @@ describe('snappy block codec', () => {
     );
   });
 
+  it('moves literals and copies on both sides of the length it stops calling native copies at', () => {
+    // Hand-made elements: literals of 24 and 25 bytes, copies of 24 and 25 bytes (apart and
+    // overlapping), checked against the plain definition of each element.
+    const elements: Array<{ literal: number[] } | { run: number; distance: number }> = [
+      { literal: Array.from({ length: 25 }, (_, i) => i) },
+      { run: 24, distance: 25 },
+      { run: 25, distance: 49 },
+      { literal: Array.from({ length: 24 }, (_, i) => 100 + i) },
+      { run: 25, distance: 3 },
+      { run: 24, distance: 1 },
+      { run: 4, distance: 70 },
+    ];
+    const expected: number[] = [];
+    const block: number[] = [];
+    for (const e of elements) {
+      if ('literal' in e) {
+        block.push((e.literal.length - 1) << 2, ...e.literal);
+        expected.push(...e.literal);
+      } else {
+        block.push(((e.run - 1) << 2) | 2, e.distance & 0xff, e.distance >>> 8);
+        for (let k = 0; k < e.run; k++) expected.push(expected[expected.length - e.distance]);
+      }
+    }
+    const bytes = new Uint8Array([expected.length & 0x7f | 0x80, expected.length >>> 7, ...block]);
+    expect([...snappyUncompress(bytes, MAX)]).toEqual(expected);
+    expect([...reference.uncompress(bytes)]).toEqual(expected);
+  });
+
   it('compresses repetitive input', () => {
     const input = Buffer.alloc(100_000, 'node_cpu_seconds_total{cpu="0"} ');
     expect(snappyCompress(input).length).toBeLessThan(input.length / 10);

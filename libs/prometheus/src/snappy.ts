@@ -39,6 +39,9 @@ export function snappyDeclaredLength(block: Uint8Array): { length: number; start
   throw new SnappyError('snappy length is over 32 bits');
 }
 
+/** Runs up to this many bytes are moved by a loop; longer ones by Buffer's native copy. */
+const SHORT_RUN = 24;
+
 /** Decompresses one block into a new Buffer of its declared length, at most `maxLength` bytes. */
 export function snappyUncompress(block: Uint8Array, maxLength: number): Buffer {
   const { length, start } = snappyDeclaredLength(block);
@@ -64,7 +67,10 @@ export function snappyUncompress(block: Uint8Array, maxLength: number): Buffer {
       run += 1;
       if (ip + run > end) throw new SnappyError('snappy literal runs past the block');
       if (op + run > length) throw new SnappyError('snappy literal runs past the declared length');
-      out.set(block.subarray(ip, ip + run), op);
+      if (run <= SHORT_RUN) {
+        // A native copy costs more to call than a few bytes cost to move (a label value, a varint).
+        for (let k = 0; k < run; k++) out[op + k] = block[ip + k];
+      } else out.set(block.subarray(ip, ip + run), op);
       ip += run;
       op += run;
       continue;
@@ -89,11 +95,11 @@ export function snappyUncompress(block: Uint8Array, maxLength: number): Buffer {
     }
     if (distance === 0 || distance > op) throw new SnappyError(`snappy copy reaches ${distance} bytes back from byte ${op}`);
     if (op + run > length) throw new SnappyError('snappy copy runs past the declared length');
-    if (distance >= run) {
+    if (distance >= run && run > SHORT_RUN) {
       out.copyWithin(op, op - distance, op - distance + run);
       op += run;
     } else {
-      // Overlapping: the copy repeats the last `distance` bytes.
+      // Short, or overlapping (the copy then repeats the last `distance` bytes): byte by byte.
       for (let k = 0; k < run; k++, op++) out[op] = out[op - distance];
     }
   }
