@@ -77,7 +77,7 @@ export interface ReaderConfig extends HotEnv, StandardConfig {
   /** Bytes of DynamoDB chunks kept in memory, checked against the late-write ledger (warm-cache.ts); 0 turns it off. @default 64 MiB */
   readonly warmCacheBytes: number;
   /** The label index of tenants read lately, kept up to date in the background (label-index.ts, docs/label-index.md). */
-  readonly indexFollow: { readonly everyMs: number; readonly idleMs: number };
+  readonly indexFollow: { readonly everyMs: number; readonly idleMs: number; readonly tenants: number };
   readonly limits: ReadLimits;
   /** Admission of Reads and listings: fairness, cost ceilings, time limits (docs/operations.md, "Read limits"). */
   readonly admission: AdmissionLimits;
@@ -132,6 +132,7 @@ export function loadReaderConfig(env: Env, host: { cores: number } = { cores: 1 
     indexFollow: {
       everyMs: reader.int('STRATA_INDEX_FOLLOW_MS', 250, { min: 0, max: 60_000 }),
       idleMs: reader.int('STRATA_INDEX_FOLLOW_IDLE_MS', 300_000, { min: 1_000, max: 86_400_000 }),
+      tenants: reader.int('STRATA_INDEX_FOLLOW_TENANTS', 100, { min: 1, max: 100_000 }),
     },
     limits: {
       maxSeriesPerRequest: reader.int('STRATA_READ_MAX_SERIES', 1_000, { min: 1, max: 1_000_000 }),

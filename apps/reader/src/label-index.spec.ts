@@ -206,6 +206,27 @@ describe('LabelIndex', () => {
       }
     });
 
+    it('follows at most followTenants tenants, the most recently used', async () => {
+      const hot = new MemoryHot();
+      const index = new LabelIndex({ catalog: hot, firstKeptDay: () => 0, followMs: 250, followTenants: 2 });
+      index.start();
+      try {
+        for (const tenant of ['a', 'b', 'c']) hot.addSeries(tenant, ['x'], 1, 1);
+        await index.current('a');
+        await index.current('b');
+        await index.current('a'); // a is now the most recent; b the least
+        await index.current('c');
+        expect(index.followed()).toBe(2);
+        const reads = jest.spyOn(hot, 'read');
+        for (const tenant of ['a', 'b', 'c']) hot.addSeries(tenant, ['y'], 1, 1);
+        jest.advanceTimersByTime(250);
+        await settle();
+        expect(reads.mock.calls.map(([tenant]) => tenant).sort()).toEqual(['a', 'c']);
+      } finally {
+        index.stop();
+      }
+    });
+
     it('stops following a tenant unused for followIdleMs, drops failed background reads, and does nothing with followMs 0', async () => {
       const hot = new MemoryHot();
       let now = 0;

@@ -41,6 +41,11 @@ export interface LabelIndexOptions {
   readonly followMs?: number;
   /** A tenant is followed until this long after its last use. @default 300000 */
   readonly followIdleMs?: number;
+  /**
+   * Most tenants followed at once, the most recently used: each costs one catalogue read
+   * per interval, so a reader serving thousands of tenants follows the busiest. @default 100
+   */
+  readonly followTenants?: number;
   readonly now?: () => number;
 }
 
@@ -300,7 +305,7 @@ export class LabelIndex {
 
   /** The tenant's index, current as of this call. */
   async current(tenant: string, signal?: AbortSignal): Promise<TenantLabelIndex> {
-    if (this.followTimer) this.usedAt.set(tenant, this.now());
+    if (this.followTimer) this.noteUse(tenant);
     let pending = this.refreshing.get(tenant);
     // A use shares another use's refresh; a background one may have read the position
     // before this call, so the use's own refresh starts after it.
@@ -326,6 +331,17 @@ export class LabelIndex {
     this.followTimer = undefined;
     this.usedAt.clear();
     this.refreshedAt.clear();
+  }
+
+  /** Marks the tenant used now: followed, last in the order of use; the least recently used beyond followTenants is dropped. */
+  private noteUse(tenant: string): void {
+    this.usedAt.delete(tenant);
+    this.usedAt.set(tenant, this.now());
+    if (this.usedAt.size > (this.options.followTenants ?? 100)) {
+      const oldest = this.usedAt.keys().next().value as string;
+      this.usedAt.delete(oldest);
+      this.refreshedAt.delete(oldest);
+    }
   }
 
   /** Tenants followed now. */

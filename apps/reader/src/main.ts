@@ -110,6 +110,7 @@ runMain(async () => {
     firstKeptDay: (tenant, nowMs) => config.retention.firstKeptDay(tenant, nowMs),
     followMs: config.indexFollow.everyMs,
     followIdleMs: config.indexFollow.idleMs,
+    followTenants: config.indexFollow.tenants,
   });
   const lister = new SeriesLister({
     index: labelIndex,
