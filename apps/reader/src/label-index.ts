@@ -278,18 +278,20 @@ export function daySpan(fromMs?: number, toMs?: number): DaySpan {
   };
 }
 
-/**
- * Every tenant's label index, brought up to date before each use: the hot catalogue's
- * changes since the last use (one round trip when there are none; the whole catalogue
- * after Redis lost it, seen by its epoch), and the cold tier's archived periods at most
- * every `archivedRefreshMs`. Concurrent users of a tenant share one refresh.
- */
+/** A refresh of one tenant's index under way. */
 interface Refresh {
   readonly promise: Promise<TenantLabelIndex>;
   /** Started by `follow`, not by a use: a use does not join it (it may have read the position before the use began). */
   readonly background: boolean;
 }
 
+/**
+ * Every tenant's label index, brought up to date before each use: the hot catalogue's
+ * changes since the last use (one round trip when there are none; the whole catalogue
+ * after Redis lost it, seen by its epoch), and the cold tier's archived periods at most
+ * every `archivedRefreshMs`. Concurrent users of a tenant share one refresh. Once started,
+ * it also follows the tenants used lately in the background (`start`).
+ */
 export class LabelIndex {
   private readonly tenants = new Map<string, TenantLabelIndex>();
   private readonly refreshing = new Map<string, Refresh>();
