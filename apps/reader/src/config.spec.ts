@@ -61,6 +61,17 @@ describe('loadReaderConfig', () => {
     );
   });
 
+  it('reads the label index following settings, at and just past their bounds', () => {
+    expect(loadReaderConfig({}).indexFollow).toEqual({ everyMs: 250, idleMs: 300_000, tenants: 100 });
+    expect(loadReaderConfig({ STRATA_INDEX_FOLLOW_MS: '0', STRATA_INDEX_FOLLOW_IDLE_MS: '1000', STRATA_INDEX_FOLLOW_TENANTS: '1' }).indexFollow).toEqual({ everyMs: 0, idleMs: 1_000, tenants: 1 });
+    expect(loadReaderConfig({ STRATA_INDEX_FOLLOW_MS: '60000', STRATA_INDEX_FOLLOW_TENANTS: '100000' }).indexFollow).toMatchObject({ everyMs: 60_000, tenants: 100_000 });
+    expect(() => loadReaderConfig({ STRATA_INDEX_FOLLOW_MS: '-1' })).toThrow(/STRATA_INDEX_FOLLOW_MS=-1 is below the minimum 0/);
+    expect(() => loadReaderConfig({ STRATA_INDEX_FOLLOW_MS: '60001' })).toThrow(/STRATA_INDEX_FOLLOW_MS=60001 is above the maximum 60000/);
+    expect(() => loadReaderConfig({ STRATA_INDEX_FOLLOW_IDLE_MS: '999' })).toThrow(/STRATA_INDEX_FOLLOW_IDLE_MS=999 is below the minimum 1000/);
+    expect(() => loadReaderConfig({ STRATA_INDEX_FOLLOW_TENANTS: '0' })).toThrow(/STRATA_INDEX_FOLLOW_TENANTS=0 is below the minimum 1/);
+    expect(() => loadReaderConfig({ STRATA_INDEX_FOLLOW_TENANTS: '100001' })).toThrow(/STRATA_INDEX_FOLLOW_TENANTS=100001 is above the maximum 100000/);
+  });
+
   it('fails fast naming every bad variable', () => {
     expect(() => loadReaderConfig({ STRATA_API_KEYS: 'nope' })).toThrow(/STRATA_API_KEYS entry 1/);
     // Set but blank is a mistake, not the development key; named along with the others.
